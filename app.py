@@ -1,0 +1,47 @@
+"""The application factory: settings, extensions, blueprints, commands. Nothing else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from centre import logs, settings
+from centre.locale import select_locale
+from centre.extensions import babel, csrf, db, migrate
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the app from the environment, with `config` overriding it (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings.from_environment(os.environ, Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    logs.configure(app.config["LOG_LEVEL"])
+
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+
+    from centre import web
+    from centre.cli import register_commands
+    from ivr import simulator, views
+    from ivr import menus  # noqa: F401  (registers the call flow's nodes)
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(views.bp)
+    if app.config["SIMULATOR_ENABLED"]:
+        app.register_blueprint(simulator.bp)
+    register_commands(app)
+    return app

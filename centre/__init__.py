@@ -1,0 +1,1 @@
+"""The centre's shared core: database and extensions, settings, languages, calendar, messaging."""

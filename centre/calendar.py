@@ -1,0 +1,147 @@
+"""When the centre is open: weekly hours, Moroccan public holidays, closures and maintenance.
+
+All of it is data. Times of day are Moroccan local time (Africa/Casablanca, through zoneinfo:
+Morocco leaves UTC+1 for UTC+0 during Ramadan, so no offset is ever written down here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+import holidays as holiday_tables
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from centre.clock import CENTRE_TZ, from_storage, to_storage
+from centre.extensions import db
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEFAULT_HOURS = {weekday: (time(8), time(20)) for weekday in range(5)}
+
+
+class OpeningHours(db.Model):
+    """The hours of one weekday (0 is Monday); a weekday without a row is closed."""
+
+    __tablename__ = "opening_hours"
+    weekday: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    opens: so.Mapped[time]
+    closes: so.Mapped[time]
+
+
+class Holiday(db.Model):
+    """A public holiday; Islamic ones are estimated until a supervisor confirms or moves them."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (sa.UniqueConstraint("name", "day"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    islamic: so.Mapped[bool] = so.mapped_column(default=False)
+    confirmed: so.Mapped[bool] = so.mapped_column(default=True)
+
+
+class Closure(db.Model):
+    """A one-off closure or maintenance window, stored in UTC."""
+
+    __tablename__ = "closures"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="closure")
+    starts_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    ends_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+
+def seed_hours() -> None:
+    """Create the default weekly hours (Monday to Friday, 08:00-20:00) when none exist."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(OpeningHours)):
+        return
+    for weekday, (opens, closes) in DEFAULT_HOURS.items():
+        db.session.add(OpeningHours(weekday=weekday, opens=opens, closes=closes))
+
+
+def seed_holidays(years: list[int]) -> int:
+    """Add Morocco's public holidays for `years` that are not stored yet; return how many."""
+    existing = {
+        (h.name, h.day)
+        for h in db.session.scalars(
+            sa.select(Holiday).where(
+                Holiday.day >= date(min(years), 1, 1), Holiday.day <= date(max(years), 12, 31)
+            )
+        )
+    }
+    added = 0
+    table = holiday_tables.country_holidays("MA", years=years, language="en_US")
+    for day, names in sorted(table.items()):
+        for raw in names.split("; "):
+            estimated = "(estimated)" in raw
+            name = raw.replace(" (estimated)", "")
+            if (name, day) in existing:
+                continue
+            db.session.add(Holiday(day=day, name=name, islamic=estimated, confirmed=not estimated))
+            existing.add((name, day))
+            added += 1
+    return added
+
+
+def _weekly_hours() -> dict[int, tuple[time, time]]:
+    return {row.weekday: (row.opens, row.closes) for row in db.session.scalars(sa.select(OpeningHours))}
+
+
+def open_intervals(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """Yield the open periods between `start` and `end` (aware), in Moroccan time, in order."""
+    hours = _weekly_hours()
+    first_day = start.astimezone(CENTRE_TZ).date()
+    last_day = end.astimezone(CENTRE_TZ).date()
+    holiday_days = set(
+        db.session.scalars(
+            sa.select(Holiday.day).where(Holiday.day >= first_day, Holiday.day <= last_day)
+        )
+    )
+    closures = [
+        (from_storage(c.starts_at), from_storage(c.ends_at))
+        for c in db.session.scalars(
+            sa.select(Closure)
+            .where(Closure.ends_at > to_storage(start), Closure.starts_at < to_storage(end))
+            .order_by(Closure.starts_at)
+        )
+    ]
+    day = first_day
+    while day <= last_day:
+        if day not in holiday_days and day.weekday() in hours:
+            opens, closes = hours[day.weekday()]
+            period_start = max(datetime.combine(day, opens, CENTRE_TZ), start).astimezone(CENTRE_TZ)
+            period_end = min(datetime.combine(day, closes, CENTRE_TZ), end).astimezone(CENTRE_TZ)
+            yield from _subtract(period_start, period_end, closures)
+        day += timedelta(days=1)
+
+
+def _subtract(
+    start: datetime, end: datetime, closures: list[tuple[datetime, datetime]]
+) -> Iterator[tuple[datetime, datetime]]:
+    cursor = start
+    for closed_from, closed_to in closures:
+        if closed_to <= cursor or closed_from >= end:
+            continue
+        if closed_from > cursor:
+            yield cursor, closed_from.astimezone(CENTRE_TZ)
+        cursor = max(cursor, closed_to.astimezone(CENTRE_TZ))
+    if cursor < end:
+        yield cursor, end
+
+
+def is_open(moment: datetime) -> bool:
+    """Tell whether agents answer calls at `moment`."""
+    return any(True for _ in open_intervals(moment, moment + timedelta(seconds=1)))
+
+
+def next_opening(moment: datetime, horizon_days: int = 60) -> datetime | None:
+    """Return when the centre is next open at or after `moment`, in Moroccan time."""
+    for opens, _ in open_intervals(moment, moment + timedelta(days=horizon_days)):
+        return opens
+    return None
+
+
+def open_seconds_between(start: datetime, end: datetime) -> float:
+    """Return how many seconds of opening hours lie between `start` and `end`."""
+    return sum((b - a).total_seconds() for a, b in open_intervals(start, end))

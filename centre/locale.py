@@ -1,0 +1,20 @@
+"""Choosing the interface language of a page, in one place."""
+
+from __future__ import annotations
+
+from flask import request, session
+
+from centre import languages
+
+
+def select_locale() -> str:
+    """Return the page's locale: an explicit choice, then the browser's, then the default."""
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in languages.BY_CODE:
+        return chosen
+    return request.accept_languages.best_match(languages.CODES) or languages.DEFAULT.code
+
+
+def direction(code: str) -> str:
+    """Return "rtl" or "ltr" for a page in `code`."""
+    return languages.get(code).direction

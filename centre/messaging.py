@@ -1,0 +1,72 @@
+"""Outbound SMS and calls through the Twilio REST client, every one kept in the outbox.
+
+Without credentials nothing leaves the machine: the message is recorded with status
+`recorded`, which is what the tests and the demo read.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from centre import phones
+from centre.clock import now, to_storage
+from centre.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class OutboundMessage(db.Model):
+    """One SMS or call the centre sent, or would have sent without credentials."""
+
+    __tablename__ = "outbound_messages"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    channel: so.Mapped[str] = so.mapped_column(sa.String(10))  # sms | call
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(40))
+    to_number: so.Mapped[str] = so.mapped_column(sa.String(32))
+    language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[str] = so.mapped_column(sa.String(20))  # recorded | sent | failed
+    provider_sid: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    created_at: so.Mapped[datetime] = so.mapped_column(index=True)
+
+
+def _client() -> Client | None:
+    sid = current_app.config["TWILIO_ACCOUNT_SID"]
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    if not sid or current_app.config["APP_ENV"] == "testing":
+        return None
+    return Client(sid, token)
+
+
+def send_sms(to: str, body: str, language: str, purpose: str) -> OutboundMessage:
+    """Send `body` to `to` by SMS (or record it when no credentials are set)."""
+    message = OutboundMessage(
+        channel="sms",
+        purpose=purpose,
+        to_number=to,
+        language=language,
+        body=body,
+        status="recorded",
+        created_at=to_storage(now()),
+    )
+    client = _client()
+    sender = current_app.config["TWILIO_SMS_FROM"]
+    if client is not None and sender:
+        try:
+            sent = client.messages.create(to=to, from_=sender, body=body)
+        except TwilioException as exc:
+            message.status, message.error = "failed", str(exc)[:500]
+            log.warning("SMS to %s failed: %s", phones.mask(to), type(exc).__name__)
+        else:
+            message.status, message.provider_sid = "sent", sent.sid
+    db.session.add(message)
+    log.info("SMS %s to %s (%s)", message.status, phones.mask(to), purpose)
+    return message

@@ -1,0 +1,120 @@
+"""Settings read from the environment, with development defaults that production refuses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+# The simulator and the tests sign webhooks with this token when no real one is configured.
+DEVELOPMENT_AUTH_TOKEN = "development-only-twilio-token"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or unsafe for the environment the app runs in."""
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(raw: str | None, instance_path: Path) -> str:
+    """Return the SQLAlchemy URL for `raw`, defaulting to the embedded SQLite file."""
+    if not raw:
+        return f"sqlite:///{instance_path / 'callcentre.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def engine_options(url: str, timeout_seconds: float) -> dict[str, Any]:
+    """Return engine options that make a slow or absent database fail fast."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": timeout_seconds}, "hide_parameters": True}
+    millis = int(timeout_seconds * 1000)
+    return {
+        "pool_pre_ping": True,
+        "hide_parameters": True,  # SQL errors must not carry phone numbers into the logs
+        "pool_timeout": timeout_seconds,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "connect_args": {
+            "connect_timeout": max(1, int(timeout_seconds)),
+            "options": f"-c statement_timeout={millis} -c lock_timeout={millis}",
+        },
+    }
+
+
+def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config from environment variables (see the README for each one)."""
+    env = environ.get("APP_ENV", "development")
+    production = env == "production"
+    secret = environ.get("SECRET_KEY") or ""
+    token = environ.get("TWILIO_AUTH_TOKEN") or ""
+    if production and not secret:
+        raise ConfigurationError("SECRET_KEY must be set when APP_ENV=production")
+    if production and not token:
+        raise ConfigurationError("TWILIO_AUTH_TOKEN must be set when APP_ENV=production")
+    timeout = _float(environ, "DB_TIMEOUT_SECONDS", 2.0)
+    url = database_url(environ.get("DATABASE_URL"), instance_path)
+    return {
+        "APP_ENV": env,
+        "SECRET_KEY": secret or DEVELOPMENT_SECRET,
+        "PHONE_HASH_KEY": environ.get("PHONE_HASH_KEY") or secret or DEVELOPMENT_SECRET,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, timeout),
+        "REDIS_URL": environ.get("REDIS_URL", ""),
+        "TWILIO_ACCOUNT_SID": environ.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": token or DEVELOPMENT_AUTH_TOKEN,
+        "TWILIO_SMS_FROM": environ.get("TWILIO_SMS_FROM", ""),
+        "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
+        "FALLBACK_AGENT_NUMBER": environ.get("FALLBACK_AGENT_NUMBER", ""),
+        "QUEUE_MAX_LENGTH": _int(environ, "QUEUE_MAX_LENGTH", 20),
+        "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),
+        "CALLBACK_SLOT_MINUTES": _int(environ, "CALLBACK_SLOT_MINUTES", 15),
+        "CALLBACK_SLOT_CAPACITY": _int(environ, "CALLBACK_SLOT_CAPACITY", 4),
+        "SPEECH_CONFIDENCE_MIN": _float(environ, "SPEECH_CONFIDENCE_MIN", 0.5),
+        "HOLD_MUSIC_URL": environ.get(
+            "HOLD_MUSIC_URL", "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+        ),
+        "RECORDING_MAX_SECONDS": _int(environ, "RECORDING_MAX_SECONDS", 120),
+        "SIMULATOR_ENABLED": _bool(environ, "SIMULATOR_ENABLED", not production),
+        "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Africa/Casablanca",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }

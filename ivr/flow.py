@@ -1,0 +1,245 @@
+"""The call flow as data: nodes, their prompts and the table from key (or phrase) to next node.
+
+A webhook step is: read the caller's reply, let the current node decide where to `Go`,
+enter that node (its side effects), then render its TwiML. Silence, unknown keys and
+`*` (repeat) are handled once, here, for every menu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import url_for
+from flask_babel import force_locale, gettext
+from rapidfuzz import fuzz, process, utils
+from twilio.twiml.voice_response import VoiceResponse
+
+from centre import languages
+from centre.extensions import db
+from centre.languages import Language
+from ivr.models import Call
+from ivr.twiml import say
+
+REPEAT_KEY = "*"
+MAX_FAILURES = 3  # the third miss in a row leads to a person instead of a loop
+SPEECH_MATCH_MIN = 80
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the caller did in answer to the last prompt."""
+
+    digits: str = ""
+    speech: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Return what to record in the call's path: the key, "speech" or "none"."""
+        if self.digits:
+            return self.digits[:20]
+        return "speech" if self.speech else "none"
+
+
+@dataclass(frozen=True)
+class Go:
+    """Where a step leads, and what to say before that node's own prompt."""
+
+    node: str
+    preface: tuple[str, ...] = ()
+    failures: int = 0
+
+
+@dataclass
+class Step:
+    """One webhook's worth of work on a call."""
+
+    call: Call
+    response: VoiceResponse = field(default_factory=VoiceResponse)
+
+    @property
+    def language(self) -> Language:
+        """Return the caller's language (the first one offered until they choose)."""
+        return languages.get(self.call.language or self.call.offered.split()[0])
+
+    def say(self, text: str) -> None:
+        """Speak `text` in the caller's language."""
+        say(self.response, text, self.language)
+
+    def action_url(self, endpoint: str = "ivr.step", **params: Any) -> str:
+        """Return the URL of this call's next step; it carries only the step and language."""
+        return url_for(endpoint, s=self.call.step, l=self.language.code, **params)
+
+
+class Node:
+    """A point in the call: what happens on arrival and what the caller hears there."""
+
+    name: str = ""
+
+    def enter(self, step: Step) -> Go | None:
+        """Do the arrival's side effects; return a `Go` to pass the caller straight on."""
+        return None
+
+    def render(self, step: Step) -> None:
+        """Add this node's TwiML to the step's response."""
+        raise NotImplementedError
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Decide where the caller's reply leads."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a menu: its key, how it is announced, and where it leads."""
+
+    key: str
+    announcement: Any  # a lazy message with %(key)s, e.g. "For a complaint, press %(key)s."
+    target: str
+    phrases: Any = None  # a lazy, comma-separated list of words a caller may say instead
+    effect: Callable[[Step], None] | None = None
+    available: Callable[[Step], bool] = lambda step: True
+
+
+class Menu(Node):
+    """A prompt followed by a keypad-and-speech choice among options."""
+
+    def __init__(
+        self,
+        name: str,
+        intro: Callable[[Step], Sequence[str]],
+        options: Callable[[Step], Sequence[Option]],
+        exhausted: str,
+        speech: bool = True,
+    ) -> None:
+        """Describe a menu; `exhausted` is where the third failure in a row leads."""
+        self.name = name
+        self.intro = intro
+        self.options = options
+        self.exhausted = exhausted
+        self.speech = speech
+
+    def _available(self, step: Step) -> list[Option]:
+        return [option for option in self.options(step) if option.available(step)]
+
+    def render(self, step: Step) -> None:
+        """Say the intro and every available option inside one gather, then wait."""
+        language = step.language
+        options = self._available(step)
+        gather = step.response.gather(
+            input="dtmf speech" if self.speech else "dtmf",
+            num_digits=1,
+            timeout=6,
+            action=step.action_url(),
+            method="POST",
+            language=language.speech_language,
+            **self._speech_attributes(step, options),
+        )
+        for sentence in self.intro(step):
+            say(gather, sentence, language)
+        for option in options:
+            say(gather, str(option.announcement) % {"key": option.key}, language)
+        say(gather, gettext("To hear these choices again, press star."), language)
+        # No input: Twilio falls through to the next verb, which reports the silence.
+        step.response.redirect(step.action_url(), method="POST")
+
+    def _speech_attributes(self, step: Step, options: Sequence[Option]) -> dict[str, str]:
+        if not self.speech:
+            return {}
+        hints = [p for option in options for p in _phrases(option)]
+        attributes = {
+            "speech_model": step.language.speech_model,
+            "speech_timeout": "auto",
+        }
+        if hints:
+            attributes["hints"] = ", ".join(hints)[:1000]
+        return attributes
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Follow the chosen option; repeat on `*`; count silence and unknown keys."""
+        if reply.digits == REPEAT_KEY:
+            return Go(self.name, failures=step.call.retries)
+        options = self._available(step)
+        chosen = _choose(options, reply)
+        if chosen is not None:
+            if chosen.effect is not None:
+                chosen.effect(step)
+            return Go(chosen.target)
+        failures = step.call.retries + 1
+        if failures >= MAX_FAILURES:
+            return Go(self.exhausted, preface=(gettext("Let me find someone to help you."),))
+        if reply.digits or reply.speech:
+            sorry = gettext("Sorry, that is not one of the choices.")
+        else:
+            sorry = gettext("Sorry, I did not hear your choice.")
+        return Go(self.name, preface=(sorry,), failures=failures)
+
+
+def _phrases(option: Option) -> list[str]:
+    if option.phrases is None:
+        return []
+    return [p.strip() for p in str(option.phrases).split(",") if p.strip()]
+
+
+def _choose(options: Sequence[Option], reply: Reply) -> Option | None:
+    if reply.digits:
+        return next((o for o in options if o.key == reply.digits), None)
+    if not reply.speech:
+        return None
+    choices = {(i, phrase): phrase for i, o in enumerate(options) for phrase in _phrases(o)}
+    best = process.extractOne(
+        reply.speech,
+        choices,
+        scorer=fuzz.partial_ratio,
+        processor=utils.default_process,
+        score_cutoff=SPEECH_MATCH_MIN,
+    )
+    if best is None:
+        return None
+    (index, _phrase) = best[2]
+    return options[index]
+
+
+NODES: dict[str, Node] = {}
+
+
+def register(node: Node) -> Node:
+    """Add a node to the flow."""
+    NODES[node.name] = node
+    return node
+
+
+def take(step: Step, reply: Reply) -> Go:
+    """Let the current node decide where the caller's reply leads, in the caller's language."""
+    with force_locale(step.language.code), db.session.no_autoflush:
+        return NODES[step.call.node].handle(step, reply)
+
+
+def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
+    """Enter `go.node` (following any hand-offs), then render where the caller lands."""
+    preface: list[str] = []
+    with force_locale(step.language.code), db.session.no_autoflush:
+        for _ in range(max_hops):
+            preface.extend(go.preface)
+            step.call.node = go.node
+            step.call.retries = go.failures
+            onward = NODES[go.node].enter(step)
+            if onward is None:
+                break
+            go = onward
+        else:
+            raise RuntimeError(f"call flow loops at {go.node}")
+        # The flush bumps the call's step (or fails if another worker moved it first), so
+        # the URLs rendered below already carry the new step.
+        db.session.flush()
+        for sentence in preface:
+            step.say(sentence)
+        NODES[step.call.node].render(step)
+
+
+def render_current(step: Step) -> None:
+    """Render the call's current node again, changing nothing (replays and retries)."""
+    with force_locale(step.language.code):
+        NODES[step.call.node].render(step)

@@ -1,0 +1,406 @@
+"""The nodes of the call: language, welcome, main menu, feedback, agent queue, callback, goodbye."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+from centre import calendar, languages, notices
+from centre.clock import CENTRE_TZ, from_storage, now, to_storage
+from centre.extensions import db
+from centre.formatting import digit_by_digit, spoken_date, spoken_time
+from ivr import state
+from ivr.flow import Go, Menu, Node, Option, Reply, Step, register
+from ivr.models import Call
+from ivr.twiml import say
+from tickets import callbacks
+from tickets.services import open_ticket
+
+FEEDBACK_TYPES = {"1": "complaint", "2": "suggestion", "3": "observation"}
+
+
+def main_options(step: Step) -> list[Option]:
+    """Return the main menu: options other domains registered, then the centre's own."""
+    registered: Sequence[Option] = current_app.extensions.get("ivr.main_options", ())
+    return [
+        *registered,
+        Option(
+            "3",
+            _l("To make a complaint, a suggestion or an observation, press %(key)s."),
+            "feedback",
+            _l("complaint, suggestion, observation, comment, problem"),
+        ),
+        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person, adviser, operator")),
+        Option("9", _l("To change the language, press %(key)s."), "language", _l("language")),
+    ]
+
+
+def register_main_option(app: object, option: Option) -> None:
+    """Let a domain add its choice to the main menu (announced only once registered)."""
+    options = app.extensions.setdefault("ivr.main_options", [])  # type: ignore[attr-defined]
+    options.append(option)
+    options.sort(key=lambda o: o.key)
+
+
+# --- language ---------------------------------------------------------------------------
+
+
+class LanguageMenu(Menu):
+    """Each language offers itself, in its own voice; digits are the same everywhere."""
+
+    def __init__(self) -> None:
+        """Build the language menu from the language table."""
+        super().__init__("language", lambda step: (), self._options, exhausted="agent")
+
+    def _options(self, step: Step) -> list[Option]:
+        names = languages.spoken_names()
+        return [
+            Option(
+                lang.digit,
+                "",
+                "welcome",
+                ", ".join(names[lang.code]),
+                effect=lambda s, code=lang.code: _choose_language(s, code),
+            )
+            for lang in (languages.get(code) for code in step.call.offered.split())
+        ]
+
+    def render(self, step: Step) -> None:
+        """Greet, then let every language announce itself in its own voice."""
+        first = step.language
+        gather = step.response.gather(
+            input="dtmf speech",
+            num_digits=1,
+            timeout=6,
+            action=step.action_url(),
+            method="POST",
+            language=first.speech_language,
+            speech_model=first.speech_model,
+            speech_timeout="auto",
+            hints=", ".join(n for names in languages.spoken_names().values() for n in names),
+        )
+        for position, code in enumerate(step.call.offered.split()):
+            language = languages.get(code)
+            with force_locale(code):
+                if position == 0:
+                    say(gather, gettext("Welcome to the consular services call centre."), language)
+                text = gettext("To continue in this language, press %(key)s.", key=language.digit)
+            say(gather, text, language)
+        step.response.redirect(step.action_url(), method="POST")
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Pick the language; after three misses, an agent in the first language offered."""
+        go = super().handle(step, reply)
+        if go.node == "agent":
+            _choose_language(step, step.call.offered.split()[0])
+        return go
+
+
+def _choose_language(step: Step, code: str) -> None:
+    step.call.language = code
+    state.remember_language(step.call.caller_hash, code)
+
+
+class Welcome(Node):
+    """After the language choice: the service notices, and the hours if the centre is closed."""
+
+    name = "welcome"
+
+    def enter(self, step: Step) -> Go:
+        """Pass on to the main menu, prefaced by what the caller must know today."""
+        moment = now()
+        call = step.call
+        preface = notices.active_texts(step.language.code, call.country, call.dialled, moment)
+        if not calendar.is_open(moment):
+            preface.extend(closed_sentences(step, moment))
+        return Go("main", preface=tuple(preface))
+
+
+def closed_sentences(step: Step, moment: datetime) -> list[str]:
+    """Say that agents are away and when they are back, in Moroccan and local time."""
+    opening = calendar.next_opening(moment)
+    if opening is None:
+        return [gettext("Our agents are not available at the moment.")]
+    locale = step.language.babel_locale
+    sentences = [
+        gettext(
+            "Our agents are available again on %(date)s at %(time)s, Moroccan time.",
+            date=spoken_date(opening, locale, CENTRE_TZ),
+            time=spoken_time(opening, locale, CENTRE_TZ),
+        )
+    ]
+    zone_name = step.call.context.get("tz")
+    if zone_name and zone_name != "Africa/Casablanca":
+        zone = ZoneInfo(zone_name)
+        if opening.astimezone(zone).utcoffset() != opening.utcoffset():
+            sentences.append(
+                gettext(
+                    "That is %(time)s your time.",
+                    time=spoken_time(opening, locale, zone),
+                )
+            )
+    return sentences
+
+
+# --- feedback ---------------------------------------------------------------------------
+
+
+def _feedback_options(step: Step) -> list[Option]:
+    return [
+        Option("1", _l("For a complaint, press %(key)s."), "record", _l("complaint, problem"),
+               effect=lambda s: s.call.context.update(feedback="complaint")),
+        Option("2", _l("For a suggestion, press %(key)s."), "record", _l("suggestion, idea"),
+               effect=lambda s: s.call.context.update(feedback="suggestion")),
+        Option("3", _l("For an observation, press %(key)s."), "record", _l("observation, comment"),
+               effect=lambda s: s.call.context.update(feedback="observation")),
+        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person")),
+        Option("9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")),
+    ]  # fmt: skip
+
+
+class Record(Node):
+    """Open the ticket first, then record the caller's message for it."""
+
+    name = "record"
+
+    def enter(self, step: Step) -> None:
+        """Open the ticket now, so a caller who hangs up without speaking still leaves one."""
+        call = step.call
+        kind = call.context.get("feedback", "observation")
+        ticket = open_ticket(
+            kind,
+            step.language.code,
+            state.caller_number(),
+            current_app.config["PHONE_HASH_KEY"],
+            country=call.country,
+            call_sid=call.call_sid,
+            source_key=f"{call.call_sid}:{call.step}",
+            ivr_path=state.path(call),
+        )
+        db.session.flush()
+        call.context = {**call.context, "ticket": ticket.id, "reference": ticket.reference}
+        return None
+
+    def render(self, step: Step) -> None:
+        """Invite the message, record it, and fall through if the recording was empty."""
+        step.say(gettext("Please leave your message after the tone, then press the hash key."))
+        step.response.record(
+            action=step.action_url(),
+            method="POST",
+            max_length=current_app.config["RECORDING_MAX_SECONDS"],
+            finish_on_key="#",
+            timeout=5,
+            play_beep=True,
+            recording_status_callback=url_for("ivr.recording", t=step.call.context.get("ticket")),
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed absent",
+        )
+        # Twilio skips the action of an empty recording and carries on here.
+        step.response.redirect(step.action_url(empty=1), method="POST")
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Thank the caller and read the ticket reference back, digit by digit."""
+        reference = digit_by_digit(step.call.context.get("reference", ""))
+        if reply.params.get("RecordingUrl"):
+            thanks = gettext("Thank you, your message has been recorded.")
+        else:
+            thanks = gettext("We did not hear a message, but your request has been registered.")
+        said = gettext("Your reference number is %(reference)s.", reference=reference)
+        again = gettext("I repeat: %(reference)s.", reference=reference)
+        return Go("main", preface=(thanks, said, again))
+
+
+# --- agents and callbacks ---------------------------------------------------------------
+
+
+def queue_name(language: str) -> str:
+    """Return the Twilio queue of the agents who speak `language`."""
+    return f"agents-{language}"
+
+
+def queue_length(language: str) -> int:
+    """Return how many callers of `language` wait in the queue now."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Call)
+        .where(
+            Call.language == language,
+            Call.queue_entered_at.is_not(None),
+            Call.queue_left_at.is_(None),
+            Call.ended_at.is_(None),
+        )
+    ) or 0
+
+
+class Agent(Node):
+    """Put the caller in their language's queue, or offer a callback when that cannot be."""
+
+    name = "agent"
+
+    def enter(self, step: Step) -> Go | None:
+        """Queue the caller with an escalation ticket, or turn to a callback."""
+        moment = now()
+        call = step.call
+        if not calendar.is_open(moment):
+            return Go("callback_offer", preface=tuple(closed_sentences(step, moment)))
+        if queue_length(step.language.code) >= current_app.config["QUEUE_MAX_LENGTH"]:
+            return Go("callback_offer", preface=(gettext("All our agents are busy."),))
+        ticket = open_ticket(
+            "escalated_call",
+            step.language.code,
+            state.caller_number(),
+            current_app.config["PHONE_HASH_KEY"],
+            country=call.country,
+            call_sid=call.call_sid,
+            source_key=f"{call.call_sid}:{call.step}",
+            ivr_path=state.path(call),
+        )
+        db.session.flush()
+        call.queue_entered_at = to_storage(moment)
+        call.queue_left_at = None
+        call.context = {**call.context, "ticket": ticket.id}
+        return None
+
+    def render(self, step: Step) -> None:
+        """Enqueue the caller; the wait page tells them their position."""
+        step.say(gettext("Please hold, an agent will answer you shortly."))
+        step.response.enqueue(
+            queue_name(step.language.code),
+            action=step.action_url(),
+            method="POST",
+            wait_url=url_for("ivr.queue_wait", l=step.language.code),
+            wait_url_method="POST",
+        )
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Record how the caller left the queue and go on from there."""
+        result = reply.params.get("QueueResult", "error")
+        call = step.call
+        call.queue_left_at = to_storage(now())
+        call.queue_result = result[:20]
+        if result == "bridged":
+            return Go("goodbye")
+        if result == "hangup":
+            return Go("hung_up")
+        if result == "leave":
+            # The caller asked for a callback from the wait page: keep their place.
+            call.context = {**call.context, "priority_at": call.queue_entered_at.isoformat()}
+            return Go("callback")
+        return Go("callback_offer", preface=(gettext("All our agents are busy."),))
+
+
+def _callback_options(step: Step) -> list[Option]:
+    return [
+        Option("1", _l("To be called back, press %(key)s."), "callback", _l("call me back, callback, yes")),
+        Option("9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")),
+    ]
+
+
+class CallbackOffer(Menu):
+    """Offer a callback; a caller with a hidden number is told to call again instead."""
+
+    def __init__(self) -> None:
+        """Build the callback offer menu."""
+        super().__init__("callback_offer", lambda step: (), _callback_options, exhausted="goodbye")
+
+    def enter(self, step: Step) -> Go | None:
+        """Skip the offer when there is no number to call back."""
+        if state.caller_number() is None:
+            return Go("main", preface=(gettext("We cannot call you back because your number is hidden."),))
+        return None
+
+
+class BookCallback(Node):
+    """Book the callback at the next free slot and confirm it by voice and SMS."""
+
+    name = "callback"
+
+    def enter(self, step: Step) -> Go:
+        """Book, text the caller, and say goodbye with the time."""
+        call = step.call
+        number = state.caller_number()
+        if number is None:
+            return Go("main", preface=(gettext("We cannot call you back because your number is hidden."),))
+        priority = call.context.get("priority_at")
+        priority_at = datetime.fromisoformat(priority) if priority else to_storage(now())
+        ticket = callbacks.book(
+            number,
+            step.language.code,
+            current_app.config["PHONE_HASH_KEY"],
+            from_storage(priority_at),
+            country=call.country,
+            call_sid=call.call_sid,
+            source_key=f"{call.call_sid}:{call.step}",
+            ivr_path=state.path(call),
+        )
+        when = from_storage(ticket.callback.scheduled_at)
+        locale = step.language.babel_locale
+        sentence = gettext(
+            "An agent will call you back on %(date)s at %(time)s, Moroccan time.",
+            date=spoken_date(when, locale, CENTRE_TZ),
+            time=spoken_time(when, locale, CENTRE_TZ),
+        )
+        reference = gettext(
+            "Your reference number is %(reference)s.", reference=digit_by_digit(ticket.reference)
+        )
+        if not call.context.get("callback_texted"):
+            callbacks.confirm(ticket)
+            call.context = {**call.context, "callback_texted": True}
+        return Go("goodbye", preface=(sentence, reference))
+
+
+class Goodbye(Node):
+    """Thank the caller and hang up."""
+
+    name = "goodbye"
+
+    def render(self, step: Step) -> None:
+        """Say goodbye and end the call."""
+        step.say(gettext("Thank you for calling the consular services. Goodbye."))
+        step.response.hangup()
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Nothing follows a goodbye."""
+        return Go("goodbye")
+
+
+class HungUp(Goodbye):
+    """The caller is gone (hung up while queued): nothing to say."""
+
+    name = "hung_up"
+
+    def render(self, step: Step) -> None:
+        """End the call silently."""
+        step.response.hangup()
+
+
+register(LanguageMenu())
+register(Welcome())
+register(
+    Menu(
+        "main",
+        lambda step: (gettext("Main menu."),),
+        main_options,
+        exhausted="agent",
+    )
+)
+register(
+    Menu(
+        "feedback",
+        lambda step: (gettext("We read every message and answer complaints."),),
+        _feedback_options,
+        exhausted="agent",
+    )
+)
+register(Record())
+register(Agent())
+register(CallbackOffer())
+register(BookCallback())
+register(Goodbye())
+register(HungUp())

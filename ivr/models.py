@@ -1,0 +1,69 @@
+"""Call state, one row per CallSid, so any worker can serve a call's next webhook."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from centre.extensions import db
+
+
+class Call(db.Model):
+    """A call and where it stands in the menu."""
+
+    __tablename__ = "calls"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    call_sid: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    caller_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    caller_masked: so.Mapped[str] = so.mapped_column(sa.String(40))
+    dialled: so.Mapped[str] = so.mapped_column(sa.String(32))
+    country: so.Mapped[str | None] = so.mapped_column(sa.String(2), index=True)
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    # The language order offered in the language menu, e.g. "es ar fr it nl de en".
+    offered: so.Mapped[str] = so.mapped_column(sa.String(40))
+    node: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # Bumped by every step; action URLs carry it, so a replayed request is recognised.
+    step: so.Mapped[int] = so.mapped_column(default=0)
+    retries: so.Mapped[int] = so.mapped_column(default=0)
+    context: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    started_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    ended_at: so.Mapped[datetime | None]
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="in-progress")
+    duration: so.Mapped[int | None]
+    outcome: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    queue_entered_at: so.Mapped[datetime | None]
+    queue_left_at: so.Mapped[datetime | None]
+    queue_result: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+
+    # Every flush that changes the row bumps `step` and is refused if another worker got
+    # there first: a replayed or concurrent webhook cannot move the call twice.
+    __mapper_args__ = {"version_id_col": step}
+
+
+class CallEvent(db.Model):
+    """One step of a call: the node it left, what the caller did, the node it reached."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (sa.UniqueConstraint("call_id", "step"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    call_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("calls.id", ondelete="CASCADE"), index=True
+    )
+    step: so.Mapped[int]
+    from_node: so.Mapped[str] = so.mapped_column(sa.String(40))
+    to_node: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # "1", "*", "speech" or "timeout": never what the caller said, which may be personal.
+    caller_input: so.Mapped[str] = so.mapped_column(sa.String(20))
+    created_at: so.Mapped[datetime]
+
+
+class CallerPreference(db.Model):
+    """The last language of a returning caller, keyed by an HMAC of their number."""
+
+    __tablename__ = "caller_preferences"
+    caller_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    updated_at: so.Mapped[datetime]

@@ -1,0 +1,257 @@
+"""Twilio Voice webhooks: read the request, move the call one step, answer TwiML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import parse_qs, urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, request, url_for
+from flask_babel import force_locale, gettext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from centre import languages, phones
+from centre.clock import now, to_storage
+from centre.extensions import csrf, db
+from ivr import state
+from ivr.flow import Reply, Step, arrive, render_current, take
+from ivr.models import Call
+from ivr.signature import require_twilio_signature
+from ivr.twiml import say, twiml
+from tickets.models import Ticket
+from tickets.services import attach_recording
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+csrf.exempt(bp)
+bp.before_request(require_twilio_signature)
+
+DIGIT_CHARS = set("0123456789*#")
+
+
+def apology(language_code: str | None = None) -> VoiceResponse:
+    """Apologise in the caller's language and put them through to a person if one is set."""
+    language = languages.get(language_code or _language_hint())
+    response = VoiceResponse()
+    fallback = current_app.config["FALLBACK_AGENT_NUMBER"]
+    with force_locale(language.code):
+        say(response, gettext("We are sorry, a technical problem has occurred."), language)
+        if fallback:
+            say(response, gettext("Please hold, we are putting you through to an agent."), language)
+            response.dial(fallback)
+        else:
+            say(response, gettext("Please call us again in a few minutes."), language)
+            response.hangup()
+    return response
+
+
+def _language_hint() -> str | None:
+    """Guess the caller's language without the database: the URL, then the dialled country."""
+    if request.args.get("l") in languages.BY_CODE:
+        return request.args["l"]
+    return languages.COUNTRY_LANGUAGE.get(phones.country(request.form.get("To")) or "")
+
+
+def webhook(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
+    """Run a step in one transaction; a replay re-renders, a failure apologises, never a 5xx."""
+
+    @wraps(view)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            response = view(*args, **kwargs)
+            db.session.commit()
+        except (StaleDataError, IntegrityError):
+            # Another worker moved this call first (a replayed or duplicated webhook).
+            db.session.rollback()
+            response = _replay()
+        except Exception:
+            db.session.rollback()
+            log.exception("webhook %s failed", request.path)
+            response = apology()
+        return twiml(response)
+
+    return wrapper
+
+
+def _replay() -> VoiceResponse:
+    try:
+        call = state.load(request.form.get("CallSid", ""))
+        if call is None:
+            return apology()
+        step = Step(call)
+        render_current(step)
+        return step.response
+    except Exception:
+        db.session.rollback()
+        log.exception("replaying %s failed", request.path)
+        return apology()
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> object:
+    """Refuse unsigned requests plainly; answer any other HTTP error with spoken TwiML."""
+    if error.code in (403, 405):
+        return error
+    log.warning("webhook %s answered %s", request.path, error.code)
+    return twiml(apology())
+
+
+def _reply() -> Reply:
+    form = request.form
+    digits = "".join(c for c in form.get("Digits", "")[:20] if c in DIGIT_CHARS)
+    speech = form.get("SpeechResult", "")[:300].strip()
+    try:
+        confidence = float(form.get("Confidence", "0"))
+    except ValueError:
+        confidence = 0.0
+    if confidence < current_app.config["SPEECH_CONFIDENCE_MIN"]:
+        speech = ""
+    return Reply(digits=digits, speech=speech, params=form)
+
+
+def _answer() -> VoiceResponse:
+    call_sid = request.form.get("CallSid", "")[:64]
+    if not call_sid:
+        return apology()
+    call = state.load(call_sid) or state.start(call_sid)
+    step = Step(call)
+    render_current(step)
+    log.info("call %s from %s to %s", call.id, call.caller_masked, call.country or "?")
+    return step.response
+
+
+@bp.post("/voice")
+@webhook
+def voice() -> VoiceResponse:
+    """Answer a new call (the Voice URL of every number) with the language menu."""
+    return _answer()
+
+
+@bp.post("/step")
+@webhook
+def step() -> VoiceResponse:
+    """Move the call on with the caller's answer to the prompt that carried this URL."""
+    call_sid = request.form.get("CallSid", "")[:64]
+    call = state.load(call_sid) if call_sid else None
+    if call is None:
+        return _answer()  # a call we have no row for starts afresh
+    current = Step(call)
+    if request.args.get("s", type=int) != call.step:
+        render_current(current)  # a replay of an earlier step: say where the call stands
+        return current.response
+    reply = _reply()
+    go = take(current, reply)
+    state.record_step(call, go.node, reply.label)
+    arrive(current, go)
+    return current.response
+
+
+@bp.post("/queue/wait")
+def queue_wait() -> object:
+    """Tell a queued caller their position and offer a callback that keeps their place."""
+    language = languages.get(request.args.get("l"))
+    position = request.form.get("QueuePosition", type=int) or 1
+    waited = request.form.get("QueueTime", type=int) or 0
+    response = VoiceResponse()
+    with force_locale(language.code):
+        gather = response.gather(
+            num_digits=1, timeout=2, action=url_for("ivr.queue_choice", l=language.code), method="POST"
+        )
+        say(gather, gettext("You are number %(position)s in the queue.", position=position), language)
+        if waited >= current_app.config["QUEUE_MAX_WAIT_SECONDS"]:
+            say(gather, gettext("We are sorry you have been waiting so long."), language)
+        say(
+            gather,
+            gettext("To be called back instead, without losing your place, press 1."),
+            language,
+        )
+        music = current_app.config["HOLD_MUSIC_URL"]
+        if music:
+            gather.play(music)
+        else:
+            gather.pause(length=20)
+    response.redirect(url_for("ivr.queue_wait", l=language.code), method="POST")
+    return twiml(response)
+
+
+@bp.post("/queue/choice")
+def queue_choice() -> object:
+    """Leave the queue for a callback on 1; otherwise keep waiting."""
+    language = languages.get(request.args.get("l"))
+    response = VoiceResponse()
+    if request.form.get("Digits") == "1":
+        with force_locale(language.code):
+            say(response, gettext("You keep your place. Let us book your callback."), language)
+        response.leave()
+    else:
+        response.redirect(url_for("ivr.queue_wait", l=language.code), method="POST")
+    return twiml(response)
+
+
+@bp.post("/recording")
+@webhook
+def recording() -> VoiceResponse:
+    """Attach a finished recording to its ticket, once, however often Twilio reports it."""
+    form = request.form
+    ticket = db.session.get(Ticket, request.args.get("t", type=int) or 0)
+    if ticket is None or ticket.call_sid != form.get("CallSid"):
+        log.warning("recording callback for an unknown ticket")
+        return VoiceResponse()
+    if form.get("RecordingStatus", "completed") == "completed" and form.get("RecordingSid"):
+        attach_recording(
+            ticket.id,
+            form["RecordingSid"][:64],
+            form.get("RecordingUrl", ""),
+            form.get("RecordingDuration", type=int),
+        )
+    return VoiceResponse()
+
+
+@bp.post("/status")
+@webhook
+def status() -> VoiceResponse:
+    """Record how the call ended (once, whatever Twilio retries) for the reports."""
+    form = request.form
+    call = state.load(form.get("CallSid", "")[:64])
+    if call is None or call.ended_at is not None:
+        return VoiceResponse()
+    moment = to_storage(now())
+    call_status = form.get("CallStatus", "completed")[:20]
+    in_queue = call.queue_entered_at is not None and call.queue_left_at is None
+    if call_status != "completed":
+        outcome = call_status
+    elif in_queue or call.queue_result == "hangup":
+        outcome = "abandoned"
+    elif call.queue_entered_at is not None or call.context.get("callback_texted"):
+        outcome = "escalated"
+    else:
+        outcome = "self_service"
+    values = {
+        "ended_at": moment,
+        "status": call_status,
+        "duration": form.get("CallDuration", type=int),
+        "outcome": outcome,
+    }
+    if in_queue:
+        values |= {"queue_left_at": moment, "queue_result": "hangup"}
+    # A plain UPDATE (no step bump) guarded on ended_at: a retried callback changes nothing.
+    db.session.execute(
+        sa.update(Call).where(Call.id == call.id, Call.ended_at.is_(None)).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    return VoiceResponse()
+
+
+@bp.post("/fallback")
+def fallback() -> object:
+    """Twilio's fallback URL: log the failure, apologise in the caller's language, offer a person."""
+    error_url = request.form.get("ErrorUrl", "")
+    parts = urlsplit(error_url)
+    hint = parse_qs(parts.query).get("l", [None])[0]
+    log.error("Twilio reported error %s at %s", request.form.get("ErrorCode", "?")[:10], parts.path[:100])
+    return twiml(apology(hint if hint in languages.BY_CODE else None))

@@ -1,0 +1,127 @@
+"""Fixtures: an app on a migrated test database (SQLite or PostgreSQL), a client, and a caller."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+
+from app import create_app
+from centre import calendar
+from centre.extensions import db
+from ivr.driver import FlaskTransport, PhoneCall
+
+TOKEN = "test-auth-token"
+TEST_CONFIG = {
+    "APP_ENV": "testing",
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PHONE_HASH_KEY": "test-phone-key",
+    "TWILIO_AUTH_TOKEN": TOKEN,
+    "FALLBACK_AGENT_NUMBER": "+212522000000",
+    "HOLD_MUSIC_URL": "",
+}
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the test database, migrated from empty once per session."""
+    url = _database_url(tmp_path_factory)
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Return a factory of app instances on the shared test database (one call, many workers)."""
+    made: list[Flask] = []
+
+    def make(**overrides: object) -> Flask:
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """Return the app on an emptied database holding the default hours and holidays."""
+    app = make_app()
+    with app.app_context():
+        _empty_tables()
+        calendar.seed_hours()
+        calendar.seed_holidays([2026, 2027])
+        db.session.commit()
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Return a test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Return a CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def call(app: Flask) -> Callable[..., PhoneCall]:
+    """Return a factory of simulated callers driving the app as Twilio would."""
+
+    def make(caller: str = "+33612345678", to: str = "+33805000000", on: Flask | None = None) -> PhoneCall:
+        return PhoneCall(FlaskTransport(on or app), TOKEN, caller=caller, to=to)
+
+    return make
+
+
+@pytest.fixture
+def open_hours(time_machine):  # type: ignore[no-untyped-def]
+    """Freeze time on a working Tuesday at 10:00 in Casablanca (09:00 UTC)."""
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+
+
+@pytest.fixture
+def closed_hours(time_machine):  # type: ignore[no-untyped-def]
+    """Freeze time on a Saturday at 11:00 in Casablanca."""
+    time_machine.move_to("2026-12-05T10:00:00+00:00", tick=False)
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""Tickets: everything that needs a human (complaints, suggestions, observations, callbacks, escalations)."""

@@ -1,0 +1,178 @@
+"""Callbacks: booked into open hours at the next free slot, served in the order callers asked.
+
+A slot is a stretch of `CALLBACK_SLOT_MINUTES` within opening hours that takes at most
+`CALLBACK_SLOT_CAPACITY` callbacks. Bookings are assigned greedily in priority order
+(when the caller first asked for a person), so a caller who left the queue keeps their
+place: ahead of those who queued after them, never ahead of those who queued before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext
+
+from centre import calendar, languages
+from centre.clock import CENTRE_TZ, from_storage, now, to_storage
+from centre.extensions import db
+from centre.formatting import spoken_date, spoken_time
+from centre.messaging import send_sms
+from tickets.models import Callback, Ticket
+from tickets.services import open_ticket
+
+HORIZON = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A booked callback that had to change time."""
+
+    ticket: Ticket
+    old: datetime
+    new: datetime
+
+
+def slots(start: datetime, minutes: int) -> Iterator[datetime]:
+    """Yield the start of every callback slot from `start` on, within opening hours."""
+    length = timedelta(minutes=minutes)
+    for opens, closes in calendar.open_intervals(start, start + HORIZON):
+        # Slots keep the grid of the opening time (08:00, 08:15, ...) even after a closure.
+        day_open = opens.replace(hour=0, minute=0, second=0, microsecond=0)
+        offset = (opens - day_open) % length
+        slot = opens if not offset else opens + (length - offset)
+        while slot + length <= closes:
+            if slot >= start:
+                yield slot
+            slot += length
+
+
+def _assign(bookings: list[Callback], start: datetime) -> dict[int, datetime]:
+    """Give each booking, in priority order, the earliest slot with room after its request."""
+    minutes = current_app.config["CALLBACK_SLOT_MINUTES"]
+    capacity = current_app.config["CALLBACK_SLOT_CAPACITY"]
+    taken: Counter[datetime] = Counter()
+    grid = list(slots(start, minutes))
+    assigned: dict[int, datetime] = {}
+    for booking in sorted(bookings, key=lambda b: (b.priority_at, b.ticket_id)):
+        earliest = from_storage(booking.not_before)
+        for slot in grid:
+            if slot >= earliest and taken[slot] < capacity:
+                taken[slot] += 1
+                assigned[booking.ticket_id] = slot
+                break
+        else:
+            raise RuntimeError("no callback slot free within the booking horizon")
+    return assigned
+
+
+def _reflow(start: datetime) -> list[Move]:
+    """Reassign every callback not yet due; return the ones whose time changed."""
+    pending = list(
+        db.session.scalars(
+            sa.select(Callback)
+            .where(Callback.state == "booked", Callback.scheduled_at >= to_storage(start))
+            .with_for_update()
+        )
+    )
+    moves = []
+    assigned = _assign(pending, start)
+    for booking in pending:
+        new = assigned[booking.ticket_id]
+        old = from_storage(booking.scheduled_at)
+        if old != new:
+            booking.scheduled_at = to_storage(new)
+            moves.append(Move(booking.ticket, old, new))
+    return moves
+
+
+def book(
+    number: str,
+    language: str,
+    hash_key: str,
+    priority_at: datetime,
+    country: str | None = None,
+    call_sid: str | None = None,
+    source_key: str | None = None,
+    ivr_path: list[dict[str, Any]] | None = None,
+) -> Ticket:
+    """Open a callback ticket at the next free slot; tell any caller whose slot moved."""
+    ticket = open_ticket(
+        "callback",
+        language,
+        number,
+        hash_key,
+        country=country,
+        call_sid=call_sid,
+        source_key=source_key,
+        ivr_path=ivr_path,
+    )
+    if ticket.callback is not None:
+        return ticket  # a replayed request: already booked
+    moment = now()
+    ticket.callback = Callback(
+        number=number,
+        priority_at=to_storage(priority_at),
+        not_before=to_storage(moment),
+        scheduled_at=to_storage(moment + HORIZON),  # placeholder until the reflow below
+    )
+    db.session.flush()
+    moves = _reflow(moment)
+    notify_moves(moves, exclude=ticket.id)
+    return ticket
+
+
+def reschedule(start: datetime | None = None) -> list[Move]:
+    """Move callbacks out of newly closed time, notify their callers, return the moves."""
+    moves = _reflow(start or now())
+    notify_moves(moves)
+    return moves
+
+
+def notify_moves(moves: list[Move], exclude: int | None = None) -> None:
+    """Send each moved caller an SMS, in their language, giving the new time."""
+    for move in moves:
+        if move.ticket.id == exclude:
+            continue
+        language = languages.get(move.ticket.language)
+        with force_locale(language.code):
+            body = gettext(
+                "Consular call centre: your callback %(reference)s has moved to %(date)s at "
+                "%(time)s (Moroccan time).",
+                reference=move.ticket.reference,
+                date=spoken_date(move.new, language.babel_locale, CENTRE_TZ),
+                time=spoken_time(move.new, language.babel_locale, CENTRE_TZ),
+            )
+        send_sms(move.ticket.callback.number, body, language.code, "callback_moved")
+
+
+def due(limit: int = 50) -> list[Callback]:
+    """Return booked callbacks in the order agents should ring them."""
+    return list(
+        db.session.scalars(
+            sa.select(Callback)
+            .where(Callback.state == "booked")
+            .order_by(Callback.scheduled_at, Callback.priority_at, Callback.ticket_id)
+            .limit(limit)
+        )
+    )
+
+
+def confirm(ticket: Ticket) -> None:
+    """Text the caller the time of the callback just booked, in their language."""
+    language = languages.get(ticket.language)
+    when = from_storage(ticket.callback.scheduled_at)
+    with force_locale(language.code):
+        body = gettext(
+            "Consular call centre: we will call you back on %(date)s at %(time)s (Moroccan "
+            "time). Reference %(reference)s.",
+            reference=ticket.reference,
+            date=spoken_date(when, language.babel_locale, CENTRE_TZ),
+            time=spoken_time(when, language.babel_locale, CENTRE_TZ),
+        )
+    send_sms(ticket.callback.number, body, language.code, "callback_booked")

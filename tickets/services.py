@@ -1,0 +1,117 @@
+"""Opening tickets and attaching recordings, safely under Twilio's retries."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from centre import phones
+from centre.clock import now, to_storage
+from centre.extensions import db
+from tickets.models import TYPES, Recording, Ticket
+
+REFERENCE_DIGITS = 9  # eight random digits and a Luhn check digit
+
+
+def luhn_check_digit(digits: str) -> str:
+    """Return the Luhn check digit for `digits`."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def new_reference() -> str:
+    """Return a fresh random ticket reference whose last digit checks the others."""
+    body = "".join(secrets.choice("0123456789") for _ in range(REFERENCE_DIGITS - 1))
+    body = str(secrets.randbelow(9) + 1) + body[1:]  # no leading zero: it is read aloud
+    return body + luhn_check_digit(body)
+
+
+def open_ticket(
+    type: str,
+    language: str,
+    caller: str | None,
+    hash_key: str,
+    country: str | None = None,
+    call_sid: str | None = None,
+    source_key: str | None = None,
+    ivr_path: list[dict[str, Any]] | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Open a ticket, or return the one `source_key` already opened (a replayed webhook)."""
+    if type not in TYPES:
+        raise ValueError(f"unknown ticket type {type!r}")
+    if source_key is not None:
+        existing = db.session.scalar(sa.select(Ticket).where(Ticket.source_key == source_key))
+        if existing is not None:
+            return existing
+    moment = to_storage(at or now())
+    for _ in range(5):
+        ticket = Ticket(
+            reference=new_reference(),
+            type=type,
+            status="new",
+            language=language,
+            country=country,
+            caller_masked=phones.mask(caller),
+            caller_hash=phones.keyed_hash(caller, hash_key),
+            call_sid=call_sid,
+            source_key=source_key,
+            ivr_path=ivr_path or [],
+            has_message=False,
+            created_at=moment,
+            updated_at=moment,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(ticket)
+        except IntegrityError:
+            if source_key is not None:
+                existing = db.session.scalar(sa.select(Ticket).where(Ticket.source_key == source_key))
+                if existing is not None:
+                    return existing
+            continue  # a reference collision: draw another
+        return ticket
+    raise RuntimeError("could not draw a unique ticket reference")
+
+
+def attach_recording(ticket_id: int, recording_sid: str, url: str, duration: int | None) -> bool:
+    """Attach a recording to its ticket once; return False when it was already attached."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or not recording_sid:
+        return False
+    if db.session.scalar(sa.select(Recording.id).where(Recording.recording_sid == recording_sid)):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Recording(
+                    ticket=ticket,
+                    recording_sid=recording_sid,
+                    url=url[:500],
+                    duration=duration,
+                    created_at=to_storage(now()),
+                )
+            )
+    except IntegrityError:
+        return False  # the same callback, delivered twice at once
+    ticket.has_message = True
+    ticket.updated_at = to_storage(now())
+    return True
+
+
+def newest(limit: int = 50) -> list[Ticket]:
+    """Return the newest tickets first."""
+    return list(
+        db.session.scalars(sa.select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
+    )
