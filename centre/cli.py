@@ -203,6 +203,7 @@ def notices_remove(notice_id: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add every command group to `flask`."""
+    from centre.translate import translate_group
     from ivr.cli import call_command
     from tickets.cli import tickets_group
 
@@ -211,3 +212,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notices_group)
     app.cli.add_command(tickets_group)
     app.cli.add_command(call_command)
+    app.cli.add_command(translate_group)

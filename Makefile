@@ -1,0 +1,32 @@
+# The two commands a newcomer needs:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+
+.PHONY: run test install catalogs lint bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+catalogs: install
+	$(BIN)/pybabel compile -d translations >/dev/null
+
+run: catalogs
+	$(BIN)/flask --app app setup --demo
+	@echo "Phone menu simulator: http://127.0.0.1:$(PORT)/try/"
+	$(BIN)/flask --app app run --port $(PORT)
+
+test: catalogs
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+bench: catalogs
+	$(BIN)/python bench/webhooks.py
