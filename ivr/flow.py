@@ -14,6 +14,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import force_locale, gettext
 from rapidfuzz import fuzz, process, utils
+from sqlalchemy.orm.attributes import flag_modified
 from twilio.twiml.voice_response import VoiceResponse
 
 from centre import languages
@@ -232,7 +233,9 @@ def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
         else:
             raise RuntimeError(f"call flow loops at {go.node}")
         # The flush bumps the call's step (or fails if another worker moved it first), so
-        # the URLs rendered below already carry the new step.
+        # the URLs rendered below already carry the new step. A step that leaves the row as
+        # it was (a repeat) must still bump it, or its replay would not be recognised.
+        flag_modified(step.call, "node")
         db.session.flush()
         for sentence in preface:
             step.say(sentence)
