@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.from_environment(os.environ, Path(app.instance_path)))
     if config:
         app.config.update(config)
+    settings.finish(app.config)
     logs.configure(app.config["LOG_LEVEL"])
 
     hops = app.config["TRUSTED_PROXIES"]

@@ -74,6 +74,13 @@ def engine_options(url: str, timeout_seconds: float) -> dict[str, Any]:
     }
 
 
+def finish(config: dict[str, Any]) -> None:
+    """Derive the settings that depend on others, once the overrides are applied."""
+    url = database_url(config["SQLALCHEMY_DATABASE_URI"], PROJECT_ROOT)
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, config["DB_TIMEOUT_SECONDS"]))
+
+
 def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Build the Flask config from environment variables (see the README for each one)."""
     env = environ.get("APP_ENV", "development")
@@ -91,7 +98,7 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         "SECRET_KEY": secret or DEVELOPMENT_SECRET,
         "PHONE_HASH_KEY": environ.get("PHONE_HASH_KEY") or secret or DEVELOPMENT_SECRET,
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, timeout),
+        "DB_TIMEOUT_SECONDS": timeout,
         "REDIS_URL": environ.get("REDIS_URL", ""),
         "TWILIO_ACCOUNT_SID": environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": token or DEVELOPMENT_AUTH_TOKEN,

@@ -96,10 +96,12 @@ def record_step(call: Call, to_node: str, caller_input: str) -> None:
 
 
 def path(call: Call) -> list[dict[str, Any]]:
-    """Return the call's path so far, for the ticket an agent will read."""
-    rows = db.session.scalars(
+    """Return the call's path so far (steps not yet flushed included), for an agent to read."""
+    stored = db.session.scalars(
         sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
     )
-    journey: list[dict[str, Any]] = [{"node": "language", "input": ""}]
-    journey += [{"node": e.to_node, "input": e.caller_input} for e in rows]
-    return [dict(step, language=call.language) for step in journey]
+    pending = [e for e in db.session.new if isinstance(e, CallEvent) and e.call_id == call.id]
+    return [
+        {"from": e.from_node, "input": e.caller_input, "to": e.to_node}
+        for e in sorted([*stored, *pending], key=lambda e: e.step)
+    ]
