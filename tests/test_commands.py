@@ -1,0 +1,54 @@
+"""The shell commands: setup, tickets, notices, and a simulated call."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from helpers import row_counts, walk_to_main_menu
+
+from centre.extensions import db
+from centre.notices import Notice
+
+
+def test_setup_twice_with_demo_changes_nothing_the_second_time(app, runner):
+    first = runner.invoke(args=["setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    counts = row_counts(app)
+    assert counts["tickets"] and counts["calls"] and counts["notices"] and counts["holidays"]
+    second = runner.invoke(args=["setup", "--demo"])
+    assert second.exit_code == 0, second.output
+    assert row_counts(app) == counts
+
+
+def test_tickets_list_shows_the_newest_first(app, call, runner, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    for digit in ("1", "2"):
+        phone = call()
+        walk_to_main_menu(phone, "ar")
+        phone.press("3")
+        phone.press(digit)
+        time_machine.shift(60)
+    lines = runner.invoke(args=["tickets", "list"]).output.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split()[1:5] == ["suggestion", "new", "ar", "2026-12-01"]
+    assert lines[1].split()[1:3] == ["complaint", "new"]
+
+
+def test_a_notice_needs_all_seven_languages(app, runner):
+    partial = runner.invoke(args=["notices", "add", "--starts", "2026-12-01T08:00", "--ends", "2026-12-08T08:00",
+                                  "--text", "fr=Services visas suspendus"])  # fmt: skip
+    assert partial.exit_code != 0 and "missing the text in: ar es it nl de en" in partial.output
+    texts = [f"--text={code}=notice {code}" for code in ("ar", "fr", "es", "it", "nl", "de", "en")]
+    added = runner.invoke(args=["notices", "add", "--starts", "2026-12-01T08:00", "--ends", "2026-12-08T08:00",
+                                "--country", "es", *texts])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    with app.app_context():
+        notice = db.session.scalar(sa.select(Notice))
+        assert notice.countries == "ES" and len(notice.texts) == 7
+
+
+def test_the_call_command_walks_the_menu(runner, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    result = runner.invoke(args=["call", "--to", "+498000000000", "6", "3", "1", "record"])
+    assert result.exit_code == 0, result.output
+    assert "[de-DE]" in result.output and "waiting for: record" in result.output
+    assert "status callback: 200" in result.output

@@ -1,0 +1,39 @@
+"""What a caller pressing 0 gets at the edges of the opening hours."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import walk_to_main_menu
+
+
+@pytest.mark.parametrize(
+    ("moment", "queued"),
+    [
+        ("2026-12-01T18:59:00+00:00", True),  # Tuesday 19:59 in Casablanca (UTC+1)
+        ("2026-12-01T19:00:00+00:00", False),  # 20:00: closed
+        ("2026-12-01T07:00:00+00:00", True),  # 08:00: open
+        ("2026-12-01T06:59:00+00:00", False),  # 07:59: not yet
+        ("2026-11-18T10:00:00+00:00", False),  # Independence Day, a Wednesday
+        ("2027-03-01T19:30:00+00:00", True),  # Ramadan: Casablanca is UTC+0, so 19:30 local
+        ("2027-04-01T19:30:00+00:00", False),  # after Ramadan: 20:30 local
+    ],
+)
+def test_option_zero_queues_only_while_the_centre_is_open(call, time_machine, moment, queued):
+    time_machine.move_to(moment, tick=False)
+    phone = call()
+    walk_to_main_menu(phone, "fr")
+    turn = phone.press("0")
+    assert (turn.enqueue is not None) is queued
+    if not queued:
+        assert turn.gather is not None  # the callback offer
+
+
+def test_a_closure_added_from_the_shell_closes_the_queue(call, runner, time_machine):
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    result = runner.invoke(args=["calendar", "close", "2026-12-01T10:30", "2026-12-01T12:00", "--kind", "maintenance"])
+    assert result.exit_code == 0, result.output
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    turn = phone.press("0")
+    assert turn.enqueue is None
+    assert "12:00" in turn.text  # back at noon, Moroccan time

@@ -1,0 +1,50 @@
+"""The browser page that plays Twilio, through the test client."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+
+def _fields(page: str) -> dict[str, str]:
+    fields = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page):
+        fields[name] = unescape(value)
+    return fields
+
+
+def test_a_person_can_walk_the_menu_in_the_browser(client, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    page = client.get("/try/?lang=en").get_data(as_text=True)
+    token = _fields(page)["csrf_token"]
+    page = client.post("/try/", data={"csrf_token": token, "action": "dial", "to": "+34900000000",
+                                      "caller": "+34612345678"}).get_data(as_text=True)  # fmt: skip
+    assert 'lang="es-ES"' in page and "Polly.Lucia" in page
+    fields = _fields(page)
+    page = client.post("/try/", data={**fields, "digits": "7"}).get_data(as_text=True)
+    assert 'lang="en-GB"' in page
+    fields = _fields(page)
+    page = client.post("/try/", data={**fields, "digits": "3"}).get_data(as_text=True)
+    page = client.post("/try/", data={**_fields(page), "digits": "1"}).get_data(as_text=True)
+    assert "Leave a message" in page
+    page = client.post("/try/", data={**_fields(page), "action": "record"}).get_data(as_text=True)
+    assert re.search(r"(\d, ){8}\d", page), "the reference is read back"
+
+
+def test_the_simulator_refuses_a_form_without_its_csrf_token(client):
+    response = client.post("/try/", data={"action": "dial"})
+    assert response.status_code == 400
+
+
+def test_the_simulator_refuses_to_post_outside_the_phone_menu(client):
+    page = client.get("/try/").get_data(as_text=True)
+    token = _fields(page)["csrf_token"]
+    forged = '{"url": "http://localhost/try/", "xml": "<Response/>"}'
+    response = client.post("/try/", data={"csrf_token": token, "action": "press", "digits": "1",
+                                          "turn": forged, "caller": "+33612345678", "to": "+33805000000"})  # fmt: skip
+    assert response.status_code == 400
+
+
+def test_the_simulator_is_off_in_production(make_app):
+    app = make_app(SIMULATOR_ENABLED=False)
+    assert app.test_client().get("/try/").status_code == 404
