@@ -27,6 +27,8 @@ from tickets.models import Callback, Ticket
 from tickets.services import open_ticket
 
 HORIZON = timedelta(days=60)
+# Key of the PostgreSQL advisory lock that lets one transaction at a time reassign slots.
+REFLOW_LOCK = 0x63616C6C6261636B  # "callback"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ def _assign(bookings: list[Callback], start: datetime) -> dict[int, datetime]:
 
 def _reflow(start: datetime) -> list[Move]:
     """Reassign every callback not yet due; return the ones whose time changed."""
+    # Row locks cannot stop two bookings at once from each missing the other's new row and
+    # filling the same slot (or deadlocking): serialise the whole reassignment instead.
+    # SQLite already serialises writers, and the new callback is written before this point.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REFLOW_LOCK)))
     pending = list(
         db.session.scalars(
             sa.select(Callback)
