@@ -30,15 +30,17 @@ class OpeningHours(db.Model):
 
 
 class Holiday(db.Model):
-    """A public holiday; Islamic ones are estimated until a supervisor confirms or moves them."""
+    """A day of a public holiday; Islamic ones are estimated until a supervisor confirms them."""
 
     __tablename__ = "holidays"
-    __table_args__ = (sa.UniqueConstraint("name", "day"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     day: so.Mapped[date] = so.mapped_column(index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     islamic: so.Mapped[bool] = so.mapped_column(default=False)
     confirmed: so.Mapped[bool] = so.mapped_column(default=True)
+    # "2027:Eid al-Fitr:2" for the second day of a seeded holiday: it stays the same when a
+    # supervisor moves the day, so seeding again never brings the estimated date back.
+    seed_key: so.Mapped[str | None] = so.mapped_column(sa.String(160), unique=True)
 
 
 class Closure(db.Model):
@@ -61,27 +63,44 @@ def seed_hours() -> None:
 
 
 def seed_holidays(years: list[int]) -> int:
-    """Add Morocco's public holidays for `years` that are not stored yet; return how many."""
-    existing = {
-        (h.name, h.day)
-        for h in db.session.scalars(
-            sa.select(Holiday).where(
-                Holiday.day >= date(min(years), 1, 1), Holiday.day <= date(max(years), 12, 31)
-            )
-        )
-    }
-    added = 0
+    """Add Morocco's public holidays for `years` that were never seeded; return how many."""
+    known = set(db.session.scalars(sa.select(Holiday.seed_key).where(Holiday.seed_key.is_not(None))))
     table = holiday_tables.country_holidays("MA", years=years, language="en_US")
+    days_seen: dict[tuple[int, str], int] = {}
+    added = 0
     for day, names in sorted(table.items()):
         for raw in names.split("; "):
             estimated = "(estimated)" in raw
             name = raw.replace(" (estimated)", "")
-            if (name, day) in existing:
+            ordinal = days_seen[(day.year, name)] = days_seen.get((day.year, name), 0) + 1
+            key = f"{day.year}:{name}:{ordinal}"
+            if key in known:
                 continue
-            db.session.add(Holiday(day=day, name=name, islamic=estimated, confirmed=not estimated))
-            existing.add((name, day))
+            db.session.add(
+                Holiday(day=day, name=name, islamic=estimated, confirmed=not estimated, seed_key=key)
+            )
             added += 1
     return added
+
+
+def move_holiday(holiday: Holiday, day: date | None) -> list[Holiday]:
+    """Confirm a holiday, moving it (with its other days, e.g. Eid's second day) to start on `day`."""
+    group = [holiday]
+    if holiday.seed_key:
+        year, name, _ = holiday.seed_key.split(":", 2)
+        group = list(
+            db.session.scalars(
+                sa.select(Holiday)
+                .where(Holiday.seed_key.like(f"{year}:{name}:%"))
+                .order_by(Holiday.day)
+            )
+        )
+    shift = (day - holiday.day) if day else None
+    for member in group:
+        if shift:
+            member.day = member.day + shift
+        member.confirmed = True
+    return group
 
 
 def _weekly_hours() -> dict[int, tuple[time, time]]:

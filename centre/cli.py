@@ -97,15 +97,18 @@ def calendar_holidays(year: int | None) -> None:
 @click.argument("holiday_id", type=int)
 @click.option("--on", "day", help="Move it to this date (YYYY-MM-DD) as it is confirmed.")
 def calendar_confirm(holiday_id: int, day: str | None) -> None:
-    """Confirm an Islamic holiday's date, or move it to the date announced."""
+    """Confirm an Islamic holiday's date, or move it (all its days) to the date announced."""
     holiday = db.session.get(calendar.Holiday, holiday_id)
     if holiday is None:
         raise click.ClickException(f"no holiday {holiday_id}")
-    if day:
-        holiday.day = date.fromisoformat(day)
-    holiday.confirmed = True
+    try:
+        new_day = date.fromisoformat(day) if day else None
+    except ValueError as exc:
+        raise click.UsageError(f"--on takes a date such as 2027-03-10, not {day!r}") from exc
+    moved = calendar.move_holiday(holiday, new_day)
     _reschedule_and_commit()
-    click.echo(f"{holiday.name} confirmed on {holiday.day}")
+    days = ", ".join(str(h.day) for h in moved)
+    click.echo(f"{holiday.name} confirmed on {days}")
 
 
 @calendar_group.command("add-holiday")

@@ -274,3 +274,28 @@ def test_hours_that_close_before_they_open_are_refused(app: Flask, runner: Flask
         result = runner.invoke(args=["calendar", "hours", "monday", "18:00", "09:00"])
         assert result.exit_code != 0
         assert calendar.is_open(local(date(2026, 12, 7), 10))
+
+
+def test_moving_eid_moves_both_of_its_days_and_seeding_again_keeps_the_move(app, runner):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        first, second = db.session.scalars(
+            sa.select(calendar.Holiday)
+            .where(calendar.Holiday.name == "Eid al-Fitr", calendar.Holiday.day >= date(2027, 1, 1))
+            .order_by(calendar.Holiday.day)
+        ).all()
+        assert (first.day, second.day) == (date(2027, 3, 9), date(2027, 3, 10))
+        result = runner.invoke(args=["calendar", "confirm", str(first.id), "--on", "2027-03-10"])
+        assert result.exit_code == 0, result.output
+        db.session.expire_all()
+        days = sorted(h.day for h in db.session.scalars(sa.select(calendar.Holiday).where(
+            calendar.Holiday.name == "Eid al-Fitr", calendar.Holiday.day >= date(2027, 1, 1))))  # fmt: skip
+        assert days == [date(2027, 3, 10), date(2027, 3, 11)]
+        assert calendar.seed_holidays([2027]) == 0
+        db.session.commit()
+        assert calendar.is_open(datetime(2027, 3, 9, 10, 0, tzinfo=UTC))
+        assert not calendar.is_open(datetime(2027, 3, 11, 10, 0, tzinfo=UTC))
+
+
+def test_a_malformed_date_is_refused_with_a_clear_message(app, runner):  # type: ignore[no-untyped-def]
+    result = runner.invoke(args=["calendar", "confirm", "1", "--on", "10/03/2027"])
+    assert result.exit_code != 0 and "2027-03-10" in result.output

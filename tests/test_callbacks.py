@@ -390,3 +390,29 @@ def test_a_replayed_booking_opens_no_second_ticket_nor_second_callback(
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Callback)) == 2
         assert sms_to("+33612345678") == []
+
+
+def test_longer_opening_hours_never_bring_a_booked_callback_earlier(
+    app: Flask, runner: FlaskCliRunner, book: Callable[..., Ticket]
+) -> None:
+    saturday = date(2026, 12, 5)
+    with app.app_context():
+        ticket = book(local(saturday, 11, 0))
+        assert slot_of(ticket) == local(date(2026, 12, 7), 8, 0)
+        result = runner.invoke(args=["calendar", "hours", "saturday", "09:00", "18:00"])
+        assert result.exit_code == 0, result.output
+        assert slot_of(ticket) == local(date(2026, 12, 7), 8, 0)
+        assert sms_to(ticket.callback.number) == []
+
+
+def test_a_closure_over_a_callback_already_due_moves_it(
+    app: Flask, runner: FlaskCliRunner, book: Callable[..., Ticket], time_machine
+) -> None:
+    with app.app_context():
+        ticket = book(local(TUESDAY, 10, 5))
+        assert slot_of(ticket) == local(TUESDAY, 10, 15)
+        time_machine.move_to(local(TUESDAY, 10, 20), tick=False)  # due, not yet called back
+        result = runner.invoke(args=["calendar", "close", "2026-12-01T10:00", "2026-12-01T12:00"])
+        assert result.exit_code == 0, result.output
+        assert slot_of(ticket) == local(TUESDAY, 12, 0)
+        assert_told_new_time(ticket.callback.number, "fr", local(TUESDAY, 12, 0))

@@ -44,7 +44,7 @@ def slots(start: datetime, minutes: int) -> Iterator[datetime]:
     """Yield the start of every callback slot from `start` on, within opening hours."""
     length = timedelta(minutes=minutes)
     for opens, closes in calendar.open_intervals(start, start + HORIZON):
-        # Slots keep the grid of the opening time (08:00, 08:15, ...) even after a closure.
+        # Slots keep a grid counted from midnight (08:00, 08:15, ...), also after a closure.
         day_open = opens.replace(hour=0, minute=0, second=0, microsecond=0)
         offset = (opens - day_open) % length
         slot = opens if not offset else opens + (length - offset)
@@ -80,13 +80,15 @@ def _reflow(start: datetime) -> list[Move]:
     # SQLite already serialises writers, and the new callback is written before this point.
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REFLOW_LOCK)))
-    pending = list(
-        db.session.scalars(
-            sa.select(Callback)
-            .where(Callback.state == "booked", Callback.scheduled_at >= to_storage(start))
-            .with_for_update()
-        )
-    )
+    booked = db.session.scalars(
+        sa.select(Callback).where(Callback.state == "booked").with_for_update()
+    ).all()
+    # Callbacks still to come, and overdue ones whose time has since been closed.
+    pending = [
+        b
+        for b in booked
+        if from_storage(b.scheduled_at) >= start or not calendar.is_open(from_storage(b.scheduled_at))
+    ]
     moves = []
     assigned = _assign(pending, start)
     for booking in pending:
@@ -94,6 +96,8 @@ def _reflow(start: datetime) -> list[Move]:
         old = from_storage(booking.scheduled_at)
         if old != new:
             booking.scheduled_at = to_storage(new)
+            # A caller is never moved earlier than the time they were last told.
+            booking.not_before = to_storage(new)
             moves.append(Move(booking.ticket, old, new))
     return moves
 

@@ -64,6 +64,8 @@ class Callback(db.Model):
     ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"), primary_key=True)
     number: so.Mapped[str] = so.mapped_column(sa.String(32))  # needed to call back; anonymised later
     priority_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    # The earliest time the callback may be given: when it was asked for, then the time the
+    # caller was last told. Reassignments only ever move a caller later, never earlier.
     not_before: so.Mapped[datetime]
     scheduled_at: so.Mapped[datetime] = so.mapped_column(index=True)
     state: so.Mapped[str] = so.mapped_column(sa.String(20), default="booked", index=True)

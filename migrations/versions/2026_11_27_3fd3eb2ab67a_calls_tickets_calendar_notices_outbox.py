@@ -1,8 +1,8 @@
 """calls tickets calendar notices outbox
 
-Revision ID: b1d294c3dabc
+Revision ID: 3fd3eb2ab67a
 Revises: 
-Create Date: 2026-11-27 14:58:55.653474
+Create Date: 2026-11-27 15:07:48.674986
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b1d294c3dabc'
+revision = '3fd3eb2ab67a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -71,8 +71,9 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('islamic', sa.Boolean(), nullable=False),
     sa.Column('confirmed', sa.Boolean(), nullable=False),
+    sa.Column('seed_key', sa.String(length=160), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_holidays')),
-    sa.UniqueConstraint('name', 'day', name=op.f('uq_holidays_name_day'))
+    sa.UniqueConstraint('seed_key', name=op.f('uq_holidays_seed_key'))
     )
     with op.batch_alter_table('holidays', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_holidays_day'), ['day'], unique=False)
