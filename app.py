@@ -10,8 +10,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from centre import logs, settings
-from centre.locale import select_locale
 from centre.extensions import babel, csrf, db, migrate
+from centre.locale import select_locale
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -37,8 +37,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from centre import web
     from centre.cli import register_commands
-    from ivr import simulator, views
-    from ivr import menus  # noqa: F401  (registers the call flow's nodes)
+    from ivr import (
+        menus,  # noqa: F401  (registers the call flow's nodes)
+        simulator,
+        views,
+    )
 
     app.register_blueprint(web.bp)
     app.register_blueprint(views.bp)

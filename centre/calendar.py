@@ -64,7 +64,9 @@ def seed_hours() -> None:
 
 def seed_holidays(years: list[int]) -> int:
     """Add Morocco's public holidays for `years` that were never seeded; return how many."""
-    known = set(db.session.scalars(sa.select(Holiday.seed_key).where(Holiday.seed_key.is_not(None))))
+    known = set(
+        db.session.scalars(sa.select(Holiday.seed_key).where(Holiday.seed_key.is_not(None)))
+    )
     table = holiday_tables.country_holidays("MA", years=years, language="en_US")
     days_seen: dict[tuple[int, str], int] = {}
     added = 0
@@ -77,7 +79,9 @@ def seed_holidays(years: list[int]) -> int:
             if key in known:
                 continue
             db.session.add(
-                Holiday(day=day, name=name, islamic=estimated, confirmed=not estimated, seed_key=key)
+                Holiday(
+                    day=day, name=name, islamic=estimated, confirmed=not estimated, seed_key=key
+                )
             )
             added += 1
     return added
@@ -104,7 +108,9 @@ def move_holiday(holiday: Holiday, day: date | None) -> list[Holiday]:
 
 
 def _weekly_hours() -> dict[int, tuple[time, time]]:
-    return {row.weekday: (row.opens, row.closes) for row in db.session.scalars(sa.select(OpeningHours))}
+    return {
+        row.weekday: (row.opens, row.closes) for row in db.session.scalars(sa.select(OpeningHours))
+    }
 
 
 def open_intervals(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -49,11 +49,17 @@ def calendar_show() -> None:
     hours = {h.weekday: h for h in db.session.scalars(sa.select(calendar.OpeningHours))}
     for weekday, name in enumerate(calendar.WEEKDAYS):
         row = hours.get(weekday)
-        click.echo(f"{name:<10} {row.opens:%H:%M}-{row.closes:%H:%M}" if row else f"{name:<10} closed")
+        click.echo(
+            f"{name:<10} {row.opens:%H:%M}-{row.closes:%H:%M}" if row else f"{name:<10} closed"
+        )
     moment = now()
     state = "open" if calendar.is_open(moment) else "closed"
     opening = calendar.next_opening(moment)
-    click.echo(f"Now {state}; next opening {opening:%Y-%m-%d %H:%M} (Africa/Casablanca)" if opening else f"Now {state}")
+    click.echo(
+        f"Now {state}; next opening {opening:%Y-%m-%d %H:%M} (Africa/Casablanca)"
+        if opening
+        else f"Now {state}"
+    )
 
 
 @calendar_group.command("hours")
@@ -87,7 +93,9 @@ def calendar_holidays(year: int | None) -> None:
     """List holidays; estimated Islamic dates are marked until confirmed."""
     query = sa.select(calendar.Holiday).order_by(calendar.Holiday.day)
     if year:
-        query = query.where(calendar.Holiday.day >= date(year, 1, 1), calendar.Holiday.day <= date(year, 12, 31))
+        query = query.where(
+            calendar.Holiday.day >= date(year, 1, 1), calendar.Holiday.day <= date(year, 12, 31)
+        )
     for holiday in db.session.scalars(query):
         mark = "" if holiday.confirmed else "  (estimated: confirm or move)"
         click.echo(f"{holiday.id:>4}  {holiday.day}  {holiday.name}{mark}")
@@ -116,7 +124,9 @@ def calendar_confirm(holiday_id: int, day: str | None) -> None:
 @click.argument("name")
 def calendar_add_holiday(day: str, name: str) -> None:
     """Add a public holiday on DAY (YYYY-MM-DD)."""
-    db.session.add(calendar.Holiday(day=date.fromisoformat(day), name=name, islamic=False, confirmed=True))
+    db.session.add(
+        calendar.Holiday(day=date.fromisoformat(day), name=name, islamic=False, confirmed=True)
+    )
     _reschedule_and_commit()
 
 
@@ -130,7 +140,11 @@ def calendar_close(starts: str, ends: str, kind: str, reason: str) -> None:
     start, end = _moment(starts), _moment(ends)
     if end <= start:
         raise click.UsageError("a closure must end after it starts")
-    db.session.add(calendar.Closure(kind=kind, starts_at=to_storage(start), ends_at=to_storage(end), reason=reason))
+    db.session.add(
+        calendar.Closure(
+            kind=kind, starts_at=to_storage(start), ends_at=to_storage(end), reason=reason
+        )
+    )
     _reschedule_and_commit()
 
 
@@ -141,7 +155,9 @@ def calendar_closures() -> None:
     for closure in db.session.scalars(query.order_by(calendar.Closure.starts_at)):
         start = from_storage(closure.starts_at).astimezone(CENTRE_TZ)
         end = from_storage(closure.ends_at).astimezone(CENTRE_TZ)
-        click.echo(f"{closure.id:>4}  {closure.kind:<11} {start:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M}  {closure.reason}")
+        click.echo(
+            f"{closure.id:>4}  {closure.kind:<11} {start:%Y-%m-%d %H:%M} -> {end:%Y-%m-%d %H:%M}  {closure.reason}"
+        )
 
 
 def _reschedule_and_commit() -> None:
@@ -159,12 +175,22 @@ notices_group = AppGroup("notices", help="Service notices played after the langu
 
 
 @notices_group.command("add")
-@click.option("--starts", required=True, help="ISO date-time, Moroccan time unless an offset is given.")
+@click.option(
+    "--starts", required=True, help="ISO date-time, Moroccan time unless an offset is given."
+)
 @click.option("--ends", required=True)
-@click.option("--country", "countries", multiple=True, help="Only callers to this country's number.")
+@click.option(
+    "--country", "countries", multiple=True, help="Only callers to this country's number."
+)
 @click.option("--number", "numbers", multiple=True, help="Only callers to this dialled number.")
 @click.option("--text", "texts", multiple=True, required=True, help="LANG=TEXT, once per language.")
-def notices_add(starts: str, ends: str, countries: tuple[str, ...], numbers: tuple[str, ...], texts: tuple[str, ...]) -> None:
+def notices_add(
+    starts: str,
+    ends: str,
+    countries: tuple[str, ...],
+    numbers: tuple[str, ...],
+    texts: tuple[str, ...],
+) -> None:
     """Add a notice; it needs its text in all seven languages."""
     by_language: dict[str, str] = {}
     for item in texts:
@@ -176,7 +202,9 @@ def notices_add(starts: str, ends: str, countries: tuple[str, ...], numbers: tup
     if missing:
         raise click.UsageError(f"missing the text in: {' '.join(missing)}")
     try:
-        notice = notices.add_notice(_moment(starts), _moment(ends), by_language, list(countries), list(numbers))
+        notice = notices.add_notice(
+            _moment(starts), _moment(ends), by_language, list(countries), list(numbers)
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     db.session.commit()
@@ -190,7 +218,9 @@ def notices_list() -> None:
     for notice in db.session.scalars(query.order_by(notices.Notice.starts_at)):
         scope = " ".join(filter(None, [notice.countries, notice.numbers])) or "all callers"
         english = next((t.text for t in notice.texts if t.language == "en"), "")
-        click.echo(f"{notice.id:>4}  {notice.starts_at:%Y-%m-%d %H:%M} -> {notice.ends_at:%Y-%m-%d %H:%M} UTC  [{scope}]  {english}")
+        click.echo(
+            f"{notice.id:>4}  {notice.starts_at:%Y-%m-%d %H:%M} -> {notice.ends_at:%Y-%m-%d %H:%M} UTC  [{scope}]  {english}"
+        )
 
 
 @notices_group.command("remove")

@@ -66,7 +66,15 @@ def load_demo() -> str:
             )
         )
     for sid, caller, kind, language, country in DEMO_TICKETS:
-        open_ticket(kind, language, caller, DEVELOPMENT_SECRET, country=country, call_sid=sid, source_key=f"{sid}:demo")
+        open_ticket(
+            kind,
+            language,
+            caller,
+            DEVELOPMENT_SECRET,
+            country=country,
+            call_sid=sid,
+            source_key=f"{sid}:demo",
+        )
     db.session.flush()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
     return f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets."

@@ -44,7 +44,9 @@ class NoticeText(db.Model):
     notice: so.Mapped[Notice] = so.relationship(back_populates="texts")
 
 
-def active_texts(language: str, country: str | None, dialled: str | None, at: datetime) -> list[str]:
+def active_texts(
+    language: str, country: str | None, dialled: str | None, at: datetime
+) -> list[str]:
     """Return the texts, in `language`, of the notices valid at `at` for this caller."""
     moment = to_storage(at)
     rows = db.session.execute(

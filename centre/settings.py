@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105 (refused in production)
 # The simulator and the tests sign webhooks with this token when no real one is configured.
-DEVELOPMENT_AUTH_TOKEN = "development-only-twilio-token"
+DEVELOPMENT_AUTH_TOKEN = "development-only-twilio-token"  # noqa: S105 (refused in production)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +77,9 @@ def finish(config: dict[str, Any]) -> None:
     """Derive the settings that depend on others, once the overrides are applied."""
     url = database_url(config["SQLALCHEMY_DATABASE_URI"], PROJECT_ROOT)
     config["SQLALCHEMY_DATABASE_URI"] = url
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, config["DB_TIMEOUT_SECONDS"]))
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, config["DB_TIMEOUT_SECONDS"])
+    )
 
 
 def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:

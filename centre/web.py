@@ -8,7 +8,11 @@ from flask_babel import get_locale
 from centre import languages
 
 bp = Blueprint(
-    "centre", __name__, template_folder="templates", static_folder="static", static_url_path="/static/centre"
+    "centre",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/centre",
 )
 
 
@@ -16,7 +20,11 @@ bp = Blueprint(
 def page_language() -> dict[str, object]:
     """Give every template the page's language, its direction and the language list."""
     code = str(get_locale() or languages.DEFAULT.code)
-    return {"page_lang": code, "page_dir": languages.get(code).direction, "page_languages": languages.LANGUAGES}
+    return {
+        "page_lang": code,
+        "page_dir": languages.get(code).direction,
+        "page_languages": languages.LANGUAGES,
+    }
 
 
 @bp.before_app_request

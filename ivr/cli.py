@@ -18,9 +18,19 @@ def _show(turn: Turn) -> None:
 
 
 @click.command("call")
-@click.option("--from", "caller", default="+33612345678", show_default=True, help="The caller's number.")
-@click.option("--to", "dialled", default="+33805000000", show_default=True, help="The toll-free number dialled.")
-@click.option("--url", default="", help="Call a running server instead, e.g. http://127.0.0.1:5000.")
+@click.option(
+    "--from", "caller", default="+33612345678", show_default=True, help="The caller's number."
+)
+@click.option(
+    "--to",
+    "dialled",
+    default="+33805000000",
+    show_default=True,
+    help="The toll-free number dialled.",
+)
+@click.option(
+    "--url", default="", help="Call a running server instead, e.g. http://127.0.0.1:5000."
+)
 @click.argument("inputs", nargs=-1)
 @with_appcontext
 def call_command(caller: str, dialled: str, url: str, inputs: tuple[str, ...]) -> None:
@@ -32,7 +42,11 @@ def call_command(caller: str, dialled: str, url: str, inputs: tuple[str, ...]) -
     _show(turn)
     scripted = list(inputs)
     while turn.waiting_for not in ("hangup", "dial", "nothing"):
-        entry = scripted.pop(0) if scripted else (None if inputs else click.prompt(HELP, default="", show_default=False))
+        entry = (
+            scripted.pop(0)
+            if scripted
+            else (None if inputs else click.prompt(HELP, default="", show_default=False))
+        )
         if entry is None or entry == "quit":
             break
         try:

@@ -193,7 +193,7 @@ def _choose(options: Sequence[Option], reply: Reply) -> Option | None:
     best = process.extractOne(
         reply.speech,
         choices,
-        scorer=fuzz.partial_ratio,
+        scorer=_phrase_in_speech,
         processor=utils.default_process,
         score_cutoff=SPEECH_MATCH_MIN,
     )
@@ -201,6 +201,16 @@ def _choose(options: Sequence[Option], reply: Reply) -> Option | None:
         return None
     (index, _phrase) = best[2]
     return options[index]
+
+
+def _phrase_in_speech(speech: str, phrase: str, **kwargs: Any) -> float:
+    """Score how well a choice's phrase occurs in what the caller said (not the other way round).
+
+    "I want to make a complaint" contains "complaint"; but "back" must not pick "call me back".
+    """
+    if len(phrase) <= len(speech):
+        return fuzz.partial_ratio(phrase, speech, **kwargs)
+    return fuzz.ratio(phrase, speech, **kwargs)
 
 
 NODES: dict[str, Node] = {}

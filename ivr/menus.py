@@ -36,7 +36,12 @@ def main_options(step: Step) -> list[Option]:
             "feedback",
             _l("complaint, suggestion, observation, comment, problem"),
         ),
-        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person, adviser, operator")),
+        Option(
+            "0",
+            _l("To speak to an agent, press %(key)s."),
+            "agent",
+            _l("agent, person, adviser, operator"),
+        ),
         Option("9", _l("To change the language, press %(key)s."), "language", _l("language")),
     ]
 
@@ -226,16 +231,19 @@ def queue_name(language: str) -> str:
 
 def queue_length(language: str) -> int:
     """Return how many callers of `language` wait in the queue now."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Call)
-        .where(
-            Call.language == language,
-            Call.queue_entered_at.is_not(None),
-            Call.queue_left_at.is_(None),
-            Call.ended_at.is_(None),
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Call)
+            .where(
+                Call.language == language,
+                Call.queue_entered_at.is_not(None),
+                Call.queue_left_at.is_(None),
+                Call.ended_at.is_(None),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 class Agent(Node):
@@ -297,8 +305,15 @@ class Agent(Node):
 
 def _callback_options(step: Step) -> list[Option]:
     return [
-        Option("1", _l("To be called back, press %(key)s."), "callback", _l("call me back, callback, yes")),
-        Option("9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")),
+        Option(
+            "1",
+            _l("To be called back, press %(key)s."),
+            "callback",
+            _l("call me back, callback, yes"),
+        ),
+        Option(
+            "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
+        ),
     ]
 
 
@@ -312,7 +327,9 @@ class CallbackOffer(Menu):
     def enter(self, step: Step) -> Go | None:
         """Skip the offer when there is no number to call back."""
         if state.caller_number() is None:
-            return Go("main", preface=(gettext("We cannot call you back because your number is hidden."),))
+            return Go(
+                "main", preface=(gettext("We cannot call you back because your number is hidden."),)
+            )
         return None
 
 
@@ -326,7 +343,9 @@ class BookCallback(Node):
         call = step.call
         number = state.caller_number()
         if number is None:
-            return Go("main", preface=(gettext("We cannot call you back because your number is hidden."),))
+            return Go(
+                "main", preface=(gettext("We cannot call you back because your number is hidden."),)
+            )
         priority = call.context.get("priority_at")
         priority_at = datetime.fromisoformat(priority) if priority else to_storage(now())
         ticket = callbacks.book(

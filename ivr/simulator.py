@@ -73,7 +73,9 @@ def _perform(phone: PhoneCall, action: str, form: dict[str, str]) -> Turn | None
     if action == "speak":
         return phone.speak(form.get("speech", "")[:300])
     if action == "silence":
-        return phone.say_nothing_after_tone() if phone.turn and phone.turn.record else phone.silence()
+        return (
+            phone.say_nothing_after_tone() if phone.turn and phone.turn.record else phone.silence()
+        )
     if action == "record":
         return phone.leave_message()
     if action == "hold":

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
-from ivr.models import Call, CallEvent, CallerPreference
+from ivr.models import Call, CallerPreference, CallEvent
 
 
 def caller_number() -> str | None:
@@ -74,7 +74,9 @@ def remember_language(caller_hash: str | None, language: str) -> None:
     preference = db.session.get(CallerPreference, caller_hash)
     if preference is None:
         db.session.add(
-            CallerPreference(caller_hash=caller_hash, language=language, updated_at=to_storage(now()))
+            CallerPreference(
+                caller_hash=caller_hash, language=language, updated_at=to_storage(now())
+            )
         )
     else:
         preference.language = language

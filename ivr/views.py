@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import csrf, db
+from centre.formatting import spoken_number
 from ivr import state
 from ivr.flow import Reply, Step, arrive, render_current, take
 from ivr.models import Call
@@ -32,6 +33,7 @@ csrf.exempt(bp)
 bp.before_request(require_twilio_signature)
 
 DIGIT_CHARS = set("0123456789*#")
+CALLBACK_KEY = "1"  # on the wait page: leave the queue for a callback
 
 
 def apology(language_code: str | None = None) -> VoiceResponse:
@@ -160,14 +162,24 @@ def queue_wait() -> object:
     response = VoiceResponse()
     with force_locale(language.code):
         gather = response.gather(
-            num_digits=1, timeout=2, action=url_for("ivr.queue_choice", l=language.code), method="POST"
+            num_digits=1,
+            timeout=2,
+            action=url_for("ivr.queue_choice", l=language.code),
+            method="POST",
         )
-        say(gather, gettext("You are number %(position)s in the queue.", position=position), language)
+        say(
+            gather,
+            gettext("You are number %(position)s in the queue.", position=position),
+            language,
+        )
         if waited >= current_app.config["QUEUE_MAX_WAIT_SECONDS"]:
             say(gather, gettext("We are sorry you have been waiting so long."), language)
         say(
             gather,
-            gettext("To be called back instead, without losing your place, press 1."),
+            gettext(
+                "To be called back instead, without losing your place, press %(key)s.",
+                key=CALLBACK_KEY,
+            ),
             language,
         )
         music = current_app.config["HOLD_MUSIC_URL"]
@@ -184,7 +196,7 @@ def queue_choice() -> object:
     """Leave the queue for a callback on 1; otherwise keep waiting."""
     language = languages.get(request.args.get("l"))
     response = VoiceResponse()
-    if request.form.get("Digits") == "1":
+    if request.form.get("Digits") == CALLBACK_KEY:
         with force_locale(language.code):
             say(response, gettext("You keep your place. Let us book your callback."), language)
         response.leave()
@@ -253,5 +265,7 @@ def fallback() -> object:
     error_url = request.form.get("ErrorUrl", "")
     parts = urlsplit(error_url)
     hint = parse_qs(parts.query).get("l", [None])[0]
-    log.error("Twilio reported error %s at %s", request.form.get("ErrorCode", "?")[:10], parts.path[:100])
+    log.error(
+        "Twilio reported error %s at %s", request.form.get("ErrorCode", "?")[:10], parts.path[:100]
+    )
     return twiml(apology(hint if hint in languages.BY_CODE else None))

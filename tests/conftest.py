@@ -106,7 +106,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 def call(app: Flask) -> Callable[..., PhoneCall]:
     """Return a factory of simulated callers driving the app as Twilio would."""
 
-    def make(caller: str = "+33612345678", to: str = "+33805000000", on: Flask | None = None) -> PhoneCall:
+    def make(
+        caller: str = "+33612345678", to: str = "+33805000000", on: Flask | None = None
+    ) -> PhoneCall:
         return PhoneCall(FlaskTransport(on or app), TOKEN, caller=caller, to=to)
 
     return make
@@ -153,9 +155,13 @@ def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail("browser tests need Debian's chromium: apt-get install chromium (as .ci/run does)")
+        pytest.fail(
+            "browser tests need Debian's chromium: apt-get install chromium (as .ci/run does)"
+        )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 

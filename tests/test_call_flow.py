@@ -88,7 +88,9 @@ def test_the_main_menu_speaks_the_chosen_language(call, open_hours, code):
 
 
 @pytest.mark.parametrize("code", CODES)
-@pytest.mark.parametrize(("key", "kind"), [("1", "complaint"), ("2", "suggestion"), ("3", "observation")])
+@pytest.mark.parametrize(
+    ("key", "kind"), [("1", "complaint"), ("2", "suggestion"), ("3", "observation")]
+)
 def test_feedback_is_recorded_and_its_reference_read_back(app, call, open_hours, code, key, kind):
     phone = call()
     walk_to_main_menu(phone, code)
@@ -110,7 +112,9 @@ def test_feedback_is_recorded_and_its_reference_read_back(app, call, open_hours,
         assert ticket.caller_masked == "+33*******78"
 
 
-def test_a_caller_who_hangs_up_without_speaking_leaves_a_ticket_marked_without_message(app, call, open_hours):
+def test_a_caller_who_hangs_up_without_speaking_leaves_a_ticket_marked_without_message(
+    app, call, open_hours
+):
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("3")
@@ -144,14 +148,19 @@ def test_a_recording_callback_for_another_call_is_ignored(app, call, open_hours)
     phone.leave_message()
     other = call(caller="+33699999999")
     other.dial()
-    other.recorder, other.last_recording = phone.recorder, {"RecordingSid": "RE" + "2" * 32, "RecordingUrl": "x"}
+    other.recorder, other.last_recording = (
+        phone.recorder,
+        {"RecordingSid": "RE" + "2" * 32, "RecordingUrl": "x"},
+    )
     assert other.recording_ready() == 200
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Recording)) == 0
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_option_zero_in_opening_hours_queues_the_caller_with_an_escalation_ticket(app, call, open_hours, code):
+def test_option_zero_in_opening_hours_queues_the_caller_with_an_escalation_ticket(
+    app, call, open_hours, code
+):
     phone = call()
     walk_to_main_menu(phone, code)
     turn = phone.press("0")
@@ -163,7 +172,11 @@ def test_option_zero_in_opening_hours_queues_the_caller_with_an_escalation_ticke
     with app.app_context():
         ticket = db.session.scalar(sa.select(Ticket))
         assert ticket.type == "escalated_call" and ticket.language == code
-        assert ticket.ivr_path[0] == {"from": "language", "input": languages.get(code).digit, "to": "welcome"}
+        assert ticket.ivr_path[0] == {
+            "from": "language",
+            "input": languages.get(code).digit,
+            "to": "welcome",
+        }
         assert ticket.ivr_path[-1] == {"from": "main", "input": "0", "to": "agent"}
     phone.leave_queue("bridged")
     phone.hang_up()
@@ -173,7 +186,9 @@ def test_option_zero_in_opening_hours_queues_the_caller_with_an_escalation_ticke
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_option_zero_when_closed_offers_a_callback_and_confirms_it_by_sms(app, call, closed_hours, code):
+def test_option_zero_when_closed_offers_a_callback_and_confirms_it_by_sms(
+    app, call, closed_hours, code
+):
     phone = call()
     walk_to_main_menu(phone, code)
     turn = phone.press("0")
@@ -190,7 +205,9 @@ def test_option_zero_when_closed_offers_a_callback_and_confirms_it_by_sms(app, c
         # Saturday 5 December: the next opening is Monday 7 December 08:00 (07:00 UTC).
         assert booked == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
         sms = db.session.scalars(sa.select(OutboundMessage)).all()
-        assert [(m.channel, m.language, m.to_number) for m in sms] == [("sms", code, "+33612345678")]
+        assert [(m.channel, m.language, m.to_number) for m in sms] == [
+            ("sms", code, "+33612345678")
+        ]
         assert ticket.reference in sms[0].body
 
 
@@ -225,7 +242,9 @@ def test_a_caller_who_waits_too_long_leaves_the_queue_for_a_callback_and_keeps_t
     with app.app_context():
         order = [
             (c.ticket.caller_masked, c.priority_at)
-            for c in db.session.scalars(sa.select(Callback).order_by(Callback.scheduled_at, Callback.priority_at))
+            for c in db.session.scalars(
+                sa.select(Callback).order_by(Callback.scheduled_at, Callback.priority_at)
+            )
         ]
         assert [masked for masked, _ in order] == ["+33*******01", "+33*******02"]
 
@@ -293,11 +312,18 @@ def test_star_repeats_and_nine_changes_language(call, open_hours):
     assert_spoken_in(phone.press("6"), "de")
 
 
-def test_a_notice_is_played_after_the_language_choice_to_callers_in_its_scope(app, call, open_hours):
+def test_a_notice_is_played_after_the_language_choice_to_callers_in_its_scope(
+    app, call, open_hours
+):
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with app.app_context():
-        texts = {code: f"[{code}] Visa services are suspended until Saturday 8 February." for code in CODES}
-        notices.add_notice(now - timedelta(hours=1), now + timedelta(days=3), texts, countries=["ES"])
+        texts = {
+            code: f"[{code}] Visa services are suspended until Saturday 8 February."
+            for code in CODES
+        }
+        notices.add_notice(
+            now - timedelta(hours=1), now + timedelta(days=3), texts, countries=["ES"]
+        )
         texts = {code: f"[{code}] O'Brien & <maintenance>" for code in CODES}
         notices.add_notice(now + timedelta(days=1), now + timedelta(days=2), texts)
         db.session.commit()
@@ -373,8 +399,39 @@ def test_one_call_can_alternate_between_two_app_instances(make_app, app, call, o
     assert turn.gather is not None
     with app.app_context():
         ticket = db.session.scalar(sa.select(Ticket))
-        assert ticket.type == "complaint" and ticket.language == "fr" and ticket.has_message is False
+        assert (
+            ticket.type == "complaint" and ticket.language == "fr" and ticket.has_message is False
+        )
     phone.transport = type(phone.transport)(app)
     phone.recording_ready()
     with other.app_context():
         assert db.session.scalar(sa.select(Ticket)).has_message
+
+
+@pytest.mark.parametrize(
+    ("phrase", "lands_on"),
+    [("back", "main"), ("call me back please", "callback"), ("main menu", "main")],
+)
+def test_speech_at_the_callback_offer_picks_the_choice_said(app, call, closed_hours, phrase, lands_on):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("0")
+    turn = phone.speak(phrase)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Call.node)) == ("goodbye" if lands_on == "callback" else "main")
+    assert turn.gather is not None or turn.hangup
+
+
+@pytest.mark.parametrize(
+    ("code", "phrase"),
+    [("fr", "je voudrais faire une réclamation"), ("de", "ich möchte mich beschweren"),
+     ("es", "quiero poner una queja"), ("en", "I want to make a complaint"),
+     ("nl", "ik heb een klacht"), ("it", "vorrei fare un reclamo"), ("ar", "عندي شكاية")],
+)  # fmt: skip
+def test_a_caller_can_say_what_they_want_at_the_main_menu(app, call, open_hours, code, phrase):
+    phone = call()
+    walk_to_main_menu(phone, code)
+    turn = phone.speak(phrase)
+    assert_spoken_in(turn, code)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Call.node)) == "feedback"

@@ -30,7 +30,9 @@ def test_option_zero_queues_only_while_the_centre_is_open(call, time_machine, mo
 
 def test_a_closure_added_from_the_shell_closes_the_queue(call, runner, time_machine):
     time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
-    result = runner.invoke(args=["calendar", "close", "2026-12-01T10:30", "2026-12-01T12:00", "--kind", "maintenance"])
+    result = runner.invoke(
+        args=["calendar", "close", "2026-12-01T10:30", "2026-12-01T12:00", "--kind", "maintenance"]
+    )
     assert result.exit_code == 0, result.output
     phone = call()
     walk_to_main_menu(phone, "en")

@@ -87,7 +87,8 @@ def _reflow(start: datetime) -> list[Move]:
     pending = [
         b
         for b in booked
-        if from_storage(b.scheduled_at) >= start or not calendar.is_open(from_storage(b.scheduled_at))
+        if from_storage(b.scheduled_at) >= start
+        or not calendar.is_open(from_storage(b.scheduled_at))
     ]
     moves = []
     assigned = _assign(pending, start)

@@ -7,7 +7,6 @@ from flask.cli import AppGroup
 
 from tickets.services import newest
 
-
 tickets_group = AppGroup("tickets", help="Tickets opened by callers.")
 
 

@@ -62,7 +62,9 @@ class Callback(db.Model):
 
     __tablename__ = "callbacks"
     ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"), primary_key=True)
-    number: so.Mapped[str] = so.mapped_column(sa.String(32))  # needed to call back; anonymised later
+    number: so.Mapped[str] = so.mapped_column(
+        sa.String(32)
+    )  # needed to call back; anonymised later
     priority_at: so.Mapped[datetime] = so.mapped_column(index=True)
     # The earliest time the callback may be given: when it was asked for, then the time the
     # caller was last told. Reassignments only ever move a caller later, never earlier.

@@ -77,7 +77,9 @@ def open_ticket(
                 db.session.add(ticket)
         except IntegrityError:
             if source_key is not None:
-                existing = db.session.scalar(sa.select(Ticket).where(Ticket.source_key == source_key))
+                existing = db.session.scalar(
+                    sa.select(Ticket).where(Ticket.source_key == source_key)
+                )
                 if existing is not None:
                     return existing
             continue  # a reference collision: draw another
@@ -113,5 +115,7 @@ def attach_recording(ticket_id: int, recording_sid: str, url: str, duration: int
 def newest(limit: int = 50) -> list[Ticket]:
     """Return the newest tickets first."""
     return list(
-        db.session.scalars(sa.select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
+        db.session.scalars(
+            sa.select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+        )
     )
