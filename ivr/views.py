@@ -169,7 +169,10 @@ def queue_wait() -> object:
         )
         say(
             gather,
-            gettext("You are number %(position)s in the queue.", position=position),
+            gettext(
+                "You are number %(position)s in the queue.",
+                position=spoken_number(position, language.babel_locale),
+            ),
             language,
         )
         if waited >= current_app.config["QUEUE_MAX_WAIT_SECONDS"]:

@@ -412,13 +412,17 @@ def test_one_call_can_alternate_between_two_app_instances(make_app, app, call, o
     ("phrase", "lands_on"),
     [("back", "main"), ("call me back please", "callback"), ("main menu", "main")],
 )
-def test_speech_at_the_callback_offer_picks_the_choice_said(app, call, closed_hours, phrase, lands_on):
+def test_speech_at_the_callback_offer_picks_the_choice_said(
+    app, call, closed_hours, phrase, lands_on
+):
     phone = call()
     walk_to_main_menu(phone, "en")
     phone.press("0")
     turn = phone.speak(phrase)
     with app.app_context():
-        assert db.session.scalar(sa.select(Call.node)) == ("goodbye" if lands_on == "callback" else "main")
+        assert db.session.scalar(sa.select(Call.node)) == (
+            "goodbye" if lands_on == "callback" else "main"
+        )
     assert turn.gather is not None or turn.hangup
 
 
