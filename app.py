@@ -35,7 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
 
-    from centre import web
+    from centre import ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
     from centre.cli import register_commands
     from ivr import (
         menus,  # noqa: F401  (registers the call flow's nodes)

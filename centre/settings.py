@@ -100,6 +100,8 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         "PHONE_HASH_KEY": environ.get("PHONE_HASH_KEY") or secret or DEVELOPMENT_SECRET,
         "SQLALCHEMY_DATABASE_URI": url,
         "DB_TIMEOUT_SECONDS": timeout,
+        "REDIS_URL": environ.get("REDIS_URL", ""),
+        "REDIS_PREFIX": environ.get("REDIS_PREFIX", "callcentre:"),
         "TWILIO_ACCOUNT_SID": environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": token or DEVELOPMENT_AUTH_TOKEN,
         "TWILIO_SMS_FROM": environ.get("TWILIO_SMS_FROM", ""),

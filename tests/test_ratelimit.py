@@ -1,0 +1,54 @@
+"""Shared counters hold across app instances, in Redis and in the database."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import pytest
+
+from centre import ratelimit
+from centre.extensions import db
+
+
+@pytest.fixture(params=["database", "redis"])
+def instances(request, make_app, app):  # type: ignore[no-untyped-def]
+    """Return two app instances sharing one store."""
+    if request.param == "redis":
+        config = {
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "REDIS_PREFIX": f"test-{secrets.token_hex(4)}:",
+        }
+    else:
+        config = {"REDIS_URL": ""}
+    return make_app(**config), make_app(**config)
+
+
+def test_events_counted_on_one_worker_are_seen_by_another(instances, time_machine):
+    first, second = instances
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    for _ in range(3):
+        with first.app_context():
+            ratelimit.record("lookup-fail:abc", keep=timedelta(hours=24))
+            db.session.commit()
+    with second.app_context():
+        assert ratelimit.count("lookup-fail:abc", window=timedelta(hours=24)) == 3
+        assert ratelimit.count("lookup-fail:other", window=timedelta(hours=24)) == 0
+
+
+def test_old_events_leave_the_window_and_clearing_forgets_them(instances, time_machine):
+    first, second = instances
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    with first.app_context():
+        ratelimit.record("login:a@example.org", keep=timedelta(minutes=15))
+        db.session.commit()
+    time_machine.move_to("2026-12-01T09:10:00+00:00", tick=False)
+    with first.app_context():
+        ratelimit.record("login:a@example.org", keep=timedelta(minutes=15))
+        db.session.commit()
+    time_machine.move_to("2026-12-01T09:20:00+00:00", tick=False)
+    with second.app_context():
+        assert ratelimit.count("login:a@example.org", window=timedelta(minutes=15)) == 1
+        ratelimit.clear("login:a@example.org")
+        db.session.commit()
+        assert ratelimit.count("login:a@example.org", window=timedelta(minutes=15)) == 0
