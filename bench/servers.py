@@ -1,0 +1,144 @@
+"""Start gunicorn on loopback for one measurement and always stop it afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+HOST = "127.0.0.1"
+READY_SECONDS = 30.0
+STOP_SECONDS = 10.0
+
+
+class ServerError(RuntimeError):
+    """gunicorn would not start, or died."""
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def gunicorn_command(target: str, port: int, workers: int) -> list[str]:
+    """Return the one gunicorn command line used for the floor and for the app alike."""
+    return [
+        sys.executable,  # the interpreter running the benchmark (its venv, its packages)
+        "-m",
+        "gunicorn",
+        f"--workers={workers}",
+        f"--bind={HOST}:{port}",
+        "--log-level=warning",
+        target,
+    ]
+
+
+class Gunicorn:
+    """A gunicorn master (and its workers) in a process group of its own, for a `with` block."""
+
+    def __init__(
+        self, target: str, workers: int, env: Mapping[str, str], cwd: Path, log: Path
+    ) -> None:
+        """Describe the server: `target` is gunicorn's "module:app" or "module:factory()"."""
+        self.port = free_port()
+        self.command = gunicorn_command(target, self.port, workers)
+        self.env = dict(env)
+        self.cwd = cwd
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Return the server's URL, as clients must sign it."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def host(self) -> str:
+        """Return the Host header clients send."""
+        return f"{HOST}:{self.port}"
+
+    def __enter__(self) -> Gunicorn:
+        """Start the server and wait until a worker answers."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:  # gunicorn's and the app's logs both go to stderr
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # its own process group, so the workers go with it
+            )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        """Stop the server, whatever happened inside the block."""
+        self.stop()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise ServerError(
+                    f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(self.base_url + "/", timeout=2):  # noqa: S310
+                    return
+            except urllib.error.HTTPError:
+                return  # any HTTP answer (404, 403...) means a worker is serving
+            except OSError:
+                time.sleep(0.1)
+        raise ServerError(
+            f"gunicorn did not answer within {READY_SECONDS:.0f} s:\n{self.log_tail()}"
+        )
+
+    def stop(self) -> None:
+        """Ask the master to quit now, then kill whatever is left of its process group."""
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_SECONDS)
+        # The group outlives its leader while any worker does: leave none behind.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_SECONDS)
+        self.process = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        """Return the end of the server's log."""
+        if not self.log.exists():
+            return "(no log)"
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def errors(self) -> int:
+        """Return how many errors the server logged (tracebacks and ERROR lines)."""
+        if not self.log.exists():
+            return 0
+        lines = self.log.read_text(errors="replace").splitlines()
+        return sum(1 for line in lines if " ERROR " in line or line.startswith("Traceback"))
