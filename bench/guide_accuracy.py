@@ -52,7 +52,9 @@ def main(verbose: bool) -> None:
             top1 += bool(slugs) and slugs[0] == expected
             top3 += expected in slugs
             if verbose and (not slugs or slugs[0] != expected):
-                print(f"   miss {code}: {phrase!r} -> {[(m.slug, m.score) for m in matches]} (want {expected})")
+                print(
+                    f"   miss {code}: {phrase!r} -> {[(m.slug, m.score) for m in matches]} (want {expected})"
+                )
         n = len(phrases[code])
         print(
             f"{code:<5}{n:>8}{top1 / n:>8.0%}{top3 / n:>8.0%}"

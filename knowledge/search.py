@@ -24,7 +24,7 @@ from knowledge.normalise import normalise, tokens
 MAX_NGRAM = 4
 CLEAR_MIN = 82  # a best match at least this good ...
 CLEAR_MARGIN = 6  # ... and this far ahead of the next is read out directly
-CLOSE_MIN = 60  # below this nothing is offered
+CLOSE_MIN = 70  # below this nothing is offered
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
 
