@@ -192,3 +192,10 @@ def test_unmatched_phrases_are_counted_per_language_without_long_numbers(app, gu
         assert rows[("en", normalise("quelle est la meteo", "en"))].count == 1
         assert not any("612345678" in r.phrase for r in rows.values())
         assert services.unmatched("fr")[0].count == 2
+
+
+def test_spoken_summaries_are_short_enough_for_the_phone():
+    _, texts = read_seed()
+    for code in CODES:
+        for slug, entry in texts[code].items():
+            assert len(entry["summary"]) <= 360, (code, slug, len(entry["summary"]))
