@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
 
+    import knowledge
     from centre import ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
     from centre.cli import register_commands
     from ivr import (
@@ -42,9 +43,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         simulator,
         views,
     )
+    from knowledge import views as guide_views
 
     app.register_blueprint(web.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(guide_views.bp)
+    knowledge.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     register_commands(app)

@@ -173,3 +173,13 @@ def page(browser):  # type: ignore[no-untyped-def]
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def guide(app: Flask) -> None:
+    """Load the consular guide's seed content (all seven languages) into the test database."""
+    from knowledge.seed import load_seed
+
+    with app.app_context():
+        load_seed()
+        db.session.commit()

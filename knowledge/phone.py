@@ -1,0 +1,292 @@
+"""Main-menu option 1: the consular guide on the phone, by voice or by keypad.
+
+The caller says what they need (or picks a topic, then a service); a clear match is read
+in short parts, a close call offers the top three, and no match is logged for editors.
+Everything the call needs between webhooks lives in the call row's `context`:
+`guide_category`, `guide_choices`, `guide_slug`, `guide_part`, `guide_back`, `guide_texted`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from centre.messaging import send_sms
+from ivr import state
+from ivr.flow import MAX_FAILURES, REPEAT_KEY, Go, Menu, Node, Option, Reply, Step, register
+from ivr.twiml import say
+from knowledge import search, services
+
+KEYPAD = "12345678"
+HINTS_CHARS = 1000
+
+AGENT = Option(
+    "0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person, adviser, operator")
+)
+MAIN_MENU = Option(
+    "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
+)
+GUIDE_OPTION = Option(
+    "1",
+    _l("For the consular guide, press %(key)s."),
+    "guide",
+    _l("guide, information, documents, passport, consular guide"),
+)
+
+
+def _context(step: Step, **values: Any) -> None:
+    """Update the call's context (reassigned, so the JSON column is saved)."""
+    step.call.context = {**step.call.context, **values}
+
+
+def _announce(name: str) -> str:
+    """Return "For <name>, press %(key)s." with the name safe from %-formatting."""
+    return gettext("For %(name)s, press %(key)s.", name=name.replace("%", "%%"), key="%(key)s")
+
+
+def _open_service(step: Step, slug: str, back: str) -> None:
+    _context(step, guide_slug=slug, guide_part=0, guide_back=back)
+
+
+class GuideMenu(Menu):
+    """Say what you need, or choose a topic: the guide's entry point."""
+
+    def __init__(self) -> None:
+        """Build the guide's first menu."""
+        super().__init__("guide", self._intro, self._options, exhausted="agent")
+
+    @staticmethod
+    def _intro(step: Step) -> Sequence[str]:
+        return (
+            gettext("Consular guide."),
+            gettext("Tell me in a few words what you need, for example: renew my passport."),
+            gettext("Or choose a topic with the keypad."),
+        )
+
+    @staticmethod
+    def _options(step: Step) -> list[Option]:
+        topics = services.categories(step.language.code)
+        return [
+            *(
+                Option(key, _announce(name), "guide_category", name,
+                       effect=lambda s, slug=slug: _context(s, guide_category=slug))
+                for key, (slug, name) in zip(KEYPAD, topics, strict=False)
+            ),
+            AGENT,
+            MAIN_MENU,
+        ]  # fmt: skip
+
+    def _speech_attributes(self, step: Step, options: Sequence[Option]) -> dict[str, str]:
+        attributes = super()._speech_attributes(step, options)
+        words: list[str] = []
+        size = 0
+        for hint in search.hints(step.language.code):
+            if size + len(hint) + 2 > HINTS_CHARS:
+                break
+            words.append(hint)
+            size += len(hint) + 2
+        if words:
+            attributes["hints"] = ", ".join(words)
+        return attributes
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Search what the caller said; keys and menu words go to the menu as usual."""
+        if not reply.speech:
+            return super().handle(step, reply)
+        language = step.language.code
+        outcome = search.verdict(search.search(reply.speech, language))
+        if outcome.kind == "clear":
+            _open_service(step, outcome.matches[0].slug, "guide")
+            return Go("guide_answer")
+        # "an agent, please" or "main menu" are not guide questions.
+        go = super().handle(step, reply)
+        if not go.preface:  # one of the menu's own choices was said
+            return go
+        if outcome.kind == "close":
+            _context(step, guide_choices=[m.slug for m in outcome.matches])
+            return Go("guide_choice", preface=(gettext("I found several possible answers."),))
+        services.log_unmatched(reply.speech, language)
+        return Go("guide_not_found", preface=(gettext("Sorry, I did not find that in the guide."),))
+
+
+class TopicMenu(Menu):
+    """The services of the topic chosen on the keypad."""
+
+    def __init__(self) -> None:
+        """Build the topic menu."""
+        super().__init__("guide_category", self._intro, self._options, exhausted="agent")
+
+    def enter(self, step: Step) -> Go | None:
+        """Go back to the guide if the topic is gone (unpublished meanwhile)."""
+        if not self._services(step):
+            return Go("guide")
+        return None
+
+    @staticmethod
+    def _services(step: Step) -> list[tuple[str, str]]:
+        slug = step.call.context.get("guide_category", "")
+        return services.services_in(slug, step.language.code)[: len(KEYPAD)]
+
+    @staticmethod
+    def _intro(step: Step) -> Sequence[str]:
+        slug = step.call.context.get("guide_category", "")
+        names = dict(services.categories(step.language.code))
+        return (names[slug],) if slug in names else ()
+
+    def _options(self, step: Step) -> list[Option]:
+        return [
+            *(
+                Option(key, _announce(title), "guide_answer", title,
+                       effect=lambda s, slug=slug: _open_service(s, slug, "guide_category"))
+                for key, (slug, title) in zip(KEYPAD, self._services(step), strict=False)
+            ),
+            AGENT,
+            Option("9", _l("To return to the guide, press %(key)s."), "guide", _l("guide, back")),
+        ]  # fmt: skip
+
+
+class ChoiceMenu(Menu):
+    """A close call: the top three services, to pick from on the keypad."""
+
+    def __init__(self) -> None:
+        """Build the close-call menu."""
+        super().__init__("guide_choice", lambda step: (), self._options, exhausted="agent")
+
+    def _options(self, step: Step) -> list[Option]:
+        language = step.language.code
+        found = [
+            (slug, entry.text.title)
+            for slug in step.call.context.get("guide_choices", [])[:3]
+            if (entry := services.published(slug, language)) is not None
+        ]
+        return [
+            *(
+                Option(key, _announce(title), "guide_answer", title,
+                       effect=lambda s, slug=slug: _open_service(s, slug, "guide_choice"))
+                for key, (slug, title) in zip(KEYPAD, found, strict=False)
+            ),
+            AGENT,
+            Option("9", _l("To say it again in other words, press %(key)s."), "guide",
+                   _l("again, try again")),
+        ]  # fmt: skip
+
+
+def _not_found_options(step: Step) -> list[Option]:
+    return [
+        Option("1", _l("To try again, press %(key)s."), "guide", _l("again, try again, yes")),
+        AGENT,
+        MAIN_MENU,
+    ]
+
+
+class Answer(Node):
+    """A service read in short parts: 1 repeat, 2 next, 3 by SMS, * back, 0 agent."""
+
+    def __init__(self, name: str, read_part: bool) -> None:
+        """`read_part`: read the current part before the choices (else the choices only)."""
+        self.name = name
+        self.read_part = read_part
+
+    def enter(self, step: Step) -> Go | None:
+        """Go back to the guide if the service is no longer published in this language."""
+        if self._entry(step) is None:
+            return Go("guide", preface=(gettext("Sorry, this answer is no longer available."),))
+        return None
+
+    @staticmethod
+    def _entry(step: Step) -> services.Published | None:
+        return services.published(step.call.context.get("guide_slug", ""), step.language.code)
+
+    @staticmethod
+    def _part(step: Step, parts: Sequence[str]) -> int:
+        index = step.call.context.get("guide_part", 0)
+        return min(max(int(index), 0), len(parts) - 1)
+
+    def render(self, step: Step) -> None:
+        """Read the current part, then offer the choices in one gather."""
+        entry = self._entry(step)
+        assert entry is not None  # enter() turned the caller away otherwise
+        language = step.language
+        parts = services.spoken_parts(entry)
+        index = self._part(step, parts)
+        gather = step.response.gather(
+            input="dtmf",
+            num_digits=1,
+            timeout=6,
+            action=step.action_url(),
+            method="POST",
+            language=language.speech_language,
+        )
+        if self.read_part:
+            if index == 0:
+                say(gather, entry.text.title + ".", language)
+            say(gather, parts[index], language)
+        choices = [gettext("To hear this again, press 1.")]
+        if index + 1 < len(parts):
+            choices.append(gettext("For the next part, press 2."))
+        choices += [
+            gettext("To receive this answer by text message, press 3."),
+            gettext("To go back, press star."),
+            gettext("To speak to an agent, press 0."),
+        ]
+        for sentence in choices:
+            say(gather, sentence, language)
+        step.response.redirect(step.action_url(), method="POST")
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Follow the caller's key."""
+        entry = self._entry(step)
+        if entry is None:
+            return Go("guide")
+        parts = services.spoken_parts(entry)
+        index = self._part(step, parts)
+        key = reply.digits[:1]
+        if key == "1":
+            return Go("guide_answer")
+        if key == "2":
+            if index + 1 < len(parts):
+                _context(step, guide_part=index + 1)
+                return Go("guide_answer")
+            return Go("guide_options", preface=(gettext("That was the last part."),))
+        if key == "3":
+            return Go("guide_options", preface=(_text_answer(step, entry),))
+        if key == REPEAT_KEY:
+            back = step.call.context.get("guide_back", "guide")
+            return Go(back if back in ("guide", "guide_category", "guide_choice") else "guide")
+        if key == "0":
+            return Go("agent")
+        failures = step.call.retries + 1
+        if failures >= MAX_FAILURES:
+            return Go("agent", preface=(gettext("Let me find someone to help you."),))
+        if key:
+            sorry = gettext("Sorry, that is not one of the choices.")
+        else:
+            sorry = gettext("Sorry, I did not hear your choice.")
+        return Go("guide_options", preface=(sorry,), failures=failures)
+
+
+def _text_answer(step: Step, entry: services.Published) -> str:
+    """Send the answer by SMS once per service and call; return what to tell the caller."""
+    number = state.caller_number()
+    if number is None:
+        return gettext("We cannot send you a text message because your number is hidden.")
+    texted = list(step.call.context.get("guide_texted", []))
+    slug = entry.service.slug
+    if slug in texted:
+        return gettext("This answer has already been sent to you by text message.")
+    send_sms(number, services.sms_text(entry), step.language.code, purpose="guide")
+    _context(step, guide_texted=[*texted, slug])
+    return gettext("We have sent you this answer by text message.")
+
+
+def register_nodes() -> None:
+    """Add the guide's nodes to the call flow."""
+    register(GuideMenu())
+    register(TopicMenu())
+    register(ChoiceMenu())
+    register(Menu("guide_not_found", lambda step: (), _not_found_options, exhausted="agent"))
+    register(Answer("guide_answer", read_part=True))
+    register(Answer("guide_options", read_part=False))

@@ -1,0 +1,189 @@
+"""Find the service a caller means, from a few words said or typed, in their language.
+
+Each language's published titles, keywords and synonyms are normalised once into an
+index (per worker, rebuilt when the guide's revision moves). A search compares the
+phrase's runs of one to four words against every term with rapidfuzz in one C call,
+so the phrase "je dois renouveler mon passeport" meets the term "passeport" whole,
+and "passe port" or "pasport" still come close.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+from rapidfuzz import fuzz, process
+
+from centre.extensions import db
+from knowledge.models import PUBLISHED, GuideRevision, Service, ServiceTranslation
+from knowledge.normalise import normalise, tokens
+
+MAX_NGRAM = 4
+CLEAR_MIN = 82  # a best match at least this good ...
+CLEAR_MARGIN = 6  # ... and this far ahead of the next is read out directly
+CLOSE_MIN = 70  # below this nothing is offered
+LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
+HINTS_MAX = 100
+
+
+@dataclass(frozen=True)
+class Match:
+    """A service found for a phrase, with how well it matched (0-100)."""
+
+    slug: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict on a phrase: one clear service, a close call among a few, or nothing."""
+
+    kind: str  # "clear" | "close" | "none"
+    matches: tuple[Match, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the index knows of one service in one language."""
+
+    slug: str
+    title: str
+    terms: tuple[str, ...]  # raw titles, keywords, synonyms
+
+
+class GuideIndex:
+    """The normalised terms of one language's guide, ready to be searched."""
+
+    def __init__(self, language: str, entries: Sequence[Entry], revision: str = "") -> None:
+        """Normalise every term of `entries` once."""
+        self.language = language
+        self.revision = revision
+        self.entries = list(entries)
+        terms: list[str] = []
+        owners: list[int] = []
+        for index, entry in enumerate(self.entries):
+            seen: set[str] = set()
+            for raw in (entry.title, *entry.terms):
+                term = normalise(raw, language)
+                if term and term not in seen:
+                    seen.add(term)
+                    terms.append(term)
+                    owners.append(index)
+        self.terms = terms
+        self.owners = np.array(owners, dtype=np.int64)
+        self.term_words = np.array([t.count(" ") + 1 for t in terms], dtype=np.int64)
+        lengths = np.array([len(t) for t in terms], dtype=np.int64)
+        self.long_terms = np.flatnonzero((self.term_words == 1) & (lengths >= LONG_TERM))
+        self.long_lengths = lengths[self.long_terms]
+        hints: list[str] = []
+        for entry in self.entries:
+            for raw in (entry.title, *entry.terms):
+                if raw not in hints and len(raw) <= 100:
+                    hints.append(raw)
+        self.hints = hints[:HINTS_MAX]
+
+    def search(self, phrase: str, limit: int = 3) -> list[Match]:
+        """Return up to `limit` services for `phrase`, best first, scored 0-100."""
+        words = tokens(phrase, self.language)[:30]
+        if not words or not self.terms:
+            return []
+        grams = [
+            " ".join(words[i : i + n])
+            for n in range(1, MAX_NGRAM + 1)
+            for i in range(len(words) - n + 1)
+        ]
+        # best[t]: how well term t is said somewhere in the phrase.
+        best = process.cdist(grams, self.terms, scorer=fuzz.ratio, dtype=np.uint8).max(axis=0)
+        best = best.astype(np.float64)
+        if len(self.long_terms):
+            long_words = [w for w in words if len(w) > LONG_TERM]
+            if long_words:
+                inside = process.cdist(
+                    long_words, [self.terms[i] for i in self.long_terms], scorer=fuzz.partial_ratio
+                )
+                lengths = np.array([len(w) for w in long_words])[:, None]
+                inside = np.where(lengths > self.long_lengths[None, :], inside, 0).max(axis=0)
+                best[self.long_terms] = np.maximum(best[self.long_terms], inside * 0.95)
+        # A term of several words said whole is stronger evidence than one word.
+        weighted = np.where(best >= 85, best + 3 * (np.minimum(self.term_words, 4) - 1), best)
+        totals = np.zeros(len(self.entries))
+        np.maximum.at(totals, self.owners, weighted)
+        ranked = np.argsort(-totals, kind="stable")[:limit]
+        return [
+            Match(self.entries[i].slug, self.entries[i].title, round(float(totals[i]), 1))
+            for i in ranked
+            if totals[i] > 0
+        ]
+
+
+def verdict(matches: Sequence[Match]) -> Outcome:
+    """Judge a search: a clear best match, a close call (top three), or no match."""
+    if not matches or matches[0].score < CLOSE_MIN:
+        return Outcome("none", ())
+    top = matches[0]
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    if top.score >= CLEAR_MIN and top.score - runner_up >= CLEAR_MARGIN:
+        return Outcome("clear", (top,))
+    return Outcome("close", tuple(m for m in matches[:3] if m.score >= CLOSE_MIN * 0.75))
+
+
+# --- the per-worker cache ------------------------------------------------------------------
+
+_indexes: dict[str, GuideIndex] = {}
+_lock = threading.Lock()
+
+
+def current_revision() -> str:
+    """Return the token of the guide's current revision ("" before any content)."""
+    return db.session.scalar(sa.select(GuideRevision.token).where(GuideRevision.id == 1)) or ""
+
+
+def published_entries(language: str) -> list[Entry]:
+    """Return the published services in their published `language` translation."""
+    rows = db.session.execute(
+        sa.select(Service.slug, ServiceTranslation)
+        .join(ServiceTranslation, ServiceTranslation.service_id == Service.id)
+        .where(
+            Service.published.is_(True),
+            ServiceTranslation.language == language,
+            ServiceTranslation.status == PUBLISHED,
+        )
+        .order_by(Service.position, Service.slug)
+    )
+    return [
+        Entry(slug, t.title, tuple([*(t.keywords or []), *(t.synonyms or [])])) for slug, t in rows
+    ]
+
+
+def index_for(language: str) -> GuideIndex:
+    """Return this worker's index of `language`, rebuilt if the guide changed since."""
+    revision = current_revision()
+    index = _indexes.get(language)
+    if index is None or index.revision != revision:
+        with _lock:
+            index = _indexes.get(language)
+            if index is None or index.revision != revision:
+                index = GuideIndex(language, published_entries(language), revision)
+                _indexes[language] = index
+    return index
+
+
+def search(phrase: str, language: str, limit: int = 3) -> list[Match]:
+    """Return the published services best matching `phrase` in `language`, best first."""
+    return index_for(language).search(phrase, limit)
+
+
+def hints(language: str) -> list[str]:
+    """Return words to prime speech recognition with: the guide's titles and keywords."""
+    return index_for(language).hints
+
+
+def forget_indexes(languages: Iterable[str] | None = None) -> None:
+    """Drop cached indexes (all, or of `languages`)."""
+    with _lock:
+        for code in list(languages or _indexes):
+            _indexes.pop(code, None)

@@ -1,0 +1,284 @@
+"""Reading the published guide, versioning its translations, and logging what was not found."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
+
+from centre.clock import now, to_storage
+from centre.extensions import db
+from knowledge.models import (
+    ARCHIVED,
+    CURRENT,
+    DRAFT,
+    PUBLISHED,
+    STALE,
+    Category,
+    CategoryName,
+    Fee,
+    GuideRevision,
+    Service,
+    ServiceTranslation,
+    UnmatchedPhrase,
+)
+from knowledge.normalise import normalise
+
+CONTENT = (Category, CategoryName, Service, Fee, ServiceTranslation)
+TEXT_FIELDS = ("title", "summary", "eligibility", "documents", "fee_text", "delay_text",
+               "where_to_apply", "keywords", "synonyms")  # fmt: skip
+LONG_NUMBER = re.compile(r"\d[\d .-]{3,}\d")  # phone, passport or file numbers said aloud
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published service with its published translation in one language."""
+
+    service: Service
+    text: ServiceTranslation
+
+
+# --- the revision every worker's search index follows ---------------------------------------
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _bump_revision(session: so.Session, context: Any, instances: Any) -> None:
+    """Move the guide's revision whenever a flush touches its content."""
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if not any(isinstance(obj, CONTENT) for obj in touched):
+        return
+    token = uuid.uuid4().hex
+    updated = session.execute(
+        sa.update(GuideRevision)
+        .where(GuideRevision.id == 1)
+        .values(revision=GuideRevision.revision + 1, token=token),
+        execution_options={"synchronize_session": False},
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(GuideRevision(id=1, revision=1, token=token))
+
+
+# --- reading what callers may hear -----------------------------------------------------------
+
+
+def published(slug: str, language: str) -> Published | None:
+    """Return the published service `slug` in its published `language` text, if any."""
+    row = db.session.execute(
+        sa.select(Service, ServiceTranslation)
+        .join(ServiceTranslation, ServiceTranslation.service_id == Service.id)
+        .where(
+            Service.slug == slug,
+            Service.published.is_(True),
+            ServiceTranslation.language == language,
+            ServiceTranslation.status == PUBLISHED,
+        )
+    ).first()
+    return Published(row[0], row[1]) if row else None
+
+
+def categories(language: str) -> list[tuple[str, str]]:
+    """Return (slug, name) of the categories holding a published service, in keypad order."""
+    query = (
+        sa.select(Category)
+        .where(Category.services.any(Service.published.is_(True)))
+        .order_by(Category.position, Category.slug)
+    )
+    return [(c.slug, c.name(language)) for c in db.session.scalars(query)]
+
+
+def services_in(category_slug: str, language: str) -> list[tuple[str, str]]:
+    """Return (slug, title) of the published services of a category, in keypad order."""
+    rows = db.session.execute(
+        sa.select(Service.slug, ServiceTranslation.title)
+        .join(Category, Service.category_id == Category.id)
+        .join(ServiceTranslation, ServiceTranslation.service_id == Service.id)
+        .where(
+            Category.slug == category_slug,
+            Service.published.is_(True),
+            ServiceTranslation.language == language,
+            ServiceTranslation.status == PUBLISHED,
+        )
+        .order_by(Service.position, Service.slug)
+    )
+    return [(slug, title) for slug, title in rows]
+
+
+def as_dict(entry: Published) -> dict[str, Any]:
+    """Return a published service as the API gives it."""
+    service, text = entry.service, entry.text
+    return {
+        "slug": service.slug,
+        "language": text.language,
+        "category": service.category.slug,
+        "title": text.title,
+        "summary": text.summary,
+        "eligibility": text.eligibility,
+        "documents": [{"text": d["text"], "when": d.get("when")} for d in text.documents],
+        "fees": [
+            {
+                "kind": fee.kind,
+                "amount_dh": fee.amount_dh,
+                "checked_on": fee.checked_on.isoformat() if fee.checked_on else None,
+            }
+            for fee in service.fees
+        ],
+        "fee_text": text.fee_text,
+        "delay_days": service.delay_days,
+        "delay_text": text.delay_text,
+        "where_to_apply": text.where_to_apply,
+        "appointment_required": service.appointment_required,
+        "presence_required": service.presence_required,
+        "verified": service.verified,
+        "source_url": service.source_url,
+        "keywords": list(text.keywords),
+        "version": text.version,
+        "review_state": text.review_state,
+    }
+
+
+def spoken_parts(entry: Published) -> list[str]:
+    """Return the answer in short parts to read one at a time: summary, documents, fee, where."""
+    text = entry.text
+    parts = [text.summary]
+    if text.eligibility:
+        parts.append(gettext("Who can apply: %(text)s", text=text.eligibility))
+    if text.documents:
+        items = "; ".join(d["text"] for d in text.documents)
+        parts.append(gettext("Documents to bring: %(items)s.", items=items.rstrip(".")))
+    money = " ".join(filter(None, [text.fee_text, text.delay_text]))
+    if money:
+        parts.append(money)
+    if text.where_to_apply:
+        parts.append(gettext("Where to apply: %(text)s", text=text.where_to_apply))
+    return parts
+
+
+def sms_text(entry: Published) -> str:
+    """Return the answer as a text message: the checklist and the source link."""
+    text = entry.text
+    lines = [text.title, text.summary]
+    if text.documents:
+        lines.append(gettext("Documents to bring:"))
+        lines.extend(f"- {d['text']}" for d in text.documents)
+    lines.extend(filter(None, [text.fee_text, text.delay_text, text.where_to_apply]))
+    if entry.service.source_url:
+        lines.append(gettext("Source: %(url)s", url=entry.service.source_url))
+    return "\n".join(lines)
+
+
+# --- unmatched phrases -----------------------------------------------------------------------
+
+
+def log_unmatched(phrase: str, language: str) -> UnmatchedPhrase | None:
+    """Count a phrase the guide did not recognise, for the editors (long numbers blanked)."""
+    cleaned = LONG_NUMBER.sub("…", " ".join(phrase.split()))[:300]
+    key = normalise(cleaned, language)[:300]
+    if not key:
+        return None
+    moment = to_storage(now())
+    query = sa.select(UnmatchedPhrase).where(
+        UnmatchedPhrase.language == language, UnmatchedPhrase.normalised == key
+    )
+    row = db.session.scalar(query)
+    if row is None:
+        row = UnmatchedPhrase(
+            language=language,
+            phrase=cleaned,
+            normalised=key,
+            count=1,
+            first_seen=moment,
+            last_seen=moment,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+            return row
+        except IntegrityError:  # another call logged it at the same moment
+            row = db.session.scalar(query)
+            if row is None:
+                raise
+    db.session.execute(
+        sa.update(UnmatchedPhrase)
+        .where(UnmatchedPhrase.id == row.id)
+        .values(count=UnmatchedPhrase.count + 1, last_seen=moment),
+        execution_options={"synchronize_session": False},
+    )
+    return row
+
+
+def unmatched(language: str | None = None, limit: int = 100) -> list[UnmatchedPhrase]:
+    """Return the unresolved unmatched phrases, most frequent first."""
+    query = sa.select(UnmatchedPhrase).where(UnmatchedPhrase.resolved_at.is_(None))
+    if language:
+        query = query.where(UnmatchedPhrase.language == language)
+    order = (UnmatchedPhrase.count.desc(), UnmatchedPhrase.last_seen.desc())
+    return list(db.session.scalars(query.order_by(*order).limit(limit)))
+
+
+# --- versions, for the editors ---------------------------------------------------------------
+
+
+def versions(service: Service, language: str) -> list[ServiceTranslation]:
+    """Return every version of a service's text in `language`, newest first."""
+    return sorted(
+        (t for t in service.translations if t.language == language),
+        key=lambda t: t.version,
+        reverse=True,
+    )
+
+
+def draft(
+    service: Service, language: str, fields: dict[str, Any], author: str | None = None
+) -> ServiceTranslation:
+    """Write a new draft version of a service's `language` text, from the latest one."""
+    history = versions(service, language)
+    base = history[0] if history else None
+    values = {name: getattr(base, name) for name in TEXT_FIELDS} if base else {}
+    values.update({k: v for k, v in fields.items() if k in TEXT_FIELDS})
+    translation = ServiceTranslation(
+        service=service,
+        language=language,
+        version=(base.version + 1) if base else 1,
+        status=DRAFT,
+        review_state=CURRENT,
+        created_at=to_storage(now()),
+        created_by=author,
+        **values,
+    )
+    db.session.add(translation)
+    return translation
+
+
+def publish(translation: ServiceTranslation, reviewer: str | None = None) -> None:
+    """Make this version the one callers hear; the previously published one is archived."""
+    moment = to_storage(now())
+    for other in translation.service.translations:
+        if other.language == translation.language and other.status == PUBLISHED:
+            other.status = ARCHIVED
+    translation.status = PUBLISHED
+    translation.review_state = CURRENT
+    translation.published_at = moment
+    translation.reviewed_at = moment
+    translation.reviewed_by = reviewer
+
+
+def restore(translation: ServiceTranslation, author: str | None = None) -> ServiceTranslation:
+    """Start a new draft holding an earlier version's text."""
+    fields = {name: getattr(translation, name) for name in TEXT_FIELDS}
+    return draft(translation.service, translation.language, fields, author)
+
+
+def mark_others_stale(translation: ServiceTranslation) -> int:
+    """Mark the other languages' published texts of the service stale; return how many."""
+    count = 0
+    for other in translation.service.translations:
+        if other.language != translation.language and other.status == PUBLISHED:
+            other.review_state = STALE
+            count += 1
+    return count

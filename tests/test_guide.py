@@ -1,0 +1,201 @@
+"""The guide's content and search: seed in seven languages, normalisation, accuracy, versions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from centre import languages
+from centre.extensions import db
+from knowledge import search, services
+from knowledge.models import ARCHIVED, DRAFT, PUBLISHED, STALE, Service, UnmatchedPhrase
+from knowledge.normalise import normalise
+from knowledge.seed import SeedError, read_seed
+
+CODES = languages.CODES
+PHRASES = json.loads(
+    (Path(__file__).parent / "data" / "guide_phrases.json").read_text(encoding="utf-8")
+)
+# Every slug of the shared facts file (../shared/consular-guide-facts.md).
+FACT_SLUGS = [
+    "consular-registration",
+    "registration-certificate",
+    "passport",
+    "passport-collection",
+    "national-id-card",
+    "criminal-record",
+    "birth-registration",
+    "death-registration",
+    "marriage",
+    "family-booklet",
+    "civil-status-certificates",
+    "legalisation",
+    "power-of-attorney",
+    "repatriation-of-remains",
+    "driving-licence",
+    "court-documents",
+    "emergency-travel-document",
+    "visa",
+    "entry-and-stay",
+    "appointments",
+    "fees-and-payment",
+    "complaints-and-suggestions",
+    "call-centre",
+]
+# How each language tells the caller to check an unverified fact with the consulate.
+CONFIRM = {"en": "confirm", "fr": "confirmez", "es": "confírm", "it": "confermi",
+           "nl": "vraag", "de": "fragen Sie", "ar": "التأكد"}  # fmt: skip
+
+
+def test_setup_loads_every_slug_of_the_facts_in_all_seven_languages_once(app, runner):
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        for slug in FACT_SLUGS:
+            for code in CODES:
+                entry = services.published(slug, code)
+                assert entry is not None, (slug, code)
+                assert entry.text.title and entry.text.summary and entry.text.keywords
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Service))
+    again = runner.invoke(args=["setup"])
+    assert again.exit_code == 0 and "0 content rows added" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Service)) == count
+
+
+def test_unverified_entries_are_flagged_and_tell_callers_to_confirm(app, guide):
+    with app.app_context():
+        unverified = db.session.scalars(sa.select(Service).where(Service.verified.is_(False)))
+        slugs = {s.slug for s in unverified}
+        assert {"passport-collection", "national-id-card", "visa", "court-documents"} <= slugs
+        for slug in slugs:
+            for code in CODES:
+                text = services.published(slug, code).text
+                assert CONFIRM[code] in text.summary, (slug, code)
+
+
+def test_no_fee_or_delay_is_invented(app, guide):
+    with app.app_context():
+        for service in db.session.scalars(sa.select(Service)):
+            assert service.delay_days is None
+            for code in CODES:
+                text = services.published(service.slug, code).text
+                assert not re.search(r"\d", text.delay_text), (service.slug, code)
+                if not service.fees and service.slug != "fees-and-payment":
+                    assert not re.search(r"\d", text.fee_text), (service.slug, code)
+        passport = services.published("passport", "en").service
+        assert {f.kind: f.amount_dh for f in passport.fees} == {
+            "adult": 860, "minor": 60, "after-loss": 1080,
+        }  # fmt: skip
+        assert all(f.checked_on is not None for f in passport.fees)
+
+
+def test_a_seed_missing_a_language_is_refused(tmp_path):
+    from knowledge.seed import SEED
+
+    for path in SEED.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    data = json.loads((tmp_path / "nl.json").read_text(encoding="utf-8"))
+    del data["services"]["visa"]
+    (tmp_path / "nl.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SeedError, match="nl.json lacks visa"):
+        read_seed(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "code"),
+    [("Carte d'IDENTITÉ!", "carte d identite", "fr"),
+     ("Führerschein", "fuhrerschein", "de"),
+     ("البِطاقة الوطنيّة", "البطاقه الوطنيه", "ar"),
+     ("إستمارة", "استماره", "ar"),
+     ("مستشفى", "مستشفي", "ar"),
+     ("جـــواز السفر", "جواز السفر", "ar"),
+     ("el pasaporte, por favor", "pasaporte", "es")],
+)  # fmt: skip
+def test_normalisation_folds_case_accents_arabic_variants_and_filler(one, other, code):
+    assert normalise(one, code) == normalise(other, code)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_top_one_accuracy_is_at_least_ninety_percent(app, guide, code):
+    phrases = PHRASES[code]
+    assert len(phrases) >= 20
+    with app.app_context():
+        hits = [search.search(phrase, code)[:1] for phrase, _ in phrases]
+    right = sum(
+        bool(top) and top[0].slug == slug for top, (_, slug) in zip(hits, phrases, strict=True)
+    )
+    assert right / len(phrases) >= 0.9, [
+        (p, t[0].slug if t else None)
+        for t, (p, s) in zip(hits, phrases, strict=True)
+        if not t or t[0].slug != s
+    ]
+
+
+def test_search_answers_best_first_with_a_verdict(app, guide):
+    with app.app_context():
+        clear = search.search("je dois renouveler mon passeport", "fr")
+        assert clear[0].slug == "passport"
+        assert search.verdict(clear).kind == "clear"
+        assert [m.score for m in clear] == sorted((m.score for m in clear), reverse=True)
+        assert search.verdict(search.search("combien coûte le passeport", "fr")).kind == "close"
+        assert search.verdict(search.search("quelle est la météo demain", "fr")).kind == "none"
+        assert search.search("", "fr") == []
+
+
+def test_a_published_edit_is_searchable_at_once_and_a_draft_is_not(app, guide):
+    with app.app_context():
+        service = db.session.scalar(sa.select(Service).where(Service.slug == "visa"))
+        draft = services.draft(service, "en", {"synonyms": ["zanzibar stamp"]}, author="editor")
+        db.session.commit()
+        assert search.search("zanzibar stamp", "en")[0].slug != "visa"
+        assert services.published("visa", "en").text.version == 1
+        services.publish(draft, reviewer="editor")
+        assert services.mark_others_stale(draft) == 6
+        db.session.commit()
+        assert search.search("zanzibar stamp", "en")[0].slug == "visa"
+        assert services.published("visa", "en").text.version == 2
+        assert services.published("visa", "fr").text.review_state == STALE
+        states = {t.version: t.status for t in services.versions(service, "en")}
+        assert states == {2: PUBLISHED, 1: ARCHIVED}
+        restored = services.restore(services.versions(service, "en")[1], author="editor")
+        db.session.commit()
+        assert (restored.version, restored.status, restored.synonyms) == (
+            3, DRAFT, services.versions(service, "en")[2].synonyms,
+        )  # fmt: skip
+
+
+def test_an_unpublished_service_leaves_the_search(app, guide):
+    with app.app_context():
+        service = db.session.scalar(sa.select(Service).where(Service.slug == "marriage"))
+        service.published = False
+        db.session.commit()
+        assert all(m.slug != "marriage" for m in search.search("mariage au consulat", "fr", 5))
+        assert services.published("marriage", "fr") is None
+
+
+def test_unmatched_phrases_are_counted_per_language_without_long_numbers(app, guide):
+    with app.app_context():
+        services.log_unmatched("Quelle est la météo ?", "fr")
+        services.log_unmatched("quelle est la meteo", "fr")
+        services.log_unmatched("quelle est la meteo", "en")
+        services.log_unmatched("mon dossier 0612345678", "fr")
+        db.session.commit()
+        rows = {
+            (r.language, r.normalised): r for r in db.session.scalars(sa.select(UnmatchedPhrase))
+        }
+        assert rows[("fr", normalise("quelle est la météo", "fr"))].count == 2
+        assert rows[("en", normalise("quelle est la meteo", "en"))].count == 1
+        assert not any("612345678" in r.phrase for r in rows.values())
+        assert services.unmatched("fr")[0].count == 2
+
+
+def test_spoken_summaries_are_short_enough_for_the_phone():
+    _, texts = read_seed()
+    for code in CODES:
+        for slug, entry in texts[code].items():
+            assert len(entry["summary"]) <= 360, (code, slug, len(entry["summary"]))

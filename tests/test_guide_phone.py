@@ -1,0 +1,224 @@
+"""Main-menu option 1 driven as Twilio drives it: say a need or browse, hear parts, SMS, back."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from helpers import assert_spoken_in, walk_to_main_menu
+
+from centre import languages
+from centre.extensions import db
+from centre.messaging import OutboundMessage
+from ivr.models import Call
+from knowledge import services
+from knowledge.models import UnmatchedPhrase
+
+CODES = languages.CODES
+# What a caller says in each language, and the entry it must reach.
+NEEDS = {
+    "ar": ("بغيت نجدد الباسبور", "passport"),
+    "fr": ("je dois renouveler mon passeport", "passport"),
+    "es": ("tengo que renovar el pasaporte", "passport"),
+    "it": ("devo rinnovare il passaporto", "passport"),
+    "nl": ("ik moet mijn paspoort verlengen", "passport"),
+    "de": ("ich muss meinen Reisepass verlängern", "passport"),
+    "en": ("I need to renew my passport", "passport"),
+}
+NONSENSE = {
+    "ar": "الطقس غدا", "fr": "quelle est la météo demain", "es": "qué tiempo hará mañana",
+    "it": "che tempo fa domani", "nl": "hoe wordt het weer morgen", "de": "wie wird das Wetter morgen",
+    "en": "what is the weather tomorrow",
+}  # fmt: skip
+
+
+def open_guide(phone, code: str):  # type: ignore[no-untyped-def]
+    """Walk to the main menu in `code` and press 1."""
+    walk_to_main_menu(phone, code)
+    return phone.press("1")
+
+
+def parts_of(app, slug: str, code: str) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Return the title and the spoken parts of a service, as the caller should hear them."""
+    with app.test_request_context(), force_locale(code):
+        entry = services.published(slug, code)
+        return entry.text.title, services.spoken_parts(entry)
+
+
+def said_in(app, code: str, message: str) -> str:  # type: ignore[no-untyped-def]
+    """Return an interface message in `code`."""
+    with app.test_request_context(), force_locale(code):
+        return gettext(message)
+
+
+def context(app) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """Return the context of the (only) call."""
+    with app.app_context():
+        return db.session.scalar(sa.select(Call)).context
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_main_menu_offers_the_guide_on_1_with_hints_from_its_keywords(
+    app, call, guide, open_hours, code
+):
+    main = walk_to_main_menu(call(), code)
+    assert said_in(app, code, "For the consular guide, press %(key)s.") % {"key": "1"} in main.text
+    turn = open_guide(call(), code)
+    assert_spoken_in(turn, code)
+    assert said_in(app, code, "Consular guide.") in turn.text
+    assert turn.gather["input"] == "dtmf speech"
+    assert turn.gather["language"] == languages.get(code).speech_language
+    title, _ = parts_of(app, "passport", code)
+    assert title in turn.gather["hints"].split(", ")
+    assert len(turn.gather["hints"]) <= 1000
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_saying_a_need_reads_the_answer_part_by_part(app, call, guide, open_hours, code):
+    phrase, slug = NEEDS[code]
+    title, parts = parts_of(app, slug, code)
+    phone = call()
+    open_guide(phone, code)
+    turn = phone.speak(phrase)
+    assert_spoken_in(turn, code)
+    assert title in turn.text and parts[0] in turn.text
+    assert turn.gather["input"] == "dtmf"
+    turn = phone.press("2")
+    assert parts[1] in turn.text and parts[0] not in turn.text
+    turn = phone.press("1")  # repeat
+    assert parts[1] in turn.text
+    for part in parts[2:]:
+        turn = phone.press("2")
+        assert part in turn.text
+    turn = phone.press("2")
+    assert said_in(app, code, "That was the last part.") in turn.text
+    assert context(app)["guide_slug"] == slug
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_pressing_3_texts_the_checklist_and_source_in_the_callers_language(
+    app, call, guide, open_hours, code
+):
+    phrase, slug = NEEDS[code]
+    phone = call(caller="+33611223344")
+    open_guide(phone, code)
+    phone.speak(phrase)
+    turn = phone.press("3")
+    assert said_in(app, code, "We have sent you this answer by text message.") in turn.text
+    phone.press("3")  # once per service and call
+    with app.app_context(), app.test_request_context(), force_locale(code):
+        messages = db.session.scalars(sa.select(OutboundMessage)).all()
+        assert len(messages) == 1
+        message = messages[0]
+        entry = services.published(slug, code)
+        assert (message.to_number, message.language, message.purpose) == (
+            "+33611223344",
+            code,
+            "guide",
+        )
+        assert entry.text.title in message.body
+        assert entry.service.source_url in message.body
+        for document in entry.text.documents:
+            assert document["text"] in message.body
+        assert gettext("Documents to bring:") in message.body
+
+
+def test_a_hidden_number_hears_that_no_text_can_be_sent(app, call, guide, open_hours):
+    phone = call(caller="anonymous")
+    open_guide(phone, "en")
+    phone.speak("I need to renew my passport")
+    turn = phone.press("3")
+    assert "hidden" in turn.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_browsing_a_topic_on_the_keypad_reaches_a_service(app, call, guide, open_hours, code):
+    with app.app_context():
+        topics = services.categories(code)
+        listed = services.services_in(topics[0][0], code)
+    phone = call()
+    turn = open_guide(phone, code)
+    assert topics[0][1] in turn.text and topics[-1][1] in turn.text
+    turn = phone.press("1")
+    assert_spoken_in(turn, code)
+    for _, title in listed:
+        assert title in turn.text
+    third_slug, third_title = listed[2]
+    turn = phone.press("3")
+    assert third_title in turn.text
+    assert context(app)["guide_slug"] == third_slug
+    turn = phone.press("*")  # back to the topic's list
+    assert listed[0][1] in turn.text and turn.gather["input"] == "dtmf speech"
+    turn = phone.press("9")  # back to the guide
+    assert topics[0][1] in turn.text
+
+
+@pytest.mark.parametrize("code", ["fr", "en"])
+def test_a_close_call_offers_the_top_three_on_the_keypad(app, call, guide, open_hours, code):
+    phrase = {"fr": "combien coûte le passeport", "en": "how much is a passport"}[code]
+    phone = call()
+    open_guide(phone, code)
+    turn = phone.speak(phrase)
+    assert said_in(app, code, "I found several possible answers.") in turn.text
+    choices = context(app)["guide_choices"]
+    assert "passport" in choices and 2 <= len(choices) <= 3
+    with app.app_context():
+        titles = [services.published(slug, code).text.title for slug in choices]
+    for title in titles:
+        assert title in turn.text
+    position = choices.index("passport") + 1
+    turn = phone.press(str(position))
+    assert titles[position - 1] in turn.text
+    assert context(app)["guide_slug"] == "passport"
+    turn = phone.press("*")  # back to the three choices
+    assert all(title in turn.text for title in titles)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_no_match_is_said_logged_and_offers_to_try_again(app, call, guide, open_hours, code):
+    phone = call()
+    open_guide(phone, code)
+    turn = phone.speak(NONSENSE[code])
+    assert_spoken_in(turn, code)
+    assert said_in(app, code, "Sorry, I did not find that in the guide.") in turn.text
+    with app.app_context():
+        row = db.session.scalar(sa.select(UnmatchedPhrase))
+        assert (row.language, row.count) == (code, 1)
+        assert row.phrase == NONSENSE[code]
+    turn = phone.press("1")  # try again
+    turn = phone.speak(NEEDS[code][0])
+    assert context(app)["guide_slug"] == "passport"
+
+
+def test_star_from_a_spoken_answer_returns_to_the_guide_and_0_reaches_an_agent(
+    app, call, guide, open_hours
+):
+    phone = call()
+    open_guide(phone, "de")
+    phone.speak("Führerschein umtauschen")
+    turn = phone.press("*")
+    assert said_in(app, "de", "Consular guide.") in turn.text
+    phone.speak("Führerschein umtauschen")
+    turn = phone.press("0")
+    assert turn.enqueue is not None and turn.enqueue["name"] == "agents-de"
+
+
+def test_asking_for_an_agent_in_the_guide_is_not_logged_as_a_miss(app, call, guide, open_hours):
+    phone = call()
+    open_guide(phone, "en")
+    turn = phone.speak("an agent please")
+    assert turn.enqueue is not None
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UnmatchedPhrase)) == 0
+
+
+def test_wrong_keys_in_an_answer_are_explained_then_lead_to_an_agent(app, call, guide, open_hours):
+    phone = call()
+    open_guide(phone, "en")
+    phone.speak("I need to renew my passport")
+    assert "not one of the choices" in phone.press("7").text
+    assert "did not hear" in phone.silence().text
+    turn = phone.press("8")
+    assert turn.enqueue is not None
