@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.mutable import MutableDict
 
 from centre.extensions import db
 
@@ -28,7 +29,11 @@ class Call(db.Model):
     # Bumped by every step; action URLs carry it, so a replayed request is recognised.
     step: so.Mapped[int] = so.mapped_column(default=0)
     retries: so.Mapped[int] = so.mapped_column(default=0)
-    context: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    # Small per-call facts (chosen feedback type, ticket id, service being read...); changes in
+    # place are tracked, so an effect may simply update it.
+    context: so.Mapped[dict[str, Any]] = so.mapped_column(
+        MutableDict.as_mutable(sa.JSON), default=dict
+    )
     started_at: so.Mapped[datetime] = so.mapped_column(index=True)
     ended_at: so.Mapped[datetime | None]
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="in-progress")
