@@ -61,7 +61,7 @@ def engine_options(url: str, timeout_seconds: float) -> dict[str, Any]:
         return {"connect_args": {"timeout": timeout_seconds}, "hide_parameters": True}
     millis = int(timeout_seconds * 1000)
     return {
-        "pool_pre_ping": True,
+        "pool_recycle": 1800,
         "hide_parameters": True,  # SQL errors must not carry phone numbers into the logs
         "pool_timeout": timeout_seconds,
         "pool_size": 5,

@@ -84,9 +84,13 @@ def remember_language(caller_hash: str | None, language: str) -> None:
 
 
 def record_step(call: Call, to_node: str, caller_input: str) -> None:
-    """Add the step being taken to the call's path (unique per call and step)."""
-    db.session.add(
-        CallEvent(
+    """Add the step being taken to the call's path (unique per call and step).
+
+    A plain INSERT, sent at once: cheaper than the unit of work on every webhook, and a
+    replay collides with the unique (call, step) right here.
+    """
+    db.session.execute(
+        sa.insert(CallEvent).values(
             call_id=call.id,
             step=call.step,
             from_node=call.node,
@@ -98,12 +102,8 @@ def record_step(call: Call, to_node: str, caller_input: str) -> None:
 
 
 def path(call: Call) -> list[dict[str, Any]]:
-    """Return the call's path so far (steps not yet flushed included), for an agent to read."""
+    """Return the call's path so far, for an agent to read."""
     stored = db.session.scalars(
         sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
     )
-    pending = [e for e in db.session.new if isinstance(e, CallEvent) and e.call_id == call.id]
-    return [
-        {"from": e.from_node, "input": e.caller_input, "to": e.to_node}
-        for e in sorted([*stored, *pending], key=lambda e: e.step)
-    ]
+    return [{"from": e.from_node, "input": e.caller_input, "to": e.to_node} for e in stored]
