@@ -38,7 +38,7 @@ def walk_to_main_menu(phone, code: str) -> Turn:  # type: ignore[no-untyped-def]
 
 def csrf_token(client, path: str = "/staff/login") -> str:  # type: ignore[no-untyped-def]
     """Return the CSRF token of the form on `path` for this client's session."""
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, f"no form on {path}"
     return unescape(match.group(1))
