@@ -363,3 +363,16 @@ def test_a_staff_member_sets_their_own_language_and_phone(app, log_in):
     assert response.status_code == 302
     page = client.get("/staff/account").get_data(as_text=True)
     assert '<html lang="de"' in page and "+212600000001" in page
+
+
+def test_setup_demo_prints_each_demo_password_once_and_it_logs_in(app, runner):
+    first = runner.invoke(args=["setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    found = re.search(r"agent\.ar@example\.org\s+agent\s+password: (\S+)", first.output)
+    assert found, first.output
+    client = app.test_client()
+    assert log_in(client, "agent.ar@example.org", found.group(1)).status_code == 302
+    page = client.get("/tickets/").get_data(as_text=True)
+    assert 'dir="rtl"' in page
+    second = runner.invoke(args=["setup", "--demo"])
+    assert "password:" not in second.output

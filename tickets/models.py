@@ -16,6 +16,7 @@ STATUSES = ("new", "open", "waiting", "resolved", "closed")
 ACTIVE_STATUSES = ("new", "open", "waiting")
 DONE_STATUSES = ("resolved", "closed")
 CALLBACK_OUTCOMES = ("reached", "no_answer", "rescheduled")
+ACTIVE_PREDICATE = "status IN ('new', 'open', 'waiting')"
 
 
 class Ticket(db.Model):
@@ -25,12 +26,22 @@ class Ticket(db.Model):
     __table_args__ = (
         # The desk's queue: one ordered scan, whatever the agent's languages and filters.
         sa.Index("ix_tickets_queue", "queue_key", "id"),
-        sa.Index(
-            "ix_tickets_queue_active",
-            "queue_key",
-            "id",
-            postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"),
-            sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"),
+        *(
+            sa.Index(
+                name,
+                *columns,
+                "queue_key",
+                "id",
+                postgresql_where=sa.text(ACTIVE_PREDICATE),
+                sqlite_where=sa.text(ACTIVE_PREDICATE),
+            )
+            # The work still to do, by itself and by the filters agents use most.
+            for name, columns in (
+                ("ix_tickets_queue_active", ()),
+                ("ix_tickets_queue_active_language", ("language",)),
+                ("ix_tickets_queue_active_type", ("type",)),
+                ("ix_tickets_queue_active_country", ("country",)),
+            )
         ),
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

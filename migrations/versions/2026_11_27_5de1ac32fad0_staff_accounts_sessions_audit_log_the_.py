@@ -108,6 +108,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tickets_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index('ix_tickets_queue', ['queue_key', 'id'], unique=False)
         batch_op.create_index('ix_tickets_queue_active', ['queue_key', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
+        batch_op.create_index('ix_tickets_queue_active_language', ['language', 'queue_key', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
+        batch_op.create_index('ix_tickets_queue_active_type', ['type', 'queue_key', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
+        batch_op.create_index('ix_tickets_queue_active_country', ['country', 'queue_key', 'id'], unique=False, postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
         batch_op.create_foreign_key(batch_op.f('fk_tickets_merged_into_id_tickets'), 'tickets', ['merged_into_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_tickets_assignee_id_staff_users'), 'staff_users', ['assignee_id'], ['id'])
 
@@ -121,6 +124,9 @@ def downgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_tickets_assignee_id_staff_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_tickets_merged_into_id_tickets'), type_='foreignkey')
+        batch_op.drop_index('ix_tickets_queue_active_country')
+        batch_op.drop_index('ix_tickets_queue_active_type')
+        batch_op.drop_index('ix_tickets_queue_active_language')
         batch_op.drop_index('ix_tickets_queue_active', postgresql_where=sa.text("status IN ('new', 'open', 'waiting')"), sqlite_where=sa.text("status IN ('new', 'open', 'waiting')"))
         batch_op.drop_index('ix_tickets_queue')
         batch_op.drop_index(batch_op.f('ix_tickets_merged_into_id'))
