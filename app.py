@@ -36,6 +36,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
 
     import knowledge
+    import staff
+    import tickets
     from centre import ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
     from centre.cli import register_commands
     from ivr import (
@@ -49,6 +51,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(guide_views.bp)
     knowledge.init_app(app)
+    staff.init_app(app)
+    tickets.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     register_commands(app)

@@ -34,6 +34,12 @@ def setup_command(demo: bool) -> None:
 
         click.echo(load_demo())
         db.session.commit()
+        from staff.demo import load_demo_users
+
+        click.echo("Demo staff accounts (passwords are shown once):")
+        for line in load_demo_users():
+            click.echo("  " + line)
+        db.session.commit()
 
 
 def _moment(value: str) -> datetime:

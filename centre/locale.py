@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, has_request_context, request, session
 
 from centre import languages
 
 
 def select_locale() -> str:
-    """Return the page's locale: an explicit choice, then the browser's, then the default."""
-    chosen = request.args.get("lang") or session.get("lang")
+    """Return the page's locale: the staff member's setting, an explicit choice, the browser's, the default."""
+    if not has_request_context():
+        return languages.DEFAULT.code  # commands and jobs choose theirs with force_locale
+    chosen = g.get("staff_locale") or request.args.get("lang") or session.get("lang")
     if chosen in languages.BY_CODE:
         return chosen
     return request.accept_languages.best_match(languages.CODES) or languages.DEFAULT.code

@@ -70,3 +70,33 @@ def send_sms(to: str, body: str, language: str, purpose: str) -> OutboundMessage
     db.session.add(message)
     log.info("SMS %s to %s (%s)", message.status, phones.mask(to), purpose)
     return message
+
+
+def place_call(to: str, url: str, language: str, purpose: str, note: str) -> OutboundMessage:
+    """Ring `to` through Twilio; when answered, Twilio fetches `url` for what to play.
+
+    The outbox keeps `note` (what the call is for) and never a credential or a URL secret.
+    Without credentials the call is only recorded.
+    """
+    message = OutboundMessage(
+        channel="call",
+        purpose=purpose,
+        to_number=to,
+        language=language,
+        body=note,
+        status="recorded",
+        created_at=to_storage(now()),
+    )
+    client = _client()
+    caller_id = current_app.config["TWILIO_CALLER_ID"]
+    if client is not None and caller_id:
+        try:
+            placed = client.calls.create(to=to, from_=caller_id, url=url, method="POST")
+        except TwilioException as exc:
+            message.status, message.error = "failed", str(exc)[:500]
+            log.warning("call to %s failed: %s", phones.mask(to), type(exc).__name__)
+        else:
+            message.status, message.provider_sid = "sent", placed.sid
+    db.session.add(message)
+    log.info("call %s to %s (%s)", message.status, phones.mask(to), purpose)
+    return message

@@ -80,6 +80,9 @@ def finish(config: dict[str, Any]) -> None:
     config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, config["DB_TIMEOUT_SECONDS"])
     )
+    # Staff cookies travel over HTTPS only, except on a developer's machine and in tests.
+    config["SESSION_COOKIE_SECURE"] = config["APP_ENV"] not in ("development", "testing")
+    config["PERMANENT_SESSION_LIFETIME"] = config["STAFF_ABSOLUTE_HOURS"] * 3600
 
 
 def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
@@ -118,7 +121,9 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         "RECORDING_MAX_SECONDS": _int(environ, "RECORDING_MAX_SECONDS", 120),
         "SIMULATOR_ENABLED": _bool(environ, "SIMULATOR_ENABLED", not production),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
-        "SESSION_COOKIE_SECURE": production,
+        "STAFF_IDLE_MINUTES": min(_int(environ, "STAFF_IDLE_MINUTES", 30), 30),
+        "STAFF_ABSOLUTE_HOURS": min(_int(environ, "STAFF_ABSOLUTE_HOURS", 12), 12),
+        "TWILIO_CALLER_ID": environ.get("TWILIO_CALLER_ID", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",

@@ -107,3 +107,19 @@ def path(call: Call) -> list[dict[str, Any]]:
         sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
     )
     return [{"from": e.from_node, "input": e.caller_input, "to": e.to_node} for e in stored]
+
+
+def queued(language_codes: list[str]) -> list[Call]:
+    """Return the calls waiting for an agent in these languages, longest-waiting first."""
+    query = (
+        sa.select(Call)
+        .where(
+            Call.language.in_(language_codes),
+            Call.queue_entered_at.is_not(None),
+            Call.queue_left_at.is_(None),
+            Call.ended_at.is_(None),
+        )
+        .order_by(Call.queue_entered_at, Call.id)
+        .limit(50)
+    )
+    return list(db.session.scalars(query))

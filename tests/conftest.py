@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,58 @@ def closed_hours(time_machine):  # type: ignore[no-untyped-def]
 
 
 ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "Kumquat-Harbour-Lantern-7"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff account made for a test."""
+
+    id: int
+    email: str
+    role: str
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., StaffMember]:
+    """Return a factory of staff accounts: make_user("agent", "fr ar", phone="+2126...")."""
+    made = iter(range(1, 10_000))
+
+    def make(
+        role: str = "agent",
+        languages: str = "fr",
+        email: str | None = None,
+        phone: str | None = None,
+        locale: str | None = None,
+    ) -> StaffMember:
+        from staff import accounts
+
+        address = email or f"{role}{next(made)}@example.org"
+        with app.app_context():
+            user = accounts.create(address, PASSWORD, role, languages, locale=locale,
+                                   phone=phone, actor_email="test")  # fmt: skip
+            db.session.commit()
+            return StaffMember(user.id, user.email, role)
+
+    return make
+
+
+@pytest.fixture
+def log_in(app: Flask, make_user: Callable[..., StaffMember]) -> Callable[..., FlaskClient]:
+    """Return a factory of test clients logged in as a new account of the given role."""
+
+    def make(role: str = "agent", languages: str = "fr", **account: object) -> FlaskClient:
+        from helpers import log_in as submit
+
+        member = make_user(role, languages, **account)
+        client = app.test_client()
+        response = submit(client, member.email, member.password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.member = member  # type: ignore[attr-defined]
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -31,3 +34,23 @@ def walk_to_main_menu(phone, code: str) -> Turn:  # type: ignore[no-untyped-def]
     """Dial and choose `code` from the language menu; return the main menu's turn."""
     phone.dial()
     return phone.press(languages.get(code).digit)
+
+
+def csrf_token(client, path: str = "/staff/login") -> str:  # type: ignore[no-untyped-def]
+    """Return the CSRF token of the form on `path` for this client's session."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no form on {path}"
+    return unescape(match.group(1))
+
+
+def log_in(client, email: str, password: str, next_path: str = ""):  # type: ignore[no-untyped-def]
+    """Submit the login form as a person would; return the response."""
+    token = csrf_token(client)
+    return client.post("/staff/login", data={"csrf_token": token, "email": email,
+                                             "password": password, "next": next_path})  # fmt: skip
+
+
+def post_form(client, path: str, data: dict[str, str], page: str | None = None):  # type: ignore[no-untyped-def]
+    """Post `data` to `path` with the CSRF token of the page the form is on."""
+    return client.post(path, data={"csrf_token": csrf_token(client, page or path), **data})

@@ -23,6 +23,7 @@ from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.formatting import spoken_date, spoken_time
 from centre.messaging import send_sms
+from tickets import sla
 from tickets.models import Callback, Ticket
 from tickets.services import open_ticket
 
@@ -99,6 +100,7 @@ def _reflow(start: datetime) -> list[Move]:
             booking.scheduled_at = to_storage(new)
             # A caller is never moved earlier than the time they were last told.
             booking.not_before = to_storage(new)
+            sla.set_due(booking.ticket)
             moves.append(Move(booking.ticket, old, new))
     return moves
 
@@ -135,6 +137,7 @@ def book(
     )
     db.session.flush()
     moves = _reflow(moment)
+    sla.set_due(ticket)
     notify_moves(moves, exclude=ticket.id)
     return ticket
 

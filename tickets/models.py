@@ -9,15 +9,41 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from centre.extensions import db
+from staff.models import StaffUser
 
 TYPES = ("complaint", "suggestion", "observation", "callback", "escalated_call")
 STATUSES = ("new", "open", "waiting", "resolved", "closed")
+ACTIVE_STATUSES = ("new", "open", "waiting")
+DONE_STATUSES = ("resolved", "closed")
+CALLBACK_OUTCOMES = ("reached", "no_answer", "rescheduled")
+ACTIVE_PREDICATE = "status IN ('new', 'open', 'waiting')"
 
 
 class Ticket(db.Model):
     """A caller's request that a person must handle."""
 
     __tablename__ = "tickets"
+    __table_args__ = (
+        # The desk's queue: one ordered scan, whatever the agent's languages and filters.
+        sa.Index("ix_tickets_queue", "queue_key", "id"),
+        *(
+            sa.Index(
+                name,
+                *columns,
+                "queue_key",
+                "id",
+                postgresql_where=sa.text(ACTIVE_PREDICATE),
+                sqlite_where=sa.text(ACTIVE_PREDICATE),
+            )
+            # The work still to do, by itself and by the filters agents use most.
+            for name, columns in (
+                ("ix_tickets_queue_active", ()),
+                ("ix_tickets_queue_active_language", ("language",)),
+                ("ix_tickets_queue_active_type", ("type",)),
+                ("ix_tickets_queue_active_country", ("country",)),
+            )
+        ),
+    )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(12), unique=True)
     type: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
@@ -33,10 +59,59 @@ class Ticket(db.Model):
     has_message: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(index=True)
     updated_at: so.Mapped[datetime]
+    # Bumped by every change: a save made from an older page is refused (optimistic locking).
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    assignee_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("staff_users.id"), index=True
+    )
+    merged_into_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("tickets.id"), index=True
+    )
+    # The SLA, counted in opening hours: when it falls due, and when it starts to stand out.
+    due_at: so.Mapped[datetime | None]
+    warn_at: so.Mapped[datetime | None]
+    # Where the ticket stands in the desk's queue (see tickets.sla.queue_key).
+    queue_key: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
     recordings: so.Mapped[list[Recording]] = so.relationship(
         back_populates="ticket", order_by="Recording.id"
     )
     callback: so.Mapped[Callback | None] = so.relationship(back_populates="ticket")
+    notes: so.Mapped[list[TicketNote]] = so.relationship(
+        back_populates="ticket", order_by="TicketNote.id"
+    )
+    assignee: so.Mapped[StaffUser | None] = so.relationship()
+    merged_into: so.Mapped[Ticket | None] = so.relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TicketNote(db.Model):
+    """A note an agent wrote on a ticket (a resolution note, a merge, a callback's outcome)."""
+
+    __tablename__ = "ticket_notes"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_users.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="note")
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime]
+    ticket: so.Mapped[Ticket] = so.relationship(back_populates="notes")
+    author: so.Mapped[StaffUser | None] = so.relationship()
+
+
+class CallbackAttempt(db.Model):
+    """An agent's "call back": the call placed through Twilio, then its outcome."""
+
+    __tablename__ = "callback_attempts"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    agent_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("staff_users.id"))
+    message_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("outbound_messages.id"))
+    outcome: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    requested_at: so.Mapped[datetime]
+    outcome_at: so.Mapped[datetime | None]
+    agent: so.Mapped[StaffUser] = so.relationship()
+    ticket: so.Mapped[Ticket] = so.relationship()
 
 
 class Recording(db.Model):

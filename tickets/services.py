@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from centre import phones
 from centre.clock import now, to_storage
 from centre.extensions import db
+from tickets import sla
 from tickets.models import TYPES, Recording, Ticket
 
 REFERENCE_DIGITS = 9  # eight random digits and a Luhn check digit
@@ -72,6 +73,7 @@ def open_ticket(
             created_at=moment,
             updated_at=moment,
         )
+        sla.set_due(ticket)
         try:
             with db.session.begin_nested():
                 db.session.add(ticket)
@@ -92,6 +94,8 @@ def attach_recording(ticket_id: int, recording_sid: str, url: str, duration: int
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or not recording_sid:
         return False
+    while ticket.merged_into is not None:
+        ticket = ticket.merged_into  # a duplicate merged meanwhile: the survivor keeps it
     if db.session.scalar(sa.select(Recording.id).where(Recording.recording_sid == recording_sid)):
         return False
     try:

@@ -1,0 +1,24 @@
+"""Staff accounts, login, roles, the audit log and security headers, shared by every staff page.
+
+Other domains protect their views with `role_required(...)`, read the logged-in person with
+`current_staff()`, and write what staff change to the log with `audit.record(...)`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from staff.auth import current_staff, login_required, register_home, role_required
+
+__all__ = ["current_staff", "init_app", "login_required", "register_home", "role_required"]
+
+
+def init_app(app: Flask) -> None:
+    """Check the session before every request, add the security headers, register the pages."""
+    from staff import auth, security, views
+    from staff.cli import users_group
+
+    app.before_request(auth.load_session)
+    security.init_app(app)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(users_group)

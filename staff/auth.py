@@ -1,0 +1,191 @@
+"""Logging in and out, the session checked on every request, and the role check on every view.
+
+The cookie (signed by Flask) holds only a random token; the `staff_sessions` row holds its
+hash. A session is valid while its row is open, the account active, the last request less
+than `STAFF_IDLE_MINUTES` ago and the login less than `STAFF_ABSOLUTE_HOURS` ago. Logging
+out or disabling the account closes the row, so a cookie copied before then is worthless.
+
+    @bp.get("/audit")
+    @role_required("supervisor", "admin")
+    def audit_page(): ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext
+
+from centre import ratelimit
+from centre.clock import from_storage, now, to_storage
+from centre.extensions import db
+from staff import accounts, audit, passwords
+from staff.models import ROLES, StaffSession, StaffUser
+
+SESSION_KEY = "staff_token"
+TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most once a minute
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class LoginRefused(Exception):
+    """The login did not succeed; `message` is what the person is told."""
+
+    def __init__(self, message: str) -> None:
+        """Keep the message shown on the login page."""
+        super().__init__(message)
+        self.message = message
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def current_staff() -> StaffUser | None:
+    """Return the logged-in staff member of this request, or None."""
+    return g.get("staff")
+
+
+def load_session() -> None:
+    """Find the request's staff member from the cookie; end the session if it has lapsed."""
+    g.staff = None
+    token = session.get(SESSION_KEY)
+    if not token or (request.endpoint or "").endswith(".static"):
+        return
+    record = db.session.get(StaffSession, _digest(str(token)))
+    moment = now()
+    idle = timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
+    absolute = timedelta(hours=current_app.config["STAFF_ABSOLUTE_HOURS"])
+    valid = (
+        record is not None
+        and record.ended_at is None
+        and record.user.active
+        and moment - from_storage(record.last_seen_at) <= idle
+        and moment - from_storage(record.created_at) <= absolute
+    )
+    if not valid:
+        session.pop(SESSION_KEY, None)
+        if record is not None and record.ended_at is None:
+            record.ended_at = to_storage(moment)
+            db.session.commit()
+        return
+    if moment - from_storage(record.last_seen_at) >= TOUCH_EVERY:
+        record.last_seen_at = to_storage(moment)
+        db.session.commit()
+    g.staff = record.user
+    g.staff_locale = record.user.locale
+
+
+def _address() -> str:
+    return (request.remote_addr or "unknown")[:45]
+
+
+def authenticate(email: str, password: str) -> StaffUser:
+    """Return the account if the password is right; throttle by account and address, audit all."""
+    email = accounts.normalise_email(email)
+    account_key, address_key = f"login:account:{email}", f"login:address:{_address()}"
+    if (
+        ratelimit.count(account_key, THROTTLE_WINDOW) >= MAX_FAILURES_PER_ACCOUNT
+        or ratelimit.count(address_key, THROTTLE_WINDOW) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        audit.record("login.throttled", actor_email=email)
+        raise LoginRefused(gettext("Too many failed attempts. Wait a few minutes and try again."))
+    user = accounts.by_email(email)
+    matches = passwords.verify_password(user.password_hash if user else None, password[:256])
+    if user is None or not matches or not user.active:
+        ratelimit.record(account_key, THROTTLE_WINDOW)
+        ratelimit.record(address_key, THROTTLE_WINDOW)
+        audit.record("login.failed", "user", user.id if user else None, actor_email=email)
+        raise LoginRefused(gettext("Wrong email or password."))
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    ratelimit.clear(account_key)
+    return user
+
+
+def begin_session(user: StaffUser) -> None:
+    """Start a fresh session for `user`: a new token, nothing kept from the anonymous one."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    moment = to_storage(now())
+    db.session.add(StaffSession(id=_digest(token), user_id=user.id, created_at=moment,
+                                last_seen_at=moment, ended_at=None, address=_address()))  # fmt: skip
+    session[SESSION_KEY] = token
+    session.permanent = True
+    g.staff = user
+    audit.record("login.success", "user", user.id, actor=user)
+
+
+def end_session() -> None:
+    """Log out: close the session's row, so the cookie is refused from now on."""
+    token = session.get(SESSION_KEY)
+    if token:
+        record = db.session.get(StaffSession, _digest(str(token)))
+        if record is not None and record.ended_at is None:
+            record.ended_at = to_storage(now())
+            audit.record("logout", "user", record.user_id, actor=record.user)
+    session.clear()
+    g.staff = None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return `target` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """Let only staff with one of `roles` through; others are sent to log in, or refused (403)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_staff()
+            if user is None:
+                return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+            if user.role not in roles:
+                refuse(request.path)
+            return view(*args, **kwargs)
+
+        wrapper.roles = roles  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def login_required(view: View) -> View:
+    """Let any logged-in staff member through."""
+    return role_required(*ROLES)(view)
+
+
+def refuse(what: str, target_type: str | None = None, target_id: int | None = None) -> None:
+    """Record the refusal in the audit log and answer 403."""
+    audit.record("access.refused", target_type, target_id, after={"path": what[:200]})
+    db.session.commit()
+    abort(403)
+
+
+_HOMES: dict[str, str] = {}
+
+
+def register_home(role: str, endpoint: str) -> None:
+    """Let a domain name the page a role lands on after logging in."""
+    _HOMES[role] = endpoint
+
+
+def home_url(user: StaffUser) -> str:
+    """Return where `user` lands after logging in."""
+    return url_for(_HOMES.get(user.role, "staff.account"))

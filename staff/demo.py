@@ -1,0 +1,40 @@
+"""Demo staff accounts for `flask setup --demo`, each with a fresh random password printed once."""
+
+from __future__ import annotations
+
+import secrets
+
+from centre.extensions import db
+from staff import accounts
+
+DEMO_USERS = [
+    # (email, role, languages, interface language, phone)
+    ("admin@example.org", "admin", "", "en", None),
+    ("supervisor@example.org", "supervisor", "", "fr", None),
+    ("agent.fr@example.org", "agent", "fr es", "fr", "+212600000101"),
+    ("agent.ar@example.org", "agent", "ar fr", "ar", "+212600000102"),
+    ("agent.en@example.org", "agent", "en nl de it", "en", "+212600000103"),
+    ("editor@example.org", "editor", "", "fr", None),
+]
+WORDS = ("atlas", "cedar", "harbour", "lantern", "mint", "orchid", "saffron", "tide", "zellige")
+
+
+def demo_password() -> str:
+    """Return a random passphrase that meets the password rules."""
+    return "-".join(secrets.choice(WORDS) for _ in range(3)) + f"-{secrets.randbelow(90) + 10}"
+
+
+def load_demo_users() -> list[str]:
+    """Create the demo accounts that do not exist yet; return a line per account for the shell."""
+    lines = []
+    for email, role, codes, locale, phone in DEMO_USERS:
+        if accounts.by_email(email) is not None:
+            lines.append(
+                f"{email:<26} {role:<10} (exists; `flask users password {email}` resets it)"
+            )
+            continue
+        password = demo_password()
+        accounts.create(email, password, role, codes, locale, phone, actor_email="setup --demo")
+        lines.append(f"{email:<26} {role:<10} password: {password}")
+    db.session.flush()
+    return lines

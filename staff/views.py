@@ -1,0 +1,217 @@
+"""Staff pages: login and logout, one's own account, accounts (admins), the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from centre import languages
+from centre.clock import from_storage
+from centre.extensions import db
+from staff import accounts, audit, passwords
+from staff.auth import (
+    LoginRefused,
+    authenticate,
+    begin_session,
+    current_staff,
+    end_session,
+    home_url,
+    login_required,
+    role_required,
+    safe_next,
+)
+from staff.models import ROLES, StaffUser
+
+bp = Blueprint(
+    "staff",
+    __name__,
+    url_prefix="/staff",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+@bp.app_template_filter("staff_datetime")
+def staff_datetime(moment: datetime | None, style: str = "short") -> str:
+    """Format a stored (naive UTC) timestamp in Moroccan time for the page's language."""
+    return format_datetime(from_storage(moment), style) if moment else ""
+
+
+@bp.app_context_processor
+def staff_context() -> dict[str, object]:
+    """Give every template the logged-in staff member and the role names."""
+    return {"staff_user": current_staff(), "role_names": role_names()}
+
+
+def role_names() -> dict[str, str]:
+    """Return each role's name in the page's language."""
+    return {
+        "agent": gettext("Agent"),
+        "supervisor": gettext("Supervisor"),
+        "editor": gettext("Editor"),
+        "admin": gettext("Administrator"),
+    }
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Show the login form; log in and go back where the person was headed."""
+    target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        user = current_staff()
+        if user is not None:
+            return redirect(target or home_url(user))
+        return render_template("staff/login.html", next=target or "")
+    try:
+        user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+    except LoginRefused as refused:
+        db.session.commit()  # the failure counts and its audit entry are kept
+        page = render_template(
+            "staff/login.html", error=refused.message, next=target or "",
+            email=request.form.get("email", "")[:254],
+        )  # fmt: skip
+        return Response(page, status=401, mimetype="text/html")
+    begin_session(user)
+    db.session.commit()
+    return redirect(target or home_url(user))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the session everywhere its cookie might be."""
+    end_session()
+    db.session.commit()
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> str | Response:
+    """Let a staff member set their language and phone, and change their password."""
+    user = current_staff()
+    assert user is not None
+    error = None
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "password":
+                if not passwords.verify_password(
+                    user.password_hash, request.form.get("current", "")
+                ):
+                    raise accounts.AccountRefused(gettext("Your current password is wrong."))
+                accounts.set_password(user, request.form.get("new", ""), actor=user)
+                db.session.commit()
+                begin_session(user)  # every other session ended with the change
+                db.session.commit()
+                flash(gettext("Your password has been changed."))
+            else:
+                accounts.update_preferences(
+                    user, request.form.get("locale") or None, request.form.get("phone") or None
+                )
+                db.session.commit()
+                flash(gettext("Saved."))
+            return redirect(url_for("staff.account"))
+        except accounts.AccountRefused as refused:
+            db.session.rollback()
+            error = str(refused)
+    return render_template("staff/account.html", user=user, error=error,
+                           languages=languages.LANGUAGES)  # fmt: skip
+
+
+@bp.get("/users")
+@role_required("admin")
+def users() -> str:
+    """List every account."""
+    return render_template("staff/users.html", users=accounts.all_accounts())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def new_user() -> str | Response:
+    """Create an account with its first password."""
+    error = None
+    form = request.form
+    if request.method == "POST":
+        try:
+            user = accounts.create(
+                form.get("email", ""), form.get("password", ""), form.get("role", ""),
+                form.getlist("languages"), form.get("locale") or None, form.get("phone") or None,
+                actor=current_staff(),
+            )  # fmt: skip
+            db.session.commit()
+            flash(gettext("Account created: %(email)s.", email=user.email))
+            return redirect(url_for("staff.users"))
+        except accounts.AccountRefused as refused:
+            db.session.rollback()
+            error = str(refused)
+    return render_template("staff/user_form.html", user=None, error=error, form=form,
+                           roles=ROLES, languages=languages.LANGUAGES)  # fmt: skip
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: int) -> str | Response:
+    """Change an account's role, languages, phone, state, or password."""
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    error = None
+    form = request.form
+    if request.method == "POST":
+        try:
+            if form.get("action") == "password":
+                accounts.set_password(user, form.get("password", ""), actor=current_staff())
+            else:
+                accounts.update(
+                    user, form.get("role", ""), form.getlist("languages"),
+                    form.get("locale") or None, form.get("phone") or None,
+                    form.get("active") == "on", actor=current_staff(),
+                )  # fmt: skip
+            db.session.commit()
+            flash(gettext("Saved."))
+            return redirect(url_for("staff.edit_user", user_id=user.id))
+        except accounts.AccountRefused as refused:
+            db.session.rollback()
+            user = db.session.get(StaffUser, user_id) or abort(404)
+            error = str(refused)
+    return render_template("staff/user_form.html", user=user, error=error, form=form,
+                           roles=ROLES, languages=languages.LANGUAGES)  # fmt: skip
+
+
+@bp.get("/audit")
+@role_required("supervisor", "admin")
+def audit_log() -> str:
+    """Show the audit log, newest first, filtered by action and person."""
+    action = request.args.get("action", "")[:40]
+    actor = request.args.get("actor", "")[:254]
+    before = request.args.get("before", type=int)
+    found = audit.entries(action, actor, before, audit.PAGE_SIZE + 1)
+    more = len(found) > audit.PAGE_SIZE
+    found = found[: audit.PAGE_SIZE]
+    return render_template("staff/audit.html", entries=found, action=action, actor=actor,
+                           next_before=found[-1].id if more else None)  # fmt: skip
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    """Refuse a form without its token (an old page, or another site posting here)."""
+    audit.record("csrf.refused", after={"path": request.path[:200]})
+    db.session.commit()
+    message = gettext("This form has expired. Go back, reload the page and try again.")
+    return render_template("staff/error.html", code=400, message=message), 400
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    """Answer 403, 404 and other errors with a page in the person's language."""
+    if error.code is None or error.code >= 500 or error.code in (301, 302, 303, 307, 308):
+        return error
+    messages = {
+        403: gettext("You are not allowed to see this page."),
+        404: gettext("This page does not exist."),
+    }
+    message = messages.get(error.code, gettext("This request could not be handled."))
+    return render_template("staff/error.html", code=error.code, message=message), error.code

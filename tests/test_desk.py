@@ -1,0 +1,446 @@
+"""The agents' desk through the test client: queue, ticket, notes, status, locking, merging, SLA."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from helpers import post_form
+
+from centre.clock import from_storage
+from centre.extensions import db
+from centre.messaging import OutboundMessage
+from staff.models import AuditEntry
+from tickets import callbacks, services
+from tickets.models import Callback, Recording, Ticket, TicketNote
+
+HASH_KEY = "test-phone-key"
+
+
+@pytest.fixture
+def make_ticket(app):  # type: ignore[no-untyped-def]
+    """Return a factory of tickets opened as the phone menu opens them; it returns the id."""
+
+    def make(
+        type: str = "complaint",
+        language: str = "fr",
+        country: str = "FR",
+        at: datetime | None = None,
+        caller: str = "+33612345678",
+        recording: str | None = None,
+    ) -> int:
+        with app.app_context():
+            if type == "callback":
+                ticket = callbacks.book(caller, language, HASH_KEY, at or datetime.now(UTC),
+                                        country=country)  # fmt: skip
+            else:
+                ticket = services.open_ticket(type, language, caller, HASH_KEY, country=country,
+                                              at=at)  # fmt: skip
+            db.session.flush()
+            if recording:
+                services.attach_recording(ticket.id, recording,
+                                          f"https://api.twilio.com/x/Recordings/{recording}", 12)  # fmt: skip
+            db.session.commit()
+            return ticket.id
+
+    return make
+
+
+def ticket(app, ticket_id: int) -> Ticket:  # type: ignore[no-untyped-def]
+    """Return the ticket as stored now (detached copy of its fields)."""
+    with app.app_context():
+        found = db.session.get(Ticket, ticket_id)
+        db.session.expunge(found)
+        return found
+
+
+def version(app, ticket_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Return the ticket's version as its page shows it."""
+    return str(ticket(app, ticket_id).version)
+
+
+def references_on(page: str) -> list[str]:
+    """Return the ticket references listed on a queue page, in order."""
+    return re.findall(r'<a href="/tickets/\d+" dir="ltr">(\d{9})</a>', page)
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+
+def test_an_agent_sees_only_the_tickets_of_their_languages(app, log_in, make_ticket):
+    ids = {code: make_ticket(language=code) for code in ("fr", "ar", "es", "de")}
+    agent = log_in("agent", "fr ar")
+    shown = references_on(agent.get("/tickets/").get_data(as_text=True))
+    expected = {ticket(app, ids[c]).reference for c in ("fr", "ar")}
+    assert set(shown) == expected
+    supervisor = log_in("supervisor", "")
+    assert len(references_on(supervisor.get("/tickets/").get_data(as_text=True))) == 4
+    # Asking for another language through the filter changes nothing.
+    page = agent.get("/tickets/?language=es").get_data(as_text=True)
+    assert set(references_on(page)) == expected
+
+
+def test_an_agent_cannot_open_a_ticket_outside_their_languages_by_guessing_its_id(
+    app, log_in, make_ticket
+):
+    spanish = make_ticket(language="es", recording="RE1")
+    agent = log_in("agent", "fr")
+    before = ticket(app, spanish).version
+    with app.app_context():
+        recording_id = db.session.scalar(sa.select(Recording.id))
+    for path in (f"/tickets/{spanish}", f"/tickets/{spanish}/recordings/{recording_id}"):
+        assert agent.get(path).status_code == 404
+    for action in ("save", "assign", "merge", "call-back", "outcome"):
+        response = post_form(agent, f"/tickets/{spanish}/{action}",
+                             {"version": str(before), "note": "x", "status": "closed",
+                              "to": "me"}, page="/tickets/")  # fmt: skip
+        assert response.status_code == 404
+    assert ticket(app, spanish).version == before and ticket(app, spanish).assignee_id is None
+    with app.app_context():
+        refused = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "access.refused")
+        ).all()
+        assert len(refused) == 7 and {e.target_id for e in refused} == {spanish}
+
+
+def test_newest_escalations_then_callbacks_due_soonest_then_the_rest_by_due_time(
+    app, log_in, make_ticket, time_machine
+):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    old_complaint = make_ticket("complaint", at=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    new_complaint = make_ticket("complaint", at=datetime(2026, 12, 1, 8, tzinfo=UTC))
+    early_call = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 30, tzinfo=UTC))
+    late_call = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 50, tzinfo=UTC))
+    first_callback = make_ticket("callback", caller="+33612345001")
+    second_callback = make_ticket("callback", caller="+33612345002")
+    agent = log_in("agent", "fr")
+    shown = references_on(agent.get("/tickets/").get_data(as_text=True))
+    order = [late_call, early_call, first_callback, second_callback, old_complaint, new_complaint]
+    assert shown == [ticket(app, i).reference for i in order]
+
+
+def test_the_queue_filters_by_type_status_language_country_and_date(
+    app, log_in, make_ticket, time_machine
+):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    spain = make_ticket("complaint", "es", "ES", at=datetime(2026, 11, 20, 10, tzinfo=UTC))
+    belgium = make_ticket("suggestion", "fr", "BE", at=datetime(2026, 11, 25, 10, tzinfo=UTC))
+    france = make_ticket("observation", "fr", "FR", at=datetime(2026, 11, 28, 10, tzinfo=UTC))
+    supervisor = log_in("supervisor", "")
+
+    def shown(query: str) -> set[int]:
+        page = supervisor.get(f"/tickets/?{query}").get_data(as_text=True)
+        refs = set(references_on(page))
+        return {i for i in (spain, belgium, france) if ticket(app, i).reference in refs}
+
+    assert shown("type=suggestion") == {belgium}
+    assert shown("language=fr") == {belgium, france}
+    assert shown("country=es") == {spain}
+    assert shown("from=2026-11-24&to=2026-11-27") == {belgium}
+    assert shown("status=resolved") == set()
+    assert shown("status=new") == {spain, belgium, france}
+    assert shown("type=nonsense&status=nonsense&from=yesterday") == {spain, belgium, france}
+
+
+def test_the_queue_searches_by_reference_number_and_note_text(app, log_in, make_ticket):
+    first, second = make_ticket(), make_ticket()
+    agent = log_in("agent", "fr")
+    post_form(agent, f"/tickets/{second}/save", {"version": version(app, second),
+              "status": "open", "note": "Passeport perdu à Lyon"}, page=f"/tickets/{second}")  # fmt: skip
+    reference = ticket(app, first).reference
+    assert references_on(agent.get(f"/tickets/?q={reference}").get_data(as_text=True)) == [
+        reference
+    ]
+    by_number = agent.get(f"/tickets/?q=%23{first}&status=all").get_data(as_text=True)
+    assert references_on(by_number) == [reference]
+    by_text = agent.get("/tickets/?q=passeport+PERDU&status=all").get_data(as_text=True)
+    assert references_on(by_text) == [ticket(app, second).reference]
+    assert references_on(agent.get("/tickets/?q=100%25_x").get_data(as_text=True)) == []
+
+
+def test_the_queue_pages_by_keyset_without_losing_or_repeating_a_ticket(
+    app, log_in, make_ticket, time_machine
+):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    with app.app_context():
+        for n in range(120):
+            services.open_ticket("observation", "fr", "+33612345678", HASH_KEY,
+                                 at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=n))  # fmt: skip
+        db.session.commit()
+    agent = log_in("agent", "fr")
+    seen: list[str] = []
+    path = "/tickets/?type=observation"
+    pages = 0
+    while path:
+        page = agent.get(path).get_data(as_text=True)
+        seen += references_on(page)
+        pages += 1
+        following = re.search(r'<a class="next" href="([^"]+)"', page)
+        path = following.group(1).replace("&amp;", "&") if following else ""
+    assert pages == 3 and len(seen) == 120 and len(set(seen)) == 120
+    assert "120 ticket" in agent.get("/tickets/").get_data(as_text=True)
+
+
+# --- a ticket ------------------------------------------------------------------------------
+
+
+def test_the_ticket_page_shows_the_journey_and_plays_the_recording_through_the_app(
+    app, call, log_in, open_hours
+):
+    phone = call()
+    phone.dial()
+    phone.press("2")  # French
+    phone.press("3")  # feedback
+    phone.press("1")  # complaint
+    phone.leave_message()
+    assert phone.recording_ready() == 200
+    with app.app_context():
+        found = db.session.scalar(sa.select(Ticket))
+        ticket_id = found.id
+        twilio_url = found.recordings[0].url
+    agent = log_in("agent", "fr")
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Menu des langues" in page and "Menu principal" in page and "touche 3" in page
+    assert f"/tickets/{ticket_id}/recordings/" in page and "<audio" in page
+    assert twilio_url not in page and "api.twilio.com" not in page
+    player = re.search(r'<audio controls preload="none" src="([^"]+)"', page).group(1)
+    assert agent.get(player).status_code == 404  # no Twilio credentials in tests
+
+
+def test_claim_note_and_resolve_with_a_required_resolution_note(app, log_in, make_ticket):
+    ticket_id = make_ticket()
+    agent = log_in("agent", "fr")
+    claimed = post_form(agent, f"/tickets/{ticket_id}/assign",
+                        {"version": version(app, ticket_id), "to": "me"},
+                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert claimed.status_code == 302
+    assert ticket(app, ticket_id).assignee_id == agent.member.id
+    assert ticket(app, ticket_id).status == "open"
+    refused = post_form(agent, f"/tickets/{ticket_id}/save",
+                        {"version": version(app, ticket_id), "status": "resolved", "note": " "},
+                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert refused.status_code == 422 and ticket(app, ticket_id).status == "open"
+    resolved = post_form(agent, f"/tickets/{ticket_id}/save",
+                         {"version": version(app, ticket_id), "status": "resolved",
+                          "note": "Rappelé, rendez-vous fixé."}, page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert resolved.status_code == 302 and ticket(app, ticket_id).status == "resolved"
+    with app.app_context():
+        note = db.session.scalar(sa.select(TicketNote))
+        assert note.kind == "resolution" and note.author_id == agent.member.id
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "ticket.status")
+        ).one()
+        assert entry.before["status"] == "open" and entry.after["status"] == "resolved"
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Rappelé, rendez-vous fixé." in page and "ticket.claim" in page
+
+
+def test_a_ticket_is_handed_only_to_an_agent_of_its_language(app, log_in, make_ticket, make_user):
+    ticket_id = make_ticket(language="ar")
+    supervisor = log_in("supervisor", "")
+    arabic = make_user("agent", "ar")
+    french = make_user("agent", "fr")
+    page = supervisor.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert arabic.email in page and french.email not in page
+    wrong = post_form(supervisor, f"/tickets/{ticket_id}/assign",
+                      {"version": version(app, ticket_id), "to": str(french.id)})  # fmt: skip
+    assert wrong.status_code == 422
+    right = post_form(supervisor, f"/tickets/{ticket_id}/assign",
+                      {"version": version(app, ticket_id), "to": str(arabic.id)})  # fmt: skip
+    assert right.status_code == 302 and ticket(app, ticket_id).assignee_id == arabic.id
+    post_form(supervisor, f"/tickets/{ticket_id}/assign",
+              {"version": version(app, ticket_id), "to": "none"})  # fmt: skip
+    assert ticket(app, ticket_id).assignee_id is None
+
+
+def test_the_second_of_two_agents_saving_is_told_and_sees_the_other_change(
+    app, log_in, make_ticket
+):
+    ticket_id = make_ticket()
+    first, second = log_in("agent", "fr"), log_in("agent", "fr")
+    seen = version(app, ticket_id)  # both pages show this version
+    saved = post_form(first, f"/tickets/{ticket_id}/save",
+                      {"version": seen, "status": "waiting", "note": "En attente du passeport"},
+                      page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert saved.status_code == 302
+    late = post_form(second, f"/tickets/{ticket_id}/save",
+                     {"version": seen, "status": "closed", "note": "Clos par erreur"},
+                     page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "Quelqu&#39;un d&#39;autre a modifié ce ticket" in page
+    assert first.member.email in page and '"status": "waiting"' in page
+    assert "Clos par erreur</textarea>" in page  # the second agent's text is not lost
+    assert ticket(app, ticket_id).status == "waiting"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketNote)) == 1
+
+
+def test_merging_three_calls_keeps_every_recording_note_and_the_history(app, log_in, make_ticket):
+    ids = [make_ticket(recording=f"RE{n}") for n in range(3)]
+    agent = log_in("agent", "fr")
+    for ticket_id in ids:
+        post_form(agent, f"/tickets/{ticket_id}/save",
+                  {"version": version(app, ticket_id), "status": "open",
+                   "note": f"note {ticket_id}"}, page=f"/tickets/{ticket_id}")  # fmt: skip
+    survivor, *duplicates = ids
+    refs = " ".join(ticket(app, d).reference for d in duplicates)
+    merged = post_form(agent, f"/tickets/{survivor}/merge",
+                       {"version": version(app, survivor), "references": refs},
+                       page=f"/tickets/{survivor}")  # fmt: skip
+    assert merged.status_code == 302
+    with app.app_context():
+        kept = db.session.get(Ticket, survivor)
+        assert {r.recording_sid for r in kept.recordings} == {"RE0", "RE1", "RE2"}
+        assert {f"note {i}" for i in ids} <= {n.body for n in kept.notes}
+        for duplicate in duplicates:
+            gone = db.session.get(Ticket, duplicate)
+            assert gone.merged_into_id == survivor and gone.status == "closed"
+    page = agent.get(f"/tickets/{survivor}").get_data(as_text=True)
+    assert page.count("<audio") == 3 and f"#{duplicates[0]}" in page  # their history too
+    refused = post_form(agent, f"/tickets/{duplicates[0]}/save",
+                        {"version": version(app, duplicates[0]), "status": "open", "note": "x"},
+                        page=f"/tickets/{duplicates[0]}")  # fmt: skip
+    assert refused.status_code == 422
+    # A recording Twilio reports late for a merged ticket lands on the survivor.
+    with app.app_context():
+        services.attach_recording(duplicates[1], "RE9", "https://api.twilio.com/x/RE9", 3)
+        db.session.commit()
+        assert (
+            db.session.scalar(
+                sa.select(Recording.ticket_id).where(Recording.recording_sid == "RE9")
+            )
+            == survivor
+        )
+
+
+# --- SLA -----------------------------------------------------------------------------------
+
+
+def test_the_sla_counts_opening_hours_only(app, make_ticket):
+    # Friday 4 December 2026, 19:00 in Casablanca (18:00 UTC); 24 open hours for a complaint.
+    ticket_id = make_ticket("complaint", at=datetime(2026, 12, 4, 18, tzinfo=UTC))
+    found = ticket(app, ticket_id)
+    # 1 hour on Friday, 12 on Monday, 11 on Tuesday: Tuesday 8 December at 19:00.
+    assert from_storage(found.due_at) == datetime(2026, 12, 8, 18, tzinfo=UTC)
+    assert from_storage(found.warn_at) == datetime(2026, 12, 8, 12, tzinfo=UTC)
+
+
+def test_tickets_about_to_breach_stand_out(app, log_in, make_ticket, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    calm = make_ticket("suggestion", at=datetime(2026, 12, 1, 8, 30, tzinfo=UTC))
+    close = make_ticket("escalated_call", at=datetime(2026, 12, 1, 7, 20, tzinfo=UTC))
+    late = make_ticket("escalated_call", at=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    agent = log_in("agent", "fr")
+    page = agent.get("/tickets/").get_data(as_text=True)
+    rows = re.findall(
+        r'<tr class="ticket-row ?([a-z]*)"[^>]*>\s*<td><a href="/tickets/(\d+)"', page
+    )
+    classes = {int(ident): css for css, ident in rows}
+    assert classes == {calm: "", close: "breaching", late: "breached"}
+    assert "Due in" not in page
+    ticket_page = agent.get(f"/tickets/{late}").get_data(as_text=True)
+    assert "En retard de" in ticket_page
+
+
+# --- callbacks and queued calls -----------------------------------------------------------
+
+
+def test_call_back_rings_the_agent_and_bridges_the_caller(app, log_in, make_ticket, call):
+    ticket_id = make_ticket("callback", caller="+33612345699")
+    agent = log_in("agent", "fr", phone="+212600000001")
+    response = post_form(agent, f"/tickets/{ticket_id}/call-back",
+                         {"version": version(app, ticket_id)}, page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        placed = db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.channel == "call")
+        ).one()
+        assert placed.to_number == "+212600000001" and placed.status == "recorded"
+        assert "test-auth-token" not in placed.body and "+33612345699" not in placed.body
+        attempt_id = db.session.scalar(sa.text("SELECT id FROM callback_attempts"))
+    # When the agent answers, Twilio asks the app what to do: dial the caller.
+    phone = call()
+    bridged = phone.transport.post(f"http://localhost/ivr/desk/bridge?a={attempt_id}",
+                                   *_signed(f"http://localhost/ivr/desk/bridge?a={attempt_id}"))  # fmt: skip
+    assert bridged[0] == 200 and "<Dial" in bridged[2] and "+33612345699" in bridged[2]
+    outcome = post_form(agent, f"/tickets/{ticket_id}/outcome",
+                        {"version": version(app, ticket_id), "outcome": "reached"},
+                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert outcome.status_code == 302
+    with app.app_context():
+        assert db.session.get(Callback, ticket_id).state == "done"
+        assert db.session.scalar(sa.text("SELECT outcome FROM callback_attempts")) == "reached"
+
+
+def test_a_rescheduled_callback_moves_later_and_the_caller_is_told(
+    app, log_in, make_ticket, open_hours
+):
+    ticket_id = make_ticket("callback", caller="+33612345698")
+    with app.app_context():
+        before = db.session.get(Callback, ticket_id).scheduled_at
+    agent = log_in("agent", "fr")
+    post_form(agent, f"/tickets/{ticket_id}/outcome",
+              {"version": version(app, ticket_id), "outcome": "rescheduled"},
+              page=f"/tickets/{ticket_id}")  # fmt: skip
+    with app.app_context():
+        booking = db.session.get(Callback, ticket_id)
+        assert booking.scheduled_at >= before + timedelta(minutes=59)
+        assert db.session.scalar(
+            sa.select(sa.func.count()).select_from(OutboundMessage)
+            .where(OutboundMessage.purpose == "callback_moved")
+        ) == 1  # fmt: skip
+
+
+def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
+    app, call, log_in, open_hours
+):
+    first, second = call(caller="+33612340001"), call(caller="+33612340002")
+    for phone in (first, second):
+        phone.dial()
+        phone.press("2")
+        turn = phone.press("0")
+        assert turn.enqueue and turn.enqueue["name"] == "agents-fr"
+    agent = log_in("agent", "fr", phone="+212600000002")
+    assert post_form(agent, "/tickets/take-call", {}, page="/tickets/").status_code == 302
+    assert "Indiquez d&#39;abord que vous" in agent.get("/tickets/").get_data(as_text=True)
+    post_form(agent, "/tickets/availability", {"available": "1"}, page="/tickets/")
+    assert agent.get("/tickets/waiting").get_json() == {"available": True, "waiting": 2}
+    taken = post_form(agent, "/tickets/take-call", {}, page="/tickets/")
+    with app.app_context():
+        escalated = db.session.scalars(
+            sa.select(Ticket).where(Ticket.type == "escalated_call").order_by(Ticket.id)
+        ).all()
+        oldest = escalated[0]
+        assert taken.headers["Location"] == f"/tickets/{oldest.id}"
+        assert oldest.assignee_id == agent.member.id and oldest.status == "open"
+        assert escalated[1].assignee_id is None
+        placed = db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == "queued_call")
+        ).one()
+        assert placed.to_number == "+212600000002"
+    url = "http://localhost/ivr/desk/connect?l=fr"
+    status, _, xml = call().transport.post(url, *_signed(url))
+    assert status == 200 and "<Dial><Queue>agents-fr</Queue></Dial>" in xml
+    # The next take gets the second caller; an agent of another language gets nobody.
+    post_form(agent, "/tickets/take-call", {}, page="/tickets/")
+    dutch = log_in("agent", "nl", phone="+212600000003")
+    post_form(dutch, "/tickets/availability", {"available": "1"}, page="/tickets/")
+    nobody = post_form(dutch, "/tickets/take-call", {}, page="/tickets/")
+    assert nobody.headers["Location"] == "/tickets/"
+
+
+def test_desk_webhooks_refuse_unsigned_requests(app, client):
+    assert client.post("/ivr/desk/connect?l=fr").status_code == 403
+    assert client.post("/ivr/desk/bridge?a=1").status_code == 403
+
+
+def _signed(url: str, data: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the form and headers of a request Twilio signed for `url`."""
+    from twilio.request_validator import RequestValidator
+
+    form = data or {"CallSid": "CAagentleg", "From": "+18005550000", "To": "+212600000001"}
+    signature = RequestValidator("test-auth-token").compute_signature(url, form)
+    return form, {"X-Twilio-Signature": signature}

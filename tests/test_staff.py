@@ -1,0 +1,378 @@
+"""Staff accounts: passwords, login throttling, sessions, headers, CSRF, audit log, language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from helpers import csrf_token, log_in, post_form
+
+from centre.extensions import db
+from staff import accounts, passwords
+from staff.audit import AuditLogIsAppendOnly
+from staff.models import AuditEntry, StaffUser
+
+STRONG = "Kumquat-Harbour-Lantern-7"
+
+
+def actions(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """Return the audit log's actions, oldest first."""
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+# --- passwords and the command line --------------------------------------------------------
+
+
+def test_the_first_admin_is_created_from_the_shell_with_the_password_on_stdin(app, runner):
+    result = runner.invoke(args=["users", "create", "Chief@Example.org", "--role", "admin"],
+                           input=STRONG + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(StaffUser))
+        assert user.email == "chief@example.org" and user.role == "admin"
+        assert user.password_hash.startswith("$argon2id$")
+        assert STRONG not in user.password_hash
+    client = app.test_client()
+    assert log_in(client, "chief@example.org", STRONG).status_code == 302
+    assert "user.create" in actions(app)
+
+
+def test_an_agent_gets_their_languages_from_the_shell(app, runner):
+    result = runner.invoke(args=["users", "create", "a@example.org", "--role", "agent",
+                                 "--languages", "fr,ar"], input=STRONG + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert accounts.by_email("a@example.org").language_codes == ["fr", "ar"]
+    refused = runner.invoke(args=["users", "create", "b@example.org", "--role", "agent",
+                                  "--languages", "xx"], input=STRONG + "\n")  # fmt: skip
+    assert refused.exit_code != 0 and "Unknown language" in refused.output
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short-1A!", "x" * 11, "Q" * 65, "password1234", "Motdepasse2024!", "qwertyuiop123",
+     "123456789012", "aaaaaaaaaaaaaaa", "azerty123456", "Casablanca2025"],
+)  # fmt: skip
+def test_short_long_common_and_breached_passwords_are_refused(app, runner, password):
+    result = runner.invoke(args=["users", "create", "c@example.org", "--role", "admin"],
+                           input=password + "\n")  # fmt: skip
+    assert result.exit_code != 0
+    with app.app_context():
+        assert accounts.by_email("c@example.org") is None
+
+
+def test_twelve_and_sixty_four_characters_are_accepted(app):
+    with app.test_request_context():
+        assert passwords.problems("Lantern-Kumq") == []
+        assert passwords.problems("Lantern-Kumquat-" * 4) == []
+        assert passwords.problems("Lantern-Kumquat-" * 4 + "x") != []
+        assert passwords.problems("renata-2026-Lantern", "renata@example.org") != []
+    assert len(passwords.common_passwords()) > 2000
+
+
+# --- logging in ----------------------------------------------------------------------------
+
+
+def test_a_visitor_goes_to_the_login_page_and_back_to_the_desk(app, make_user):
+    member = make_user("agent", "fr")
+    client = app.test_client()
+    first = client.get("/tickets/?status=all")
+    assert first.status_code == 302 and "/staff/login?next=" in first.headers["Location"]
+    response = log_in(client, member.email, member.password, next_path="/tickets/?status=all")
+    assert response.status_code == 302 and response.headers["Location"] == "/tickets/?status=all"
+    assert client.get("/tickets/?status=all").status_code == 200
+
+
+def test_the_login_never_redirects_off_the_site(app, make_user):
+    member = make_user("agent", "fr")
+    client = app.test_client()
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = log_in(client, member.email, member.password, next_path=target)
+        assert response.headers["Location"] == "/tickets/"
+
+
+def test_logging_in_gives_a_new_session_and_forgets_the_anonymous_one(app, make_user):
+    member = make_user("agent", "fr")
+    client = app.test_client()
+    anonymous_token = csrf_token(client)
+    before = client.get_cookie("session").value
+    log_in(client, member.email, member.password)
+    after = client.get_cookie("session").value
+    assert after != before
+    assert csrf_token(client, "/tickets/") != anonymous_token
+    other = app.test_client()
+    log_in(other, member.email, member.password)
+    assert other.get_cookie("session").value != after
+
+
+def test_bad_and_good_logins_are_audited(app, make_user):
+    member = make_user("agent", "fr")
+    client = app.test_client()
+    wrong = log_in(client, member.email, "not-the-password-at-all")
+    assert wrong.status_code == 401
+    unknown = log_in(client, "nobody@example.org", "not-the-password-at-all")
+    assert unknown.status_code == 401
+    assert wrong.get_data(as_text=True).count("incorrect") == 1  # the same answer for both
+    assert unknown.get_data(as_text=True).count("incorrect") == 1
+    log_in(client, member.email, member.password)
+    assert actions(app)[-3:] == ["login.failed", "login.failed", "login.success"]
+
+
+def test_logins_are_throttled_per_account(app, make_user):
+    member = make_user("agent", "fr")
+    client = app.test_client()
+    for _ in range(5):
+        assert log_in(client, member.email, "wrong-password-123").status_code == 401
+    blocked = log_in(client, member.email, member.password)
+    assert blocked.status_code == 401
+    assert "Trop de tentatives" in blocked.get_data(as_text=True)
+    assert "login.throttled" in actions(app)
+    other = app.test_client()
+    assert log_in(other, member.email, member.password).status_code == 401
+
+
+def test_logins_are_throttled_per_address_across_accounts(app, make_user):
+    member = make_user("agent", "fr")
+    client = app.test_client()
+    for n in range(20):
+        log_in(client, f"guess{n}@example.org", "wrong-password-123")
+    assert log_in(client, member.email, member.password).status_code == 401
+    elsewhere = app.test_client()
+    response = elsewhere.post(
+        "/staff/login",
+        data={"csrf_token": csrf_token(elsewhere), "email": member.email,
+              "password": member.password},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )  # fmt: skip
+    assert response.status_code == 302
+
+
+def test_the_throttle_is_shared_by_workers_through_redis(make_app, app, make_user):
+    import secrets
+
+    config = {"REDIS_URL": "redis://127.0.0.1:6379/15", "REDIS_PREFIX": f"t{secrets.token_hex(4)}:"}
+    first, second = make_app(**config), make_app(**config)
+    member = make_user("agent", "fr")
+    for _ in range(5):
+        log_in(first.test_client(), member.email, "wrong-password-123")
+    assert log_in(second.test_client(), member.email, member.password).status_code == 401
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def test_a_cookie_captured_before_logout_is_useless_after_it(app, log_in):
+    client = log_in("agent", "fr")
+    stolen = client.get_cookie("session").value
+    post_form(client, "/staff/logout", {}, page="/tickets/")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/tickets/")
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_disabling_a_user_ends_their_sessions_at_once(app, log_in):
+    agent = log_in("agent", "fr")
+    assert agent.get("/tickets/").status_code == 200
+    admin = log_in("admin", "")
+    user_id = agent.member.id
+    response = post_form(admin, f"/staff/users/{user_id}",
+                         {"action": "account", "role": "agent", "languages": "fr"})  # fmt: skip
+    assert response.status_code == 302
+    assert agent.get("/tickets/").status_code == 302
+    assert "user.update" in actions(app)
+    again = app.test_client()  # nor can the disabled account log in again
+    from helpers import log_in as submit
+
+    assert submit(again, agent.member.email, agent.member.password).status_code == 401
+
+
+def test_sessions_expire_after_thirty_idle_minutes(app, log_in, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    client = log_in("agent", "fr")
+    time_machine.shift(29 * 60)
+    assert client.get("/tickets/").status_code == 200
+    time_machine.shift(31 * 60)
+    assert client.get("/tickets/").status_code == 302
+
+
+def test_sessions_end_after_twelve_hours_however_busy(app, log_in, time_machine):
+    time_machine.move_to("2026-12-01T07:00:00+00:00", tick=False)
+    client = log_in("agent", "fr")
+    for _ in range(35):  # a request every 20 minutes for 11h40
+        time_machine.shift(20 * 60)
+        assert client.get("/tickets/").status_code == 200
+    time_machine.shift(25 * 60)
+    assert client.get("/tickets/").status_code == 302
+
+
+def test_cookies_are_secure_httponly_and_lax_outside_development(make_app, app, make_user):
+    member = make_user("agent", "fr")
+    production = make_app(APP_ENV="production")
+    client = production.test_client()
+    page = client.get("/staff/login", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    # Over HTTPS, Flask-WTF also checks the Referer is this site (as a browser sends it).
+    response = client.post("/staff/login", base_url="https://localhost",
+                           headers={"Referer": "https://localhost/staff/login"},
+                           data={"csrf_token": token, "email": member.email,
+                                 "password": member.password})  # fmt: skip
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    testing = app.test_client()
+    from helpers import log_in as submit
+
+    cookie = submit(testing, member.email, member.password).headers["Set-Cookie"]
+    assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# --- headers and CSRF ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "logged_in"),
+    [("/staff/login", False), ("/tickets/", True), ("/staff/account", True), ("/try/", False),
+     ("/staff/audit", True), ("/tickets/", False)],
+)  # fmt: skip
+def test_every_html_page_carries_the_security_headers(app, log_in, path, logged_in):
+    client = log_in("supervisor", "") if logged_in else app.test_client()
+    response = client.get(path, follow_redirects=True)
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_hsts_is_sent_outside_development(make_app, app):
+    production = make_app(APP_ENV="production")
+    response = production.test_client().get("/staff/login", base_url="https://localhost")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_audited(app, log_in):
+    client = log_in("agent", "fr")
+    response = client.post("/staff/logout")
+    assert response.status_code == 400
+    assert client.get("/tickets/").status_code == 200  # still logged in
+    assert "csrf.refused" in actions(app)
+    assert app.test_client().post("/staff/login", data={"email": "x"}).status_code == 400
+
+
+# --- accounts in the browser and the audit log --------------------------------------------
+
+
+def test_an_admin_creates_an_account_and_changes_its_role_with_before_and_after(app, log_in):
+    admin = log_in("admin", "")
+    created = post_form(admin, "/staff/users/new",
+                        {"email": "new@example.org", "password": STRONG, "role": "agent",
+                         "languages": "es"}, page="/staff/users/new")  # fmt: skip
+    assert created.status_code == 302
+    with app.app_context():
+        user = accounts.by_email("new@example.org")
+        assert user.role == "agent" and user.languages == "es"
+        user_id = user.id
+    changed = post_form(admin, f"/staff/users/{user_id}",
+                        {"action": "account", "role": "supervisor", "languages": "es",
+                         "active": "on"})  # fmt: skip
+    assert changed.status_code == 302
+    with app.app_context():
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "user.role")
+        ).one()
+        assert entry.before == {"role": "agent"} and entry.after == {"role": "supervisor"}
+        assert entry.actor_email == admin.member.email and entry.target_id == user_id
+
+
+def test_a_weak_password_is_refused_in_the_browser_too(app, log_in):
+    admin = log_in("admin", "")
+    response = post_form(admin, "/staff/users/new",
+                         {"email": "weak@example.org", "password": "password1234",
+                          "role": "agent", "languages": "es"})  # fmt: skip
+    assert response.status_code == 200 and "weak@example.org" in response.get_data(as_text=True)
+    with app.app_context():
+        assert accounts.by_email("weak@example.org") is None
+
+
+def test_an_admin_cannot_lock_themselves_out(app, log_in):
+    admin = log_in("admin", "")
+    response = post_form(admin, f"/staff/users/{admin.member.id}",
+                         {"action": "account", "role": "agent", "languages": "fr"})  # fmt: skip
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(StaffUser, admin.member.id).role == "admin"
+
+
+def test_supervisors_read_the_audit_log_and_agents_are_refused(app, log_in):
+    agent = log_in("agent", "fr")
+    assert agent.get("/staff/audit").status_code == 403
+    supervisor = log_in("supervisor", "")
+    page = supervisor.get("/staff/audit")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "access.refused" in text and "login.success" in text
+    assert supervisor.get("/staff/audit?action=login").status_code == 200
+
+
+def test_the_audit_log_cannot_be_changed_or_deleted(app, log_in):
+    log_in("agent", "fr")
+    with app.app_context():
+        entry = db.session.scalars(sa.select(AuditEntry)).first()
+        entry.action = "nothing.happened"
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        entry = db.session.scalars(sa.select(AuditEntry)).first()
+        db.session.delete(entry)
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.execute(sa.delete(AuditEntry))
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.execute(sa.update(AuditEntry).values(action="x"))
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) >= 2
+
+
+# --- the staff member's language ----------------------------------------------------------
+
+
+def test_the_interface_follows_the_user_setting_then_the_browser_then_french(app, log_in):
+    arabic = log_in("agent", "ar", locale="ar")
+    page = arabic.get("/tickets/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page and "التذاكر" in page
+    browser = log_in("agent", "fr")
+    page = browser.get("/tickets/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page and "Next page" not in page
+    page = browser.get("/tickets/").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in page
+
+
+def test_a_staff_member_sets_their_own_language_and_phone(app, log_in):
+    client = log_in("agent", "fr")
+    response = post_form(client, "/staff/account", {"action": "preferences", "locale": "de",
+                                                     "phone": "+212 600-000001"})  # fmt: skip
+    assert response.status_code == 302
+    page = client.get("/staff/account").get_data(as_text=True)
+    assert '<html lang="de"' in page and "+212600000001" in page
+
+
+def test_setup_demo_prints_each_demo_password_once_and_it_logs_in(app, runner):
+    first = runner.invoke(args=["setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    found = re.search(r"agent\.ar@example\.org\s+agent\s+password: (\S+)", first.output)
+    assert found, first.output
+    client = app.test_client()
+    assert log_in(client, "agent.ar@example.org", found.group(1)).status_code == 302
+    page = client.get("/tickets/").get_data(as_text=True)
+    assert 'dir="rtl"' in page
+    second = runner.invoke(args=["setup", "--demo"])
+    assert "password:" not in second.output

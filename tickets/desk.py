@@ -1,0 +1,329 @@
+"""What an agent does to a ticket: notes, status, assignment, merging, callbacks, queued calls.
+
+Every change checks the version the agent's page showed (optimistic locking): a save made
+from an older page is refused with `Conflict`, never silently laid over another's change.
+Every change is written to the audit log, which is also the ticket's history.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext
+
+from centre import messaging
+from centre.clock import now, to_storage
+from centre.extensions import db
+from ivr import state
+from ivr.menus import queue_name
+from staff import accounts, audit
+from staff.models import AuditEntry, StaffUser
+from tickets import callbacks
+from tickets.models import (
+    CALLBACK_OUTCOMES,
+    DONE_STATUSES,
+    STATUSES,
+    CallbackAttempt,
+    Recording,
+    Ticket,
+    TicketNote,
+)
+from tickets.queue import can_see, visible_languages
+
+NOTE_MAX = 5000
+RESCHEDULE_AFTER = timedelta(hours=1)
+
+
+class Refused(ValueError):
+    """The action cannot be done; the message says why, in the agent's language."""
+
+
+class Conflict(Exception):
+    """Someone else changed the ticket since the agent's page was loaded."""
+
+    def __init__(self, ticket: Ticket, seen_version: int) -> None:
+        """Keep the ticket as it is now and the version the agent saw."""
+        super().__init__(f"ticket {ticket.id} is at version {ticket.version}, not {seen_version}")
+        self.ticket = ticket
+        self.seen_version = seen_version
+
+
+def snapshot(ticket: Ticket) -> dict[str, Any]:
+    """Return what the audit log keeps of a ticket's state."""
+    return {
+        "status": ticket.status,
+        "assignee": ticket.assignee.email if ticket.assignee else None,
+        "merged_into": ticket.merged_into.reference if ticket.merged_into else None,
+        "version": ticket.version,
+    }
+
+
+def _check(ticket: Ticket, seen_version: int | None) -> None:
+    if ticket.merged_into_id is not None:
+        raise Refused(
+            gettext(
+                "This ticket was merged into %(reference)s.",
+                reference=ticket.merged_into.reference if ticket.merged_into else "?",
+            )
+        )
+    if seen_version is not None and seen_version != ticket.version:
+        raise Conflict(ticket, seen_version)
+
+
+def _log(
+    action: str,
+    ticket: Ticket,
+    before: dict[str, Any],
+    user: StaffUser,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Flush (the version bumps) and record what changed, with `extra` facts after it."""
+    ticket.updated_at = to_storage(now())
+    db.session.flush()
+    old, new = audit.changes(before, snapshot(ticket))
+    audit.record(action, "ticket", ticket.id, old, {**new, **(extra or {})}, user)
+
+
+def _note(ticket: Ticket, user: StaffUser | None, body: str, kind: str = "note") -> TicketNote:
+    note = TicketNote(ticket=ticket, author=user, kind=kind, body=body[:NOTE_MAX],
+                      created_at=to_storage(now()))  # fmt: skip
+    db.session.add(note)
+    return note
+
+
+def save(ticket: Ticket, user: StaffUser, seen_version: int, status: str, note: str) -> None:
+    """Add a note and/or change the status; resolving or closing needs a resolution note."""
+    _check(ticket, seen_version)
+    note = note.strip()
+    if status not in STATUSES:
+        raise Refused(gettext("Unknown status."))
+    if status in DONE_STATUSES and status != ticket.status and not note:
+        raise Refused(gettext("Write a resolution note to resolve or close the ticket."))
+    if status == ticket.status and not note:
+        raise Refused(gettext("Nothing to save: write a note or change the status."))
+    before = snapshot(ticket)
+    if note:
+        kind = "resolution" if status in DONE_STATUSES and status != ticket.status else "note"
+        _note(ticket, user, note, kind)
+    ticket.status = status
+    action = "ticket.note" if before["status"] == status else "ticket.status"
+    _log(action, ticket, before, user, {"note": note[:200]} if note else None)
+
+
+def assign(ticket: Ticket, user: StaffUser, seen_version: int, to: StaffUser | None) -> None:
+    """Give the ticket to `to` (claim when it is the agent, release when None)."""
+    _check(ticket, seen_version)
+    if to is not None and (not to.active or not can_see(to, ticket)):
+        raise Refused(gettext("This agent does not handle tickets in this language."))
+    before = snapshot(ticket)
+    ticket.assignee = to
+    if to is not None and ticket.status == "new":
+        ticket.status = "open"
+    action = "ticket.claim" if to is user else "ticket.release" if to is None else "ticket.assign"
+    _log(action, ticket, before, user)
+
+
+def merge(survivor: Ticket, user: StaffUser, seen_version: int, references: list[str]) -> int:
+    """Merge duplicates into `survivor`: their recordings and notes move, they point to it."""
+    _check(survivor, seen_version)
+    duplicates = []
+    for reference in references:
+        other = db.session.scalar(sa.select(Ticket).where(Ticket.reference == reference.strip()))
+        if other is None or not can_see(user, other):
+            raise Refused(gettext("No ticket %(reference)s.", reference=reference[:12]))
+        if other.id == survivor.id or other.merged_into_id is not None:
+            raise Refused(gettext("Ticket %(reference)s cannot be merged.", reference=reference))
+        duplicates.append(other)
+    if not duplicates:
+        raise Refused(gettext("Give the reference of at least one duplicate."))
+    before = snapshot(survivor)
+    ids = [d.id for d in duplicates]
+    for model in (Recording, TicketNote):
+        db.session.execute(
+            sa.update(model).where(model.ticket_id.in_(ids)).values(ticket_id=survivor.id),
+            execution_options={"synchronize_session": False},
+        )
+    # Tickets merged earlier into a duplicate now point to the survivor too.
+    db.session.execute(
+        sa.update(Ticket).where(Ticket.merged_into_id.in_(ids))
+        .values(merged_into_id=survivor.id, version=Ticket.version + 1),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+    for duplicate in duplicates:
+        old = snapshot(duplicate)
+        duplicate.merged_into = survivor
+        duplicate.status = "closed"
+        survivor.has_message = survivor.has_message or duplicate.has_message
+        _log("ticket.merged", duplicate, old, user)
+    references_text = ", ".join(d.reference for d in duplicates)
+    _note(survivor, user, gettext("Merged into this ticket: %(references)s.",
+                                  references=references_text), "merge")  # fmt: skip
+    _log("ticket.merge", survivor, before, user, {"merged": references_text})
+    db.session.expire(survivor, ["recordings", "notes"])
+    return len(duplicates)
+
+
+def merged_ids(ticket: Ticket) -> list[int]:
+    """Return the ids of the tickets merged into this one."""
+    return list(db.session.scalars(sa.select(Ticket.id).where(Ticket.merged_into_id == ticket.id)))
+
+
+def merged_tickets(ticket: Ticket) -> list[Ticket]:
+    """Return the tickets merged into this one, oldest first."""
+    query = sa.select(Ticket).where(Ticket.merged_into_id == ticket.id).order_by(Ticket.id)
+    return list(db.session.scalars(query))
+
+
+def history(ticket: Ticket) -> list[AuditEntry]:
+    """Return the ticket's history, its merged duplicates' included, oldest first."""
+    return audit.history("ticket", [ticket.id, *merged_ids(ticket)])
+
+
+def changes_since(ticket: Ticket, seen_version: int) -> list[AuditEntry]:
+    """Return the changes made after the version an agent saw (to show them a conflict)."""
+    return [
+        entry
+        for entry in audit.history("ticket", [ticket.id])
+        if entry.after and int(entry.after.get("version") or 0) > seen_version
+    ]
+
+
+# --- callbacks ---------------------------------------------------------------------------
+
+
+def request_callback(ticket: Ticket, user: StaffUser, seen_version: int) -> CallbackAttempt:
+    """Ring the agent's phone through Twilio; when they answer, the caller is dialled."""
+    _check(ticket, seen_version)
+    if ticket.callback is None:
+        raise Refused(gettext("This ticket has no number to call back."))
+    if not user.phone:
+        raise Refused(gettext("Set your phone number in your account first."))
+    attempt = CallbackAttempt(ticket_id=ticket.id, agent_id=user.id,
+                              requested_at=to_storage(now()))  # fmt: skip
+    db.session.add(attempt)
+    db.session.flush()
+    message = messaging.place_call(
+        user.phone,
+        url_for("desk_voice.bridge", a=attempt.id, _external=True),
+        ticket.language,
+        "callback",
+        f"callback for ticket {ticket.reference}",
+    )
+    db.session.flush()
+    attempt.message_id = message.id
+    before = snapshot(ticket)
+    if ticket.status == "new":
+        ticket.status = "open"
+    _log("ticket.callback", ticket, before, user, {"call": message.status})
+    return attempt
+
+
+def outcome_label(outcome: str) -> str:
+    """Return a callback outcome in the agent's language."""
+    labels = {
+        "reached": gettext("Callback: caller reached."),
+        "no_answer": gettext("Callback: no answer."),
+        "rescheduled": gettext("Callback: rescheduled."),
+    }
+    return labels.get(outcome, outcome)
+
+
+def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome: str) -> None:
+    """Record how the callback went: reached, no answer, or rescheduled (the caller is told)."""
+    _check(ticket, seen_version)
+    if ticket.callback is None:
+        raise Refused(gettext("This ticket has no number to call back."))
+    if outcome not in CALLBACK_OUTCOMES:
+        raise Refused(gettext("Unknown outcome."))
+    moment = now()
+    attempt = db.session.scalar(
+        sa.select(CallbackAttempt)
+        .where(CallbackAttempt.ticket_id == ticket.id, CallbackAttempt.outcome.is_(None))
+        .order_by(CallbackAttempt.id.desc())
+        .limit(1)
+    )
+    if attempt is None:
+        attempt = CallbackAttempt(ticket_id=ticket.id, agent_id=user.id,
+                                  requested_at=to_storage(moment))  # fmt: skip
+        db.session.add(attempt)
+    attempt.outcome, attempt.outcome_at = outcome, to_storage(moment)
+    before = snapshot(ticket)
+    booking = ticket.callback
+    if outcome == "reached":
+        booking.state = "done"
+    elif outcome == "no_answer":
+        booking.state = "no_answer"
+    else:
+        booking.state = "booked"
+        booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
+        db.session.flush()
+        callbacks.reschedule()
+    _note(ticket, user, outcome_label(outcome), "callback")
+    _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
+
+
+# --- queued calls ------------------------------------------------------------------------
+
+
+def take_next_call(user: StaffUser) -> Ticket | None:
+    """Connect the longest-waiting caller of the agent's languages to their phone.
+
+    The agent's leg dials the caller's language queue (`<Dial><Queue>`); the escalated-call
+    ticket is claimed for the agent and returned, for the desk to open.
+    """
+    if not user.phone:
+        raise Refused(gettext("Set your phone number in your account first."))
+    if not user.available:
+        raise Refused(gettext("Mark yourself available first."))
+    for call in state.queued(visible_languages(user)):
+        ticket = db.session.scalar(
+            sa.select(Ticket).where(
+                Ticket.call_sid == call.call_sid,
+                Ticket.type == "escalated_call",
+                Ticket.merged_into_id.is_(None),
+            )
+        )
+        if ticket is None or ticket.assignee_id is not None:
+            continue
+        # Two agents may pick the same caller at once: the database lets one of them win.
+        won = db.session.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None),
+                   Ticket.version == ticket.version)
+            .values(assignee_id=user.id, status="open", version=Ticket.version + 1,
+                    updated_at=to_storage(now())),
+            execution_options={"synchronize_session": False},
+        ).rowcount  # fmt: skip
+        if not won:
+            continue
+        db.session.refresh(ticket)
+        messaging.place_call(
+            user.phone,
+            url_for("desk_voice.connect", l=call.language, _external=True),
+            call.language or ticket.language,
+            "queued_call",
+            f"queued caller, ticket {ticket.reference}",
+        )
+        audit.record("ticket.take_call", "ticket", ticket.id, {"assignee": None},
+                     {"assignee": user.email, "status": "open", "version": ticket.version},
+                     user)  # fmt: skip
+        return ticket
+    return None
+
+
+def waiting_count(user: StaffUser) -> int:
+    """Return how many callers of the agent's languages wait in the queue."""
+    return len(state.queued(visible_languages(user)))
+
+
+def agents_for(ticket: Ticket) -> list[StaffUser]:
+    """Return the active agents who may be handed the ticket."""
+    return [agent for agent in accounts.agents() if can_see(agent, ticket)]
+
+
+def queue_for(language: str) -> str:
+    """Return the Twilio queue an agent dials to take a caller of `language`."""
+    return queue_name(language)

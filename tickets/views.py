@@ -1,0 +1,318 @@
+"""The agents' desk: the queue, a ticket, and what an agent does to it. Thin: read, call, answer."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import format_timedelta, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from centre import languages
+from centre.clock import now, to_storage
+from centre.extensions import db
+from staff import accounts, audit, current_staff, role_required
+from staff.models import StaffUser
+from tickets import desk, queue, sla
+from tickets.models import (
+    ACTIVE_STATUSES,
+    CALLBACK_OUTCOMES,
+    STATUSES,
+    TYPES,
+    Recording,
+    Ticket,
+)
+
+log = logging.getLogger(__name__)
+bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates",
+               static_folder="static", static_url_path="/static")  # fmt: skip
+DESK_ROLES = ("agent", "supervisor", "admin")
+
+TYPE_NAMES = {
+    "complaint": _l("Complaint"),
+    "suggestion": _l("Suggestion"),
+    "observation": _l("Observation"),
+    "callback": _l("Callback"),
+    "escalated_call": _l("Call for an agent"),
+}
+STATUS_NAMES = {
+    "new": _l("New"),
+    "open": _l("Open"),
+    "waiting": _l("Waiting"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+OUTCOME_NAMES = {
+    "reached": _l("Reached"),
+    "no_answer": _l("No answer"),
+    "rescheduled": _l("Rescheduled"),
+}
+# The phone menu's nodes as an agent reads them; other domains' nodes show their name.
+NODE_NAMES = {
+    "language": _l("Language menu"),
+    "welcome": _l("Welcome and notices"),
+    "main": _l("Main menu"),
+    "feedback": _l("Complaints and suggestions"),
+    "record": _l("Recorded message"),
+    "agent": _l("Queue for an agent"),
+    "callback_offer": _l("Callback offer"),
+    "callback": _l("Callback booked"),
+    "goodbye": _l("Goodbye"),
+    "hung_up": _l("Hung up"),
+}
+
+
+@bp.app_context_processor
+def desk_names() -> dict[str, object]:
+    """Give the desk's templates the translated names of types, statuses and nodes."""
+    return {"type_names": TYPE_NAMES, "status_names": STATUS_NAMES,
+            "outcome_names": OUTCOME_NAMES, "node_names": NODE_NAMES}  # fmt: skip
+
+
+def _me() -> StaffUser:
+    user = current_staff()
+    assert user is not None  # role_required let the request through
+    return user
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    """Return the ticket if the agent may see it; 404 otherwise, as if it did not exist."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        abort(404)
+    if not queue.can_see(_me(), ticket):
+        # Logged as a refusal, answered as if the ticket did not exist.
+        audit.record("access.refused", "ticket", ticket_id, after={"path": request.path[:200]})
+        db.session.commit()
+        abort(404)
+    return ticket
+
+
+@bp.get("/", endpoint="queue")
+@role_required(*DESK_ROLES)
+def queue_page() -> str:
+    """Show the queue: the agent's languages, filtered, searched, one page at a time."""
+    user = _me()
+    filters = queue.Filters.from_args(request.args)
+    result = queue.page(user, filters, queue.parse_after(request.args.get("after")))
+    return render_template(
+        "tickets/queue.html", page=result, filters=filters, types=TYPES, statuses=STATUSES,
+        languages=[languages.get(c) for c in queue.visible_languages(user)],
+        moment=to_storage(now()), active=ACTIVE_STATUSES, user=user,
+        waiting=desk.waiting_count(user) if user.available else 0,
+    )  # fmt: skip
+
+
+def _sla_text(ticket: Ticket) -> str:
+    if ticket.due_at is None or ticket.status not in ACTIVE_STATUSES:
+        return ""
+    left = sla.open_seconds_left(ticket, now())
+    span = format_timedelta(timedelta(seconds=abs(left)), threshold=1.1)
+    if left >= 0:
+        return gettext("Due in %(time)s of opening hours.", time=span)
+    return gettext("Overdue by %(time)s of opening hours.", time=span)
+
+
+def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, int]:
+    page = render_template(
+        "tickets/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
+        history=desk.history(ticket), merged=desk.merged_tickets(ticket),
+        agents=desk.agents_for(ticket), sla_text=_sla_text(ticket), moment=to_storage(now()),
+        active=ACTIVE_STATUSES, user=_me(), **extra,
+    )  # fmt: skip
+    return page, status
+
+
+@bp.get("/<int:ticket_id>")
+@role_required(*DESK_ROLES)
+def ticket_page(ticket_id: int) -> tuple[str, int]:
+    """Show a ticket: journey, recordings, callback, SLA, notes, history, and the actions."""
+    return _render(_ticket(ticket_id))
+
+
+def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
+    """Run one change from the ticket page, committing once; show a conflict or a refusal."""
+    ticket = _ticket(ticket_id)
+    form = request.form
+    seen = form.get("version", type=int) or 0
+    draft = form.get("note", "")[: desk.NOTE_MAX]
+    try:
+        if action == "save":
+            desk.save(ticket, _me(), seen, form.get("status", ticket.status), draft)
+            message = gettext("Saved.")
+        elif action == "assign":
+            target = _assignee(form.get("to", ""))
+            desk.assign(ticket, _me(), seen, target)
+            message = gettext("Assignment changed.")
+        elif action == "merge":
+            refs = form.get("references", "").replace(",", " ").split()
+            count = desk.merge(ticket, _me(), seen, refs[:20])
+            message = gettext("%(count)s ticket(s) merged into this one.", count=count)
+        elif action == "call_back":
+            desk.request_callback(ticket, _me(), seen)
+            message = gettext("Your phone will ring; answer it to be put through to the caller.")
+        elif action == "outcome":
+            desk.callback_outcome(ticket, _me(), seen, form.get("outcome", ""))
+            message = gettext("Callback outcome recorded.")
+        else:
+            abort(404)
+        db.session.commit()
+    except desk.Conflict as conflict:
+        db.session.rollback()
+        return _conflict(ticket_id, conflict.seen_version, draft)
+    except StaleDataError:
+        db.session.rollback()
+        return _conflict(ticket_id, seen, draft)
+    except desk.Refused as refused:
+        db.session.rollback()
+        ticket = _ticket(ticket_id)
+        return _render(ticket, 422, error=str(refused), draft=draft,
+                       draft_status=form.get("status"))  # fmt: skip
+    flash(message)
+    return redirect(url_for("tickets.ticket_page", ticket_id=ticket_id))
+
+
+def _conflict(ticket_id: int, seen: int, draft: str) -> tuple[str, int]:
+    ticket = _ticket(ticket_id)
+    error = gettext(
+        "Someone else changed this ticket while you were working on it. Their change is shown "
+        "below; nothing of yours was saved. Check it, then save again."
+    )
+    return _render(ticket, 409, error=error, conflict=desk.changes_since(ticket, seen),
+                   draft=draft)  # fmt: skip
+
+
+def _assignee(raw: str) -> StaffUser | None:
+    if raw == "me":
+        return _me()
+    if raw in ("", "none"):
+        return None
+    try:
+        user = db.session.get(StaffUser, int(raw))
+    except ValueError:
+        user = None
+    if user is None:
+        raise desk.Refused(gettext("This agent does not handle tickets in this language."))
+    return user
+
+
+@bp.post("/<int:ticket_id>/save")
+@role_required(*DESK_ROLES)
+def save(ticket_id: int) -> Response | tuple[str, int]:
+    """Add a note and/or change the status."""
+    return _act(ticket_id, "save")
+
+
+@bp.post("/<int:ticket_id>/assign")
+@role_required(*DESK_ROLES)
+def assign(ticket_id: int) -> Response | tuple[str, int]:
+    """Claim, release, or hand the ticket to another agent."""
+    return _act(ticket_id, "assign")
+
+
+@bp.post("/<int:ticket_id>/merge")
+@role_required(*DESK_ROLES)
+def merge(ticket_id: int) -> Response | tuple[str, int]:
+    """Merge duplicates into this ticket."""
+    return _act(ticket_id, "merge")
+
+
+@bp.post("/<int:ticket_id>/call-back")
+@role_required(*DESK_ROLES)
+def call_back(ticket_id: int) -> Response | tuple[str, int]:
+    """Ring the agent's phone and bridge the caller."""
+    return _act(ticket_id, "call_back")
+
+
+@bp.post("/<int:ticket_id>/outcome")
+@role_required(*DESK_ROLES)
+def outcome(ticket_id: int) -> Response | tuple[str, int]:
+    """Record how the callback went."""
+    return _act(ticket_id, "outcome")
+
+
+@bp.get("/<int:ticket_id>/recordings/<int:recording_id>")
+@role_required(*DESK_ROLES)
+def recording(ticket_id: int, recording_id: int) -> Response:
+    """Stream a recording from Twilio with the centre's credentials; its URL never leaves."""
+    ticket = _ticket(ticket_id)
+    found = db.session.get(Recording, recording_id)
+    if found is None or found.ticket_id != ticket.id:
+        abort(404)
+    sid = current_app.config["TWILIO_ACCOUNT_SID"]
+    parts = urlsplit(found.url)
+    if (
+        not sid
+        or current_app.config["APP_ENV"] == "testing"
+        or parts.scheme != "https"
+        or not (parts.hostname or "").endswith(".twilio.com")
+    ):
+        abort(404)
+    try:
+        upstream = requests.get(
+            found.url + ".mp3", auth=(sid, current_app.config["TWILIO_AUTH_TOKEN"]),
+            stream=True, timeout=10,
+        )  # fmt: skip
+    except requests.RequestException:
+        log.warning("recording %s could not be fetched", found.id)
+        abort(404)
+    if upstream.status_code != 200:
+        upstream.close()
+        abort(404)
+    return Response(stream_with_context(upstream.iter_content(64 * 1024)), mimetype="audio/mpeg")
+
+
+@bp.post("/availability")
+@role_required(*DESK_ROLES)
+def availability() -> Response:
+    """Mark the agent available (or not) to take queued calls."""
+    user = _me()
+    wanted = request.form.get("available") == "1"
+    if wanted and not user.phone:
+        flash(gettext("Set your phone number in your account first."))
+        return redirect(url_for("tickets.queue"))
+    accounts.set_availability(user, wanted)
+    db.session.commit()
+    return redirect(url_for("tickets.queue"))
+
+
+@bp.post("/take-call")
+@role_required(*DESK_ROLES)
+def take_call() -> Response:
+    """Connect the longest-waiting caller of the agent's languages and open their ticket."""
+    try:
+        ticket = desk.take_next_call(_me())
+    except desk.Refused as refused:
+        db.session.rollback()
+        flash(str(refused))
+        return redirect(url_for("tickets.queue"))
+    db.session.commit()
+    if ticket is None:
+        flash(gettext("No caller is waiting in your languages."))
+        return redirect(url_for("tickets.queue"))
+    flash(gettext("Your phone will ring: the caller is put through when you answer."))
+    return redirect(url_for("tickets.ticket_page", ticket_id=ticket.id))
+
+
+@bp.get("/waiting")
+@role_required(*DESK_ROLES)
+def waiting() -> Response:
+    """Tell the desk's page how many callers wait in the agent's languages (polled by desk.js)."""
+    user = _me()
+    return jsonify(available=user.available, waiting=desk.waiting_count(user))
