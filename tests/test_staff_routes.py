@@ -37,7 +37,13 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     ("GET", "tickets.waiting"): (LOGIN, 200, 200, 403, 200),
     ("POST", "staff.logout"): (302, 302, 302, 302, 302),  # last: it ends the session
 }
-PUBLIC_BLUEPRINTS = ("centre", "ivr", "simulator", "desk_voice", "guide")  # guide: the public read-only API
+PUBLIC_BLUEPRINTS = (
+    "centre",
+    "ivr",
+    "simulator",
+    "desk_voice",
+    "guide",
+)  # guide: the public read-only API
 
 
 def staff_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
