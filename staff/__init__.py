@@ -21,4 +21,5 @@ def init_app(app: Flask) -> None:
     app.before_request(auth.load_session)
     security.init_app(app)
     app.register_blueprint(views.bp)
+    app.add_url_rule("/", "front_door", views.front_door)
     app.cli.add_command(users_group)

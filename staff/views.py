@@ -215,3 +215,9 @@ def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     }
     message = messages.get(error.code, gettext("This request could not be handled."))
     return render_template("staff/error.html", code=error.code, message=message), error.code
+
+
+def front_door() -> Response:
+    """Send a visitor of "/" to their home page, or to the login page."""
+    user = current_staff()
+    return redirect(home_url(user) if user is not None else url_for("staff.login"))

@@ -48,3 +48,8 @@ def test_the_simulator_refuses_to_post_outside_the_phone_menu(client):
 def test_the_simulator_is_off_in_production(make_app):
     app = make_app(SIMULATOR_ENABLED=False)
     assert app.test_client().get("/try/").status_code == 404
+
+
+def test_the_front_door_leads_to_the_login_page(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]

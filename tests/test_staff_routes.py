@@ -14,6 +14,7 @@ LOGIN = "login"  # a redirect to the login page
 # (method, endpoint) -> expected answer for anonymous, agent, supervisor, editor, admin.
 # The desk's POSTs carry data a person would send; their answers show the view ran.
 TABLE: dict[tuple[str, str], tuple[object, ...]] = {
+    ("GET", "front_door"): (LOGIN, 302, 302, 302, 302),
     ("GET", "staff.login"): (200, 302, 302, 302, 302),
     ("POST", "staff.login"): (401, 401, 401, 401, 401),
     ("GET", "staff.account"): (LOGIN, 200, 200, 200, 200),
