@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
 
+    import cases
     from centre import ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
     from centre.cli import register_commands
     from ivr import (
@@ -48,4 +49,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     register_commands(app)
+    cases.init_app(app)
     return app
