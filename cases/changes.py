@@ -103,7 +103,9 @@ def parse_change(raw: Mapping[str, object], hash_key: str, moment: datetime) -> 
     A present but empty optional field clears it (`expected_date`, `consulate`, ...); the
     date of birth and the phone number are turned into keyed hashes here and go no further.
     """
-    texts = {name: _text(raw[name]) for name in FIELDS if name in raw}
+    texts = {
+        name: _text(raw[name]) for name in FIELDS if name in raw and name != "missing_documents"
+    }
     for name in REQUIRED:
         if not texts.get(name):
             raise ChangeError(f"{name} is missing")

@@ -29,9 +29,11 @@ def _error(status: int, code: str, message: str, **extra: Any) -> tuple[Response
     return response, status
 
 
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> tuple[Response, int]:
-    """Answer HTTP errors (wrong method, body too large, ...) in JSON too."""
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
+    """Answer the API's HTTP errors (wrong method, body too large, ...) in JSON too."""
+    if not request.path.startswith(bp.url_prefix or "/api/cases"):
+        return error  # not ours: the default page
     return _error(error.code or 500, "http_error", error.description or error.name)
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from babel.dates import format_date
-from casefeed import case_row, look_up, reference, with_wrong_check_digit, write_csv
+from casefeed import BIRTH_DIGITS, case_row, look_up, reference, with_wrong_check_digit, write_csv
 from flask_babel import force_locale
 from helpers import assert_spoken_in, walk_to_main_menu
 
@@ -21,7 +21,7 @@ from centre.messaging import OutboundMessage
 from ivr.models import Call, CallEvent
 
 CODES = languages.CODES
-BIRTH = "05031984"
+BIRTH = BIRTH_DIGITS
 EXPECTED = date(2026, 12, 15)
 # What an English caller hears, at least, for each status.
 ENGLISH = {
