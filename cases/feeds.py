@@ -6,7 +6,15 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from cases.changes import FIELDS, Applied, Change, ChangeError, apply_changes, parse_change
+from cases.changes import (
+    FIELDS,
+    Applied,
+    Change,
+    ChangeError,
+    apply_changes,
+    parse_change,
+    refresh_statistics,
+)
 from centre.clock import now
 
 CSV_REQUIRED = ("reference", "birth_date", "service", "status", "updated_at")
@@ -75,10 +83,14 @@ def import_file(path: Path, hash_key: str, source: str = "csv") -> Applied:
     check_file(path, hash_key)
     total = Applied()
     batch: list[Change] = []
+    batches = 0
     for change in _rows(path, hash_key):
         batch.append(change)
         if len(batch) == BATCH:
             total.add(apply_changes(batch, source))
             batch = []
+            batches += 1
+            if batches & (batches - 1) == 0:  # 1, 2, 4, 8...: each time the import doubles
+                refresh_statistics()
     total.add(apply_changes(batch, source))
     return total

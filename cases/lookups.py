@@ -74,18 +74,17 @@ def look_up(
     if is_refused(caller_hash):
         _log("refused", call_sid, caller_hash, ref_hash)
         return Lookup("refused")
-    row = None
+    case = None
     if is_well_formed(reference):  # a mistyped number never reaches the cases table
-        row = db.session.execute(
-            sa.select(Case.id, Case.birth_date_proof).where(Case.reference == reference)
-        ).first()
-    matched = proofs_match(proof, row.birth_date_proof if row else _NO_CASE)
-    if row is not None and matched:
+        # The whole row: the answer that follows reads it from the session, not the database.
+        case = db.session.scalar(sa.select(Case).where(Case.reference == reference))
+    matched = proofs_match(proof, case.birth_date_proof if case else _NO_CASE)
+    if case is not None and matched:
         _log("found", call_sid, caller_hash, ref_hash)
-        return Lookup("found", row.id)
+        return Lookup("found", case.id)
     if not is_well_formed(reference):
         outcome = "bad_check_digit"
-    elif row is None:
+    elif case is None:
         outcome = "unknown_reference"
     else:
         outcome = "wrong_birth_date"
