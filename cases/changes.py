@@ -7,7 +7,6 @@ case's reference and its `updated_at`; a second report of it changes nothing.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
 
 from cases.models import NEWSWORTHY, STATUSES, Case, CaseEvent
 from cases.references import birth_date_proof, is_well_formed
@@ -28,8 +26,6 @@ from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.messaging import send_sms
-
-log = logging.getLogger(__name__)
 
 REQUIRED = ("reference", "status", "updated_at")
 OPTIONAL = ("birth_date", "service", "phone", "language", "missing_documents", "consulate",
@@ -316,6 +312,12 @@ def _among(column: Any, values: Iterable[Any]) -> Any:
     return column.in_(values)
 
 
+def allow_long_statements() -> None:
+    """Lift the per-statement timeout for the rest of this transaction (a bulk import's own)."""
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL statement_timeout = 0"))
+
+
 def refresh_statistics() -> None:
     """Let PostgreSQL's planner see the rows a long import has added so far (its own included).
 
@@ -342,9 +344,10 @@ def _insert_many(table: sa.Table, columns: list[str], rows: list[list[Any]]) -> 
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
-    except psycopg.IntegrityError as exc:
-        # The same error as an INSERT's, so callers settle races the same way.
-        raise IntegrityError(statement, None, exc) from exc
+    except psycopg.Error as exc:
+        # The same errors as an INSERT's (IntegrityError, OperationalError...), so callers
+        # settle races and timeouts the same way.
+        raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def _event(change: Change, moment: datetime, source: str, notified: str | None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from cases.changes import (
     Applied,
     Change,
     ChangeError,
+    allow_long_statements,
     apply_changes,
     parse_change,
     refresh_statistics,
@@ -81,6 +82,7 @@ def check_file(path: Path, hash_key: str) -> int:
 def import_file(path: Path, hash_key: str, source: str = "csv") -> Applied:
     """Check the whole file, then apply it in batches (the caller commits, or rolls back)."""
     check_file(path, hash_key)
+    allow_long_statements()  # ANALYZE of a large table may take longer than a web request may
     total = Applied()
     batch: list[Change] = []
     batches = 0

@@ -9,6 +9,7 @@ confirmation, only a keyed proof of the date (never the date). Both go at the lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -92,7 +93,7 @@ class CaseReference(DigitEntry):
         return Go("case_reference_check")
 
 
-def _confirm_options(correct: str, again: str) -> Any:
+def _confirm_options(correct: str, again: str) -> Callable[[Step], list[Option]]:
     def options(step: Step) -> list[Option]:
         return [
             Option("1", _l("If this is correct, press %(key)s."), correct, _l("yes, correct")),

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from cases.changes import Change, ChangeError, apply_changes, hash_key, parse_change
@@ -87,9 +87,19 @@ def push_status() -> tuple[Response, int]:
             return _error(400, "invalid_change", str(exc))
         except IntegrityError:
             db.session.rollback()
+            log.info("push from %s met a concurrent change of the same case; retrying", source)
             if attempt == ATTEMPTS - 1:
                 return _error(409, "conflict", "the same cases are being changed: send again")
             authenticate(_bearer())  # the rollback undid the "last used" mark
+        except OperationalError:
+            # A lock held too long (an import of the same cases in progress) or the database away.
+            db.session.rollback()
+            log.warning("push from %s could not be applied now", source, exc_info=True)
+            response, status = _error(
+                503, "busy", "the cases cannot be changed now: send again later"
+            )
+            response.headers["Retry-After"] = "60"
+            return response, status
     log.info(
         "push from %s: %d created, %d applied, %d history, %d duplicate",
         client.name, applied.created, applied.applied - applied.created,

@@ -143,3 +143,75 @@ def test_the_api_needs_no_csrf_token_and_answers_json_to_a_get(app, client, push
     assert push(change()).status_code == 200  # but not for the token-authenticated API
     response = client.get(URL)
     assert response.status_code == 405 and response.json["error"] == "http_error"
+
+
+def test_a_change_imported_by_csv_then_pushed_is_the_same_change(app, push, runner, tmp_path):
+    from casefeed import case_row, write_csv
+
+    first = [case_row(1, status="in_review", phone="+33611223344")]
+    later = [case_row(1, status="ready_for_collection", updated_at="2026-11-22T08:00:00Z",
+                      phone="+33611223344")]  # fmt: skip
+    runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "a.csv", first))])
+    runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "b.csv", later))])
+    pushed = push({"reference": reference(1), "status": "ready_for_collection",
+                   "updated_at": "2026-11-22T09:00:00+01:00"})  # fmt: skip
+    assert pushed.json["results"] == [{"reference": reference(1), "result": "duplicate"}]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 1
+
+
+def test_a_push_racing_another_write_of_the_same_change_settles_as_a_duplicate(
+    app, make_app, token, caplog
+):
+    import threading
+    import time
+
+    from cases.changes import apply_changes, parse_change
+    from centre.clock import now
+
+    other = make_app()
+    with other.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
+        apply_changes([parse_change(change(), "test-phone-key", now())], "api:other")
+        db.session.flush()  # written, not yet committed: the push below must wait for it
+        answers = []
+        worker = app.test_client()
+        thread = threading.Thread(
+            target=lambda: answers.append(
+                worker.post(URL, json=change(), headers={"Authorization": f"Bearer {token}"})
+            )
+        )
+        thread.start()
+        waiting = sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()"
+        )
+        with db.engine.connect() as watcher:
+            deadline = time.monotonic() + 5
+            while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        db.session.commit()
+    thread.join()
+    assert answers[0].status_code == 200, answers[0].json
+    assert answers[0].json["results"] == [{"reference": reference(1), "result": "duplicate"}]
+    assert "retrying" in caplog.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 1
+
+
+def test_a_push_that_cannot_get_its_lock_in_time_answers_503_in_json(app, make_app, token):
+    from cases.changes import apply_changes, parse_change
+    from centre.clock import now
+
+    other = make_app()
+    impatient = make_app(DB_TIMEOUT_SECONDS=0.3).test_client()
+    with other.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("lock timeouts are PostgreSQL's")
+        apply_changes([parse_change(change(), "test-phone-key", now())], "csv")
+        db.session.flush()  # an import of the same case, still running
+        response = impatient.post(URL, json=change(), headers={"Authorization": f"Bearer {token}"})
+        db.session.rollback()
+    assert response.status_code == 503 and response.json["error"] == "busy"
+    assert response.headers["Retry-After"]
