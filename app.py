@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
 
+    import cases
     import knowledge
     import staff
     import tickets
@@ -56,4 +57,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     register_commands(app)
+    cases.init_app(app)
     return app

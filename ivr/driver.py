@@ -260,8 +260,19 @@ class PhoneCall:
         return self.turn.waiting_for if self.turn else "a dial"
 
     def press(self, digits: str) -> Turn:
-        """Type keys while the menu waits for them."""
-        return self.request(self._gather()["action"], Digits=digits)
+        """Type keys while the menu waits for them.
+
+        As Twilio does, stop at the finish key (`#` unless the gather names another), which
+        is not sent, or once `numDigits` keys are in.
+        """
+        gather = self._gather()
+        finish = gather.get("finishOnKey", "#")
+        if finish and finish in digits:
+            digits = digits[: digits.index(finish)]
+        limit = int(gather.get("numDigits", "0") or 0)
+        if limit:
+            digits = digits[:limit]
+        return self.request(gather["action"], Digits=digits)
 
     def speak(self, phrase: str, confidence: float = 0.92) -> Turn:
         """Say a phrase while the menu listens (speech recognition's result)."""

@@ -91,6 +91,10 @@ class Node:
         """Decide where the caller's reply leads."""
         raise NotImplementedError
 
+    def input_label(self, reply: Reply) -> str:
+        """Return what the call's path records of the reply (the key pressed, by default)."""
+        return reply.label
+
 
 @dataclass(frozen=True)
 class Option:
@@ -213,6 +217,66 @@ def _phrase_in_speech(speech: str, phrase: str, **kwargs: Any) -> float:
     return fuzz.ratio(phrase, speech, **kwargs)
 
 
+class DigitEntry(Node):
+    """A prompt, then several keys ended by `#` (a reference number, a date): keypad only.
+
+    `accept` turns what was typed into a `Go`, or into the sentence saying why it cannot be
+    used (counted as a miss, like silence). A lone `*` repeats the prompt. What was typed is
+    never written to the call's path: it may be personal.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        prompt: Callable[[Step], Sequence[str]],
+        accept: Callable[[Step, str], Go | str],
+        max_digits: int,
+        exhausted: str,
+    ) -> None:
+        """Describe an entry of at most `max_digits` keys; the third miss leads to `exhausted`."""
+        self.name = name
+        self.prompt = prompt
+        self.accept = accept
+        self.max_digits = max_digits
+        self.exhausted = exhausted
+
+    def render(self, step: Step) -> None:
+        """Say the prompt inside a gather that ends on `#`, then report silence."""
+        gather = step.response.gather(
+            input="dtmf",
+            num_digits=self.max_digits,
+            finish_on_key="#",
+            timeout=8,
+            action=step.action_url(),
+            method="POST",
+        )
+        for sentence in self.prompt(step):
+            say(gather, sentence, step.language)
+        step.response.redirect(step.action_url(), method="POST")
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Accept the keys typed, or explain and ask again; repeat on a lone `*`."""
+        if reply.digits == REPEAT_KEY:
+            return Go(self.name, failures=step.call.retries)
+        if reply.digits:
+            outcome = self.accept(step, reply.digits)
+            if isinstance(outcome, Go):
+                return outcome
+            sorry = outcome
+        else:
+            sorry = gettext("Sorry, I did not hear anything.")
+        failures = step.call.retries + 1
+        if failures >= MAX_FAILURES:
+            return Go(self.exhausted, preface=(gettext("Let me find someone to help you."),))
+        return Go(self.name, preface=(sorry,), failures=failures)
+
+    def input_label(self, reply: Reply) -> str:
+        """Record how many keys were typed, never which."""
+        if reply.digits == REPEAT_KEY or not reply.digits:
+            return reply.label
+        return f"entry:{len(reply.digits)}"
+
+
 NODES: dict[str, Node] = {}
 
 
@@ -220,6 +284,11 @@ def register(node: Node) -> Node:
     """Add a node to the flow."""
     NODES[node.name] = node
     return node
+
+
+def input_label(step: Step, reply: Reply) -> str:
+    """Return what the call's path may record of the caller's reply at the current node."""
+    return NODES[step.call.node].input_label(reply)
 
 
 def take(step: Step, reply: Reply) -> Go:

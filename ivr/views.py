@@ -20,7 +20,7 @@ from centre.clock import now, to_storage
 from centre.extensions import csrf, db
 from centre.formatting import spoken_number
 from ivr import state
-from ivr.flow import Reply, Step, arrive, render_current, take
+from ivr.flow import Reply, Step, arrive, input_label, render_current, take
 from ivr.models import Call
 from ivr.signature import require_twilio_signature
 from ivr.twiml import say, twiml
@@ -147,8 +147,9 @@ def step() -> VoiceResponse:
         render_current(current)  # a replay of an earlier step: say where the call stands
         return current.response
     reply = _reply()
+    label = input_label(current, reply)
     go = take(current, reply)
-    state.record_step(call, go.node, reply.label)
+    state.record_step(call, go.node, label)
     arrive(current, go)
     return current.response
 

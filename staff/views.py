@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -206,9 +206,13 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
-    """Answer 403, 404 and other errors with a page in the person's language."""
+    """Answer 403, 404 and other errors with a page in the person's language (JSON under /api/)."""
     if error.code is None or error.code >= 500 or error.code in (301, 302, 303, 307, 308):
         return error
+    if request.path.startswith("/api/"):
+        return jsonify(
+            {"error": "http_error", "message": error.description or error.name}
+        ), error.code
     messages = {
         403: gettext("You are not allowed to see this page."),
         404: gettext("This page does not exist."),

@@ -44,7 +44,8 @@ PUBLIC_BLUEPRINTS = (
     "simulator",
     "desk_voice",
     "guide",
-)  # guide: the public read-only API
+    "cases",
+)  # guide: the public read-only API; cases: the back office's push API (bearer tokens)
 
 
 def staff_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]

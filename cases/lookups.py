@@ -1,0 +1,93 @@
+"""Looking a case up for a caller: the check, its log, and the limits against guessing.
+
+Every failure looks alike from outside: a wrong check digit, an unknown reference and a
+wrong date of birth cost the same keyed hash, the same comparison, the same two writes
+(the log row and the counted failure), and the caller hears the same sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from cases.models import Case, CaseLookup
+from cases.references import is_well_formed, proofs_match, reference_hash
+from centre import ratelimit
+from centre.clock import now, to_storage
+from centre.extensions import db
+
+FAILURE_WINDOW = timedelta(hours=24)
+MAX_FAILURES_PER_NUMBER = 5  # more than this in the window: no more lookups from the number
+MAX_FAILURES_PER_CALL = 3
+# Compared against when there is no case, so a miss costs what a wrong date costs.
+_NO_CASE = hashlib.sha256(b"no such case").hexdigest()
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The outcome of one lookup, and the case's id when it was found."""
+
+    outcome: str
+    case_id: int | None = None
+
+    @property
+    def found(self) -> bool:
+        """Return True when the caller proved the case is theirs."""
+        return self.outcome == "found"
+
+
+def _limit_key(caller_hash: str | None) -> str:
+    # Hidden numbers share one allowance: hiding the number must not lift the limit.
+    return f"case-lookup-fail:{caller_hash or 'anonymous'}"
+
+
+def is_refused(caller_hash: str | None) -> bool:
+    """Return True when the number failed more than five times in the last 24 hours."""
+    return ratelimit.count(_limit_key(caller_hash), FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER
+
+
+def _log(outcome: str, call_sid: str | None, caller_hash: str | None, ref_hash: str | None) -> None:
+    db.session.add(
+        CaseLookup(
+            at=to_storage(now()),
+            call_sid=call_sid,
+            caller_hash=caller_hash,
+            outcome=outcome,
+            reference_hash=ref_hash,
+        )
+    )
+
+
+def refuse(call_sid: str | None, caller_hash: str | None) -> None:
+    """Log a lookup refused because the number is over its limit."""
+    _log("refused", call_sid, caller_hash, None)
+
+
+def look_up(
+    reference: str, proof: str, call_sid: str | None, caller_hash: str | None, key: str
+) -> Lookup:
+    """Check a typed reference and birth-date proof; log it; count a failure against the number."""
+    ref_hash = reference_hash(reference, key)
+    if is_refused(caller_hash):
+        _log("refused", call_sid, caller_hash, ref_hash)
+        return Lookup("refused")
+    case = None
+    if is_well_formed(reference):  # a mistyped number never reaches the cases table
+        # The whole row: the answer that follows reads it from the session, not the database.
+        case = db.session.scalar(sa.select(Case).where(Case.reference == reference))
+    matched = proofs_match(proof, case.birth_date_proof if case else _NO_CASE)
+    if case is not None and matched:
+        _log("found", call_sid, caller_hash, ref_hash)
+        return Lookup("found", case.id)
+    if not is_well_formed(reference):
+        outcome = "bad_check_digit"
+    elif case is None:
+        outcome = "unknown_reference"
+    else:
+        outcome = "wrong_birth_date"
+    _log(outcome, call_sid, caller_hash, ref_hash)
+    ratelimit.record(_limit_key(caller_hash), keep=FAILURE_WINDOW)
+    return Lookup(outcome)

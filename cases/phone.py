@@ -1,0 +1,275 @@
+"""Main-menu option 2: the caller types their reference and date of birth and hears the status.
+
+    case_reference -> case_reference_check -> case_birth_date -> case_birth_date_check
+        -> case_lookup -> case_status (-> case_sms)     or back to case_reference, or case_help
+
+The call's context holds the typed reference and, between the date's entry and its
+confirmation, only a keyed proof of the date (never the date). Both go at the lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from cases import lookups
+from cases.changes import news_of
+from cases.models import Case
+from cases.references import REFERENCE_DIGITS, birth_date_proof
+from cases.wording import message_text, spoken_day, status_sentences
+from centre.clock import now
+from centre.extensions import db
+from centre.formatting import digit_by_digit
+from centre.messaging import send_sms
+from ivr import state
+from ivr.flow import DigitEntry, Go, Menu, Node, Option, Step, register
+
+BIRTH_DATE_DIGITS = 8  # DDMMYYYY
+EXAMPLE_BIRTH_DATE = date(1984, 3, 5)
+TRANSIENT = ("case_ref", "case_proof", "case_id")
+
+
+def _context(step: Step, **changes: Any) -> None:
+    """Replace keys of the call's context (None removes a key); reassigned so it is saved."""
+    merged = {**step.call.context, **changes}
+    step.call.context = {k: v for k, v in merged.items() if v is not None}
+
+
+def _neutral() -> str:
+    # The one sentence for every failure: it must never tell which part was wrong.
+    return gettext("We could not confirm an application with the details you typed.")
+
+
+def _refused_sentences() -> tuple[str, ...]:
+    return (
+        gettext("For your security, applications cannot be checked from this number for now."),
+        gettext("Please try again tomorrow, or speak to an agent."),
+    )
+
+
+# --- the reference ----------------------------------------------------------------------
+
+
+class CaseReference(DigitEntry):
+    """Ask for the reference, unless this call or this number may not look up any more."""
+
+    def __init__(self) -> None:
+        """Describe the reference entry."""
+        super().__init__(
+            "case_reference",
+            lambda step: (
+                gettext(
+                    "Please type your application reference number, ten digits, then press the hash key."
+                ),
+            ),
+            self._accept,
+            max_digits=REFERENCE_DIGITS + 1,
+            exhausted="agent",
+        )
+
+    def enter(self, step: Step) -> Go | None:
+        """Start afresh; refuse after three failures in the call or too many from the number."""
+        _context(step, **dict.fromkeys(TRANSIENT))
+        call = step.call
+        if call.context.get("case_failures", 0) >= lookups.MAX_FAILURES_PER_CALL:
+            return Go(
+                "case_help",
+                preface=(gettext("For your security, no more applications can be checked during this call."),),
+            )  # fmt: skip
+        if lookups.is_refused(call.caller_hash):
+            lookups.refuse(call.call_sid, call.caller_hash)
+            return Go("case_help", preface=_refused_sentences())
+        return None
+
+    def _accept(self, step: Step, digits: str) -> Go | str:
+        if len(digits) != REFERENCE_DIGITS or not digits.isdigit():
+            return gettext("A reference number has ten digits.")
+        _context(step, case_ref=digits)
+        return Go("case_reference_check")
+
+
+def _confirm_options(correct: str, again: str) -> Callable[[Step], list[Option]]:
+    def options(step: Step) -> list[Option]:
+        return [
+            Option("1", _l("If this is correct, press %(key)s."), correct, _l("yes, correct")),
+            Option("2", _l("To type it again, press %(key)s."), again, _l("no, again")),
+        ]
+
+    return options
+
+
+def _reference_read_back(step: Step) -> tuple[str, ...]:
+    reference = step.call.context.get("case_ref", "")
+    return (
+        gettext("You typed the reference number %(digits)s.", digits=digit_by_digit(reference)),
+    )
+
+
+# --- the date of birth ------------------------------------------------------------------
+
+
+def _birth_date_prompt(step: Step) -> tuple[str, ...]:
+    return (
+        gettext(
+            "Now type the date of birth of the applicant, eight digits: two for the day, "
+            "two for the month and four for the year, then press the hash key."
+        ),
+    )
+
+
+def _accept_birth_date(step: Step, digits: str) -> Go | str:
+    born = _birth_date(digits)
+    locale = step.language.babel_locale
+    if born is None:
+        return gettext(
+            "That is not a valid date. For example, for %(date)s, type %(digits)s.",
+            date=spoken_day(EXAMPLE_BIRTH_DATE, locale, "long"),
+            digits=digit_by_digit(EXAMPLE_BIRTH_DATE.strftime("%d%m%Y")),
+        )
+    reference = step.call.context.get("case_ref", "")
+    _context(
+        step, case_proof=birth_date_proof(reference, born, current_app.config["PHONE_HASH_KEY"])
+    )
+    # Read back now, once: the date itself is not kept for a later repeat.
+    read_back = gettext(
+        "You typed the date of birth %(date)s.", date=spoken_day(born, locale, "long")
+    )
+    return Go("case_birth_date_check", preface=(read_back,))
+
+
+def _birth_date(digits: str) -> date | None:
+    if len(digits) != BIRTH_DATE_DIGITS or not digits.isdigit():
+        return None
+    try:
+        born = date(int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+    except ValueError:
+        return None
+    return born if date(1900, 1, 1) <= born <= now().date() else None
+
+
+# --- the lookup and the answer ----------------------------------------------------------
+
+
+class CaseLookupStep(Node):
+    """Check what the caller typed; pass on to the status, a new try, or help."""
+
+    name = "case_lookup"
+
+    def enter(self, step: Step) -> Go:
+        """Look the case up once; the reference and the proof leave the context here."""
+        call = step.call
+        reference = call.context.get("case_ref")
+        proof = call.context.get("case_proof")
+        _context(step, case_ref=None, case_proof=None)
+        if not reference or not proof:
+            return Go("case_reference")
+        found = lookups.look_up(
+            reference, proof, call.call_sid, call.caller_hash, current_app.config["PHONE_HASH_KEY"]
+        )
+        if found.found:
+            _context(step, case_id=found.case_id)
+            return Go("case_status")
+        if found.outcome == "refused":
+            return Go("case_help", preface=_refused_sentences())
+        failures = call.context.get("case_failures", 0) + 1
+        _context(step, case_failures=failures)
+        if failures >= lookups.MAX_FAILURES_PER_CALL:
+            ended = gettext(
+                "For your security, no more applications can be checked during this call."
+            )
+            return Go("case_help", preface=(_neutral(), ended))
+        again = gettext("Please check the reference number and the date of birth, and try again.")
+        return Go("case_reference", preface=(_neutral(), again))
+
+
+def _case(step: Step) -> Case | None:
+    case_id = step.call.context.get("case_id")
+    return db.session.get(Case, case_id) if case_id else None
+
+
+def _status_intro(step: Step) -> list[str]:
+    case = _case(step)
+    if case is None:
+        return []
+    return status_sentences(news_of(case), step.language.babel_locale)
+
+
+def _status_options(step: Step) -> list[Option]:
+    return [
+        Option(
+            "1",
+            _l("To receive this information by text message, press %(key)s."),
+            "case_sms",
+            _l("text message, SMS, message"),
+            available=lambda s: state.caller_number() is not None,
+        ),
+        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person")),
+        Option(
+            "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
+        ),
+    ]
+
+
+class CaseSms(Node):
+    """Text the caller what they just heard (once per case and call)."""
+
+    name = "case_sms"
+
+    def enter(self, step: Step) -> Go:
+        """Send the status to the calling number, then back to the main menu."""
+        case = _case(step)
+        number = state.caller_number()
+        if case is None or number is None:
+            return Go("main")
+        if step.call.context.get("case_texted") != case.id:
+            language = step.language
+            body = message_text(news_of(case), language.babel_locale, proactive=False)
+            send_sms(number, body, language.code, purpose="case:lookup")
+            _context(step, case_texted=case.id)
+        return Go("main", preface=(gettext("We have sent you a text message."),))
+
+
+def _help_options(step: Step) -> list[Option]:
+    return [
+        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person")),
+        Option(
+            "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
+        ),
+    ]
+
+
+register(CaseReference())
+register(
+    Menu(
+        "case_reference_check",
+        _reference_read_back,
+        _confirm_options("case_birth_date", "case_reference"),
+        exhausted="agent",
+    )
+)
+register(
+    DigitEntry(
+        "case_birth_date",
+        _birth_date_prompt,
+        _accept_birth_date,
+        max_digits=BIRTH_DATE_DIGITS + 1,
+        exhausted="agent",
+    )
+)
+register(
+    Menu(
+        "case_birth_date_check",
+        lambda step: (),
+        _confirm_options("case_lookup", "case_birth_date"),
+        exhausted="agent",
+    )
+)
+register(CaseLookupStep())
+register(Menu("case_status", _status_intro, _status_options, exhausted="agent"))
+register(CaseSms())
+register(Menu("case_help", lambda step: (), _help_options, exhausted="agent"))
