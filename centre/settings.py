@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from centre.languages import CODES
+
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105 (refused in production)
 # The simulator and the tests sign webhooks with this token when no real one is configured.
 DEVELOPMENT_AUTH_TOKEN = "development-only-twilio-token"  # noqa: S105 (refused in production)
@@ -42,6 +44,13 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in (None, ""):
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _language(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = (environ.get(name) or default).strip().lower()
+    if raw not in CODES:
+        raise ConfigurationError(f"{name} must be one of {' '.join(CODES)}, got {raw!r}")
+    return raw
 
 
 def database_url(raw: str | None, instance_path: Path) -> str:
@@ -124,6 +133,7 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         "STAFF_IDLE_MINUTES": min(_int(environ, "STAFF_IDLE_MINUTES", 30), 30),
         "STAFF_ABSOLUTE_HOURS": min(_int(environ, "STAFF_ABSOLUTE_HOURS", 12), 12),
         "TWILIO_CALLER_ID": environ.get("TWILIO_CALLER_ID", ""),
+        "GUIDE_SOURCE_LANGUAGE": _language(environ, "GUIDE_SOURCE_LANGUAGE", "fr"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",

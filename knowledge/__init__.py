@@ -6,11 +6,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Add the guide to the main menu (key 1), its call-flow nodes and its setup seeding."""
+    """Add the guide to the main menu (key 1), its nodes, seeding, workspace and commands."""
     from ivr.menus import register_main_option
-    from knowledge import phone
+    from knowledge import phone, workspace
+    from knowledge.cli import guide_group
     from knowledge.seed import load_seed
+    from staff import register_home
 
     phone.register_nodes()
     register_main_option(app, phone.GUIDE_OPTION)
     app.extensions.setdefault("setup.seeders", []).append(load_seed)
+    app.register_blueprint(workspace.bp)
+    register_home("editor", "guide_editor.index")
+    app.cli.add_command(guide_group)

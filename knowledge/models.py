@@ -75,12 +75,17 @@ class Service(db.Model):
     presence_required: so.Mapped[bool | None]
     # A draft service is invisible to callers until an editor publishes it.
     published: so.Mapped[bool] = so.mapped_column(default=False)
+    # The language the others are translated from; None: the guide's (GUIDE_SOURCE_LANGUAGE).
+    source_language: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     updated_at: so.Mapped[datetime]
     category: so.Mapped[Category] = so.relationship(back_populates="services")
     fees: so.Mapped[list[Fee]] = so.relationship(
         back_populates="service", cascade="all, delete-orphan", order_by="Fee.position"
     )
     translations: so.Mapped[list[ServiceTranslation]] = so.relationship(
+        back_populates="service", cascade="all, delete-orphan"
+    )
+    facts_versions: so.Mapped[list[ServiceFacts]] = so.relationship(
         back_populates="service", cascade="all, delete-orphan"
     )
 
@@ -134,8 +139,43 @@ class ServiceTranslation(db.Model):
     service: so.Mapped[Service] = so.relationship(back_populates="translations")
 
 
+class ServiceFacts(db.Model):
+    """One version of a service's language-independent facts, as editors draft and publish them.
+
+    The published version's values are copied onto the `Service` row and its `Fee` rows,
+    which are what callers and the API read; these rows keep the history.
+    """
+
+    __tablename__ = "guide_service_facts"
+    __table_args__ = (sa.UniqueConstraint("service_id", "version"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    service_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("guide_services.id", ondelete="CASCADE"), index=True
+    )
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    status: so.Mapped[str] = so.mapped_column(sa.String(12), default=DRAFT)
+    category: so.Mapped[str] = so.mapped_column(sa.String(60))  # the category's slug
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    published: so.Mapped[bool] = so.mapped_column(default=False)  # offered to callers
+    verified: so.Mapped[bool] = so.mapped_column(default=False)
+    source_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    source_language: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    delay_days: so.Mapped[int | None]
+    appointment_required: so.Mapped[bool | None]
+    presence_required: so.Mapped[bool | None]
+    # [{"kind": "adult", "amount_dh": 860, "checked_on": "2026-11-27" | null}]
+    fees: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON, default=list)
+    created_at: so.Mapped[datetime]
+    created_by: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    published_at: so.Mapped[datetime | None]
+    service: so.Mapped[Service] = so.relationship(back_populates="facts_versions")
+
+
 class UnmatchedPhrase(db.Model):
-    """Something callers asked for that the guide did not recognise, counted per language."""
+    """Something callers asked for that the guide did not recognise, counted per language.
+
+    `count`: times it matched nothing; `agent_requests`: times the caller then asked for an agent.
+    """
 
     __tablename__ = "guide_unmatched_phrases"
     __table_args__ = (sa.UniqueConstraint("language", "normalised"),)
@@ -144,6 +184,7 @@ class UnmatchedPhrase(db.Model):
     phrase: so.Mapped[str] = so.mapped_column(sa.String(300))
     normalised: so.Mapped[str] = so.mapped_column(sa.String(300))
     count: so.Mapped[int] = so.mapped_column(default=1)
+    agent_requests: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     first_seen: so.Mapped[datetime]
     last_seen: so.Mapped[datetime] = so.mapped_column(index=True)
     # Set by the editors once the phrase is handled (a keyword added, or dismissed).

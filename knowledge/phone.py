@@ -3,7 +3,9 @@
 The caller says what they need (or picks a topic, then a service); a clear match is read
 in short parts, a close call offers the top three, and no match is logged for editors.
 Everything the call needs between webhooks lives in the call row's `context`:
-`guide_category`, `guide_choices`, `guide_slug`, `guide_part`, `guide_back`, `guide_texted`.
+`guide_category`, `guide_choices`, `guide_slug`, `guide_part`, `guide_back`, `guide_texted`,
+and `guide_phrase` (the caller's last question: counted for the editors if they then ask for
+an agent).
 """
 
 from __future__ import annotations
@@ -23,8 +25,21 @@ from knowledge import search, services
 KEYPAD = "12345678"
 HINTS_CHARS = 1000
 
+
+def _asked_for_agent(step: Step) -> None:
+    """Count the caller's last question for the editors: the guide did not help them."""
+    phrase = step.call.context.get("guide_phrase")
+    if phrase:
+        services.log_agent_request(phrase, step.language.code)
+        step.call.context = {k: v for k, v in step.call.context.items() if k != "guide_phrase"}
+
+
 AGENT = Option(
-    "0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person, adviser, operator")
+    "0",
+    _l("To speak to an agent, press %(key)s."),
+    "agent",
+    _l("agent, person, adviser, operator"),
+    effect=_asked_for_agent,
 )
 MAIN_MENU = Option(
     "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
@@ -100,11 +115,13 @@ class GuideMenu(Menu):
         outcome = search.verdict(search.search(reply.speech, language))
         if outcome.kind == "clear":
             _open_service(step, outcome.matches[0].slug, "guide")
+            _context(step, guide_phrase=reply.speech[:300])
             return Go("guide_answer")
         # "an agent, please" or "main menu" are not guide questions.
         go = super().handle(step, reply)
         if not go.preface:  # one of the menu's own choices was said
             return go
+        _context(step, guide_phrase=reply.speech[:300])
         if outcome.kind == "close":
             _context(step, guide_choices=[m.slug for m in outcome.matches])
             return Go("guide_choice", preface=(gettext("I found several possible answers."),))
@@ -220,19 +237,8 @@ class Answer(Node):
             method="POST",
             language=language.speech_language,
         )
-        if self.read_part:
-            if index == 0:
-                say(gather, entry.text.title + ".", language)
-            say(gather, parts[index], language)
-        choices = [gettext("To hear this again, press 1.")]
-        if index + 1 < len(parts):
-            choices.append(gettext("For the next part, press 2."))
-        choices += [
-            gettext("To receive this answer by text message, press 3."),
-            gettext("To go back, press star."),
-            gettext("To speak to an agent, press 0."),
-        ]
-        for sentence in choices:
+        text, choices = answer_sentences(entry, parts, index)
+        for sentence in (*text, *choices) if self.read_part else choices:
             say(gather, sentence, language)
         step.response.redirect(step.action_url(), method="POST")
 
@@ -257,6 +263,7 @@ class Answer(Node):
             back = step.call.context.get("guide_back", "guide")
             return Go(back if back in ("guide", "guide_category", "guide_choice") else "guide")
         if key == "0":
+            _asked_for_agent(step)
             return Go("agent")
         failures = step.call.retries + 1
         if failures >= MAX_FAILURES:
@@ -266,6 +273,22 @@ class Answer(Node):
         else:
             sorry = gettext("Sorry, I did not hear your choice.")
         return Go("guide_options", preface=(sorry,), failures=failures)
+
+
+def answer_sentences(
+    entry: services.Published, parts: Sequence[str], index: int
+) -> tuple[list[str], list[str]]:
+    """Return what a caller hears at part `index` of an answer: its text, then the choices."""
+    text = [entry.text.title + ".", parts[index]] if index == 0 else [parts[index]]
+    choices = [gettext("To hear this again, press 1.")]
+    if index + 1 < len(parts):
+        choices.append(gettext("For the next part, press 2."))
+    choices += [
+        gettext("To receive this answer by text message, press 3."),
+        gettext("To go back, press star."),
+        gettext("To speak to an agent, press 0."),
+    ]
+    return text, choices
 
 
 def _text_answer(step: Step, entry: services.Published) -> str:

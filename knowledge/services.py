@@ -177,6 +177,15 @@ def sms_text(entry: Published) -> str:
 
 def log_unmatched(phrase: str, language: str) -> UnmatchedPhrase | None:
     """Count a phrase the guide did not recognise, for the editors (long numbers blanked)."""
+    return _log_phrase(phrase, language, UnmatchedPhrase.count)
+
+
+def log_agent_request(phrase: str, language: str) -> UnmatchedPhrase | None:
+    """Count a phrase after which the caller asked for an agent (the guide did not help)."""
+    return _log_phrase(phrase, language, UnmatchedPhrase.agent_requests)
+
+
+def _log_phrase(phrase: str, language: str, counter: Any) -> UnmatchedPhrase | None:
     cleaned = LONG_NUMBER.sub("…", " ".join(phrase.split()))[:300]
     key = normalise(cleaned, language)[:300]
     if not key:
@@ -187,14 +196,9 @@ def log_unmatched(phrase: str, language: str) -> UnmatchedPhrase | None:
     )
     row = db.session.scalar(query)
     if row is None:
-        row = UnmatchedPhrase(
-            language=language,
-            phrase=cleaned,
-            normalised=key,
-            count=1,
-            first_seen=moment,
-            last_seen=moment,
-        )
+        counts = {"count": 0, "agent_requests": 0, counter.key: 1}
+        row = UnmatchedPhrase(language=language, phrase=cleaned, normalised=key,
+                              first_seen=moment, last_seen=moment, **counts)  # fmt: skip
         try:
             with db.session.begin_nested():
                 db.session.add(row)
@@ -206,18 +210,19 @@ def log_unmatched(phrase: str, language: str) -> UnmatchedPhrase | None:
     db.session.execute(
         sa.update(UnmatchedPhrase)
         .where(UnmatchedPhrase.id == row.id)
-        .values(count=UnmatchedPhrase.count + 1, last_seen=moment),
+        .values({counter: counter + 1, UnmatchedPhrase.last_seen: moment}),
         execution_options={"synchronize_session": False},
     )
     return row
 
 
 def unmatched(language: str | None = None, limit: int = 100) -> list[UnmatchedPhrase]:
-    """Return the unresolved unmatched phrases, most frequent first."""
+    """Return the unresolved unmatched phrases, most frequent first (misses and agent requests)."""
     query = sa.select(UnmatchedPhrase).where(UnmatchedPhrase.resolved_at.is_(None))
     if language:
         query = query.where(UnmatchedPhrase.language == language)
-    order = (UnmatchedPhrase.count.desc(), UnmatchedPhrase.last_seen.desc())
+    total = UnmatchedPhrase.count + UnmatchedPhrase.agent_requests
+    order = (total.desc(), UnmatchedPhrase.last_seen.desc(), UnmatchedPhrase.id)
     return list(db.session.scalars(query.order_by(*order).limit(limit)))
 
 

@@ -6,6 +6,7 @@ import pytest
 from helpers import csrf_token
 
 from centre.extensions import db
+from knowledge import services as guide_services
 from tickets import services
 
 ROLES = ("anonymous", "agent", "supervisor", "editor", "admin")
@@ -36,6 +37,28 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     ("POST", "tickets.availability"): (LOGIN, 302, 302, 403, 302),
     ("POST", "tickets.take_call"): (LOGIN, 302, 302, 403, 302),
     ("GET", "tickets.waiting"): (LOGIN, 200, 200, 403, 200),
+    # The editors' workspace: editors and admins change the guide, supervisors read it.
+    # Its POSTs get data without the workspace's fields: nothing changes, the view answers.
+    ("GET", "guide_editor.index"): (LOGIN, 403, 200, 200, 200),
+    ("POST", "guide_editor.new_service"): (LOGIN, 403, 403, 302, 302),
+    ("GET", "guide_editor.edit_text"): (LOGIN, 403, 200, 200, 200),
+    ("POST", "guide_editor.edit_text"): (LOGIN, 403, 403, 302, 302),
+    ("POST", "guide_editor.publish_text"): (LOGIN, 403, 403, 302, 302),
+    ("POST", "guide_editor.review_text"): (LOGIN, 403, 403, 302, 302),
+    ("POST", "guide_editor.restore_text"): (LOGIN, 403, 403, 302, 302),
+    ("GET", "guide_editor.compare_text"): (LOGIN, 403, 200, 200, 200),
+    ("GET", "guide_editor.edit_facts"): (LOGIN, 403, 200, 200, 200),
+    ("POST", "guide_editor.edit_facts"): (LOGIN, 403, 403, 302, 302),
+    ("POST", "guide_editor.publish_facts"): (LOGIN, 403, 403, 302, 302),
+    ("POST", "guide_editor.restore_facts"): (LOGIN, 403, 403, 302, 302),
+    ("GET", "guide_editor.compare_facts"): (LOGIN, 403, 404, 404, 404),  # no facts version yet
+    ("GET", "guide_editor.unmatched"): (LOGIN, 403, 200, 200, 200),
+    ("POST", "guide_editor.add_synonym"): (LOGIN, 403, 403, 302, 302),
+    ("POST", "guide_editor.dismiss_phrase"): (LOGIN, 403, 403, 302, 302),
+    ("GET", "guide_editor.search_page"): (LOGIN, 403, 200, 200, 200),
+    ("GET", "guide_editor.transfer_page"): (LOGIN, 403, 200, 200, 200),
+    ("GET", "guide_editor.export"): (LOGIN, 403, 200, 200, 200),
+    ("POST", "guide_editor.import_file"): (LOGIN, 403, 403, 422, 422),
     ("POST", "staff.logout"): (302, 302, 302, 302, 302),  # last: it ends the session
 }
 PUBLIC_BLUEPRINTS = (
@@ -73,7 +96,13 @@ def _path(app, endpoint: str, ids: dict[str, int]) -> str:  # type: ignore[no-un
         arguments = {
             "staff.edit_user": {"user_id": ids["user"]},
             "tickets.recording": {"ticket_id": ids["ticket"], "recording_id": ids["recording"]},
+            "guide_editor.add_synonym": {"phrase_id": ids["phrase"]},
+            "guide_editor.dismiss_phrase": {"phrase_id": ids["phrase"]},
         }.get(endpoint, {"ticket_id": ids["ticket"]} if endpoint.startswith("tickets.") else {})
+        if endpoint.startswith("guide_editor.") and "phrase_id" not in arguments:
+            rule = next(app.url_map.iter_rules(endpoint))
+            arguments = {k: v for k, v in {"slug": "passport", "code": "fr"}.items()
+                         if k in rule.arguments}  # fmt: skip
         if endpoint in ("tickets.queue", "tickets.availability", "tickets.take_call",
                         "tickets.waiting"):  # fmt: skip
             arguments = {}
@@ -81,13 +110,16 @@ def _path(app, endpoint: str, ids: dict[str, int]) -> str:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_the_expected_answer_on_every_staff_route(app, log_in, make_user, role):
+def test_each_role_gets_the_expected_answer_on_every_staff_route(
+    app, log_in, make_user, guide, role
+):
     with app.app_context():
         ticket = services.open_ticket("complaint", "fr", "+33612345678", "k", country="FR")
         db.session.flush()
         services.attach_recording(ticket.id, "RE1", "https://api.twilio.com/x/RE1", 5)
+        phrase = guide_services.log_unmatched("la météo de demain", "fr")
         db.session.commit()
-        ids = {"ticket": ticket.id, "recording": ticket.recordings[0].id}
+        ids = {"ticket": ticket.id, "recording": ticket.recordings[0].id, "phrase": phrase.id}
     other = make_user("agent", "fr")
     ids["user"] = other.id
     client = app.test_client() if role == "anonymous" else log_in(role, "fr")

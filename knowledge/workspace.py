@@ -1,0 +1,555 @@
+"""The editors' workspace: edit, preview, publish, compare and restore the guide; phrases; files.
+
+Editors and admins change the guide; supervisors may read every page. Thin: read the form,
+call `knowledge.editing` / `knowledge.transfer`, commit once, answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal, gettext
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from centre import languages
+from centre.clock import now
+from centre.extensions import db
+from knowledge import diff, editing, preview, search, services, transfer
+from knowledge.editing import Author, EditRefused
+from knowledge.models import Service
+from staff import audit, current_staff, role_required
+from staff.auth import refuse
+
+bp = Blueprint("guide_editor", __name__, url_prefix="/guide/editor", template_folder="templates",
+               static_folder="static", static_url_path="/static")  # fmt: skip
+READ_ROLES = ("editor", "admin", "supervisor")
+EDIT_ROLES = ("editor", "admin")
+CONDITIONS = ("adult", "minor", "renewal", "after-loss", "own-signature")
+EMPTY_ROWS = 2
+
+FIELD_NAMES = {
+    "title": _l("Title"),
+    "summary": _l("Spoken summary"),
+    "eligibility": _l("Who can apply"),
+    "documents": _l("Documents (and when each is needed)"),
+    "fee_text": _l("Fees, as said"),
+    "delay_text": _l("Delay, as said"),
+    "where_to_apply": _l("Where to apply"),
+    "keywords": _l("Keywords (one per line)"),
+    "synonyms": _l("Synonyms: what callers say (one per line)"),
+    "category": _l("Category"),
+    "position": _l("Position in its category"),
+    "published": _l("Offered to callers"),
+    "verified": _l("Every fact verified"),
+    "source_url": _l("Source link"),
+    "source_language": _l("Source language"),
+    "delay_days": _l("Delay in days"),
+    "appointment_required": _l("Appointment required"),
+    "presence_required": _l("Presence in person required"),
+    "fees": _l("Fees in dirhams"),
+}
+STATE_NAMES = {
+    "current": _l("current"),
+    "stale": _l("stale"),
+    "missing": _l("missing"),
+    "draft": _l("draft"),
+    "published": _l("published"),
+    "archived": _l("archived"),
+}
+VERDICT_NAMES = {
+    "clear": _l("Clear: the caller hears this answer at once."),
+    "close": _l("Close call: the caller chooses among these on the keypad."),
+    "none": _l("No match: the caller is told it is not in the guide, and the phrase is logged."),
+}
+
+
+@bp.app_template_filter("seconds")
+def seconds(value: float) -> str:
+    """Format a number of seconds with one decimal in the page's language."""
+    return format_decimal(value, "0.#")
+
+
+@bp.app_context_processor
+def workspace_names() -> dict[str, object]:
+    """Give the workspace's templates the names of fields, states and languages."""
+    return {"field_names": FIELD_NAMES, "state_names": STATE_NAMES,
+            "guide_languages": languages.LANGUAGES}  # fmt: skip
+
+
+def _author() -> Author:
+    return Author(user=current_staff())
+
+
+def _can_edit() -> bool:
+    user = current_staff()
+    return user is not None and user.role in EDIT_ROLES
+
+
+def _service(slug: str) -> Service:
+    service = editing.service_by_slug(slug)
+    if service is None:
+        abort(404)
+    return service
+
+
+def _language(code: str) -> str:
+    if code not in languages.BY_CODE:
+        abort(404)
+    return code
+
+
+def _done(message: str, target: str) -> Response:
+    db.session.commit()
+    flash(message)
+    return redirect(target)
+
+
+def _refused(refused: EditRefused, target: str) -> Response:
+    db.session.rollback()
+    flash(str(refused))
+    return redirect(target)
+
+
+# --- the guide and its translation status ----------------------------------------------------
+
+
+@bp.get("/", endpoint="index")
+@role_required(*READ_ROLES)
+def index() -> str:
+    """Show every service's translation status per language (current, stale, missing, draft)."""
+    rows, totals = editing.translation_status()
+    code = str(request.args.get("titles") or "")
+    titles_in = code if code in languages.BY_CODE else languages.DEFAULT.code
+    titles = {}
+    for row in rows:
+        text = editing.latest_text(row.service, titles_in) or editing.latest_text(
+            row.service, row.source
+        )
+        titles[row.service.id] = text.title if text else row.service.slug
+    return render_template("knowledge/index.html", rows=rows, totals=totals, titles=titles,
+                           categories=editing.all_categories(), can_edit=_can_edit())  # fmt: skip
+
+
+@bp.post("/services")
+@role_required(*EDIT_ROLES)
+def new_service() -> Response:
+    """Add a service (unpublished); its facts and texts are then written in the workspace."""
+    try:
+        service = editing.create_service(request.form.get("slug", "")[:60],
+                                         request.form.get("category", "")[:60], _author())  # fmt: skip
+    except EditRefused as refused:
+        return _refused(refused, url_for(".index"))
+    return _done(gettext("Service added: write its facts, then its texts."),
+                 url_for(".edit_facts", slug=service.slug))  # fmt: skip
+
+
+# --- a service's text in one language, beside another ----------------------------------------
+
+
+def _text_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Return the text fields the form sent (absent ones are left as they are)."""
+    fields: dict[str, Any] = {}
+    for name in ("title", "summary", "eligibility", "fee_text", "delay_text", "where_to_apply",
+                 "keywords", "synonyms"):  # fmt: skip
+        if name in form:
+            fields[name] = form.get(name, "")
+    if "doc_text" in form:
+        whens = form.getlist("doc_when")
+        fields["documents"] = [
+            {"text": text, "when": whens[i] if i < len(whens) else ""}
+            for i, text in enumerate(form.getlist("doc_text"))
+        ]
+    return fields
+
+
+def _other_language(service: Service, language: str) -> str:
+    wanted = request.args.get("with", "")
+    if wanted in languages.BY_CODE and wanted != language:
+        return wanted
+    source = editing.source_language(service)
+    return source if source != language else ("en" if language != "en" else "fr")
+
+
+def _render_text(service: Service, language: str, values: dict[str, Any] | None = None,
+                 error: str | None = None, status: int = 200) -> tuple[str, int]:  # fmt: skip
+    other = _other_language(service, language)
+    latest = editing.latest_text(service, language)
+    if values is None:
+        values = editing.text_values(latest) if latest else {}
+    shown = editing.latest_text(service, other)
+    reference = editing.published_text(service, other) or shown
+    spoken = preview.preview(service, latest) if latest else None
+    history = [entry for entry in audit.history(editing.TARGET, [service.id])
+               if (entry.after or {}).get("language") in (language, None)][-30:]  # fmt: skip
+    page = render_template(
+        "knowledge/edit.html", service=service, language=languages.get(language),
+        other=languages.get(other), values=values, reference=reference, latest=latest,
+        draft=editing.open_draft(service, language),
+        published=editing.published_text(service, language),
+        versions=editing.versions(service, language), preview=spoken,
+        source=editing.source_language(service), conditions=CONDITIONS, empty_rows=EMPTY_ROWS,
+        history=list(reversed(history)), can_edit=_can_edit(), error=error,
+        words_per_minute=preview.WORDS_PER_MINUTE.get(language, 150),
+        text_fields=editing.TEXT_FIELDS,
+    )  # fmt: skip
+    return page, status
+
+
+@bp.route("/services/<slug>/<code>", methods=["GET", "POST"])
+@role_required(*READ_ROLES)
+def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
+    """Show the service's text in `code` beside another language; save it as a draft."""
+    service, language = _service(slug), _language(code)
+    if request.method == "GET":
+        return _render_text(service, language)
+    if not _can_edit():
+        refuse(request.path, editing.TARGET, service.id)
+    fields = _text_form(request.form)
+    here = url_for(".edit_text", slug=slug, code=language, **{"with": request.args.get("with")})
+    try:
+        draft = editing.save_text(service, language, fields, _author())
+    except EditRefused as refused:
+        db.session.rollback()
+        latest = editing.latest_text(service, language)
+        values = {**(editing.text_values(latest) if latest else {}), **fields}
+        return _render_text(service, language, values, str(refused), 422)
+    if draft is None:
+        return _done(gettext("Nothing changed."), here)
+    return _done(gettext("Draft saved (version %(version)s). Callers still hear the published "
+                         "version until you publish.", version=draft.version), here)  # fmt: skip
+
+
+def _back(slug: str, language: str) -> str:
+    return url_for(".edit_text", slug=slug, code=language)
+
+
+@bp.post("/services/<slug>/<code>/publish")
+@role_required(*EDIT_ROLES)
+def publish_text(slug: str, code: str) -> Response:
+    """Publish the draft: callers hear it from the next call."""
+    service, language = _service(slug), _language(code)
+    try:
+        stale = editing.publish_text(service, language, _author())
+    except EditRefused as refused:
+        return _refused(refused, _back(slug, language))
+    message = gettext("Published: callers hear this version from now on.")
+    if stale:
+        message += " " + gettext("Marked stale until reviewed: %(languages)s.",
+                                 languages=", ".join(stale))  # fmt: skip
+    return _done(message, _back(slug, language))
+
+
+@bp.post("/services/<slug>/<code>/review")
+@role_required(*EDIT_ROLES)
+def review_text(slug: str, code: str) -> Response:
+    """Mark a stale translation reviewed and still correct."""
+    service, language = _service(slug), _language(code)
+    try:
+        editing.review_text(service, language, _author())
+    except EditRefused as refused:
+        return _refused(refused, _back(slug, language))
+    return _done(gettext("Marked as reviewed and still correct."), _back(slug, language))
+
+
+@bp.post("/services/<slug>/<code>/restore")
+@role_required(*EDIT_ROLES)
+def restore_text(slug: str, code: str) -> Response:
+    """Write an earlier version into the draft, to check and publish."""
+    service, language = _service(slug), _language(code)
+    try:
+        draft = editing.restore_text(service, language, request.form.get("version", type=int) or 0,
+                                     _author())  # fmt: skip
+    except EditRefused as refused:
+        return _refused(refused, _back(slug, language))
+    if draft is None:
+        return _done(
+            gettext("That version is the text already being edited."), _back(slug, language)
+        )
+    return _done(gettext("Version restored into the draft (version %(version)s): check it, then "
+                         "publish.", version=draft.version), _back(slug, language))  # fmt: skip
+
+
+def _pair(numbers: list[int]) -> tuple[int, int]:
+    """Return the two versions to compare: ?a= and ?b=, else the two newest."""
+    newest = numbers[0] if numbers else 0
+    older = numbers[1] if len(numbers) > 1 else newest
+    return request.args.get("a", older, type=int), request.args.get("b", newest, type=int)
+
+
+@bp.get("/services/<slug>/<code>/compare")
+@role_required(*READ_ROLES)
+def compare_text(slug: str, code: str) -> tuple[str, int]:
+    """Show what changed, field by field, between two versions of a text."""
+    service, language = _service(slug), _language(code)
+    history = editing.versions(service, language)
+    a, b = _pair([t.version for t in history])
+    first, second = editing.version(service, language, a), editing.version(service, language, b)
+    if first is None or second is None:
+        return render_template("knowledge/compare.html", service=service, language=language,
+                               versions=history, a=a, b=b, changes=None,
+                               error=gettext("There is no such version.")), 404  # fmt: skip
+    changes = diff.compare(editing.text_values(first), editing.text_values(second),
+                           editing.TEXT_FIELDS)  # fmt: skip
+    return render_template("knowledge/compare.html", service=service, language=language,
+                           versions=history, a=a, b=b, changes=changes), 200  # fmt: skip
+
+
+# --- a service's facts ----------------------------------------------------------------------
+
+
+def _facts_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Return the facts the form sent; without its marker field, nothing."""
+    if form.get("facts_form") != "1":
+        return {}
+    fields: dict[str, Any] = {
+        name: form.get(name, "")
+        for name in (
+            "category",
+            "position",
+            "source_url",
+            "source_language",
+            "delay_days",
+            "appointment_required",
+            "presence_required",
+        )  # fmt: skip
+    }
+    fields["published"] = form.get("published") == "on"
+    fields["verified"] = form.get("verified") == "on"
+    amounts, checked = form.getlist("fee_amount"), form.getlist("fee_checked")
+    fields["fees"] = [
+        {"kind": kind, "amount_dh": amounts[i] if i < len(amounts) else "",
+         "checked_on": checked[i] if i < len(checked) else ""}
+        for i, kind in enumerate(form.getlist("fee_kind"))
+    ]  # fmt: skip
+    return fields
+
+
+def _render_facts(service: Service, values: dict[str, Any] | None = None,
+                  error: str | None = None, status: int = 200) -> tuple[str, int]:  # fmt: skip
+    page = render_template(
+        "knowledge/facts.html", service=service,
+        values=values if values is not None else editing.latest_facts(service),
+        draft=editing.open_facts_draft(service), versions=editing.facts_history(service),
+        categories=editing.all_categories(), default_source=editing.default_source_language(),
+        can_edit=_can_edit(), error=error, empty_rows=EMPTY_ROWS,
+    )  # fmt: skip
+    return page, status
+
+
+@bp.route("/services/<slug>/facts", methods=["GET", "POST"])
+@role_required(*READ_ROLES)
+def edit_facts(slug: str) -> tuple[str, int] | Response:
+    """Show the service's language-independent facts; save them as a draft."""
+    service = _service(slug)
+    if request.method == "GET":
+        return _render_facts(service)
+    if not _can_edit():
+        refuse(request.path, editing.TARGET, service.id)
+    fields = _facts_form(request.form)
+    here = url_for(".edit_facts", slug=slug)
+    try:
+        draft = editing.save_facts(service, fields, _author())
+    except EditRefused as refused:
+        db.session.rollback()
+        return _render_facts(service, {**editing.latest_facts(service), **fields}, str(refused),
+                             422)  # fmt: skip
+    if draft is None:
+        return _done(gettext("Nothing changed."), here)
+    return _done(gettext("Draft saved (version %(version)s). Callers still hear the published "
+                         "version until you publish.", version=draft.version), here)  # fmt: skip
+
+
+@bp.post("/services/<slug>/facts/publish")
+@role_required(*EDIT_ROLES)
+def publish_facts(slug: str) -> Response:
+    """Publish the facts draft onto the service."""
+    service = _service(slug)
+    here = url_for(".edit_facts", slug=slug)
+    try:
+        stale = editing.publish_facts(service, _author())
+    except EditRefused as refused:
+        return _refused(refused, here)
+    message = gettext("Published: callers hear this version from now on.")
+    if stale:
+        message += " " + gettext("Marked stale until reviewed: %(languages)s.",
+                                 languages=", ".join(stale))  # fmt: skip
+    return _done(message, here)
+
+
+@bp.post("/services/<slug>/facts/restore")
+@role_required(*EDIT_ROLES)
+def restore_facts(slug: str) -> Response:
+    """Write an earlier facts version into the facts draft."""
+    service = _service(slug)
+    here = url_for(".edit_facts", slug=slug)
+    try:
+        draft = editing.restore_facts(service, request.form.get("version", type=int) or 0,
+                                      _author())  # fmt: skip
+    except EditRefused as refused:
+        return _refused(refused, here)
+    if draft is None:
+        return _done(gettext("That version is the text already being edited."), here)
+    return _done(gettext("Version restored into the draft (version %(version)s): check it, then "
+                         "publish.", version=draft.version), here)  # fmt: skip
+
+
+@bp.get("/services/<slug>/facts/compare")
+@role_required(*READ_ROLES)
+def compare_facts(slug: str) -> tuple[str, int]:
+    """Show what changed between two versions of the facts."""
+    service = _service(slug)
+    history = editing.facts_history(service)
+    a, b = _pair([f.version for f in history])
+    found = {f.version: f for f in history}
+    if a not in found or b not in found:
+        return render_template("knowledge/compare.html", service=service, language=None,
+                               versions=history, a=a, b=b, changes=None,
+                               error=gettext("There is no such version.")), 404  # fmt: skip
+    changes = diff.compare(editing.facts_values(found[a]), editing.facts_values(found[b]),
+                           editing.FACT_FIELDS)  # fmt: skip
+    return render_template("knowledge/compare.html", service=service, language=None,
+                           versions=history, a=a, b=b, changes=changes), 200  # fmt: skip
+
+
+# --- what callers said that the guide did not answer ----------------------------------------
+
+
+@bp.get("/unmatched")
+@role_required(*READ_ROLES)
+def unmatched() -> str:
+    """List the phrases that matched nothing or led to an agent, most frequent first."""
+    code = request.args.get("lang", "")
+    language = code if code in languages.BY_CODE else None
+    phrases = services.unmatched(language)
+    suggestions = {}
+    for found in phrases:
+        matches = search.search(found.phrase, found.language, 1)
+        suggestions[found.id] = matches[0].slug if matches else ""
+    choices = {code: _service_titles(code) for code in {p.language for p in phrases}}
+    return render_template("knowledge/unmatched.html", phrases=phrases, language=language,
+                           suggestions=suggestions, choices=choices, can_edit=_can_edit())  # fmt: skip
+
+
+def _service_titles(language: str) -> list[tuple[str, str]]:
+    """Return (slug, title) of every service published in `language`, by title."""
+    found = []
+    for service in editing.all_services():
+        text = editing.published_text(service, language)
+        if text is not None:
+            found.append((service.slug, text.title))
+    return sorted(found, key=lambda pair: pair[1].lower())
+
+
+@bp.post("/unmatched/<int:phrase_id>/synonym")
+@role_required(*EDIT_ROLES)
+def add_synonym(phrase_id: int) -> Response:
+    """Publish the phrase as a synonym of the chosen service: the next call finds it."""
+    found = editing.phrase(phrase_id)
+    if found is None:
+        abort(404)
+    back = url_for(".unmatched", lang=request.args.get("lang") or None)
+    service = editing.service_by_slug(request.form.get("service", ""))
+    if service is None:
+        flash(gettext("Choose a service."))
+        return redirect(back)
+    try:
+        editing.add_synonym(found, service, _author())
+    except EditRefused as refused:
+        return _refused(refused, back)
+    return _done(gettext("“%(phrase)s” is now a synonym of %(service)s, from the next call.",
+                         phrase=found.phrase, service=service.slug), back)  # fmt: skip
+
+
+@bp.post("/unmatched/<int:phrase_id>/dismiss")
+@role_required(*EDIT_ROLES)
+def dismiss_phrase(phrase_id: int) -> Response:
+    """Take a phrase off the list without adding it to the guide."""
+    found = editing.phrase(phrase_id)
+    if found is None:
+        abort(404)
+    editing.dismiss(found, _author())
+    return _done(gettext("Phrase dismissed."), url_for(".unmatched",
+                                                       lang=request.args.get("lang") or None))  # fmt: skip
+
+
+# --- search, as a caller would get it ------------------------------------------------------
+
+
+@bp.get("/search")
+@role_required(*READ_ROLES)
+def search_page() -> str:
+    """Search the published guide with the phone's matcher; show the verdict and the scores."""
+    code = request.args.get("lang", "")
+    language = code if code in languages.BY_CODE else languages.DEFAULT.code
+    phrase = request.args.get("q", "").strip()[:300]
+    matches, outcome = [], None
+    if phrase:
+        matches = search.search(phrase, language, 5)
+        outcome = search.verdict(matches)
+    return render_template("knowledge/search.html", phrase=phrase, language=language,
+                           matches=matches, outcome=outcome, verdict_names=VERDICT_NAMES,
+                           thresholds=(search.CLEAR_MIN, search.CLEAR_MARGIN, search.CLOSE_MIN))  # fmt: skip
+
+
+# --- the whole guide as one file -------------------------------------------------------------
+
+
+@bp.get("/file")
+@role_required(*READ_ROLES)
+def transfer_page() -> str:
+    """Offer the guide's export and the import form."""
+    return render_template("knowledge/transfer.html", can_edit=_can_edit())
+
+
+@bp.get("/file/export")
+@role_required(*READ_ROLES)
+def export() -> Response:
+    """Download the whole guide as YAML (or ?format=json)."""
+    fmt = "json" if request.args.get("format") == "json" else "yaml"
+    body = transfer.dump(transfer.export_guide(), fmt)
+    stamp = now().strftime("%Y%m%d-%H%M")
+    mimetype = "application/json" if fmt == "json" else "application/yaml"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="guide-{stamp}.{fmt}"'})  # fmt: skip
+
+
+@bp.post("/file/import")
+@role_required(*EDIT_ROLES)
+def import_file() -> tuple[str, int] | Response:
+    """Import an uploaded guide file whole, or refuse it with the line and field at fault."""
+    upload = request.files.get("file")
+    publish = request.form.get("publish") == "on"
+    problems: list[transfer.Problem] = []
+    if upload is None or not upload.filename:
+        problems = [transfer.Problem(1, "", gettext("Choose a file to import."))]
+    else:
+        try:
+            text = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+            problems = [transfer.Problem(1, "", gettext("The file must be UTF-8 text."))]
+        if text is not None:
+            try:
+                summary = transfer.import_guide(text, _author(), publish)
+            except transfer.ImportRefused as refused:
+                problems = refused.problems
+    if problems:
+        db.session.rollback()
+        page = render_template("knowledge/transfer.html", can_edit=True, problems=problems)
+        return page, 422
+    return _done(gettext("Imported: %(drafts)s text(s) or facts changed, %(published)s published, "
+                         "%(services)s service(s) and %(categories)s categories added or changed.",
+                         drafts=summary.drafts, published=summary.published,
+                         services=summary.services_added, categories=summary.categories),
+                 url_for(".transfer_page"))  # fmt: skip

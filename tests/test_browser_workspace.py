@@ -1,0 +1,158 @@
+"""Editors in real headless Chromium: edit, preview, listen, publish, restore, stale marks, synonyms."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+from helpers import walk_to_main_menu
+
+from knowledge import services
+
+pytestmark = pytest.mark.browser
+EDITOR = "/guide/editor"
+# The browser's speech synthesis, recorded instead of spoken (headless Chromium has no voices).
+FAKE_SPEECH = """
+window.__spoken = [];
+Object.defineProperty(window, "speechSynthesis", { configurable: true, get: function () {
+  return { speak: function (u) { window.__spoken.push({ text: u.text, lang: u.lang }); },
+           cancel: function () {}, getVoices: function () { return []; } };
+} });
+"""
+
+
+def log_in_page(page, base: str, email: str, password: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a workspace page, log in on the form it sends to, and land back on it."""
+    page.goto(f"{base}{path}")
+    assert "/staff/login" in page.url
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_url(f"{base}{path}")
+
+
+def heard(app, call, code: str, phrase: str) -> str:  # type: ignore[no-untyped-def]
+    """Call, open the guide in `code`, say `phrase`; return what the caller hears."""
+    phone = call()
+    walk_to_main_menu(phone, code)
+    phone.press("1")
+    return phone.speak(phrase).text
+
+
+@pytest.fixture
+def editor_page(live_server, page, make_user):  # type: ignore[no-untyped-def]
+    """Return a page logged in as an editor working in English, on the passport's English text."""
+    editor = make_user("editor", locale="en")
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
+            and errors.append(m.text))  # fmt: skip
+    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+            and errors.append(f"{r.status} {r.url}"))  # fmt: skip
+    page.add_init_script(FAKE_SPEECH)
+    log_in_page(page, live_server, editor.email, editor.password, f"{EDITOR}/services/passport/en")
+    yield page
+    assert not errors, errors  # no script refused by the CSP, no error
+
+
+def test_an_editor_edits_previews_listens_publishes_and_restores(
+    app, guide, open_hours, live_server, editor_page, call
+):
+    page = editor_page
+    original = heard(app, call, "en", "I need to renew my passport")
+    # Side by side: the source language (French) beside the English being edited.
+    assert (
+        "Passeport biométrique"
+        in page.locator("table.side-by-side td.reference").first.inner_text()
+    )
+    summary = page.locator("#field-summary")
+    summary.fill("Your passport is valid five years. Renew it in good time before it expires.")
+    assert page.locator('output[for="field-summary"]').inner_text().startswith("≈ ")
+    page.locator("#save").click()
+    assert "Draft saved (version 2)" in page.locator("p.notice").inner_text()
+    preview = page.locator("#preview")
+    assert "Your passport is valid five years." in preview.locator("p.spoken").first.inner_text()
+    assert "To hear this again, press 1." in preview.inner_text()
+    assert "s, in 5 parts" in preview.inner_text()
+    # Callers still hear the published text while the draft waits.
+    assert "Your passport is valid five years." not in heard(app, call, "en", "renew my passport")
+    page.get_by_role("button", name="Listen").click()
+    spoken = page.evaluate("window.__spoken")
+    assert spoken[-1]["lang"] == "en-GB"
+    assert spoken[-1]["text"].startswith("Biometric passport. Your passport is valid five years.")
+    page.locator("#publish").click()
+    assert "Published" in page.locator("p.notice").inner_text()
+    assert "Your passport is valid five years." in heard(app, call, "en", "renew my passport")
+    # Compare the two versions, then restore the first one.
+    page.locator('input[name=a][value="1"]').check()
+    page.locator('input[name=b][value="2"]').check()
+    page.get_by_role("button", name="Compare a → b").click()
+    change = page.locator('section.change[data-field="summary"]')
+    assert "Renew" in change.locator("ins").all_inner_texts()
+    page.get_by_role("link", name="Back to the editor").click()
+    page.locator('tr[data-version="1"] button.restore').click()
+    assert "Version restored into the draft (version 3)" in page.locator("p.notice").inner_text()
+    page.locator("#publish").click()
+    assert page.locator('tr[data-version="3"]').inner_text().startswith("3")
+    again = heard(app, call, "en", "I need to renew my passport")
+    assert again == original
+
+
+def test_a_stale_marker_appears_when_the_source_changes_and_clears_on_review(
+    app, guide, live_server, editor_page
+):
+    page = editor_page
+    page.goto(f"{live_server}{EDITOR}/services/visa/fr")
+    page.locator("#field-summary").fill(
+        "Le visa se demande désormais en ligne, sur le portail officiel."
+    )
+    page.locator("#save").click()
+    page.locator("#publish").click()
+    assert (
+        "Marked stale until reviewed: ar, de, en, es, it, nl."
+        in page.locator("p.notice").inner_text()
+    )
+    page.get_by_role("link", name="Translation status").click()
+    cell = page.locator('tr[data-slug="visa"] td[data-language="en"]')
+    assert cell.get_attribute("data-state") == "stale"
+    cell.locator("a").click()
+    assert page.locator("#review-state").inner_text() == "stale"
+    assert page.locator(".stale-banner").is_visible()
+    page.get_by_role("button", name="Reviewed, still correct").click()
+    assert page.locator("#review-state").inner_text() == "current"
+    assert page.locator(".stale-banner").count() == 0
+    page.get_by_role("link", name="Translation status").click()
+    assert (
+        page.locator('tr[data-slug="visa"] td[data-language="en"]').get_attribute("data-state")
+        == "current"
+    )
+    assert (
+        page.locator('tr[data-slug="visa"] td[data-language="de"]').get_attribute("data-state")
+        == "stale"
+    )
+
+
+def test_an_unmatched_phrase_becomes_a_synonym_that_the_next_call_finds(
+    app, guide, open_hours, live_server, editor_page, call
+):
+    phrase = "mon fils est né hier"
+    with app.test_request_context(), force_locale("fr"):
+        sorry = "Désolé, je n'ai pas trouvé cela dans le guide."
+        assert sorry in heard(app, call, "fr", phrase)
+        title = services.published("birth-registration", "fr").text.title
+    page = editor_page
+    page.get_by_role("link", name="Unmatched phrases").click()
+    row = page.locator(f'tr[data-phrase="{phrase}"]')
+    assert row.locator("td").nth(2).inner_text() == "1"
+    row.locator("select[name=service]").select_option("birth-registration")
+    row.get_by_role("button", name="Add").click()
+    assert "is now a synonym of birth-registration" in page.locator("p.notice").inner_text()
+    assert page.locator(f'tr[data-phrase="{phrase}"]').count() == 0
+    answer = heard(app, call, "fr", phrase)
+    assert title in answer and sorry not in answer
+    page.get_by_role("link", name="Try a phrase").click()
+    page.fill("input[name=q]", phrase)
+    page.select_option("select[name=lang]", "fr")
+    page.get_by_role("button", name="Search").click()
+    assert page.locator("#verdict").get_attribute("data-kind") == "clear"
+    assert (
+        page.locator("table.matches tr.offered").get_attribute("data-slug") == "birth-registration"
+    )
