@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
 
     import knowledge
+    import reports
     import staff
     import tickets
     from centre import ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     knowledge.init_app(app)
     staff.init_app(app)
     tickets.init_app(app)
+    reports.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     register_commands(app)
