@@ -29,14 +29,17 @@ def _legend(series: Sequence[Series], y: float) -> list[str]:
         return []
     parts, x = [], 0.0
     for index, (name, _) in enumerate(series):
-        parts.append(f'<rect class="s{index}" x="{_number(x)}" y="{_number(y)}" width="12" height="12"/>')
+        parts.append(
+            f'<rect class="s{index}" x="{_number(x)}" y="{_number(y)}" width="12" height="12"/>'
+        )
         parts.append(f'<text x="{_number(x + 16)}" y="{_number(y + 10)}">{escape(name)}</text>')
         x += 28 + 7.5 * len(name)
     return parts
 
 
 def _svg(height: float, title: str, body: list[str]) -> Markup:
-    return Markup(
+    # Every piece of text in `body` went through escape() where it was made.
+    return Markup(  # noqa: S704
         f'<svg class="chart" viewBox="0 0 {WIDTH} {_number(height)}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
@@ -80,7 +83,9 @@ def columns(title: str, labels: Sequence[str], series: Sequence[Series], stacked
     return _svg(plot_top + plot_height + 24 + (LEGEND_ROW if len(series) > 1 else 0), title, body)
 
 
-def bars(title: str, labels: Sequence[str], series: Sequence[Series], stacked: bool = True) -> Markup:
+def bars(
+    title: str, labels: Sequence[str], series: Sequence[Series], stacked: bool = True
+) -> Markup:
     """Draw horizontal bars, one row per label, the series stacked (or side by side)."""
     count = len(labels)
     top = _scale(series, count, stacked)

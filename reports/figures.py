@@ -154,7 +154,10 @@ def _call_counts(period: Period, dashboard: Dashboard) -> None:
         dashboard.per_day[local.date()][group] += count
         dashboard.per_hour[local.hour] += count
         dashboard.outcomes[group] += count
-    for column, target in ((Call.language, dashboard.languages), (Call.country, dashboard.countries)):
+    for column, target in (
+        (Call.language, dashboard.languages),
+        (Call.country, dashboard.countries),
+    ):
         for value, count in db.session.execute(
             sa.select(column, sa.func.count()).where(_calls_in(period)).group_by(column)
         ):

@@ -77,7 +77,11 @@ def _share(count: int, total: int) -> float:
 
 
 def _language_name(code: str) -> str:
-    return languages.BY_CODE[code].native_name if code in languages.BY_CODE else gettext("No language chosen")
+    return (
+        languages.BY_CODE[code].native_name
+        if code in languages.BY_CODE
+        else gettext("No language chosen")
+    )
 
 
 def _country_name(code: str) -> str:
@@ -129,7 +133,9 @@ def build(dashboard: Dashboard) -> list[Table]:
     # Calls per hour of the day.
     rows = [[f"{hour:02d}:00", dashboard.per_hour[hour]] for hour in range(24)]
     title = gettext("Calls per hour of the day (Moroccan time)")
-    chart = charts.columns(title, [r[0][:2] for r in rows], [(gettext("Calls"), [r[1] for r in rows])])
+    chart = charts.columns(
+        title, [r[0][:2] for r in rows], [(gettext("Calls"), [r[1] for r in rows])]
+    )
     tables.append(Table("calls-per-hour", title, [gettext("Hour"), gettext("Calls")], rows, chart))
 
     tables.append(_ranked("calls-per-language", gettext("Calls per language"), gettext("Language"),
@@ -194,9 +200,14 @@ def build(dashboard: Dashboard) -> list[Table]:
                         gettext("Phrases the guide did not find, heard during the period; times since first heard.")))  # fmt: skip
 
     # Complaints, suggestions and observations over time.
-    rows = [[key, *(dashboard.feedback[key][t] for t in FEEDBACK_TYPES)] for key in series_keys(period)]
-    title = gettext("Complaints and suggestions per month") if period.by_month else gettext(
-        "Complaints and suggestions per day")
+    rows = [
+        [key, *(dashboard.feedback[key][t] for t in FEEDBACK_TYPES)] for key in series_keys(period)
+    ]
+    title = (
+        gettext("Complaints and suggestions per month")
+        if period.by_month
+        else gettext("Complaints and suggestions per day")
+    )
     chart = charts.columns(title, [r[0] if period.by_month else r[0][5:] for r in rows],
                            _series([], TYPE_NAMES, FEEDBACK_TYPES, rows), stacked=False,
                            every=max(1, len(rows) // 12))  # fmt: skip

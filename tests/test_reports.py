@@ -278,9 +278,11 @@ def test_wait_percentiles_agree_with_the_database_own_computation(known_data, ap
                 sa.select(
                     sa.func.percentile_cont(0.5).within_group(wait),
                     sa.func.percentile_cont(0.9).within_group(wait),
-                ).where(Call.queue_entered_at.is_not(None),
-                        Call.started_at >= to_storage(local("2026-12-01T00:00")),
-                        Call.started_at < to_storage(local("2026-12-04T00:00")))  # fmt: skip
+                ).where(
+                    Call.queue_entered_at.is_not(None),
+                    Call.started_at >= to_storage(local("2026-12-01T00:00")),
+                    Call.started_at < to_storage(local("2026-12-04T00:00")),
+                )  # fmt: skip
             ).one()
         else:
             deciles = statistics.quantiles(waits, n=10, method="inclusive")
