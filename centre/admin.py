@@ -35,6 +35,28 @@ def names() -> dict[str, object]:
             "country_names": {code: locale.territories.get(code, code) for code in COUNTRIES}}  # fmt: skip
 
 
+def local_time(moment: datetime) -> str:
+    """Return the Moroccan time of day of `moment` for the page's language."""
+    from babel.dates import format_time
+    from flask_babel import get_locale
+
+    return format_time(moment, "HH:mm", tzinfo=CENTRE_TZ, locale=str(get_locale() or "fr"))
+
+
+def local_date(moment: datetime, style: str = "long") -> str:
+    """Return the Moroccan date of `moment` for the page's language."""
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    return format_date(moment.astimezone(CENTRE_TZ).date(), style, locale=str(get_locale() or "fr"))
+
+
+@bp.app_template_filter("centre_moment")
+def centre_moment(moment: datetime) -> str:
+    """Format an aware moment as a short Moroccan date and time for the page's language."""
+    return f"{local_date(moment, 'short')} {local_time(moment)}"
+
+
 class FormRefused(ValueError):
     """The form holds something that cannot be used; the message says what."""
 
@@ -224,7 +246,9 @@ def preview() -> str | tuple[str, int]:
         heard = running.heard_at(language.code, country, number, moment)
     except FormRefused as refused:
         error = str(refused)
+    shown = {"time": local_time(moment), "date": local_date(moment, "long")}
     page = render_template("centre_admin/preview.html", language=language, country=country,
+                           shown=shown,
                            number=number or "", moment=moment, heard=heard, error=error,
                            countries=COUNTRIES, languages=languages.LANGUAGES)  # fmt: skip
     return (page, 400) if error else page
