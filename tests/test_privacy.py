@@ -47,7 +47,11 @@ def test_recordings_older_than_the_retention_period_are_deleted_and_the_run_is_r
 
 
 def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure(
-    app, known_data, runner, log_in, time_machine
+    app,
+    known_data,  # noqa: F811 (the fixture imported above)
+    runner,
+    log_in,
+    time_machine,  # noqa: F811 (the fixture imported above)
 ):
     digest = phones.keyed_hash(CALLER, "test-phone-key")
     with app.app_context():
