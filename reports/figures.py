@@ -8,6 +8,7 @@ offsets are whole hours, so this is exact whatever the season).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ class Period:
     @property
     def by_month(self) -> bool:
         """Tell whether series over time are shown per month (periods over three months)."""
-        return len(self.days) > 92
+        return (self.last - self.first).days + 1 > 92
 
 
 @dataclass
@@ -132,6 +133,7 @@ def outcome_group(outcome: str | None) -> str:
     return outcome if outcome in OUTCOME_GROUPS else "other"
 
 
+@functools.lru_cache(maxsize=20_000)
 def _local_hour(bucket: datetime | str) -> datetime:
     moment = datetime.fromisoformat(bucket) if isinstance(bucket, str) else bucket
     return moment.replace(tzinfo=UTC).astimezone(CENTRE_TZ)
@@ -249,8 +251,9 @@ def _feedback(period: Period, dashboard: Dashboard) -> None:
         .where(_tickets_in(period), Ticket.type.in_(FEEDBACK_TYPES))
         .group_by(bucket, Ticket.type)
     )
+    by_month = period.by_month
     for hour, kind, count in rows:
-        key = series_key(_local_hour(hour).date(), period.by_month)
+        key = series_key(_local_hour(hour).date(), by_month)
         dashboard.feedback[key][kind] += count
 
 
