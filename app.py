@@ -37,9 +37,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import cases
     import knowledge
+    import reports
     import staff
     import tickets
-    from centre import ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
+    from centre import admin, ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
     from centre.cli import register_commands
     from ivr import (
         menus,  # noqa: F401  (registers the call flow's nodes)
@@ -49,11 +50,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from knowledge import views as guide_views
 
     app.register_blueprint(web.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(guide_views.bp)
     knowledge.init_app(app)
     staff.init_app(app)
     tickets.init_app(app)
+    reports.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     register_commands(app)

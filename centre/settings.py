@@ -128,6 +128,7 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
             "HOLD_MUSIC_URL", "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
         ),
         "RECORDING_MAX_SECONDS": _int(environ, "RECORDING_MAX_SECONDS", 120),
+        "RECORDING_RETENTION_DAYS": _int(environ, "RECORDING_RETENTION_DAYS", 90),
         "SIMULATOR_ENABLED": _bool(environ, "SIMULATOR_ENABLED", not production),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "STAFF_IDLE_MINUTES": min(_int(environ, "STAFF_IDLE_MINUTES", 30), 30),

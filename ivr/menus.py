@@ -129,10 +129,17 @@ class Welcome(Node):
 
 def closed_sentences(step: Step, moment: datetime) -> list[str]:
     """Say that agents are away and when they are back, in Moroccan and local time."""
+    return closed_sentences_for(step.language, step.call.context.get("tz"), moment)
+
+
+def closed_sentences_for(
+    language: languages.Language, zone_name: str | None, moment: datetime
+) -> list[str]:
+    """Return what a caller in `language` (in `zone_name`) hears at `moment` when closed."""
     opening = calendar.next_opening(moment)
     if opening is None:
         return [gettext("Our agents are not available at the moment.")]
-    locale = step.language.babel_locale
+    locale = language.babel_locale
     sentences = [
         gettext(
             "Our agents are available again on %(date)s at %(time)s, Moroccan time.",
@@ -140,7 +147,6 @@ def closed_sentences(step: Step, moment: datetime) -> list[str]:
             time=spoken_time(opening, locale, CENTRE_TZ),
         )
     ]
-    zone_name = step.call.context.get("tz")
     if zone_name and zone_name != "Africa/Casablanca":
         zone = ZoneInfo(zone_name)
         if opening.astimezone(zone).utcoffset() != opening.utcoffset():

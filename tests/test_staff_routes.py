@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import sqlalchemy as sa
 from helpers import csrf_token
 
+from centre import running
+from centre.calendar import Holiday
 from centre.extensions import db
 from knowledge import services as guide_services
+from centre.languages import CODES
 from tickets import services
 
 ROLES = ("anonymous", "agent", "supervisor", "editor", "admin")
@@ -59,6 +65,19 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     ("GET", "guide_editor.transfer_page"): (LOGIN, 403, 200, 200, 200),
     ("GET", "guide_editor.export"): (LOGIN, 403, 200, 200, 200),
     ("POST", "guide_editor.import_file"): (LOGIN, 403, 403, 422, 422),
+    ("GET", "reports.dashboard"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "reports.table_csv"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "centre_admin.hours"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "centre_admin.hours"): (LOGIN, 403, 422, 403, 422),  # no hours given
+    ("GET", "centre_admin.holidays"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "centre_admin.confirm_holiday"): (LOGIN, 403, 302, 403, 302),
+    ("GET", "centre_admin.closures"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "centre_admin.closures"): (LOGIN, 403, 422, 403, 422),  # no dates given
+    ("POST", "centre_admin.remove_closure"): (LOGIN, 403, 302, 403, 302),
+    ("GET", "centre_admin.notices_page"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "centre_admin.notices_page"): (LOGIN, 403, 422, 403, 422),  # no texts given
+    ("POST", "centre_admin.remove_notice"): (LOGIN, 403, 302, 403, 302),
+    ("GET", "centre_admin.preview"): (LOGIN, 403, 200, 403, 200),
     ("POST", "staff.logout"): (302, 302, 302, 302, 302),  # last: it ends the session
 }
 PUBLIC_BLUEPRINTS = (
@@ -98,6 +117,10 @@ def _path(app, endpoint: str, ids: dict[str, int]) -> str:  # type: ignore[no-un
             "tickets.recording": {"ticket_id": ids["ticket"], "recording_id": ids["recording"]},
             "guide_editor.add_synonym": {"phrase_id": ids["phrase"]},
             "guide_editor.dismiss_phrase": {"phrase_id": ids["phrase"]},
+            "reports.table_csv": {"key": "queue"},
+            "centre_admin.confirm_holiday": {"holiday_id": ids["holiday"]},
+            "centre_admin.remove_closure": {"closure_id": ids["closure"]},
+            "centre_admin.remove_notice": {"notice_id": ids["notice"]},
         }.get(endpoint, {"ticket_id": ids["ticket"]} if endpoint.startswith("tickets.") else {})
         if endpoint.startswith("guide_editor.") and "phrase_id" not in arguments:
             rule = next(app.url_map.iter_rules(endpoint))
@@ -117,9 +140,16 @@ def test_each_role_gets_the_expected_answer_on_every_staff_route(
         ticket = services.open_ticket("complaint", "fr", "+33612345678", "k", country="FR")
         db.session.flush()
         services.attach_recording(ticket.id, "RE1", "https://api.twilio.com/x/RE1", 5)
+        moment = datetime(2030, 1, 1, 10, tzinfo=UTC)
+        closure = running.add_closure(moment, moment + timedelta(hours=1), actor_email="test")
+        notice = running.add_notice(moment, moment + timedelta(hours=1),
+                                    dict.fromkeys(CODES, "x"), [], [], actor_email="test")  # fmt: skip
+        holiday = db.session.scalars(sa.select(Holiday).where(Holiday.islamic)).first()
         phrase = guide_services.log_unmatched("la météo de demain", "fr")
         db.session.commit()
-        ids = {"ticket": ticket.id, "recording": ticket.recordings[0].id, "phrase": phrase.id}
+        ids = {"ticket": ticket.id, "recording": ticket.recordings[0].id, "holiday": holiday.id,
+               "phrase": phrase.id,
+               "closure": closure.id, "notice": notice.id}  # fmt: skip
     other = make_user("agent", "fr")
     ids["user"] = other.id
     client = app.test_client() if role == "anonymous" else log_in(role, "fr")

@@ -149,6 +149,15 @@ def reschedule(start: datetime | None = None) -> list[Move]:
     return moves
 
 
+def planned_moves(start: datetime | None = None) -> list[tuple[str, datetime, datetime]]:
+    """Return (reference, old time, new time) of the callbacks a reschedule would move; change nothing."""
+    savepoint = db.session.begin_nested()
+    try:
+        return [(m.ticket.reference, m.old, m.new) for m in _reflow(start or now())]
+    finally:
+        savepoint.rollback()
+
+
 def notify_moves(moves: list[Move], exclude: int | None = None) -> None:
     """Send each moved caller an SMS, in their language, giving the new time."""
     for move in moves:

@@ -1,0 +1,254 @@
+"""Supervisors' pages to run the centre: hours, holidays, closures, notices, and what callers hear.
+
+Thin: each page reads the form, calls centre.running (the same functions as the shell
+commands), commits once, and says what happened.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from centre import calendar, languages, notices, running
+from centre.clock import CENTRE_TZ, now, to_storage
+from centre.extensions import db
+from staff import role_required
+
+bp = Blueprint("centre_admin", __name__, url_prefix="/centre", template_folder="templates")
+ROLES = ("supervisor", "admin")
+COUNTRIES = sorted(languages.COUNTRY_LANGUAGE)
+
+
+@bp.context_processor
+def names() -> dict[str, object]:
+    """Give the pages weekday and country names in the page's language."""
+    from babel import Locale
+    from babel.dates import get_day_names
+    from flask_babel import get_locale
+
+    locale = Locale.parse(str(get_locale() or languages.DEFAULT.code))
+    return {"weekday_names": get_day_names("wide", locale=locale),
+            "country_names": {code: locale.territories.get(code, code) for code in COUNTRIES}}  # fmt: skip
+
+
+def local_time(moment: datetime) -> str:
+    """Return the Moroccan time of day of `moment` for the page's language."""
+    from babel.dates import format_time
+    from flask_babel import get_locale
+
+    return format_time(moment, "HH:mm", tzinfo=CENTRE_TZ, locale=str(get_locale() or "fr"))
+
+
+def local_date(moment: datetime, style: str = "long") -> str:
+    """Return the Moroccan date of `moment` for the page's language."""
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    return format_date(moment.astimezone(CENTRE_TZ).date(), style, locale=str(get_locale() or "fr"))
+
+
+@bp.app_template_filter("centre_moment")
+def centre_moment(moment: datetime) -> str:
+    """Format an aware moment as a short Moroccan date and time for the page's language."""
+    return f"{local_date(moment, 'short')} {local_time(moment)}"
+
+
+class FormRefused(ValueError):
+    """The form holds something that cannot be used; the message says what."""
+
+
+def _moment(raw: str | None) -> datetime:
+    try:
+        moment = datetime.fromisoformat((raw or "").strip())
+    except ValueError as exc:
+        raise FormRefused(gettext("Give a date and a time, e.g. 2026-12-24 14:00.")) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=CENTRE_TZ)
+
+
+def _refusal(refused: running.ChangeRefused) -> str:
+    text = str(refused)
+    if text.startswith("missing the text in"):
+        return gettext("Write the notice in all seven languages.")
+    if "close after it opens" in text:
+        return gettext("The centre must close after it opens.")
+    return gettext("The end must come after the start.")
+
+
+def _moved_message(count: int) -> str:
+    if not count:
+        return gettext("Saved.")
+    return gettext("Saved. %(count)s callback(s) moved; their callers were sent a text message.",
+                   count=count)  # fmt: skip
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+@role_required(*ROLES)
+def hours() -> str | Response | tuple[str, int]:
+    """Show and change the weekly opening hours."""
+    error = None
+    if request.method == "POST":
+        try:
+            wanted: dict[int, tuple[time, time] | None] = {}
+            for weekday in range(7):
+                if request.form.get(f"closed_{weekday}"):
+                    wanted[weekday] = None
+                    continue
+                try:
+                    opens = time.fromisoformat(request.form.get(f"opens_{weekday}", ""))
+                    closes = time.fromisoformat(request.form.get(f"closes_{weekday}", ""))
+                except ValueError as exc:
+                    raise FormRefused(gettext("Give the hours as HH:MM, or tick closed.")) from exc
+                wanted[weekday] = (opens, closes)
+            for weekday, span in wanted.items():
+                running.set_hours(weekday, span)
+            moved = running.reschedule_callbacks()
+            db.session.commit()
+            flash(_moved_message(moved))
+            return redirect(url_for("centre_admin.hours"))
+        except running.ChangeRefused as refused:
+            db.session.rollback()
+            error = _refusal(refused)
+        except FormRefused as refused:
+            db.session.rollback()
+            error = str(refused)
+    rows = {row.weekday: row for row in db.session.scalars(sa.select(calendar.OpeningHours))}
+    page = render_template("centre_admin/hours.html", rows=rows, error=error)
+    return (page, 422) if error else page
+
+
+@bp.get("/holidays")
+@role_required(*ROLES)
+def holidays() -> str:
+    """List a year's holidays; the estimated Islamic ones are to confirm or move."""
+    year = request.args.get("year", type=int) or now().astimezone(CENTRE_TZ).year
+    year = min(max(year, 2000), 2100)
+    return render_template("centre_admin/holidays.html", year=year,
+                           holidays=running.holidays_of(year))  # fmt: skip
+
+
+@bp.post("/holidays/<int:holiday_id>")
+@role_required(*ROLES)
+def confirm_holiday(holiday_id: int) -> Response:
+    """Confirm a holiday on its date, or move it (and its other days) to the date announced."""
+    holiday = db.session.get(calendar.Holiday, holiday_id) or abort(404)
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash(gettext("Give the date announced, e.g. 2027-03-10."))
+        return redirect(url_for("centre_admin.holidays", year=holiday.day.year))
+    running.confirm_holiday(holiday, None if day == holiday.day else day)
+    moved = running.reschedule_callbacks()
+    db.session.commit()
+    flash(_moved_message(moved))
+    return redirect(url_for("centre_admin.holidays", year=day.year))
+
+
+def _upcoming_closures() -> list[calendar.Closure]:
+    query = sa.select(calendar.Closure).where(calendar.Closure.ends_at > to_storage(now()))
+    return list(db.session.scalars(query.order_by(calendar.Closure.starts_at)))
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+@role_required(*ROLES)
+def closures() -> str | Response | tuple[str, int]:
+    """List closures to come; add one, first showing the callbacks it would move."""
+    form = request.form
+    error, moves = None, None
+    if request.method == "POST":
+        try:
+            starts, ends = _moment(form.get("starts")), _moment(form.get("ends"))
+            kind, reason = form.get("kind", "closure"), form.get("reason", "").strip()
+            moves = running.callbacks_moved_by_closure(starts, ends, kind, reason)
+            if not moves or form.get("confirm") == "1":
+                running.add_closure(starts, ends, kind, reason)
+                moved = running.reschedule_callbacks()
+                db.session.commit()
+                flash(_moved_message(moved))
+                return redirect(url_for("centre_admin.closures"))
+        except running.ChangeRefused as refused:
+            db.session.rollback()
+            error = _refusal(refused)
+        except FormRefused as refused:
+            error = str(refused)
+    page = render_template("centre_admin/closures.html", closures=_upcoming_closures(),
+                           error=error, moves=moves, form=form)  # fmt: skip
+    return (page, 422) if error else page
+
+
+@bp.post("/closures/<int:closure_id>/remove")
+@role_required(*ROLES)
+def remove_closure(closure_id: int) -> Response:
+    """Remove a closure or maintenance window."""
+    closure = db.session.get(calendar.Closure, closure_id) or abort(404)
+    running.remove_closure(closure)
+    moved = running.reschedule_callbacks()
+    db.session.commit()
+    flash(_moved_message(moved))
+    return redirect(url_for("centre_admin.closures"))
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@role_required(*ROLES)
+def notices_page() -> str | Response | tuple[str, int]:
+    """List notices that have not ended; add one, in all seven languages."""
+    form = request.form
+    error = None
+    if request.method == "POST":
+        try:
+            running.add_notice(
+                _moment(form.get("starts")), _moment(form.get("ends")),
+                {code: form.get(f"text_{code}", "")[:1000] for code in languages.CODES},
+                form.get("countries", "").upper().split(), form.get("numbers", "").split(),
+            )  # fmt: skip
+            db.session.commit()
+            flash(gettext("Saved."))
+            return redirect(url_for("centre_admin.notices_page"))
+        except running.ChangeRefused as refused:
+            db.session.rollback()
+            error = _refusal(refused)
+        except FormRefused as refused:
+            error = str(refused)
+    query = sa.select(notices.Notice).where(notices.Notice.ends_at > to_storage(now()))
+    current = list(db.session.scalars(query.order_by(notices.Notice.starts_at)))
+    page = render_template("centre_admin/notices.html", notices=current, error=error, form=form,
+                           languages=languages.LANGUAGES)  # fmt: skip
+    return (page, 422) if error else page
+
+
+@bp.post("/notices/<int:notice_id>/remove")
+@role_required(*ROLES)
+def remove_notice(notice_id: int) -> Response:
+    """Remove a notice."""
+    notice = db.session.get(notices.Notice, notice_id) or abort(404)
+    running.remove_notice(notice)
+    db.session.commit()
+    flash(gettext("Notice removed."))
+    return redirect(url_for("centre_admin.notices_page"))
+
+
+@bp.get("/preview")
+@role_required(*ROLES)
+def preview() -> str | tuple[str, int]:
+    """Show what a caller to a country's number hears, in a language, at a given moment."""
+    args = request.args
+    language = languages.get(args.get("language"))
+    country = (args.get("country") or "FR").upper()[:2]
+    number = (args.get("number") or "").strip()[:32] or None
+    error, heard = None, None
+    moment = now().astimezone(CENTRE_TZ).replace(second=0, microsecond=0)
+    try:
+        if args.get("at"):
+            moment = _moment(args.get("at"))
+        heard = running.heard_at(language.code, country, number, moment)
+    except FormRefused as refused:
+        error = str(refused)
+    shown = {"time": local_time(moment), "date": local_date(moment, "long")}
+    page = render_template("centre_admin/preview.html", language=language, country=country,
+                           shown=shown,
+                           number=number or "", moment=moment, heard=heard, error=error,
+                           countries=COUNTRIES, languages=languages.LANGUAGES)  # fmt: skip
+    return (page, 400) if error else page

@@ -1,0 +1,211 @@
+"""Running the centre day to day: hours, holidays, closures and notices, for pages and commands.
+
+Every change is written to the audit log and, when it closes time, moves the booked
+callbacks that no longer fit and texts their callers (tickets.callbacks.reschedule).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+
+from centre import calendar, notices
+from centre.clock import CENTRE_TZ, from_storage, to_storage
+from centre.extensions import db
+from staff import audit
+
+
+class ChangeRefused(ValueError):
+    """The change makes no sense (closing before opening, ending before starting...)."""
+
+
+def _record(action: str, target: str, target_id: int | None, before: Any, after: Any,
+            actor_email: str | None) -> None:  # fmt: skip
+    audit.record(action, target, target_id, before, after, actor_email=actor_email)
+
+
+def _hours_text(row: calendar.OpeningHours | None) -> str:
+    return f"{row.opens:%H:%M}-{row.closes:%H:%M}" if row else "closed"
+
+
+def set_hours(
+    weekday: int, hours: tuple[time, time] | None, actor_email: str | None = None
+) -> bool:
+    """Set a weekday's opening hours (None closes it); return whether anything changed."""
+    if hours is not None and hours[1] <= hours[0]:
+        raise ChangeRefused("the centre must close after it opens")
+    row = db.session.get(calendar.OpeningHours, weekday)
+    before = _hours_text(row)
+    if hours is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(calendar.OpeningHours(weekday=weekday, opens=hours[0], closes=hours[1]))
+    else:
+        row.opens, row.closes = hours
+    after = f"{hours[0]:%H:%M}-{hours[1]:%H:%M}" if hours else "closed"
+    if before == after:
+        return False
+    _record("centre.hours", "weekday", weekday, {calendar.WEEKDAYS[weekday]: before},
+            {calendar.WEEKDAYS[weekday]: after}, actor_email)  # fmt: skip
+    return True
+
+
+def holidays_of(year: int) -> list[calendar.Holiday]:
+    """Return the holidays of `year`, in date order."""
+    return list(
+        db.session.scalars(
+            sa.select(calendar.Holiday)
+            .where(
+                calendar.Holiday.day >= date(year, 1, 1), calendar.Holiday.day <= date(year, 12, 31)
+            )
+            .order_by(calendar.Holiday.day, calendar.Holiday.id)
+        )
+    )
+
+
+def confirm_holiday(holiday: calendar.Holiday, day: date | None,
+                    actor_email: str | None = None) -> list[calendar.Holiday]:  # fmt: skip
+    """Confirm a holiday, or move it (with its other days) to start on `day`."""
+    before = [str(h.day) for h in _group(holiday)]
+    moved = calendar.move_holiday(holiday, day)
+    _record("centre.holiday", "holiday", holiday.id, {"name": holiday.name, "days": before},
+            {"days": [str(h.day) for h in moved], "confirmed": True}, actor_email)  # fmt: skip
+    return moved
+
+
+def _group(holiday: calendar.Holiday) -> list[calendar.Holiday]:
+    if not holiday.seed_key:
+        return [holiday]
+    year, name, _ = holiday.seed_key.split(":", 2)
+    return list(db.session.scalars(sa.select(calendar.Holiday).where(
+        calendar.Holiday.seed_key.like(f"{year}:{name}:%")).order_by(calendar.Holiday.day)))  # fmt: skip
+
+
+def add_holiday(day: date, name: str, actor_email: str | None = None) -> calendar.Holiday:
+    """Add a public holiday."""
+    holiday = calendar.Holiday(day=day, name=name[:120], islamic=False, confirmed=True)
+    db.session.add(holiday)
+    db.session.flush()
+    _record("centre.holiday_add", "holiday", holiday.id, None, {"day": str(day), "name": name},
+            actor_email)  # fmt: skip
+    return holiday
+
+
+def _closure(starts: datetime, ends: datetime, kind: str, reason: str) -> calendar.Closure:
+    if ends <= starts:
+        raise ChangeRefused("a closure must end after it starts")
+    if kind not in ("closure", "maintenance"):
+        raise ChangeRefused("unknown kind of closure")
+    return calendar.Closure(kind=kind, starts_at=to_storage(starts), ends_at=to_storage(ends),
+                            reason=reason[:200])  # fmt: skip
+
+
+def callbacks_moved_by_closure(starts: datetime, ends: datetime, kind: str = "closure",
+                               reason: str = "") -> list[tuple[str, datetime, datetime]]:  # fmt: skip
+    """Return the callbacks a closure would move (reference, old, new), adding nothing."""
+    from tickets import callbacks
+
+    closure = _closure(starts, ends, kind, reason)
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(closure)
+        db.session.flush()
+        return callbacks.planned_moves()
+    finally:
+        savepoint.rollback()
+
+
+def add_closure(starts: datetime, ends: datetime, kind: str = "closure", reason: str = "",
+                actor_email: str | None = None) -> calendar.Closure:  # fmt: skip
+    """Close the centre from `starts` to `ends` (aware)."""
+    closure = _closure(starts, ends, kind, reason)
+    db.session.add(closure)
+    db.session.flush()
+    _record("centre.closure_add", "closure", closure.id, None, _closure_facts(closure), actor_email)
+    return closure
+
+
+def _closure_facts(closure: calendar.Closure) -> dict[str, str]:
+    def moment(value: datetime) -> str:
+        aware = from_storage(value)
+        assert aware is not None
+        return aware.astimezone(CENTRE_TZ).isoformat(timespec="minutes")
+
+    return {"kind": closure.kind, "starts": moment(closure.starts_at),
+            "ends": moment(closure.ends_at), "reason": closure.reason}  # fmt: skip
+
+
+def remove_closure(closure: calendar.Closure, actor_email: str | None = None) -> None:
+    """Remove a closure or maintenance window."""
+    _record("centre.closure_remove", "closure", closure.id, _closure_facts(closure), None,
+            actor_email)  # fmt: skip
+    db.session.delete(closure)
+
+
+def reschedule_callbacks() -> int:
+    """Move callbacks that now fall in closed time, text their callers; return how many moved."""
+    from tickets import callbacks
+
+    db.session.flush()
+    return len(callbacks.reschedule())
+
+
+def add_notice(starts: datetime, ends: datetime, texts: dict[str, str], countries: list[str],
+               numbers: list[str], actor_email: str | None = None) -> notices.Notice:  # fmt: skip
+    """Add a service notice (its text in all seven languages is required)."""
+    from centre.languages import CODES
+
+    missing = [code for code in CODES if not texts.get(code, "").strip()]
+    if missing:
+        raise ChangeRefused("missing the text in: " + " ".join(missing))
+    try:
+        notice = notices.add_notice(starts, ends, {c: texts[c].strip() for c in CODES},
+                                    countries, numbers)  # fmt: skip
+    except ValueError as exc:
+        raise ChangeRefused(str(exc)) from exc
+    _record("centre.notice_add", "notice", notice.id, None,
+            {"starts": starts.isoformat(timespec="minutes"), "ends": ends.isoformat(timespec="minutes"),
+             "countries": notice.countries, "numbers": notice.numbers, "texts": {c: texts[c] for c in CODES}},
+            actor_email)  # fmt: skip
+    return notice
+
+
+def remove_notice(notice: notices.Notice, actor_email: str | None = None) -> None:
+    """Remove a service notice."""
+    _record("centre.notice_remove", "notice", notice.id,
+            {"countries": notice.countries, "numbers": notice.numbers,
+             "texts": {t.language: t.text for t in notice.texts}}, None, actor_email)  # fmt: skip
+    db.session.delete(notice)
+
+
+def caller_zone(country: str | None) -> str | None:
+    """Return the time zone of a typical caller from `country`, when the country has only one."""
+    import phonenumbers
+
+    from centre import phones
+
+    example = phonenumbers.example_number(country or "")
+    if example is None:
+        return None
+    number = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    return phones.certain_timezone(number)
+
+
+def heard_at(
+    language_code: str, country: str | None, dialled: str | None, moment: datetime
+) -> list[str]:
+    """Return what a caller hears after choosing `language_code` at `moment`, as the phone says it."""
+    from flask_babel import force_locale
+
+    from centre import languages
+    from ivr.menus import closed_sentences_for
+
+    language = languages.get(language_code)
+    with force_locale(language.code):
+        sentences = notices.active_texts(language.code, country, dialled, moment)
+        if not calendar.is_open(moment):
+            sentences += closed_sentences_for(language, caller_zone(country), moment)
+    return sentences

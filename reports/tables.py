@@ -1,0 +1,216 @@
+"""The dashboard's figures as the tables a person reads, each with its chart and its CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from babel import Locale
+from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from centre import languages
+from reports import charts
+from reports.figures import (
+    FEEDBACK_TYPES,
+    OUTCOME_GROUPS,
+    QUEUE_RESULTS,
+    SLA_STATES,
+    Dashboard,
+    series_keys,
+)
+
+OUTCOME_NAMES = {
+    "self_service": _l("Self-service only"),
+    "escalated": _l("Escalated to a person"),
+    "abandoned": _l("Abandoned in the queue"),
+    "other": _l("Other (failed, busy, unfinished)"),
+}
+QUEUE_NAMES = {
+    "bridged": _l("Answered by an agent"),
+    "hangup": _l("Hung up while waiting"),
+    "leave": _l("Left the queue for a callback"),
+    "other": _l("Other"),
+    "all": _l("All queued calls"),
+}
+SLA_NAMES = {"met": _l("Met"), "breached": _l("Breached"), "in_time": _l("Not yet due")}
+
+
+@dataclass
+class Table:
+    """One figure: its title, its columns, its rows (raw values) and its chart."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    chart: Markup | None = None
+    note: str = ""
+
+    def csv(self) -> str:
+        """Return exactly the table, as CSV (raw numbers, no thousands separators)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow(["" if value is None else value for value in row])
+        return out.getvalue()
+
+
+def cell(value: Any) -> str:
+    """Return a value as the page shows it (numbers in the page's locale)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return format_decimal(value, format="#,##0.#")
+    return str(value)
+
+
+def _share(count: int, total: int) -> float:
+    return round(100.0 * count / total, 1) if total else 0.0
+
+
+def _language_name(code: str) -> str:
+    return (
+        languages.BY_CODE[code].native_name
+        if code in languages.BY_CODE
+        else gettext("No language chosen")
+    )
+
+
+def _country_name(code: str) -> str:
+    if not code:
+        return gettext("Unknown")
+    locale = Locale.parse(str(get_locale() or "fr"))
+    return f"{locale.territories.get(code, code)} ({code})"
+
+
+def _service_title(slug: str) -> str:
+    from knowledge import services
+
+    entry = services.published(slug, str(get_locale() or "fr")) or services.published(slug, "fr")
+    return entry.text.title if entry else slug
+
+
+def _ranked(key: str, title: str, name: str, counts: dict[str, int], label: Any) -> Table:
+    total = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rows = [[label(value), count, _share(count, total)] for value, count in ordered]
+    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])])
+    return Table(key, title, [name, gettext("Calls"), gettext("Share (%)")], rows, chart)
+
+
+def _series(labels: Sequence[str], names: dict[str, Any], columns: Sequence[str],
+            rows: Sequence[Sequence[Any]], offset: int = 1) -> list[tuple[str, list[float]]]:  # fmt: skip
+    return [(str(names[c]), [r[offset + i] for r in rows]) for i, c in enumerate(columns)]
+
+
+def build(dashboard: Dashboard) -> list[Table]:
+    """Return the dashboard's tables, in the order the page shows them."""
+    from tickets.models import STATUSES, TYPES
+    from tickets.views import STATUS_NAMES, TYPE_NAMES
+
+    tables: list[Table] = []
+    period = dashboard.period
+
+    # Calls per day, by outcome.
+    rows = [[day.isoformat(), *(dashboard.per_day[day][g] for g in OUTCOME_GROUPS),
+             sum(dashboard.per_day[day].values())] for day in period.days]  # fmt: skip
+    title = gettext("Calls per day")
+    every = max(1, len(rows) // 12)
+    chart = charts.columns(title, [r[0][5:] for r in rows],
+                           _series([], OUTCOME_NAMES, OUTCOME_GROUPS, rows), every=every)  # fmt: skip
+    tables.append(Table("calls-per-day", title, [gettext("Day"),
+                        *(str(OUTCOME_NAMES[g]) for g in OUTCOME_GROUPS), gettext("Total")],
+                        rows, chart))  # fmt: skip
+
+    # Calls per hour of the day.
+    rows = [[f"{hour:02d}:00", dashboard.per_hour[hour]] for hour in range(24)]
+    title = gettext("Calls per hour of the day (Moroccan time)")
+    chart = charts.columns(
+        title, [r[0][:2] for r in rows], [(gettext("Calls"), [r[1] for r in rows])]
+    )
+    tables.append(Table("calls-per-hour", title, [gettext("Hour"), gettext("Calls")], rows, chart))
+
+    tables.append(_ranked("calls-per-language", gettext("Calls per language"), gettext("Language"),
+                          dashboard.languages, _language_name))  # fmt: skip
+    tables.append(_ranked("calls-per-country", gettext("Calls per country (number dialled)"),
+                          gettext("Country"), dashboard.countries, _country_name))  # fmt: skip
+
+    # Self-service against escalation.
+    total = sum(dashboard.outcomes.values())
+    rows = [[str(OUTCOME_NAMES[g]), dashboard.outcomes[g], _share(dashboard.outcomes[g], total)]
+            for g in OUTCOME_GROUPS]  # fmt: skip
+    title = gettext("How calls ended")
+    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])])
+    tables.append(Table("outcomes", title, [gettext("Outcome"), gettext("Calls"),
+                        gettext("Share (%)")], rows, chart))  # fmt: skip
+
+    # The queue: how callers left it and how long they waited.
+    rows = []
+    for result in (*QUEUE_RESULTS, "all"):
+        waits = dashboard.waits[result]
+        median, p90 = waits.percentile(0.5), waits.percentile(0.9)
+        rows.append([str(QUEUE_NAMES[result]), dashboard.queued[result],
+                     _share(dashboard.queued[result], dashboard.queued["all"]),
+                     None if median is None else round(median, 1),
+                     None if p90 is None else round(p90, 1)])  # fmt: skip
+    title = gettext("Waiting for an agent")
+    chart = charts.bars(title, [r[0] for r in rows],
+                        [(gettext("Median wait (s)"), [r[3] or 0 for r in rows]),
+                         (gettext("90th percentile (s)"), [r[4] or 0 for r in rows])],
+                        stacked=False)  # fmt: skip
+    tables.append(Table("queue", title, [gettext("How the caller left the queue"),
+                        gettext("Calls"), gettext("Share (%)"), gettext("Median wait (s)"),
+                        gettext("90th percentile (s)")], rows, chart))  # fmt: skip
+
+    # Tickets by type and status.
+    rows = [[str(TYPE_NAMES[t]), *(dashboard.tickets[t][s] for s in STATUSES),
+             sum(dashboard.tickets[t].values())] for t in TYPES]  # fmt: skip
+    title = gettext("Tickets by type and status")
+    chart = charts.bars(title, [r[0] for r in rows], _series([], STATUS_NAMES, STATUSES, rows))
+    tables.append(Table("tickets", title, [gettext("Type"),
+                        *(str(STATUS_NAMES[s]) for s in STATUSES), gettext("Total")], rows, chart))  # fmt: skip
+
+    # Service levels.
+    rows = [[str(TYPE_NAMES[t]), *(dashboard.sla[t][s] for s in SLA_STATES)] for t in TYPES]
+    title = gettext("Service level (SLA) met or breached")
+    chart = charts.bars(title, [r[0] for r in rows], _series([], SLA_NAMES, SLA_STATES, rows))
+    tables.append(Table("sla", title, [gettext("Type"), *(str(SLA_NAMES[s]) for s in SLA_STATES)],
+                        rows, chart,
+                        gettext("Counted in opening hours; merged duplicates are left out.")))  # fmt: skip
+
+    # The guide.
+    rows = [[_service_title(slug), count] for slug, count in dashboard.guide]
+    title = gettext("Guide services most asked for")
+    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])])
+    tables.append(Table("guide", title, [gettext("Service"), gettext("Calls")], rows, chart,
+                        gettext("Calls that heard a service of the guide, by the last one heard.")))  # fmt: skip
+    rows = [[code, phrase, count] for code, phrase, count in dashboard.unmatched]
+    title = gettext("Phrases nobody could answer")
+    chart = charts.bars(title, [r[1] for r in rows], [(gettext("Times"), [r[2] for r in rows])])
+    tables.append(Table("unmatched", title, [gettext("Language"), gettext("Phrase"),
+                        gettext("Times")], rows, chart,
+                        gettext("Phrases the guide did not find, heard during the period; times since first heard.")))  # fmt: skip
+
+    # Complaints, suggestions and observations over time.
+    rows = [
+        [key, *(dashboard.feedback[key][t] for t in FEEDBACK_TYPES)] for key in series_keys(period)
+    ]
+    title = (
+        gettext("Complaints and suggestions per month")
+        if period.by_month
+        else gettext("Complaints and suggestions per day")
+    )
+    chart = charts.columns(title, [r[0] if period.by_month else r[0][5:] for r in rows],
+                           _series([], TYPE_NAMES, FEEDBACK_TYPES, rows), stacked=False,
+                           every=max(1, len(rows) // 12))  # fmt: skip
+    tables.append(Table("feedback", title, [gettext("Month") if period.by_month else gettext("Day"),
+                        *(str(TYPE_NAMES[t]) for t in FEEDBACK_TYPES)], rows, chart))  # fmt: skip
+    return tables

@@ -1,0 +1,111 @@
+"""Personal data: recordings past their retention are deleted; a caller is anonymised on request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from test_reports import CALLER, PERIOD, csv_rows, dashboard_tables, known_data, local, record_call  # noqa: F401
+
+from centre import phones
+from centre.extensions import db
+from centre.messaging import OutboundMessage
+from ivr import state
+from ivr.models import Call, CallerPreference
+from staff.models import AuditEntry
+from tickets import callbacks, services
+from tickets.models import Callback, Recording, Ticket, TicketNote
+
+
+def test_recordings_older_than_the_retention_period_are_deleted_and_the_run_is_reported(
+    app, runner, time_machine
+):
+    with app.app_context():
+        for sid, days_ago in (("REold", 100), ("REnew", 10)):
+            time_machine.move_to(local("2026-12-04T12:00") - timedelta(days=days_ago), tick=False)
+            ticket = services.open_ticket("complaint", "fr", CALLER, "test-phone-key")
+            db.session.flush()
+            services.attach_recording(ticket.id, sid, f"https://api.twilio.com/x/{sid}", 5)
+        db.session.commit()
+    time_machine.move_to(local("2026-12-04T12:00"), tick=False)
+    result = runner.invoke(args=["privacy", "purge-recordings"])
+    assert result.exit_code == 0, result.output
+    assert "Recordings older than 90 days:" in result.output
+    assert "recordings deleted: 1" in result.output
+    with app.app_context():
+        urls = dict(db.session.execute(sa.select(Recording.recording_sid, Recording.url)).all())
+        assert urls == {"REold": "", "REnew": "https://api.twilio.com/x/REnew"}
+        logged = db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == "recording_deleted")
+        ).all()
+        assert [(m.provider_sid, m.status) for m in logged] == [("REold", "recorded")]
+        assert db.session.scalar(
+            sa.select(AuditEntry.after).where(AuditEntry.action == "privacy.purge_recordings")
+        ) == {"days": 90, "recordings deleted": 1}
+    again = runner.invoke(args=["privacy", "purge-recordings", "--days", "5"])
+    assert "recordings deleted: 1" in again.output  # now the 10-day-old one
+
+
+def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure(
+    app,
+    known_data,  # noqa: F811 (the fixture imported above)
+    runner,
+    log_in,
+    time_machine,  # noqa: F811 (the fixture imported above)
+):
+    digest = phones.keyed_hash(CALLER, "test-phone-key")
+    with app.app_context():
+        complaint = db.session.scalars(
+            sa.select(Ticket).where(Ticket.caller_hash == digest, Ticket.type == "complaint")
+        ).one()
+        complaint_id = complaint.id
+        services.attach_recording(complaint_id, "RE9", "https://api.twilio.com/x/RE9", 30)
+        callbacks.book(CALLER, "fr", "test-phone-key", local("2026-12-04T12:00"))
+        state.remember_language(digest, "fr")
+        db.session.commit()
+        other_notes = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TicketNote)
+            .where(TicketNote.body != "[anonymised]")
+        )
+    client = log_in("supervisor", "", locale="en")
+    before = dashboard_tables(client)
+    before_csv = {key: csv_rows(client, key) for key in before}
+
+    result = runner.invoke(args=["privacy", "anonymise", "+33 6 12 34 56 78"])
+    assert result.exit_code == 0, result.output
+    assert "Caller +33*******78 anonymised:" in result.output
+    assert "calls: 2" in result.output and "tickets: 3" in result.output
+
+    with app.app_context():
+        for model in (Call, Ticket):
+            assert not db.session.scalars(sa.select(model).where(model.caller_hash == digest)).all()
+        assert db.session.get(CallerPreference, digest) is None
+        assert (
+            db.session.scalar(sa.select(Recording.url).where(Recording.recording_sid == "RE9"))
+            == ""
+        )
+        assert set(db.session.scalars(sa.select(Callback.number))) == {""}
+        assert not db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.to_number == CALLER)
+        ).all()
+        notes = db.session.scalars(
+            sa.select(TicketNote.body).join(Ticket).where(Ticket.id == complaint_id)
+        ).all()
+        assert notes == ["[anonymised]"]
+        assert "Mr Dupont" not in " ".join(db.session.scalars(sa.select(TicketNote.body)))
+        assert other_notes - 1 == db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TicketNote)
+            .where(TicketNote.body != "[anonymised]")
+        )
+        assert "privacy.anonymise" in db.session.scalars(sa.select(AuditEntry.action)).all()
+    # Every figure of the dashboard and every CSV is what it was.
+    assert dashboard_tables(client) == before
+    assert {key: csv_rows(client, key) for key in before} == before_csv
+
+
+def test_anonymising_something_that_is_not_a_number_is_refused(runner):
+    result = runner.invoke(args=["privacy", "anonymise", "not-a-number"])
+    assert result.exit_code == 2
+    assert "is not a phone number" in result.output
