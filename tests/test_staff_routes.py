@@ -11,8 +11,8 @@ from helpers import csrf_token
 from centre import running
 from centre.calendar import Holiday
 from centre.extensions import db
-from knowledge import services as guide_services
 from centre.languages import CODES
+from knowledge import services as guide_services
 from tickets import services
 
 ROLES = ("anonymous", "agent", "supervisor", "editor", "admin")
