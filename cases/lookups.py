@@ -49,7 +49,13 @@ def is_refused(caller_hash: str | None) -> bool:
     return ratelimit.count(_limit_key(caller_hash), FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER
 
 
-def _log(outcome: str, call_sid: str | None, caller_hash: str | None, ref_hash: str | None) -> None:
+def _log(
+    outcome: str,
+    call_sid: str | None,
+    caller_hash: str | None,
+    ref_hash: str | None,
+    case_id: int | None = None,
+) -> None:
     db.session.add(
         CaseLookup(
             at=to_storage(now()),
@@ -57,8 +63,22 @@ def _log(outcome: str, call_sid: str | None, caller_hash: str | None, ref_hash: 
             caller_hash=caller_hash,
             outcome=outcome,
             reference_hash=ref_hash,
+            case_id=case_id,
         )
     )
+
+
+def during_call(call_sid: str | None) -> list[tuple[CaseLookup, Case | None]]:
+    """Return a call's lookups, oldest first, each with the case it found (for the agent's ticket)."""
+    if not call_sid:
+        return []
+    rows = db.session.execute(
+        sa.select(CaseLookup, Case)
+        .outerjoin(Case, Case.id == CaseLookup.case_id)
+        .where(CaseLookup.call_sid == call_sid)
+        .order_by(CaseLookup.at, CaseLookup.id)
+    )
+    return [(lookup, case) for lookup, case in rows]
 
 
 def refuse(call_sid: str | None, caller_hash: str | None) -> None:
@@ -80,7 +100,7 @@ def look_up(
         case = db.session.scalar(sa.select(Case).where(Case.reference == reference))
     matched = proofs_match(proof, case.birth_date_proof if case else _NO_CASE)
     if case is not None and matched:
-        _log("found", call_sid, caller_hash, ref_hash)
+        _log("found", call_sid, caller_hash, ref_hash, case.id)
         return Lookup("found", case.id)
     if not is_well_formed(reference):
         outcome = "bad_check_digit"

@@ -75,6 +75,10 @@ class CaseLookup(db.Model):
     # A keyed hash of the reference typed: repeated attempts on one case can be traced
     # without the log naming it.
     reference_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # The case found, for a good lookup only: the agent's ticket page links the call to it.
+    case_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("cases.id", ondelete="SET NULL")
+    )
 
 
 class FeedClient(db.Model):

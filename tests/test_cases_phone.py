@@ -19,6 +19,7 @@ from centre import languages
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr.models import Call, CallEvent
+from tickets.models import Ticket
 
 CODES = languages.CODES
 BIRTH = BIRTH_DIGITS
@@ -307,3 +308,29 @@ def test_a_hidden_caller_is_not_offered_the_sms(call, import_cases, open_hours):
     phone = call(caller="anonymous")
     turn = look_up(phone, "en", reference(1), BIRTH)
     assert "text message" not in turn.text and "press 1" not in turn.text
+
+
+def test_the_agent_sees_the_calls_lookups_and_the_case_found(
+    app, call, import_cases, open_hours, log_in
+):
+    import_cases(case_row(status="awaiting_documents"))
+    phone = call()
+    look_up(phone, "fr", with_wrong_check_digit(reference(1)), BIRTH)  # a mistyped reference first
+    phone.press(reference(1) + "#")
+    phone.press("1")
+    phone.press(BIRTH + "#")
+    phone.press("1")
+    assert phone.press("0").enqueue is not None
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.type == "escalated_call"))
+    page = log_in("agent", "fr").get(f"/tickets/{ticket.id}?lang=en").get_data(as_text=True)
+    assert "Mistyped reference (check digit)" in page
+    assert "Case found" in page and reference(1) in page and "Awaiting documents" in page
+    other = call(caller="+33699887766")
+    walk_to_main_menu(other, "fr")
+    other.press("3")
+    other.press("1")
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Ticket).where(Ticket.type == "complaint"))
+    page = log_in("agent", "fr").get(f"/tickets/{complaint.id}?lang=en").get_data(as_text=True)
+    assert "No case was looked up during this call." in page

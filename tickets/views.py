@@ -24,6 +24,7 @@ from flask_babel import format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from cases import lookups as case_lookups
 from centre import languages
 from centre.clock import now, to_storage
 from centre.extensions import db
@@ -75,6 +76,24 @@ NODE_NAMES = {
     "callback": _l("Callback booked"),
     "goodbye": _l("Goodbye"),
     "hung_up": _l("Hung up"),
+}
+
+# How each case lookup of the call ended, and the cases' statuses, as an agent reads them.
+LOOKUP_OUTCOMES = {
+    "found": _l("Case found"),
+    "bad_check_digit": _l("Mistyped reference (check digit)"),
+    "unknown_reference": _l("Unknown reference"),
+    "wrong_birth_date": _l("Date of birth did not match"),
+    "refused": _l("Refused: too many failed lookups from this number"),
+}
+CASE_STATUSES = {
+    "received": _l("Received"),
+    "in_review": _l("In review"),
+    "awaiting_documents": _l("Awaiting documents"),
+    "ready_for_collection": _l("Ready for collection"),
+    "collected": _l("Collected"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
 }
 
 
@@ -134,7 +153,8 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
         "tickets/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
         history=desk.history(ticket), merged=desk.merged_tickets(ticket),
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket), moment=to_storage(now()),
-        active=ACTIVE_STATUSES, user=_me(), **extra,
+        active=ACTIVE_STATUSES, user=_me(), case_lookups=case_lookups.during_call(ticket.call_sid),
+        lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES, **extra,
     )  # fmt: skip
     return page, status
 

@@ -36,6 +36,8 @@ def upgrade():
     sa.Column('caller_hash', sa.String(length=64), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('reference_hash', sa.String(length=64), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_lookups_case_id_cases'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_lookups'))
     )
     with op.batch_alter_table('case_lookups', schema=None) as batch_op:
