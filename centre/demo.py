@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from centre import notices, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
-from centre.settings import DEVELOPMENT_SECRET
 from ivr.models import Call
 from tickets.models import Ticket
 from tickets.services import open_ticket
@@ -50,7 +50,7 @@ def load_demo() -> str:
         db.session.add(
             Call(
                 call_sid=sid,
-                caller_hash=phones.keyed_hash(caller, DEVELOPMENT_SECRET),
+                caller_hash=phones.keyed_hash(caller, current_app.config["PHONE_HASH_KEY"]),
                 caller_masked=phones.mask(caller),
                 dialled=dialled,
                 country=country,
@@ -70,11 +70,18 @@ def load_demo() -> str:
             kind,
             language,
             caller,
-            DEVELOPMENT_SECRET,
+            current_app.config["PHONE_HASH_KEY"],
             country=country,
             call_sid=sid,
             source_key=f"{sid}:demo",
         )
     db.session.flush()
+    from cases.demo import demo_references, load_demo_cases
+
+    cases = load_demo_cases()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
-    return f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets."
+    references = ", ".join(demo_references())
+    return (
+        f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets, {cases} cases "
+        f"(references {references}; date of birth 05031984)."
+    )

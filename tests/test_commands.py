@@ -52,3 +52,15 @@ def test_the_call_command_walks_the_menu(runner, time_machine):
     assert result.exit_code == 0, result.output
     assert "[de-DE]" in result.output and "waiting for: record" in result.output
     assert "status callback: 200" in result.output
+
+
+def test_the_demo_cases_can_be_looked_up_by_phone(app, runner, call, time_machine):
+    from casefeed import look_up
+
+    from cases.demo import demo_references
+
+    assert runner.invoke(args=["setup", "--demo"]).exit_code == 0
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    ready = demo_references()[2]
+    turn = look_up(call(), "en", ready, "05031984")
+    assert "ready" in turn.text.lower() and "Paris" in turn.text
