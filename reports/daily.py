@@ -20,6 +20,7 @@ One transaction at a time summarises (a PostgreSQL advisory lock; SQLite has one
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,8 +58,6 @@ def _today() -> date:
 
 def load(first: date, last: date, moment: datetime) -> dict[date, DayFigures]:
     """Return the up-to-date summaries of the days from `first` to `last`."""
-    from collections import Counter
-
     if last < first:
         return {}
     marked = sa.select(ReportMark.id).where(ReportMark.day == ReportDay.day)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -115,6 +115,8 @@ class Waits:
 
 
 DayFigures = dict[str, Counter[str]]
+# Count `count` more under (figure, key) in the Moroccan day and hour of a UTC hour bucket.
+Adder = Callable[[datetime | str, str, str, int], datetime]
 
 
 @dataclass
