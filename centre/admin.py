@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from centre import calendar, languages, notices, running
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
+from centre.formatting import page_date, page_time
 from staff import role_required
 
 bp = Blueprint("centre_admin", __name__, url_prefix="/centre", template_folder="templates")
@@ -35,26 +36,10 @@ def names() -> dict[str, object]:
             "country_names": {code: locale.territories.get(code, code) for code in COUNTRIES}}  # fmt: skip
 
 
-def local_time(moment: datetime) -> str:
-    """Return the Moroccan time of day of `moment` for the page's language."""
-    from babel.dates import format_time
-    from flask_babel import get_locale
-
-    return format_time(moment, "HH:mm", tzinfo=CENTRE_TZ, locale=str(get_locale() or "fr"))
-
-
-def local_date(moment: datetime, style: str = "long") -> str:
-    """Return the Moroccan date of `moment` for the page's language."""
-    from babel.dates import format_date
-    from flask_babel import get_locale
-
-    return format_date(moment.astimezone(CENTRE_TZ).date(), style, locale=str(get_locale() or "fr"))
-
-
 @bp.app_template_filter("centre_moment")
 def centre_moment(moment: datetime) -> str:
-    """Format an aware moment as a short Moroccan date and time for the page's language."""
-    return f"{local_date(moment, 'short')} {local_time(moment)}"
+    """Format a moment as a short Moroccan date and time for the page's language."""
+    return f"{page_date(moment, 'short')} {page_time(moment)}"
 
 
 class FormRefused(ValueError):
@@ -246,7 +231,7 @@ def preview() -> str | tuple[str, int]:
         heard = running.heard_at(language.code, country, number, moment)
     except FormRefused as refused:
         error = str(refused)
-    shown = {"time": local_time(moment), "date": local_date(moment, "long")}
+    shown = {"time": page_time(moment), "date": page_date(moment, "long")}
     page = render_template("centre_admin/preview.html", language=language, country=country,
                            shown=shown,
                            number=number or "", moment=moment, heard=heard, error=error,

@@ -1,12 +1,21 @@
-"""Dates, times and numbers as a caller in a given language should hear or read them."""
+"""Dates, times and numbers as a caller in a given language should hear or read them.
+
+Staff pages show times through `page_datetime` (the `staff_datetime` filter): stored naive
+UTC, shown in Moroccan time (`centre.clock.CENTRE_TZ`, the zone every rule of the centre
+is computed in) for the page's language. Never through Flask-Babel's own `format_datetime`:
+it converts with pytz, a second time-zone database that need not agree with the one
+zoneinfo reads (they disagree on Morocco after 2026-09-20 when one is older than 2026c).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
+
+from centre.clock import CENTRE_TZ, from_storage
 
 
 def spoken_date(moment: datetime, locale: str, zone: ZoneInfo) -> str:
@@ -27,3 +36,29 @@ def spoken_number(value: int, locale: str) -> str:
 def digit_by_digit(value: str) -> str:
     """Return "4, 7, 1" for "471", so a voice reads a reference one digit at a time."""
     return ", ".join(value)
+
+
+def page_locale() -> str:
+    """Return the locale of the page being built (the staff member's language)."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "fr")
+
+
+def page_datetime(moment: datetime | None, style: str = "short") -> str:
+    """Return a stored (naive UTC) or aware moment as a Moroccan date and time for the page."""
+    if moment is None:
+        return ""
+    return format_datetime(from_storage(moment), style, tzinfo=CENTRE_TZ, locale=page_locale())
+
+
+def page_time(moment: datetime) -> str:
+    """Return the Moroccan time of day of a stored or aware moment, e.g. "19:30", for the page."""
+    return format_time(from_storage(moment), "HH:mm", tzinfo=CENTRE_TZ, locale=page_locale())
+
+
+def page_date(moment: datetime, style: str = "long") -> str:
+    """Return the Moroccan date of a stored or aware moment for the page."""
+    aware = from_storage(moment)
+    assert aware is not None
+    return format_date(aware.astimezone(CENTRE_TZ).date(), style, locale=page_locale())

@@ -2,7 +2,10 @@
 
 Anonymising keeps every row and every statistic (counts, types, languages, countries,
 durations, outcomes, times): only what points to the person goes (the keyed hash and masked
-form of their number, recordings, free text, callback and outbox numbers, their preference).
+form of their number, recordings, free text, callback and outbox numbers, the time zone
+their number gave their calls, their preference). A callback still booked is cancelled:
+there is no number left to ring. The audit log never held the notes' text (only a note's
+id and length), so it has nothing to erase.
 
     flask --app app privacy purge-recordings      # a scheduler runs it daily
     flask --app app privacy anonymise +33612345678
@@ -29,6 +32,7 @@ from centre.messaging import OutboundMessage
 log = logging.getLogger(__name__)
 ANONYMISED = "anonymised"
 REDACTED = "[anonymised]"
+CANCELLED = "cancelled"
 
 
 @dataclass
@@ -105,9 +109,16 @@ def anonymise(number: str) -> Report:
         sa.select(Recording).where(Recording.ticket_id.in_(tickets), Recording.url != "")))  # fmt: skip
     _delete_recordings(recordings, report)
     plain = {"synchronize_session": False}
+    zoned = db.session.scalars(sa.select(Call).where(Call.caller_hash == digest)).all()
+    for call in zoned:
+        call.context.pop("tz", None)
+    db.session.flush()
     steps = (
         ("ticket notes", sa.update(TicketNote).where(TicketNote.ticket_id.in_(tickets))
          .values(body=REDACTED)),
+        ("callbacks cancelled", sa.update(Callback)
+         .where(Callback.ticket_id.in_(tickets), Callback.state == "booked")
+         .values(state=CANCELLED)),
         ("callback numbers", sa.update(Callback).where(Callback.ticket_id.in_(tickets))
          .values(number="")),
         ("tickets", sa.update(Ticket).where(Ticket.id.in_(tickets))

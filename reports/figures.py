@@ -4,13 +4,17 @@ Nothing here is a counter kept on the side: every figure is a GROUP BY over the 
 phone menu and the desk write, for the calls started (tickets opened) in the period. Times
 are grouped by UTC hour in SQL and placed in Moroccan days and hours here (Morocco's
 offsets are whole hours, so this is exact whatever the season).
+
+The figures are gathered per Moroccan day (`collect`), then added up over the period
+(`assemble`). Past days come from their summaries (`reports.daily`) when those are up to
+date; today, and any day not summarised, are collected from the rows on the spot.
 """
 
 from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -20,6 +24,7 @@ from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
 from ivr.models import Call
 from knowledge.models import UnmatchedPhrase
+from reports import daily
 from reports.sql import between, hour_bucket, whole_seconds
 from tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Ticket, TicketNote
 
@@ -109,6 +114,11 @@ class Waits:
         raise IndexError(index)
 
 
+DayFigures = dict[str, Counter[str]]
+# Count `count` more under (figure, key) in the Moroccan day and hour of a UTC hour bucket.
+Adder = Callable[[datetime | str, str, str, int], datetime]
+
+
 @dataclass
 class Dashboard:
     """Every figure of the dashboard for one period."""
@@ -128,9 +138,25 @@ class Dashboard:
     feedback: dict[str, Counter[str]]
 
 
+@dataclass
+class Collected:
+    """Figures gathered from the rows, per Moroccan day, and what a summary must know of them."""
+
+    days: dict[date, DayFigures]
+    # Calls of the day that have not ended (or whose end Twilio never reported).
+    unended: Counter[date] = field(default_factory=Counter)
+    # When the day's first ticket still in time falls due (its SLA state then changes).
+    valid_until: dict[date, datetime] = field(default_factory=dict)
+
+
 def outcome_group(outcome: str | None) -> str:
     """Return the dashboard's group of a call outcome (failed, busy, unfinished: other)."""
     return outcome if outcome in OUTCOME_GROUPS else "other"
+
+
+def queue_result(result: str | None) -> str:
+    """Return the dashboard's group of how a caller left the queue."""
+    return result if result in QUEUE_RESULTS else "other"
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -139,85 +165,88 @@ def _local_hour(bucket: datetime | str) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(CENTRE_TZ)
 
 
-def _calls_in(period: Period) -> sa.ColumnElement[bool]:
-    return between(Call.started_at, to_storage(period.start), to_storage(period.end))
+def day_start(day: date) -> datetime:
+    """Return the first instant of a Moroccan day, as stored (naive UTC)."""
+    return to_storage(datetime.combine(day, time(0), CENTRE_TZ))
 
 
-def _call_counts(period: Period, dashboard: Dashboard) -> None:
+def local_day(stored: datetime) -> date:
+    """Return the Moroccan day of a stored (naive UTC) timestamp."""
+    return stored.replace(tzinfo=UTC).astimezone(CENTRE_TZ).date()
+
+
+def collect(first: date, last: date, moment: datetime) -> Collected:
+    """Gather every figure of each day from `first` to `last` from the calls and tickets."""
+    found = Collected({first + timedelta(days=n): {} for n in range((last - first).days + 1)})
+
+    def add(bucket: datetime | str, figure: str, key: str, count: int) -> datetime:
+        local = _local_hour(bucket)
+        figures = found.days[local.date()]
+        if figure not in figures:
+            figures[figure] = Counter()
+        figures[figure][key] += count
+        return local
+
+    start, end = day_start(first), day_start(last + timedelta(days=1))
+    calls = between(Call.started_at, start, end)
     bucket = hour_bucket(Call.started_at)
-    rows = db.session.execute(
-        sa.select(bucket, Call.outcome, sa.func.count())
-        .where(_calls_in(period))
-        .group_by(bucket, Call.outcome)
-    )
-    for hour, outcome, count in rows:
-        local = _local_hour(hour)
-        group = outcome_group(outcome)
-        dashboard.per_day[local.date()][group] += count
-        dashboard.per_hour[local.hour] += count
-        dashboard.outcomes[group] += count
-    for column, target in (
-        (Call.language, dashboard.languages),
-        (Call.country, dashboard.countries),
+    going = Call.ended_at.is_(None)
+    for hour, outcome, unended, count in db.session.execute(
+        sa.select(bucket, Call.outcome, going, sa.func.count())
+        .where(calls)
+        .group_by(bucket, Call.outcome, going)
     ):
-        for value, count in db.session.execute(
-            sa.select(column, sa.func.count()).where(_calls_in(period)).group_by(column)
+        local = add(hour, "outcome", outcome_group(outcome), count)
+        add(hour, "hour", str(local.hour), count)
+        if unended:
+            found.unended[local.date()] += count
+    for column, figure in ((Call.language, "language"), (Call.country, "country")):
+        for hour, value, count in db.session.execute(
+            sa.select(bucket, column, sa.func.count()).where(calls).group_by(bucket, column)
         ):
-            target[value or ""] += count
+            add(hour, figure, value or "", count)
 
-
-def queue_result(result: str | None) -> str:
-    """Return the dashboard's group of how a caller left the queue."""
-    return result if result in QUEUE_RESULTS else "other"
-
-
-def _queue(period: Period, dashboard: Dashboard) -> None:
     wait = whole_seconds(Call.queue_entered_at, Call.queue_left_at)
-    rows = db.session.execute(
-        sa.select(Call.queue_result, wait, sa.func.count())
-        .where(_calls_in(period), Call.queue_entered_at.is_not(None))
-        .group_by(Call.queue_result, wait)
-    )
-    dashboard.waits = {result: Waits() for result in (*QUEUE_RESULTS, "all")}
-    for result, seconds, count in rows:
-        group = queue_result(result)
-        dashboard.queued[group] += count
-        dashboard.queued["all"] += count
-        if seconds is not None:
-            dashboard.waits[group].seconds[max(int(seconds), 0)] += count
-            dashboard.waits["all"].seconds[max(int(seconds), 0)] += count
-
-
-def _guide(period: Period, dashboard: Dashboard) -> None:
-    slug = Call.context["guide_slug"].as_string()
-    rows = db.session.execute(
-        sa.select(slug, sa.func.count())
-        .where(_calls_in(period), slug.is_not(None))
-        .group_by(slug)
-        .order_by(sa.func.count().desc(), slug)
-        .limit(TOP)
-    )
-    dashboard.guide = [(name, count) for name, count in rows]
-
-
-def _tickets_in(period: Period) -> sa.ColumnElement[bool]:
-    return between(Ticket.created_at, to_storage(period.start), to_storage(period.end))
-
-
-def _tickets(period: Period, dashboard: Dashboard, moment: datetime) -> None:
-    for kind, status, count in db.session.execute(
-        sa.select(Ticket.type, Ticket.status, sa.func.count())
-        .where(_tickets_in(period))
-        .group_by(Ticket.type, Ticket.status)
+    for hour, result, seconds, count in db.session.execute(
+        sa.select(bucket, Call.queue_result, wait, sa.func.count())
+        .where(calls, Call.queue_entered_at.is_not(None))
+        .group_by(bucket, Call.queue_result, wait)
     ):
-        dashboard.tickets[kind][status] += count
+        group = queue_result(result)
+        add(hour, "queued", group, count)
+        if seconds is not None:
+            add(hour, "wait:" + group, str(max(int(seconds), 0)), count)
+
+    slug = Call.context["guide_slug"].as_string()
+    for hour, name, count in db.session.execute(
+        sa.select(bucket, slug, sa.func.count())
+        .where(calls, slug.is_not(None))
+        .group_by(bucket, slug)
+    ):
+        add(hour, "guide", name, count)
+
+    _collect_tickets(start, end, moment, add, found)
+    return found
+
+
+def _collect_tickets(
+    start: datetime, end: datetime, moment: datetime, add, found: Collected
+) -> None:  # type: ignore[no-untyped-def]
+    tickets = between(Ticket.created_at, start, end)
+    bucket = hour_bucket(Ticket.created_at)
+    for hour, kind, status, count in db.session.execute(
+        sa.select(bucket, Ticket.type, Ticket.status, sa.func.count())
+        .where(tickets)
+        .group_by(bucket, Ticket.type, Ticket.status)
+    ):
+        add(hour, "ticket", f"{kind} {status}", count)
     resolved = (
-        sa.select(TicketNote.ticket_id, sa.func.min(TicketNote.created_at).label("at"))
-        .where(TicketNote.kind == "resolution")
-        .group_by(TicketNote.ticket_id)
-        .subquery()
+        sa.select(sa.func.min(TicketNote.created_at))
+        .where(TicketNote.ticket_id == Ticket.id, TicketNote.kind == "resolution")
+        .correlate(Ticket)
+        .scalar_subquery()
     )
-    finished = sa.func.coalesce(resolved.c.at, Ticket.updated_at)
+    finished = sa.func.coalesce(resolved, Ticket.updated_at)
     due = sa.func.coalesce(Ticket.due_at, Ticket.created_at)
     state = sa.case(
         (sa.and_(Ticket.status.in_(DONE_STATUSES), finished <= due), "met"),
@@ -225,13 +254,20 @@ def _tickets(period: Period, dashboard: Dashboard, moment: datetime) -> None:
         (sa.and_(Ticket.status.in_(ACTIVE_STATUSES), due <= to_storage(moment)), "breached"),
         else_="in_time",
     )
-    for kind, sla_state, count in db.session.execute(
-        sa.select(Ticket.type, state, sa.func.count())
-        .outerjoin(resolved, resolved.c.ticket_id == Ticket.id)
-        .where(_tickets_in(period), Ticket.merged_into_id.is_(None))
-        .group_by(Ticket.type, state)
+    for hour, kind, sla_state, first_due, count in db.session.execute(
+        sa.select(bucket, Ticket.type, state, sa.func.min(due), sa.func.count())
+        .where(tickets, Ticket.merged_into_id.is_(None))
+        .group_by(bucket, Ticket.type, state)
     ):
-        dashboard.sla[kind][sla_state] += count
+        local = add(hour, "sla", f"{kind} {sla_state}", count)
+        if sla_state == "in_time":
+            first_due = _stored(first_due)
+            day = local.date()
+            found.valid_until[day] = min(found.valid_until.get(day, first_due), first_due)
+
+
+def _stored(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def series_key(day: date, by_month: bool) -> str:
@@ -244,17 +280,50 @@ def series_keys(period: Period) -> list[str]:
     return list(dict.fromkeys(series_key(day, period.by_month) for day in period.days))
 
 
-def _feedback(period: Period, dashboard: Dashboard) -> None:
-    bucket = hour_bucket(Ticket.created_at)
-    rows = db.session.execute(
-        sa.select(bucket, Ticket.type, sa.func.count())
-        .where(_tickets_in(period), Ticket.type.in_(FEEDBACK_TYPES))
-        .group_by(bucket, Ticket.type)
-    )
-    by_month = period.by_month
-    for hour, kind, count in rows:
-        key = series_key(_local_hour(hour).date(), by_month)
-        dashboard.feedback[key][kind] += count
+def _counters(keys: Iterable[str]) -> dict[str, Counter[str]]:
+    return {key: Counter() for key in keys}
+
+
+def assemble(period: Period, days: dict[date, DayFigures]) -> Dashboard:
+    """Add the days' figures up into the dashboard of `period` (the guide's top, the waits)."""
+    from tickets.models import TYPES
+
+    dashboard = Dashboard(
+        period=period, per_day={day: Counter() for day in period.days}, per_hour=Counter(),
+        languages=Counter(), countries=Counter(), outcomes=Counter(), queued=Counter(),
+        waits={result: Waits() for result in (*QUEUE_RESULTS, "all")}, tickets=_counters(TYPES),
+        sla=_counters(TYPES), guide=[], unmatched=[], feedback=_counters(series_keys(period)),
+    )  # fmt: skip
+    guide: Counter[str] = Counter()
+    everyone = dashboard.waits["all"].seconds
+    for day in period.days:
+        figures = days.get(day) or {}
+        if outcomes := figures.get("outcome"):
+            dashboard.per_day[day].update(outcomes)
+            dashboard.outcomes.update(outcomes)
+        for hour, count in figures.get("hour", {}).items():
+            dashboard.per_hour[int(hour)] += count
+        dashboard.languages.update(figures.get("language", {}))
+        dashboard.countries.update(figures.get("country", {}))
+        dashboard.queued.update(figures.get("queued", {}))
+        for group in QUEUE_RESULTS:
+            histogram = dashboard.waits[group].seconds
+            for seconds, count in figures.get("wait:" + group, {}).items():
+                histogram[int(seconds)] += count
+                everyone[int(seconds)] += count
+        guide.update(figures.get("guide", {}))
+        feedback = dashboard.feedback[series_key(day, period.by_month)]
+        for key, count in figures.get("ticket", {}).items():
+            kind, status = key.split(" ")
+            dashboard.tickets[kind][status] += count
+            if kind in FEEDBACK_TYPES:
+                feedback[kind] += count
+        for key, count in figures.get("sla", {}).items():
+            kind, sla_state = key.split(" ")
+            dashboard.sla[kind][sla_state] += count
+    dashboard.queued["all"] = sum(dashboard.queued[g] for g in QUEUE_RESULTS)
+    dashboard.guide = sorted(guide.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    return dashboard
 
 
 def _unmatched(period: Period, dashboard: Dashboard) -> None:
@@ -271,24 +340,38 @@ def _unmatched(period: Period, dashboard: Dashboard) -> None:
     dashboard.unmatched = [(language, phrase, count) for language, phrase, count in rows]
 
 
-def _counters(keys: Iterable[str]) -> dict[str, Counter[str]]:
-    return {key: Counter() for key in keys}
+def runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
+    """Yield the first and last day of each stretch of consecutive days."""
+    first = last = None
+    for day in sorted(days):
+        if last is not None and day == last + timedelta(days=1):
+            last = day
+            continue
+        if first is not None and last is not None:
+            yield first, last
+        first = last = day
+    if first is not None and last is not None:
+        yield first, last
 
 
-def compute(period: Period, moment: datetime | None = None) -> Dashboard:
-    """Compute every figure of the dashboard for `period`, as things stand at `moment`."""
-    from tickets.models import TYPES
+def compute(period: Period, moment: datetime | None = None, store: bool = False) -> Dashboard:
+    """Compute every figure of the dashboard for `period`, as things stand at `moment`.
 
-    dashboard = Dashboard(
-        period=period, per_day={day: Counter() for day in period.days}, per_hour=Counter(),
-        languages=Counter(), countries=Counter(), outcomes=Counter(), queued=Counter(),
-        waits={}, tickets=_counters(TYPES), sla=_counters(TYPES), guide=[], unmatched=[],
-        feedback=_counters(series_keys(period)),
-    )  # fmt: skip
-    _call_counts(period, dashboard)
-    _queue(period, dashboard)
-    _guide(period, dashboard)
-    _tickets(period, dashboard, moment or now())
-    _feedback(period, dashboard)
+    Past days come from their up-to-date summaries; the others are collected from the rows
+    and, with `store`, summarised on the way (if no one else is summarising right now).
+    """
+    moment = moment or now()
+    today = moment.astimezone(CENTRE_TZ).date()
+    days: dict[date, DayFigures] = daily.load(
+        period.first, min(period.last, today - timedelta(days=1)), moment
+    )
+    missing = [day for day in period.days if day not in days]
+    storing = store and any(day < today for day in missing) and daily.claim(missing, today)
+    for first, last in runs(missing):
+        collected = collect(first, last, moment)
+        days.update(collected.days)
+        if storing:
+            daily.save(collected, today, moment)
+    dashboard = assemble(period, days)
     _unmatched(period, dashboard)
     return dashboard

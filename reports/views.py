@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext
 
 from centre.clock import CENTRE_TZ, now
+from centre.extensions import db
 from reports import figures, tables
 from staff import role_required
 
@@ -33,7 +34,8 @@ def _period() -> tuple[figures.Period, str | None]:
 def dashboard() -> tuple[str, int]:
     """Show every figure for the period, each as a chart, a table and a CSV link."""
     period, error = _period()
-    shown = tables.build(figures.compute(period))
+    shown = tables.build(figures.compute(period, store=True))
+    db.session.commit()  # the days summarised on the way
     page = render_template("reports/dashboard.html", period=period, tables=shown, error=error,
                            cell=tables.cell)  # fmt: skip
     return page, 400 if error else 200
@@ -46,7 +48,8 @@ def table_csv(key: str) -> Response:
     period, error = _period()
     if error:
         return Response(error + "\n", status=400, mimetype="text/plain")
-    found = [t for t in tables.build(figures.compute(period)) if t.key == key]
+    found = [t for t in tables.build(figures.compute(period, store=True)) if t.key == key]
+    db.session.commit()
     if not found:
         abort(404)
     name = f"{key}-{period.first.isoformat()}-{period.last.isoformat()}.csv"

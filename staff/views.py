@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from centre import languages
-from centre.clock import from_storage
 from centre.extensions import db
+from centre.formatting import page_datetime
 from staff import accounts, audit, passwords
 from staff.auth import (
     LoginRefused,
@@ -40,7 +40,7 @@ bp = Blueprint(
 @bp.app_template_filter("staff_datetime")
 def staff_datetime(moment: datetime | None, style: str = "short") -> str:
     """Format a stored (naive UTC) timestamp in Moroccan time for the page's language."""
-    return format_datetime(from_storage(moment), style) if moment else ""
+    return page_datetime(moment, style)
 
 
 @bp.app_context_processor

@@ -1,10 +1,13 @@
 """Personal data: recordings past their retention are deleted; a caller is anonymised on request."""
 
+# ruff: noqa: F811  (fixtures imported from test_desk and test_reports)
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import sqlalchemy as sa
+from test_desk import make_ticket  # noqa: F401  (a fixture)
 from test_reports import CALLER, PERIOD, csv_rows, dashboard_tables, known_data, local, record_call  # noqa: F401
 
 from centre import phones
@@ -76,6 +79,7 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
     assert result.exit_code == 0, result.output
     assert "Caller +33*******78 anonymised:" in result.output
     assert "calls: 2" in result.output and "tickets: 3" in result.output
+    assert "callbacks cancelled: 1" in result.output
 
     with app.app_context():
         for model in (Call, Ticket):
@@ -86,6 +90,18 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
             == ""
         )
         assert set(db.session.scalars(sa.select(Callback.number))) == {""}
+        # Nobody is asked to ring a number that is gone.
+        assert set(db.session.scalars(sa.select(Callback.state))) == {"cancelled"}
+        assert callbacks.due() == []
+        # The time zone their number gave their calls goes; the guide service heard stays.
+        contexts = db.session.scalars(
+            sa.select(Call.context).where(Call.caller_masked == "anonymised")
+        ).all()
+        assert contexts and all("tz" not in context for context in contexts)
+        assert {"guide_slug": "passport"} in contexts
+        # The audit log never copied the note, so nothing of it is left anywhere.
+        logged = " ".join(str(e.after) for e in db.session.scalars(sa.select(AuditEntry)))
+        assert "Dupont" not in logged and "note_length" in logged
         assert not db.session.scalars(
             sa.select(OutboundMessage).where(OutboundMessage.to_number == CALLER)
         ).all()
@@ -109,3 +125,82 @@ def test_anonymising_something_that_is_not_a_number_is_refused(runner):
     result = runner.invoke(args=["privacy", "anonymise", "not-a-number"])
     assert result.exit_code == 2
     assert "is not a phone number" in result.output
+
+
+def test_the_audit_log_records_that_a_note_was_written_never_its_text(app, log_in, make_ticket):
+    from helpers import post_form
+
+    ticket_id = make_ticket()
+    agent = log_in("agent", "fr")
+    with app.app_context():
+        version = db.session.get(Ticket, ticket_id).version
+    note = "Mme Leila Benali, née le 3 mars 1980, rappeler au 06 12 34 56 78."
+    saved = post_form(agent, f"/tickets/{ticket_id}/save",
+                      {"version": version, "status": "waiting", "note": note},
+                      page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert saved.status_code == 302
+    with app.app_context():
+        written = db.session.scalars(
+            sa.select(TicketNote).where(TicketNote.ticket_id == ticket_id)
+        ).one()
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "ticket.status")
+        ).one()
+        assert entry.after == {"status": "waiting", "version": version + 1,
+                               "note_id": written.id, "note_length": len(note)}  # fmt: skip
+        assert "Benali" not in str(entry.before) + str(entry.after)
+    history = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert history.count("Benali") == 1  # in the note itself, not in the history
+
+
+def test_an_anonymised_callback_is_cancelled_and_cannot_be_rung(
+    app, runner, log_in, make_ticket, open_hours
+):
+    from helpers import post_form
+
+    ticket_id = make_ticket("callback", caller=CALLER)
+    result = runner.invoke(args=["privacy", "anonymise", CALLER])
+    assert "callbacks cancelled: 1" in result.output
+    agent = log_in("agent", "fr", phone="+212600000001", locale="en")
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "there is no number to call" in page
+    assert f"/tickets/{ticket_id}/call-back" not in page
+    with app.app_context():
+        version = db.session.get(Ticket, ticket_id).version
+    refused = post_form(agent, f"/tickets/{ticket_id}/call-back", {"version": version},
+                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert refused.status_code == 422
+    assert "This ticket has no number to call back." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback")
+        ).all()
+        assert db.session.get(Callback, ticket_id).state == "cancelled"
+
+
+def test_upgrading_removes_the_note_text_older_audit_entries_kept(tmp_path):
+    from conftest import TEST_CONFIG
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    old = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with old.app_context():
+        upgrade(revision="5de1ac32fad0")  # the audit log as issue 5 left it
+        for action, after in (
+            ("ticket.status", '{"status": "resolved", "version": 3, "note": "Rappelé M. Dupont."}'),
+            ("ticket.merge", '{"merged": "123456782"}'),
+        ):
+            db.session.execute(
+                sa.text("INSERT INTO audit_entries (at, actor_email, action, target_type, target_id,"
+                        " after, address) VALUES ('2026-11-01 10:00:00', 'a@example.org', :action,"
+                        " 'ticket', 1, :after, '')"), {"action": action, "after": after},
+            )  # fmt: skip
+        db.session.commit()
+        upgrade()
+        kept = dict(db.session.execute(sa.select(AuditEntry.action, AuditEntry.after)).all())
+        db.engine.dispose()
+    assert kept == {
+        "ticket.status": {"status": "resolved", "version": 3, "note_length": 18},
+        "ticket.merge": {"merged": "123456782"},
+    }

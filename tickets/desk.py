@@ -105,12 +105,17 @@ def save(ticket: Ticket, user: StaffUser, seen_version: int, status: str, note: 
     if status == ticket.status and not note:
         raise Refused(gettext("Nothing to save: write a note or change the status."))
     before = snapshot(ticket)
+    written = None
     if note:
         kind = "resolution" if status in DONE_STATUSES and status != ticket.status else "note"
-        _note(ticket, user, note, kind)
+        written = _note(ticket, user, note, kind)
+        db.session.flush()  # the note's id, for the log
     ticket.status = status
     action = "ticket.note" if before["status"] == status else "ticket.status"
-    _log(action, ticket, before, user, {"note": note[:200]} if note else None)
+    # The log says a note was written, never what it says: notes may name the caller, and the
+    # log, which nobody may change, could not be anonymised.
+    facts = {"note_id": written.id, "note_length": len(written.body)} if written else None
+    _log(action, ticket, before, user, facts)
 
 
 def assign(ticket: Ticket, user: StaffUser, seen_version: int, to: StaffUser | None) -> None:
@@ -197,7 +202,7 @@ def changes_since(ticket: Ticket, seen_version: int) -> list[AuditEntry]:
 def request_callback(ticket: Ticket, user: StaffUser, seen_version: int) -> CallbackAttempt:
     """Ring the agent's phone through Twilio; when they answer, the caller is dialled."""
     _check(ticket, seen_version)
-    if ticket.callback is None:
+    if ticket.callback is None or not ticket.callback.number:
         raise Refused(gettext("This ticket has no number to call back."))
     if not user.phone:
         raise Refused(gettext("Set your phone number in your account first."))
@@ -234,7 +239,7 @@ def outcome_label(outcome: str) -> str:
 def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome: str) -> None:
     """Record how the callback went: reached, no answer, or rescheduled (the caller is told)."""
     _check(ticket, seen_version)
-    if ticket.callback is None:
+    if ticket.callback is None or not ticket.callback.number:
         raise Refused(gettext("This ticket has no number to call back."))
     if outcome not in CALLBACK_OUTCOMES:
         raise Refused(gettext("Unknown outcome."))
