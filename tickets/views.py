@@ -270,7 +270,9 @@ def recording(ticket_id: int, recording_id: int) -> Response:
     if upstream.status_code != 200:
         upstream.close()
         abort(404)
-    streamed = Response(stream_with_context(upstream.iter_content(64 * 1024)), mimetype="audio/mpeg")
+    streamed = Response(
+        stream_with_context(upstream.iter_content(64 * 1024)), mimetype="audio/mpeg"
+    )
     streamed.call_on_close(upstream.close)
     return streamed
 
