@@ -47,6 +47,20 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+def _cores(lowered: str) -> set[str]:
+    """Return the password with any part of its leading and trailing digits and symbols cut.
+
+    "#Qwerty2026!" yields "qwerty" among others; "0000000000002026!" yields "000000000000".
+    """
+    cores = set()
+    tail = len(lowered) - len(_TAIL.sub("", lowered))
+    for end in range(len(lowered) - tail, len(lowered) + 1):
+        core = lowered[:end]
+        head = len(core) - len(_HEAD.sub("", core))
+        cores.update(core[start:] for start in range(head + 1))
+    return cores
+
+
 def problems(password: str, email: str = "") -> list[str]:
     """Return why `password` is refused, in the page's language; an empty list accepts it."""
     found = []
@@ -55,12 +69,10 @@ def problems(password: str, email: str = "") -> list[str]:
     if len(password) > MAX_LENGTH:
         found.append(gettext("Use at most %(count)s characters.", count=MAX_LENGTH))
     lowered = password.lower()
-    stem = _HEAD.sub("", _TAIL.sub("", lowered))
     listed = common_passwords()
     name = email.split("@")[0].lower()
     if (
-        lowered in listed
-        or stem in listed
+        any(core in listed for core in _cores(lowered))
         or len(set(lowered)) <= 2
         or (len(name) >= 4 and name in lowered)
     ):

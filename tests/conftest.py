@@ -236,3 +236,48 @@ def guide(app: Flask) -> None:
     with app.app_context():
         load_seed()
         db.session.commit()
+
+
+TWILIO_SID = "AC" + "1" * 32
+
+
+@pytest.fixture
+def twilio_api(app: Flask) -> Iterator[object]:
+    """Give the app an account SID and answer its HTTP calls to Twilio with `responses`."""
+    import responses
+
+    app.config["TWILIO_ACCOUNT_SID"] = TWILIO_SID
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def production_app(
+    app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    """Return an app built from the environment as production builds it, on the test database."""
+    environment = {
+        "APP_ENV": "production",
+        "SECRET_KEY": "a-production-secret-only-these-tests-know",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "DATABASE_URL": database_url,
+        "SIMULATOR_ENABLED": "1",  # so its public pages are checked too
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    production = create_app()
+    # The test client speaks HTTPS, as the TLS-terminating proxy does in production, and sends
+    # the Referer a browser sends (Flask-WTF checks it on HTTPS forms).
+    production.config["PREFERRED_URL_SCHEME"] = "https"
+    yield production
+    with production.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def https_client(production: Flask) -> FlaskClient:
+    """Return a test client of a production app that sends a same-site Referer, as browsers do."""
+    client = production.test_client()
+    client.environ_base["HTTP_REFERER"] = "https://localhost/staff/login"
+    return client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
 from flask import Flask
@@ -54,3 +55,57 @@ def log_in(client, email: str, password: str, next_path: str = ""):  # type: ign
 def post_form(client, path: str, data: dict[str, str], page: str | None = None):  # type: ignore[no-untyped-def]
     """Post `data` to `path` with the CSRF token of the page the form is on."""
     return client.post(path, data={"csrf_token": csrf_token(client, page or path), **data})
+
+
+def table_contents(app: Flask) -> dict[str, dict[tuple[object, ...], str]]:
+    """Return every row of every table, keyed by table name then primary key (values as text)."""
+    with app.app_context():
+        found = {}
+        for table in db.metadata.sorted_tables:
+            rows = db.session.execute(sa.select(table)).mappings()
+            found[table.name] = {
+                tuple(row[column.name] for column in table.primary_key): repr(dict(row))
+                for row in rows
+            }
+        db.session.rollback()
+        return found
+
+
+class _InlineCode(HTMLParser):
+    """Collect what a CSP without 'unsafe-inline' blocks: inline scripts, handlers, styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=...>")
+            elif name == "style":
+                self.found.append(f"<{tag} style=...>")
+            elif (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}=javascript:...>")
+        if tag == "script":
+            self.in_script = True
+            if not dict(attrs).get("src"):
+                self.found.append("<script> without src")
+        elif tag == "style":
+            self.found.append("<style>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script and data.strip():
+            self.found.append(f"inline script: {data.strip()[:40]!r}")
+
+
+def inline_code(page: str) -> list[str]:
+    """Return the inline scripts, event handlers and styles of an HTML page (CSP blocks them)."""
+    parser = _InlineCode()
+    parser.feed(page)
+    parser.close()
+    return parser.found

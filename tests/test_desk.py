@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import TOKEN, TWILIO_SID
 from helpers import post_form
 
 from centre.clock import from_storage
@@ -82,27 +84,7 @@ def test_an_agent_sees_only_the_tickets_of_their_languages(app, log_in, make_tic
     assert set(references_on(page)) == expected
 
 
-def test_an_agent_cannot_open_a_ticket_outside_their_languages_by_guessing_its_id(
-    app, log_in, make_ticket
-):
-    spanish = make_ticket(language="es", recording="RE1")
-    agent = log_in("agent", "fr")
-    before = ticket(app, spanish).version
-    with app.app_context():
-        recording_id = db.session.scalar(sa.select(Recording.id))
-    for path in (f"/tickets/{spanish}", f"/tickets/{spanish}/recordings/{recording_id}"):
-        assert agent.get(path).status_code == 404
-    for action in ("save", "assign", "merge", "call-back", "outcome"):
-        response = post_form(agent, f"/tickets/{spanish}/{action}",
-                             {"version": str(before), "note": "x", "status": "closed",
-                              "to": "me"}, page="/tickets/")  # fmt: skip
-        assert response.status_code == 404
-    assert ticket(app, spanish).version == before and ticket(app, spanish).assignee_id is None
-    with app.app_context():
-        refused = db.session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.action == "access.refused")
-        ).all()
-        assert len(refused) == 7 and {e.target_id for e in refused} == {spanish}
+# Tickets outside an agent's languages, by every route: tests/test_staff_routes.py.
 
 
 def test_newest_escalations_then_callbacks_due_soonest_then_the_rest_by_due_time(
@@ -187,7 +169,7 @@ def test_the_queue_pages_by_keyset_without_losing_or_repeating_a_ticket(
 
 
 def test_the_ticket_page_shows_the_journey_and_plays_the_recording_through_the_app(
-    app, call, log_in, open_hours
+    app, call, log_in, open_hours, twilio_api
 ):
     phone = call()
     phone.dial()
@@ -206,7 +188,27 @@ def test_the_ticket_page_shows_the_journey_and_plays_the_recording_through_the_a
     assert f"/tickets/{ticket_id}/recordings/" in page and "<audio" in page
     assert twilio_url not in page and "api.twilio.com" not in page
     player = re.search(r'<audio controls preload="none" src="([^"]+)"', page).group(1)
-    assert agent.get(player).status_code == 404  # no Twilio credentials in tests
+    audio = b"ID3" + bytes(range(256)) * 600  # longer than one streamed chunk
+    twilio_api.get(twilio_url + ".mp3", body=audio, content_type="audio/mpeg")
+    played = agent.get(player)
+    assert played.status_code == 200 and played.mimetype == "audio/mpeg"
+    assert played.data == audio and played.headers["Cache-Control"] == "no-store"
+    assert "twilio" not in str(played.headers).lower()
+    (fetched,) = twilio_api.calls
+    assert fetched.request.url == twilio_url + ".mp3"
+    expected = base64.b64encode(f"{TWILIO_SID}:{TOKEN}".encode()).decode()
+    assert fetched.request.headers["Authorization"] == f"Basic {expected}"
+    # Nobody else gets it: not a visitor, not an editor, not an agent of other languages.
+    visitor = app.test_client().get(player)
+    assert visitor.status_code == 302 and "/staff/login" in visitor.headers["Location"]
+    assert log_in("editor", "fr").get(player).status_code == 403
+    assert log_in("agent", "es ar").get(player).status_code == 404
+    assert len(twilio_api.calls) == 1
+    # Twilio failing, or no account configured: a plain 404, never a 500 or Twilio's own page.
+    twilio_api.replace("GET", twilio_url + ".mp3", status=500, body=b"<html>Twilio error")
+    assert agent.get(player).status_code == 404
+    app.config["TWILIO_ACCOUNT_SID"] = ""
+    assert agent.get(player).status_code == 404 and len(twilio_api.calls) == 2
 
 
 def test_claim_note_and_resolve_with_a_required_resolution_note(app, log_in, make_ticket):

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
+import redis
 import sqlalchemy as sa
+from conftest import https_client
 from helpers import csrf_token, log_in, post_form
 
+from centre import settings
 from centre.extensions import db
+from centre.ratelimit import RateEvent
 from staff import accounts, passwords
 from staff.audit import AuditLogIsAppendOnly
-from staff.models import AuditEntry, StaffUser
+from staff.models import AuditEntry, StaffSession, StaffUser
 
 STRONG = "Kumquat-Harbour-Lantern-7"
 
@@ -72,6 +80,42 @@ def test_twelve_and_sixty_four_characters_are_accepted(app):
     assert len(passwords.common_passwords()) > 2000
 
 
+def test_passwords_are_hashed_with_argon2id_at_owasp_strength_or_more(app):
+    found = re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[^$]{16,}\$[^$]{32,}",
+                         passwords.hash_password(STRONG))  # fmt: skip
+    assert found, "not an argon2id hash"
+    memory, time, lanes = (int(value) for value in found.groups())
+    # OWASP's floor is 19 MiB and 2 passes; RFC 9106's low-memory profile is 64 MiB, 3 passes.
+    assert memory >= 19 * 1024 and time >= 2 and lanes >= 1
+    assert passwords.verify_password(found.group(0), STRONG)
+    assert not passwords.verify_password(found.group(0), STRONG + "x")
+
+
+def test_every_password_of_the_shipped_list_is_refused_however_it_is_dressed_up(app):
+    listed = sorted(passwords.common_passwords())
+    assert len(listed) > 8000
+    with app.test_request_context():
+        accepted = [word for word in listed for dressed in (word, word.upper() + "2026!", "#" + word)
+                    if not passwords.problems(dressed)]  # fmt: skip
+    assert not accepted
+
+
+def test_sixty_four_characters_work_in_the_browser_and_sixty_five_are_refused(app, log_in):
+    admin = log_in("admin", "")
+    longest = "Lantern-Kumquat-" * 4
+    for email, password, answer in (("long@example.org", longest, 302),
+                                    ("longer@example.org", longest + "x", 200)):  # fmt: skip
+        response = post_form(admin, "/staff/users/new", {"email": email, "password": password,
+                                                          "role": "agent", "languages": "es"})  # fmt: skip
+        assert response.status_code == answer
+    with app.app_context():
+        assert accounts.by_email("longer@example.org") is None
+    from helpers import log_in as submit
+
+    assert submit(app.test_client(), "long@example.org", longest).status_code == 302
+    assert submit(app.test_client(), "long@example.org", longest[:-1]).status_code == 401
+
+
 # --- logging in ----------------------------------------------------------------------------
 
 
@@ -95,16 +139,40 @@ def test_the_login_never_redirects_off_the_site(app, make_user):
 
 def test_logging_in_gives_a_new_session_and_forgets_the_anonymous_one(app, make_user):
     member = make_user("agent", "fr")
-    client = app.test_client()
-    anonymous_token = csrf_token(client)
-    before = client.get_cookie("session").value
-    log_in(client, member.email, member.password)
-    after = client.get_cookie("session").value
-    assert after != before
-    assert csrf_token(client, "/tickets/") != anonymous_token
+    # An attacker gets a session cookie from the login page and plants it in the victim's browser.
+    attacker = app.test_client()
+    anonymous_token = csrf_token(attacker)
+    planted = attacker.get_cookie("session").value
+    victim = app.test_client()
+    victim.set_cookie("session", planted)
+    assert log_in(victim, member.email, member.password).status_code == 302
+    after = victim.get_cookie("session").value
+    assert after != planted
+    assert csrf_token(victim, "/tickets/") != anonymous_token
+    assert victim.get("/tickets/").status_code == 200
+    stolen = attacker.get("/tickets/")  # the planted cookie is still anonymous
+    assert stolen.status_code == 302 and "/staff/login" in stolen.headers["Location"]
     other = app.test_client()
     log_in(other, member.email, member.password)
     assert other.get_cookie("session").value != after
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffSession)) == 2
+
+
+def test_logging_in_again_ends_the_session_the_browser_had(app, make_user):
+    member, colleague = make_user("agent", "fr"), make_user("agent", "fr")
+    client = app.test_client()
+    log_in(client, member.email, member.password)
+    before = client.get_cookie("session").value
+    assert log_in(client, colleague.email, colleague.password).status_code == 302
+    copy = app.test_client()
+    copy.set_cookie("session", before)
+    assert copy.get("/tickets/").status_code == 302
+    with app.app_context():
+        open_sessions = db.session.scalars(
+            sa.select(StaffSession.user_id).where(StaffSession.ended_at.is_(None))
+        ).all()
+        assert open_sessions == [colleague.id]
 
 
 def test_bad_and_good_logins_are_audited(app, make_user):
@@ -120,26 +188,48 @@ def test_bad_and_good_logins_are_audited(app, make_user):
     assert actions(app)[-3:] == ["login.failed", "login.failed", "login.success"]
 
 
-def test_logins_are_throttled_per_account(app, make_user):
-    member = make_user("agent", "fr")
-    client = app.test_client()
+@pytest.fixture(params=["database", "redis"])
+def two_instances(request, make_app, app) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+    """Return two app instances sharing the login throttle's store (the database or Redis)."""
+    config: dict[str, str] = {}
+    if request.param == "redis":
+        config = {"REDIS_URL": "redis://127.0.0.1:6379/15",
+                  "REDIS_PREFIX": f"test-{secrets.token_hex(6)}:"}  # fmt: skip
+    first, second = make_app(**config), make_app(**config)
+    yield first, second
+    if config:
+        store = redis.Redis.from_url(config["REDIS_URL"])
+        keys = list(store.scan_iter(config["REDIS_PREFIX"] + "*"))
+        assert keys, "the throttle did not count in Redis"
+        store.delete(*keys)
+    with app.app_context():
+        assert (db.session.scalar(sa.select(sa.func.count()).select_from(RateEvent)) > 0) == (
+            not config
+        ), "the throttle counted in the wrong store"
+
+
+def test_five_failures_on_one_instance_lock_the_account_on_the_other(two_instances, app, make_user):
+    first, second = two_instances
+    member, bystander = make_user("agent", "fr"), make_user("agent", "fr")
     for _ in range(5):
-        assert log_in(client, member.email, "wrong-password-123").status_code == 401
-    blocked = log_in(client, member.email, member.password)
-    assert blocked.status_code == 401
-    assert "Trop de tentatives" in blocked.get_data(as_text=True)
+        assert log_in(first.test_client(), member.email, "wrong-password-123").status_code == 401
+    blocked = log_in(second.test_client(), member.email, member.password)
+    assert blocked.status_code == 401 and "Trop de tentatives" in blocked.get_data(as_text=True)
     assert "login.throttled" in actions(app)
-    other = app.test_client()
-    assert log_in(other, member.email, member.password).status_code == 401
+    # The same address may still log in to another account: this limit is the account's.
+    assert log_in(second.test_client(), bystander.email, bystander.password).status_code == 302
 
 
-def test_logins_are_throttled_per_address_across_accounts(app, make_user):
+def test_twenty_failures_from_one_address_across_instances_lock_that_address(
+    two_instances, make_user
+):
+    first, second = two_instances
     member = make_user("agent", "fr")
-    client = app.test_client()
     for n in range(20):
-        log_in(client, f"guess{n}@example.org", "wrong-password-123")
-    assert log_in(client, member.email, member.password).status_code == 401
-    elsewhere = app.test_client()
+        instance = first if n % 2 else second
+        log_in(instance.test_client(), f"guess{n}@example.org", "wrong-password-123")
+    assert log_in(first.test_client(), member.email, member.password).status_code == 401
+    elsewhere = second.test_client()
     response = elsewhere.post(
         "/staff/login",
         data={"csrf_token": csrf_token(elsewhere), "email": member.email,
@@ -147,17 +237,6 @@ def test_logins_are_throttled_per_address_across_accounts(app, make_user):
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )  # fmt: skip
     assert response.status_code == 302
-
-
-def test_the_throttle_is_shared_by_workers_through_redis(make_app, app, make_user):
-    import secrets
-
-    config = {"REDIS_URL": "redis://127.0.0.1:6379/15", "REDIS_PREFIX": f"t{secrets.token_hex(4)}:"}
-    first, second = make_app(**config), make_app(**config)
-    member = make_user("agent", "fr")
-    for _ in range(5):
-        log_in(first.test_client(), member.email, "wrong-password-123")
-    assert log_in(second.test_client(), member.email, member.password).status_code == 401
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -176,16 +255,19 @@ def test_a_cookie_captured_before_logout_is_useless_after_it(app, log_in):
 def test_disabling_a_user_ends_their_sessions_at_once(app, log_in):
     agent = log_in("agent", "fr")
     assert agent.get("/tickets/").status_code == 200
+    from helpers import log_in as submit
+
+    laptop = app.test_client()  # the same person logged in on a second machine
+    assert submit(laptop, agent.member.email, agent.member.password).status_code == 302
     admin = log_in("admin", "")
     user_id = agent.member.id
     response = post_form(admin, f"/staff/users/{user_id}",
                          {"action": "account", "role": "agent", "languages": "fr"})  # fmt: skip
     assert response.status_code == 302
     assert agent.get("/tickets/").status_code == 302
+    assert laptop.get("/tickets/").status_code == 302
     assert "user.update" in actions(app)
     again = app.test_client()  # nor can the disabled account log in again
-    from helpers import log_in as submit
-
     assert submit(again, agent.member.email, agent.member.password).status_code == 401
 
 
@@ -208,53 +290,41 @@ def test_sessions_end_after_twelve_hours_however_busy(app, log_in, time_machine)
     assert client.get("/tickets/").status_code == 302
 
 
-def test_cookies_are_secure_httponly_and_lax_outside_development(make_app, app, make_user):
-    member = make_user("agent", "fr")
-    production = make_app(APP_ENV="production")
-    client = production.test_client()
-    page = client.get("/staff/login", base_url="https://localhost").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    # Over HTTPS, Flask-WTF also checks the Referer is this site (as a browser sends it).
-    response = client.post("/staff/login", base_url="https://localhost",
-                           headers={"Referer": "https://localhost/staff/login"},
-                           data={"csrf_token": token, "email": member.email,
-                                 "password": member.password})  # fmt: skip
-    cookie = response.headers["Set-Cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    testing = app.test_client()
-    from helpers import log_in as submit
+def test_the_idle_and_absolute_limits_cannot_be_set_above_30_minutes_and_12_hours(tmp_path):
+    generous = {"STAFF_IDLE_MINUTES": "240", "STAFF_ABSOLUTE_HOURS": "72"}
+    config = settings.from_environment(generous, tmp_path)
+    assert (config["STAFF_IDLE_MINUTES"], config["STAFF_ABSOLUTE_HOURS"]) == (30, 12)
+    strict = settings.from_environment({"STAFF_IDLE_MINUTES": "10", "STAFF_ABSOLUTE_HOURS": "8"},
+                                       tmp_path)  # fmt: skip
+    assert (strict["STAFF_IDLE_MINUTES"], strict["STAFF_ABSOLUTE_HOURS"]) == (10, 8)
+    assert settings.from_environment({}, tmp_path)["STAFF_IDLE_MINUTES"] == 30
 
-    cookie = submit(testing, member.email, member.password).headers["Set-Cookie"]
+
+def test_cookies_are_secure_httponly_and_lax_outside_development(production_app, app, make_user):
+    member = make_user("agent", "fr")
+    client = https_client(production_app)
+    response = log_in(client, member.email, member.password)
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    assert expires <= datetime.now(UTC) + timedelta(hours=12, minutes=1)
+    assert client.get("/tickets/").status_code == 200
+    testing = app.test_client()  # a developer's plain-HTTP machine still logs in
+    cookie = log_in(testing, member.email, member.password).headers["Set-Cookie"]
     assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 # --- headers and CSRF ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "logged_in"),
-    [("/staff/login", False), ("/tickets/", True), ("/staff/account", True), ("/try/", False),
-     ("/staff/audit", True), ("/tickets/", False)],
-)  # fmt: skip
-def test_every_html_page_carries_the_security_headers(app, log_in, path, logged_in):
-    client = log_in("supervisor", "") if logged_in else app.test_client()
-    response = client.get(path, follow_redirects=True)
-    assert response.status_code == 200
-    policy = response.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
-    assert "unsafe-inline" not in policy
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"]
-    assert response.headers["Cache-Control"] == "no-store"
-    assert "Strict-Transport-Security" not in response.headers
-    assert "<script>" not in response.get_data(as_text=True)
+# Every page's headers, as every role, in production: tests/test_staff_routes.py.
 
 
-def test_hsts_is_sent_outside_development(make_app, app):
-    production = make_app(APP_ENV="production")
-    response = production.test_client().get("/staff/login", base_url="https://localhost")
-    assert "max-age=" in response.headers["Strict-Transport-Security"]
+def test_hsts_is_sent_outside_development_only(production_app, app):
+    production = https_client(production_app).get("/staff/login")
+    assert "max-age=31536000" in production.headers["Strict-Transport-Security"]
+    assert "Strict-Transport-Security" not in app.test_client().get("/staff/login").headers
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_audited(app, log_in):
