@@ -93,8 +93,9 @@ OPEN_TO_ALL = {"front_door", "staff.login", "staff.logout"}  # the only views wi
 WEBHOOK_BLUEPRINTS = ("ivr", "desk_voice")
 MACHINE_BLUEPRINTS = (*WEBHOOK_BLUEPRINTS, "cases")
 PUBLIC_BLUEPRINTS = (*MACHINE_BLUEPRINTS, "centre", "simulator", "guide")  # guide: read-only API
-# Written by any request without being a change a person makes: kept out of the audit check.
-BOOKKEEPING = {"audit_entries", "staff_sessions", "rate_events"}
+# Rows the app keeps for itself, not changes a person made: the log itself, sessions, throttle
+# counters, and the dashboard's day summaries (recomputed from the calls, kept as they are read).
+BOOKKEEPING = {"audit_entries", "staff_sessions", "rate_events", "report_days", "report_marks"}
 
 
 def staff_routes(app: Flask) -> set[tuple[str, str]]:
