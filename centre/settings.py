@@ -59,12 +59,15 @@ def database_url(raw: str | None, instance_path: Path) -> str:
 def engine_options(url: str, timeout_seconds: float) -> dict[str, Any]:
     """Return engine options that make a slow or absent database fail fast."""
     if url.startswith("sqlite"):
-        # timeout: how long a writer waits for the file lock; pool_timeout: for a connection.
-        return {
+        # timeout: how long a writer waits for the file lock; pool_timeout: for a connection
+        # (a file's pool; an in-memory database has one connection and no pool to wait on).
+        options: dict[str, Any] = {
             "connect_args": {"timeout": timeout_seconds},
-            "pool_timeout": timeout_seconds,
             "hide_parameters": True,
         }
+        if url.rstrip("/") != "sqlite:" and ":memory:" not in url and "mode=memory" not in url:
+            options["pool_timeout"] = timeout_seconds
+        return options
     millis = int(timeout_seconds * 1000)
     return {
         "pool_recycle": 1800,

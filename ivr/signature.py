@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import quote
 
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
 
+log = logging.getLogger(__name__)
 # An absolute-form request target ("POST https://host/path HTTP/1.1") starts with a scheme.
 _ABSOLUTE_FORM = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 # Characters a path may carry unencoded (RFC 3986 pchar and "/"): quote() must leave them alone.
@@ -51,7 +54,13 @@ def require_twilio_signature() -> None:
     token = current_app.config.get("TWILIO_AUTH_TOKEN") or ""
     if not signature or not token:
         abort(403)  # no header, or nothing to check it against: never a skipped check
-    validator = RequestValidator(token)
-    params = request.form if request.method == "POST" else {}
-    if not validator.validate(public_url(), params, signature):
+    try:
+        params = request.form if request.method == "POST" else {}
+        valid = RequestValidator(token).validate(public_url(), params, signature)
+    except HTTPException:
+        raise  # e.g. a body over MAX_CONTENT_LENGTH: answered as such
+    except Exception:
+        log.exception("the signature of %s could not be checked", request.path)
+        valid = False  # a check that cannot run refuses
+    if not valid:
         abort(403)
