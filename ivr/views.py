@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import parse_qs, urlsplit
@@ -13,6 +14,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from centre import languages, phones
@@ -34,6 +36,19 @@ bp.before_request(require_twilio_signature)
 
 DIGIT_CHARS = set("0123456789*#")
 CALLBACK_KEY = "1"  # on the wait page: leave the queue for a callback
+
+# C0 control characters but tab and newlines: no carrier sends them, PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@bp.before_request
+def clean_form() -> None:
+    """Once the signature is checked, strip control characters from every field Twilio sent."""
+    form = request.form
+    if any(_CONTROL.search(value) for _, value in form.items(multi=True)):
+        request.form = ImmutableMultiDict(  # type: ignore[misc]
+            [(key, _CONTROL.sub("", value)) for key, value in form.items(multi=True)]
+        )
 
 
 def apology(language_code: str | None = None) -> VoiceResponse:

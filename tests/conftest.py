@@ -11,11 +11,31 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from app import create_app
 from centre import calendar
 from centre.extensions import db
 from ivr.driver import FlaskTransport, PhoneCall
+
+# Hypothesis: `ci` (the default) keeps the whole suite within a few minutes; `dev` is a quick
+# look, `thorough` a long hunt. Choose with HYPOTHESIS_PROFILE=thorough python -m pytest ...
+_HYPOTHESIS_COMMON = {
+    "deadline": None,  # a webhook's time depends on the machine and the database
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    "print_blob": True,
+}
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, stateful_step_count=20, **_HYPOTHESIS_COMMON
+)
+hypothesis_settings.register_profile(
+    "dev", max_examples=10, stateful_step_count=10, **_HYPOTHESIS_COMMON
+)
+hypothesis_settings.register_profile(
+    "thorough", max_examples=1000, stateful_step_count=50, **_HYPOTHESIS_COMMON
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TOKEN = "test-auth-token"
 TEST_CONFIG = {

@@ -266,7 +266,8 @@ def test_a_failure_in_any_node_is_answered_with_an_apology(
     app, call, open_hours, monkeypatch, node, method
 ):
     phone, call_id = _at_main_menu(app, call)
-    monkeypatch.setattr(flow.NODES[node], method, _boom)
+    # On the instance's own dict, so that undoing it leaves no bound method behind.
+    monkeypatch.setitem(vars(flow.NODES[node]), method, _boom)
     if method == "enter":  # the caller's reply leads to `node`, whose arrival fails
         step = _put_call_at(app, call_id, "main")
         monkeypatch.setattr(views, "take", lambda step, reply: Go(node))
@@ -297,7 +298,7 @@ def _fail_the_apology_too(monkeypatch: pytest.MonkeyPatch, app) -> None:  # type
 
 INJECTIONS: dict[str, Callable[[pytest.MonkeyPatch, object], None]] = {
     "the whole view": _fail_every_view,
-    "the commit": lambda monkeypatch, app: monkeypatch.setattr(db.session, "commit", _boom),
+    "the commit": lambda monkeypatch, app: monkeypatch.setitem(vars(db.session), "commit", _boom),
     "the apology too": _fail_the_apology_too,
     "the signature check": lambda monkeypatch, app: monkeypatch.setattr(
         "ivr.signature.RequestValidator.validate", _boom
