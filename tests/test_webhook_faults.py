@@ -259,7 +259,6 @@ create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})  # registers the flow's nod
 NODE_NAMES = sorted(flow.NODES)  # every node of the flow, the guide's included
 
 
-@pytest.mark.usefixtures("guide")
 @pytest.mark.parametrize("method", ["enter", "render", "handle"])
 @pytest.mark.parametrize("node", NODE_NAMES)
 def test_a_failure_in_any_node_is_answered_with_an_apology(
