@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test install catalogs lint bench
+.PHONY: run test install catalogs lint bench load
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,6 @@ lint: install
 
 bench: catalogs
 	$(BIN)/python bench/webhooks.py
+
+load: catalogs
+	$(BIN)/python bench/callers.py

@@ -1,17 +1,28 @@
-"""Logging that never writes a phone number in clear, whatever a message carries."""
+"""Logging that never writes a phone number in clear, whatever a message carries.
+
+Numbers are masked when a record is created (a log record factory), so every handler sees
+the masked text: the app's stderr, gunicorn's, pytest's capture, any added later. Records
+below the log level are never created, so they cost nothing; an emitted record is formatted
+once, as its first handler would have done anyway.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
-# International numbers (+ and 8 to 15 digits, spaces allowed) and long digit runs.
-_NUMBER = re.compile(r"(?<![\w*])\+?\d[\d ()-]{6,}\d")
+# International numbers (+ or %2B, then 8 to 15 digits, spaces allowed) and long digit runs.
+_NUMBER = re.compile(r"(?<![\w*])(?:\+|%2[Bb])?\d[\d ()-]{6,}\d")
+_TRACEBACKS = logging.Formatter()
 
 
 def _mask(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    return ("+" if match.group().startswith("+") else "") + "*" * (len(digits) - 2) + digits[-2:]
+    text = match.group()
+    prefix = next((p for p in ("+", "%2B", "%2b") if text.startswith(p)), "")
+    digits = re.sub(r"\D", "", text[len(prefix) :])
+    return prefix + "*" * (len(digits) - 2) + digits[-2:]
 
 
 def mask_text(text: str) -> str:
@@ -19,22 +30,50 @@ def mask_text(text: str) -> str:
     return _NUMBER.sub(_mask, text)
 
 
+def mask_record(record: logging.LogRecord) -> None:
+    """Replace a record's message, traceback and stack with their masked text."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed call: left for the handler to report, as logging does
+        return
+    record.msg, record.args = mask_text(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+
+
 class MaskingFilter(logging.Filter):
     """Mask phone numbers in a record's final message (and its traceback)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message with numbers masked."""
-        message = record.getMessage()
-        record.msg, record.args = mask_text(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = mask_text(record.exc_text)
+        mask_record(record)
         return True
 
 
+def _masking_factory(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        mask_record(record)
+        return record
+
+    factory.masks_numbers = True  # type: ignore[attr-defined]
+    return factory
+
+
+def install_masking() -> None:
+    """Mask every log record of the process as it is created (once, whoever logs it)."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "masks_numbers", False):
+        logging.setLogRecordFactory(_masking_factory(current))
+
+
 def configure(level: str) -> None:
-    """Send the app's logs to stderr with the masking filter on the handler."""
+    """Mask every record, and send the app's logs to stderr (once per process)."""
+    install_masking()
     root = logging.getLogger()
     if any(isinstance(f, MaskingFilter) for h in root.handlers for f in h.filters):
         return

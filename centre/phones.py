@@ -37,7 +37,8 @@ def mask(number: str | None) -> str:
         return "anonymous"
     parsed = parse(number)
     digits = _DIGITS.sub("", number)
-    if parsed is None:
+    if parsed is None:  # at most 15 digits, as in any real number, whatever was sent
+        digits = digits[-15:]
         return "*" * max(0, len(digits) - 2) + digits[-2:] if len(digits) > 4 else "****"
     national = str(parsed.national_number)
     return f"+{parsed.country_code}{'*' * (len(national) - 2)}{national[-2:]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,15 @@ def database_url(raw: str | None, instance_path: Path) -> str:
 def engine_options(url: str, timeout_seconds: float) -> dict[str, Any]:
     """Return engine options that make a slow or absent database fail fast."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": timeout_seconds}, "hide_parameters": True}
+        # timeout: how long a writer waits for the file lock; pool_timeout: for a connection
+        # (a file's pool; an in-memory database has one connection and no pool to wait on).
+        options: dict[str, Any] = {
+            "connect_args": {"timeout": timeout_seconds},
+            "hide_parameters": True,
+        }
+        if url.rstrip("/") != "sqlite:" and ":memory:" not in url and "mode=memory" not in url:
+            options["pool_timeout"] = timeout_seconds
+        return options
     millis = int(timeout_seconds * 1000)
     return {
         "pool_recycle": 1800,
@@ -76,14 +85,29 @@ def engine_options(url: str, timeout_seconds: float) -> dict[str, Any]:
         "pool_size": 5,
         "max_overflow": 5,
         "connect_args": {
-            "connect_timeout": max(1, int(timeout_seconds)),
+            # libpq (and psycopg) wait at least 2 s for a connection, whatever is asked.
+            "connect_timeout": max(2, math.ceil(timeout_seconds)),
             "options": f"-c statement_timeout={millis} -c lock_timeout={millis}",
         },
     }
 
 
+def _refuse_unsafe_secrets(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production without real secrets (also when set by overrides)."""
+    if config.get("APP_ENV") != "production":
+        return
+    for name, development in (
+        ("SECRET_KEY", DEVELOPMENT_SECRET),
+        ("TWILIO_AUTH_TOKEN", DEVELOPMENT_AUTH_TOKEN),
+    ):
+        value = str(config.get(name) or "").strip()
+        if not value or value == development:
+            raise ConfigurationError(f"{name} must be set when APP_ENV=production")
+
+
 def finish(config: dict[str, Any]) -> None:
-    """Derive the settings that depend on others, once the overrides are applied."""
+    """Check the secrets and derive the settings that depend on others, after the overrides."""
+    _refuse_unsafe_secrets(config)
     url = database_url(config["SQLALCHEMY_DATABASE_URI"], PROJECT_ROOT)
     config["SQLALCHEMY_DATABASE_URI"] = url
     config.setdefault(
@@ -98,13 +122,13 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
     """Build the Flask config from environment variables (see the README for each one)."""
     env = environ.get("APP_ENV", "development")
     production = env == "production"
-    secret = environ.get("SECRET_KEY") or ""
-    token = environ.get("TWILIO_AUTH_TOKEN") or ""
+    secret = (environ.get("SECRET_KEY") or "").strip()
+    token = (environ.get("TWILIO_AUTH_TOKEN") or "").strip()
     if production and not secret:
         raise ConfigurationError("SECRET_KEY must be set when APP_ENV=production")
     if production and not token:
         raise ConfigurationError("TWILIO_AUTH_TOKEN must be set when APP_ENV=production")
-    timeout = _float(environ, "DB_TIMEOUT_SECONDS", 2.0)
+    timeout = _float(environ, "DB_TIMEOUT_SECONDS", 1.5)
     url = database_url(environ.get("DATABASE_URL"), instance_path)
     return {
         "APP_ENV": env,

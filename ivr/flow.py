@@ -26,6 +26,7 @@ from ivr.twiml import say
 REPEAT_KEY = "*"
 MAX_FAILURES = 3  # the third miss in a row leads to a person instead of a loop
 SPEECH_MATCH_MIN = 80
+SAID = "said"  # the call context's key for what the last step said before its prompt
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Go:
     node: str
     preface: tuple[str, ...] = ()
     failures: int = 0
+    # Keep the preface with the call so a replayed webhook says it again (a ticket reference,
+    # a callback time). Off by default: a preface may read back personal data (a birth date).
+    remember: bool = False
 
 
 @dataclass
@@ -300,9 +304,12 @@ def take(step: Step, reply: Reply) -> Go:
 def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
     """Enter `go.node` (following any hand-offs), then render where the caller lands."""
     preface: list[str] = []
+    remembered: list[str] = []
     with force_locale(step.language.code), db.session.no_autoflush:
         for _ in range(max_hops):
             preface.extend(go.preface)
+            if go.remember:
+                remembered.extend(str(sentence) for sentence in go.preface)
             step.call.node = go.node
             step.call.retries = go.failures
             onward = NODES[go.node].enter(step)
@@ -311,6 +318,10 @@ def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
             go = onward
         else:
             raise RuntimeError(f"call flow loops at {go.node}")
+        # What was said on the way is kept with the call: a retried or duplicated webhook,
+        # answered by a replay, must still tell the caller their reference or callback time.
+        if remembered or SAID in step.call.context:
+            step.call.context[SAID] = remembered
         # The flush bumps the call's step (or fails if another worker moved it first), so
         # the URLs rendered below already carry the new step. A step that leaves the row as
         # it was (a repeat) must still bump it, or its replay would not be recognised.
@@ -322,6 +333,8 @@ def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
 
 
 def render_current(step: Step) -> None:
-    """Render the call's current node again, changing nothing (replays and retries)."""
+    """Say again what the last step said and render the call's node, changing nothing."""
     with force_locale(step.language.code):
+        for sentence in step.call.context.get(SAID, ()):
+            step.say(sentence)
         NODES[step.call.node].render(step)

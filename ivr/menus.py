@@ -224,7 +224,7 @@ class Record(Node):
             thanks = gettext("We did not hear a message, but your request has been registered.")
         said = gettext("Your reference number is %(reference)s.", reference=reference)
         again = gettext("I repeat: %(reference)s.", reference=reference)
-        return Go("main", preface=(thanks, said, again))
+        return Go("main", preface=(thanks, said, again), remember=True)
 
 
 # --- agents and callbacks ---------------------------------------------------------------
@@ -377,7 +377,7 @@ class BookCallback(Node):
         if not call.context.get("callback_texted"):
             callbacks.confirm(ticket)
             call.context = {**call.context, "callback_texted": True}
-        return Go("goodbye", preface=(sentence, reference))
+        return Go("goodbye", preface=(sentence, reference), remember=True)
 
 
 class Goodbye(Node):

@@ -2,31 +2,65 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from urllib.parse import quote
 
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+# An absolute-form request target ("POST https://host/path HTTP/1.1") starts with a scheme.
+_ABSOLUTE_FORM = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+# Characters a path may carry unencoded (RFC 3986 pchar and "/"): quote() must leave them alone.
+_PATH_SAFE = "/:@!$&'()*+,;="
+
+
+def _text(wsgi: str) -> str:
+    """Return a WSGI string (bytes decoded as Latin-1) as the UTF-8 text Twilio signed."""
+    try:
+        return wsgi.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # the server already decoded it as text
+        return wsgi
+
+
+def _path_and_query() -> str:
+    """Return the request target exactly as the client sent it, byte for byte."""
+    environ = request.environ
+    # gunicorn sets RAW_URI, uWSGI and Werkzeug REQUEST_URI: the request line as sent.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    if raw and not raw.startswith("/"):
+        raw = _ABSOLUTE_FORM.sub("", raw, count=1)
+        if raw and not raw.startswith("/"):
+            raw = ""
+    if raw:
+        return _text(raw)
+    # A server that keeps no raw target: rebuild it (the path is decoded, the query is not).
+    target = quote(_text(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")), _PATH_SAFE)
+    if environ.get("QUERY_STRING"):
+        target += "?" + _text(environ["QUERY_STRING"])
+    return target
 
 
 def public_url() -> str:
     """Return the URL Twilio called: scheme and host as the trusted proxies reported them."""
-    environ = request.environ
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw and raw.startswith("/"):
-        path_and_query = raw
-    else:
-        path_and_query = quote(request.script_root + request.path)
-        if environ.get("QUERY_STRING"):
-            path_and_query += "?" + environ["QUERY_STRING"]
-    return f"{request.scheme}://{request.host}{path_and_query}"
+    return f"{request.scheme}://{request.host}{_path_and_query()}"
 
 
 def require_twilio_signature() -> None:
     """Refuse (403) any request whose signature does not match; nothing else runs before this."""
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
-        abort(403)
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    params = request.form if request.method == "POST" else {}
-    if not validator.validate(public_url(), params, signature):
+    token = current_app.config.get("TWILIO_AUTH_TOKEN") or ""
+    if not signature or not token:
+        abort(403)  # no header, or nothing to check it against: never a skipped check
+    try:
+        params = request.form if request.method == "POST" else {}
+        valid = RequestValidator(token).validate(public_url(), params, signature)
+    except HTTPException:
+        raise  # e.g. a body over MAX_CONTENT_LENGTH: answered as such
+    except Exception:
+        log.exception("the signature of %s could not be checked", request.path)
+        valid = False  # a check that cannot run refuses
+    if not valid:
         abort(403)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import parse_qs, urlsplit
@@ -13,6 +14,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from centre import languages, phones
@@ -34,6 +36,19 @@ bp.before_request(require_twilio_signature)
 
 DIGIT_CHARS = set("0123456789*#")
 CALLBACK_KEY = "1"  # on the wait page: leave the queue for a callback
+
+# C0 control characters but tab and newlines: no carrier sends them, PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@bp.before_request
+def clean_form() -> None:
+    """Once the signature is checked, strip control characters from every field Twilio sent."""
+    form = request.form
+    if any(_CONTROL.search(value) for _, value in form.items(multi=True)):
+        request.form = ImmutableMultiDict(  # type: ignore[misc]
+            [(key, _CONTROL.sub("", value)) for key, value in form.items(multi=True)]
+        )
 
 
 def apology(language_code: str | None = None) -> VoiceResponse:
@@ -80,6 +95,11 @@ def webhook(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
     return wrapper
 
 
+def _route(rule: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
+    """Declare a webhook URL: POST only, and never a redirect (no merging of double slashes)."""
+    return bp.post(rule, merge_slashes=False)
+
+
 def _replay() -> VoiceResponse:
     try:
         call = state.load(request.form.get("CallSid", ""))
@@ -101,6 +121,24 @@ def http_error(error: HTTPException) -> object:
         return error
     log.warning("webhook %s answered %s", request.path, error.code)
     return twiml(apology())
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(error: Exception) -> object:
+    """Last resort for anything that escaped a webhook: still valid TwiML, never a 500 page."""
+    log.exception("webhook %s failed outside its step", request.path)
+    try:
+        db.session.rollback()
+        return twiml(apology())
+    except Exception:
+        log.exception("the apology itself failed")
+        response = VoiceResponse()
+        fallback = current_app.config.get("FALLBACK_AGENT_NUMBER")
+        if fallback:
+            response.dial(fallback)
+        else:
+            response.hangup()
+        return twiml(response)
 
 
 def _reply() -> Reply:
@@ -127,14 +165,14 @@ def _answer() -> VoiceResponse:
     return step.response
 
 
-@bp.post("/voice")
+@_route("/voice")
 @webhook
 def voice() -> VoiceResponse:
     """Answer a new call (the Voice URL of every number) with the language menu."""
     return _answer()
 
 
-@bp.post("/step")
+@_route("/step")
 @webhook
 def step() -> VoiceResponse:
     """Move the call on with the caller's answer to the prompt that carried this URL."""
@@ -154,8 +192,9 @@ def step() -> VoiceResponse:
     return current.response
 
 
-@bp.post("/queue/wait")
-def queue_wait() -> object:
+@_route("/queue/wait")
+@webhook
+def queue_wait() -> VoiceResponse:
     """Tell a queued caller their position and offer a callback that keeps their place."""
     language = languages.get(request.args.get("l"))
     position = request.form.get("QueuePosition", type=int) or 1
@@ -192,11 +231,12 @@ def queue_wait() -> object:
         else:
             gather.pause(length=20)
     response.redirect(url_for("ivr.queue_wait", l=language.code), method="POST")
-    return twiml(response)
+    return response
 
 
-@bp.post("/queue/choice")
-def queue_choice() -> object:
+@_route("/queue/choice")
+@webhook
+def queue_choice() -> VoiceResponse:
     """Leave the queue for a callback on 1; otherwise keep waiting."""
     language = languages.get(request.args.get("l"))
     response = VoiceResponse()
@@ -206,10 +246,10 @@ def queue_choice() -> object:
         response.leave()
     else:
         response.redirect(url_for("ivr.queue_wait", l=language.code), method="POST")
-    return twiml(response)
+    return response
 
 
-@bp.post("/recording")
+@_route("/recording")
 @webhook
 def recording() -> VoiceResponse:
     """Attach a finished recording to its ticket, once, however often Twilio reports it."""
@@ -228,7 +268,7 @@ def recording() -> VoiceResponse:
     return VoiceResponse()
 
 
-@bp.post("/status")
+@_route("/status")
 @webhook
 def status() -> VoiceResponse:
     """Record how the call ended (once, whatever Twilio retries) for the reports."""
@@ -263,8 +303,9 @@ def status() -> VoiceResponse:
     return VoiceResponse()
 
 
-@bp.post("/fallback")
-def fallback() -> object:
+@_route("/fallback")
+@webhook
+def fallback() -> VoiceResponse:
     """Twilio's fallback URL: log the failure, apologise in the caller's language, offer a person."""
     error_url = request.form.get("ErrorUrl", "")
     parts = urlsplit(error_url)
@@ -272,4 +313,4 @@ def fallback() -> object:
     log.error(
         "Twilio reported error %s at %s", request.form.get("ErrorCode", "?")[:10], parts.path[:100]
     )
-    return twiml(apology(hint if hint in languages.BY_CODE else None))
+    return apology(hint if hint in languages.BY_CODE else None)

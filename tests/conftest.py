@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,11 +13,32 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from helpers import forms_of_number, unmasked
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from app import create_app
 from centre import calendar
 from centre.extensions import db
 from ivr.driver import FlaskTransport, PhoneCall
+
+# Hypothesis: `ci` (the default) keeps the whole suite within a few minutes; `dev` is a quick
+# look, `thorough` a long hunt. Choose with HYPOTHESIS_PROFILE=thorough python -m pytest ...
+_HYPOTHESIS_COMMON = {
+    "deadline": None,  # a webhook's time depends on the machine and the database
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    "print_blob": True,
+}
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, stateful_step_count=20, **_HYPOTHESIS_COMMON
+)
+hypothesis_settings.register_profile(
+    "dev", max_examples=10, stateful_step_count=10, **_HYPOTHESIS_COMMON
+)
+hypothesis_settings.register_profile(
+    "thorough", max_examples=1000, stateful_step_count=50, **_HYPOTHESIS_COMMON
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TOKEN = "test-auth-token"
 TEST_CONFIG = {
@@ -35,6 +57,57 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+class _Kept(logging.Handler):
+    """Keep every record logged during a test, as pytest's own log capture sees it."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def logs_hold_no_personal_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test whose logs show a caller's number, a signature or the auth token in clear.
+
+    Every number and signature the simulated Twilio sends is noted; after the test, every
+    captured record (message, traceback, stack) is searched for them in any written form.
+    """
+    from ivr import driver
+    from tickets import services
+
+    kept = _Kept()
+    root = logging.getLogger()
+    root.addHandler(kept)
+    sent: set[str] = {TOKEN}
+    real_sign, real_reference = driver.sign, services.new_reference
+
+    def noting_sign(token: str, url: str, data: dict[str, str]) -> str:
+        signature = real_sign(token, url, data)
+        sent.add(signature)
+        for field in ("From", "To", "Caller", "Called"):
+            sent.update(forms_of_number(data.get(field) or ""))
+        return signature
+
+    def noting_reference() -> str:
+        reference = real_reference()
+        sent.add(reference)
+        return reference
+
+    monkeypatch.setattr(driver, "sign", noting_sign)
+    monkeypatch.setattr(services, "new_reference", noting_reference)
+    try:
+        yield
+    finally:
+        root.removeHandler(kept)
+    formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    leaks = unmasked([formatter.format(r) for r in kept.records], sent)
+    if leaks:
+        pytest.fail("personal data in the logs:\n" + "\n".join(leaks[:5]), pytrace=False)
 
 
 @pytest.fixture(scope="session")
