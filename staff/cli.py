@@ -20,7 +20,7 @@ def _read_password() -> str:
     """Read the password from standard input: hidden and twice on a terminal, else one line."""
     if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @users_group.command("create")
