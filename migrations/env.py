@@ -92,6 +92,7 @@ def run_migrations_online():
             # on a large table must be allowed to take the time it needs.
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.exec_driver_sql("SET lock_timeout = 0")
+            connection.commit()  # the settings stay with the session; Alembic's own transaction follows
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
