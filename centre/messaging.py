@@ -7,7 +7,9 @@ Without credentials nothing leaves the machine: the message is recorded with sta
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -46,10 +48,18 @@ def _client() -> Client | None:
     return Client(sid, token)
 
 
-def send_sms(to: str, body: str, language: str, purpose: str) -> OutboundMessage:
-    """Send `body` to `to` by SMS (or record it when no credentials are set)."""
+def _deliver(
+    channel: str,
+    to: str,
+    body: str,
+    language: str,
+    purpose: str,
+    sender_setting: str,
+    send: Callable[[Client, str], Any],
+) -> OutboundMessage:
+    """Keep the message in the outbox, and hand it to Twilio when credentials and a sender are set."""
     message = OutboundMessage(
-        channel="sms",
+        channel=channel,
         purpose=purpose,
         to_number=to,
         language=language,
@@ -58,18 +68,26 @@ def send_sms(to: str, body: str, language: str, purpose: str) -> OutboundMessage
         created_at=to_storage(now()),
     )
     client = _client()
-    sender = current_app.config["TWILIO_SMS_FROM"]
+    sender = current_app.config[sender_setting]
     if client is not None and sender:
         try:
-            sent = client.messages.create(to=to, from_=sender, body=body)
+            sent = send(client, sender)
         except TwilioException as exc:
             message.status, message.error = "failed", str(exc)[:500]
-            log.warning("SMS to %s failed: %s", phones.mask(to), type(exc).__name__)
+            log.warning("%s to %s failed: %s", channel, phones.mask(to), type(exc).__name__)
         else:
             message.status, message.provider_sid = "sent", sent.sid
     db.session.add(message)
-    log.info("SMS %s to %s (%s)", message.status, phones.mask(to), purpose)
+    log.info("%s %s to %s (%s)", channel, message.status, phones.mask(to), purpose)
     return message
+
+
+def send_sms(to: str, body: str, language: str, purpose: str) -> OutboundMessage:
+    """Send `body` to `to` by SMS (or record it when no credentials are set)."""
+    return _deliver(
+        "sms", to, body, language, purpose, "TWILIO_SMS_FROM",
+        lambda client, sender: client.messages.create(to=to, from_=sender, body=body),
+    )  # fmt: skip
 
 
 def place_call(to: str, url: str, language: str, purpose: str, note: str) -> OutboundMessage:
@@ -78,25 +96,7 @@ def place_call(to: str, url: str, language: str, purpose: str, note: str) -> Out
     The outbox keeps `note` (what the call is for) and never a credential or a URL secret.
     Without credentials the call is only recorded.
     """
-    message = OutboundMessage(
-        channel="call",
-        purpose=purpose,
-        to_number=to,
-        language=language,
-        body=note,
-        status="recorded",
-        created_at=to_storage(now()),
-    )
-    client = _client()
-    caller_id = current_app.config["TWILIO_CALLER_ID"]
-    if client is not None and caller_id:
-        try:
-            placed = client.calls.create(to=to, from_=caller_id, url=url, method="POST")
-        except TwilioException as exc:
-            message.status, message.error = "failed", str(exc)[:500]
-            log.warning("call to %s failed: %s", phones.mask(to), type(exc).__name__)
-        else:
-            message.status, message.provider_sid = "sent", placed.sid
-    db.session.add(message)
-    log.info("call %s to %s (%s)", message.status, phones.mask(to), purpose)
-    return message
+    return _deliver(
+        "call", to, note, language, purpose, "TWILIO_CALLER_ID",
+        lambda client, sender: client.calls.create(to=to, from_=sender, url=url, method="POST"),
+    )  # fmt: skip

@@ -15,7 +15,7 @@ from flask import url_for
 from flask_babel import force_locale, gettext
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy.orm.attributes import flag_modified
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from centre import languages
 from centre.extensions import db
@@ -72,6 +72,27 @@ class Step:
     def say(self, text: str) -> None:
         """Speak `text` in the caller's language."""
         say(self.response, text, self.language)
+
+    def prompt(self, speech: bool = False, hints: Sequence[str] = (), **attributes: Any) -> Gather:
+        """Open the gather that posts the caller's answer to the next step; silence is reported after it.
+
+        Keys only by default; with `speech`, recognition in the caller's language with `hints`.
+        """
+        language = self.language
+        settings: dict[str, Any] = {
+            "input": "dtmf", "num_digits": 1, "timeout": 6, "language": language.speech_language,
+        }  # fmt: skip
+        if speech:
+            settings |= {"input": "dtmf speech", "speech_model": language.speech_model,
+                         "speech_timeout": "auto"}  # fmt: skip
+            if hints:
+                settings["hints"] = ", ".join(hints)[:1000]
+        gather = self.response.gather(
+            action=self.action_url(), method="POST", **settings | attributes
+        )
+        # No input: Twilio falls through to the next verb, which reports the silence.
+        self.response.redirect(self.action_url(), method="POST")
+        return gather
 
     def action_url(self, endpoint: str = "ivr.step", **params: Any) -> str:
         """Return the URL of this call's next step; it carries only the step and language."""
@@ -137,34 +158,18 @@ class Menu(Node):
         """Say the intro and every available option inside one gather, then wait."""
         language = step.language
         options = self._available(step)
-        gather = step.response.gather(
-            input="dtmf speech" if self.speech else "dtmf",
-            num_digits=1,
-            timeout=6,
-            action=step.action_url(),
-            method="POST",
-            language=language.speech_language,
-            **self._speech_attributes(step, options),
+        gather = step.prompt(
+            speech=self.speech, hints=self.hints(step, options) if self.speech else []
         )
         for sentence in self.intro(step):
             say(gather, sentence, language)
         for option in options:
             say(gather, str(option.announcement) % {"key": option.key}, language)
         say(gather, gettext("To hear these choices again, press star."), language)
-        # No input: Twilio falls through to the next verb, which reports the silence.
-        step.response.redirect(step.action_url(), method="POST")
 
-    def _speech_attributes(self, step: Step, options: Sequence[Option]) -> dict[str, str]:
-        if not self.speech:
-            return {}
-        hints = [p for option in options for p in _phrases(option)]
-        attributes = {
-            "speech_model": step.language.speech_model,
-            "speech_timeout": "auto",
-        }
-        if hints:
-            attributes["hints"] = ", ".join(hints)[:1000]
-        return attributes
+    def hints(self, step: Step, options: Sequence[Option]) -> list[str]:
+        """Return the words speech recognition should expect: the options' phrases."""
+        return [p for option in options for p in _phrases(option)]
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Follow the chosen option; repeat on `*`; count silence and unknown keys."""
@@ -246,17 +251,9 @@ class DigitEntry(Node):
 
     def render(self, step: Step) -> None:
         """Say the prompt inside a gather that ends on `#`, then report silence."""
-        gather = step.response.gather(
-            input="dtmf",
-            num_digits=self.max_digits,
-            finish_on_key="#",
-            timeout=8,
-            action=step.action_url(),
-            method="POST",
-        )
+        gather = step.prompt(num_digits=self.max_digits, finish_on_key="#", timeout=8)
         for sentence in self.prompt(step):
             say(gather, sentence, step.language)
-        step.response.redirect(step.action_url(), method="POST")
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Accept the keys typed, or explain and ask again; repeat on a lone `*`."""

@@ -78,18 +78,8 @@ class LanguageMenu(Menu):
 
     def render(self, step: Step) -> None:
         """Greet, then let every language announce itself in its own voice."""
-        first = step.language
-        gather = step.response.gather(
-            input="dtmf speech",
-            num_digits=1,
-            timeout=6,
-            action=step.action_url(),
-            method="POST",
-            language=first.speech_language,
-            speech_model=first.speech_model,
-            speech_timeout="auto",
-            hints=", ".join(n for names in languages.spoken_names().values() for n in names),
-        )
+        names = [n for spoken in languages.spoken_names().values() for n in spoken]
+        gather = step.prompt(speech=True, hints=names)
         for position, code in enumerate(step.call.offered.split()):
             language = languages.get(code)
             with force_locale(code):
@@ -97,7 +87,6 @@ class LanguageMenu(Menu):
                     say(gather, gettext("Welcome to the consular services call centre."), language)
                 text = gettext("To continue in this language, press %(key)s.", key=language.digit)
             say(gather, text, language)
-        step.response.redirect(step.action_url(), method="POST")
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Pick the language; after three misses, an agent in the first language offered."""

@@ -94,8 +94,8 @@ class GuideMenu(Menu):
             MAIN_MENU,
         ]  # fmt: skip
 
-    def _speech_attributes(self, step: Step, options: Sequence[Option]) -> dict[str, str]:
-        attributes = super()._speech_attributes(step, options)
+    def hints(self, step: Step, options: Sequence[Option]) -> list[str]:
+        """Return the guide's titles and keywords in the caller's language, as many as fit."""
         words: list[str] = []
         size = 0
         for hint in search.hints(step.language.code):
@@ -103,9 +103,7 @@ class GuideMenu(Menu):
                 break
             words.append(hint)
             size += len(hint) + 2
-        if words:
-            attributes["hints"] = ", ".join(words)
-        return attributes
+        return words or super().hints(step, options)
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Search what the caller said; keys and menu words go to the menu as usual."""
@@ -229,18 +227,10 @@ class Answer(Node):
         language = step.language
         parts = services.spoken_parts(entry)
         index = self._part(step, parts)
-        gather = step.response.gather(
-            input="dtmf",
-            num_digits=1,
-            timeout=6,
-            action=step.action_url(),
-            method="POST",
-            language=language.speech_language,
-        )
+        gather = step.prompt()
         text, choices = answer_sentences(entry, parts, index)
         for sentence in (*text, *choices) if self.read_part else choices:
             say(gather, sentence, language)
-        step.response.redirect(step.action_url(), method="POST")
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Follow the caller's key."""
