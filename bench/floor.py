@@ -6,7 +6,10 @@ that no webhook can beat on this machine, so the app's figures are read as a sha
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import os
+
+from flask import Flask, Response, abort, request
+from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 
@@ -46,3 +49,21 @@ app = Flask(__name__)
 def voice() -> Response:
     """Answer any POST with the constant document."""
     return Response(DOCUMENT, status=200, mimetype="text/xml")
+
+
+# The same document, but as a real webhook must at least work: check Twilio's signature
+# and build the TwiML for this request. No database, no translation: what a step costs
+# beyond this is the app's own work.
+signed_app = Flask(__name__)
+signed_app.config["TWILIO_AUTH_TOKEN"] = os.environ.get("TWILIO_AUTH_TOKEN", "")
+
+
+@signed_app.post("/ivr/voice")
+def signed_voice() -> Response:
+    """Refuse a bad signature, else build the main-menu lookalike afresh."""
+    validator = RequestValidator(signed_app.config["TWILIO_AUTH_TOKEN"])
+    if not validator.validate(
+        request.url, request.form, request.headers.get("X-Twilio-Signature", "")
+    ):
+        abort(403)
+    return Response(_main_menu_lookalike(), status=200, mimetype="text/xml")

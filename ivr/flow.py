@@ -14,13 +14,13 @@ from typing import Any
 from flask import url_for
 from flask_babel import force_locale, gettext
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy.orm.attributes import flag_modified
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from centre import languages
 from centre.extensions import db
 from centre.languages import Language
-from ivr.models import Call
+from ivr import state
+from ivr.state import CallState, Event
 from ivr.twiml import say
 
 REPEAT_KEY = "*"
@@ -61,8 +61,9 @@ class Go:
 class Step:
     """One webhook's worth of work on a call."""
 
-    call: Call
+    call: CallState
     response: VoiceResponse = field(default_factory=VoiceResponse)
+    event: Event | None = None  # the step being taken, once the caller's reply is known
 
     @property
     def language(self) -> Language:
@@ -93,6 +94,11 @@ class Step:
         # No input: Twilio falls through to the next verb, which reports the silence.
         self.response.redirect(self.action_url(), method="POST")
         return gather
+
+    def path(self) -> list[dict[str, Any]]:
+        """Return the call's path for an agent: the steps stored and the one being taken."""
+        taken = [self.event.as_path()] if self.event is not None else []
+        return state.path(self.call) + taken
 
     def action_url(self, endpoint: str = "ivr.step", **params: Any) -> str:
         """Return the URL of this call's next step; it carries only the step and language."""
@@ -287,15 +293,13 @@ def register(node: Node) -> Node:
     return node
 
 
-def input_label(step: Step, reply: Reply) -> str:
-    """Return what the call's path may record of the caller's reply at the current node."""
-    return NODES[step.call.node].input_label(reply)
-
-
 def take(step: Step, reply: Reply) -> Go:
     """Let the current node decide where the caller's reply leads, in the caller's language."""
+    node = NODES[step.call.node]
     with force_locale(step.language.code), db.session.no_autoflush:
-        return NODES[step.call.node].handle(step, reply)
+        go = node.handle(step, reply)
+    step.event = Event(step.call.node, node.input_label(reply), go.node)
+    return go
 
 
 def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
@@ -319,11 +323,11 @@ def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
         # answered by a replay, must still tell the caller their reference or callback time.
         if remembered or SAID in step.call.context:
             step.call.context[SAID] = remembered
-        # The flush bumps the call's step (or fails if another worker moved it first), so
-        # the URLs rendered below already carry the new step. A step that leaves the row as
-        # it was (a repeat) must still bump it, or its replay would not be recognised.
-        flag_modified(step.call, "node")
-        db.session.flush()
+        # Saving moves the call's step on (or fails if another request moved it first), so
+        # the URLs rendered below already carry the new step.
+        if step.event is None:
+            raise RuntimeError("a step arrives only after take() read the caller's reply")
+        state.save(step.call, step.event)
         for sentence in preface:
             step.say(sentence)
         NODES[step.call.node].render(step)

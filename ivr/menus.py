@@ -181,7 +181,7 @@ class Record(Node):
             country=call.country,
             call_sid=call.call_sid,
             source_key=f"{call.call_sid}:{call.step}",
-            ivr_path=state.path(call),
+            ivr_path=step.path(),
         )
         db.session.flush()
         call.context = {**call.context, "ticket": ticket.id, "reference": ticket.reference}
@@ -262,7 +262,7 @@ class Agent(Node):
             country=call.country,
             call_sid=call.call_sid,
             source_key=f"{call.call_sid}:{call.step}",
-            ivr_path=state.path(call),
+            ivr_path=step.path(),
         )
         db.session.flush()
         call.queue_entered_at = to_storage(moment)
@@ -351,7 +351,7 @@ class BookCallback(Node):
             country=call.country,
             call_sid=call.call_sid,
             source_key=f"{call.call_sid}:{call.step}",
-            ivr_path=state.path(call),
+            ivr_path=step.path(),
         )
         when = from_storage(ticket.callback.scheduled_at)
         locale = step.language.babel_locale

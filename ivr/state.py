@@ -1,17 +1,99 @@
-"""Reading and writing the call's row: the only place call state lives between webhooks."""
+"""Reading and writing the call's row: the only place call state lives between webhooks.
+
+A webhook reads the row once (`load`), lets the call flow change the `CallState` it got,
+and writes it back once (`save`): one UPDATE that moves the call's step on only if no
+other request moved it first, with the step's event in the same statement on PostgreSQL.
+These are plain statements on the session's connection (same transaction as any ticket the
+step opens), not the ORM's unit of work: this runs on every keypress of every call.
+"""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
 from ivr.models import Call, CallerPreference, CallEvent
+from reports.daily import mark_past_call
+
+CALLS = Call.__table__
+EVENTS = CallEvent.__table__
+FIRST_STEP = 1  # the step of a new call, as the ORM's version counter numbers them
+
+
+class CallMoved(Exception):
+    """Another request moved the call on first: this one is a replay or a duplicate."""
+
+
+@dataclass(eq=False)
+class CallState:
+    """A call as one webhook sees it: the row read at the start, changed by the flow."""
+
+    id: int
+    call_sid: str
+    caller_hash: str | None
+    caller_masked: str
+    dialled: str
+    country: str | None
+    language: str | None
+    offered: str
+    node: str
+    step: int
+    retries: int
+    context: dict[str, Any]
+    started_at: datetime
+    ended_at: datetime | None = None
+    status: str = "in-progress"
+    duration: int | None = None
+    outcome: str | None = None
+    queue_entered_at: datetime | None = None
+    queue_left_at: datetime | None = None
+    queue_result: str | None = None
+    # The row as last read or written, to send only what the step changed.
+    stored: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        """Remember the row as it is in the database."""
+        self.stored = self._values()
+
+    def _values(self) -> dict[str, Any]:
+        values = {key: getattr(self, key) for key in CHANGEABLE}
+        values["context"] = copy.deepcopy(self.context)  # the flow may change it in place
+        return values
+
+    def changes(self) -> dict[str, Any]:
+        """Return the columns the step changed, with their new values."""
+        return {
+            key: getattr(self, key) for key in CHANGEABLE if getattr(self, key) != self.stored[key]
+        }
+
+
+# Every column but the keys and the step counter, which `save` moves itself.
+CHANGEABLE = tuple(
+    f.name for f in fields(CallState) if f.name not in ("id", "call_sid", "step", "stored")
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a call's path: the node it left, what the caller did, the node it reached."""
+
+    from_node: str
+    caller_input: str
+    to_node: str
+
+    def as_path(self) -> dict[str, str]:
+        """Return the event as an agent reads it in the call's path."""
+        return {"from": self.from_node, "input": self.caller_input, "to": self.to_node}
 
 
 def caller_number() -> str | None:
@@ -19,52 +101,138 @@ def caller_number() -> str | None:
     return phones.normalise(request.form.get("From"))
 
 
-def load(call_sid: str) -> Call | None:
+_SELECT = sa.select(CALLS).where(CALLS.c.call_sid == sa.bindparam("sid"))
+
+
+def load(call_sid: str) -> CallState | None:
     """Return the call with this CallSid, if any."""
-    return db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    row = db.session.connection().execute(_SELECT, {"sid": call_sid}).first()
+    return CallState(**row._asdict()) if row is not None else None
 
 
 def language_order(caller_hash: str | None, country: str | None) -> list[str]:
     """Return the languages in the order offered: last used, the country's, then the rest."""
     first: list[str] = []
     if caller_hash is not None:
-        remembered = db.session.get(CallerPreference, caller_hash)
-        if remembered is not None and remembered.language in languages.BY_CODE:
-            first.append(remembered.language)
+        remembered = db.session.connection().scalar(_REMEMBERED, {"hash": caller_hash})
+        if remembered in languages.BY_CODE:
+            first.append(remembered)
     usual = languages.COUNTRY_LANGUAGE.get(country or "")
     if usual and usual not in first:
         first.append(usual)
     return first + [code for code in languages.CODES if code not in first]
 
 
-def start(call_sid: str) -> Call:
+_REMEMBERED = sa.select(CallerPreference.language).where(
+    CallerPreference.caller_hash == sa.bindparam("hash")
+)
+
+
+def start(call_sid: str) -> CallState:
     """Create the row of a new call, or return the existing one if Twilio sent it twice."""
     caller = request.form.get("From")
     dialled = (request.form.get("To") or "")[:32]
     caller_hash = phones.keyed_hash(caller, current_app.config["PHONE_HASH_KEY"])
     country = phones.country(dialled)
     zone = phones.certain_timezone(caller)
-    call = Call(
-        call_sid=call_sid,
-        caller_hash=caller_hash,
-        caller_masked=phones.mask(caller),
-        dialled=dialled,
-        country=country,
-        offered=" ".join(language_order(caller_hash, country)),
-        node="language",
-        retries=0,
-        context={"tz": zone} if zone else {},
-        started_at=to_storage(now()),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(call)
-    except IntegrityError:
+    values: dict[str, Any] = {
+        "call_sid": call_sid,
+        "caller_hash": caller_hash,
+        "caller_masked": phones.mask(caller),
+        "dialled": dialled,
+        "country": country,
+        "language": None,
+        "offered": " ".join(language_order(caller_hash, country)),
+        "node": "language",
+        "step": FIRST_STEP,
+        "retries": 0,
+        "context": {"tz": zone} if zone else {},
+        "started_at": to_storage(now()),
+        "status": "in-progress",
+    }
+    connection = db.session.connection()
+    inserted = connection.execute(_insert_new_call(connection.dialect.name), values).first()
+    if inserted is None:  # the same CallSid arrived twice: the first request created it
         existing = load(call_sid)
         if existing is None:
-            raise
+            raise CallMoved(call_sid)
         return existing
-    return call
+    return CallState(id=inserted.id, **values)
+
+
+@cache
+def _insert_new_call(dialect: str) -> sa.Insert:
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    return insert(CALLS).on_conflict_do_nothing(index_elements=["call_sid"]).returning(CALLS.c.id)
+
+
+def save(call: CallState, event: Event) -> None:
+    """Write what the step changed and move the call's step on, with the step's event.
+
+    Raise `CallMoved` (and write nothing) if another request moved the call on first.
+    """
+    changes = call.changes()
+    moment = to_storage(now())
+    params = {
+        "call_id": call.id,
+        "old_step": call.step,
+        **{f"new_{key}": value for key, value in changes.items()},
+        "from_node": event.from_node,
+        "to_node": event.to_node,
+        "caller_input": event.caller_input,
+        "created_at": moment,
+    }
+    connection = db.session.connection()
+    # PostgreSQL takes the update and the event in one statement; SQLite, in-process, in two.
+    together = connection.dialect.name == "postgresql"
+    moved = connection.execute(_move(tuple(changes), together), params).first()
+    if moved is None:
+        raise CallMoved(call.call_sid)
+    if not together:
+        connection.execute(_INSERT_EVENT, params)
+    call.step += 1
+    call.stored = call._values()
+    mark_past_call(db.session, call.started_at)  # the reports' summary of that day is stale
+
+
+_INSERT_EVENT = sa.insert(EVENTS).values(
+    call_id=sa.bindparam("call_id"),
+    step=sa.bindparam("old_step"),
+    from_node=sa.bindparam("from_node"),
+    to_node=sa.bindparam("to_node"),
+    caller_input=sa.bindparam("caller_input"),
+    created_at=sa.bindparam("created_at", type_=EVENTS.c.created_at.type),
+)
+
+
+@cache
+def _move(changed: tuple[str, ...], with_event: bool) -> sa.Executable:
+    """Return the UPDATE that moves a call on (and inserts its event), for these columns."""
+    new_values = {key: sa.bindparam(f"new_{key}", type_=CALLS.c[key].type) for key in changed}
+    update = (
+        sa.update(CALLS)
+        .where(CALLS.c.id == sa.bindparam("call_id"), CALLS.c.step == sa.bindparam("old_step"))
+        .values(step=CALLS.c.step + 1, **new_values)
+        .returning(CALLS.c.id)
+    )
+    if not with_event:
+        return update
+    moved = update.cte("moved")
+    return (
+        sa.insert(EVENTS)
+        .from_select(
+            ["call_id", "step", "from_node", "to_node", "caller_input", "created_at"],
+            sa.select(
+                moved.c.id,
+                sa.bindparam("old_step", type_=sa.Integer),
+                sa.bindparam("from_node", type_=sa.String),
+                sa.bindparam("to_node", type_=sa.String),
+                sa.bindparam("caller_input", type_=sa.String),
+                sa.bindparam("created_at", type_=EVENTS.c.created_at.type),
+            ),
+        )
+        .returning(EVENTS.c.id)
+    )
 
 
 def remember_language(caller_hash: str | None, language: str) -> None:
@@ -83,26 +251,8 @@ def remember_language(caller_hash: str | None, language: str) -> None:
         preference.updated_at = to_storage(now())
 
 
-def record_step(call: Call, to_node: str, caller_input: str) -> None:
-    """Add the step being taken to the call's path (unique per call and step).
-
-    A plain INSERT, sent at once: cheaper than the unit of work on every webhook, and a
-    replay collides with the unique (call, step) right here.
-    """
-    db.session.execute(
-        sa.insert(CallEvent).values(
-            call_id=call.id,
-            step=call.step,
-            from_node=call.node,
-            to_node=to_node,
-            caller_input=caller_input,
-            created_at=to_storage(now()),
-        )
-    )
-
-
-def path(call: Call) -> list[dict[str, Any]]:
-    """Return the call's path so far, for an agent to read."""
+def path(call: CallState) -> list[dict[str, Any]]:
+    """Return the call's path as stored so far, for an agent to read."""
     stored = db.session.scalars(
         sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
     )

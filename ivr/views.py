@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
@@ -22,7 +21,7 @@ from centre.clock import now, to_storage
 from centre.extensions import csrf, db
 from centre.formatting import spoken_number
 from ivr import state
-from ivr.flow import Reply, Step, arrive, input_label, render_current, take
+from ivr.flow import Reply, Step, arrive, render_current, take
 from ivr.models import Call
 from ivr.signature import require_twilio_signature
 from ivr.twiml import say, twiml
@@ -82,7 +81,7 @@ def webhook(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
         try:
             response = view(*args, **kwargs)
             db.session.commit()
-        except (StaleDataError, IntegrityError):
+        except (state.CallMoved, IntegrityError):
             # Another worker moved this call first (a replayed or duplicated webhook).
             db.session.rollback()
             response = _replay()
@@ -158,7 +157,7 @@ def _answer() -> VoiceResponse:
     call_sid = request.form.get("CallSid", "")[:64]
     if not call_sid:
         return apology()
-    call = state.load(call_sid) or state.start(call_sid)
+    call = state.start(call_sid)  # or the call's row, if Twilio sent this twice
     step = Step(call)
     render_current(step)
     log.info("call %s from %s to %s", call.id, call.caller_masked, call.country or "?")
@@ -184,11 +183,7 @@ def step() -> VoiceResponse:
     if request.args.get("s", type=int) != call.step:
         render_current(current)  # a replay of an earlier step: say where the call stands
         return current.response
-    reply = _reply()
-    label = input_label(current, reply)
-    go = take(current, reply)
-    state.record_step(call, go.node, label)
-    arrive(current, go)
+    arrive(current, take(current, _reply()))
     return current.response
 
 

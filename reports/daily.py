@@ -195,6 +195,13 @@ def _mark(session: Session, days: Iterable[date]) -> None:
         session.add(ReportMark(day=day, marked_at=at))
 
 
+def mark_past_call(session: Session, started_at: datetime) -> None:
+    """Mark the day of a call changed by a plain statement (a webhook's step) if it is past."""
+    day = _day(started_at)
+    if day < _today():
+        _mark(session, [day])
+
+
 @event.listens_for(Session, "before_flush")
 def _mark_changed_rows(session: Session, context: UOWTransaction, instances: object) -> None:
     """Mark the past days whose calls, tickets or notes this flush adds, changes or deletes."""

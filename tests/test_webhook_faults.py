@@ -300,7 +300,7 @@ INJECTIONS: dict[str, Callable[[pytest.MonkeyPatch, object], None]] = {
     "the commit": lambda monkeypatch, app: monkeypatch.setitem(vars(db.session), "commit", _boom),
     "the apology too": _fail_the_apology_too,
     "the signature check": lambda monkeypatch, app: monkeypatch.setattr(
-        "ivr.signature.RequestValidator.validate", _boom
+        "ivr.signature.public_url", _boom
     ),
 }
 
