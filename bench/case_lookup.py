@@ -36,7 +36,7 @@ from ivr.driver import FlaskTransport, PhoneCall  # noqa: E402
 from tickets.services import luhn_check_digit  # noqa: E402
 
 TOKEN = "bench-token"  # noqa: S105 (signs the simulated webhooks only)
-CONFIG = {"APP_ENV": "bench", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",
+CONFIG = {"APP_ENV": "bench", "LOG_LEVEL": "WARNING", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",
           "TWILIO_AUTH_TOKEN": TOKEN, "HOLD_MUSIC_URL": ""}  # fmt: skip
 HEADER = ["reference", "birth_date", "service", "status", "updated_at", "phone", "language",
           "missing_documents", "consulate", "expected_date"]  # fmt: skip

@@ -54,9 +54,8 @@ class CallEvent(db.Model):
     __tablename__ = "call_events"
     __table_args__ = (sa.UniqueConstraint("call_id", "step"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    call_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("calls.id", ondelete="CASCADE"), index=True
-    )
+    # Found by the unique (call_id, step) index: no second index on call_id alone.
+    call_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
     step: so.Mapped[int]
     from_node: so.Mapped[str] = so.mapped_column(sa.String(40))
     to_node: so.Mapped[str] = so.mapped_column(sa.String(40))

@@ -7,8 +7,8 @@ true:
 
 - any later change to a row of that day (a status callback, a ticket resolved or merged,
   a note, anonymisation) adds a `ReportMark` for the day in the same transaction, whether
-  made through the ORM or by an UPDATE/DELETE statement: a marked day is computed from
-  its rows again;
+  made through the ORM, by an ORM UPDATE/DELETE statement, or by the webhooks' plain
+  statements on a call (`mark_past_call`): a marked day is computed from its rows again;
 - a ticket of the day still within its SLA falls due at a known time (`valid_until`);
   after it, the day is computed again.
 

@@ -177,3 +177,17 @@ def test_refresh_from_a_given_day_and_a_bad_date(known_data, runner):
     assert "Days summarised: 1\n" in again.output and "Days already up to date: 1" in again.output
     bad = runner.invoke(args=["reports", "refresh", "--since", "yesterday"])
     assert bad.exit_code == 2 and "--since takes a date" in bad.output
+
+
+def test_a_step_after_midnight_marks_the_day_the_call_began(app, call, time_machine):
+    time_machine.move_to(local("2026-12-02T23:58"), tick=False)
+    phone = call()
+    phone.dial()
+    phone.press("2")  # French, the same day: nothing to mark
+    with app.app_context():
+        assert not db.session.scalars(sa.select(ReportMark)).all()
+    time_machine.move_to(local("2026-12-03T00:01"), tick=False)
+    turn = phone.press("*")
+    assert "Menu principal" in turn.text
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(ReportMark.day))) == {date(2026, 12, 2)}
