@@ -168,6 +168,21 @@ def test_a_smaller_capacity_spills_sooner(app: Flask, book: Callable[..., Ticket
     ]
 
 
+def test_a_new_caller_never_goes_ahead_of_one_who_asked_before_even_into_a_freed_slot(
+    app: Flask, book: Callable[..., Ticket]
+) -> None:
+    app.config["CALLBACK_SLOT_CAPACITY"] = 1
+    with app.app_context():
+        first, second = book(local(TUESDAY, 10, 1)), book(local(TUESDAY, 10, 2))
+        assert [slot_of(first), slot_of(second)] == [local(TUESDAY, 10, 15), local(TUESDAY, 10, 30)]
+        first.callback.state = "done"  # called back early: its slot is free again
+        db.session.commit()
+        third = book(local(TUESDAY, 10, 3))
+        assert slot_of(third) == local(TUESDAY, 10, 45)
+        assert slot_of(second) == local(TUESDAY, 10, 30)  # and nobody was moved for it
+        assert sms_to(second.callback.number) == []
+
+
 def test_the_last_slot_of_the_day_spills_into_the_next_morning(
     app: Flask, book: Callable[..., Ticket]
 ) -> None:

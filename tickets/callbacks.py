@@ -4,6 +4,8 @@ A slot is a stretch of `CALLBACK_SLOT_MINUTES` within opening hours that takes a
 `CALLBACK_SLOT_CAPACITY` callbacks. Bookings are assigned greedily in priority order
 (when the caller first asked for a person), so a caller who left the queue keeps their
 place: ahead of those who queued after them, never ahead of those who queued before.
+The usual booking, by the caller who asked last, moves nobody and reads only the last
+slots booked; only a caller with an earlier place reassigns the callbacks after them.
 """
 
 from __future__ import annotations
@@ -74,13 +76,20 @@ def _assign(bookings: list[Callback], start: datetime) -> dict[int, datetime]:
     return assigned
 
 
-def _reflow(start: datetime) -> list[Move]:
-    """Reassign every callback not yet due; return the ones whose time changed."""
-    # Row locks cannot stop two bookings at once from each missing the other's new row and
-    # filling the same slot (or deadlocking): serialise the whole reassignment instead.
-    # SQLite already serialises writers, and the new callback is written before this point.
+def _serialise() -> None:
+    """Let one transaction at a time place callbacks, until it ends.
+
+    Row locks cannot stop two bookings at once from each missing the other's new row and
+    filling the same slot (or deadlocking). SQLite already serialises writers, and the new
+    callback's ticket is written before this point.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REFLOW_LOCK)))
+
+
+def _reflow(start: datetime) -> list[Move]:
+    """Reassign every callback not yet due; return the ones whose time changed."""
+    _serialise()
     booked = db.session.scalars(
         sa.select(Callback).where(Callback.state == "booked").with_for_update()
     ).all()
@@ -129,17 +138,49 @@ def book(
     if ticket.callback is not None:
         return ticket  # a replayed request: already booked
     moment = now()
+    _serialise()
+    last_priority, last_slot = db.session.execute(
+        sa.select(sa.func.max(Callback.priority_at), sa.func.max(Callback.scheduled_at)).where(
+            Callback.state == "booked", Callback.scheduled_at >= to_storage(moment)
+        )
+    ).one()
     ticket.callback = Callback(
         number=number,
         priority_at=to_storage(priority_at),
         not_before=to_storage(moment),
-        scheduled_at=to_storage(moment + HORIZON),  # placeholder until the reflow below
+        scheduled_at=to_storage(moment + HORIZON),  # placeholder until placed below
     )
-    db.session.flush()
-    moves = _reflow(moment)
+    if last_priority is None or last_priority <= ticket.callback.priority_at:
+        # Nobody waiting asked after this caller (the usual case): no one moves, and the
+        # caller goes in the first slot with room from the last one booked, never before it.
+        after = max(moment, from_storage(last_slot)) if last_slot else moment
+        slot = to_storage(_first_free_slot(after))
+        # The caller is told this time: a later reflow never brings them earlier than it.
+        ticket.callback.scheduled_at = ticket.callback.not_before = slot
+        moves = []
+    else:
+        # A caller who left the queue keeps their place: everyone after them may move.
+        db.session.flush()
+        moves = _reflow(moment)
     sla.set_due(ticket)
     notify_moves(moves, exclude=ticket.id)
     return ticket
+
+
+def _first_free_slot(after: datetime) -> datetime:
+    """Return the first slot from `after` on with room for one more callback."""
+    capacity = current_app.config["CALLBACK_SLOT_CAPACITY"]
+    taken = dict(
+        db.session.execute(
+            sa.select(Callback.scheduled_at, sa.func.count())
+            .where(Callback.state == "booked", Callback.scheduled_at >= to_storage(after))
+            .group_by(Callback.scheduled_at)
+        ).all()
+    )
+    for slot in slots(after, current_app.config["CALLBACK_SLOT_MINUTES"]):
+        if taken.get(to_storage(slot), 0) < capacity:
+            return slot
+    raise RuntimeError("no callback slot free within the booking horizon")
 
 
 def reschedule(start: datetime | None = None) -> list[Move]:
