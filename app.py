@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from centre import logs, settings
-from centre.extensions import babel, csrf, db, migrate
+from centre.extensions import babel, csrf, db, init_sqlite, migrate
 from centre.locale import select_locale
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
+    init_sqlite(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

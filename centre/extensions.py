@@ -1,6 +1,9 @@
 """Extensions created unbound here and bound to the app in `create_app`."""
 
+from typing import Any
+
 import sqlalchemy as sa
+from flask import Flask
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +29,35 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def init_sqlite(app: Flask) -> None:
+    """Make an SQLite database keep a step's writes together, savepoints included.
+
+    Python's sqlite3 driver begins a transaction just before the first INSERT, UPDATE or
+    DELETE, but not before a SAVEPOINT: one taken first starts a transaction that its
+    RELEASE commits, so a step whose first write was in a savepoint (opening a ticket) kept
+    it even when the step then rolled back. Here the first statement that is not a read
+    begins the transaction instead, IMMEDIATE so that concurrent writers wait their turn
+    (the busy timeout) rather than fail; WAL lets reads go on while one request writes.
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _leave_transactions_to_us(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_the_first_write(
+        connection: sa.Connection, cursor: Any, statement: str, *args: Any
+    ) -> None:
+        dbapi_connection = cursor.connection
+        if not dbapi_connection.in_transaction and statement.lstrip()[:6].upper() not in (
+            "SELECT",
+            "PRAGMA",
+        ):
+            dbapi_connection.execute("BEGIN IMMEDIATE")

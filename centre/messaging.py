@@ -1,20 +1,25 @@
 """Outbound SMS and calls through the Twilio REST client, every one kept in the outbox.
 
 Without credentials nothing leaves the machine: the message is recorded with status
-`recorded`, which is what the tests and the demo read.
+`recorded`, which is what the tests and the demo read. With them, the message is written
+`queued` in the transaction that decided to send it, and handed to Twilio only once that
+transaction has committed (`sending`, then `sent` or `failed`): a step that rolls back (a
+replayed webhook, a failure) sends nothing, and no HTTP call to Twilio holds a transaction
+open. A message left `sending` was handed over when the process stopped: check it at Twilio.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
-from twilio.base.exceptions import TwilioException
+from sqlalchemy import event
 from twilio.rest import Client
 
 from centre import phones
@@ -34,7 +39,8 @@ class OutboundMessage(db.Model):
     to_number: so.Mapped[str] = so.mapped_column(sa.String(32))
     language: so.Mapped[str] = so.mapped_column(sa.String(5))
     body: so.Mapped[str] = so.mapped_column(sa.Text)
-    status: so.Mapped[str] = so.mapped_column(sa.String(20))  # recorded | sent | failed
+    # recorded (no credentials) | queued | sending | sent | failed
+    status: so.Mapped[str] = so.mapped_column(sa.String(20))
     provider_sid: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     created_at: so.Mapped[datetime] = so.mapped_column(index=True)
@@ -43,9 +49,20 @@ class OutboundMessage(db.Model):
 def _client() -> Client | None:
     sid = current_app.config["TWILIO_ACCOUNT_SID"]
     token = current_app.config["TWILIO_AUTH_TOKEN"]
-    if not sid or current_app.config["APP_ENV"] == "testing":
-        return None
-    return Client(sid, token)
+    return Client(sid, token) if sid else None
+
+
+@dataclass(frozen=True)
+class _Handover:
+    """A queued message and how to hand it to Twilio once its transaction has committed."""
+
+    message_id: int
+    channel: str
+    to: str
+    send: Callable[[], Any]
+
+
+PENDING = "centre.messaging.pending"  # the session's `info` key for its queued messages
 
 
 def _deliver(
@@ -57,29 +74,64 @@ def _deliver(
     sender_setting: str,
     send: Callable[[Client, str], Any],
 ) -> OutboundMessage:
-    """Keep the message in the outbox, and hand it to Twilio when credentials and a sender are set."""
+    """Keep the message in the outbox; queue it for Twilio when credentials and a sender are set."""
+    client = _client()
+    sender = current_app.config[sender_setting]
     message = OutboundMessage(
         channel=channel,
         purpose=purpose,
         to_number=to,
         language=language,
         body=body,
-        status="recorded",
+        status="queued" if client is not None and sender else "recorded",
         created_at=to_storage(now()),
     )
-    client = _client()
-    sender = current_app.config[sender_setting]
-    if client is not None and sender:
-        try:
-            sent = send(client, sender)
-        except TwilioException as exc:
-            message.status, message.error = "failed", str(exc)[:500]
-            log.warning("%s to %s failed: %s", channel, phones.mask(to), type(exc).__name__)
-        else:
-            message.status, message.provider_sid = "sent", sent.sid
     db.session.add(message)
+    if message.status == "queued":
+        db.session.flush()  # its id, to find it again once the transaction has committed
+        handover = _Handover(message.id, channel, to, lambda: send(client, sender))
+        db.session.info.setdefault(PENDING, []).append(handover)
     log.info("%s %s to %s (%s)", channel, message.status, phones.mask(to), purpose)
     return message
+
+
+@event.listens_for(so.Session, "after_commit")
+def _hand_over_committed(session: so.Session) -> None:
+    """Give Twilio the messages of the transaction that has just committed."""
+    for handover in session.info.pop(PENDING, []):
+        try:
+            _hand_over(handover)
+        except Exception:  # what was committed stands; the outbox shows the message's state
+            log.exception("outbox message %s could not be handed over", handover.message_id)
+
+
+@event.listens_for(so.Session, "after_rollback")
+def _forget_rolled_back(session: so.Session) -> None:
+    """Send nothing that a rolled-back transaction queued."""
+    session.info.pop(PENDING, None)
+
+
+def _hand_over(handover: _Handover) -> None:
+    outbox = OutboundMessage.__table__
+    row = outbox.c.id == handover.message_id
+    # Claim it first: a message whose row was rolled back (a savepoint) is never sent.
+    with db.engine.begin() as connection:
+        claimed = connection.execute(
+            sa.update(outbox).where(row, outbox.c.status == "queued").values(status="sending")
+        ).rowcount
+    if not claimed:
+        return
+    try:
+        sent = handover.send()
+    except Exception as exc:  # refused by Twilio, or Twilio could not be reached
+        values = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]}
+        log.warning(
+            "%s to %s failed: %s", handover.channel, phones.mask(handover.to), type(exc).__name__
+        )
+    else:
+        values = {"status": "sent", "provider_sid": sent.sid}
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(outbox).where(row).values(**values))
 
 
 def send_sms(to: str, body: str, language: str, purpose: str) -> OutboundMessage:
