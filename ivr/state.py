@@ -59,7 +59,7 @@ class CallState:
     queue_left_at: datetime | None = None
     queue_result: str | None = None
     # The row as last read or written, to send only what the step changed.
-    stored: dict[str, Any] = field(default_factory=dict, repr=False)
+    stored: dict[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         """Remember the row as it is in the database."""

@@ -11,7 +11,7 @@ slots booked; only a caller with an earlier place reassigns the callbacks after 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,14 +66,20 @@ def _assign(bookings: list[Callback], start: datetime) -> dict[int, datetime]:
     assigned: dict[int, datetime] = {}
     for booking in sorted(bookings, key=lambda b: (b.priority_at, b.ticket_id)):
         earliest = from_storage(booking.not_before)
-        for slot in grid:
-            if slot >= earliest and taken[slot] < capacity:
-                taken[slot] += 1
-                assigned[booking.ticket_id] = slot
-                break
-        else:
-            raise RuntimeError("no callback slot free within the booking horizon")
+        slot = _first_with_room((s for s in grid if s >= earliest), taken, capacity)
+        taken[slot] += 1
+        assigned[booking.ticket_id] = slot
     return assigned
+
+
+def _first_with_room(
+    grid: Iterable[datetime], taken: Mapping[datetime, int], capacity: int
+) -> datetime:
+    """Return the first slot of `grid` holding fewer than `capacity` callbacks."""
+    for slot in grid:
+        if taken.get(slot, 0) < capacity:
+            return slot
+    raise RuntimeError("no callback slot free within the booking horizon")
 
 
 def _serialise() -> None:
@@ -169,18 +175,14 @@ def book(
 
 def _first_free_slot(after: datetime) -> datetime:
     """Return the first slot from `after` on with room for one more callback."""
-    capacity = current_app.config["CALLBACK_SLOT_CAPACITY"]
-    taken = dict(
-        db.session.execute(
-            sa.select(Callback.scheduled_at, sa.func.count())
-            .where(Callback.state == "booked", Callback.scheduled_at >= to_storage(after))
-            .group_by(Callback.scheduled_at)
-        ).all()
+    booked = db.session.execute(
+        sa.select(Callback.scheduled_at, sa.func.count())
+        .where(Callback.state == "booked", Callback.scheduled_at >= to_storage(after))
+        .group_by(Callback.scheduled_at)
     )
-    for slot in slots(after, current_app.config["CALLBACK_SLOT_MINUTES"]):
-        if taken.get(to_storage(slot), 0) < capacity:
-            return slot
-    raise RuntimeError("no callback slot free within the booking horizon")
+    taken = {from_storage(slot): count for slot, count in booked}
+    grid = slots(after, current_app.config["CALLBACK_SLOT_MINUTES"])
+    return _first_with_room(grid, taken, current_app.config["CALLBACK_SLOT_CAPACITY"])
 
 
 def reschedule(start: datetime | None = None) -> list[Move]:
