@@ -289,7 +289,7 @@ def test_the_status_can_be_sent_by_sms_once(app, call, import_cases, open_hours)
     phone.press("1")
     phone.press(BIRTH + "#")
     turn = phone.press("1")
-    assert "1" in turn.text
+    assert "Para recibir esta información por SMS, pulse 1." in turn.text
     turn = phone.press("1")
     assert_spoken_in(turn, "es")
     with app.app_context():

@@ -94,7 +94,8 @@ def test_summarised_figures_equal_the_figures_computed_from_the_rows(
 def test_a_ticket_resolved_on_the_desk_marks_its_day_and_the_dashboard_counts_it_again(
     known_data, app, log_in, runner
 ):
-    runner.invoke(args=["reports", "refresh"])
+    assert runner.invoke(args=["reports", "refresh"]).exit_code == 0
+    assert summarised_days(app) == ["2026-11-30", "2026-12-01", "2026-12-02"]
     agent_client = log_in("agent", "fr")
     with app.app_context():
         suggestion = db.session.scalars(sa.select(Ticket).where(Ticket.type == "suggestion")).one()
@@ -116,7 +117,8 @@ def test_a_ticket_resolved_on_the_desk_marks_its_day_and_the_dashboard_counts_it
 def test_an_update_statement_on_a_past_day_marks_it_and_the_change_is_counted(
     known_data, app, log_in, runner
 ):
-    runner.invoke(args=["reports", "refresh"])
+    assert runner.invoke(args=["reports", "refresh"]).exit_code == 0
+    assert summarised_days(app) == ["2026-11-30", "2026-12-01", "2026-12-02"]
     with app.app_context():
         db.session.execute(
             sa.update(Ticket).where(Ticket.type == "suggestion")

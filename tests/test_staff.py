@@ -421,7 +421,8 @@ def test_the_interface_follows_the_user_setting_then_the_browser_then_french(app
     assert '<html lang="ar" dir="rtl">' in page and "التذاكر" in page
     browser = log_in("agent", "fr")
     page = browser.get("/tickets/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<html lang="en" dir="ltr">' in page and "Next page" not in page
+    assert '<html lang="en" dir="ltr">' in page and "Consular call centre" in page
+    assert "Centre d'appels consulaire" not in page
     page = browser.get("/tickets/").get_data(as_text=True)
     assert '<html lang="fr" dir="ltr">' in page
 
