@@ -22,21 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.database import percentile, reset_schema  # noqa: E402
 from centre.clock import now  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from tickets import callbacks  # noqa: E402
 
 CONFIG = {"APP_ENV": "bench", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",
           "TWILIO_AUTH_TOKEN": "bench", "LOG_LEVEL": "WARNING"}  # fmt: skip
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which `share` of the values fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def book(n: int, asked_at_offset: timedelta = timedelta(0)) -> float:
@@ -56,13 +50,8 @@ def main() -> None:
     parser.add_argument("--pending", type=int, default=5000)
     parser.add_argument("--every", type=int, default=1000)
     args = parser.parse_args()
-    if "bench" not in sa.make_url(args.database_url).database:
-        raise SystemExit("refusing a database whose name does not contain 'bench'")
     app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": args.database_url})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    reset_schema(app)
     result = app.test_cli_runner().invoke(args=["setup"])  # the schema and the calendar
     if result.exit_code != 0:
         raise SystemExit(result.output)

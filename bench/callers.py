@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: import the app and bench as packages
 
 from bench import servers  # noqa: E402
+from bench.database import percentile  # noqa: E402
 from bench.webhooks import app_environment, prepare_database  # noqa: E402
 from ivr.driver import HttpTransport, PhoneCall, Turn, TwimlError  # noqa: E402
 from ivr.models import Call  # noqa: E402
@@ -191,14 +192,6 @@ def _prompt(turn: Turn) -> list[str]:
     root = ElementTree.fromstring(turn.xml)  # noqa: S314 (the app's own TwiML)
     gather = root.find("Gather")
     return [] if gather is None else [say.text or "" for say in gather.findall("Say")]
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Return the value below which `share` of the sorted values fall."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:

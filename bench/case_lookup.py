@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.database import percentile, reset_schema  # noqa: E402
 from cases.models import STATUSES, Case  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from centre.languages import CODES  # noqa: E402
@@ -73,12 +73,6 @@ def write_cases(path: Path, count: int) -> None:
             ])  # fmt: skip
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which `share` of the values fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def time_lookups(app, count: int, total: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
     """Drive calls up to the lookup step and time that one webhook, per kind of outcome."""
     rng = random.Random(7)
@@ -113,11 +107,8 @@ def time_lookups(app, count: int, total: int) -> dict[str, list[float]]:  # type
 
 def load(app, url: str, count: int) -> None:  # type: ignore[no-untyped-def]
     """Recreate the schema, write `count` cases to a CSV and import it twice, timed."""
+    reset_schema(app)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
         db.engine.dispose()
 
     with tempfile.TemporaryDirectory() as folder:

@@ -1,6 +1,6 @@
 """Server time of the supervisors' dashboard for a month and for a year, 1,000,000 calls in PostgreSQL.
 
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test7 python bench/dashboard.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_dashboard python bench/dashboard.py
 
 The database's schema is DROPPED and rebuilt (never point this at real data). A year of calls
 is bulk-generated in SQL (INSERT ... SELECT generate_series): languages, countries and outcomes
@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.database import reset_schema  # noqa: E402
 from bench.desk_pages import PASSWORD, logged_in  # noqa: E402
 from centre import calendar  # noqa: E402
 from centre.extensions import db  # noqa: E402
@@ -84,10 +84,8 @@ FROM tickets WHERE status IN ('resolved', 'closed')
 
 def build(app) -> None:  # type: ignore[no-untyped-def]
     """Drop and rebuild the schema, then bulk-generate the calls, tickets and notes."""
+    reset_schema(app)
     with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
         calendar.seed_hours()
         calendar.seed_holidays([2025, 2026, 2027])
         started = time.perf_counter()

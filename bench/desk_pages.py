@@ -3,7 +3,7 @@
 Two years of tickets at random: 5% still to handle (new, open, waiting), the rest resolved or
 closed; types, languages and countries drawn evenly; a note on every fifth, a recording on 30%.
 
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test5 python bench/desk_pages.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_desk python bench/desk_pages.py
 
 The database's schema is DROPPED and rebuilt (never point this at real data). Tickets are
 bulk-generated in SQL (INSERT ... SELECT generate_series), then each page is requested
@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.database import percentile, reset_schema  # noqa: E402
 from centre import calendar  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from staff import accounts  # noqa: E402
@@ -67,18 +67,10 @@ FROM tickets t WHERE t.has_message
 """
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which `share` of `values` fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def build(app) -> None:  # type: ignore[no-untyped-def]
     """Drop and rebuild the schema, then bulk-generate the tickets, notes and recordings."""
+    reset_schema(app)
     with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
         calendar.seed_hours()
         calendar.seed_holidays([2025, 2026, 2027])
         started = time.perf_counter()
