@@ -351,6 +351,9 @@ def report(scenarios: Sequence[Scenario], options: argparse.Namespace) -> bool:
             problems.append("ran out of prepared requests and replayed some")
         if scenario.errors:
             problems.append(f"{scenario.errors} errors in the server's log")
+        if scenario.effective is not None and f.requests > scenario.effective:
+            # Answered but never applied: replays re-rendered, which would flatter the figures.
+            problems.append(f"{f.requests - scenario.effective} answers did nothing")
         valid = valid and not problems
         fine = "all answers 2xx, no socket errors, no errors logged"
         print(f"- {scenario.name}: " + "; ".join(problems or [fine]))
