@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import date
 
 from tickets.services import luhn_check_digit
@@ -20,14 +19,6 @@ def is_well_formed(reference: str) -> bool:
         and reference.isdigit()
         and luhn_check_digit(reference[:-1]) == reference[-1]
     )
-
-
-def new_reference() -> str:
-    """Return a random well-formed reference (demo data, tests and the benchmark)."""
-    body = str(secrets.randbelow(9) + 1) + "".join(
-        secrets.choice("0123456789") for _ in range(REFERENCE_DIGITS - 2)
-    )
-    return body + luhn_check_digit(body)
 
 
 def _keyed(key: str, message: str) -> str:

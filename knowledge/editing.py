@@ -21,8 +21,10 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from centre.clock import now, to_storage
 from centre.extensions import db
@@ -58,6 +60,30 @@ LIMITS = {"title": 200, "source_url": 500, "kind": 30, "when": 30, "term": 120}
 
 class EditRefused(ValueError):
     """The change cannot be made as asked; the message says why, in the page's language."""
+
+
+# What editors see each field called, in forms and in what refuses a value.
+FIELD_NAMES = {
+    "title": _l("Title"),
+    "summary": _l("Spoken summary"),
+    "eligibility": _l("Who can apply"),
+    "documents": _l("Documents (and when each is needed)"),
+    "fee_text": _l("Fees, as said"),
+    "delay_text": _l("Delay, as said"),
+    "where_to_apply": _l("Where to apply"),
+    "keywords": _l("Keywords (one per line)"),
+    "synonyms": _l("Synonyms: what callers say (one per line)"),
+    "category": _l("Category"),
+    "position": _l("Position in its category"),
+    "published": _l("Offered to callers"),
+    "verified": _l("Every fact verified"),
+    "source_url": _l("Source link"),
+    "source_language": _l("Source language"),
+    "delay_days": _l("Delay in days"),
+    "appointment_required": _l("Appointment required"),
+    "presence_required": _l("Presence in person required"),
+    "fees": _l("Fees in dirhams"),
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +131,7 @@ def all_services() -> list[Service]:
     """Return every service, by category and position."""
     query = (
         sa.select(Service)
+        .options(so.selectinload(Service.translations))
         .join(Category, Service.category_id == Category.id)
         .order_by(Category.position, Category.slug, Service.position, Service.slug)
     )
@@ -230,8 +257,9 @@ def publish_text(service: Service, language: str, author: Author) -> list[str]:
     previous = published_text(service, language)
     before = text_values(previous) if previous else {}
     after = text_values(draft)
-    if draft.version != _next_number(service, language) - 1:
-        draft.version = _next_number(service, language)  # a later quick publish overtook it
+    number = _next_number(service, language)
+    if draft.version != number - 1:
+        draft.version = number  # a later quick publish overtook it
     stale: list[str] = []
     changed = [name for name in CONTENT_FIELDS if before.get(name) != after.get(name)]
     if language == source_language(service) and changed:
@@ -322,13 +350,19 @@ def _whole(value: Any, name: str, empty_ok: bool) -> int | None:
     if value in (None, "") and empty_ok:
         return None
     if isinstance(value, bool):
-        raise EditRefused(gettext("%(field)s must be a whole number.", field=name))
+        raise EditRefused(
+            gettext("%(field)s must be a whole number.", field=FIELD_NAMES.get(name, name))
+        )
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise EditRefused(gettext("%(field)s must be a whole number.", field=name)) from None
+        raise EditRefused(
+            gettext("%(field)s must be a whole number.", field=FIELD_NAMES.get(name, name))
+        ) from None
     if number < 0:
-        raise EditRefused(gettext("%(field)s must be a whole number.", field=name))
+        raise EditRefused(
+            gettext("%(field)s must be a whole number.", field=FIELD_NAMES.get(name, name))
+        )
     return number
 
 

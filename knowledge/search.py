@@ -10,7 +10,7 @@ and "passe port" or "pasport" still come close.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,10 +180,3 @@ def search(phrase: str, language: str, limit: int = 3) -> list[Match]:
 def hints(language: str) -> list[str]:
     """Return words to prime speech recognition with: the guide's titles and keywords."""
     return index_for(language).hints
-
-
-def forget_indexes(languages: Iterable[str] | None = None) -> None:
-    """Drop cached indexes (all, or of `languages`)."""
-    with _lock:
-        for code in list(languages or _indexes):
-            _indexes.pop(code, None)

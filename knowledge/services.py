@@ -86,6 +86,7 @@ def categories(language: str) -> list[tuple[str, str]]:
     """Return (slug, name) of the categories holding a published service, in keypad order."""
     query = (
         sa.select(Category)
+        .options(so.selectinload(Category.names))
         .where(Category.services.any(Service.published.is_(True)))
         .order_by(Category.position, Category.slug)
     )

@@ -26,7 +26,7 @@ from centre import languages
 from centre.clock import now
 from centre.extensions import db
 from knowledge import diff, editing, preview, search, services, transfer
-from knowledge.editing import Author, EditRefused
+from knowledge.editing import FIELD_NAMES, Author, EditRefused
 from knowledge.models import Service
 from staff import audit, current_staff, role_required
 from staff.auth import refuse
@@ -38,27 +38,6 @@ EDIT_ROLES = ("editor", "admin")
 CONDITIONS = ("adult", "minor", "renewal", "after-loss", "own-signature")
 EMPTY_ROWS = 2
 
-FIELD_NAMES = {
-    "title": _l("Title"),
-    "summary": _l("Spoken summary"),
-    "eligibility": _l("Who can apply"),
-    "documents": _l("Documents (and when each is needed)"),
-    "fee_text": _l("Fees, as said"),
-    "delay_text": _l("Delay, as said"),
-    "where_to_apply": _l("Where to apply"),
-    "keywords": _l("Keywords (one per line)"),
-    "synonyms": _l("Synonyms: what callers say (one per line)"),
-    "category": _l("Category"),
-    "position": _l("Position in its category"),
-    "published": _l("Offered to callers"),
-    "verified": _l("Every fact verified"),
-    "source_url": _l("Source link"),
-    "source_language": _l("Source language"),
-    "delay_days": _l("Delay in days"),
-    "appointment_required": _l("Appointment required"),
-    "presence_required": _l("Presence in person required"),
-    "fees": _l("Fees in dirhams"),
-}
 STATE_NAMES = {
     "current": _l("current"),
     "stale": _l("stale"),
