@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,6 @@ from centre.extensions import db
 from centre.formatting import digit_by_digit, spoken_date, spoken_time
 from ivr import state
 from ivr.flow import Go, Menu, Node, Option, Reply, Step, register
-from ivr.models import Call
 from ivr.twiml import say
 from tickets import callbacks
 from tickets.services import open_ticket
@@ -226,19 +224,7 @@ def queue_name(language: str) -> str:
 
 def queue_length(language: str) -> int:
     """Return how many callers of `language` wait in the queue now."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Call)
-            .where(
-                Call.language == language,
-                Call.queue_entered_at.is_not(None),
-                Call.queue_left_at.is_(None),
-                Call.ended_at.is_(None),
-            )
-        )
-        or 0
-    )
+    return state.queued_count([language])
 
 
 class Agent(Node):

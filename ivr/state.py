@@ -259,17 +259,27 @@ def path(call: CallState) -> list[dict[str, Any]]:
     return [{"from": e.from_node, "input": e.caller_input, "to": e.to_node} for e in stored]
 
 
+def _waiting(language_codes: list[str]) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Call.language.in_(language_codes),
+        Call.queue_entered_at.is_not(None),
+        Call.queue_left_at.is_(None),
+        Call.ended_at.is_(None),
+    )
+
+
 def queued(language_codes: list[str]) -> list[Call]:
-    """Return the calls waiting for an agent in these languages, longest-waiting first."""
+    """Return the (first 50) calls waiting for an agent in these languages, longest-waiting first."""
     query = (
         sa.select(Call)
-        .where(
-            Call.language.in_(language_codes),
-            Call.queue_entered_at.is_not(None),
-            Call.queue_left_at.is_(None),
-            Call.ended_at.is_(None),
-        )
+        .where(_waiting(language_codes))
         .order_by(Call.queue_entered_at, Call.id)
         .limit(50)
     )
     return list(db.session.scalars(query))
+
+
+def queued_count(language_codes: list[str]) -> int:
+    """Return how many calls wait for an agent in these languages, however many."""
+    query = sa.select(sa.func.count()).select_from(Call).where(_waiting(language_codes))
+    return db.session.scalar(query) or 0

@@ -321,7 +321,7 @@ def take_next_call(user: StaffUser) -> Ticket | None:
 
 def waiting_count(user: StaffUser) -> int:
     """Return how many callers of the agent's languages wait in the queue."""
-    return len(state.queued(visible_languages(user)))
+    return state.queued_count(visible_languages(user))
 
 
 def agents_for(ticket: Ticket) -> list[StaffUser]:
