@@ -2,8 +2,9 @@
 
     python bench/webhooks.py [--duration 15] [--connections 32] [--workers 4]
 
-Three scenarios, each warmed up then measured with wrk on loopback:
-the floor (bench/floor.py), `POST /ivr/voice` for new calls, and a main-menu step (`*`).
+Each scenario warmed up then measured with wrk on loopback: the floor and two references
+(bench/floor.py: signed with no database; signed plus one statement), `POST /ivr/voice` for
+new calls, a main-menu step (`*`), and the floor again.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bench.load import Figures  # noqa: E402
 from ivr.models import Call, CallerPreference, CallEvent  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+STATEFUL = "signed, one statement"
 TARGET_SHARE = 0.5  # of the floor's throughput
 TARGET_P99_MS = 20.0
 HEADROOM = 1.3  # prepare this many times the requests the floor could take in the time
@@ -218,8 +220,14 @@ class Bench:
         shutil.rmtree(directory, ignore_errors=True)
         return figures, cost, server.errors() - errors_before
 
-    def floor(self, env: dict[str, str], name: str, target: str = "bench.floor:app") -> Scenario:
-        """Measure a database-free app of bench/floor.py under the same gunicorn command."""
+    def floor(
+        self,
+        env: dict[str, str],
+        name: str,
+        target: str = "bench.floor:app",
+        engine: sa.Engine | None = None,
+    ) -> Scenario:
+        """Measure a reference app of bench/floor.py under the same gunicorn command."""
         options = self.options
         log = self.options.results / f"webhooks-{self.stamp}-floor.log"
         with servers.Gunicorn(target, options.workers, env, ROOT, log) as server:
@@ -229,7 +237,7 @@ class Bench:
             )
             if options.warmup:
                 self.wrk(server, "floor-warmup", requests, options.warmup)
-            figures, cost, errors = self.wrk(server, "floor", requests, options.duration)
+            figures, cost, errors = self.wrk(server, "floor", requests, options.duration, engine)
         constant = target == "bench.floor:app"
         return Scenario(name, figures, cost, errors, may_repeat=True, floor=constant)
 
@@ -360,6 +368,12 @@ def report(scenarios: Sequence[Scenario], options: argparse.Namespace) -> bool:
         if scenario.note:
             print(f"  {scenario.note}")
     for scenario in scenarios:
+        if scenario.name == STATEFUL:
+            print(
+                f"ceiling: no step that keeps its state in the database beats {scenario.name}"
+                f" here ({scenario.figures.rps / floor:.0%} of the floor,"
+                f" p99 {scenario.figures.p99_ms:.1f} ms)"
+            )
         if scenario.may_repeat:
             continue
         f = scenario.figures
@@ -387,7 +401,7 @@ def _stop_on_term(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the floor, the signed reference, the app's two scenarios, the floor again; report."""
+    """Run the floor, the two references, the app's two scenarios, the floor again; report."""
     options = parse_arguments(argv)
     signal.signal(signal.SIGTERM, _stop_on_term)
     ensure_wrk()
@@ -403,13 +417,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("app: preparing the database", flush=True)
         engine = prepare_database(options.database_url, env)
         try:
+            print("reference: the signed webhook plus one statement on the call's row", flush=True)
+            stateful = bench.floor(env, STATEFUL, "bench.floor:stateful_app", engine)
             print("app: POST /ivr/voice and main-menu steps", flush=True)
             measured = bench.app(env, engine, before.figures.rps)
         finally:
             engine.dispose()
         print("floor again, to see whether the machine's load moved", flush=True)
         after = bench.floor(env, "floor, after (constant)")
-    scenarios = [before, signed, *measured, after]
+    scenarios = [before, signed, stateful, *measured, after]
     valid = report(scenarios, options)
     path = save(scenarios, options, bench.stamp)
     print(f"\nsaved {path.relative_to(ROOT)} (server logs next to it)")
