@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import sqlalchemy as sa
@@ -53,6 +54,7 @@ class Tally:
     """Figures shared by every caller thread."""
 
     latencies: list[float] = field(default_factory=list)
+    by_webhook: dict[str, list[float]] = field(default_factory=dict)  # path -> latencies
     failures: list[str] = field(default_factory=list)
     calls_done: int = 0
     messages_left: int = 0
@@ -77,8 +79,10 @@ class TimedTransport(HttpTransport):
         except OSError as exc:
             raise Failure(f"{url}: {type(exc).__name__}: {exc}") from exc
         finally:
+            elapsed = time.perf_counter() - started
             with self.tally.lock:
-                self.tally.latencies.append(time.perf_counter() - started)
+                self.tally.latencies.append(elapsed)
+                self.tally.by_webhook.setdefault(urlsplit(url).path, []).append(elapsed)
         return answer
 
 
@@ -291,6 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"p90 {1000 * percentile(tally.latencies, 0.90):.1f}, "
           f"p99 {1000 * percentile(tally.latencies, 0.99):.1f}, "
           f"max {1000 * max(tally.latencies, default=0):.1f}")  # fmt: skip
+    for path, latencies in sorted(tally.by_webhook.items()):
+        print(f"  {path:<24} {len(latencies):>6} requests, "
+              f"p50 {1000 * percentile(latencies, 0.50):.1f}, "
+              f"p99 {1000 * percentile(latencies, 0.99):.1f}, "
+              f"max {1000 * max(latencies):.1f}")  # fmt: skip
     print("database: " + ", ".join(f"{k} {v}" for k, v in held.items()))
     for failure in tally.failures[:10]:
         print(f"  {failure}")
