@@ -1,7 +1,7 @@
 """When the centre is open: weekly hours, Moroccan public holidays, closures and maintenance.
 
-All of it is data. Times of day are Moroccan local time (Africa/Casablanca, through zoneinfo:
-Morocco leaves UTC+1 for UTC+0 during Ramadan, so no offset is ever written down here).
+All of it is data. Times of day are Moroccan local time (Africa/Casablanca, `centre.clock`:
+Morocco's offset has changed with Ramadan and by decree, so no offset is ever written down here).
 """
 
 from __future__ import annotations

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from centre import calendar, languages, notices
-from centre.clock import CENTRE_TZ, from_storage, now, to_storage
+from centre.clock import CENTRE_TZ, from_storage, now, to_storage, zone
 from centre.extensions import db
 from centre.formatting import digit_by_digit, spoken_date, spoken_time
 from ivr import state
@@ -135,12 +134,12 @@ def closed_sentences_for(
         )
     ]
     if zone_name and zone_name != "Africa/Casablanca":
-        zone = ZoneInfo(zone_name)
-        if opening.astimezone(zone).utcoffset() != opening.utcoffset():
+        local = zone(zone_name)
+        if opening.astimezone(local).utcoffset() != opening.utcoffset():
             sentences.append(
                 gettext(
                     "That is %(time)s your time.",
-                    time=spoken_time(opening, locale, zone),
+                    time=spoken_time(opening, locale, local),
                 )
             )
     return sentences

@@ -194,14 +194,14 @@ def call(app: Flask) -> Callable[..., PhoneCall]:
 
 @pytest.fixture
 def open_hours(time_machine):  # type: ignore[no-untyped-def]
-    """Freeze time on a working Tuesday at 10:00 in Casablanca (09:00 UTC)."""
-    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    """Freeze time on a working Tuesday at 10:00 in Casablanca (UTC+0 since September 2026)."""
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
 
 
 @pytest.fixture
 def closed_hours(time_machine):  # type: ignore[no-untyped-def]
     """Freeze time on a Saturday at 11:00 in Casablanca."""
-    time_machine.move_to("2026-12-05T10:00:00+00:00", tick=False)
+    time_machine.move_to("2026-12-05T11:00:00+00:00", tick=False)
 
 
 ROOT = Path(__file__).resolve().parent.parent

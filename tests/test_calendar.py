@@ -13,9 +13,11 @@ from centre import calendar
 from centre.clock import CENTRE_TZ
 from centre.extensions import db
 
-# Days chosen so that Casablanca's offset is known: checked by the test just below.
-RAMADAN_WEDNESDAY = date(2027, 2, 17)
-ORDINARY_WEDNESDAY = date(2027, 3, 17)
+# Days chosen so that Casablanca's offset is known: checked by the test just below. Morocco
+# was on UTC+0 during Ramadan 2026 (15 February to 22 March) and UTC+1 otherwise, until it
+# stayed on UTC+0 from 20 September 2026 (IANA tzdata 2026c, in the pinned `tzdata` package).
+RAMADAN_WEDNESDAY = date(2026, 3, 4)
+ORDINARY_WEDNESDAY = date(2026, 4, 15)
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -44,6 +46,13 @@ def holiday_named(name: str, year: int) -> calendar.Holiday:
 def test_the_chosen_days_fall_inside_and_outside_ramadan_time() -> None:
     assert utc(RAMADAN_WEDNESDAY, 12).astimezone(CENTRE_TZ).utcoffset() == timedelta(0)
     assert utc(ORDINARY_WEDNESDAY, 12).astimezone(CENTRE_TZ).utcoffset() == timedelta(hours=1)
+
+
+def test_moroccan_time_follows_the_pinned_tz_data_not_the_systems() -> None:
+    # A system tz database older than 2026c still says UTC+1 here: the centre would open and
+    # close an hour early.
+    assert utc(date(2026, 11, 27), 12).astimezone(CENTRE_TZ).utcoffset() == timedelta(0)
+    assert utc(date(2027, 6, 2), 12).astimezone(CENTRE_TZ).utcoffset() == timedelta(0)
     assert RAMADAN_WEDNESDAY.weekday() == ORDINARY_WEDNESDAY.weekday() == 2
 
 
@@ -163,19 +172,19 @@ def test_a_closure_with_an_explicit_offset_is_read_in_that_offset(
 ) -> None:
     with app.app_context():
         result = runner.invoke(
-            args=["calendar", "close", "2026-12-02T11:00+00:00", "2026-12-02T12:00+00:00"]
+            args=["calendar", "close", "2026-12-02T11:00+01:00", "2026-12-02T12:00+01:00"]
         )
         assert result.exit_code == 0, result.output
-        assert calendar.is_open(local(date(2026, 12, 2), 11, 59))
-        assert not calendar.is_open(local(date(2026, 12, 2), 12, 0))
-        assert calendar.is_open(local(date(2026, 12, 2), 13, 0))
+        assert calendar.is_open(local(date(2026, 12, 2), 9, 59))
+        assert not calendar.is_open(local(date(2026, 12, 2), 10, 0))
+        assert calendar.is_open(local(date(2026, 12, 2), 11, 0))
 
 
 def test_next_opening_after_friday_evening_is_monday_at_eight_local_time(app: Flask) -> None:
     with app.app_context():
         opening = calendar.next_opening(local(date(2026, 12, 4), 20, 30))
     assert opening == local(date(2026, 12, 7), 8)
-    assert opening.astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M %z") == "2026-12-07 08:00 +0100"
+    assert opening.astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M %z") == "2026-12-07 08:00 +0000"
 
 
 def test_next_opening_while_open_is_now(app: Flask) -> None:
@@ -215,11 +224,11 @@ def test_next_opening_skips_a_closure_covering_whole_days(
 
 
 def test_next_opening_across_the_start_of_ramadan_time_is_eight_local(app: Flask) -> None:
-    # Friday 5 February 2027 is on UTC+1; Monday 8 February on UTC+0.
+    # Friday 13 February 2026 was on UTC+1; Monday 16 February on UTC+0.
     with app.app_context():
-        opening = calendar.next_opening(local(date(2027, 2, 5), 20, 30))
-    assert opening.astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M") == "2027-02-08 08:00"
-    assert opening == utc(date(2027, 2, 8), 8)
+        opening = calendar.next_opening(local(date(2026, 2, 13), 20, 30))
+    assert opening.astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M") == "2026-02-16 08:00"
+    assert opening == utc(date(2026, 2, 16), 8)
 
 
 def test_open_seconds_across_a_weekend_count_only_working_hours(app: Flask) -> None:

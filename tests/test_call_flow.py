@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import assert_spoken_in, walk_to_main_menu
 
-from centre import languages, notices
+from centre import clock, languages, notices
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr.models import Call, CallerPreference, CallEvent
@@ -202,8 +202,9 @@ def test_option_zero_when_closed_offers_a_callback_and_confirms_it_by_sms(
         assert ticket.type == "callback"
         assert ", ".join(ticket.reference) in turn.text
         booked = ticket.callback.scheduled_at.replace(tzinfo=UTC)
-        # Saturday 5 December: the next opening is Monday 7 December 08:00 (07:00 UTC).
-        assert booked == datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+        # Saturday 5 December: the next opening is Monday 7 December 08:00 (UTC+0 since
+        # 20 September 2026).
+        assert booked == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
         sms = db.session.scalars(sa.select(OutboundMessage)).all()
         assert [(m.channel, m.language, m.to_number) for m in sms] == [
             ("sms", code, "+33612345678")
@@ -212,30 +213,37 @@ def test_option_zero_when_closed_offers_a_callback_and_confirms_it_by_sms(
 
 
 def test_a_closed_centre_says_when_it_opens_in_moroccan_and_the_callers_time(call, closed_hours):
+    phone = call(caller="+33612345678", to="+33805000000")
+    turn = walk_to_main_menu(phone, "en")
+    # Monday 7 December 08:00 in Casablanca is 09:00 in Paris.
+    assert "08:00, Moroccan time" in turn.text and "That is 09:00 your time" in turn.text
+
+
+def test_a_caller_on_moroccan_time_hears_the_opening_time_once(call, closed_hours):
     phone = call(caller="+442071234567", to="+448000000000")
     turn = walk_to_main_menu(phone, "en")
-    # Monday 7 December 08:00 in Casablanca is 07:00 in London.
-    assert "08:00" in turn.text and "07:00" in turn.text
+    # London and Casablanca both keep UTC+0 in December: no second time to give.
+    assert "08:00, Moroccan time" in turn.text and "your time" not in turn.text
 
 
 def test_a_caller_who_waits_too_long_leaves_the_queue_for_a_callback_and_keeps_their_place(
     app, call, time_machine
 ):
-    time_machine.move_to("2026-12-01T18:40:00+00:00", tick=False)  # 19:40 in Casablanca
+    time_machine.move_to("2026-12-01T19:40:00+00:00", tick=False)  # 19:40 in Casablanca (UTC+0)
     first, second = call(caller="+33600000001"), call(caller="+33600000002")
     for phone in (first, second):
         walk_to_main_menu(phone, "fr")
     first.press("0")
-    time_machine.move_to("2026-12-01T18:45:00+00:00", tick=False)
+    time_machine.move_to("2026-12-01T19:45:00+00:00", tick=False)
     second.press("0")
-    time_machine.move_to("2026-12-01T18:58:00+00:00", tick=False)
+    time_machine.move_to("2026-12-01T19:58:00+00:00", tick=False)
     # The second caller gives up first and asks for a callback from the wait page.
     wait = second.hold(position=2, waited=780)
     assert wait.gather is not None
     choice = second.request(wait.gather["action"], Digits="1")
     assert choice.leave
     second.leave_queue("leave")
-    time_machine.move_to("2026-12-01T18:59:00+00:00", tick=False)
+    time_machine.move_to("2026-12-01T19:59:00+00:00", tick=False)
     first.hold(position=1, waited=1140)
     first.request(first.turn.gather["action"], Digits="1")
     first.leave_queue("leave")
@@ -315,7 +323,7 @@ def test_star_repeats_and_nine_changes_language(call, open_hours):
 def test_a_notice_is_played_after_the_language_choice_to_callers_in_its_scope(
     app, call, open_hours
 ):
-    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    now = clock.now()  # frozen by open_hours
     with app.app_context():
         texts = {
             code: f"[{code}] Visa services are suspended until Saturday 8 February."

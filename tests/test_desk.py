@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from conftest import TOKEN, TWILIO_SID
 from helpers import post_form
 
-from centre.clock import from_storage
+from centre.clock import CENTRE_TZ, from_storage
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr import driver
@@ -323,19 +323,19 @@ def test_merging_three_calls_keeps_every_recording_note_and_the_history(app, log
 
 
 def test_the_sla_counts_opening_hours_only(app, make_ticket):
-    # Friday 4 December 2026, 19:00 in Casablanca (18:00 UTC); 24 open hours for a complaint.
-    ticket_id = make_ticket("complaint", at=datetime(2026, 12, 4, 18, tzinfo=UTC))
+    # Friday 4 December 2026, 19:00 in Casablanca; 24 open hours for a complaint.
+    ticket_id = make_ticket("complaint", at=datetime(2026, 12, 4, 19, tzinfo=CENTRE_TZ))
     found = ticket(app, ticket_id)
     # 1 hour on Friday, 12 on Monday, 11 on Tuesday: Tuesday 8 December at 19:00.
-    assert from_storage(found.due_at) == datetime(2026, 12, 8, 18, tzinfo=UTC)
-    assert from_storage(found.warn_at) == datetime(2026, 12, 8, 12, tzinfo=UTC)
+    assert from_storage(found.due_at) == datetime(2026, 12, 8, 19, tzinfo=CENTRE_TZ)
+    assert from_storage(found.warn_at) == datetime(2026, 12, 8, 13, tzinfo=CENTRE_TZ)
 
 
 def test_tickets_about_to_breach_stand_out(app, log_in, make_ticket, time_machine):
-    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
-    calm = make_ticket("suggestion", at=datetime(2026, 12, 1, 8, 30, tzinfo=UTC))
-    close = make_ticket("escalated_call", at=datetime(2026, 12, 1, 7, 20, tzinfo=UTC))
-    late = make_ticket("escalated_call", at=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    time_machine.move_to(datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ), tick=False)
+    calm = make_ticket("suggestion", at=datetime(2026, 12, 1, 9, 30, tzinfo=CENTRE_TZ))
+    close = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 20, tzinfo=CENTRE_TZ))
+    late = make_ticket("escalated_call", at=datetime(2026, 11, 30, 10, tzinfo=CENTRE_TZ))
     agent = log_in("agent", "fr")
     page = agent.get("/tickets/").get_data(as_text=True)
     rows = re.findall(

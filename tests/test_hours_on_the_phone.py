@@ -9,13 +9,14 @@ from helpers import walk_to_main_menu
 @pytest.mark.parametrize(
     ("moment", "queued"),
     [
-        ("2026-12-01T18:59:00+00:00", True),  # Tuesday 19:59 in Casablanca (UTC+1)
-        ("2026-12-01T19:00:00+00:00", False),  # 20:00: closed
-        ("2026-12-01T07:00:00+00:00", True),  # 08:00: open
-        ("2026-12-01T06:59:00+00:00", False),  # 07:59: not yet
+        # Casablanca has kept UTC+0 since 20 September 2026 (tzdata 2026c).
+        ("2026-12-01T19:59:00+00:00", True),  # Tuesday 19:59 in Casablanca
+        ("2026-12-01T20:00:00+00:00", False),  # 20:00: closed
+        ("2026-12-01T08:00:00+00:00", True),  # 08:00: open
+        ("2026-12-01T07:59:00+00:00", False),  # 07:59: not yet
         ("2026-11-18T10:00:00+00:00", False),  # Independence Day, a Wednesday
-        ("2027-03-01T19:30:00+00:00", True),  # Ramadan: Casablanca is UTC+0, so 19:30 local
-        ("2027-04-01T19:30:00+00:00", False),  # after Ramadan: 20:30 local
+        ("2026-03-04T19:30:00+00:00", True),  # Ramadan 2026: Casablanca on UTC+0, 19:30 local
+        ("2026-04-15T19:30:00+00:00", False),  # after Ramadan, UTC+1: 20:30 local
     ],
 )
 def test_option_zero_queues_only_while_the_centre_is_open(call, time_machine, moment, queued):
@@ -29,7 +30,7 @@ def test_option_zero_queues_only_while_the_centre_is_open(call, time_machine, mo
 
 
 def test_a_closure_added_from_the_shell_closes_the_queue(call, runner, time_machine):
-    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    time_machine.move_to("2026-12-01T11:00:00+00:00", tick=False)  # 11:00 in Casablanca
     result = runner.invoke(
         args=["calendar", "close", "2026-12-01T10:30", "2026-12-01T12:00", "--kind", "maintenance"]
     )

@@ -12,7 +12,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from conftest import TOKEN
 from helpers import assert_spoken_in, row_counts
 
 from app import create_app
-from centre import languages, notices
+from centre import clock, languages, notices
 from centre.extensions import db
 from ivr import flow, views
 from ivr.driver import FlaskTransport, PhoneCall, Turn, parse
@@ -52,7 +52,7 @@ def assert_apology(turn: Turn, code: str = "de") -> None:
 
 def test_a_notice_with_markup_characters_is_spoken_exactly_as_written(app, call, open_hours):
     text = 'O\'Brien & <x> "quoted" ]]> &amp;'
-    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    now = clock.now()  # frozen by open_hours
     with app.app_context():
         notices.add_notice(now - timedelta(hours=1), now + timedelta(hours=1),
                            {code: f"{text} [{code}]" for code in CODES})  # fmt: skip

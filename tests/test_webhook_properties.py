@@ -30,7 +30,7 @@ from ivr.flow import MAX_FAILURES
 from ivr.models import Call, CallEvent
 
 FALLBACK = "+212522000000"
-OPEN = "2026-12-01T09:00:00+00:00"  # a working Tuesday, 10:00 in Casablanca
+OPEN = "2026-12-01T10:00:00+00:00"  # a working Tuesday, 10:00 in Casablanca (UTC+0)
 CLOSED = "2026-12-05T10:00:00+00:00"  # a Saturday
 
 # --- what a hostile or broken carrier may send ---------------------------------------------
