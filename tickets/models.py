@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from centre import phones
 from centre.extensions import db
 from staff.models import StaffUser
 
@@ -84,6 +85,11 @@ class Ticket(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def anonymised(self) -> bool:
+        """Tell whether the caller's personal data was erased at their request."""
+        return self.caller_masked == phones.ANONYMISED
+
 
 class TicketNote(db.Model):
     """A note an agent wrote on a ticket (a resolution note, a merge, a callback's outcome)."""
@@ -125,6 +131,11 @@ class Recording(db.Model):
     duration: so.Mapped[int | None]
     created_at: so.Mapped[datetime]
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="recordings")
+
+    @property
+    def deleted(self) -> bool:
+        """Tell whether the audio was deleted (retention or erasure): only this row is left."""
+        return not self.url
 
 
 class Callback(db.Model):
