@@ -258,6 +258,24 @@ def test_a_ticket_is_handed_only_to_an_agent_of_its_language(app, log_in, make_t
     assert ticket(app, ticket_id).assignee_id is None
 
 
+def test_everyone_who_works_the_desk_can_be_handed_a_ticket(app, log_in, make_ticket, make_user):
+    ticket_id = make_ticket(language="ar")
+    agent = log_in("agent", "ar")
+    supervisor, admin = make_user("supervisor", ""), make_user("admin", "")
+    editor = make_user("editor", "ar")
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    hand_to = page.split('<select name="to">')[1].split("</select>")[0]
+    offered = set(re.findall(r'<option value="(\d+)">', hand_to))
+    assert offered == {str(agent.member.id), str(supervisor.id), str(admin.id)}
+    assert editor.email not in page
+    handed = post_form(agent, f"/tickets/{ticket_id}/assign",
+                       {"version": version(app, ticket_id), "to": str(admin.id)})  # fmt: skip
+    assert handed.status_code == 302 and ticket(app, ticket_id).assignee_id == admin.id
+    refused = post_form(agent, f"/tickets/{ticket_id}/assign",
+                        {"version": version(app, ticket_id), "to": str(editor.id)})  # fmt: skip
+    assert refused.status_code == 422 and ticket(app, ticket_id).assignee_id == admin.id
+
+
 def test_the_second_of_two_agents_saving_is_told_and_sees_the_other_change(
     app, log_in, make_ticket
 ):

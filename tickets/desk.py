@@ -31,7 +31,7 @@ from tickets.models import (
     Ticket,
     TicketNote,
 )
-from tickets.queue import can_see, visible_languages
+from tickets.queue import DESK_ROLES, can_see, visible_languages
 
 NOTE_MAX = 5000
 RESCHEDULE_AFTER = timedelta(hours=1)
@@ -325,8 +325,8 @@ def waiting_count(user: StaffUser) -> int:
 
 
 def agents_for(ticket: Ticket) -> list[StaffUser]:
-    """Return the active agents who may be handed the ticket."""
-    return [agent for agent in accounts.agents() if can_see(agent, ticket)]
+    """Return the active staff of the desk who may be handed the ticket."""
+    return [agent for agent in accounts.active_with_roles(DESK_ROLES) if can_see(agent, ticket)]
 
 
 def queue_for(language: str) -> str:

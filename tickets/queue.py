@@ -24,18 +24,21 @@ COUNT_CAP = 1000
 NARROW_DAYS = 62
 REFERENCE = re.compile(r"^\d{9}$")
 NUMBER = re.compile(r"^#?(\d{1,8})$")
+# Who works the desk; of them, who sees every language (an agent sees only their own).
+DESK_ROLES = ("agent", "supervisor", "admin")
+ALL_LANGUAGES_ROLES = ("supervisor", "admin")
 
 
 def visible_languages(user: StaffUser) -> list[str]:
     """Return the languages whose tickets `user` may see: their own, or all for supervisors."""
-    if user.role in ("supervisor", "admin"):
+    if user.role in ALL_LANGUAGES_ROLES:
         return list(languages.CODES)
     return [code for code in user.language_codes if code in languages.BY_CODE]
 
 
 def can_see(user: StaffUser, ticket: Ticket) -> bool:
     """Tell whether `user` may open `ticket`."""
-    return ticket.language in visible_languages(user)
+    return user.role in DESK_ROLES and ticket.language in visible_languages(user)
 
 
 @dataclass(frozen=True)

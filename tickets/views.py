@@ -39,11 +39,11 @@ from tickets.models import (
     Recording,
     Ticket,
 )
+from tickets.queue import DESK_ROLES
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates",
                static_folder="static", static_url_path="/static")  # fmt: skip
-DESK_ROLES = ("agent", "supervisor", "admin")
 
 TYPE_NAMES = {
     "complaint": _l("Complaint"),
