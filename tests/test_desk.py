@@ -78,8 +78,10 @@ def test_an_agent_sees_only_the_tickets_of_their_languages(app, log_in, make_tic
     shown = references_on(agent.get("/tickets/").get_data(as_text=True))
     expected = {ticket(app, ids[c]).reference for c in ("fr", "ar")}
     assert set(shown) == expected
-    supervisor = log_in("supervisor", "")
-    assert len(references_on(supervisor.get("/tickets/").get_data(as_text=True))) == 4
+    supervisor = log_in("supervisor", "", locale="en")
+    everything = supervisor.get("/tickets/").get_data(as_text=True)
+    assert len(references_on(everything)) == 4
+    assert "<td>Arabic</td>" in everything and "<td>ar</td>" not in everything
     # Asking for another language through the filter changes nothing.
     page = agent.get("/tickets/?language=es").get_data(as_text=True)
     assert set(references_on(page)) == expected
@@ -237,7 +239,11 @@ def test_claim_note_and_resolve_with_a_required_resolution_note(app, log_in, mak
         ).one()
         assert entry.before["status"] == "open" and entry.after["status"] == "resolved"
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
-    assert "Rappelé, rendez-vous fixé." in page and "ticket.claim" in page
+    assert "Rappelé, rendez-vous fixé." in page
+    # The history names what was done, and the ticket its language, in the agent's language.
+    assert "Ticket pris en charge" in page and "Statut modifié" in page
+    assert "ticket.claim" not in page and "ticket.status" not in page
+    assert "<dt>Langue</dt><dd>Français</dd>" in page
 
 
 def test_a_ticket_is_handed_only_to_an_agent_of_its_language(app, log_in, make_ticket, make_user):

@@ -383,12 +383,27 @@ def test_an_admin_cannot_lock_themselves_out(app, log_in):
 def test_supervisors_read_the_audit_log_and_agents_are_refused(app, log_in):
     agent = log_in("agent", "fr")
     assert agent.get("/staff/audit").status_code == 403
-    supervisor = log_in("supervisor", "")
+    supervisor = log_in("supervisor", "", locale="fr")
     page = supervisor.get("/staff/audit")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "access.refused" in text and "login.success" in text
+    # Actions and what they are about by their names in the reader's language, never as codes.
+    assert "<td>Accès refusé</td>" in text and "<td>Connexion</td>" in text
+    assert "access.refused</td>" not in text and "login.success</td>" not in text
+    assert "<td>Compte <span" in text
+    refusals = supervisor.get("/staff/audit?action=access.refused").get_data(as_text=True)
+    assert '<option value="access.refused" selected>Accès refusé</option>' in refusals
+    assert "<td>Accès refusé</td>" in refusals and "<td>Connexion</td>" not in refusals
     assert supervisor.get("/staff/audit?action=login").status_code == 200
+
+
+def test_staff_pages_name_languages_in_the_readers_language(app, log_in, make_user):
+    make_user("agent", "ar nl", email="nadia@example.org")
+    admin = log_in("admin", "", locale="fr")
+    users = admin.get("/staff/users").get_data(as_text=True)
+    assert "<td>Arabe, Néerlandais</td>" in users and "ar nl" not in users
+    german = log_in("agent", "de en", locale="de").get("/staff/account").get_data(as_text=True)
+    assert "Deutsch, Englisch" in german
 
 
 def test_the_audit_log_cannot_be_changed_or_deleted(app, log_in):
