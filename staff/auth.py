@@ -100,7 +100,9 @@ def authenticate(email: str, password: str) -> StaffUser:
         audit.record("login.throttled", actor_email=email)
         raise LoginRefused(gettext("Too many failed attempts. Wait a few minutes and try again."))
     user = accounts.by_email(email)
-    matches = passwords.verify_password(user.password_hash if user else None, password[:256])
+    matches = passwords.verify_password(
+        user.password_hash if user else None, password[: passwords.TYPED_MAX_LENGTH]
+    )
     if user is None or not matches or not user.active:
         ratelimit.record(account_key, THROTTLE_WINDOW)
         ratelimit.record(address_key, THROTTLE_WINDOW)

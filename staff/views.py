@@ -63,8 +63,10 @@ def target_name(target_type: str) -> str:
 
 @bp.app_context_processor
 def staff_context() -> dict[str, object]:
-    """Give every template the logged-in staff member and the role names."""
-    return {"staff_user": current_staff(), "role_names": role_names()}
+    """Give every template the logged-in staff member, the role names and the password limits."""
+    return {"staff_user": current_staff(), "role_names": role_names(),
+            "password_min": passwords.MIN_LENGTH, "password_max": passwords.MAX_LENGTH,
+            "password_typed_max": passwords.TYPED_MAX_LENGTH}  # fmt: skip
 
 
 def role_names() -> dict[str, str]:

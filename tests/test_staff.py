@@ -116,6 +116,24 @@ def test_sixty_four_characters_work_in_the_browser_and_sixty_five_are_refused(ap
     assert submit(app.test_client(), "long@example.org", longest[:-1]).status_code == 401
 
 
+def test_password_fields_state_the_limits_the_server_enforces(app, log_in, monkeypatch):
+    monkeypatch.setattr(passwords, "MIN_LENGTH", 16)
+    monkeypatch.setattr(passwords, "MAX_LENGTH", 40)
+    admin = log_in("admin", "", locale="en")
+    pages = [admin.get(path).get_data(as_text=True)
+             for path in ("/staff/users/new", f"/staff/users/{admin.member.id}", "/staff/account")]  # fmt: skip
+    for page in pages:
+        assert 'minlength="16" maxlength="40"' in page and "(16 to 40 characters)" in page
+        assert "12" not in re.findall(r'minlength="(\d+)"', page)
+    refused = post_form(admin, "/staff/users/new", {"email": "a@example.org", "role": "agent",
+                        "password": "Lantern-Kumquat", "languages": "fr"})  # fmt: skip
+    assert refused.status_code == 200 and "Use at least 16 characters." in refused.get_data(
+        as_text=True
+    )
+    login = app.test_client().get("/staff/login").get_data(as_text=True)
+    assert f'maxlength="{passwords.TYPED_MAX_LENGTH}"' in login
+
+
 # --- logging in ----------------------------------------------------------------------------
 
 
