@@ -143,6 +143,14 @@ def test_the_queue_searches_by_reference_number_and_note_text(app, log_in, make_
     by_text = agent.get("/tickets/?q=passeport+PERDU&status=all").get_data(as_text=True)
     assert references_on(by_text) == [ticket(app, second).reference]
     assert references_on(agent.get("/tickets/?q=100%25_x").get_data(as_text=True)) == []
+    # % and _ are searched for as themselves, not as wildcards.
+    post_form(agent, f"/tickets/{first}/save", {"version": version(app, first),
+              "status": "open", "note": "Frais remboursés à 100%"}, page=f"/tickets/{first}")  # fmt: skip
+    assert references_on(agent.get("/tickets/?q=%C3%A0+100%25").get_data(as_text=True)) == [
+        reference
+    ]
+    assert references_on(agent.get("/tickets/?q=1_0").get_data(as_text=True)) == []
+    assert references_on(agent.get("/tickets/?q=rembours%25100").get_data(as_text=True)) == []
 
 
 def test_the_queue_pages_by_keyset_without_losing_or_repeating_a_ticket(

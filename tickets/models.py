@@ -17,7 +17,8 @@ STATUSES = ("new", "open", "waiting", "resolved", "closed")
 ACTIVE_STATUSES = ("new", "open", "waiting")
 DONE_STATUSES = ("resolved", "closed")
 CALLBACK_OUTCOMES = ("reached", "no_answer", "rescheduled")
-ACTIVE_PREDICATE = "status IN ('new', 'open', 'waiting')"
+# ACTIVE_STATUSES as SQL: the predicate of the partial indexes on the work still to do.
+ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{status}'" for status in ACTIVE_STATUSES) + ")"
 
 
 class Ticket(db.Model):

@@ -17,7 +17,7 @@ from centre import languages
 from centre.clock import CENTRE_TZ, to_storage
 from centre.extensions import db
 from staff.models import StaffUser
-from tickets.models import ACTIVE_STATUSES, STATUSES, TYPES, Ticket, TicketNote
+from tickets.models import ACTIVE_PREDICATE, ACTIVE_STATUSES, STATUSES, TYPES, Ticket, TicketNote
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -100,8 +100,8 @@ def _conditions(user: StaffUser, filters: Filters) -> list[sa.ColumnElement[bool
     chosen = [filters.language] if filters.language in allowed else allowed
     conditions: list[sa.ColumnElement[bool]] = [Ticket.language.in_(chosen)]
     if filters.status == "active":
-        # Written as the partial index's predicate, so the planner uses that index.
-        conditions.append(sa.text("tickets.status IN ('new', 'open', 'waiting')"))
+        # Written as the partial indexes' predicate, so the planner uses them.
+        conditions.append(sa.text(f"tickets.{ACTIVE_PREDICATE}"))
     elif filters.status != "all":
         conditions.append(Ticket.status == filters.status)
     if filters.status in ("active", *ACTIVE_STATUSES):
@@ -128,9 +128,8 @@ def _search(text: str) -> sa.ColumnElement[bool]:
     number = NUMBER.match(text)
     if number:
         return Ticket.id == int(number.group(1))
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     notes = sa.select(TicketNote.id).where(
-        TicketNote.ticket_id == Ticket.id, TicketNote.body.ilike(pattern, escape="\\")
+        TicketNote.ticket_id == Ticket.id, TicketNote.body.icontains(text, autoescape=True)
     )
     return sa.exists(notes)
 
