@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext
@@ -178,11 +178,13 @@ def login_required(view: View) -> View:
     return role_required(*ROLES)(view)
 
 
-def refuse(what: str, target_type: str | None = None, target_id: int | None = None) -> None:
-    """Record the refusal in the audit log and answer 403."""
+def refuse(
+    what: str, target_type: str | None = None, target_id: int | None = None, code: int = 403
+) -> NoReturn:
+    """Record the refusal in the audit log and answer 403 (or 404: "there is no such thing")."""
     audit.record("access.refused", target_type, target_id, after={"path": what[:200]})
     db.session.commit()
-    abort(403)
+    abort(code)
 
 
 _HOMES: dict[str, str] = {}

@@ -456,6 +456,13 @@ def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "queued_call")
         ).one()
         assert placed.to_number == "+212600000002"
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "ticket.take_call")
+        ).one()
+        assert (entry.target_id, entry.actor_id) == (oldest.id, agent.member.id)
+        assert entry.before == {"status": "new", "assignee": None, "version": oldest.version - 1}
+        assert entry.after == {"status": "open", "assignee": agent.member.email,
+                               "version": oldest.version}  # fmt: skip
     url = "http://localhost/ivr/desk/connect?l=fr"
     status, _, xml = call().transport.post(url, *_signed(url))
     assert status == 200 and "<Dial><Queue>agents-fr</Queue></Dial>" in xml

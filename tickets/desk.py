@@ -83,6 +83,17 @@ def _log(
     """Flush (the version bumps) and record what changed, with `extra` facts after it."""
     ticket.updated_at = to_storage(now())
     db.session.flush()
+    _record(action, ticket, before, user, extra)
+
+
+def _record(
+    action: str,
+    ticket: Ticket,
+    before: dict[str, Any],
+    user: StaffUser,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Record in the audit log what changed in the ticket since `before`, and `extra` facts."""
     old, new = audit.changes(before, snapshot(ticket))
     audit.record(action, "ticket", ticket.id, old, {**new, **(extra or {})}, user)
 
@@ -171,20 +182,15 @@ def merge(survivor: Ticket, user: StaffUser, seen_version: int, references: list
     return len(duplicates)
 
 
-def merged_ids(ticket: Ticket) -> list[int]:
-    """Return the ids of the tickets merged into this one."""
-    return list(db.session.scalars(sa.select(Ticket.id).where(Ticket.merged_into_id == ticket.id)))
-
-
 def merged_tickets(ticket: Ticket) -> list[Ticket]:
     """Return the tickets merged into this one, oldest first."""
     query = sa.select(Ticket).where(Ticket.merged_into_id == ticket.id).order_by(Ticket.id)
     return list(db.session.scalars(query))
 
 
-def history(ticket: Ticket) -> list[AuditEntry]:
-    """Return the ticket's history, its merged duplicates' included, oldest first."""
-    return audit.history("ticket", [ticket.id, *merged_ids(ticket)])
+def history(ticket: Ticket, merged: list[Ticket]) -> list[AuditEntry]:
+    """Return the ticket's history with that of the duplicates `merged` into it, oldest first."""
+    return audit.history("ticket", [ticket.id, *(duplicate.id for duplicate in merged)])
 
 
 def changes_since(ticket: Ticket, seen_version: int) -> list[AuditEntry]:
@@ -293,6 +299,7 @@ def take_next_call(user: StaffUser) -> Ticket | None:
         )
         if ticket is None or ticket.assignee_id is not None:
             continue
+        before = snapshot(ticket)
         # Two agents may pick the same caller at once: the database lets one of them win.
         won = db.session.execute(
             sa.update(Ticket)
@@ -312,9 +319,7 @@ def take_next_call(user: StaffUser) -> Ticket | None:
             "queued_call",
             f"queued caller, ticket {ticket.reference}",
         )
-        audit.record("ticket.take_call", "ticket", ticket.id, {"assignee": None},
-                     {"assignee": user.email, "status": "open", "version": ticket.version},
-                     user)  # fmt: skip
+        _record("ticket.take_call", ticket, before, user)
         return ticket
     return None
 

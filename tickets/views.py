@@ -28,7 +28,7 @@ from cases import lookups as case_lookups
 from centre import languages
 from centre.clock import now
 from centre.extensions import db
-from staff import accounts, audit, current_staff, role_required
+from staff import accounts, current_staff, refuse, role_required
 from staff.models import StaffUser
 from tickets import desk, queue, sla
 from tickets.models import (
@@ -115,10 +115,7 @@ def _ticket(ticket_id: int) -> Ticket:
     if ticket is None:
         abort(404)
     if not queue.can_see(_me(), ticket):
-        # Logged as a refusal, answered as if the ticket did not exist.
-        audit.record("access.refused", "ticket", ticket_id, after={"path": request.path[:200]})
-        db.session.commit()
-        abort(404)
+        refuse(request.path, "ticket", ticket_id, code=404)  # as if the ticket did not exist
     return ticket
 
 
@@ -150,10 +147,10 @@ def _sla_text(ticket: Ticket, moment: datetime) -> str:
 
 
 def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, int]:
-    moment = now()
+    moment, merged = now(), desk.merged_tickets(ticket)
     page = render_template(
         "tickets/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
-        history=desk.history(ticket), merged=desk.merged_tickets(ticket),
+        history=desk.history(ticket, merged), merged=merged,
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment),
         standing=sla.standing(ticket, moment), user=_me(),
         case_lookups=case_lookups.during_call(ticket.call_sid),
