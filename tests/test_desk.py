@@ -429,6 +429,27 @@ def test_a_rescheduled_callback_moves_later_and_the_caller_is_told(
         ) == 1  # fmt: skip
 
 
+def test_what_the_desk_notes_is_read_in_each_readers_language(app, log_in, make_ticket, open_hours):
+    survivor = make_ticket("callback", caller="+33612345697")
+    duplicate = make_ticket()
+    french = log_in("agent", "fr", locale="fr")
+    post_form(french, f"/tickets/{survivor}/outcome",
+              {"version": version(app, survivor), "outcome": "no_answer"},
+              page=f"/tickets/{survivor}")  # fmt: skip
+    post_form(french, f"/tickets/{survivor}/merge",
+              {"version": version(app, survivor), "references": ticket(app, duplicate).reference},
+              page=f"/tickets/{survivor}")  # fmt: skip
+    reference = ticket(app, duplicate).reference
+    seen_in_french = french.get(f"/tickets/{survivor}").get_data(as_text=True)
+    assert "Rappel : pas de réponse." in seen_in_french
+    assert f"Fusionnés avec ce ticket : {reference}." in seen_in_french
+    english = log_in("supervisor", "", locale="en").get(f"/tickets/{survivor}")
+    seen_in_english = english.get_data(as_text=True)
+    assert "Callback: no answer." in seen_in_english
+    assert f"Merged into this ticket: {reference}." in seen_in_english
+    assert "Rappel" not in seen_in_english and "Fusionné" not in seen_in_english
+
+
 def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
     app, call, log_in, open_hours
 ):

@@ -98,11 +98,30 @@ def _record(
     audit.record(action, "ticket", ticket.id, old, {**new, **(extra or {})}, user)
 
 
-def _note(ticket: Ticket, user: StaffUser | None, body: str, kind: str = "note") -> TicketNote:
-    note = TicketNote(ticket=ticket, author=user, kind=kind, body=body[:NOTE_MAX],
+def _note(
+    ticket: Ticket,
+    user: StaffUser | None,
+    body: str,
+    kind: str = "note",
+    params: dict[str, Any] | None = None,
+) -> TicketNote:
+    note = TicketNote(ticket=ticket, author=user, kind=kind, body=body[:NOTE_MAX], params=params,
                       created_at=to_storage(now()))  # fmt: skip
     db.session.add(note)
     return note
+
+
+def note_text(note: TicketNote) -> str:
+    """Return what a note says: an agent's words as written, the desk's in the reader's language."""
+    params = note.params
+    if params is None:
+        return note.body
+    if note.kind == "callback":
+        return outcome_label(str(params.get("outcome", "")))
+    if note.kind == "merge":
+        references = ", ".join(str(r) for r in params.get("references", []))
+        return gettext("Merged into this ticket: %(references)s.", references=references)
+    return note.body
 
 
 def save(ticket: Ticket, user: StaffUser, seen_version: int, status: str, note: str) -> None:
@@ -174,10 +193,9 @@ def merge(survivor: Ticket, user: StaffUser, seen_version: int, references: list
         duplicate.status = "closed"
         survivor.has_message = survivor.has_message or duplicate.has_message
         _log("ticket.merged", duplicate, old, user)
-    references_text = ", ".join(d.reference for d in duplicates)
-    _note(survivor, user, gettext("Merged into this ticket: %(references)s.",
-                                  references=references_text), "merge")  # fmt: skip
-    _log("ticket.merge", survivor, before, user, {"merged": references_text})
+    references = [d.reference for d in duplicates]
+    _note(survivor, user, "", "merge", {"references": references})
+    _log("ticket.merge", survivor, before, user, {"merged": ", ".join(references)})
     db.session.expire(survivor, ["recordings", "notes"])
     return len(duplicates)
 
@@ -272,7 +290,7 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
         booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
         db.session.flush()
         callbacks.reschedule()
-    _note(ticket, user, outcome_label(outcome), "callback")
+    _note(ticket, user, "", "callback", {"outcome": outcome})
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
 
 

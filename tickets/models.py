@@ -93,7 +93,11 @@ class Ticket(db.Model):
 
 
 class TicketNote(db.Model):
-    """A note an agent wrote on a ticket (a resolution note, a merge, a callback's outcome)."""
+    """A note on a ticket: an agent's words (a note, a resolution), or what the desk recorded.
+
+    What the desk records (a merge, a callback's outcome) is kept as its `kind` and `params`,
+    not as text, so that each reader reads it in their own language (see tickets.desk.note_text).
+    """
 
     __tablename__ = "ticket_notes"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -101,6 +105,8 @@ class TicketNote(db.Model):
     author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_users.id"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="note")
     body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # {"outcome": "reached"} or {"references": [...]}; None for an agent's words.
+    params: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON(none_as_null=True))
     created_at: so.Mapped[datetime]
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="notes")
     author: so.Mapped[StaffUser | None] = so.relationship()

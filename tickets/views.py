@@ -96,6 +96,9 @@ CASE_STATUSES = {
 }
 
 
+bp.add_app_template_filter(desk.note_text, "note_text")
+
+
 @bp.app_context_processor
 def desk_names() -> dict[str, object]:
     """Give the desk's templates the translated names of types, statuses and nodes."""
