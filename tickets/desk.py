@@ -79,21 +79,12 @@ def _log(
     before: dict[str, Any],
     user: StaffUser,
     extra: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> None:
     """Flush (the version bumps) and record what changed, with `extra` facts after it."""
-    ticket.updated_at = to_storage(now())
-    db.session.flush()
-    _record(action, ticket, before, user, extra)
-
-
-def _record(
-    action: str,
-    ticket: Ticket,
-    before: dict[str, Any],
-    user: StaffUser,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Record in the audit log what changed in the ticket since `before`, and `extra` facts."""
+    if flush:  # not after a bulk UPDATE, which bumped the version and the time itself
+        ticket.updated_at = to_storage(now())
+        db.session.flush()
     old, new = audit.changes(before, snapshot(ticket))
     audit.record(action, "ticket", ticket.id, old, {**new, **(extra or {})}, user)
 
@@ -337,7 +328,7 @@ def take_next_call(user: StaffUser) -> Ticket | None:
             "queued_call",
             f"queued caller, ticket {ticket.reference}",
         )
-        _record("ticket.take_call", ticket, before, user)
+        _log("ticket.take_call", ticket, before, user, flush=False)
         return ticket
     return None
 
