@@ -59,6 +59,15 @@ COUNTRY_LANGUAGE: dict[str, str] = {
 }  # fmt: skip
 
 
+@cache
+def name_in(code: str, locale: str) -> str:
+    """Return the name of language `code` in `locale`, e.g. "Arabe" for "ar" in French."""
+    if code not in BY_CODE:
+        return code
+    name = Locale.parse(code).get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
 def get(code: str | None) -> Language:
     """Return the language for `code`, or the default one when it is unknown."""
     return BY_CODE.get(code or "", DEFAULT)

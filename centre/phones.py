@@ -10,6 +10,8 @@ import phonenumbers
 from phonenumbers import timezone as number_timezone
 
 _DIGITS = re.compile(r"\D")
+# What an erased caller's number reads as, where its masked form was (see centre.privacy).
+ANONYMISED = "anonymised"
 
 
 def parse(number: str | None) -> phonenumbers.PhoneNumber | None:

@@ -30,7 +30,6 @@ from centre.extensions import db
 from centre.messaging import OutboundMessage
 
 log = logging.getLogger(__name__)
-ANONYMISED = "anonymised"
 REDACTED = "[anonymised]"
 CANCELLED = "cancelled"
 
@@ -122,9 +121,9 @@ def anonymise(number: str) -> Report:
         ("callback numbers", sa.update(Callback).where(Callback.ticket_id.in_(tickets))
          .values(number="")),
         ("tickets", sa.update(Ticket).where(Ticket.id.in_(tickets))
-         .values(caller_hash=None, caller_masked=ANONYMISED, version=Ticket.version + 1)),
+         .values(caller_hash=None, caller_masked=phones.ANONYMISED, version=Ticket.version + 1)),
         ("calls", sa.update(Call).where(Call.caller_hash == digest)
-         .values(caller_hash=None, caller_masked=ANONYMISED)),
+         .values(caller_hash=None, caller_masked=phones.ANONYMISED)),
         ("caller preferences", sa.delete(CallerPreference)
          .where(CallerPreference.caller_hash == digest)),
         ("outbox numbers", sa.update(OutboundMessage)

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from staff.auth import current_staff, login_required, register_home, role_required
+from staff.auth import current_staff, login_required, refuse, register_home, role_required
 
-__all__ = ["current_staff", "init_app", "login_required", "register_home", "role_required"]
+__all__ = [
+    "current_staff",
+    "init_app",
+    "login_required",
+    "refuse",
+    "register_home",
+    "role_required",
+]
 
 
 def init_app(app: Flask) -> None:

@@ -166,9 +166,7 @@ def all_accounts() -> list[StaffUser]:
     return list(db.session.scalars(sa.select(StaffUser).order_by(StaffUser.email)))
 
 
-def agents() -> list[StaffUser]:
-    """Return the active accounts that work on tickets, by email."""
-    query = sa.select(StaffUser).where(
-        StaffUser.active.is_(True), StaffUser.role.in_(("agent", "supervisor"))
-    )
+def active_with_roles(roles: tuple[str, ...]) -> list[StaffUser]:
+    """Return the active accounts with one of `roles`, by email."""
+    query = sa.select(StaffUser).where(StaffUser.active.is_(True), StaffUser.role.in_(roles))
     return list(db.session.scalars(query.order_by(StaffUser.email)))

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -18,6 +19,63 @@ from centre.extensions import db
 from staff.models import AuditEntry, StaffUser
 
 PAGE_SIZE = 50
+
+# Every action the log records, as staff read it (every domain's: the log is one page).
+ACTION_NAMES = {
+    "access.refused": _l("Access refused"),
+    "csrf.refused": _l("Expired form refused"),
+    "login.success": _l("Logged in"),
+    "login.failed": _l("Failed login"),
+    "login.throttled": _l("Login blocked after too many failures"),
+    "logout": _l("Logged out"),
+    "user.create": _l("Account created"),
+    "user.update": _l("Account changed"),
+    "user.role": _l("Role changed"),
+    "user.password": _l("Password changed"),
+    "user.available": _l("Availability for calls changed"),
+    "ticket.note": _l("Note written"),
+    "ticket.status": _l("Status changed"),
+    "ticket.claim": _l("Ticket claimed"),
+    "ticket.release": _l("Ticket released"),
+    "ticket.assign": _l("Ticket handed over"),
+    "ticket.merge": _l("Duplicates merged into the ticket"),
+    "ticket.merged": _l("Merged into another ticket"),
+    "ticket.callback": _l("Callback placed"),
+    "ticket.callback_outcome": _l("Callback outcome recorded"),
+    "ticket.take_call": _l("Queued caller taken"),
+    "privacy.purge_recordings": _l("Old recordings deleted"),
+    "privacy.anonymise": _l("Caller anonymised"),
+    "guide.create": _l("Guide service created"),
+    "guide.draft": _l("Guide text draft saved"),
+    "guide.publish": _l("Guide text published"),
+    "guide.review": _l("Guide text marked as reviewed"),
+    "guide.restore": _l("Guide text version restored"),
+    "guide.facts_draft": _l("Service facts draft saved"),
+    "guide.facts_publish": _l("Service facts published"),
+    "guide.facts_restore": _l("Service facts version restored"),
+    "guide.synonym": _l("Synonym added"),
+    "guide.dismiss": _l("Unmatched phrase dismissed"),
+    "guide.category": _l("Guide category changed"),
+    "centre.hours": _l("Opening hours changed"),
+    "centre.holiday": _l("Holiday confirmed or moved"),
+    "centre.holiday_add": _l("Holiday added"),
+    "centre.closure_add": _l("Closure added"),
+    "centre.closure_remove": _l("Closure removed"),
+    "centre.notice_add": _l("Service notice added"),
+    "centre.notice_remove": _l("Service notice removed"),
+}
+# What an entry is about, as staff read it.
+TARGET_NAMES = {
+    "ticket": _l("Ticket"),
+    "user": _l("Account"),
+    "guide_service": _l("Guide service"),
+    "guide_phrase": _l("Unmatched phrase"),
+    "guide_category": _l("Guide category"),
+    "weekday": _l("Weekday"),
+    "holiday": _l("Holiday"),
+    "closure": _l("Closure"),
+    "notice": _l("Service notice"),
+}
 
 
 class AuditLogIsAppendOnly(PermissionError):
@@ -61,9 +119,11 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
 def entries(
     action: str = "", actor: str = "", before_id: int | None = None, limit: int = PAGE_SIZE
 ) -> list[AuditEntry]:
-    """Return entries newest first, filtered by action prefix and actor email, from `before_id`."""
+    """Return entries newest first, filtered by action (or its prefix) and actor, from `before_id`."""
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if action:
+    if action in ACTION_NAMES:
+        query = query.where(AuditEntry.action == action)
+    elif action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     if actor:
         query = query.where(AuditEntry.actor_email == actor.strip().lower())

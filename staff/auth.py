@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext
@@ -100,7 +100,9 @@ def authenticate(email: str, password: str) -> StaffUser:
         audit.record("login.throttled", actor_email=email)
         raise LoginRefused(gettext("Too many failed attempts. Wait a few minutes and try again."))
     user = accounts.by_email(email)
-    matches = passwords.verify_password(user.password_hash if user else None, password[:256])
+    matches = passwords.verify_password(
+        user.password_hash if user else None, password[: passwords.TYPED_MAX_LENGTH]
+    )
     if user is None or not matches or not user.active:
         ratelimit.record(account_key, THROTTLE_WINDOW)
         ratelimit.record(address_key, THROTTLE_WINDOW)
@@ -176,11 +178,13 @@ def login_required(view: View) -> View:
     return role_required(*ROLES)(view)
 
 
-def refuse(what: str, target_type: str | None = None, target_id: int | None = None) -> None:
-    """Record the refusal in the audit log and answer 403."""
+def refuse(
+    what: str, target_type: str | None = None, target_id: int | None = None, code: int = 403
+) -> NoReturn:
+    """Record the refusal in the audit log and answer 403 (or 404: "there is no such thing")."""
     audit.record("access.refused", target_type, target_id, after={"path": what[:200]})
     db.session.commit()
-    abort(403)
+    abort(code)
 
 
 _HOMES: dict[str, str] = {}

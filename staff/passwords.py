@@ -12,6 +12,8 @@ from flask_babel import gettext
 
 MIN_LENGTH = 12
 MAX_LENGTH = 64
+# A login reads at most this much of what was typed: a megabyte "password" is not hashed.
+TYPED_MAX_LENGTH = 256
 COMMON_LIST = Path(__file__).with_name("common_passwords.txt")
 _TAIL = re.compile(r"[\d\W_]+$")
 _HEAD = re.compile(r"^[\d\W_]+")

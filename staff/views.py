@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -43,10 +43,30 @@ def staff_datetime(moment: datetime | None, style: str = "short") -> str:
     return page_datetime(moment, style)
 
 
+@bp.app_template_filter("language_name")
+def language_name(code: str) -> str:
+    """Name a language (by its code) in the page's language: "ar" is "Arabe" on a French page."""
+    return languages.name_in(code, str(get_locale() or languages.DEFAULT.code))
+
+
+@bp.app_template_filter("action_name")
+def action_name(action: str) -> str:
+    """Name an audit log action ("ticket.assign") in the page's language."""
+    return str(audit.ACTION_NAMES.get(action, action))
+
+
+@bp.app_template_filter("target_name")
+def target_name(target_type: str) -> str:
+    """Name what an audit entry is about ("ticket") in the page's language."""
+    return str(audit.TARGET_NAMES.get(target_type, target_type))
+
+
 @bp.app_context_processor
 def staff_context() -> dict[str, object]:
-    """Give every template the logged-in staff member and the role names."""
-    return {"staff_user": current_staff(), "role_names": role_names()}
+    """Give every template the logged-in staff member, the role names and the password limits."""
+    return {"staff_user": current_staff(), "role_names": role_names(),
+            "password_min": passwords.MIN_LENGTH, "password_max": passwords.MAX_LENGTH,
+            "password_typed_max": passwords.TYPED_MAX_LENGTH}  # fmt: skip
 
 
 def role_names() -> dict[str, str]:
@@ -191,8 +211,10 @@ def audit_log() -> str:
     found = audit.entries(action, actor, before, audit.PAGE_SIZE + 1)
     more = len(found) > audit.PAGE_SIZE
     found = found[: audit.PAGE_SIZE]
+    choices = sorted(((code, str(name)) for code, name in audit.ACTION_NAMES.items()),
+                     key=lambda choice: choice[1].casefold())  # fmt: skip
     return render_template("staff/audit.html", entries=found, action=action, actor=actor,
-                           next_before=found[-1].id if more else None)  # fmt: skip
+                           choices=choices, next_before=found[-1].id if more else None)  # fmt: skip
 
 
 @bp.app_errorhandler(CSRFError)

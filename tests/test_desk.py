@@ -78,8 +78,10 @@ def test_an_agent_sees_only_the_tickets_of_their_languages(app, log_in, make_tic
     shown = references_on(agent.get("/tickets/").get_data(as_text=True))
     expected = {ticket(app, ids[c]).reference for c in ("fr", "ar")}
     assert set(shown) == expected
-    supervisor = log_in("supervisor", "")
-    assert len(references_on(supervisor.get("/tickets/").get_data(as_text=True))) == 4
+    supervisor = log_in("supervisor", "", locale="en")
+    everything = supervisor.get("/tickets/").get_data(as_text=True)
+    assert len(references_on(everything)) == 4
+    assert "<td>Arabic</td>" in everything and "<td>ar</td>" not in everything
     # Asking for another language through the filter changes nothing.
     page = agent.get("/tickets/?language=es").get_data(as_text=True)
     assert set(references_on(page)) == expected
@@ -141,6 +143,14 @@ def test_the_queue_searches_by_reference_number_and_note_text(app, log_in, make_
     by_text = agent.get("/tickets/?q=passeport+PERDU&status=all").get_data(as_text=True)
     assert references_on(by_text) == [ticket(app, second).reference]
     assert references_on(agent.get("/tickets/?q=100%25_x").get_data(as_text=True)) == []
+    # % and _ are searched for as themselves, not as wildcards.
+    post_form(agent, f"/tickets/{first}/save", {"version": version(app, first),
+              "status": "open", "note": "Frais remboursés à 100%"}, page=f"/tickets/{first}")  # fmt: skip
+    assert references_on(agent.get("/tickets/?q=%C3%A0+100%25").get_data(as_text=True)) == [
+        reference
+    ]
+    assert references_on(agent.get("/tickets/?q=1_0").get_data(as_text=True)) == []
+    assert references_on(agent.get("/tickets/?q=rembours%25100").get_data(as_text=True)) == []
 
 
 def test_the_queue_pages_by_keyset_without_losing_or_repeating_a_ticket(
@@ -237,7 +247,11 @@ def test_claim_note_and_resolve_with_a_required_resolution_note(app, log_in, mak
         ).one()
         assert entry.before["status"] == "open" and entry.after["status"] == "resolved"
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
-    assert "Rappelé, rendez-vous fixé." in page and "ticket.claim" in page
+    assert "Rappelé, rendez-vous fixé." in page
+    # The history names what was done, and the ticket its language, in the agent's language.
+    assert "Ticket pris en charge" in page and "Statut modifié" in page
+    assert "ticket.claim" not in page and "ticket.status" not in page
+    assert "<dt>Langue</dt><dd>Français</dd>" in page
 
 
 def test_a_ticket_is_handed_only_to_an_agent_of_its_language(app, log_in, make_ticket, make_user):
@@ -256,6 +270,24 @@ def test_a_ticket_is_handed_only_to_an_agent_of_its_language(app, log_in, make_t
     post_form(supervisor, f"/tickets/{ticket_id}/assign",
               {"version": version(app, ticket_id), "to": "none"})  # fmt: skip
     assert ticket(app, ticket_id).assignee_id is None
+
+
+def test_everyone_who_works_the_desk_can_be_handed_a_ticket(app, log_in, make_ticket, make_user):
+    ticket_id = make_ticket(language="ar")
+    agent = log_in("agent", "ar")
+    supervisor, admin = make_user("supervisor", ""), make_user("admin", "")
+    editor = make_user("editor", "ar")
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    hand_to = page.split('<select name="to">')[1].split("</select>")[0]
+    offered = set(re.findall(r'<option value="(\d+)">', hand_to))
+    assert offered == {str(agent.member.id), str(supervisor.id), str(admin.id)}
+    assert editor.email not in page
+    handed = post_form(agent, f"/tickets/{ticket_id}/assign",
+                       {"version": version(app, ticket_id), "to": str(admin.id)})  # fmt: skip
+    assert handed.status_code == 302 and ticket(app, ticket_id).assignee_id == admin.id
+    refused = post_form(agent, f"/tickets/{ticket_id}/assign",
+                        {"version": version(app, ticket_id), "to": str(editor.id)})  # fmt: skip
+    assert refused.status_code == 422 and ticket(app, ticket_id).assignee_id == admin.id
 
 
 def test_the_second_of_two_agents_saving_is_told_and_sees_the_other_change(
@@ -397,6 +429,27 @@ def test_a_rescheduled_callback_moves_later_and_the_caller_is_told(
         ) == 1  # fmt: skip
 
 
+def test_what_the_desk_notes_is_read_in_each_readers_language(app, log_in, make_ticket, open_hours):
+    survivor = make_ticket("callback", caller="+33612345697")
+    duplicate = make_ticket()
+    french = log_in("agent", "fr", locale="fr")
+    post_form(french, f"/tickets/{survivor}/outcome",
+              {"version": version(app, survivor), "outcome": "no_answer"},
+              page=f"/tickets/{survivor}")  # fmt: skip
+    post_form(french, f"/tickets/{survivor}/merge",
+              {"version": version(app, survivor), "references": ticket(app, duplicate).reference},
+              page=f"/tickets/{survivor}")  # fmt: skip
+    reference = ticket(app, duplicate).reference
+    seen_in_french = french.get(f"/tickets/{survivor}").get_data(as_text=True)
+    assert "Rappel : pas de réponse." in seen_in_french
+    assert f"Fusionnés avec ce ticket : {reference}." in seen_in_french
+    english = log_in("supervisor", "", locale="en").get(f"/tickets/{survivor}")
+    seen_in_english = english.get_data(as_text=True)
+    assert "Callback: no answer." in seen_in_english
+    assert f"Merged into this ticket: {reference}." in seen_in_english
+    assert "Rappel" not in seen_in_english and "Fusionné" not in seen_in_english
+
+
 def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
     app, call, log_in, open_hours
 ):
@@ -424,6 +477,13 @@ def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "queued_call")
         ).one()
         assert placed.to_number == "+212600000002"
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "ticket.take_call")
+        ).one()
+        assert (entry.target_id, entry.actor_id) == (oldest.id, agent.member.id)
+        assert entry.before == {"status": "new", "assignee": None, "version": oldest.version - 1}
+        assert entry.after == {"status": "open", "assignee": agent.member.email,
+                               "version": oldest.version}  # fmt: skip
     url = "http://localhost/ivr/desk/connect?l=fr"
     status, _, xml = call().transport.post(url, *_signed(url))
     assert status == 200 and "<Dial><Queue>agents-fr</Queue></Dial>" in xml

@@ -49,6 +49,27 @@ def test_recordings_older_than_the_retention_period_are_deleted_and_the_run_is_r
     assert "recordings deleted: 1" in again.output  # now the 10-day-old one
 
 
+def test_a_purged_recording_is_said_to_be_deleted_and_offers_no_player(
+    app, runner, log_in, make_ticket, time_machine
+):
+    time_machine.move_to(local("2026-12-04T12:00") - timedelta(days=100), tick=False)
+    purged = make_ticket(recording="REold")
+    time_machine.move_to(local("2026-12-04T12:00"), tick=False)
+    erased = make_ticket(recording="REerased", caller="+33612349999")
+    kept = make_ticket(recording="REnew", caller="+33612340000")
+    assert "recordings deleted: 1" in runner.invoke(args=["privacy", "purge-recordings"]).output
+    runner.invoke(args=["privacy", "anonymise", "+33612349999"])
+    agent = log_in("agent", "fr", locale="en")
+    page = agent.get(f"/tickets/{purged}").get_data(as_text=True)
+    assert "<audio" not in page and f"/tickets/{purged}/recordings/" not in page
+    assert "deleted under the retention rule for personal data" in page
+    page = agent.get(f"/tickets/{erased}").get_data(as_text=True)
+    assert "<audio" not in page and "erased at their request" in page
+    french = log_in("agent", "fr", locale="fr").get(f"/tickets/{purged}").get_data(as_text=True)
+    assert "supprimé" in french and "<audio" not in french
+    assert "<audio" in agent.get(f"/tickets/{kept}").get_data(as_text=True)
+
+
 def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure(
     app,
     known_data,  # noqa: F811 (the fixture imported above)

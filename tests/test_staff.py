@@ -116,6 +116,24 @@ def test_sixty_four_characters_work_in_the_browser_and_sixty_five_are_refused(ap
     assert submit(app.test_client(), "long@example.org", longest[:-1]).status_code == 401
 
 
+def test_password_fields_state_the_limits_the_server_enforces(app, log_in, monkeypatch):
+    monkeypatch.setattr(passwords, "MIN_LENGTH", 16)
+    monkeypatch.setattr(passwords, "MAX_LENGTH", 40)
+    admin = log_in("admin", "", locale="en")
+    pages = [admin.get(path).get_data(as_text=True)
+             for path in ("/staff/users/new", f"/staff/users/{admin.member.id}", "/staff/account")]  # fmt: skip
+    for page in pages:
+        assert 'minlength="16" maxlength="40"' in page and "(16 to 40 characters)" in page
+        assert "12" not in re.findall(r'minlength="(\d+)"', page)
+    refused = post_form(admin, "/staff/users/new", {"email": "a@example.org", "role": "agent",
+                        "password": "Lantern-Kumquat", "languages": "fr"})  # fmt: skip
+    assert refused.status_code == 200 and "Use at least 16 characters." in refused.get_data(
+        as_text=True
+    )
+    login = app.test_client().get("/staff/login").get_data(as_text=True)
+    assert f'maxlength="{passwords.TYPED_MAX_LENGTH}"' in login
+
+
 # --- logging in ----------------------------------------------------------------------------
 
 
@@ -383,12 +401,27 @@ def test_an_admin_cannot_lock_themselves_out(app, log_in):
 def test_supervisors_read_the_audit_log_and_agents_are_refused(app, log_in):
     agent = log_in("agent", "fr")
     assert agent.get("/staff/audit").status_code == 403
-    supervisor = log_in("supervisor", "")
+    supervisor = log_in("supervisor", "", locale="fr")
     page = supervisor.get("/staff/audit")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "access.refused" in text and "login.success" in text
+    # Actions and what they are about by their names in the reader's language, never as codes.
+    assert "<td>Accès refusé</td>" in text and "<td>Connexion</td>" in text
+    assert "access.refused</td>" not in text and "login.success</td>" not in text
+    assert "<td>Compte <span" in text
+    refusals = supervisor.get("/staff/audit?action=access.refused").get_data(as_text=True)
+    assert '<option value="access.refused" selected>Accès refusé</option>' in refusals
+    assert "<td>Accès refusé</td>" in refusals and "<td>Connexion</td>" not in refusals
     assert supervisor.get("/staff/audit?action=login").status_code == 200
+
+
+def test_staff_pages_name_languages_in_the_readers_language(app, log_in, make_user):
+    make_user("agent", "ar nl", email="nadia@example.org")
+    admin = log_in("admin", "", locale="fr")
+    users = admin.get("/staff/users").get_data(as_text=True)
+    assert "<td>Arabe, Néerlandais</td>" in users and "ar nl" not in users
+    german = log_in("agent", "de en", locale="de").get("/staff/account").get_data(as_text=True)
+    assert "Deutsch, Englisch" in german
 
 
 def test_the_audit_log_cannot_be_changed_or_deleted(app, log_in):

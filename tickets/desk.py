@@ -31,7 +31,7 @@ from tickets.models import (
     Ticket,
     TicketNote,
 )
-from tickets.queue import can_see, visible_languages
+from tickets.queue import DESK_ROLES, can_see, visible_languages
 
 NOTE_MAX = 5000
 RESCHEDULE_AFTER = timedelta(hours=1)
@@ -79,19 +79,40 @@ def _log(
     before: dict[str, Any],
     user: StaffUser,
     extra: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> None:
     """Flush (the version bumps) and record what changed, with `extra` facts after it."""
-    ticket.updated_at = to_storage(now())
-    db.session.flush()
+    if flush:  # not after a bulk UPDATE, which bumped the version and the time itself
+        ticket.updated_at = to_storage(now())
+        db.session.flush()
     old, new = audit.changes(before, snapshot(ticket))
     audit.record(action, "ticket", ticket.id, old, {**new, **(extra or {})}, user)
 
 
-def _note(ticket: Ticket, user: StaffUser | None, body: str, kind: str = "note") -> TicketNote:
-    note = TicketNote(ticket=ticket, author=user, kind=kind, body=body[:NOTE_MAX],
+def _note(
+    ticket: Ticket,
+    user: StaffUser | None,
+    body: str,
+    kind: str = "note",
+    params: dict[str, Any] | None = None,
+) -> TicketNote:
+    note = TicketNote(ticket=ticket, author=user, kind=kind, body=body[:NOTE_MAX], params=params,
                       created_at=to_storage(now()))  # fmt: skip
     db.session.add(note)
     return note
+
+
+def note_text(note: TicketNote) -> str:
+    """Return what a note says: an agent's words as written, the desk's in the reader's language."""
+    params = note.params
+    if params is None:
+        return note.body
+    if note.kind == "callback":
+        return outcome_label(str(params.get("outcome", "")))
+    if note.kind == "merge":
+        references = ", ".join(str(r) for r in params.get("references", []))
+        return gettext("Merged into this ticket: %(references)s.", references=references)
+    return note.body
 
 
 def save(ticket: Ticket, user: StaffUser, seen_version: int, status: str, note: str) -> None:
@@ -163,17 +184,11 @@ def merge(survivor: Ticket, user: StaffUser, seen_version: int, references: list
         duplicate.status = "closed"
         survivor.has_message = survivor.has_message or duplicate.has_message
         _log("ticket.merged", duplicate, old, user)
-    references_text = ", ".join(d.reference for d in duplicates)
-    _note(survivor, user, gettext("Merged into this ticket: %(references)s.",
-                                  references=references_text), "merge")  # fmt: skip
-    _log("ticket.merge", survivor, before, user, {"merged": references_text})
+    references = [d.reference for d in duplicates]
+    _note(survivor, user, "", "merge", {"references": references})
+    _log("ticket.merge", survivor, before, user, {"merged": ", ".join(references)})
     db.session.expire(survivor, ["recordings", "notes"])
     return len(duplicates)
-
-
-def merged_ids(ticket: Ticket) -> list[int]:
-    """Return the ids of the tickets merged into this one."""
-    return list(db.session.scalars(sa.select(Ticket.id).where(Ticket.merged_into_id == ticket.id)))
 
 
 def merged_tickets(ticket: Ticket) -> list[Ticket]:
@@ -182,9 +197,9 @@ def merged_tickets(ticket: Ticket) -> list[Ticket]:
     return list(db.session.scalars(query))
 
 
-def history(ticket: Ticket) -> list[AuditEntry]:
-    """Return the ticket's history, its merged duplicates' included, oldest first."""
-    return audit.history("ticket", [ticket.id, *merged_ids(ticket)])
+def history(ticket: Ticket, merged: list[Ticket]) -> list[AuditEntry]:
+    """Return the ticket's history with that of the duplicates `merged` into it, oldest first."""
+    return audit.history("ticket", [ticket.id, *(duplicate.id for duplicate in merged)])
 
 
 def changes_since(ticket: Ticket, seen_version: int) -> list[AuditEntry]:
@@ -266,7 +281,7 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
         booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
         db.session.flush()
         callbacks.reschedule()
-    _note(ticket, user, outcome_label(outcome), "callback")
+    _note(ticket, user, "", "callback", {"outcome": outcome})
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
 
 
@@ -293,6 +308,7 @@ def take_next_call(user: StaffUser) -> Ticket | None:
         )
         if ticket is None or ticket.assignee_id is not None:
             continue
+        before = snapshot(ticket)
         # Two agents may pick the same caller at once: the database lets one of them win.
         won = db.session.execute(
             sa.update(Ticket)
@@ -312,9 +328,7 @@ def take_next_call(user: StaffUser) -> Ticket | None:
             "queued_call",
             f"queued caller, ticket {ticket.reference}",
         )
-        audit.record("ticket.take_call", "ticket", ticket.id, {"assignee": None},
-                     {"assignee": user.email, "status": "open", "version": ticket.version},
-                     user)  # fmt: skip
+        _log("ticket.take_call", ticket, before, user, flush=False)
         return ticket
     return None
 
@@ -325,8 +339,8 @@ def waiting_count(user: StaffUser) -> int:
 
 
 def agents_for(ticket: Ticket) -> list[StaffUser]:
-    """Return the active agents who may be handed the ticket."""
-    return [agent for agent in accounts.agents() if can_see(agent, ticket)]
+    """Return the active staff of the desk who may be handed the ticket."""
+    return [agent for agent in accounts.active_with_roles(DESK_ROLES) if can_see(agent, ticket)]
 
 
 def queue_for(language: str) -> str:

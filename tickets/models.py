@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from centre import phones
 from centre.extensions import db
 from staff.models import StaffUser
 
@@ -16,7 +17,8 @@ STATUSES = ("new", "open", "waiting", "resolved", "closed")
 ACTIVE_STATUSES = ("new", "open", "waiting")
 DONE_STATUSES = ("resolved", "closed")
 CALLBACK_OUTCOMES = ("reached", "no_answer", "rescheduled")
-ACTIVE_PREDICATE = "status IN ('new', 'open', 'waiting')"
+# ACTIVE_STATUSES as SQL: the predicate of the partial indexes on the work still to do.
+ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{status}'" for status in ACTIVE_STATUSES) + ")"
 
 
 class Ticket(db.Model):
@@ -84,9 +86,18 @@ class Ticket(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def anonymised(self) -> bool:
+        """Tell whether the caller's personal data was erased at their request."""
+        return self.caller_masked == phones.ANONYMISED
+
 
 class TicketNote(db.Model):
-    """A note an agent wrote on a ticket (a resolution note, a merge, a callback's outcome)."""
+    """A note on a ticket: an agent's words (a note, a resolution), or what the desk recorded.
+
+    What the desk records (a merge, a callback's outcome) is kept as its `kind` and `params`,
+    not as text, so that each reader reads it in their own language (see tickets.desk.note_text).
+    """
 
     __tablename__ = "ticket_notes"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -94,6 +105,8 @@ class TicketNote(db.Model):
     author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_users.id"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="note")
     body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # {"outcome": "reached"} or {"references": [...]}; None for an agent's words.
+    params: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON(none_as_null=True))
     created_at: so.Mapped[datetime]
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="notes")
     author: so.Mapped[StaffUser | None] = so.relationship()
@@ -125,6 +138,11 @@ class Recording(db.Model):
     duration: so.Mapped[int | None]
     created_at: so.Mapped[datetime]
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="recordings")
+
+    @property
+    def deleted(self) -> bool:
+        """Tell whether the audio was deleted (retention or erasure): only this row is left."""
+        return not self.url
 
 
 class Callback(db.Model):

@@ -17,25 +17,28 @@ from centre import languages
 from centre.clock import CENTRE_TZ, to_storage
 from centre.extensions import db
 from staff.models import StaffUser
-from tickets.models import ACTIVE_STATUSES, STATUSES, TYPES, Ticket, TicketNote
+from tickets.models import ACTIVE_PREDICATE, ACTIVE_STATUSES, STATUSES, TYPES, Ticket, TicketNote
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
 NARROW_DAYS = 62
 REFERENCE = re.compile(r"^\d{9}$")
 NUMBER = re.compile(r"^#?(\d{1,8})$")
+# Who works the desk; of them, who sees every language (an agent sees only their own).
+DESK_ROLES = ("agent", "supervisor", "admin")
+ALL_LANGUAGES_ROLES = ("supervisor", "admin")
 
 
 def visible_languages(user: StaffUser) -> list[str]:
     """Return the languages whose tickets `user` may see: their own, or all for supervisors."""
-    if user.role in ("supervisor", "admin"):
+    if user.role in ALL_LANGUAGES_ROLES:
         return list(languages.CODES)
     return [code for code in user.language_codes if code in languages.BY_CODE]
 
 
 def can_see(user: StaffUser, ticket: Ticket) -> bool:
     """Tell whether `user` may open `ticket`."""
-    return ticket.language in visible_languages(user)
+    return user.role in DESK_ROLES and ticket.language in visible_languages(user)
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ def _conditions(user: StaffUser, filters: Filters) -> list[sa.ColumnElement[bool
     chosen = [filters.language] if filters.language in allowed else allowed
     conditions: list[sa.ColumnElement[bool]] = [Ticket.language.in_(chosen)]
     if filters.status == "active":
-        # Written as the partial index's predicate, so the planner uses that index.
-        conditions.append(sa.text("tickets.status IN ('new', 'open', 'waiting')"))
+        # Written as the partial indexes' predicate, so the planner uses them.
+        conditions.append(sa.text(f"tickets.{ACTIVE_PREDICATE}"))
     elif filters.status != "all":
         conditions.append(Ticket.status == filters.status)
     if filters.status in ("active", *ACTIVE_STATUSES):
@@ -125,9 +128,8 @@ def _search(text: str) -> sa.ColumnElement[bool]:
     number = NUMBER.match(text)
     if number:
         return Ticket.id == int(number.group(1))
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     notes = sa.select(TicketNote.id).where(
-        TicketNote.ticket_id == Ticket.id, TicketNote.body.ilike(pattern, escape="\\")
+        TicketNote.ticket_id == Ticket.id, TicketNote.body.icontains(text, autoescape=True)
     )
     return sa.exists(notes)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from centre import calendar
 from centre.clock import from_storage, to_storage
-from tickets.models import Ticket
+from tickets.models import ACTIVE_STATUSES, Ticket
 
 # Opening hours allowed per ticket type; a callback is due at its booked time instead.
 OPEN_HOURS = {
@@ -66,6 +66,23 @@ def _epoch(moment: datetime) -> float:
     aware = from_storage(moment)
     assert aware is not None
     return aware.timestamp()
+
+
+def is_running(ticket: Ticket) -> bool:
+    """Tell whether the ticket's SLA runs: it has a due time and is still to handle."""
+    return ticket.due_at is not None and ticket.status in ACTIVE_STATUSES
+
+
+def standing(ticket: Ticket, moment: datetime) -> str:
+    """Return "breached" from the due time on, "breaching" from the warning time, else ""."""
+    if not is_running(ticket):
+        return ""
+    at = to_storage(moment)
+    if ticket.due_at is not None and ticket.due_at <= at:
+        return "breached"
+    if ticket.warn_at is not None and ticket.warn_at <= at:
+        return "breaching"
+    return ""
 
 
 def open_seconds_left(ticket: Ticket, moment: datetime) -> float:

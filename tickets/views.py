@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -26,24 +26,23 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cases import lookups as case_lookups
 from centre import languages
-from centre.clock import now, to_storage
+from centre.clock import now
 from centre.extensions import db
-from staff import accounts, audit, current_staff, role_required
+from staff import accounts, current_staff, refuse, role_required
 from staff.models import StaffUser
 from tickets import desk, queue, sla
 from tickets.models import (
-    ACTIVE_STATUSES,
     CALLBACK_OUTCOMES,
     STATUSES,
     TYPES,
     Recording,
     Ticket,
 )
+from tickets.queue import DESK_ROLES
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates",
                static_folder="static", static_url_path="/static")  # fmt: skip
-DESK_ROLES = ("agent", "supervisor", "admin")
 
 TYPE_NAMES = {
     "complaint": _l("Complaint"),
@@ -97,6 +96,9 @@ CASE_STATUSES = {
 }
 
 
+bp.add_app_template_filter(desk.note_text, "note_text")
+
+
 @bp.app_context_processor
 def desk_names() -> dict[str, object]:
     """Give the desk's templates the translated names of types, statuses and nodes."""
@@ -116,10 +118,7 @@ def _ticket(ticket_id: int) -> Ticket:
     if ticket is None:
         abort(404)
     if not queue.can_see(_me(), ticket):
-        # Logged as a refusal, answered as if the ticket did not exist.
-        audit.record("access.refused", "ticket", ticket_id, after={"path": request.path[:200]})
-        db.session.commit()
-        abort(404)
+        refuse(request.path, "ticket", ticket_id, code=404)  # as if the ticket did not exist
     return ticket
 
 
@@ -130,30 +129,34 @@ def queue_page() -> str:
     user = _me()
     filters = queue.Filters.from_args(request.args)
     result = queue.page(user, filters, queue.parse_after(request.args.get("after")))
+    moment = now()
     return render_template(
         "tickets/queue.html", page=result, filters=filters, types=TYPES, statuses=STATUSES,
         languages=[languages.get(c) for c in queue.visible_languages(user)],
-        moment=to_storage(now()), active=ACTIVE_STATUSES, user=user,
+        running={t.id: sla.is_running(t) for t in result.tickets},
+        standings={t.id: sla.standing(t, moment) for t in result.tickets}, user=user,
         waiting=desk.waiting_count(user) if user.available else 0,
     )  # fmt: skip
 
 
-def _sla_text(ticket: Ticket) -> str:
-    if ticket.due_at is None or ticket.status not in ACTIVE_STATUSES:
+def _sla_text(ticket: Ticket, moment: datetime) -> str:
+    if not sla.is_running(ticket):
         return ""
-    left = sla.open_seconds_left(ticket, now())
+    left = sla.open_seconds_left(ticket, moment)
     span = format_timedelta(timedelta(seconds=abs(left)), threshold=1.1)
-    if left >= 0:
-        return gettext("Due in %(time)s of opening hours.", time=span)
-    return gettext("Overdue by %(time)s of opening hours.", time=span)
+    if sla.standing(ticket, moment) == "breached":
+        return gettext("Overdue by %(time)s of opening hours.", time=span)
+    return gettext("Due in %(time)s of opening hours.", time=span)
 
 
 def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, int]:
+    moment, merged = now(), desk.merged_tickets(ticket)
     page = render_template(
         "tickets/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
-        history=desk.history(ticket), merged=desk.merged_tickets(ticket),
-        agents=desk.agents_for(ticket), sla_text=_sla_text(ticket), moment=to_storage(now()),
-        active=ACTIVE_STATUSES, user=_me(), case_lookups=case_lookups.during_call(ticket.call_sid),
+        history=desk.history(ticket, merged), merged=merged,
+        agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment),
+        standing=sla.standing(ticket, moment), user=_me(),
+        case_lookups=case_lookups.during_call(ticket.call_sid),
         lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES, **extra,
     )  # fmt: skip
     return page, status
