@@ -22,12 +22,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
-from ivr.models import Call, CallerPreference, CallEvent
+from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 from reports.daily import mark_past_call
 
 CALLS = Call.__table__
 EVENTS = CallEvent.__table__
-FIRST_STEP = 1  # the step of a new call, as the ORM's version counter numbers them
 
 
 class CallMoved(Exception):
