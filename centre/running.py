@@ -216,11 +216,8 @@ def heard_at(
     from flask_babel import force_locale
 
     from centre import languages
-    from ivr.menus import closed_sentences_for
+    from ivr.menus import welcome_preface
 
     language = languages.get(language_code)
     with force_locale(language.code):
-        sentences = notices.active_texts(language.code, country, dialled, moment)
-        if not calendar.is_open(moment):
-            sentences += closed_sentences_for(language, caller_zone(country), moment)
-    return sentences
+        return welcome_preface(language, country, dialled, caller_zone(country), moment)

@@ -106,24 +106,32 @@ class Welcome(Node):
 
     def enter(self, step: Step) -> Go:
         """Pass on to the main menu, prefaced by what the caller must know today."""
-        moment = now()
         call = step.call
-        preface = notices.active_texts(step.language.code, call.country, call.dialled, moment)
-        if not calendar.is_open(moment):
-            preface.extend(closed_sentences(step, moment))
+        preface = welcome_preface(
+            step.language, call.country, call.dialled, call.context.get("tz"), now()
+        )
         return Go("main", preface=tuple(preface))
 
 
-def closed_sentences(step: Step, moment: datetime) -> list[str]:
-    """Say that agents are away and when they are back, in Moroccan and local time."""
-    return closed_sentences_for(step.language, step.call.context.get("tz"), moment)
-
-
-def closed_sentences_for(
-    language: languages.Language, zone_name: str | None, moment: datetime
+def welcome_preface(
+    language: languages.Language,
+    country: str | None,
+    dialled: str | None,
+    zone_name: str | None,
+    moment: datetime,
 ) -> list[str]:
-    """Return what a caller in `language` (in `zone_name`) hears at `moment` when closed."""
-    opening = calendar.next_opening(moment)
+    """Return what a caller hears before the main menu: today's notices, the hours if closed."""
+    preface = notices.active_texts(language.code, country, dialled, moment)
+    availability = calendar.availability(moment)
+    if not availability.open:
+        preface.extend(closed_sentences(language, zone_name, availability.next_opening))
+    return preface
+
+
+def closed_sentences(
+    language: languages.Language, zone_name: str | None, opening: datetime | None
+) -> list[str]:
+    """Say that agents are away and when they are back (`opening`), in Moroccan and local time."""
     if opening is None:
         return [gettext("Our agents are not available at the moment.")]
     locale = language.babel_locale
@@ -236,8 +244,12 @@ class Agent(Node):
         """Queue the caller with an escalation ticket, or turn to a callback."""
         moment = now()
         call = step.call
-        if not calendar.is_open(moment):
-            return Go("callback_offer", preface=tuple(closed_sentences(step, moment)))
+        availability = calendar.availability(moment)
+        if not availability.open:
+            closed = closed_sentences(
+                step.language, call.context.get("tz"), availability.next_opening
+            )
+            return Go("callback_offer", preface=tuple(closed))
         if queue_length(step.language.code) >= current_app.config["QUEUE_MAX_LENGTH"]:
             return Go("callback_offer", preface=(gettext("All our agents are busy."),))
         ticket = open_ticket(
