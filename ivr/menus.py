@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from ivr.twiml import say
 from tickets import callbacks
 from tickets.services import open_ticket
 
+log = logging.getLogger(__name__)
 FEEDBACK_TYPES = {"1": "complaint", "2": "suggestion", "3": "observation"}
 
 
@@ -341,16 +343,25 @@ class BookCallback(Node):
             )
         priority = call.context.get("priority_at")
         priority_at = datetime.fromisoformat(priority) if priority else to_storage(now())
-        ticket = callbacks.book(
-            number,
-            step.language.code,
-            current_app.config["PHONE_HASH_KEY"],
-            from_storage(priority_at),
-            country=call.country,
-            call_sid=call.call_sid,
-            source_key=f"{call.call_sid}:{call.step}",
-            ivr_path=step.path(),
-        )
+        try:
+            with db.session.begin_nested():  # a booking refused leaves no ticket behind
+                ticket = callbacks.book(
+                    number,
+                    step.language.code,
+                    current_app.config["PHONE_HASH_KEY"],
+                    from_storage(priority_at),
+                    country=call.country,
+                    call_sid=call.call_sid,
+                    source_key=f"{call.call_sid}:{call.step}",
+                    ivr_path=step.path(),
+                )
+        except callbacks.NoCallbackSlot:
+            log.warning("call %s: no callback slot free within the booking horizon", call.id)
+            full = gettext(
+                "We are sorry, no callback time is free in the next two months, "
+                "so we cannot book one for you."
+            )
+            return Go("main", preface=(full,))
         when = from_storage(ticket.callback.scheduled_at)
         locale = step.language.babel_locale
         sentence = gettext(
