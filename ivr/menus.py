@@ -198,8 +198,9 @@ class Record(Node):
     def render(self, step: Step) -> None:
         """Invite the message, record it, and fall through if the recording was empty."""
         step.say(gettext("Please leave your message after the tone, then press the hash key."))
+        action = step.action_url()
         step.response.record(
-            action=step.action_url(),
+            action=action,
             method="POST",
             max_length=current_app.config["RECORDING_MAX_SECONDS"],
             finish_on_key="#",
@@ -209,8 +210,9 @@ class Record(Node):
             recording_status_callback_method="POST",
             recording_status_callback_event="completed absent",
         )
-        # Twilio skips the action of an empty recording and carries on here.
-        step.response.redirect(step.action_url(empty=1), method="POST")
+        # Twilio skips the action of an empty recording and carries on here: the same step,
+        # without a RecordingUrl.
+        step.response.redirect(action, method="POST")
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Thank the caller and read the ticket reference back, digit by digit."""
@@ -232,11 +234,6 @@ def queue_name(language: str) -> str:
     return f"agents-{language}"
 
 
-def queue_length(language: str) -> int:
-    """Return how many callers of `language` wait in the queue now."""
-    return state.queued_count([language])
-
-
 class Agent(Node):
     """Put the caller in their language's queue, or offer a callback when that cannot be."""
 
@@ -252,7 +249,7 @@ class Agent(Node):
                 step.language, call.context.get("tz"), availability.next_opening
             )
             return Go("callback_offer", preface=tuple(closed))
-        if queue_length(step.language.code) >= current_app.config["QUEUE_MAX_LENGTH"]:
+        if state.queued_count([step.language.code]) >= current_app.config["QUEUE_MAX_LENGTH"]:
             return Go("callback_offer", preface=(gettext("All our agents are busy."),))
         ticket = open_ticket(
             "escalated_call",
