@@ -22,7 +22,6 @@ from tickets import callbacks
 from tickets.services import open_ticket
 
 log = logging.getLogger(__name__)
-FEEDBACK_TYPES = {"1": "complaint", "2": "suggestion", "3": "observation"}
 
 
 def main_options(step: Step) -> list[Option]:
