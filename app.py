@@ -20,10 +20,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the app from the environment, with `config` overriding it (tests)."""
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(settings.from_environment(os.environ, Path(app.instance_path)))
+    app.config.from_mapping(settings.from_environment(os.environ))
     if config:
         app.config.update(config)
-    settings.finish(app.config)
+    settings.finish(app.config, Path(app.instance_path))
     logs.configure(app.config["LOG_LEVEL"])
 
     hops = app.config["TRUSTED_PROXIES"]

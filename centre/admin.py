@@ -10,7 +10,8 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from centre import calendar, languages, notices, running
@@ -54,20 +55,26 @@ def _moment(raw: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=CENTRE_TZ)
 
 
+REFUSALS = {
+    running.ClosesBeforeOpening: _l("The centre must close after it opens."),
+    running.EndsBeforeStart: _l("The end must come after the start."),
+    running.UnknownClosureKind: _l("Choose a closure or a maintenance window."),
+    running.MissingNoticeText: _l("Write the notice in all seven languages."),
+}
+
+
 def _refusal(refused: running.ChangeRefused) -> str:
-    text = str(refused)
-    if text.startswith("missing the text in"):
-        return gettext("Write the notice in all seven languages.")
-    if "close after it opens" in text:
-        return gettext("The centre must close after it opens.")
-    return gettext("The end must come after the start.")
+    return str(REFUSALS[type(refused)])
 
 
 def _moved_message(count: int) -> str:
     if not count:
         return gettext("Saved.")
-    return gettext("Saved. %(count)s callback(s) moved; their callers were sent a text message.",
-                   count=count)  # fmt: skip
+    return ngettext(
+        "Saved. %(num)s callback moved; its caller was sent a text message.",
+        "Saved. %(num)s callbacks moved; their callers were sent a text message.",
+        count,
+    )
 
 
 @bp.route("/hours", methods=["GET", "POST"])

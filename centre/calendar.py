@@ -7,6 +7,7 @@ Morocco's offset has changed with Ramadan and by decree, so no offset is ever wr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import holidays as holiday_tables
@@ -153,6 +154,21 @@ def _subtract(
         cursor = max(cursor, closed_to.astimezone(CENTRE_TZ))
     if cursor < end:
         yield cursor, end
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether agents answer at a moment, and when they next do."""
+
+    open: bool
+    next_opening: datetime | None  # the moment itself while open; None past the horizon
+
+
+def availability(moment: datetime, horizon_days: int = 60) -> Availability:
+    """Tell whether agents answer at `moment` and when they next do, reading the calendar once."""
+    opening = next_opening(moment, horizon_days)
+    # Open periods start at `moment` exactly when it falls inside one (see `open_intervals`).
+    return Availability(open=opening == moment, next_opening=opening)
 
 
 def is_open(moment: datetime) -> bool:

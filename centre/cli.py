@@ -62,9 +62,9 @@ def calendar_show() -> None:
         click.echo(
             f"{name:<10} {row.opens:%H:%M}-{row.closes:%H:%M}" if row else f"{name:<10} closed"
         )
-    moment = now()
-    state = "open" if calendar.is_open(moment) else "closed"
-    opening = calendar.next_opening(moment)
+    availability = calendar.availability(now())
+    state = "open" if availability.open else "closed"
+    opening = availability.next_opening
     click.echo(
         f"Now {state}; next opening {opening:%Y-%m-%d %H:%M} (Africa/Casablanca)"
         if opening

@@ -46,7 +46,6 @@ LANGUAGES: tuple[Language, ...] = (
     Language("en", "7", "Polly.Amy", "en-GB", "en-GB", "default"),
 )
 BY_CODE: dict[str, Language] = {language.code: language for language in LANGUAGES}
-BY_DIGIT: dict[str, Language] = {language.digit: language for language in LANGUAGES}
 CODES: tuple[str, ...] = tuple(BY_CODE)
 DEFAULT = BY_CODE["fr"]
 

@@ -15,8 +15,3 @@ def select_locale() -> str:
     if chosen in languages.BY_CODE:
         return chosen
     return request.accept_languages.best_match(languages.CODES) or languages.DEFAULT.code
-
-
-def direction(code: str) -> str:
-    """Return "rtl" or "ltr" for a page in `code`."""
-    return languages.get(code).direction

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import timezone as number_timezone
@@ -33,11 +34,29 @@ def normalise(number: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@dataclass(frozen=True)
+class CallerNumber:
+    """What the centre keeps of a caller's number: never the number itself."""
+
+    hash: str | None  # keyed_hash
+    masked: str  # mask
+    zone: str | None  # certain_timezone
+
+
+def describe(number: str | None, key: str) -> CallerNumber:
+    """Return the keyed hash, masked form and certain time zone of a number, parsing it once."""
+    parsed = parse(number)
+    return CallerNumber(_keyed_hash(parsed, key), _mask(number, parsed), _zone(parsed))
+
+
 def mask(number: str | None) -> str:
     """Return the number with all but its country code and last two digits hidden."""
+    return _mask(number, parse(number))
+
+
+def _mask(number: str | None, parsed: phonenumbers.PhoneNumber | None) -> str:
     if not number:
         return "anonymous"
-    parsed = parse(number)
     digits = _DIGITS.sub("", number)
     if parsed is None:  # at most 15 digits, as in any real number, whatever was sent
         digits = digits[-15:]
@@ -48,9 +67,13 @@ def mask(number: str | None) -> str:
 
 def keyed_hash(number: str | None, key: str) -> str | None:
     """Return an HMAC-SHA256 of the normalised number; a plain hash of a phone number is reversible."""
-    normalised = normalise(number)
-    if normalised is None:
+    return _keyed_hash(parse(number), key)
+
+
+def _keyed_hash(parsed: phonenumbers.PhoneNumber | None, key: str) -> str | None:
+    if parsed is None:
         return None
+    normalised = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return hmac.new(key.encode(), normalised.encode(), hashlib.sha256).hexdigest()
 
 
@@ -64,7 +87,10 @@ def country(number: str | None) -> str | None:
 
 def certain_timezone(number: str | None) -> str | None:
     """Return the caller's time zone when the number allows only one, else None."""
-    parsed = parse(number)
+    return _zone(parse(number))
+
+
+def _zone(parsed: phonenumbers.PhoneNumber | None) -> str | None:
     if parsed is None:
         return None
     zones = [z for z in number_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]

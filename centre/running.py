@@ -18,7 +18,23 @@ from staff import audit
 
 
 class ChangeRefused(ValueError):
-    """The change makes no sense (closing before opening, ending before starting...)."""
+    """The change makes no sense; the subclass says why (the text is for commands, in English)."""
+
+
+class ClosesBeforeOpening(ChangeRefused):
+    """A weekday's hours close at or before they open."""
+
+
+class EndsBeforeStart(ChangeRefused):
+    """A closure or a notice ends at or before it starts."""
+
+
+class UnknownClosureKind(ChangeRefused):
+    """A closure is neither a closure nor a maintenance window."""
+
+
+class MissingNoticeText(ChangeRefused):
+    """A notice lacks its text in one of the seven languages."""
 
 
 def _record(action: str, target: str, target_id: int | None, before: Any, after: Any,
@@ -35,7 +51,7 @@ def set_hours(
 ) -> bool:
     """Set a weekday's opening hours (None closes it); return whether anything changed."""
     if hours is not None and hours[1] <= hours[0]:
-        raise ChangeRefused("the centre must close after it opens")
+        raise ClosesBeforeOpening("the centre must close after it opens")
     row = db.session.get(calendar.OpeningHours, weekday)
     before = _hours_text(row)
     if hours is None:
@@ -96,9 +112,9 @@ def add_holiday(day: date, name: str, actor_email: str | None = None) -> calenda
 
 def _closure(starts: datetime, ends: datetime, kind: str, reason: str) -> calendar.Closure:
     if ends <= starts:
-        raise ChangeRefused("a closure must end after it starts")
+        raise EndsBeforeStart("a closure must end after it starts")
     if kind not in ("closure", "maintenance"):
-        raise ChangeRefused("unknown kind of closure")
+        raise UnknownClosureKind(f"unknown kind of closure: {kind!r}")
     return calendar.Closure(kind=kind, starts_at=to_storage(starts), ends_at=to_storage(ends),
                             reason=reason[:200])  # fmt: skip
 
@@ -160,12 +176,11 @@ def add_notice(starts: datetime, ends: datetime, texts: dict[str, str], countrie
 
     missing = [code for code in CODES if not texts.get(code, "").strip()]
     if missing:
-        raise ChangeRefused("missing the text in: " + " ".join(missing))
-    try:
-        notice = notices.add_notice(starts, ends, {c: texts[c].strip() for c in CODES},
-                                    countries, numbers)  # fmt: skip
-    except ValueError as exc:
-        raise ChangeRefused(str(exc)) from exc
+        raise MissingNoticeText("missing the text in: " + " ".join(missing))
+    if ends <= starts:
+        raise EndsBeforeStart("a notice must end after it starts")
+    notice = notices.add_notice(starts, ends, {c: texts[c].strip() for c in CODES},
+                                countries, numbers)  # fmt: skip
     _record("centre.notice_add", "notice", notice.id, None,
             {"starts": starts.isoformat(timespec="minutes"), "ends": ends.isoformat(timespec="minutes"),
              "countries": notice.countries, "numbers": notice.numbers, "texts": {c: texts[c] for c in CODES}},
@@ -201,11 +216,8 @@ def heard_at(
     from flask_babel import force_locale
 
     from centre import languages
-    from ivr.menus import closed_sentences_for
+    from ivr.menus import welcome_preface
 
     language = languages.get(language_code)
     with force_locale(language.code):
-        sentences = notices.active_texts(language.code, country, dialled, moment)
-        if not calendar.is_open(moment):
-            sentences += closed_sentences_for(language, caller_zone(country), moment)
-    return sentences
+        return welcome_preface(language, country, dialled, caller_zone(country), moment)

@@ -50,7 +50,7 @@ def call_command(caller: str, dialled: str, url: str, inputs: tuple[str, ...]) -
         if entry is None or entry == "quit":
             break
         try:
-            turn = _act(phone, turn, entry)
+            turn = _act(phone, entry)
         except TwimlError as error:
             click.echo(f"  !! {error}")
             continue
@@ -59,17 +59,10 @@ def call_command(caller: str, dialled: str, url: str, inputs: tuple[str, ...]) -
     click.echo(f"status callback: {phone.hang_up()}")
 
 
-def _act(phone: PhoneCall, turn: Turn, entry: str) -> Turn:
-    if entry.startswith("say "):
-        return phone.speak(entry[4:])
-    if entry == "record":
-        return phone.leave_message()
-    if entry == "hold":
-        return phone.hold()
-    if entry.startswith("leave"):
-        return phone.leave_queue(entry.split(" ", 1)[1] if " " in entry else "bridged")
-    if entry == "" and turn.record is not None:
-        return phone.say_nothing_after_tone()
-    if entry == "":
-        return phone.silence()
-    return phone.press(entry)
+def _act(phone: PhoneCall, entry: str) -> Turn:
+    word, _, rest = entry.partition(" ")
+    if word == "say":
+        return phone.act("speak", rest)
+    if word in ("record", "hold", "leave"):
+        return phone.act(word, rest)
+    return phone.act("press", entry) if entry else phone.act("silence")

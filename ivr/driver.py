@@ -24,6 +24,7 @@ from twilio.request_validator import RequestValidator
 from centre import phones
 
 ENTRY_PATH = "/ivr/voice"
+ACTIONS = ("press", "speak", "silence", "record", "hold", "leave")  # what `PhoneCall.act` does
 STATUS_PATH = "/ivr/status"
 MAX_REDIRECTS = 10
 
@@ -246,6 +247,27 @@ class PhoneCall:
         raise TwimlError(f"more than {MAX_REDIRECTS} redirects in a row")
 
     # --- what the caller does ------------------------------------------------------------
+
+    def act(self, action: str, value: str = "") -> Turn:
+        """Do one of ACTIONS by name, as the shell and the browser simulator ask.
+
+        `value` holds the keys pressed, the words said or how the queue is left (`bridged` by
+        default); silence while recording is an empty message.
+        """
+        if action == "press":
+            return self.press(value)
+        if action == "speak":
+            return self.speak(value)
+        if action == "silence":
+            recording = self.turn is not None and self.turn.record is not None
+            return self.say_nothing_after_tone() if recording else self.silence()
+        if action == "record":
+            return self.leave_message()
+        if action == "hold":
+            return self.hold()
+        if action == "leave":
+            return self.leave_queue(value or "bridged")
+        raise ValueError(f"unknown action {action!r}")
 
     def dial(self) -> Turn:
         """Place the call: Twilio asks the Voice URL."""

@@ -88,11 +88,10 @@ class Step:
                          "speech_timeout": "auto"}  # fmt: skip
             if hints:
                 settings["hints"] = ", ".join(hints)[:1000]
-        gather = self.response.gather(
-            action=self.action_url(), method="POST", **settings | attributes
-        )
+        action = self.action_url()
+        gather = self.response.gather(action=action, method="POST", **settings | attributes)
         # No input: Twilio falls through to the next verb, which reports the silence.
-        self.response.redirect(self.action_url(), method="POST")
+        self.response.redirect(action, method="POST")
         return gather
 
     def path(self) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from ivr.twiml import say
 from tickets import callbacks
 from tickets.services import open_ticket
 
-FEEDBACK_TYPES = {"1": "complaint", "2": "suggestion", "3": "observation"}
+log = logging.getLogger(__name__)
 
 
 def main_options(step: Step) -> list[Option]:
@@ -105,24 +106,32 @@ class Welcome(Node):
 
     def enter(self, step: Step) -> Go:
         """Pass on to the main menu, prefaced by what the caller must know today."""
-        moment = now()
         call = step.call
-        preface = notices.active_texts(step.language.code, call.country, call.dialled, moment)
-        if not calendar.is_open(moment):
-            preface.extend(closed_sentences(step, moment))
+        preface = welcome_preface(
+            step.language, call.country, call.dialled, call.context.get("tz"), now()
+        )
         return Go("main", preface=tuple(preface))
 
 
-def closed_sentences(step: Step, moment: datetime) -> list[str]:
-    """Say that agents are away and when they are back, in Moroccan and local time."""
-    return closed_sentences_for(step.language, step.call.context.get("tz"), moment)
-
-
-def closed_sentences_for(
-    language: languages.Language, zone_name: str | None, moment: datetime
+def welcome_preface(
+    language: languages.Language,
+    country: str | None,
+    dialled: str | None,
+    zone_name: str | None,
+    moment: datetime,
 ) -> list[str]:
-    """Return what a caller in `language` (in `zone_name`) hears at `moment` when closed."""
-    opening = calendar.next_opening(moment)
+    """Return what a caller hears before the main menu: today's notices, the hours if closed."""
+    preface = notices.active_texts(language.code, country, dialled, moment)
+    availability = calendar.availability(moment)
+    if not availability.open:
+        preface.extend(closed_sentences(language, zone_name, availability.next_opening))
+    return preface
+
+
+def closed_sentences(
+    language: languages.Language, zone_name: str | None, opening: datetime | None
+) -> list[str]:
+    """Say that agents are away and when they are back (`opening`), in Moroccan and local time."""
     if opening is None:
         return [gettext("Our agents are not available at the moment.")]
     locale = language.babel_locale
@@ -187,8 +196,9 @@ class Record(Node):
     def render(self, step: Step) -> None:
         """Invite the message, record it, and fall through if the recording was empty."""
         step.say(gettext("Please leave your message after the tone, then press the hash key."))
+        action = step.action_url()
         step.response.record(
-            action=step.action_url(),
+            action=action,
             method="POST",
             max_length=current_app.config["RECORDING_MAX_SECONDS"],
             finish_on_key="#",
@@ -198,8 +208,9 @@ class Record(Node):
             recording_status_callback_method="POST",
             recording_status_callback_event="completed absent",
         )
-        # Twilio skips the action of an empty recording and carries on here.
-        step.response.redirect(step.action_url(empty=1), method="POST")
+        # Twilio skips the action of an empty recording and carries on here: the same step,
+        # without a RecordingUrl.
+        step.response.redirect(action, method="POST")
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Thank the caller and read the ticket reference back, digit by digit."""
@@ -221,11 +232,6 @@ def queue_name(language: str) -> str:
     return f"agents-{language}"
 
 
-def queue_length(language: str) -> int:
-    """Return how many callers of `language` wait in the queue now."""
-    return state.queued_count([language])
-
-
 class Agent(Node):
     """Put the caller in their language's queue, or offer a callback when that cannot be."""
 
@@ -235,9 +241,13 @@ class Agent(Node):
         """Queue the caller with an escalation ticket, or turn to a callback."""
         moment = now()
         call = step.call
-        if not calendar.is_open(moment):
-            return Go("callback_offer", preface=tuple(closed_sentences(step, moment)))
-        if queue_length(step.language.code) >= current_app.config["QUEUE_MAX_LENGTH"]:
+        availability = calendar.availability(moment)
+        if not availability.open:
+            closed = closed_sentences(
+                step.language, call.context.get("tz"), availability.next_opening
+            )
+            return Go("callback_offer", preface=tuple(closed))
+        if state.queued_count([step.language.code]) >= current_app.config["QUEUE_MAX_LENGTH"]:
             return Go("callback_offer", preface=(gettext("All our agents are busy."),))
         ticket = open_ticket(
             "escalated_call",
@@ -328,16 +338,25 @@ class BookCallback(Node):
             )
         priority = call.context.get("priority_at")
         priority_at = datetime.fromisoformat(priority) if priority else to_storage(now())
-        ticket = callbacks.book(
-            number,
-            step.language.code,
-            current_app.config["PHONE_HASH_KEY"],
-            from_storage(priority_at),
-            country=call.country,
-            call_sid=call.call_sid,
-            source_key=f"{call.call_sid}:{call.step}",
-            ivr_path=step.path(),
-        )
+        try:
+            with db.session.begin_nested():  # a booking refused leaves no ticket behind
+                ticket = callbacks.book(
+                    number,
+                    step.language.code,
+                    current_app.config["PHONE_HASH_KEY"],
+                    from_storage(priority_at),
+                    country=call.country,
+                    call_sid=call.call_sid,
+                    source_key=f"{call.call_sid}:{call.step}",
+                    ivr_path=step.path(),
+                )
+        except callbacks.NoCallbackSlot:
+            log.warning("call %s: no callback slot free within the booking horizon", call.id)
+            full = gettext(
+                "We are sorry, no callback time is free in the next two months, "
+                "so we cannot book one for you."
+            )
+            return Go("main", preface=(full,))
         when = from_storage(ticket.callback.scheduled_at)
         locale = step.language.babel_locale
         sentence = gettext(

@@ -11,6 +11,8 @@ from sqlalchemy.ext.mutable import MutableDict
 
 from centre.extensions import db
 
+FIRST_STEP = 1  # the step of a new call; action URLs carry the step the call is at
+
 
 class Call(db.Model):
     """A call and where it stands in the menu."""
@@ -26,8 +28,11 @@ class Call(db.Model):
     # The language order offered in the language menu, e.g. "es ar fr it nl de en".
     offered: so.Mapped[str] = so.mapped_column(sa.String(40))
     node: so.Mapped[str] = so.mapped_column(sa.String(40))
-    # Bumped by every step; action URLs carry it, so a replayed request is recognised.
-    step: so.Mapped[int] = so.mapped_column(default=0)
+    # Moved on only by ivr.state.save's step-guarded UPDATE, once per step the caller takes;
+    # action URLs carry it, so a replayed request is recognised. Nothing else may change it
+    # (it is no ORM version counter: an ORM flush of the row, e.g. by the privacy job, would
+    # bump it and make the caller's next keypress look like a replay).
+    step: so.Mapped[int] = so.mapped_column(default=FIRST_STEP)
     retries: so.Mapped[int] = so.mapped_column(default=0)
     # Small per-call facts (chosen feedback type, ticket id, service being read...); changes in
     # place are tracked, so an effect may simply update it.
@@ -42,10 +47,6 @@ class Call(db.Model):
     queue_entered_at: so.Mapped[datetime | None]
     queue_left_at: so.Mapped[datetime | None]
     queue_result: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-
-    # Every flush that changes the row bumps `step` and is refused if another worker got
-    # there first: a replayed or concurrent webhook cannot move the call twice.
-    __mapper_args__ = {"version_id_col": step}
 
 
 class CallEvent(db.Model):

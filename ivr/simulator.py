@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
 
 from centre import phones
-from ivr.driver import FlaskTransport, PhoneCall, Turn, TwimlError, parse
+from ivr.driver import ACTIONS, FlaskTransport, PhoneCall, Turn, TwimlError, parse
 
 bp = Blueprint("simulator", __name__, url_prefix="/try", template_folder="templates")
 
@@ -22,6 +22,8 @@ DEMO_NUMBERS = {
     "FR": "+33805000000", "BE": "+3280000000", "NL": "+31800000000", "DE": "+498000000000",
     "ES": "+34900000000", "IT": "+39800000000", "GB": "+448000000000",
 }  # fmt: skip
+# The queue buttons: how the call leaves the queue (PhoneCall.act("leave", ...)).
+QUEUE_ENDINGS = {"bridged": "bridged", "leave": "leave", "hangup-queue": "hangup"}
 
 
 @bp.get("/")
@@ -68,23 +70,14 @@ def act() -> str:
 
 
 def _perform(phone: PhoneCall, action: str, form: dict[str, str]) -> Turn | None:
-    if action == "press":
-        return phone.press(form.get("digits", "")[:20])
-    if action == "speak":
-        return phone.speak(form.get("speech", "")[:300])
-    if action == "silence":
-        return (
-            phone.say_nothing_after_tone() if phone.turn and phone.turn.record else phone.silence()
-        )
-    if action == "record":
-        return phone.leave_message()
-    if action == "hold":
-        return phone.hold()
-    if action in ("bridged", "leave", "hangup-queue"):
-        return phone.leave_queue("hangup" if action == "hangup-queue" else action)
     if action == "hangup":
         return phone.turn
-    abort(400)
+    if action in QUEUE_ENDINGS:
+        return phone.act("leave", QUEUE_ENDINGS[action])
+    if action not in ACTIONS:
+        abort(400)
+    value = {"press": form.get("digits", "")[:20], "speak": form.get("speech", "")[:300]}
+    return phone.act(action, value.get(action, ""))
 
 
 def _store(turn: Turn | None) -> str:

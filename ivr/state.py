@@ -22,12 +22,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
-from ivr.models import Call, CallerPreference, CallEvent
+from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 from reports.daily import mark_past_call
 
 CALLS = Call.__table__
 EVENTS = CallEvent.__table__
-FIRST_STEP = 1  # the step of a new call, as the ORM's version counter numbers them
 
 
 class CallMoved(Exception):
@@ -130,23 +129,21 @@ _REMEMBERED = sa.select(CallerPreference.language).where(
 
 def start(call_sid: str) -> CallState:
     """Create the row of a new call, or return the existing one if Twilio sent it twice."""
-    caller = request.form.get("From")
+    caller = phones.describe(request.form.get("From"), current_app.config["PHONE_HASH_KEY"])
     dialled = (request.form.get("To") or "")[:32]
-    caller_hash = phones.keyed_hash(caller, current_app.config["PHONE_HASH_KEY"])
     country = phones.country(dialled)
-    zone = phones.certain_timezone(caller)
     values: dict[str, Any] = {
         "call_sid": call_sid,
-        "caller_hash": caller_hash,
-        "caller_masked": phones.mask(caller),
+        "caller_hash": caller.hash,
+        "caller_masked": caller.masked,
         "dialled": dialled,
         "country": country,
         "language": None,
-        "offered": " ".join(language_order(caller_hash, country)),
+        "offered": " ".join(language_order(caller.hash, country)),
         "node": "language",
         "step": FIRST_STEP,
         "retries": 0,
-        "context": {"tz": zone} if zone else {},
+        "context": {"tz": caller.zone} if caller.zone else {},
         "started_at": to_storage(now()),
         "status": "in-progress",
     }
@@ -190,8 +187,9 @@ def save(call: CallState, event: Event) -> None:
         raise CallMoved(call.call_sid)
     if not together:
         connection.execute(_INSERT_EVENT, params)
+    # `stored` is left as read: a request saves its call once (a second save would only
+    # send again what this one wrote).
     call.step += 1
-    call.stored = call._values()
     mark_past_call(db.session, call.started_at)  # the reports' summary of that day is stale
 
 
@@ -253,10 +251,15 @@ def remember_language(caller_hash: str | None, language: str) -> None:
 
 def path(call: CallState) -> list[dict[str, Any]]:
     """Return the call's path as stored so far, for an agent to read."""
-    stored = db.session.scalars(
-        sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
-    )
-    return [{"from": e.from_node, "input": e.caller_input, "to": e.to_node} for e in stored]
+    stored = db.session.connection().execute(_PATH, {"call_id": call.id})
+    return [Event(*row).as_path() for row in stored]
+
+
+_PATH = (
+    sa.select(EVENTS.c.from_node, EVENTS.c.caller_input, EVENTS.c.to_node)
+    .where(EVENTS.c.call_id == sa.bindparam("call_id"))
+    .order_by(EVENTS.c.step)
+)
 
 
 def _waiting(language_codes: list[str]) -> sa.ColumnElement[bool]:

@@ -180,6 +180,19 @@ def test_a_closure_with_an_explicit_offset_is_read_in_that_offset(
         assert calendar.is_open(local(date(2026, 12, 2), 11, 0))
 
 
+def test_one_read_of_the_calendar_tells_what_is_open_and_next_opening_tell(app: Flask) -> None:
+    with app.app_context():
+        db.session.add(calendar.Closure(kind="maintenance", starts_at=datetime(2026, 12, 2, 11),
+                                        ends_at=datetime(2026, 12, 2, 13, 30)))  # fmt: skip
+        db.session.flush()
+        moment = local(date(2026, 11, 30), 7)  # a week from Monday, closure and edges included
+        while moment < local(date(2026, 12, 7), 9):
+            seen = calendar.availability(moment)
+            assert seen.open is calendar.is_open(moment), moment
+            assert seen.next_opening == calendar.next_opening(moment), moment
+            moment += timedelta(minutes=7, seconds=30)
+
+
 def test_next_opening_after_friday_evening_is_monday_at_eight_local_time(app: Flask) -> None:
     with app.app_context():
         opening = calendar.next_opening(local(date(2026, 12, 4), 20, 30))

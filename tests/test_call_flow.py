@@ -13,6 +13,7 @@ from centre import clock, languages, notices
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr.models import Call, CallerPreference, CallEvent
+from tickets import callbacks
 from tickets.models import Callback, Recording, Ticket
 
 CODES = languages.CODES
@@ -210,6 +211,33 @@ def test_option_zero_when_closed_offers_a_callback_and_confirms_it_by_sms(
             ("sms", code, "+33612345678")
         ]
         assert ticket.reference in sms[0].body
+
+
+def test_a_caller_who_cannot_get_a_callback_time_is_told_so_and_keeps_the_menu(
+    app, call, time_machine, monkeypatch
+):
+    # Tuesday 10:00: a one-day horizon holds two slots of four hours (12:00 and 16:00).
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    app.config.update(CALLBACK_SLOT_MINUTES=240, CALLBACK_SLOT_CAPACITY=1)
+    monkeypatch.setattr(callbacks, "HORIZON", timedelta(days=1))
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    assert phone.press("0").enqueue is not None
+    time_machine.move_to("2026-12-01T09:05:00+00:00", tick=False)
+    with app.app_context():  # two callers who asked after this one take both slots
+        for n in range(2):
+            callbacks.book(f"+3360000000{n}", "fr", "k", datetime.now(UTC))
+        db.session.commit()
+    # The first caller leaves the queue for a callback, keeping their place: no slot is left.
+    turn = phone.leave_queue("leave")
+    assert turn.text.startswith(
+        "We are sorry, no callback time is free in the next two months, so we cannot book one"
+    )
+    assert "Main menu." in turn.text and turn.gather is not None
+    assert "technical problem" not in turn.text and turn.dial is None
+    with app.app_context():  # nothing was booked for this caller, nobody was moved
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Callback)) == 2
+        assert not db.session.scalars(sa.select(OutboundMessage)).all()
 
 
 def test_a_closed_centre_says_when_it_opens_in_moroccan_and_the_callers_time(call, closed_hours):

@@ -54,6 +54,15 @@ def test_the_call_command_walks_the_menu(runner, time_machine):
     assert "status callback: 200" in result.output
 
 
+def test_the_call_command_speaks_holds_and_leaves_the_queue(runner, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    result = runner.invoke(args=["call", "7", "", "say agent", "hold", "leave bridged"])
+    assert result.exit_code == 0, result.output
+    assert "> (silence)" in result.output and "Sorry, I did not hear your choice." in result.output
+    assert "You are number 1 in the queue." in result.output
+    assert "Thank you for calling the consular services. Goodbye." in result.output
+
+
 def test_the_demo_cases_can_be_looked_up_by_phone(app, runner, call, time_machine):
     from casefeed import look_up
 

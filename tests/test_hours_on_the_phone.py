@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+import sqlalchemy as sa
 from helpers import walk_to_main_menu
+
+from centre.extensions import db
+
+CALENDAR_TABLES = ("opening_hours", "holidays", "closures")
 
 
 @pytest.mark.parametrize(
@@ -40,3 +49,37 @@ def test_a_closure_added_from_the_shell_closes_the_queue(call, runner, time_mach
     turn = phone.press("0")
     assert turn.enqueue is None
     assert "12:00" in turn.text  # back at noon, Moroccan time
+
+
+@contextmanager
+def calendar_reads(app) -> Iterator[Counter[str]]:  # type: ignore[no-untyped-def]
+    """Count the SELECTs of each calendar table the app runs meanwhile."""
+    reads: Counter[str] = Counter()
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        for table in CALENDAR_TABLES:
+            if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+                reads[table] += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield reads
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_closed_centre_reads_its_calendar_once_per_step(app, call, closed_hours):
+    once = dict.fromkeys(CALENDAR_TABLES, 1)
+    phone = call()
+    phone.dial()
+    with calendar_reads(app) as reads:
+        welcome = phone.press("7")  # English: the welcome says when agents are back
+    assert "Our agents are available again on Monday" in welcome.text
+    assert reads == once
+    with calendar_reads(app) as reads:
+        offer = phone.press("0")  # no agent: the same sentences, then a callback is offered
+    assert "Our agents are available again on Monday" in offer.text
+    assert offer.enqueue is None and offer.gather is not None
+    assert reads == once

@@ -11,9 +11,11 @@ import io
 import logging
 import urllib.request
 
+import pytest
 from conftest import TOKEN
 from helpers import forms_of_number, unmasked, walk_to_main_menu
 
+from centre import phones
 from ivr import flow
 
 NUMBER = "+33612345678"
@@ -76,3 +78,13 @@ def test_the_scan_finds_a_number_a_signature_or_the_token_that_escaped_masking()
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "seen %s", (leaked,), None)
         assert unmasked([logging.Formatter().format(record)], forbidden), leaked
     assert not unmasked(["call 12 from +33*******78 to FR", "SMS recorded"], forbidden)
+
+
+@pytest.mark.parametrize(
+    "number", ["+33612345678", "+442071234567", "+12025550123", "anonymous", "", None, "+3361"]
+)
+def test_a_number_described_once_is_masked_hashed_and_zoned_as_each_function_does(number):
+    described = phones.describe(number, "key")
+    assert described.masked == phones.mask(number)
+    assert described.hash == phones.keyed_hash(number, "key")
+    assert described.zone == phones.certain_timezone(number)

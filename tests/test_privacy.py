@@ -225,3 +225,23 @@ def test_upgrading_removes_the_note_text_older_audit_entries_kept(tmp_path):
         "ticket.status": {"status": "resolved", "version": 3, "note_length": 18},
         "ticket.merge": {"merged": "123456782"},
     }
+
+
+def test_a_caller_anonymised_during_their_call_can_still_press_their_next_key(
+    app, call, runner, open_hours
+):
+    phone = call()
+    phone.dial()
+    assert "Main menu." in phone.press("7").text  # English; the call keeps the caller's time zone
+    with app.app_context():
+        assert db.session.scalar(sa.select(Call.context)) == {"tz": "Europe/Paris"}
+
+    result = runner.invoke(args=["privacy", "anonymise", phone.caller])
+    assert result.exit_code == 0, result.output
+
+    turn = phone.press("0")  # not taken for a replay of the last step
+    assert turn.enqueue is not None, turn.text
+    with app.app_context():
+        row = db.session.scalars(sa.select(Call)).one()
+        assert (row.node, row.caller_masked) == ("agent", "anonymised")
+        assert "tz" not in row.context

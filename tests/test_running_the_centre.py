@@ -37,7 +37,7 @@ def test_a_closure_over_booked_callbacks_shows_the_moves_then_moves_and_texts_on
     shown = post_form(client, "/centre/closures", form)
     page = shown.get_data(as_text=True)
     assert shown.status_code == 200
-    assert "This closure moves 3 booked callback(s)" in page
+    assert "This closure moves 3 booked callbacks" in page
     with app.app_context():  # nothing changed yet
         assert sorted(db.session.scalars(sa.select(Callback.scheduled_at))) == booked
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
@@ -62,6 +62,33 @@ def test_a_closure_that_moves_nothing_is_added_at_once(app, log_in, open_hours):
     refused = post_form(client, "/centre/closures", {**form, "ends": "2026-12-24T10:00"})
     assert refused.status_code == 422
     assert "The end must come after the start." in refused.get_data(as_text=True)
+
+
+def test_a_closure_of_an_unknown_kind_is_refused_for_what_it_is(app, log_in, open_hours):
+    client = log_in("supervisor", "", locale="en")
+    form = {"starts": "2026-12-24T14:00", "ends": "2026-12-24T20:00", "kind": "holiday"}
+    refused = post_form(client, "/centre/closures", form)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Choose a closure or a maintenance window." in page
+    assert "The end must come after the start." not in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
+
+
+def test_the_callbacks_a_change_moves_are_counted_in_the_page_language(app, log_in, open_hours):
+    with app.app_context():
+        callbacks.book("+33612345670", "fr", "k", datetime(2026, 12, 1, 9, tzinfo=CENTRE_TZ))
+        db.session.commit()
+    form = {"starts": "2026-12-01T10:00", "ends": "2026-12-01T14:00", "kind": "closure"}
+    english = log_in("supervisor", "", locale="en")
+    shown = post_form(english, "/centre/closures", form).get_data(as_text=True)
+    assert "This closure moves 1 booked callback; its caller will be sent a text" in shown
+    french = log_in("supervisor", "", locale="fr")
+    done = post_form(french, "/centre/closures", {**form, "confirm": "1"})
+    assert done.status_code == 302
+    page = french.get("/centre/closures").get_data(as_text=True)
+    assert "Enregistré. 1 rappel déplacé ; son appelant a reçu un SMS." in page
 
 
 def test_opening_hours_are_changed_from_the_page_and_logged(app, log_in):

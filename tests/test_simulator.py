@@ -53,3 +53,18 @@ def test_the_simulator_is_off_in_production(make_app):
 def test_the_front_door_leads_to_the_login_page(client):
     response = client.get("/")
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_the_simulator_waits_in_the_queue_and_is_answered(client, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    page = client.get("/try/?lang=en").get_data(as_text=True)
+    page = client.post("/try/", data={**_fields(page), "action": "dial"}).get_data(as_text=True)
+    for digits in ("7", "0"):
+        page = client.post("/try/", data={**_fields(page), "digits": digits}).get_data(as_text=True)
+    assert "Please hold" in page
+    queued = _fields(page)
+    page = client.post("/try/", data={**queued, "action": "hold"}).get_data(as_text=True)
+    assert "You are number 1 in the queue." in page
+    page = client.post("/try/", data={**queued, "action": "bridged"}).get_data(as_text=True)
+    assert "Goodbye." in page
+    assert client.post("/try/", data={**queued, "action": "whistle"}).status_code == 400

@@ -308,14 +308,13 @@ def test_sessions_end_after_twelve_hours_however_busy(app, log_in, time_machine)
     assert client.get("/tickets/").status_code == 302
 
 
-def test_the_idle_and_absolute_limits_cannot_be_set_above_30_minutes_and_12_hours(tmp_path):
+def test_the_idle_and_absolute_limits_cannot_be_set_above_30_minutes_and_12_hours():
     generous = {"STAFF_IDLE_MINUTES": "240", "STAFF_ABSOLUTE_HOURS": "72"}
-    config = settings.from_environment(generous, tmp_path)
+    config = settings.from_environment(generous)
     assert (config["STAFF_IDLE_MINUTES"], config["STAFF_ABSOLUTE_HOURS"]) == (30, 12)
-    strict = settings.from_environment({"STAFF_IDLE_MINUTES": "10", "STAFF_ABSOLUTE_HOURS": "8"},
-                                       tmp_path)  # fmt: skip
+    strict = settings.from_environment({"STAFF_IDLE_MINUTES": "10", "STAFF_ABSOLUTE_HOURS": "8"})
     assert (strict["STAFF_IDLE_MINUTES"], strict["STAFF_ABSOLUTE_HOURS"]) == (10, 8)
-    assert settings.from_environment({}, tmp_path)["STAFF_IDLE_MINUTES"] == 30
+    assert settings.from_environment({})["STAFF_IDLE_MINUTES"] == 30
 
 
 def test_cookies_are_secure_httponly_and_lax_outside_development(production_app, app, make_user):

@@ -350,6 +350,17 @@ def test_in_production_an_override_cannot_blank_the_token(monkeypatch):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TWILIO_AUTH_TOKEN": ""})
 
 
+@pytest.mark.parametrize("overrides", [{}, {"SQLALCHEMY_DATABASE_URI": ""}])
+def test_without_a_database_url_the_app_uses_the_sqlite_file_of_its_instance(
+    monkeypatch, overrides
+):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
+    app = create_app(overrides)
+    expected = f"sqlite:///{os.path.join(app.instance_path, 'callcentre.db')}"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == expected
+
+
 def test_a_production_server_without_the_token_exits_instead_of_serving():
     env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "SECRET_KEY")}
     env.update(APP_ENV="production", SECRET_KEY="s3cret", DATABASE_URL="sqlite://")

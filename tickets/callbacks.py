@@ -29,9 +29,13 @@ from tickets import sla
 from tickets.models import Callback, Ticket
 from tickets.services import open_ticket
 
-HORIZON = timedelta(days=60)
+HORIZON = timedelta(days=60)  # callers hear "no callback time is free in the next two months"
 # Key of the PostgreSQL advisory lock that lets one transaction at a time reassign slots.
 REFLOW_LOCK = 0x63616C6C6261636B  # "callback"
+
+
+class NoCallbackSlot(Exception):
+    """Every callback slot within the booking horizon is full."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def _first_with_room(
     for slot in grid:
         if taken.get(slot, 0) < capacity:
             return slot
-    raise RuntimeError("no callback slot free within the booking horizon")
+    raise NoCallbackSlot("no callback slot free within the booking horizon")
 
 
 def _serialise() -> None:
@@ -130,7 +134,11 @@ def book(
     source_key: str | None = None,
     ivr_path: list[dict[str, Any]] | None = None,
 ) -> Ticket:
-    """Open a callback ticket at the next free slot; tell any caller whose slot moved."""
+    """Open a callback ticket at the next free slot; tell any caller whose slot moved.
+
+    Raise `NoCallbackSlot` when every slot of the horizon is full (the ticket opened is
+    then in the session: roll back, or book inside a savepoint).
+    """
     ticket = open_ticket(
         "callback",
         language,
