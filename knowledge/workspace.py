@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 from centre import languages
 from centre.clock import now
 from centre.extensions import db
+from centre.formatting import page_language_names
 from knowledge import diff, editing, preview, search, services, transfer
 from knowledge.editing import FIELD_NAMES, Author, EditRefused
 from knowledge.models import Service
@@ -63,7 +64,8 @@ def seconds(value: float) -> str:
 def workspace_names() -> dict[str, object]:
     """Give the workspace's templates the names of fields, states and languages."""
     return {"field_names": FIELD_NAMES, "state_names": STATE_NAMES,
-            "guide_languages": languages.LANGUAGES}  # fmt: skip
+            "guide_languages": languages.LANGUAGES,
+            "guide_languages_by_code": languages.BY_CODE}  # fmt: skip
 
 
 def _author() -> Author:
@@ -225,7 +227,7 @@ def publish_text(slug: str, code: str) -> Response:
     message = gettext("Published: callers hear this version from now on.")
     if stale:
         message += " " + gettext("Marked stale until reviewed: %(languages)s.",
-                                 languages=", ".join(stale))  # fmt: skip
+                                 languages=page_language_names(stale))  # fmt: skip
     return _done(message, _back(slug, language))
 
 
@@ -362,7 +364,7 @@ def publish_facts(slug: str) -> Response:
     message = gettext("Published: callers hear this version from now on.")
     if stale:
         message += " " + gettext("Marked stale until reviewed: %(languages)s.",
-                                 languages=", ".join(stale))  # fmt: skip
+                                 languages=page_language_names(stale))  # fmt: skip
     return _done(message, here)
 
 
