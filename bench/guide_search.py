@@ -8,7 +8,6 @@ worker does; a second table adds the per-search revision check against a SQLite 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -16,31 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.guide import TUNING, phrases, seed_entries  # noqa: E402
 from centre.languages import CODES  # noqa: E402
 from knowledge.search import Entry, GuideIndex  # noqa: E402
-from knowledge.seed import read_seed  # noqa: E402
 
-PHRASES = json.loads((ROOT / "tests" / "data" / "guide_phrases.json").read_text(encoding="utf-8"))
+PHRASES = phrases(TUNING)
 INFLATED = 2000
-
-
-def seed_entries(language: str) -> list[Entry]:
-    """Return the seed guide's entries in `language`."""
-    facts, texts = read_seed()
-    return [
-        Entry(
-            s["slug"],
-            texts[language][s["slug"]]["title"],
-            tuple(
-                texts[language][s["slug"]]["keywords"]
-                + texts[language][s["slug"]].get("synonyms", [])
-            ),
-        )
-        for s in facts["services"]
-    ]
 
 
 def inflated_entries(language: str, size: int = INFLATED) -> list[Entry]:
