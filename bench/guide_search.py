@@ -45,6 +45,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), cuts[98]
 
 
+def columns(wall: list[float], cpu: list[float]) -> str:
+    """Return the table's last four columns: wall-clock p50 and p99, then CPU p50 and p99."""
+    return "".join(f"{value:>9.3f}" for value in (*percentiles(wall), *percentiles(cpu)))
+
+
 def measure(index: GuideIndex, phrases: list[str], rounds: int) -> tuple[list[float], list[float]]:
     """Search every phrase `rounds` times; return each search's wall and CPU time in ms.
 
@@ -85,18 +90,11 @@ def main() -> None:
             )
             everything += times
             everything_cpu += cpu
-            p50, p99 = percentiles(times)
-            c50, c99 = percentiles(cpu)
             print(
                 f"{label:<22}{code:<6}{len(entries):>9}{len(index.terms):>8}{built:>10.1f}"
-                f"{p50:>9.3f}{p99:>9.3f}{c50:>9.3f}{c99:>9.3f}"
+                + columns(times, cpu)
             )
-        p50, p99 = percentiles(everything)
-        c50, c99 = percentiles(everything_cpu)
-        print(
-            f"{label + ' (all languages)':<22}{'':<6}{'':>9}{'':>8}{'':>10}"
-            f"{p50:>9.3f}{p99:>9.3f}{c50:>9.3f}{c99:>9.3f}"
-        )
+        print(f"{label + ' (all languages)':<22}{'':<33}" + columns(everything, everything_cpu))
     print(with_database(rounds))
 
 
