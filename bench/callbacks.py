@@ -13,8 +13,6 @@ prints p50/p99 of the last ones, then it books some for callers who left the que
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -24,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 from app import create_app  # noqa: E402
-from bench.database import percentile, reset_schema  # noqa: E402
+from bench.database import add_database_argument, reset_schema, spread  # noqa: E402
 from centre.clock import now  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from tickets import callbacks  # noqa: E402
@@ -45,8 +43,7 @@ def book(n: int, asked_at_offset: timedelta = timedelta(0)) -> float:
 def main() -> None:
     """Rebuild the schema, book callbacks, print the booking times as the backlog grows."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
-                        required="BENCH_DATABASE_URL" not in os.environ)  # fmt: skip
+    add_database_argument(parser)
     parser.add_argument("--pending", type=int, default=5000)
     parser.add_argument("--every", type=int, default=1000)
     args = parser.parse_args()
@@ -61,11 +58,10 @@ def main() -> None:
             timings.append(book(n))
             if n % args.every == 0:
                 last = timings[-args.every :]
-                print(f"{n:>6} waiting: booking p50 {statistics.median(last):.1f} ms, "
-                      f"p99 {percentile(last, 0.99):.1f} ms")  # fmt: skip
+                print(f"{n:>6} waiting: booking {spread(last)}")
         kept = [book(args.pending + n, timedelta(hours=1)) for n in range(1, 11)]
         print(f"a caller who kept an earlier place (reassigns everyone after them), "
-              f"{len(kept)} bookings: p50 {statistics.median(kept):.1f} ms, max {max(kept):.1f} ms")  # fmt: skip
+              f"{len(kept)} bookings: {spread(kept)}")  # fmt: skip
 
 
 if __name__ == "__main__":

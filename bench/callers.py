@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: import the app and bench as packages
 
 from bench import servers  # noqa: E402
-from bench.database import percentile  # noqa: E402
+from bench.database import add_database_argument, percentile  # noqa: E402
 from bench.webhooks import app_environment, prepare_database  # noqa: E402
 from ivr.driver import HttpTransport, PhoneCall, Turn, TwimlError  # noqa: E402
 from ivr.models import Call  # noqa: E402
@@ -207,11 +207,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, default=2.0, help="seconds over which calls start")
     parser.add_argument("--max-seconds", type=float, default=300, help="hard limit of the run")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL database; its name must contain 'bench' (dropped and created afresh)",
-    )
+    add_database_argument(parser, DEFAULT_DATABASE_URL)
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     options = parser.parse_args(argv)
     if not 1 <= options.callers <= 1000 or options.max_seconds > 1800:

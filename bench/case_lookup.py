@@ -14,7 +14,6 @@ import argparse
 import csv
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.database import percentile, reset_schema  # noqa: E402
+from bench.database import add_database_argument, reset_schema, spread  # noqa: E402
 from cases.models import STATUSES, Case  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from centre.languages import CODES  # noqa: E402
@@ -155,8 +154,7 @@ def time_service(app, count: int, total: int) -> list[float]:  # type: ignore[no
 def main() -> None:
     """Load the cases, time the import and the lookups, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
-                        required="BENCH_DATABASE_URL" not in os.environ)  # fmt: skip
+    add_database_argument(parser)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--redis-url", default="", help="count failures in Redis, not the database")
@@ -180,14 +178,10 @@ def main() -> None:
     )
     timings = time_lookups(app, args.lookups, stored)
     every = [t for kind, values in timings.items() if kind[0] != "(" for t in values]
-    print(f"lookup step over {len(every)} calls: p50 {percentile(every, 0.5):.2f} ms, "
-          f"p99 {percentile(every, 0.99):.2f} ms, max {max(every):.2f} ms")  # fmt: skip
+    print(f"lookup step over {len(every)} calls: {spread(every, 2)}")
     alone = time_service(app, args.lookups, stored)
-    print(f"  {'(look_up() alone)':<18} n={len(alone):<5} p50 {statistics.median(alone):.2f} ms  "
-          f"p99 {percentile(alone, 0.99):.2f} ms")  # fmt: skip
-    for kind, values in sorted(timings.items()):
-        print(f"  {kind:<18} n={len(values):<5} p50 {statistics.median(values):.2f} ms  "
-              f"p99 {percentile(values, 0.99):.2f} ms")  # fmt: skip
+    for kind, values in [("(look_up() alone)", alone), *sorted(timings.items())]:
+        print(f"  {kind:<18} n={len(values):<5} {spread(values, 2)}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ computed again on the next view). Target: year < 500 ms.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,9 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.database import reset_schema  # noqa: E402
-from bench.desk_pages import PASSWORD, logged_in  # noqa: E402
-from centre import calendar  # noqa: E402
+from bench.database import database_url, generate, spread  # noqa: E402
+from bench.pages import PASSWORD, logged_in, page_times  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from reports.models import ReportDay  # noqa: E402
 from staff import accounts  # noqa: E402
@@ -84,44 +82,18 @@ FROM tickets WHERE status IN ('resolved', 'closed')
 
 def build(app) -> None:  # type: ignore[no-untyped-def]
     """Drop and rebuild the schema, then bulk-generate the calls, tickets and notes."""
-    reset_schema(app)
+    seconds = generate(app, (CALLS_SQL, TICKETS_SQL, NOTES_SQL), {"count": CALLS})
     with app.app_context():
-        calendar.seed_hours()
-        calendar.seed_holidays([2025, 2026, 2027])
-        started = time.perf_counter()
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("SET statement_timeout = 0"))
-            connection.execute(sa.text(CALLS_SQL), {"count": CALLS})
-            connection.execute(sa.text(TICKETS_SQL))
-            connection.execute(sa.text(NOTES_SQL))
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("SET statement_timeout = 0"))
-            connection.execute(sa.text("VACUUM ANALYZE"))
-            tickets = connection.execute(sa.text("SELECT count(*) FROM tickets")).scalar()
-        print(
-            f"generated {CALLS:,} calls and {tickets:,} tickets in {time.perf_counter() - started:.1f} s"
-        )
+        tickets = db.session.scalar(sa.text("SELECT count(*) FROM tickets"))
+        print(f"generated {CALLS:,} calls and {tickets:,} tickets in {seconds:.1f} s")
         accounts.create("supervisor@bench.example.org", PASSWORD, "supervisor", "",
                         actor_email="bench")  # fmt: skip
         db.session.commit()
 
 
-def timed(client, path: str, count: int) -> list[float]:  # type: ignore[no-untyped-def]
-    """Return the milliseconds each of `count` requests of `path` took, to the full response."""
-    times = []
-    for _ in range(count):
-        began = time.perf_counter()
-        response = client.get(path)
-        response.get_data()
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, response.status_code
-    return times
-
-
 def show(label: str, times: list[float]) -> None:
-    """Print the median and worst of `times`."""
-    print(f"{label:<44} p50 {statistics.median(times):7.1f} ms   worst {max(times):7.1f} ms"
-          f"   ({len(times)} requests)")  # fmt: skip
+    """Print the spread of `times` (milliseconds)."""
+    print(f"{label:<44} {spread(times)}   ({len(times)} requests)")
 
 
 def touch_past_days(app, days: int) -> None:  # type: ignore[no-untyped-def]
@@ -153,10 +125,7 @@ def calendar_start(day):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     """Build the data, then time the dashboard for the last month and the last year."""
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        sys.exit("set BENCH_DATABASE_URL to a PostgreSQL database whose schema may be dropped")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DB_TIMEOUT_SECONDS": 60,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(), "DB_TIMEOUT_SECONDS": 60,
                       "WTF_CSRF_ENABLED": True})  # fmt: skip
     build(app)
     client = logged_in(app, "supervisor@bench.example.org")
@@ -167,7 +136,7 @@ def main() -> None:
     for label, days in (("month", 30), ("year", 365)):
         first = today.fromordinal(today.toordinal() - days + 1)
         paths[label] = f"/reports/?from={first.isoformat()}&to={today.isoformat()}"
-    show("year, first view, no summary yet", timed(client, paths["year"], 1))
+    show("year, first view, no summary yet", page_times(client, [paths["year"]]))
     with app.app_context():
         db.session.execute(sa.delete(ReportDay))
         db.session.commit()
@@ -177,10 +146,10 @@ def main() -> None:
     print(f"flask reports refresh (every past day): {time.perf_counter() - began:.1f} s; "
           + result.output.replace("\n", "; ").strip("; "))  # fmt: skip
     for label in ("month", "year"):
-        show(f"{label}, past days summarised", timed(client, paths[label], REQUESTS))
+        show(f"{label}, past days summarised", page_times(client, [paths[label]] * REQUESTS))
     touch_past_days(app, 10)
-    show("year, first view after 10 past days changed", timed(client, paths["year"], 1))
-    show("year, next views", timed(client, paths["year"], REQUESTS))
+    show("year, first view after 10 past days changed", page_times(client, [paths["year"]]))
+    show("year, next views", page_times(client, [paths["year"]] * REQUESTS))
 
 
 if __name__ == "__main__":

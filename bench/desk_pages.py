@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
+import re
 import sys
 import time
 from pathlib import Path
@@ -25,14 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.database import percentile, reset_schema  # noqa: E402
-from centre import calendar  # noqa: E402
+from bench.database import database_url, generate, spread  # noqa: E402
+from bench.pages import PASSWORD, logged_in, page_times  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from staff import accounts  # noqa: E402
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
-PASSWORD = "Bench-Kumquat-Harbour-42"
 
 GENERATE = """
 INSERT INTO tickets (reference, type, status, language, country, caller_masked, caller_hash,
@@ -69,56 +68,18 @@ FROM tickets t WHERE t.has_message
 
 def build(app) -> None:  # type: ignore[no-untyped-def]
     """Drop and rebuild the schema, then bulk-generate the tickets, notes and recordings."""
-    reset_schema(app)
+    seconds = generate(app, (GENERATE, NOTES, RECORDINGS), {"count": TICKETS})
+    print(f"generated {TICKETS:,} tickets in {seconds:.1f} s")
     with app.app_context():
-        calendar.seed_hours()
-        calendar.seed_holidays([2025, 2026, 2027])
-        started = time.perf_counter()
-        with db.engine.begin() as connection:
-            connection.execute(sa.text("SET statement_timeout = 0"))
-            connection.execute(sa.text(GENERATE), {"count": TICKETS})
-            connection.execute(sa.text(NOTES))
-            connection.execute(sa.text(RECORDINGS))
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("VACUUM ANALYZE"))
-        print(f"generated {TICKETS:,} tickets in {time.perf_counter() - started:.1f} s")
         for email, role, codes in (("agent@bench.example.org", "agent", "fr ar"),
                                    ("supervisor@bench.example.org", "supervisor", "")):  # fmt: skip
             accounts.create(email, PASSWORD, role, codes, actor_email="bench")
         db.session.commit()
 
 
-def logged_in(app, email: str):  # type: ignore[no-untyped-def]
-    """Return a test client logged in as `email`."""
-    import re
-
-    client = app.test_client()
-    page = client.get("/staff/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/staff/login", data={"csrf_token": token, "email": email,
-                                                 "password": PASSWORD})  # fmt: skip
-    assert response.status_code == 302, response.status_code
-    return client
-
-
-def timed(client, paths: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
-    """Request each path; return the milliseconds each took."""
-    times = []
-    for path in paths:
-        started = time.perf_counter()
-        response = client.get(path)
-        response.get_data()
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    return times
-
-
 def main() -> None:
     """Build the data, then time the queue and ticket pages and print p50/p99."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("set BENCH_DATABASE_URL to a PostgreSQL database whose schema may be dropped")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "APP_ENV": "testing", "TESTING": False,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(), "APP_ENV": "testing", "TESTING": False,
                       "SECRET_KEY": "bench", "DB_TIMEOUT_SECONDS": 10})  # fmt: skip
     build(app)
     agent = logged_in(app, "agent@bench.example.org")
@@ -144,12 +105,12 @@ def main() -> None:
         "/tickets/?q=100004200",
     ]
     rng = random.Random(5)
-    timed(agent, queue_paths + [f"/tickets/{visible[0]}"])  # warm up
+    page_times(agent, queue_paths + [f"/tickets/{visible[0]}"])  # warm up
     figures = {}
-    figures["queue (agent fr+ar, 8 filter mixes)"] = timed(
+    figures["queue (agent fr+ar, 8 filter mixes)"] = page_times(
         agent, [rng.choice(queue_paths) for _ in range(REQUESTS)]
     )
-    figures["queue (supervisor, all languages)"] = timed(
+    figures["queue (supervisor, all languages)"] = page_times(
         supervisor, [rng.choice(queue_paths) for _ in range(REQUESTS)]
     )
     # Deeper pages: follow the keyset links five pages down.
@@ -160,17 +121,14 @@ def main() -> None:
             started = time.perf_counter()
             page = agent.get(path).get_data(as_text=True)
             deep.append((time.perf_counter() - started) * 1000)
-            import re
-
             path = re.search(r'<a class="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     figures["queue, keyset pages 1-5"] = deep
-    figures["ticket page"] = timed(
+    figures["ticket page"] = page_times(
         agent, [f"/tickets/{rng.choice(visible)}" for _ in range(REQUESTS)]
     )
     print(f"{TICKETS:,} tickets, {REQUESTS} requests per line (server time, in-process):")
     for name, values in figures.items():
-        print(f"  {name:<40} p50 {statistics.median(values):6.1f} ms   "
-              f"p99 {percentile(values, 0.99):6.1f} ms   max {max(values):6.1f} ms")  # fmt: skip
+        print(f"  {name:<40} {spread(values)}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ worker does; a second table adds the per-search revision check against a SQLite 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -16,31 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.guide import TUNING, phrases, seed_entries  # noqa: E402
 from centre.languages import CODES  # noqa: E402
 from knowledge.search import Entry, GuideIndex  # noqa: E402
-from knowledge.seed import read_seed  # noqa: E402
 
-PHRASES = json.loads((ROOT / "tests" / "data" / "guide_phrases.json").read_text(encoding="utf-8"))
+PHRASES = phrases(TUNING)
 INFLATED = 2000
-
-
-def seed_entries(language: str) -> list[Entry]:
-    """Return the seed guide's entries in `language`."""
-    facts, texts = read_seed()
-    return [
-        Entry(
-            s["slug"],
-            texts[language][s["slug"]]["title"],
-            tuple(
-                texts[language][s["slug"]]["keywords"]
-                + texts[language][s["slug"]].get("synonyms", [])
-            ),
-        )
-        for s in facts["services"]
-    ]
 
 
 def inflated_entries(language: str, size: int = INFLATED) -> list[Entry]:
@@ -61,6 +43,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     """Return p50 and p99 of `samples` (milliseconds)."""
     cuts = statistics.quantiles(samples, n=100)
     return statistics.median(samples), cuts[98]
+
+
+def columns(wall: list[float], cpu: list[float]) -> str:
+    """Return the table's last four columns: wall-clock p50 and p99, then CPU p50 and p99."""
+    return "".join(f"{value:>9.3f}" for value in (*percentiles(wall), *percentiles(cpu)))
 
 
 def measure(index: GuideIndex, phrases: list[str], rounds: int) -> tuple[list[float], list[float]]:
@@ -103,18 +90,11 @@ def main() -> None:
             )
             everything += times
             everything_cpu += cpu
-            p50, p99 = percentiles(times)
-            c50, c99 = percentiles(cpu)
             print(
                 f"{label:<22}{code:<6}{len(entries):>9}{len(index.terms):>8}{built:>10.1f}"
-                f"{p50:>9.3f}{p99:>9.3f}{c50:>9.3f}{c99:>9.3f}"
+                + columns(times, cpu)
             )
-        p50, p99 = percentiles(everything)
-        c50, c99 = percentiles(everything_cpu)
-        print(
-            f"{label + ' (all languages)':<22}{'':<6}{'':>9}{'':>8}{'':>10}"
-            f"{p50:>9.3f}{p99:>9.3f}{c50:>9.3f}{c99:>9.3f}"
-        )
+        print(f"{label + ' (all languages)':<22}{'':<33}" + columns(everything, everything_cpu))
     print(with_database(rounds))
 
 

@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: import the app and bench as packages
 
 from bench import calls, cpu, load, servers  # noqa: E402
+from bench.database import add_database_argument  # noqa: E402
 from bench.load import Figures  # noqa: E402
 from ivr.models import Call, CallerPreference, CallEvent  # noqa: E402
 
@@ -78,11 +79,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--calls", type=int, default=2000, help="calls at the main menu")
     parser.add_argument("--seed", type=int, default=1, help="seed for CallSids and numbers")
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL database to use; its name must contain 'bench' (dropped and created afresh)",
-    )
+    add_database_argument(parser, DEFAULT_DATABASE_URL)
     parser.add_argument(
         "--results", type=Path, default=ROOT / "bench" / "results", help="where to save JSON"
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
@@ -27,17 +26,21 @@ from centre.extensions import db
 from centre.formatting import digit_by_digit
 from centre.messaging import send_sms
 from ivr import state
-from ivr.flow import DigitEntry, Go, Menu, Node, Option, Step, register
+from ivr.flow import (
+    AGENT_OPTION,
+    MAIN_MENU_OPTION,
+    DigitEntry,
+    Go,
+    Menu,
+    Node,
+    Option,
+    Step,
+    register,
+)
 
 BIRTH_DATE_DIGITS = 8  # DDMMYYYY
 EXAMPLE_BIRTH_DATE = date(1984, 3, 5)
 TRANSIENT = ("case_ref", "case_proof", "case_id")
-
-
-def _context(step: Step, **changes: Any) -> None:
-    """Replace keys of the call's context (None removes a key); reassigned so it is saved."""
-    merged = {**step.call.context, **changes}
-    step.call.context = {k: v for k, v in merged.items() if v is not None}
 
 
 def _neutral() -> str:
@@ -74,7 +77,7 @@ class CaseReference(DigitEntry):
 
     def enter(self, step: Step) -> Go | None:
         """Start afresh; refuse after three failures in the call or too many from the number."""
-        _context(step, **dict.fromkeys(TRANSIENT))
+        step.set_context(**dict.fromkeys(TRANSIENT))
         call = step.call
         if call.context.get("case_failures", 0) >= lookups.MAX_FAILURES_PER_CALL:
             return Go(
@@ -89,7 +92,7 @@ class CaseReference(DigitEntry):
     def _accept(self, step: Step, digits: str) -> Go | str:
         if len(digits) != REFERENCE_DIGITS or not digits.isdigit():
             return gettext("A reference number has ten digits.")
-        _context(step, case_ref=digits)
+        step.set_context(case_ref=digits)
         return Go("case_reference_check")
 
 
@@ -132,8 +135,8 @@ def _accept_birth_date(step: Step, digits: str) -> Go | str:
             digits=digit_by_digit(EXAMPLE_BIRTH_DATE.strftime("%d%m%Y")),
         )
     reference = step.call.context.get("case_ref", "")
-    _context(
-        step, case_proof=birth_date_proof(reference, born, current_app.config["PHONE_HASH_KEY"])
+    step.set_context(
+        case_proof=birth_date_proof(reference, born, current_app.config["PHONE_HASH_KEY"])
     )
     # Read back now, once: the date itself is not kept for a later repeat.
     read_back = gettext(
@@ -165,19 +168,19 @@ class CaseLookupStep(Node):
         call = step.call
         reference = call.context.get("case_ref")
         proof = call.context.get("case_proof")
-        _context(step, case_ref=None, case_proof=None)
+        step.set_context(case_ref=None, case_proof=None)
         if not reference or not proof:
             return Go("case_reference")
         found = lookups.look_up(
             reference, proof, call.call_sid, call.caller_hash, current_app.config["PHONE_HASH_KEY"]
         )
         if found.found:
-            _context(step, case_id=found.case_id)
+            step.set_context(case_id=found.case_id)
             return Go("case_status")
         if found.outcome == "refused":
             return Go("case_help", preface=_refused_sentences())
         failures = call.context.get("case_failures", 0) + 1
-        _context(step, case_failures=failures)
+        step.set_context(case_failures=failures)
         if failures >= lookups.MAX_FAILURES_PER_CALL:
             ended = gettext(
                 "For your security, no more applications can be checked during this call."
@@ -208,10 +211,8 @@ def _status_options(step: Step) -> list[Option]:
             _l("text message, SMS, message"),
             available=lambda s: state.caller_number() is not None,
         ),
-        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person")),
-        Option(
-            "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
-        ),
+        AGENT_OPTION,
+        MAIN_MENU_OPTION,
     ]
 
 
@@ -230,16 +231,14 @@ class CaseSms(Node):
             language = step.language
             body = message_text(news_of(case), language.babel_locale, proactive=False)
             send_sms(number, body, language.code, purpose="case:lookup")
-            _context(step, case_texted=case.id)
+            step.set_context(case_texted=case.id)
         return Go("main", preface=(gettext("We have sent you a text message."),))
 
 
 def _help_options(step: Step) -> list[Option]:
     return [
-        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person")),
-        Option(
-            "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
-        ),
+        AGENT_OPTION,
+        MAIN_MENU_OPTION,
     ]
 
 

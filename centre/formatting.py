@@ -9,12 +9,15 @@ zoneinfo reads (they disagree on Morocco after 2026-09-20 when one is older than
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_decimal
+from babel.lists import format_list
+from babel.numbers import format_currency, format_decimal
 
+from centre import languages
 from centre.clock import CENTRE_TZ, from_storage
 
 
@@ -62,3 +65,25 @@ def page_date(moment: datetime, style: str = "long") -> str:
     aware = from_storage(moment)
     assert aware is not None
     return format_date(aware.astimezone(CENTRE_TZ).date(), style, locale=page_locale())
+
+
+def page_day(day: date, style: str = "medium") -> str:
+    """Return a calendar date (no time of day, no zone) for the page, e.g. "1 déc. 2026"."""
+    return format_date(day, style, locale=page_locale())
+
+
+def page_number(value: int | float) -> str:
+    """Return a number written for the page's language."""
+    return format_decimal(value, locale=page_locale())
+
+
+def page_money(amount: int | float, currency: str) -> str:
+    """Return an amount of `currency` (an ISO code such as "MAD") for the page's language."""
+    return format_currency(amount, currency, locale=page_locale())
+
+
+def page_language_names(codes: Iterable[str]) -> str:
+    """Return languages by name in the page's language, in order of name: "allemand, arabe et anglais"."""
+    locale = page_locale()
+    names = sorted(languages.get(code).name_in(locale) for code in codes)
+    return format_list(names, locale=locale)

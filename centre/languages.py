@@ -35,6 +35,10 @@ class Language:
         """Return the language's name in itself, e.g. "Deutsch"."""
         return Locale.parse(self.code).get_display_name(self.code)
 
+    def name_in(self, locale: str) -> str:
+        """Return the language's name in `locale`, e.g. "arabe" for Arabic in French."""
+        return Locale.parse(self.code).get_display_name(locale)
+
 
 LANGUAGES: tuple[Language, ...] = (
     Language("ar", "1", "Polly.Zeina", "arb", "ar-MA", "default", direction="rtl"),

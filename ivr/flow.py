@@ -7,12 +7,13 @@ enter that node (its side effects), then render its TwiML. Silence, unknown keys
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import url_for
 from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process, utils
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -27,6 +28,7 @@ REPEAT_KEY = "*"
 MAX_FAILURES = 3  # the third miss in a row leads to a person instead of a loop
 SPEECH_MATCH_MIN = 80
 SAID = "said"  # the call context's key for what the last step said before its prompt
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Step:
     call: CallState
     response: VoiceResponse = field(default_factory=VoiceResponse)
     event: Event | None = None  # the step being taken, once the caller's reply is known
+    looked_up: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def language(self) -> Language:
@@ -73,6 +76,17 @@ class Step:
     def say(self, text: str) -> None:
         """Speak `text` in the caller's language."""
         say(self.response, text, self.language)
+
+    def set_context(self, **changes: Any) -> None:
+        """Replace keys of the call's context; a None value removes the key."""
+        merged = {**self.call.context, **changes}
+        self.call.context = {k: v for k, v in merged.items() if v is not None}
+
+    def once(self, key: Hashable, look_up: Callable[[], T]) -> T:
+        """Return what `look_up` finds, asked once per step: handling, entering and rendering share it."""
+        if key not in self.looked_up:
+            self.looked_up[key] = look_up()
+        return self.looked_up[key]  # type: ignore[no-any-return]
 
     def prompt(self, speech: bool = False, hints: Sequence[str] = (), **attributes: Any) -> Gather:
         """Open the gather that posts the caller's answer to the next step; silence is reported after it.
@@ -138,6 +152,33 @@ class Option:
     available: Callable[[Step], bool] = lambda step: True
 
 
+def agent_option(effect: Callable[[Step], None] | None = None) -> Option:
+    """Return the choice of a person, on 0 in every menu that offers one."""
+    return Option("0", _l("To speak to an agent, press %(key)s."), "agent",
+                  _l("agent, person, adviser, operator"), effect=effect)  # fmt: skip
+
+
+AGENT_OPTION = agent_option()
+MAIN_MENU_OPTION = Option(
+    "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
+)
+
+
+def no_choice(reply: Reply) -> str:
+    """Return the apology for a reply that chose nothing: an unknown key or phrase, or silence."""
+    if reply.digits or reply.speech:
+        return gettext("Sorry, that is not one of the choices.")
+    return gettext("Sorry, I did not hear your choice.")
+
+
+def retry(step: Step, sorry: str, again: str, exhausted: str) -> Go:
+    """Count a miss in a row: apologise and go `again`; the third miss leads to `exhausted`."""
+    failures = step.call.retries + 1
+    if failures >= MAX_FAILURES:
+        return Go(exhausted, preface=(gettext("Let me find someone to help you."),))
+    return Go(again, preface=(sorry,), failures=failures)
+
+
 class Menu(Node):
     """A prompt followed by a keypad-and-speech choice among options."""
 
@@ -186,14 +227,7 @@ class Menu(Node):
             if chosen.effect is not None:
                 chosen.effect(step)
             return Go(chosen.target)
-        failures = step.call.retries + 1
-        if failures >= MAX_FAILURES:
-            return Go(self.exhausted, preface=(gettext("Let me find someone to help you."),))
-        if reply.digits or reply.speech:
-            sorry = gettext("Sorry, that is not one of the choices.")
-        else:
-            sorry = gettext("Sorry, I did not hear your choice.")
-        return Go(self.name, preface=(sorry,), failures=failures)
+        return retry(step, no_choice(reply), self.name, self.exhausted)
 
 
 def _phrases(option: Option) -> list[str]:
@@ -271,10 +305,7 @@ class DigitEntry(Node):
             sorry = outcome
         else:
             sorry = gettext("Sorry, I did not hear anything.")
-        failures = step.call.retries + 1
-        if failures >= MAX_FAILURES:
-            return Go(self.exhausted, preface=(gettext("Let me find someone to help you."),))
-        return Go(self.name, preface=(sorry,), failures=failures)
+        return retry(step, sorry, self.name, self.exhausted)
 
     def input_label(self, reply: Reply) -> str:
         """Record how many keys were typed, never which."""

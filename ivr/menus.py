@@ -15,7 +15,7 @@ from centre.clock import CENTRE_TZ, from_storage, now, to_storage, zone
 from centre.extensions import db
 from centre.formatting import digit_by_digit, spoken_date, spoken_time
 from ivr import state
-from ivr.flow import Go, Menu, Node, Option, Reply, Step, register
+from ivr.flow import AGENT_OPTION, MAIN_MENU_OPTION, Go, Menu, Node, Option, Reply, Step, register
 from ivr.twiml import say
 from tickets import callbacks
 from tickets.services import open_ticket
@@ -34,12 +34,7 @@ def main_options(step: Step) -> list[Option]:
             "feedback",
             _l("complaint, suggestion, observation, comment, problem"),
         ),
-        Option(
-            "0",
-            _l("To speak to an agent, press %(key)s."),
-            "agent",
-            _l("agent, person, adviser, operator"),
-        ),
+        AGENT_OPTION,
         Option("9", _l("To change the language, press %(key)s."), "language", _l("language")),
     ]
 
@@ -160,13 +155,13 @@ def closed_sentences(
 def _feedback_options(step: Step) -> list[Option]:
     return [
         Option("1", _l("For a complaint, press %(key)s."), "record", _l("complaint, problem"),
-               effect=lambda s: s.call.context.update(feedback="complaint")),
+               effect=lambda s: s.set_context(feedback="complaint")),
         Option("2", _l("For a suggestion, press %(key)s."), "record", _l("suggestion, idea"),
-               effect=lambda s: s.call.context.update(feedback="suggestion")),
+               effect=lambda s: s.set_context(feedback="suggestion")),
         Option("3", _l("For an observation, press %(key)s."), "record", _l("observation, comment"),
-               effect=lambda s: s.call.context.update(feedback="observation")),
-        Option("0", _l("To speak to an agent, press %(key)s."), "agent", _l("agent, person")),
-        Option("9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")),
+               effect=lambda s: s.set_context(feedback="observation")),
+        AGENT_OPTION,
+        MAIN_MENU_OPTION,
     ]  # fmt: skip
 
 
@@ -190,7 +185,7 @@ class Record(Node):
             ivr_path=step.path(),
         )
         db.session.flush()
-        call.context = {**call.context, "ticket": ticket.id, "reference": ticket.reference}
+        step.set_context(ticket=ticket.id, reference=ticket.reference)
         return None
 
     def render(self, step: Step) -> None:
@@ -262,7 +257,7 @@ class Agent(Node):
         db.session.flush()
         call.queue_entered_at = to_storage(moment)
         call.queue_left_at = None
-        call.context = {**call.context, "ticket": ticket.id}
+        step.set_context(ticket=ticket.id)
         return None
 
     def render(self, step: Step) -> None:
@@ -288,7 +283,7 @@ class Agent(Node):
             return Go("hung_up")
         if result == "leave":
             # The caller asked for a callback from the wait page: keep their place.
-            call.context = {**call.context, "priority_at": call.queue_entered_at.isoformat()}
+            step.set_context(priority_at=call.queue_entered_at.isoformat())
             return Go("callback")
         return Go("callback_offer", preface=(gettext("All our agents are busy."),))
 
@@ -301,9 +296,7 @@ def _callback_options(step: Step) -> list[Option]:
             "callback",
             _l("call me back, callback, yes"),
         ),
-        Option(
-            "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
-        ),
+        MAIN_MENU_OPTION,
     ]
 
 
@@ -369,7 +362,7 @@ class BookCallback(Node):
         )
         if not call.context.get("callback_texted"):
             callbacks.confirm(ticket)
-            call.context = {**call.context, "callback_texted": True}
+            step.set_context(callback_texted=True)
         return Go("goodbye", preface=(sentence, reference), remember=True)
 
 

@@ -1,13 +1,25 @@
-"""A readable comparison of two versions, field by field: words struck out and words added."""
+"""A readable comparison of two versions, field by field: words struck out and words added.
+
+Values are shown as the editor reads them: fees as money, dates and numbers in the page's
+language, yes or no, languages by name.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+
+from centre import languages
+from centre.formatting import page_day, page_locale, page_money, page_number
+from knowledge.models import CURRENCY
+
 SAME, REMOVED, ADDED = "same", "removed", "added"
+LANGUAGE_FIELDS = ("source_language",)
 
 
 @dataclass(frozen=True)
@@ -19,21 +31,37 @@ class FieldDiff:
     is_list: bool
 
 
+def _fee(fee: dict[str, Any]) -> str:
+    amount = fee.get("amount_dh")
+    money = page_money(amount, CURRENCY) if isinstance(amount, int) else str(amount)
+    if not fee.get("checked_on"):
+        return gettext("%(kind)s: %(amount)s", kind=fee.get("kind"), amount=money)
+    try:
+        checked = page_day(date.fromisoformat(str(fee["checked_on"])))
+    except ValueError:
+        checked = str(fee["checked_on"])
+    return gettext("%(kind)s: %(amount)s, checked on %(date)s", kind=fee.get("kind"),
+                   amount=money, date=checked)  # fmt: skip
+
+
 def _item(value: Any) -> str:
     """Return one list item as a line: a document with its condition, a fee, a term."""
     if isinstance(value, dict) and "text" in value:
         return f"{value['text']} [{value['when']}]" if value.get("when") else str(value["text"])
     if isinstance(value, dict) and "kind" in value:
-        checked = f" ({value['checked_on']})" if value.get("checked_on") else ""
-        return f"{value['kind']}: {value['amount_dh']} DH{checked}"
+        return _fee(value)
     return str(value)
 
 
-def _scalar(value: Any) -> str:
-    if value is None:
+def _scalar(name: str, value: Any) -> str:
+    if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "✓" if value else "✗"
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, int | float):
+        return page_number(value)
+    if name in LANGUAGE_FIELDS and value in languages.BY_CODE:
+        return languages.BY_CODE[value].name_in(page_locale())
     return str(value)
 
 
@@ -61,8 +89,9 @@ def compare(
         if isinstance(old, list) or isinstance(new, list):
             pieces = _pieces([_item(x) for x in old or []], [_item(x) for x in new or []])
             changes.append(FieldDiff(name, pieces, True))
-        elif isinstance(old, str) and isinstance(new, str):
+        elif isinstance(old, str) and isinstance(new, str) and name not in LANGUAGE_FIELDS:
             changes.append(FieldDiff(name, _pieces(old.split(), new.split()), False))
         else:
-            changes.append(FieldDiff(name, ((REMOVED, _scalar(old)), (ADDED, _scalar(new))), False))
+            pieces = ((REMOVED, _scalar(name, old)), (ADDED, _scalar(name, new)))
+            changes.append(FieldDiff(name, pieces, False))
     return changes

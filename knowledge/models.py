@@ -90,6 +90,9 @@ class Service(db.Model):
     )
 
 
+CURRENCY = "MAD"  # every fee is a whole number of Moroccan dirhams
+
+
 class Fee(db.Model):
     """A fee of a service in dirhams, for one kind of applicant, with the date it was checked."""
 

@@ -11,14 +11,26 @@ an agent).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from centre.messaging import send_sms
 from ivr import state
-from ivr.flow import MAX_FAILURES, REPEAT_KEY, Go, Menu, Node, Option, Reply, Step, register
+from ivr.flow import (
+    MAIN_MENU_OPTION,
+    REPEAT_KEY,
+    Go,
+    Menu,
+    Node,
+    Option,
+    Reply,
+    Step,
+    agent_option,
+    no_choice,
+    register,
+    retry,
+)
 from ivr.twiml import say
 from knowledge import search, services
 
@@ -31,19 +43,10 @@ def _asked_for_agent(step: Step) -> None:
     phrase = step.call.context.get("guide_phrase")
     if phrase:
         services.log_agent_request(phrase, step.language.code)
-        step.call.context = {k: v for k, v in step.call.context.items() if k != "guide_phrase"}
+        step.set_context(guide_phrase=None)
 
 
-AGENT = Option(
-    "0",
-    _l("To speak to an agent, press %(key)s."),
-    "agent",
-    _l("agent, person, adviser, operator"),
-    effect=_asked_for_agent,
-)
-MAIN_MENU = Option(
-    "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
-)
+AGENT = agent_option(effect=_asked_for_agent)
 GUIDE_OPTION = Option(
     "1",
     _l("For the consular guide, press %(key)s."),
@@ -52,18 +55,13 @@ GUIDE_OPTION = Option(
 )
 
 
-def _context(step: Step, **values: Any) -> None:
-    """Update the call's context (reassigned, so the JSON column is saved)."""
-    step.call.context = {**step.call.context, **values}
-
-
 def _announce(name: str) -> str:
     """Return "For <name>, press %(key)s." with the name safe from %-formatting."""
     return gettext("For %(name)s, press %(key)s.", name=name.replace("%", "%%"), key="%(key)s")
 
 
 def _open_service(step: Step, slug: str, back: str) -> None:
-    _context(step, guide_slug=slug, guide_part=0, guide_back=back)
+    step.set_context(guide_slug=slug, guide_part=0, guide_back=back)
 
 
 class GuideMenu(Menu):
@@ -87,11 +85,11 @@ class GuideMenu(Menu):
         return [
             *(
                 Option(key, _announce(name), "guide_category", name,
-                       effect=lambda s, slug=slug: _context(s, guide_category=slug))
+                       effect=lambda s, slug=slug: s.set_context(guide_category=slug))
                 for key, (slug, name) in zip(KEYPAD, topics, strict=False)
             ),
             AGENT,
-            MAIN_MENU,
+            MAIN_MENU_OPTION,
         ]  # fmt: skip
 
     def hints(self, step: Step, options: Sequence[Option]) -> list[str]:
@@ -113,15 +111,15 @@ class GuideMenu(Menu):
         outcome = search.verdict(search.search(reply.speech, language))
         if outcome.kind == "clear":
             _open_service(step, outcome.matches[0].slug, "guide")
-            _context(step, guide_phrase=reply.speech[:300])
+            step.set_context(guide_phrase=reply.speech[:300])
             return Go("guide_answer")
         # "an agent, please" or "main menu" are not guide questions.
         go = super().handle(step, reply)
         if not go.preface:  # one of the menu's own choices was said
             return go
-        _context(step, guide_phrase=reply.speech[:300])
+        step.set_context(guide_phrase=reply.speech[:300])
         if outcome.kind == "close":
-            _context(step, guide_choices=[m.slug for m in outcome.matches])
+            step.set_context(guide_choices=[m.slug for m in outcome.matches])
             return Go("guide_choice", preface=(gettext("I found several possible answers."),))
         services.log_unmatched(reply.speech, language)
         return Go("guide_not_found", preface=(gettext("Sorry, I did not find that in the guide."),))
@@ -193,7 +191,7 @@ def _not_found_options(step: Step) -> list[Option]:
     return [
         Option("1", _l("To try again, press %(key)s."), "guide", _l("again, try again, yes")),
         AGENT,
-        MAIN_MENU,
+        MAIN_MENU_OPTION,
     ]
 
 
@@ -213,7 +211,9 @@ class Answer(Node):
 
     @staticmethod
     def _entry(step: Step) -> services.Published | None:
-        return services.published(step.call.context.get("guide_slug", ""), step.language.code)
+        """Return the service being read, looked up once per step whichever node asks."""
+        slug, language = step.call.context.get("guide_slug", ""), step.language.code
+        return step.once(("guide", slug, language), lambda: services.published(slug, language))
 
     @staticmethod
     def _part(step: Step, parts: Sequence[str]) -> int:
@@ -233,7 +233,7 @@ class Answer(Node):
             say(gather, sentence, language)
 
     def handle(self, step: Step, reply: Reply) -> Go:
-        """Follow the caller's key."""
+        """Follow the caller's key; a wrong key or silence counts as a miss, as in every menu."""
         entry = self._entry(step)
         if entry is None:
             return Go("guide")
@@ -244,7 +244,7 @@ class Answer(Node):
             return Go("guide_answer")
         if key == "2":
             if index + 1 < len(parts):
-                _context(step, guide_part=index + 1)
+                step.set_context(guide_part=index + 1)
                 return Go("guide_answer")
             return Go("guide_options", preface=(gettext("That was the last part."),))
         if key == "3":
@@ -255,14 +255,7 @@ class Answer(Node):
         if key == "0":
             _asked_for_agent(step)
             return Go("agent")
-        failures = step.call.retries + 1
-        if failures >= MAX_FAILURES:
-            return Go("agent", preface=(gettext("Let me find someone to help you."),))
-        if key:
-            sorry = gettext("Sorry, that is not one of the choices.")
-        else:
-            sorry = gettext("Sorry, I did not hear your choice.")
-        return Go("guide_options", preface=(sorry,), failures=failures)
+        return retry(step, no_choice(reply), "guide_options", "agent")
 
 
 def answer_sentences(
@@ -291,7 +284,7 @@ def _text_answer(step: Step, entry: services.Published) -> str:
     if slug in texted:
         return gettext("This answer has already been sent to you by text message.")
     send_sms(number, services.sms_text(entry), step.language.code, purpose="guide")
-    _context(step, guide_texted=[*texted, slug])
+    step.set_context(guide_texted=[*texted, slug])
     return gettext("We have sent you this answer by text message.")
 
 

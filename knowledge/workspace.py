@@ -6,6 +6,8 @@ call `knowledge.editing` / `knowledge.transfer`, commit once, answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -25,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 from centre import languages
 from centre.clock import now
 from centre.extensions import db
+from centre.formatting import page_language_names
 from knowledge import diff, editing, preview, search, services, transfer
 from knowledge.editing import FIELD_NAMES, Author, EditRefused
 from knowledge.models import Service
@@ -63,7 +66,8 @@ def seconds(value: float) -> str:
 def workspace_names() -> dict[str, object]:
     """Give the workspace's templates the names of fields, states and languages."""
     return {"field_names": FIELD_NAMES, "state_names": STATE_NAMES,
-            "guide_languages": languages.LANGUAGES}  # fmt: skip
+            "guide_languages": languages.LANGUAGES,
+            "guide_languages_by_code": languages.BY_CODE}  # fmt: skip
 
 
 def _author() -> Author:
@@ -133,6 +137,70 @@ def new_service() -> Response:
                  url_for(".edit_facts", slug=service.slug))  # fmt: skip
 
 
+# --- what the text and the facts pages share: save a draft, publish, restore, compare -------
+
+Draft = Any  # a ServiceTranslation or ServiceFacts version
+
+
+def _save(
+    service: Service,
+    here: str,
+    save: Callable[[], Draft | None],
+    again: Callable[[str], tuple[str, int]],
+) -> tuple[str, int] | Response:
+    """Save the form as the open draft; on refusal show the form `again` with the reason."""
+    if not _can_edit():
+        refuse(request.path, editing.TARGET, service.id)
+    try:
+        draft = save()
+    except EditRefused as refused:
+        db.session.rollback()
+        return again(str(refused))
+    if draft is None:
+        return _done(gettext("Nothing changed."), here)
+    return _done(gettext("Draft saved (version %(version)s). Callers still hear the published "
+                         "version until you publish.", version=draft.version), here)  # fmt: skip
+
+
+def _publish(publish: Callable[[], list[str]], here: str) -> Response:
+    """Publish the open draft; say which languages it marked stale."""
+    try:
+        stale = publish()
+    except EditRefused as refused:
+        return _refused(refused, here)
+    message = gettext("Published: callers hear this version from now on.")
+    if stale:
+        message += " " + gettext("Marked stale until reviewed: %(languages)s.",
+                                 languages=page_language_names(stale))  # fmt: skip
+    return _done(message, here)
+
+
+def _restore(restore: Callable[[int], Draft | None], here: str) -> Response:
+    """Write the version the form names into the draft."""
+    try:
+        draft = restore(request.form.get("version", type=int) or 0)
+    except EditRefused as refused:
+        return _refused(refused, here)
+    if draft is None:
+        return _done(gettext("That version is the text already being edited."), here)
+    return _done(gettext("Version restored into the draft (version %(version)s): check it, then "
+                         "publish.", version=draft.version), here)  # fmt: skip
+
+
+def _compare(service: Service, language: str | None, history: Sequence[Draft],
+             values: Callable[[Draft], dict[str, Any]], fields: Sequence[str]) -> tuple[str, int]:  # fmt: skip
+    """Show what changed, field by field, between ?a= and ?b= (else the two newest versions)."""
+    found = {v.version: v for v in history}
+    newest = history[0].version if history else 0
+    older = history[1].version if len(history) > 1 else newest
+    a, b = request.args.get("a", older, type=int), request.args.get("b", newest, type=int)
+    page = partial(render_template, "knowledge/compare.html", service=service, language=language,
+                   versions=history, a=a, b=b)  # fmt: skip
+    if a not in found or b not in found:
+        return page(changes=None, error=gettext("There is no such version.")), 404
+    return page(changes=diff.compare(values(found[a]), values(found[b]), fields)), 200
+
+
 # --- a service's text in one language, beside another ----------------------------------------
 
 
@@ -185,6 +253,10 @@ def _render_text(service: Service, language: str, values: dict[str, Any] | None 
     return page, status
 
 
+def _text_page(slug: str, language: str) -> str:
+    return url_for(".edit_text", slug=slug, code=language)
+
+
 @bp.route("/services/<slug>/<code>", methods=["GET", "POST"])
 @role_required(*READ_ROLES)
 def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
@@ -192,25 +264,16 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
     service, language = _service(slug), _language(code)
     if request.method == "GET":
         return _render_text(service, language)
-    if not _can_edit():
-        refuse(request.path, editing.TARGET, service.id)
     fields = _text_form(request.form)
-    here = url_for(".edit_text", slug=slug, code=language, **{"with": request.args.get("with")})
-    try:
-        draft = editing.save_text(service, language, fields, _author())
-    except EditRefused as refused:
-        db.session.rollback()
+
+    def again(error: str) -> tuple[str, int]:
         latest = editing.latest_text(service, language)
         values = {**(editing.text_values(latest) if latest else {}), **fields}
-        return _render_text(service, language, values, str(refused), 422)
-    if draft is None:
-        return _done(gettext("Nothing changed."), here)
-    return _done(gettext("Draft saved (version %(version)s). Callers still hear the published "
-                         "version until you publish.", version=draft.version), here)  # fmt: skip
+        return _render_text(service, language, values, error, 422)
 
-
-def _back(slug: str, language: str) -> str:
-    return url_for(".edit_text", slug=slug, code=language)
+    here = url_for(".edit_text", slug=slug, code=language, **{"with": request.args.get("with")})
+    return _save(service, here,
+                 lambda: editing.save_text(service, language, fields, _author()), again)  # fmt: skip
 
 
 @bp.post("/services/<slug>/<code>/publish")
@@ -218,15 +281,8 @@ def _back(slug: str, language: str) -> str:
 def publish_text(slug: str, code: str) -> Response:
     """Publish the draft: callers hear it from the next call."""
     service, language = _service(slug), _language(code)
-    try:
-        stale = editing.publish_text(service, language, _author())
-    except EditRefused as refused:
-        return _refused(refused, _back(slug, language))
-    message = gettext("Published: callers hear this version from now on.")
-    if stale:
-        message += " " + gettext("Marked stale until reviewed: %(languages)s.",
-                                 languages=", ".join(stale))  # fmt: skip
-    return _done(message, _back(slug, language))
+    return _publish(lambda: editing.publish_text(service, language, _author()),
+                    _text_page(slug, language))  # fmt: skip
 
 
 @bp.post("/services/<slug>/<code>/review")
@@ -237,8 +293,8 @@ def review_text(slug: str, code: str) -> Response:
     try:
         editing.review_text(service, language, _author())
     except EditRefused as refused:
-        return _refused(refused, _back(slug, language))
-    return _done(gettext("Marked as reviewed and still correct."), _back(slug, language))
+        return _refused(refused, _text_page(slug, language))
+    return _done(gettext("Marked as reviewed and still correct."), _text_page(slug, language))
 
 
 @bp.post("/services/<slug>/<code>/restore")
@@ -246,24 +302,8 @@ def review_text(slug: str, code: str) -> Response:
 def restore_text(slug: str, code: str) -> Response:
     """Write an earlier version into the draft, to check and publish."""
     service, language = _service(slug), _language(code)
-    try:
-        draft = editing.restore_text(service, language, request.form.get("version", type=int) or 0,
-                                     _author())  # fmt: skip
-    except EditRefused as refused:
-        return _refused(refused, _back(slug, language))
-    if draft is None:
-        return _done(
-            gettext("That version is the text already being edited."), _back(slug, language)
-        )
-    return _done(gettext("Version restored into the draft (version %(version)s): check it, then "
-                         "publish.", version=draft.version), _back(slug, language))  # fmt: skip
-
-
-def _pair(numbers: list[int]) -> tuple[int, int]:
-    """Return the two versions to compare: ?a= and ?b=, else the two newest."""
-    newest = numbers[0] if numbers else 0
-    older = numbers[1] if len(numbers) > 1 else newest
-    return request.args.get("a", older, type=int), request.args.get("b", newest, type=int)
+    return _restore(lambda number: editing.restore_text(service, language, number, _author()),
+                    _text_page(slug, language))  # fmt: skip
 
 
 @bp.get("/services/<slug>/<code>/compare")
@@ -271,17 +311,8 @@ def _pair(numbers: list[int]) -> tuple[int, int]:
 def compare_text(slug: str, code: str) -> tuple[str, int]:
     """Show what changed, field by field, between two versions of a text."""
     service, language = _service(slug), _language(code)
-    history = editing.versions(service, language)
-    a, b = _pair([t.version for t in history])
-    first, second = editing.version(service, language, a), editing.version(service, language, b)
-    if first is None or second is None:
-        return render_template("knowledge/compare.html", service=service, language=language,
-                               versions=history, a=a, b=b, changes=None,
-                               error=gettext("There is no such version.")), 404  # fmt: skip
-    changes = diff.compare(editing.text_values(first), editing.text_values(second),
-                           editing.TEXT_FIELDS)  # fmt: skip
-    return render_template("knowledge/compare.html", service=service, language=language,
-                           versions=history, a=a, b=b, changes=changes), 200  # fmt: skip
+    return _compare(service, language, editing.versions(service, language),
+                    editing.text_values, editing.TEXT_FIELDS)  # fmt: skip
 
 
 # --- a service's facts ----------------------------------------------------------------------
@@ -333,20 +364,13 @@ def edit_facts(slug: str) -> tuple[str, int] | Response:
     service = _service(slug)
     if request.method == "GET":
         return _render_facts(service)
-    if not _can_edit():
-        refuse(request.path, editing.TARGET, service.id)
     fields = _facts_form(request.form)
-    here = url_for(".edit_facts", slug=slug)
-    try:
-        draft = editing.save_facts(service, fields, _author())
-    except EditRefused as refused:
-        db.session.rollback()
-        return _render_facts(service, {**editing.latest_facts(service), **fields}, str(refused),
-                             422)  # fmt: skip
-    if draft is None:
-        return _done(gettext("Nothing changed."), here)
-    return _done(gettext("Draft saved (version %(version)s). Callers still hear the published "
-                         "version until you publish.", version=draft.version), here)  # fmt: skip
+
+    def again(error: str) -> tuple[str, int]:
+        return _render_facts(service, {**editing.latest_facts(service), **fields}, error, 422)
+
+    return _save(service, url_for(".edit_facts", slug=slug),
+                 lambda: editing.save_facts(service, fields, _author()), again)  # fmt: skip
 
 
 @bp.post("/services/<slug>/facts/publish")
@@ -354,16 +378,8 @@ def edit_facts(slug: str) -> tuple[str, int] | Response:
 def publish_facts(slug: str) -> Response:
     """Publish the facts draft onto the service."""
     service = _service(slug)
-    here = url_for(".edit_facts", slug=slug)
-    try:
-        stale = editing.publish_facts(service, _author())
-    except EditRefused as refused:
-        return _refused(refused, here)
-    message = gettext("Published: callers hear this version from now on.")
-    if stale:
-        message += " " + gettext("Marked stale until reviewed: %(languages)s.",
-                                 languages=", ".join(stale))  # fmt: skip
-    return _done(message, here)
+    return _publish(lambda: editing.publish_facts(service, _author()),
+                    url_for(".edit_facts", slug=slug))  # fmt: skip
 
 
 @bp.post("/services/<slug>/facts/restore")
@@ -371,16 +387,8 @@ def publish_facts(slug: str) -> Response:
 def restore_facts(slug: str) -> Response:
     """Write an earlier facts version into the facts draft."""
     service = _service(slug)
-    here = url_for(".edit_facts", slug=slug)
-    try:
-        draft = editing.restore_facts(service, request.form.get("version", type=int) or 0,
-                                      _author())  # fmt: skip
-    except EditRefused as refused:
-        return _refused(refused, here)
-    if draft is None:
-        return _done(gettext("That version is the text already being edited."), here)
-    return _done(gettext("Version restored into the draft (version %(version)s): check it, then "
-                         "publish.", version=draft.version), here)  # fmt: skip
+    return _restore(lambda number: editing.restore_facts(service, number, _author()),
+                    url_for(".edit_facts", slug=slug))  # fmt: skip
 
 
 @bp.get("/services/<slug>/facts/compare")
@@ -388,17 +396,8 @@ def restore_facts(slug: str) -> Response:
 def compare_facts(slug: str) -> tuple[str, int]:
     """Show what changed between two versions of the facts."""
     service = _service(slug)
-    history = editing.facts_history(service)
-    a, b = _pair([f.version for f in history])
-    found = {f.version: f for f in history}
-    if a not in found or b not in found:
-        return render_template("knowledge/compare.html", service=service, language=None,
-                               versions=history, a=a, b=b, changes=None,
-                               error=gettext("There is no such version.")), 404  # fmt: skip
-    changes = diff.compare(editing.facts_values(found[a]), editing.facts_values(found[b]),
-                           editing.FACT_FIELDS)  # fmt: skip
-    return render_template("knowledge/compare.html", service=service, language=None,
-                           versions=history, a=a, b=b, changes=changes), 200  # fmt: skip
+    return _compare(service, None, editing.facts_history(service), editing.facts_values,
+                    editing.FACT_FIELDS)  # fmt: skip
 
 
 # --- what callers said that the guide did not answer ----------------------------------------

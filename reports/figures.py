@@ -331,6 +331,7 @@ def _unmatched(period: Period, dashboard: Dashboard) -> None:
         sa.select(UnmatchedPhrase.language, UnmatchedPhrase.phrase, UnmatchedPhrase.count)
         .where(
             UnmatchedPhrase.resolved_at.is_(None),
+            UnmatchedPhrase.count > 0,  # a row may hold only requests for an agent
             UnmatchedPhrase.last_seen >= to_storage(period.start),
             UnmatchedPhrase.first_seen < to_storage(period.end),
         )

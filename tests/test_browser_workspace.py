@@ -84,7 +84,7 @@ def test_an_editor_edits_previews_listens_publishes_and_restores(
     # Compare the two versions, then restore the first one.
     page.locator('input[name=a][value="1"]').check()
     page.locator('input[name=b][value="2"]').check()
-    page.get_by_role("button", name="Compare a → b").click()
+    page.get_by_role("button", name="Compare the two chosen versions").click()
     change = page.locator('section.change[data-field="summary"]')
     assert "Renew" in change.locator("ins").all_inner_texts()
     page.get_by_role("link", name="Back to the editor").click()
@@ -107,7 +107,7 @@ def test_a_stale_marker_appears_when_the_source_changes_and_clears_on_review(
     page.locator("#save").click()
     page.locator("#publish").click()
     assert (
-        "Marked stale until reviewed: ar, de, en, es, it, nl."
+        "Marked stale until reviewed: Arabic, Dutch, English, German, Italian, and Spanish."
         in page.locator("p.notice").inner_text()
     )
     page.get_by_role("link", name="Translation status").click()

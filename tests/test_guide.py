@@ -17,9 +17,11 @@ from knowledge.normalise import normalise
 from knowledge.seed import SeedError, read_seed
 
 CODES = languages.CODES
-PHRASES = json.loads(
-    (Path(__file__).parent / "data" / "guide_phrases.json").read_text(encoding="utf-8")
-)
+DATA = Path(__file__).parent / "data"
+# The phrasings the matcher and the seed were tuned on (some are seed terms word for word) ...
+PHRASES = json.loads((DATA / "guide_phrases.json").read_text(encoding="utf-8"))
+# ... and caller phrasings kept apart: never tuned on, none of them a seed term.
+HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -121,7 +123,7 @@ def test_normalisation_folds_case_accents_arabic_variants_and_filler(one, other,
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_top_one_accuracy_is_at_least_ninety_percent(app, guide, code):
+def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_percent(app, guide, code):
     phrases = PHRASES[code]
     assert len(phrases) >= 20
     with app.app_context():
@@ -134,6 +136,41 @@ def test_top_one_accuracy_is_at_least_ninety_percent(app, guide, code):
         for t, (p, s) in zip(hits, phrases, strict=True)
         if not t or t[0].slug != s
     ]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_no_held_out_phrase_is_a_seed_term_or_a_tuning_phrase(code):
+    facts, texts = read_seed()
+    slugs = {service["slug"] for service in facts["services"]}
+    seed_terms = {
+        normalise(term, code)
+        for text in texts[code].values()
+        for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
+    }
+    tuning = {normalise(phrase, code) for phrase, _ in PHRASES[code]}
+    held_out = HELD_OUT[code]
+    assert len(held_out) >= 25 and {slug for _, slug in held_out} <= slugs
+    assert len(slugs - {slug for _, slug in held_out}) <= 1  # (nearly) every service asked for
+    assert [p for p, _ in held_out if normalise(p, code) in seed_terms] == []
+    assert [p for p, _ in held_out if normalise(p, code) in tuning] == []
+
+
+def test_held_out_phrasings_are_found_about_as_often_as_measured(app, guide):
+    # Measured when the set was written (bench/guide_accuracy.py prints it per language):
+    # top-1 82% and top-3 94% over all languages, against 99% and 100% on the tuning set.
+    figures = {}
+    with app.app_context():
+        for code in CODES:
+            found = [([m.slug for m in search.search(p, code)], slug) for p, slug in HELD_OUT[code]]
+            figures[code] = (
+                sum(bool(slugs) and slugs[0] == slug for slugs, slug in found) / len(found),
+                sum(slug in slugs for slugs, slug in found) / len(found),
+            )
+    top1 = sum(one for one, _ in figures.values()) / len(figures)
+    top3 = sum(three for _, three in figures.values()) / len(figures)
+    report = {code: f"top-1 {one:.0%}, top-3 {three:.0%}" for code, (one, three) in figures.items()}
+    assert top1 >= 0.80 and top3 >= 0.92, report
+    assert all(one >= 0.72 and three >= 0.85 for one, three in figures.values()), report
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):

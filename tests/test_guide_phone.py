@@ -222,3 +222,30 @@ def test_wrong_keys_in_an_answer_are_explained_then_lead_to_an_agent(app, call, 
     assert "did not hear" in phone.silence().text
     turn = phone.press("8")
     assert turn.enqueue is not None
+
+
+def test_each_key_in_an_answer_reads_the_service_from_the_database_once(
+    app, call, guide, open_hours
+):
+    phone = call()
+    open_guide(phone, "en")
+    phone.speak("I need to renew my passport")
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if (
+            statement.lstrip().upper().startswith("SELECT")
+            and "guide_service_translations" in statement
+        ):
+            reads.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for key in ("2", "1", "7"):  # next part, repeat, a wrong key
+            reads.clear()
+            assert phone.press(key).gather is not None
+            assert len(reads) == 1, (key, reads)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from html import unescape
 
 import pytest
 import sqlalchemy as sa
 import yaml
+from babel.dates import format_date
+from babel.numbers import format_currency
 from flask_babel import force_locale
 from helpers import csrf_token, post_form, row_counts, walk_to_main_menu
 
@@ -228,10 +231,58 @@ def test_facts_are_drafted_then_published_and_make_every_language_stale(app, gui
         versions = db.session.scalars(sa.select(ServiceFacts.version, ServiceFacts.status).where(
             ServiceFacts.service_id == editing.service_by_slug("passport").id)).all()  # fmt: skip
     html = page_of(editor.get(f"{page}/compare?a=1&b=2"))
-    assert 'data-field="fees"' in html and "adult: 900 DH" in html
+    assert (
+        'data-field="fees"' in html
+        and f"adult : {format_currency(900, 'MAD', locale='fr')}" in html
+    )
     bad = editor.post(page, data={"csrf_token": token, **{**form, "delay_days": "soon"}})
     assert bad.status_code == 422 and "delay_days" in page_of(bad)
     assert sorted(versions) == [1, 2]
+
+
+def facts_form(app, slug: str, **changed: str | list[str]) -> dict[str, str | list[str]]:  # type: ignore[no-untyped-def]
+    """Return the facts form as the page fills it in for `slug`, with `changed` fields."""
+    with app.app_context():
+        values = editing.latest_facts(editing.service_by_slug(slug))
+    yes_no = {True: "yes", False: "no", None: ""}
+    form: dict[str, str | list[str]] = {
+        "facts_form": "1", "category": values["category"], "position": str(values["position"]),
+        "source_url": values["source_url"] or "", "source_language": values["source_language"] or "",
+        "delay_days": "" if values["delay_days"] is None else str(values["delay_days"]),
+        "appointment_required": yes_no[values["appointment_required"]],
+        "presence_required": yes_no[values["presence_required"]],
+        "fee_kind": [f["kind"] for f in values["fees"]],
+        "fee_amount": [str(f["amount_dh"]) for f in values["fees"]],
+        "fee_checked": [f["checked_on"] or "" for f in values["fees"]],
+    }  # fmt: skip
+    for flag in ("published", "verified"):
+        if values[flag]:
+            form[flag] = "on"
+    return {**form, **changed}
+
+
+def test_the_facts_comparison_reads_in_the_editors_language(app, guide, log_in):
+    editor = log_in("editor", locale="de")
+    page = f"{EDITOR}/services/passport/facts"
+    form = facts_form(app, "passport", source_language="en", appointment_required="no")
+    form["fee_amount"][0] = "1080"  # type: ignore[index]
+    form["fee_checked"][0] = "2026-12-01"  # type: ignore[index]
+    token = csrf_token(editor, page)
+    assert editor.post(page, data={"csrf_token": token, **form}).status_code == 302
+    post_form(editor, f"{page}/publish", {}, page)
+    published_page = page_of(editor.get(page))
+    assert (
+        "Arabisch, Deutsch, Englisch, Französisch, Italienisch, Niederländisch und Spanisch"
+        in published_page
+    )
+    html = page_of(editor.get(f"{page}/compare?a=1&b=2"))
+    kind = form["fee_kind"][0]
+    money = format_currency(1080, "MAD", locale="de")
+    assert f"{kind}: {money}, geprüft am {format_date(date(2026, 12, 1), locale='de')}" in html
+    assert re.search(r'data-field="source_language".*?<ins>Englisch</ins>', html, re.S)
+    assert re.search(r'data-field="appointment_required".*?<ins>nein</ins>', html, re.S)
+    assert " DH" not in html and "✓" not in html and "✗" not in html
+    assert "Von Version" in html and "<label>a " not in html
 
 
 def test_export_then_import_changes_nothing(app, guide, runner, log_in, tmp_path):

@@ -139,6 +139,8 @@ def known_data(app, record_call, make_user, guide, time_machine):  # type: ignor
         db.session.commit()
         time_machine.move_to(local("2026-12-02T16:00"), tick=False)
         guide_services.log_unmatched("je cherche un chameau", "fr")
+        # Only followed by a request for an agent, never unmatched: not a phrase nobody answered.
+        guide_services.log_agent_request("je veux parler à quelqu'un", "fr")
         time_machine.move_to(local("2026-11-20T16:00"), tick=False)
         guide_services.log_unmatched("old question", "en")
         db.session.commit()

@@ -1,0 +1,31 @@
+"""What the guide benchmarks share: the seed guide's index entries and the caller phrasings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from knowledge.search import Entry
+from knowledge.seed import read_seed
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+# The phrasings the matcher and the seed were written against, and the ones kept apart.
+TUNING = DATA / "guide_phrases.json"
+HELD_OUT = DATA / "guide_phrases_held_out.json"
+
+
+def phrases(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Return a phrase set's (phrase, expected slug) pairs by language code."""
+    found = json.loads(path.read_text(encoding="utf-8"))
+    return {code: [(p, s) for p, s in pairs] for code, pairs in found.items() if code != "_about"}
+
+
+def seed_entries(language: str) -> list[Entry]:
+    """Return the seed guide's entries in `language`, as the published seed is indexed."""
+    facts, texts = read_seed()
+    entries = []
+    for service in facts["services"]:
+        text = texts[language][service["slug"]]
+        terms = (*text["keywords"], *text.get("synonyms", []))
+        entries.append(Entry(service["slug"], text["title"], tuple(terms)))
+    return entries
