@@ -60,6 +60,10 @@ REFUSALS = {
     running.EndsBeforeStart: _l("The end must come after the start."),
     running.UnknownClosureKind: _l("Choose a closure or a maintenance window."),
     running.MissingNoticeText: _l("Write the notice in all seven languages."),
+    running.NoRoomForCallbacks: _l(
+        "Not saved: the callbacks this change moves would find no free time within the"
+        " booking horizon."
+    ),
 }
 
 
@@ -132,8 +136,13 @@ def confirm_holiday(holiday_id: int) -> Response:
     except ValueError:
         flash(gettext("Give the date announced, e.g. 2027-03-10."))
         return redirect(url_for("centre_admin.holidays", year=holiday.day.year))
-    running.confirm_holiday(holiday, None if day == holiday.day else day)
-    moved = running.reschedule_callbacks()
+    try:
+        running.confirm_holiday(holiday, None if day == holiday.day else day)
+        moved = running.reschedule_callbacks()
+    except running.ChangeRefused as refused:
+        db.session.rollback()
+        flash(_refusal(refused))
+        return redirect(url_for("centre_admin.holidays", year=holiday.day.year))
     db.session.commit()
     flash(_moved_message(moved))
     return redirect(url_for("centre_admin.holidays", year=day.year))

@@ -161,7 +161,11 @@ def calendar_closures() -> None:
 
 def _reschedule_and_commit() -> None:
     """Move callbacks that now fall in closed time and tell their callers."""
-    moves = running.reschedule_callbacks()
+    try:
+        moves = running.reschedule_callbacks()
+    except running.ChangeRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(f"nothing changed: {refused}") from refused
     db.session.commit()
     if moves:
         click.echo(f"{moves} callback(s) moved; their callers were sent an SMS.")

@@ -33,6 +33,10 @@ class UnknownClosureKind(ChangeRefused):
     """A closure is neither a closure nor a maintenance window."""
 
 
+class NoRoomForCallbacks(ChangeRefused):
+    """The change would push booked callbacks past the booking horizon."""
+
+
 class MissingNoticeText(ChangeRefused):
     """A notice lacks its text in one of the seven languages."""
 
@@ -130,6 +134,8 @@ def callbacks_moved_by_closure(starts: datetime, ends: datetime, kind: str = "cl
         db.session.add(closure)
         db.session.flush()
         return callbacks.planned_moves()
+    except callbacks.NoCallbackSlot as full:
+        raise NoRoomForCallbacks("no free callback time left within the horizon") from full
     finally:
         savepoint.rollback()
 
@@ -162,11 +168,18 @@ def remove_closure(closure: calendar.Closure, actor_email: str | None = None) ->
 
 
 def reschedule_callbacks() -> int:
-    """Move callbacks that now fall in closed time, text their callers; return how many moved."""
+    """Move callbacks that now fall in closed time, text their callers; return how many moved.
+
+    Raise `NoRoomForCallbacks` when they no longer fit in the booking horizon: the caller of
+    this function rolls the change back.
+    """
     from tickets import callbacks
 
     db.session.flush()
-    return len(callbacks.reschedule())
+    try:
+        return len(callbacks.reschedule())
+    except callbacks.NoCallbackSlot as full:
+        raise NoRoomForCallbacks("no free callback time left within the horizon") from full
 
 
 def add_notice(starts: datetime, ends: datetime, texts: dict[str, str], countries: list[str],

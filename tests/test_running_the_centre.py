@@ -53,6 +53,36 @@ def test_a_closure_over_booked_callbacks_shows_the_moves_then_moves_and_texts_on
     assert "centre.closure_add" in audit_actions(app)
 
 
+def test_a_closure_leaving_booked_callbacks_no_time_is_refused_and_changes_nothing(
+    app, log_in, open_hours
+):
+    with app.app_context():
+        callbacks.book("+33612345670", "fr", "k", datetime(2026, 12, 1, 11, tzinfo=CENTRE_TZ))
+        db.session.commit()
+        booked = db.session.scalar(sa.select(Callback.scheduled_at))
+    client = log_in("supervisor", "", locale="en")
+    # Closed from now until past the 60-day booking horizon: the callback has nowhere to go.
+    form = {"starts": "2026-12-01T10:00", "ends": "2027-03-01T08:00", "kind": "closure",
+            "reason": "Move", "confirm": "1"}  # fmt: skip
+    refused = post_form(client, "/centre/closures", form)
+    assert refused.status_code == 422
+    assert "would find no free time within the booking horizon" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
+        assert db.session.scalar(sa.select(Callback.scheduled_at)) == booked
+        assert not db.session.scalars(sa.select(OutboundMessage)).all()
+
+
+def test_the_shell_refuses_a_closure_leaving_booked_callbacks_no_time(app, runner, open_hours):
+    with app.app_context():
+        callbacks.book("+33612345670", "fr", "k", datetime(2026, 12, 1, 11, tzinfo=CENTRE_TZ))
+        db.session.commit()
+    result = runner.invoke(args=["calendar", "close", "2026-12-01T10:00", "2027-03-01T08:00"])
+    assert result.exit_code != 0 and "nothing changed" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
+
+
 def test_a_closure_that_moves_nothing_is_added_at_once(app, log_in, open_hours):
     client = log_in("supervisor", "", locale="en")
     form = {"starts": "2026-12-24T14:00", "ends": "2026-12-24T20:00", "kind": "maintenance"}
