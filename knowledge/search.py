@@ -88,6 +88,7 @@ class GuideIndex:
         self.words = list(users)
         column = {word: i for i, word in enumerate(self.words)}
         self.term_columns = [np.array([column[w] for w in term.split()]) for term in terms]
+        self.multi_word = [i for i, term in enumerate(terms) if " " in term]
         self.word_users = np.zeros((len(self.words), len(self.entries)), dtype=bool)
         for row, word in enumerate(self.words):
             self.word_users[row, list(users[word])] = True
@@ -127,6 +128,17 @@ class GuideIndex:
                 lengths = np.array([len(w) for w in long_words])[:, None]
                 inside = np.where(lengths > self.long_lengths[None, :], inside, 0).max(axis=0)
                 best[self.long_terms] = np.maximum(best[self.long_terms], inside * 0.95)
+        # Two words heard for one ("pass port") are also tried joined.
+        joined = [a + b for a, b in zip(words, words[1:], strict=False)]
+        distinct = list(dict.fromkeys([*words, *joined]))
+        ratios = process.cdist(distinct, self.words, scorer=fuzz.ratio, dtype=np.uint8)
+        # A term of several words is also said in another order or with words between
+        # ("my passport was stolen" says "stolen passport"): score it by its weakest word.
+        heard = ratios.max(axis=0)
+        for term in self.multi_word:
+            columns = self.term_columns[term]
+            if heard[columns].min() >= WORD_MATCH:
+                best[term] = max(best[term], float(heard[columns].mean()))
         # A term of several words said whole is stronger evidence than one word.
         weighted = np.where(best >= 85, best + 3 * (np.minimum(self.term_words, 4) - 1), best)
         totals = np.zeros(len(self.entries))
@@ -134,7 +146,7 @@ class GuideIndex:
         best_terms = {}
         for term in np.argsort(-weighted, kind="stable"):
             best_terms.setdefault(int(self.owners[term]), int(term))
-        totals += EXPLAINED * self._explained(words, best_terms)
+        totals += EXPLAINED * self._explained(ratios >= WORD_MATCH, best_terms)
         ranked = np.argsort(-totals, kind="stable")[:limit]
         return [
             Match(self.entries[i].slug, self.entries[i].title, round(float(totals[i]), 1))
@@ -142,18 +154,13 @@ class GuideIndex:
             if totals[i] > 0
         ]
 
-    def _explained(self, words: list[str], best_terms: dict[int, int]) -> np.ndarray:
+    def _explained(self, found: np.ndarray, best_terms: dict[int, int]) -> np.ndarray:
         """Return, per service, how much of the phrase its words explain beyond its best term.
 
         Each distinct word of the phrase counts once per service, by the distinctiveness of
         the closest word that service uses: so of two services matching one term equally,
         the one that also explains the caller's other words ("stolen", "certificate") wins.
         """
-        # Two words heard for one ("pass port") are also tried joined.
-        joined = [a + b for a, b in zip(words, words[1:], strict=False)]
-        distinct = list(dict.fromkeys([*words, *joined]))
-        found = process.cdist(distinct, self.words, scorer=fuzz.ratio, dtype=np.uint8)
-        found = found >= WORD_MATCH
         close = np.where(found, self.word_weight[None, :], 0.0)
         # per phrase word and service: the weight of the best such word that service uses
         per_service = (close[:, :, None] * self.word_users[None, :, :]).max(axis=1)
