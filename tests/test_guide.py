@@ -71,6 +71,26 @@ def test_setup_loads_every_slug_of_the_facts_in_all_seven_languages_once(app, ru
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Service)) == count
 
 
+def test_setup_gives_untouched_seed_texts_the_seeds_new_words_and_leaves_edited_ones(app, runner):
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    with app.app_context():  # as if set up with an older seed, then one text edited
+        seed_text = services.published("emergency-travel-document", "en").text
+        seed_words = list(seed_text.synonyms)
+        seed_text.synonyms = seed_words[:2]
+        visa = db.session.scalar(sa.select(Service).where(Service.slug == "visa"))
+        draft = services.draft(visa, "fr", {"synonyms": ["visa vacances"]}, author="editor")
+        services.publish(draft, reviewer="editor")
+        db.session.commit()
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0 and "1 content rows added or updated" in result.output
+    with app.app_context():
+        assert services.published("emergency-travel-document", "en").text.synonyms == seed_words
+        assert services.published("visa", "fr").text.synonyms == ["visa vacances"]
+        assert search.search("my passport was stolen, I fly tomorrow", "en")[0].slug == (
+            "emergency-travel-document"
+        )
+
+
 def test_unverified_entries_are_flagged_and_tell_callers_to_confirm(app, guide):
     with app.app_context():
         unverified = db.session.scalars(sa.select(Service).where(Service.verified.is_(False)))
