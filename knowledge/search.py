@@ -87,8 +87,11 @@ class GuideIndex:
                 users.setdefault(word, set()).add(owner)
         self.words = list(users)
         column = {word: i for i, word in enumerate(self.words)}
-        self.term_columns = [np.array([column[w] for w in term.split()]) for term in terms]
-        self.multi_word = [i for i, term in enumerate(terms) if " " in term]
+        # Each term's words as columns of that list, padded with -1 (no word).
+        split = [[column[w] for w in term.split()] for term in terms]
+        self.term_columns = np.full((len(terms), max(map(len, split), default=1)), -1)
+        for row, columns in enumerate(split):
+            self.term_columns[row, : len(columns)] = columns
         self.word_users = np.zeros((len(self.words), len(self.entries)), dtype=bool)
         for row, word in enumerate(self.words):
             self.word_users[row, list(users[word])] = True
@@ -96,6 +99,7 @@ class GuideIndex:
         spread = self.word_users.sum(axis=1)
         self.word_weight = np.log(count / spread) / np.log(count)
         self.term_words = np.array([t.count(" ") + 1 for t in terms], dtype=np.int64)
+        self.multi_word = np.flatnonzero(self.term_words > 1)
         lengths = np.array([len(t) for t in terms], dtype=np.int64)
         self.long_terms = np.flatnonzero((self.term_words == 1) & (lengths >= LONG_TERM))
         self.long_lengths = lengths[self.long_terms]
@@ -134,18 +138,22 @@ class GuideIndex:
         ratios = process.cdist(distinct, self.words, scorer=fuzz.ratio, dtype=np.uint8)
         # A term of several words is also said in another order or with words between
         # ("my passport was stolen" says "stolen passport"): score it by its weakest word.
-        heard = ratios.max(axis=0)
-        for term in self.multi_word:
-            columns = self.term_columns[term]
-            if heard[columns].min() >= WORD_MATCH:
-                best[term] = max(best[term], float(heard[columns].mean()))
+        if len(self.multi_word):
+            heard = np.append(ratios.max(axis=0).astype(np.float64), np.nan)  # [-1]: no word
+            said = heard[self.term_columns[self.multi_word]]
+            mean = np.nanmean(said, axis=1)
+            whole = np.nanmin(said, axis=1) >= WORD_MATCH
+            terms = self.multi_word[whole]
+            best[terms] = np.maximum(best[terms], mean[whole])
         # A term of several words said whole is stronger evidence than one word.
         weighted = np.where(best >= 85, best + 3 * (np.minimum(self.term_words, 4) - 1), best)
         totals = np.zeros(len(self.entries))
         np.maximum.at(totals, self.owners, weighted)
-        best_terms = {}
-        for term in np.argsort(-weighted, kind="stable"):
-            best_terms.setdefault(int(self.owners[term]), int(term))
+        # Each service's best term (terms are stored service by service, best first here).
+        order = np.lexsort((-weighted, self.owners))
+        services, first = np.unique(self.owners[order], return_index=True)
+        best_terms = np.full(len(self.entries), -1)
+        best_terms[services] = order[first]
         totals += EXPLAINED * self._explained(ratios >= WORD_MATCH, best_terms)
         ranked = np.argsort(-totals, kind="stable")[:limit]
         return [
@@ -154,7 +162,7 @@ class GuideIndex:
             if totals[i] > 0
         ]
 
-    def _explained(self, found: np.ndarray, best_terms: dict[int, int]) -> np.ndarray:
+    def _explained(self, found: np.ndarray, best_terms: np.ndarray) -> np.ndarray:
         """Return, per service, how much of the phrase its words explain beyond its best term.
 
         Each distinct word of the phrase counts once per service, by the distinctiveness of
@@ -164,9 +172,11 @@ class GuideIndex:
         close = np.where(found, self.word_weight[None, :], 0.0)
         # per phrase word and service: the weight of the best such word that service uses
         per_service = (close[:, :, None] * self.word_users[None, :, :]).max(axis=1)
-        for service, term in best_terms.items():  # what the best term said is scored already
-            per_service[found[:, self.term_columns[term]].any(axis=1), service] = 0.0
-        return per_service.sum(axis=0)
+        # What each service's best term said is scored already.
+        found = np.append(found, np.zeros((len(found), 1), dtype=bool), axis=1)  # [-1]: none
+        columns = self.term_columns[best_terms]  # a service without terms: row -1, harmless
+        said = found[:, columns].any(axis=2)
+        return np.where(said, 0.0, per_service).sum(axis=0)
 
 
 def verdict(matches: Sequence[Match]) -> Outcome:
