@@ -169,9 +169,10 @@ class GuideIndex:
         the closest word that service uses: so of two services matching one term equally,
         the one that also explains the caller's other words ("stolen", "certificate") wins.
         """
-        close = np.where(found, self.word_weight[None, :], 0.0)
+        heard = np.flatnonzero(found.any(axis=0))  # the few words of the guide heard at all
+        close = np.where(found[:, heard], self.word_weight[None, heard], 0.0)
         # per phrase word and service: the weight of the best such word that service uses
-        per_service = (close[:, :, None] * self.word_users[None, :, :]).max(axis=1)
+        per_service = (close[:, :, None] * self.word_users[None, heard, :]).max(axis=1, initial=0)
         # What each service's best term said is scored already.
         found = np.append(found, np.zeros((len(found), 1), dtype=bool), axis=1)  # [-1]: none
         columns = self.term_columns[best_terms]  # a service without terms: row -1, harmless
