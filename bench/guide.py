@@ -9,8 +9,10 @@ from knowledge.search import Entry
 from knowledge.seed import read_seed
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-# The phrasings the matcher and the seed were written against, and the ones kept apart.
+# The phrasings the matcher and the seed were written against, the ones written later to
+# tune on without touching the held-out set, and the ones kept apart.
 TUNING = DATA / "guide_phrases.json"
+DEV = DATA / "guide_phrases_dev.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 
 

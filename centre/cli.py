@@ -28,7 +28,7 @@ def setup_command(demo: bool) -> None:
     # Domains seed their own content (the guide registers its loader in its init_app).
     rows = sum(seeder() for seeder in current_app.extensions.get("setup.seeders", []))
     db.session.commit()
-    click.echo(f"Schema up to date; {added} holidays and {rows} content rows added.")
+    click.echo(f"Schema up to date; {added} holidays and {rows} content rows added or updated.")
     if demo:
         from centre.demo import load_demo
 

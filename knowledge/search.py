@@ -4,7 +4,9 @@ Each language's published titles, keywords and synonyms are normalised once into
 index (per worker, rebuilt when the guide's revision moves). A search compares the
 phrase's runs of one to four words against every term with rapidfuzz in one C call,
 so the phrase "je dois renouveler mon passeport" meets the term "passeport" whole,
-and "passe port" or "pasport" still come close.
+and "passe port" or "pasport" still come close. A service then gains a few points for each
+other word of the phrase its terms use, the more so the fewer services use that word: "my
+passport was stolen, I fly tomorrow" leans to the emergency travel document, not renewal.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ CLEAR_MARGIN = 6  # ... and this far ahead of the next is read out directly
 CLOSE_MIN = 70  # below this nothing is offered
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
+WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
+EXPLAINED = 6.0  # points per word of the phrase a service explains, for the rarest words
 
 
 @dataclass(frozen=True)
 class Match:
-    """A service found for a phrase, with how well it matched (0-100)."""
+    """A service found for a phrase, with how well it matched (0-100, more for extra words)."""
 
     slug: str
     title: str
@@ -75,7 +79,27 @@ class GuideIndex:
                     owners.append(index)
         self.terms = terms
         self.owners = np.array(owners, dtype=np.int64)
+        # Every word of every term, with the services using it and how distinctive it is:
+        # "stolen" (one service) tells more than "consulate" (many).
+        users: dict[str, set[int]] = {}
+        for term, owner in zip(terms, owners, strict=True):
+            for word in term.split():
+                users.setdefault(word, set()).add(owner)
+        self.words = list(users)
+        column = {word: i for i, word in enumerate(self.words)}
+        # Each term's words as columns of that list, padded with -1 (no word).
+        split = [[column[w] for w in term.split()] for term in terms]
+        self.term_columns = np.full((len(terms), max(map(len, split), default=1)), -1)
+        for row, columns in enumerate(split):
+            self.term_columns[row, : len(columns)] = columns
+        self.word_users = np.zeros((len(self.words), len(self.entries)), dtype=bool)
+        for row, word in enumerate(self.words):
+            self.word_users[row, list(users[word])] = True
+        count = max(len(self.entries), 2)
+        spread = self.word_users.sum(axis=1)
+        self.word_weight = np.log(count / spread) / np.log(count)
         self.term_words = np.array([t.count(" ") + 1 for t in terms], dtype=np.int64)
+        self.multi_word = np.flatnonzero(self.term_words > 1)
         lengths = np.array([len(t) for t in terms], dtype=np.int64)
         self.long_terms = np.flatnonzero((self.term_words == 1) & (lengths >= LONG_TERM))
         self.long_lengths = lengths[self.long_terms]
@@ -108,16 +132,52 @@ class GuideIndex:
                 lengths = np.array([len(w) for w in long_words])[:, None]
                 inside = np.where(lengths > self.long_lengths[None, :], inside, 0).max(axis=0)
                 best[self.long_terms] = np.maximum(best[self.long_terms], inside * 0.95)
+        # Two words heard for one ("pass port") are also tried joined.
+        joined = [a + b for a, b in zip(words, words[1:], strict=False)]
+        distinct = list(dict.fromkeys([*words, *joined]))
+        ratios = process.cdist(distinct, self.words, scorer=fuzz.ratio, dtype=np.uint8)
+        # A term of several words is also said in another order or with words between
+        # ("my passport was stolen" says "stolen passport"): score it by its weakest word.
+        if len(self.multi_word):
+            heard = np.append(ratios.max(axis=0).astype(np.float64), np.nan)  # [-1]: no word
+            said = heard[self.term_columns[self.multi_word]]
+            mean = np.nanmean(said, axis=1)
+            whole = np.nanmin(said, axis=1) >= WORD_MATCH
+            terms = self.multi_word[whole]
+            best[terms] = np.maximum(best[terms], mean[whole])
         # A term of several words said whole is stronger evidence than one word.
         weighted = np.where(best >= 85, best + 3 * (np.minimum(self.term_words, 4) - 1), best)
         totals = np.zeros(len(self.entries))
         np.maximum.at(totals, self.owners, weighted)
+        # Each service's best term (terms are stored service by service, best first here).
+        order = np.lexsort((-weighted, self.owners))
+        services, first = np.unique(self.owners[order], return_index=True)
+        best_terms = np.full(len(self.entries), -1)
+        best_terms[services] = order[first]
+        totals += EXPLAINED * self._explained(ratios >= WORD_MATCH, best_terms)
         ranked = np.argsort(-totals, kind="stable")[:limit]
         return [
             Match(self.entries[i].slug, self.entries[i].title, round(float(totals[i]), 1))
             for i in ranked
             if totals[i] > 0
         ]
+
+    def _explained(self, found: np.ndarray, best_terms: np.ndarray) -> np.ndarray:
+        """Return, per service, how much of the phrase its words explain beyond its best term.
+
+        Each distinct word of the phrase counts once per service, by the distinctiveness of
+        the closest word that service uses: so of two services matching one term equally,
+        the one that also explains the caller's other words ("stolen", "certificate") wins.
+        """
+        heard = np.flatnonzero(found.any(axis=0))  # the few words of the guide heard at all
+        close = np.where(found[:, heard], self.word_weight[None, heard], 0.0)
+        # per phrase word and service: the weight of the best such word that service uses
+        per_service = (close[:, :, None] * self.word_users[None, heard, :]).max(axis=1, initial=0)
+        # What each service's best term said is scored already.
+        found = np.append(found, np.zeros((len(found), 1), dtype=bool), axis=1)  # [-1]: none
+        columns = self.term_columns[best_terms]  # a service without terms: row -1, harmless
+        said = found[:, columns].any(axis=2)
+        return np.where(said, 0.0, per_service).sum(axis=0)
 
 
 def verdict(matches: Sequence[Match]) -> Outcome:

@@ -3,6 +3,9 @@
 `services.json` holds the categories and each service's language-independent facts;
 `<language>.json` holds the text of every service in that language. Loading adds what
 is missing and never overwrites: once in the database, the content belongs to editors.
+The one thing it brings up to date is the search words of a text no editor has touched
+yet (the seed's own published version): keywords and synonyms the seed has since gained
+are added to it, so an upgraded centre understands callers as well as a new one.
 """
 
 from __future__ import annotations
@@ -63,8 +66,22 @@ def _documents(items: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _add_new_words(text: Text, entry: dict[str, Any]) -> bool:
+    """Give an untouched seed text the seed's newer keywords and synonyms; say if any."""
+    if text.created_by != "seed" or text.version != 1 or text.status != PUBLISHED:
+        return False
+    changed = False
+    for field in ("keywords", "synonyms"):
+        have = list(getattr(text, field) or [])
+        new = [word for word in entry.get(field, []) if word not in have]
+        if new:
+            setattr(text, field, [*have, *new])  # a new list, so the JSON column is saved
+            changed = True
+    return changed
+
+
 def load_seed(folder: Path = SEED) -> int:
-    """Add the seed's missing categories, services and translations; return rows added."""
+    """Add the seed's missing rows and new search words to untouched texts; return rows changed."""
     facts, texts = read_seed(folder)
     moment = to_storage(now())
     added = 0
@@ -110,6 +127,9 @@ def load_seed(folder: Path = SEED) -> int:
             db.session.add(service)
             added += 1
         have = {t.language for t in service.translations}
+        for text in service.translations:
+            if text.language in texts:
+                added += _add_new_words(text, texts[text.language][data["slug"]])
         for code in CODES:
             if code in have:
                 continue

@@ -20,6 +20,8 @@ CODES = languages.CODES
 DATA = Path(__file__).parent / "data"
 # The phrasings the matcher and the seed were tuned on (some are seed terms word for word) ...
 PHRASES = json.loads((DATA / "guide_phrases.json").read_text(encoding="utf-8"))
+# ... caller phrasings written later to tune on, none of them a seed term ...
+DEV = json.loads((DATA / "guide_phrases_dev.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
@@ -67,6 +69,26 @@ def test_setup_loads_every_slug_of_the_facts_in_all_seven_languages_once(app, ru
     assert again.exit_code == 0 and "0 content rows added" in again.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Service)) == count
+
+
+def test_setup_gives_untouched_seed_texts_the_seeds_new_words_and_leaves_edited_ones(app, runner):
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    with app.app_context():  # as if set up with an older seed, then one text edited
+        seed_text = services.published("emergency-travel-document", "en").text
+        seed_words = list(seed_text.synonyms)
+        seed_text.synonyms = seed_words[:2]
+        visa = db.session.scalar(sa.select(Service).where(Service.slug == "visa"))
+        draft = services.draft(visa, "fr", {"synonyms": ["visa vacances"]}, author="editor")
+        services.publish(draft, reviewer="editor")
+        db.session.commit()
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0 and "1 content rows added or updated" in result.output
+    with app.app_context():
+        assert services.published("emergency-travel-document", "en").text.synonyms == seed_words
+        assert services.published("visa", "fr").text.synonyms == ["visa vacances"]
+        assert search.search("my passport was stolen, I fly tomorrow", "en")[0].slug == (
+            "emergency-travel-document"
+        )
 
 
 def test_unverified_entries_are_flagged_and_tell_callers_to_confirm(app, guide):
@@ -123,7 +145,7 @@ def test_normalisation_folds_case_accents_arabic_variants_and_filler(one, other,
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_percent(app, guide, code):
+def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_five_percent(app, guide, code):
     phrases = PHRASES[code]
     assert len(phrases) >= 20
     with app.app_context():
@@ -131,7 +153,7 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_percent(app, 
     right = sum(
         bool(top) and top[0].slug == slug for top, (_, slug) in zip(hits, phrases, strict=True)
     )
-    assert right / len(phrases) >= 0.9, [
+    assert right / len(phrases) >= 0.95, [
         (p, t[0].slug if t else None)
         for t, (p, s) in zip(hits, phrases, strict=True)
         if not t or t[0].slug != s
@@ -139,7 +161,10 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_percent(app, 
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_no_held_out_phrase_is_a_seed_term_or_a_tuning_phrase(code):
+@pytest.mark.parametrize(
+    ("kept_apart", "others"), [(HELD_OUT, [PHRASES]), (DEV, [PHRASES, HELD_OUT])]
+)
+def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
     facts, texts = read_seed()
     slugs = {service["slug"] for service in facts["services"]}
     seed_terms = {
@@ -147,21 +172,36 @@ def test_no_held_out_phrase_is_a_seed_term_or_a_tuning_phrase(code):
         for text in texts[code].values()
         for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
     }
-    tuning = {normalise(phrase, code) for phrase, _ in PHRASES[code]}
-    held_out = HELD_OUT[code]
-    assert len(held_out) >= 25 and {slug for _, slug in held_out} <= slugs
-    assert len(slugs - {slug for _, slug in held_out}) <= 1  # (nearly) every service asked for
-    assert [p for p, _ in held_out if normalise(p, code) in seed_terms] == []
-    assert [p for p, _ in held_out if normalise(p, code) in tuning] == []
+    elsewhere = {normalise(phrase, code) for phrases in others for phrase, _ in phrases[code]}
+    phrases = kept_apart[code]
+    assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
+    assert len(slugs - {slug for _, slug in phrases}) <= 1  # (nearly) every service asked for
+    assert [p for p, _ in phrases if normalise(p, code) in seed_terms] == []
+    assert [p for p, _ in phrases if normalise(p, code) in elsewhere] == []
 
 
-def test_held_out_phrasings_are_found_about_as_often_as_measured(app, guide):
-    # Measured when the set was written (bench/guide_accuracy.py prints it per language):
-    # top-1 82% and top-3 94% over all languages, against 99% and 100% on the tuning set.
+# Top-1 and top-3 accuracy per language when last measured (bench/guide_accuracy.py prints
+# them): each must hold within one phrase, and the whole within a point. The development set
+# was tuned on and flatters a little; the held-out set was not, and is the figure to quote.
+MEASURED = {
+    "held-out": (HELD_OUT, (0.95, 0.99), {
+        "ar": (0.92, 1.00), "fr": (1.00, 1.00), "es": (1.00, 1.00), "it": (0.96, 1.00),
+        "nl": (0.92, 0.96), "de": (0.96, 1.00), "en": (0.92, 1.00),
+    }),
+    "development": (DEV, (0.95, 0.98), {
+        "ar": (0.97, 0.97), "fr": (0.97, 1.00), "es": (0.97, 1.00), "it": (1.00, 1.00),
+        "nl": (0.91, 0.97), "de": (0.91, 0.97), "en": (0.91, 0.97),
+    }),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MEASURED)
+def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name):
+    phrase_set, (all_one, all_three), by_language = MEASURED[name]
     figures = {}
     with app.app_context():
         for code in CODES:
-            found = [([m.slug for m in search.search(p, code)], slug) for p, slug in HELD_OUT[code]]
+            found = [([m.slug for m in search.search(p, code)], s) for p, s in phrase_set[code]]
             figures[code] = (
                 sum(bool(slugs) and slugs[0] == slug for slugs, slug in found) / len(found),
                 sum(slug in slugs for slugs, slug in found) / len(found),
@@ -169,8 +209,11 @@ def test_held_out_phrasings_are_found_about_as_often_as_measured(app, guide):
     top1 = sum(one for one, _ in figures.values()) / len(figures)
     top3 = sum(three for _, three in figures.values()) / len(figures)
     report = {code: f"top-1 {one:.0%}, top-3 {three:.0%}" for code, (one, three) in figures.items()}
-    assert top1 >= 0.80 and top3 >= 0.92, report
-    assert all(one >= 0.72 and three >= 0.85 for one, three in figures.values()), report
+    assert top1 >= all_one - 0.01 and top3 >= all_three - 0.01, report
+    for code, (one, three) in figures.items():
+        slack = 1 / len(phrase_set[code]) + 0.005  # one phrase, and the rounding of the figure
+        floor_one, floor_three = by_language[code]
+        assert one >= floor_one - slack and three >= floor_three - slack, (code, report)
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):
