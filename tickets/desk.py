@@ -242,7 +242,7 @@ def request_callback(ticket: Ticket, user: StaffUser, seen_version: int) -> Call
 
 
 def outcome_label(outcome: str) -> str:
-    """Return a callback outcome in the agent's language."""
+    """Return a callback outcome in the reader's language."""
     labels = {
         "reached": gettext("Callback: caller reached."),
         "no_answer": gettext("Callback: no answer."),
@@ -280,7 +280,12 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
         booking.state = "booked"
         booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
         db.session.flush()
-        callbacks.reschedule()
+        try:
+            callbacks.reschedule()
+        except callbacks.NoCallbackSlot as full:
+            raise Refused(
+                gettext("Not rescheduled: no callback time is free within the booking horizon.")
+            ) from full
     _note(ticket, user, "", "callback", {"outcome": outcome})
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
 
