@@ -18,7 +18,6 @@ from centre import messaging
 from centre.clock import now, to_storage
 from centre.extensions import db
 from ivr import state
-from ivr.menus import queue_name
 from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
 from tickets import callbacks
@@ -346,8 +345,3 @@ def waiting_count(user: StaffUser) -> int:
 def agents_for(ticket: Ticket) -> list[StaffUser]:
     """Return the active staff of the desk who may be handed the ticket."""
     return [agent for agent in accounts.active_with_roles(DESK_ROLES) if can_see(agent, ticket)]
-
-
-def queue_for(language: str) -> str:
-    """Return the Twilio queue an agent dials to take a caller of `language`."""
-    return queue_name(language)
