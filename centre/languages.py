@@ -67,7 +67,7 @@ def name_in(code: str, locale: str) -> str:
     """Return the name of language `code` in `locale`, e.g. "Arabe" for "ar" in French."""
     if code not in BY_CODE:
         return code
-    name = Locale.parse(code).get_display_name(locale) or code
+    name = BY_CODE[code].name_in(locale) or code
     return name[:1].upper() + name[1:]
 
 

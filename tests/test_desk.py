@@ -429,6 +429,58 @@ def test_a_rescheduled_callback_moves_later_and_the_caller_is_told(
         ) == 1  # fmt: skip
 
 
+def test_a_callback_rescheduled_after_its_time_came_moves_later_and_the_caller_is_told(
+    app, log_in, make_ticket, open_hours, time_machine
+):
+    ticket_id = make_ticket("callback", caller="+33612345698")
+    with app.app_context():
+        assert db.session.get(Callback, ticket_id).scheduled_at == datetime(2026, 12, 1, 10, 0)
+    # The agent rings at 10:20, after the slot began; the caller asks to be rung later.
+    time_machine.move_to("2026-12-01T10:20:00+00:00", tick=False)
+    agent = log_in("agent", "fr")
+    done = post_form(agent, f"/tickets/{ticket_id}/outcome",
+                     {"version": version(app, ticket_id), "outcome": "rescheduled"},
+                     page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert done.status_code == 302
+    with app.app_context():
+        booking = db.session.get(Callback, ticket_id)
+        assert booking.state == "booked" and booking.scheduled_at >= datetime(2026, 12, 1, 11, 20)
+        told = db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_moved")
+        ).all()
+        assert [m.to_number for m in told] == ["+33612345698"]
+
+
+def test_rescheduling_a_callback_with_no_time_free_in_the_horizon_is_refused(
+    app, log_in, make_ticket, open_hours, time_machine, monkeypatch
+):
+    # Tuesday 10:00: a one-day horizon of four-hour slots for one callback each.
+    app.config.update(CALLBACK_SLOT_MINUTES=240, CALLBACK_SLOT_CAPACITY=1)
+    monkeypatch.setattr(callbacks, "HORIZON", timedelta(days=1))
+    first = make_ticket("callback", caller="+33612345601")  # 12:00
+    make_ticket("callback", caller="+33612345602")  # 16:00
+    time_machine.move_to("2026-12-01T12:05:00+00:00", tick=False)
+    make_ticket("callback", caller="+33612345603")  # Wednesday 08:00, the last slot
+    with app.app_context():
+        booked = sorted(db.session.scalars(sa.select(Callback.scheduled_at)))
+    time_machine.move_to("2026-12-01T12:10:00+00:00", tick=False)
+    agent = log_in("agent", "fr", locale="en")
+    refused = post_form(agent, f"/tickets/{first}/outcome",
+                        {"version": version(app, first), "outcome": "rescheduled"},
+                        page=f"/tickets/{first}")  # fmt: skip
+    assert refused.status_code == 422
+    assert "Not rescheduled: no callback time is free within the booking horizon." in (
+        refused.get_data(as_text=True)
+    )
+    with app.app_context():  # nothing changed, nobody was told anything
+        assert sorted(db.session.scalars(sa.select(Callback.scheduled_at))) == booked
+        assert db.session.get(Callback, first).state == "booked"
+        assert not db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_moved")
+        ).all()
+        assert not db.session.scalars(sa.select(TicketNote)).all()
+
+
 def test_what_the_desk_notes_is_read_in_each_readers_language(app, log_in, make_ticket, open_hours):
     survivor = make_ticket("callback", caller="+33612345697")
     duplicate = make_ticket()

@@ -103,11 +103,13 @@ def _reflow(start: datetime) -> list[Move]:
     booked = db.session.scalars(
         sa.select(Callback).where(Callback.state == "booked").with_for_update()
     ).all()
-    # Callbacks still to come, and overdue ones whose time has since been closed.
+    # Callbacks still to come, overdue ones whose time has since been closed, and those the
+    # caller asked to be rung later than their time (an agent's "rescheduled").
     pending = [
         b
         for b in booked
         if from_storage(b.scheduled_at) >= start
+        or b.not_before > b.scheduled_at
         or not calendar.is_open(from_storage(b.scheduled_at))
     ]
     moves = []

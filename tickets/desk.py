@@ -18,7 +18,6 @@ from centre import messaging
 from centre.clock import now, to_storage
 from centre.extensions import db
 from ivr import state
-from ivr.menus import queue_name
 from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
 from tickets import callbacks
@@ -242,7 +241,7 @@ def request_callback(ticket: Ticket, user: StaffUser, seen_version: int) -> Call
 
 
 def outcome_label(outcome: str) -> str:
-    """Return a callback outcome in the agent's language."""
+    """Return a callback outcome in the reader's language."""
     labels = {
         "reached": gettext("Callback: caller reached."),
         "no_answer": gettext("Callback: no answer."),
@@ -280,7 +279,12 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
         booking.state = "booked"
         booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
         db.session.flush()
-        callbacks.reschedule()
+        try:
+            callbacks.reschedule()
+        except callbacks.NoCallbackSlot as full:
+            raise Refused(
+                gettext("Not rescheduled: no callback time is free within the booking horizon.")
+            ) from full
     _note(ticket, user, "", "callback", {"outcome": outcome})
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
 
@@ -341,8 +345,3 @@ def waiting_count(user: StaffUser) -> int:
 def agents_for(ticket: Ticket) -> list[StaffUser]:
     """Return the active staff of the desk who may be handed the ticket."""
     return [agent for agent in accounts.active_with_roles(DESK_ROLES) if can_see(agent, ticket)]
-
-
-def queue_for(language: str) -> str:
-    """Return the Twilio queue an agent dials to take a caller of `language`."""
-    return queue_name(language)
