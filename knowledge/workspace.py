@@ -526,8 +526,8 @@ def import_file() -> tuple[str, int] | Response:
         db.session.rollback()
         page = render_template("knowledge/transfer.html", can_edit=True, problems=problems)
         return page, 422
-    return _done(gettext("Imported: %(drafts)s text(s) or facts changed, %(published)s published, "
-                         "%(services)s service(s) and %(categories)s categories added or changed.",
+    return _done(gettext("Imported. Texts or facts changed: %(drafts)s; published: %(published)s; "
+                         "services added: %(services)s; categories added or changed: %(categories)s.",
                          drafts=summary.drafts, published=summary.published,
                          services=summary.services_added, categories=summary.categories),
                  url_for(".transfer_page"))  # fmt: skip

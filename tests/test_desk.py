@@ -121,6 +121,11 @@ def test_the_queue_filters_by_type_status_language_country_and_date(
         return {i for i in (spain, belgium, france) if ticket(app, i).reference in refs}
 
     assert shown("type=suggestion") == {belgium}
+    counts = [
+        supervisor.get(f"/tickets/?{q}").get_data(as_text=True) for q in ("type=suggestion", "")
+    ]
+    assert '<p class="count">1 ticket</p>' in counts[0]
+    assert '<p class="count">3 tickets</p>' in counts[1]
     assert shown("language=fr") == {belgium, france}
     assert shown("country=es") == {spain}
     assert shown("from=2026-11-24&to=2026-11-27") == {belgium}
@@ -334,6 +339,7 @@ def test_merging_three_calls_keeps_every_recording_note_and_the_history(app, log
             gone = db.session.get(Ticket, duplicate)
             assert gone.merged_into_id == survivor and gone.status == "closed"
     page = agent.get(f"/tickets/{survivor}").get_data(as_text=True)
+    assert "2 tickets fusionnés avec celui-ci." in page
     assert page.count("<audio") == 3 and f"#{duplicates[0]}" in page  # their history too
     refused = post_form(agent, f"/tickets/{duplicates[0]}/save",
                         {"version": version(app, duplicates[0]), "status": "open", "note": "x"},

@@ -20,7 +20,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_timedelta, gettext
+from flask_babel import format_timedelta, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -186,7 +186,11 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
         elif action == "merge":
             refs = form.get("references", "").replace(",", " ").split()
             count = desk.merge(ticket, _me(), seen, refs[:20])
-            message = gettext("%(count)s ticket(s) merged into this one.", count=count)
+            message = ngettext(
+                "%(num)s ticket merged into this one.",
+                "%(num)s tickets merged into this one.",
+                count,
+            )
         elif action == "call_back":
             desk.request_callback(ticket, _me(), seen)
             message = gettext("Your phone will ring; answer it to be put through to the caller.")
