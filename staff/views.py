@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from centre import languages
 from centre.extensions import db
-from centre.formatting import page_datetime
+from centre.formatting import page_datetime, page_locale
 from staff import accounts, audit, passwords
 from staff.auth import (
     LoginRefused,
@@ -46,7 +46,7 @@ def staff_datetime(moment: datetime | None, style: str = "short") -> str:
 @bp.app_template_filter("language_name")
 def language_name(code: str) -> str:
     """Name a language (by its code) in the page's language: "ar" is "Arabe" on a French page."""
-    return languages.name_in(code, str(get_locale() or languages.DEFAULT.code))
+    return languages.name_in(code, page_locale())
 
 
 @bp.app_template_filter("action_name")
