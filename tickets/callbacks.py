@@ -98,8 +98,10 @@ def _serialise() -> None:
 
 
 def _reflow(start: datetime) -> list[Move]:
-    """Reassign every callback not yet due; return the ones whose time changed."""
-    _serialise()
+    """Reassign every callback not yet due; return the ones whose time changed.
+
+    The caller has called `_serialise` first.
+    """
     booked = db.session.scalars(
         sa.select(Callback).where(Callback.state == "booked").with_for_update()
     ).all()
@@ -197,6 +199,7 @@ def _first_free_slot(after: datetime) -> datetime:
 
 def reschedule(start: datetime | None = None) -> list[Move]:
     """Move callbacks out of newly closed time, notify their callers, return the moves."""
+    _serialise()
     moves = _reflow(start or now())
     notify_moves(moves)
     return moves
@@ -206,6 +209,7 @@ def planned_moves(start: datetime | None = None) -> list[tuple[str, datetime, da
     """Return (reference, old time, new time) of the callbacks a reschedule would move; change nothing."""
     savepoint = db.session.begin_nested()
     try:
+        _serialise()
         return [(m.ticket.reference, m.old, m.new) for m in _reflow(start or now())]
     finally:
         savepoint.rollback()
