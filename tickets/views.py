@@ -133,7 +133,7 @@ def queue_page() -> str:
     return render_template(
         "tickets/queue.html", page=result, filters=filters, types=TYPES, statuses=STATUSES,
         languages=[languages.get(c) for c in queue.visible_languages(user)],
-        running={t.id: sla.is_running(t) for t in result.tickets},
+        sla_running=sla.is_running,
         standings={t.id: sla.standing(t, moment) for t in result.tickets}, user=user,
         waiting=desk.waiting_count(user) if user.available else 0,
     )  # fmt: skip
