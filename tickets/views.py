@@ -139,23 +139,24 @@ def queue_page() -> str:
     )  # fmt: skip
 
 
-def _sla_text(ticket: Ticket, moment: datetime) -> str:
+def _sla_text(ticket: Ticket, moment: datetime, standing: str) -> str:
     if not sla.is_running(ticket):
         return ""
     left = sla.open_seconds_left(ticket, moment)
     span = format_timedelta(timedelta(seconds=abs(left)), threshold=1.1)
-    if sla.standing(ticket, moment) == "breached":
+    if standing == "breached":
         return gettext("Overdue by %(time)s of opening hours.", time=span)
     return gettext("Due in %(time)s of opening hours.", time=span)
 
 
 def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, int]:
     moment, merged = now(), desk.merged_tickets(ticket)
+    standing = sla.standing(ticket, moment)
     page = render_template(
         "tickets/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
         history=desk.history(ticket, merged), merged=merged,
-        agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment),
-        standing=sla.standing(ticket, moment), user=_me(),
+        agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
+        standing=standing, user=_me(),
         case_lookups=case_lookups.during_call(ticket.call_sid),
         lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES, **extra,
     )  # fmt: skip
