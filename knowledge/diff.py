@@ -61,7 +61,7 @@ def _scalar(name: str, value: Any) -> str:
     if isinstance(value, int | float):
         return page_number(value)
     if name in LANGUAGE_FIELDS and value in languages.BY_CODE:
-        return languages.BY_CODE[value].name_in(page_locale())
+        return languages.name_in(value, page_locale())
     return str(value)
 
 

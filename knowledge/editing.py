@@ -349,17 +349,11 @@ def latest_facts(service: Service) -> dict[str, Any]:
 def _whole(value: Any, name: str, empty_ok: bool) -> int | None:
     if value in (None, "") and empty_ok:
         return None
-    if isinstance(value, bool):
-        raise EditRefused(
-            gettext("%(field)s must be a whole number.", field=FIELD_NAMES.get(name, name))
-        )
     try:
-        number = int(str(value).strip())
+        number = None if isinstance(value, bool) else int(str(value).strip())
     except ValueError:
-        raise EditRefused(
-            gettext("%(field)s must be a whole number.", field=FIELD_NAMES.get(name, name))
-        ) from None
-    if number < 0:
+        number = None
+    if number is None or number < 0:
         raise EditRefused(
             gettext("%(field)s must be a whole number.", field=FIELD_NAMES.get(name, name))
         )

@@ -60,6 +60,12 @@ def _announce(name: str) -> str:
     return gettext("For %(name)s, press %(key)s.", name=name.replace("%", "%%"), key="%(key)s")
 
 
+def _published(step: Step, slug: str) -> services.Published | None:
+    """Return service `slug` as published in the caller's language, looked up once per step."""
+    language = step.language.code
+    return step.once(("guide", slug, language), lambda: services.published(slug, language))
+
+
 def _open_service(step: Step, slug: str, back: str) -> None:
     step.set_context(guide_slug=slug, guide_part=0, guide_back=back)
 
@@ -140,8 +146,11 @@ class TopicMenu(Menu):
 
     @staticmethod
     def _services(step: Step) -> list[tuple[str, str]]:
-        slug = step.call.context.get("guide_category", "")
-        return services.services_in(slug, step.language.code)[: len(KEYPAD)]
+        """Return the topic's services, looked up once per step (entering, then the options)."""
+        slug, language = step.call.context.get("guide_category", ""), step.language.code
+        found = step.once(("guide_category", slug, language),
+                          lambda: services.services_in(slug, language))  # fmt: skip
+        return found[: len(KEYPAD)]
 
     @staticmethod
     def _intro(step: Step) -> Sequence[str]:
@@ -169,11 +178,10 @@ class ChoiceMenu(Menu):
         super().__init__("guide_choice", lambda step: (), self._options, exhausted="agent")
 
     def _options(self, step: Step) -> list[Option]:
-        language = step.language.code
         found = [
             (slug, entry.text.title)
             for slug in step.call.context.get("guide_choices", [])[:3]
-            if (entry := services.published(slug, language)) is not None
+            if (entry := _published(step, slug)) is not None
         ]
         return [
             *(
@@ -212,8 +220,7 @@ class Answer(Node):
     @staticmethod
     def _entry(step: Step) -> services.Published | None:
         """Return the service being read, looked up once per step whichever node asks."""
-        slug, language = step.call.context.get("guide_slug", ""), step.language.code
-        return step.once(("guide", slug, language), lambda: services.published(slug, language))
+        return _published(step, step.call.context.get("guide_slug", ""))
 
     @staticmethod
     def _part(step: Step, parts: Sequence[str]) -> int:

@@ -66,8 +66,7 @@ def seconds(value: float) -> str:
 def workspace_names() -> dict[str, object]:
     """Give the workspace's templates the names of fields, states and languages."""
     return {"field_names": FIELD_NAMES, "state_names": STATE_NAMES,
-            "guide_languages": languages.LANGUAGES,
-            "guide_languages_by_code": languages.BY_CODE}  # fmt: skip
+            "guide_languages": languages.LANGUAGES}  # fmt: skip
 
 
 def _author() -> Author:

@@ -249,3 +249,26 @@ def test_each_key_in_an_answer_reads_the_service_from_the_database_once(
             assert len(reads) == 1, (key, reads)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_choosing_a_topic_reads_its_services_from_the_database_once(app, call, guide, open_hours):
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if (
+            statement.lstrip().upper().startswith("SELECT")
+            and "guide_service_translations" in statement
+        ):
+            reads.append(statement)
+
+    phone = call()
+    open_guide(phone, "en")
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        reads.clear()
+        assert phone.press("1").gather is not None  # the topic: entered, then its options
+        assert len(reads) == 1, reads
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
