@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
@@ -224,51 +226,43 @@ def test_wrong_keys_in_an_answer_are_explained_then_lead_to_an_agent(app, call, 
     assert turn.enqueue is not None
 
 
+@contextmanager
+def service_reads(app):  # type: ignore[no-untyped-def]
+    """Collect the SELECTs of guide service texts run while the block runs."""
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if (
+            statement.lstrip().upper().startswith("SELECT")
+            and "guide_service_translations" in statement
+        ):
+            reads.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield reads
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
 def test_each_key_in_an_answer_reads_the_service_from_the_database_once(
     app, call, guide, open_hours
 ):
     phone = call()
     open_guide(phone, "en")
     phone.speak("I need to renew my passport")
-    reads: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if (
-            statement.lstrip().upper().startswith("SELECT")
-            and "guide_service_translations" in statement
-        ):
-            reads.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with service_reads(app) as reads:
         for key in ("2", "1", "7"):  # next part, repeat, a wrong key
             reads.clear()
             assert phone.press(key).gather is not None
             assert len(reads) == 1, (key, reads)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def test_choosing_a_topic_reads_its_services_from_the_database_once(app, call, guide, open_hours):
-    reads: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if (
-            statement.lstrip().upper().startswith("SELECT")
-            and "guide_service_translations" in statement
-        ):
-            reads.append(statement)
-
     phone = call()
     open_guide(phone, "en")
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        reads.clear()
+    with service_reads(app) as reads:
         assert phone.press("1").gather is not None  # the topic: entered, then its options
         assert len(reads) == 1, reads
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
