@@ -6,10 +6,12 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
@@ -19,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 
 from app import create_app
 from centre import calendar
+from centre.clock import CENTRE_TZ
 from centre.extensions import db
 from ivr.driver import FlaskTransport, PhoneCall
 
@@ -39,6 +42,47 @@ hypothesis_settings.register_profile(
     "thorough", max_examples=1000, stateful_step_count=50, **_HYPOTHESIS_COMMON
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The whole suite can run at another instant: TEST_CLOCK_AT=2027-02-20T12:00 (ISO; Moroccan time
+# unless it carries an offset) moves the wall clock there before any app is made, and time still
+# passes (tick). A test that depends on the day freezes it itself (`time_machine`, `open_hours`):
+# its travel stacks on this one and ends with the test. See README, "Running the tests".
+_SESSION_CLOCK: time_machine.travel | None = None
+
+
+def session_clock_start() -> datetime | None:
+    """Return the instant TEST_CLOCK_AT names (aware), or None when the real clock is used."""
+    text = os.environ.get("TEST_CLOCK_AT", "").strip()
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=CENTRE_TZ)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Move the wall clock for the whole run when TEST_CLOCK_AT says so."""
+    global _SESSION_CLOCK
+    start = session_clock_start()
+    if start is not None and _SESSION_CLOCK is None:
+        _SESSION_CLOCK = time_machine.travel(start, tick=True)
+        _SESSION_CLOCK.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Bring the wall clock back."""
+    global _SESSION_CLOCK
+    if _SESSION_CLOCK is not None:
+        _SESSION_CLOCK.stop()
+        _SESSION_CLOCK = None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which clock the run uses, so a red run under a moved clock is recognised as such."""
+    start = session_clock_start()
+    if start is None:
+        return "clock: real (set TEST_CLOCK_AT=2027-02-20T12:00 to move it)"
+    return f"clock: moved to {start.isoformat()} (TEST_CLOCK_AT), ticking"
+
 
 TOKEN = "test-auth-token"
 TEST_CONFIG = {
