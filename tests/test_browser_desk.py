@@ -26,6 +26,21 @@ def tickets_in(app):  # type: ignore[no-untyped-def]
     return make
 
 
+@pytest.fixture
+def new_page(browser):  # type: ignore[no-untyped-def]
+    """Return a factory of pages, each in its own browser context, all closed after the test."""
+    contexts = []
+
+    def make():  # type: ignore[no-untyped-def]
+        context = browser.new_context()
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def log_in_page(page, base: str, email: str, password: str, path: str = "/tickets/") -> None:  # type: ignore[no-untyped-def]
     """Open a desk page, get sent to the login form, log in, and land back on the page."""
     page.goto(f"{base}{path}")
@@ -62,13 +77,13 @@ def test_an_agent_logs_in_sees_their_languages_claims_notes_and_resolves(
 
 
 def test_the_second_agent_to_save_sees_the_first_agents_change(
-    live_server, browser, make_user, tickets_in
+    live_server, new_page, make_user, tickets_in
 ):
     reference = tickets_in("fr")["fr"]
     pages = []
     for _ in range(2):
         member = make_user("agent", "fr", locale="en")
-        page = browser.new_context().new_page()
+        page = new_page()
         log_in_page(page, live_server, member.email, member.password)
         page.get_by_role("link", name=reference).click()
         pages.append((page, member))
@@ -85,8 +100,6 @@ def test_the_second_agent_to_save_sees_the_first_agents_change(
     assert first_member.email in second.locator("section.conflict").inner_text()
     assert second.locator("textarea[name=note]").input_value() == "Closing: duplicate."
     assert second.locator("#status").inner_text() == "Waiting"
-    for page, _ in pages:
-        page.context.close()
 
 
 def test_an_arabic_agent_works_right_to_left(live_server, page, make_user, tickets_in):

@@ -203,7 +203,7 @@ def test_callers_booking_at_the_same_moment_on_several_workers_never_overfill_a_
     def ring(worker: Flask, index: int) -> None:
         try:
             with worker.app_context():
-                start.wait()
+                start.wait(timeout=60)  # a worker that never starts fails, never hangs
                 for attempt in range(3):
                     callbacks.book(
                         f"+3361234{index}{attempt}00",
@@ -219,7 +219,8 @@ def test_callers_booking_at_the_same_moment_on_several_workers_never_overfill_a_
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a booking worker is stuck"
 
     assert errors == []
     with app.app_context():

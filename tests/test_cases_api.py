@@ -192,7 +192,8 @@ def test_a_push_racing_another_write_of_the_same_change_settles_as_a_duplicate(
             while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
                 time.sleep(0.02)
         db.session.commit()
-    thread.join()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the second import is stuck"
     assert answers[0].status_code == 200, answers[0].json
     assert answers[0].json["results"] == [{"reference": reference(1), "result": "duplicate"}]
     assert "retrying" in caplog.text
