@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -156,6 +157,42 @@ def logs_hold_no_personal_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     leaks = unmasked([formatter.format(r) for r in kept.records], sent)
     if leaks:
         pytest.fail("personal data in the logs:\n" + "\n".join(leaks[:5]), pytrace=False)
+
+
+# Redis: one setting for every test that uses it, keys under one prefix per run, deleted at the end.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_run_prefix() -> Iterator[str]:
+    """Return this run's Redis key prefix, failing if Redis is down; delete the run's keys after."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2, socket_timeout=10)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        pytest.fail(
+            f"Redis tests need a Redis at TEST_REDIS_URL={TEST_REDIS_URL} (.ci/run starts one): "
+            f"{exc}",
+            pytrace=False,
+        )
+    prefix = f"test-run-{secrets.token_hex(6)}:"
+    yield prefix
+    keys = list(client.scan_iter(f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def redis_config(redis_run_prefix: str) -> dict[str, str]:
+    """Return app settings for a Redis store of the test's own (a prefix under the run's)."""
+    return {
+        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_PREFIX": f"{redis_run_prefix}{secrets.token_hex(4)}:",
+    }
 
 
 @pytest.fixture(scope="session")

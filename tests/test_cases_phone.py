@@ -191,10 +191,7 @@ def two_workers(request, make_app, app):  # type: ignore[no-untyped-def]
     """Return two app instances sharing one database and one limit store."""
     config = {"REDIS_URL": ""}
     if request.param == "redis":
-        config = {
-            "REDIS_URL": "redis://127.0.0.1:6379/15",
-            "REDIS_PREFIX": f"test-cases-{secrets.token_hex(4)}:",
-        }
+        config = request.getfixturevalue("redis_config")
     return make_app(**config), make_app(**config)
 
 

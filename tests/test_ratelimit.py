@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,7 @@ from centre.extensions import db
 def instances(request, make_app, app):  # type: ignore[no-untyped-def]
     """Return two app instances sharing one store."""
     if request.param == "redis":
-        config = {
-            "REDIS_URL": "redis://127.0.0.1:6379/15",
-            "REDIS_PREFIX": f"test-{secrets.token_hex(4)}:",
-        }
+        config = request.getfixturevalue("redis_config")
     else:
         config = {"REDIS_URL": ""}
     return make_app(**config), make_app(**config)

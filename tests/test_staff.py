@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -211,8 +210,7 @@ def two_instances(request, make_app, app) -> Iterator[tuple]:  # type: ignore[no
     """Return two app instances sharing the login throttle's store (the database or Redis)."""
     config: dict[str, str] = {}
     if request.param == "redis":
-        config = {"REDIS_URL": "redis://127.0.0.1:6379/15",
-                  "REDIS_PREFIX": f"test-{secrets.token_hex(6)}:"}  # fmt: skip
+        config = request.getfixturevalue("redis_config")
     first, second = make_app(**config), make_app(**config)
     yield first, second
     if config:
