@@ -199,7 +199,8 @@ def redis_config(redis_run_prefix: str) -> dict[str, str]:
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Return the test database, migrated from empty once per session."""
     url = _database_url(tmp_path_factory)
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    # Migrating is setup, not behaviour under test: it gets a minute per statement, not 1.5 s.
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "DB_TIMEOUT_SECONDS": 60})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
@@ -209,7 +210,21 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def _empty_tables() -> None:
+def _without_time_limits() -> None:
+    """Lift the app's statement and lock timeouts for the rest of this transaction (PostgreSQL).
+
+    The app gives up on a statement after 1.5 s, as production should; the suite's own setup
+    (a TRUNCATE of every table, the seed data) must not, or a busy machine fails tests
+    before they start.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL statement_timeout = 0"))
+        db.session.execute(sa.text("SET LOCAL lock_timeout = 0"))
+
+
+def reset_database() -> None:
+    """Empty every table and seed the default hours and holidays, in one untimed transaction."""
+    _without_time_limits()
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)
@@ -217,6 +232,8 @@ def _empty_tables() -> None:
     else:
         for table in tables:
             db.session.execute(table.delete())
+    calendar.seed_hours()
+    calendar.seed_holidays([2026, 2027])  # the same data whatever the clock says
     db.session.commit()
 
 
@@ -242,10 +259,7 @@ def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     """Return the app on an emptied database holding the default hours and holidays."""
     app = make_app()
     with app.app_context():
-        _empty_tables()
-        calendar.seed_hours()
-        calendar.seed_holidays([2026, 2027])
-        db.session.commit()
+        reset_database()
     yield app
 
 
@@ -392,6 +406,7 @@ def guide(app: Flask) -> None:
     from knowledge.seed import load_seed
 
     with app.app_context():
+        _without_time_limits()
         load_seed()
         db.session.commit()
 
