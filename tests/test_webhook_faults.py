@@ -29,7 +29,10 @@ from ivr.models import Call
 
 FALLBACK = "+212522000000"  # TEST_CONFIG's FALLBACK_AGENT_NUMBER
 GERMAN_NUMBER = "+498000000000"
-DEADLINE_SECONDS = 3.0  # the webhooks' database waits are 1.5 s (connect: 2 s, libpq's floor)
+# The longest the app lets a webhook wait for the database: 1.5 s per statement or lock, 2 s to
+# connect (libpq's floor). An apology may take that plus the machine's time to answer a healthy
+# webhook, measured in the same test (`pace`), so a busy machine is not mistaken for a hang.
+WAIT_SECONDS = 2.0
 CODES = [language.code for language in languages.LANGUAGES]
 
 
@@ -94,13 +97,31 @@ def timed_post(phone: PhoneCall, url: str, data: dict[str, str]) -> tuple[Turn, 
     return answer(status, content_type, body, url), elapsed
 
 
-def check_every_route_apologises_in_time(phone: PhoneCall, step: int = 4) -> list[float]:
-    """Send every webhook; those needing the database apologise, all within the deadline."""
+def pace(app) -> float:  # type: ignore[no-untyped-def]
+    """Return how long a healthy first webhook takes on this machine now (slowest of three)."""
+    times = []
+    for n in range(3):
+        phone = PhoneCall(FlaskTransport(app), TOKEN, caller=f"+3361999000{n}", to=GERMAN_NUMBER)
+        turn, elapsed = timed_post(phone, *delivery(phone, "voice"))
+        assert turn.gather is not None, turn.xml  # really healthy: the menu, not an apology
+        times.append(elapsed)
+    return max(times)
+
+
+def deadline(app) -> float:  # type: ignore[no-untyped-def]
+    """Return the time a webhook may take to apologise: the app's own wait, plus the machine's."""
+    return WAIT_SECONDS + 0.5 + 5 * pace(app)
+
+
+def check_every_route_apologises_in_time(
+    phone: PhoneCall, limit: float, step: int = 4
+) -> list[float]:
+    """Send every webhook; those needing the database apologise, all within `limit` seconds."""
     times = []
     for route in ROUTES:
         url, data = delivery(phone, route, step)
         turn, elapsed = timed_post(phone, url, data)
-        assert elapsed < DEADLINE_SECONDS, (route, elapsed)
+        assert elapsed < limit, (route, elapsed, limit)
         times.append(elapsed)
         if route in NEEDS_DATABASE or route == "fallback":
             assert_apology(turn)
@@ -132,12 +153,13 @@ UNREACHABLE = {
 
 @pytest.mark.parametrize("where", UNREACHABLE)
 def test_with_the_database_unreachable_every_webhook_apologises_in_time(
-    make_app, open_hours, where
+    app, make_app, open_hours, where
 ):
+    limit = deadline(app)
     with silent_server() as port:
         down = make_app(SQLALCHEMY_DATABASE_URI=UNREACHABLE[where](port))
         phone = PhoneCall(FlaskTransport(down), TOKEN, to=GERMAN_NUMBER)
-        check_every_route_apologises_in_time(phone)
+        check_every_route_apologises_in_time(phone, limit)
 
 
 # --- the database is locked ----------------------------------------------------------------
@@ -184,10 +206,10 @@ def german_call_at_the_recording(app, call) -> tuple[PhoneCall, Turn]:  # type: 
 def test_with_the_database_locked_every_webhook_apologises_in_time(app, call, open_hours):
     phone, turn = german_call_at_the_recording(app, call)
     step = int(turn.record["action"].split("s=")[1].split("&")[0])
+    limit = deadline(app)
     before = row_counts(app)
     with database_locked(app):
-        times = check_every_route_apologises_in_time(phone, step)
-    assert max(times) < DEADLINE_SECONDS
+        check_every_route_apologises_in_time(phone, limit, step)
     assert row_counts(app) == before
 
 
@@ -197,10 +219,11 @@ def test_with_the_callers_row_locked_the_next_step_apologises_in_time(app, call,
     phone, turn = german_call_at_the_recording(app, call)
     with app.app_context():
         row = db.session.scalar(sa.select(Call.id).where(Call.call_sid == phone.call_sid))
+    limit = deadline(app)
     with database_locked(app, row=row):
         started = time.monotonic()
         turn = phone.leave_message()
-        assert time.monotonic() - started < DEADLINE_SECONDS
+        assert time.monotonic() - started < limit
         assert_apology(turn)
     # Once the lock is gone the same call goes on where it stood.
     assert phone.request(phone.recorder["action"], Digits="#").said
@@ -209,6 +232,7 @@ def test_with_the_callers_row_locked_the_next_step_apologises_in_time(app, call,
 def test_with_every_pooled_connection_taken_a_webhook_apologises_in_time(app, call):
     # Real time: the pool's wait is measured with time.time(), which a frozen clock would stop.
     phone, _ = german_call_at_the_recording(app, call)
+    limit = deadline(app)
     held = []
     with app.app_context():
         engine = db.engine
@@ -218,10 +242,10 @@ def test_with_every_pooled_connection_taken_a_webhook_apologises_in_time(app, ca
                 held.append(engine.connect())
             except sa.exc.TimeoutError:
                 break
-        assert time.monotonic() - started < DEADLINE_SECONDS  # the pool's wait is bounded
+        assert time.monotonic() - started < limit  # the pool's wait is bounded
     try:
         turn, elapsed = timed_post(phone, *delivery(phone, "voice"))
-        assert elapsed < DEADLINE_SECONDS
+        assert elapsed < limit
         assert_apology(turn)
     finally:
         for connection in held:
