@@ -223,6 +223,40 @@ def test_a_number_with_more_than_five_failures_is_refused_for_24_hours_on_every_
     assert outcomes == ["unknown_reference"] * 6 + ["refused", "found", "found"]
 
 
+FAILED_ENTRIES = {
+    "bad_check_digit": (with_wrong_check_digit(reference(1)), BIRTH),
+    "unknown_reference": (reference(2), BIRTH),
+    "wrong_birth_date": (reference(1), "06031984"),
+}
+
+
+@pytest.mark.parametrize("kind", list(FAILED_ENTRIES))
+def test_every_kind_of_failure_counts_toward_the_numbers_24_hour_limit(
+    app, call, import_cases, time_machine, kind
+):
+    # A caller who knows a reference must not get unlimited dates of birth by calling again.
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    import_cases(case_row())
+    typed, born = FAILED_ENTRIES[kind]
+    guesser = "+33699990002"
+    for _ in range(2):  # two calls, three failures each
+        phone = call(caller=guesser)
+        turn = look_up(phone, "en", typed, born)
+        for _ in range(2):
+            phone.press(typed + "#")
+            phone.press("1")
+            phone.press(born + "#")
+            turn = phone.press("1")
+        assert "no more applications can be checked during this call" in turn.text
+        time_machine.shift(timedelta(hours=1))
+    phone = call(caller=guesser)
+    walk_to_main_menu(phone, "en")
+    assert "cannot be checked from this number" in phone.press("2").text
+    with app.app_context():
+        outcomes = db.session.scalars(sa.select(CaseLookup.outcome).order_by(CaseLookup.id)).all()
+    assert outcomes == [kind] * 6 + ["refused"]
+
+
 def test_five_failures_still_allow_a_lookup(call, import_cases, two_workers, open_hours):
     import_cases(case_row())
     first, second = two_workers
@@ -298,6 +332,27 @@ def test_the_status_can_be_sent_by_sms_once(app, call, import_cases, open_hours)
         )
         assert reference(1) in message.body and "Paris" in message.body
         assert format_date(EXPECTED, "full", locale="es_ES") in message.body
+
+
+def test_asking_for_the_sms_again_in_the_same_call_sends_no_second_one(
+    app, call, import_cases, open_hours
+):
+    import_cases(case_row(status="ready_for_collection", language="fr"))
+    phone = call(caller="+34600111222")
+    look_up(phone, "en", reference(1), BIRTH)
+    assert "sent you a text message" in phone.press("1").text
+    # Back in the main menu: the same case again, and the text message asked for again.
+    phone.press("2")
+    phone.press(reference(1) + "#")
+    phone.press("1")
+    phone.press(BIRTH + "#")
+    assert "is ready" in phone.press("1").text
+    assert "sent you a text message" in phone.press("1").text
+    with app.app_context():
+        sent = db.session.scalars(
+            sa.select(OutboundMessage.purpose).where(OutboundMessage.to_number == "+34600111222")
+        ).all()
+    assert sent == ["case:lookup"]
 
 
 def test_a_hidden_caller_is_not_offered_the_sms(call, import_cases, open_hours):

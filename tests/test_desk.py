@@ -369,6 +369,30 @@ def test_the_sla_counts_opening_hours_only(app, make_ticket):
     assert from_storage(found.warn_at) == datetime(2026, 12, 8, 13, tzinfo=CENTRE_TZ)
 
 
+def test_suggestions_and_observations_get_sixty_opening_hours(app, make_ticket):
+    # Tuesday 1 December 2026, 10:00: 10 hours that day, 12 each on Wednesday, Thursday,
+    # Friday and Monday, then 2 on Tuesday 8 December.
+    opened = datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ)
+    for kind in ("suggestion", "observation"):
+        found = ticket(app, make_ticket(kind, at=opened))
+        assert from_storage(found.due_at) == datetime(2026, 12, 8, 10, tzinfo=CENTRE_TZ), kind
+        # Three quarters of the time (45 hours) are gone on Friday at 19:00.
+        assert from_storage(found.warn_at) == datetime(2026, 12, 4, 19, tzinfo=CENTRE_TZ), kind
+
+
+def test_a_callbacks_sla_runs_from_its_booked_time_not_from_the_request(
+    app, make_ticket, open_hours
+):
+    # One callback per slot: the fifth caller asking at 10:00 is booked at 11:00.
+    app.config["CALLBACK_SLOT_CAPACITY"] = 1
+    ids = [make_ticket("callback", caller=f"+3361234560{n}") for n in range(5)]
+    last = ticket(app, ids[-1])
+    assert from_storage(last.created_at) == datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ)
+    # It stands out from its booked time and is late an opening hour after it.
+    assert from_storage(last.warn_at) == datetime(2026, 12, 1, 11, tzinfo=CENTRE_TZ)
+    assert from_storage(last.due_at) == datetime(2026, 12, 1, 12, tzinfo=CENTRE_TZ)
+
+
 def test_tickets_about_to_breach_stand_out(app, log_in, make_ticket, time_machine):
     time_machine.move_to(datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ), tick=False)
     calm = make_ticket("suggestion", at=datetime(2026, 12, 1, 9, 30, tzinfo=CENTRE_TZ))

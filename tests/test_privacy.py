@@ -84,7 +84,8 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
         ).one()
         complaint_id = complaint.id
         services.attach_recording(complaint_id, "RE9", "https://api.twilio.com/x/RE9", 30)
-        callbacks.book(CALLER, "fr", "test-phone-key", local("2026-12-04T12:00"))
+        booked = callbacks.book(CALLER, "fr", "test-phone-key", local("2026-12-04T12:00"))
+        callbacks.confirm(booked)  # an SMS to the caller, kept in the outbox
         state.remember_language(digest, "fr")
         db.session.commit()
         other_notes = db.session.scalar(
@@ -123,9 +124,12 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
         # The audit log never copied the note, so nothing of it is left anywhere.
         logged = " ".join(str(e.after) for e in db.session.scalars(sa.select(AuditEntry)))
         assert "Dupont" not in logged and "note_length" in logged
-        assert not db.session.scalars(
-            sa.select(OutboundMessage).where(OutboundMessage.to_number == CALLER)
-        ).all()
+        # The confirmation stays in the outbox (it counts), but no longer says to whom it went.
+        confirmation = db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_booked")
+        ).one()
+        assert confirmation.to_number == ""
+        assert "outbox numbers: 1" in result.output
         notes = db.session.scalars(
             sa.select(TicketNote.body).join(Ticket).where(Ticket.id == complaint_id)
         ).all()

@@ -45,12 +45,23 @@ def test_a_closure_over_booked_callbacks_shows_the_moves_then_moves_and_texts_on
     assert done.status_code == 302
     with app.app_context():
         moved = sorted(db.session.scalars(sa.select(Callback.scheduled_at)))
-        assert all(m.hour >= 14 for m in moved)  # 14:00 in Casablanca is 14:00 UTC
+        # The first slot after the closure, with room for all three (stored as naive UTC;
+        # 14:00 in Casablanca is 14:00 UTC).
+        assert moved == [datetime(2026, 12, 1, 14, 0)] * 3
         texts = db.session.scalars(
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_moved")
         ).all()
         assert len(texts) == 3
+        closure_id = db.session.scalar(sa.select(Closure.id))
     assert "centre.closure_add" in audit_actions(app)
+    # The strike is called off: the callers were told 14:00, so nobody is rung earlier.
+    removed = post_form(
+        client, f"/centre/closures/{closure_id}/remove", {}, page="/centre/closures"
+    )
+    assert removed.status_code == 302
+    with app.app_context():
+        assert sorted(db.session.scalars(sa.select(Callback.scheduled_at))) == moved
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 3
 
 
 def test_a_closure_leaving_booked_callbacks_no_time_is_refused_and_changes_nothing(
