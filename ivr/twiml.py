@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import re
+from xml.etree import ElementTree
+
 from flask import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from centre.languages import Language
 
+# What XML 1.0 cannot carry, not even as a character reference: C0 controls but tab and
+# newlines, surrogates (a lone one cannot even be encoded as UTF-8), U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def _playable(text: str | None) -> str | None:
+    return _NOT_XML.sub("", text) if text else text
+
 
 def twiml(response: VoiceResponse) -> Response:
-    """Return the TwiML document as an XML response."""
-    return Response(str(response), status=200, mimetype="text/xml")
+    """Return the TwiML document as an XML response, whatever text went into it.
+
+    Input is checked where it comes in; this is the last line of defence: one stray control
+    character in a notice or a guide text must not make every call that reads it unplayable.
+    """
+    root = response.xml()
+    for element in root.iter():
+        element.text, element.tail = _playable(element.text), _playable(element.tail)
+        for name, value in element.attrib.items():
+            element.attrib[name] = _playable(value) or ""
+    document = _DECLARATION + ElementTree.tostring(root, encoding="unicode")
+    return Response(document, status=200, mimetype="text/xml")
 
 
 def say(target: VoiceResponse | Gather, text: str, language: Language) -> None:

@@ -23,7 +23,7 @@ from centre.formatting import spoken_number
 from ivr import state
 from ivr.flow import Reply, Step, arrive, render_current, take
 from ivr.models import Call
-from ivr.signature import require_twilio_signature
+from ivr.signature import require_twilio_signature, signed
 from ivr.twiml import say, twiml
 from tickets.models import Ticket
 from tickets.services import attach_recording
@@ -70,6 +70,8 @@ def _language_hint() -> str | None:
     """Guess the caller's language without the database: the URL, then the dialled country."""
     if request.args.get("l") in languages.BY_CODE:
         return request.args["l"]
+    if not signed():  # an error handler must never parse a refused body (a second 413: a 500)
+        return None
     return languages.COUNTRY_LANGUAGE.get(phones.country(request.form.get("To")) or "")
 
 
@@ -115,8 +117,8 @@ def _replay() -> VoiceResponse:
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> object:
-    """Refuse unsigned requests plainly; answer any other HTTP error with spoken TwiML."""
-    if error.code in (403, 405):
+    """Refuse unsigned or oversized requests plainly; answer any other error with spoken TwiML."""
+    if error.code in (403, 405, 413):
         return error
     log.warning("webhook %s answered %s", request.path, error.code)
     return twiml(apology())

@@ -10,6 +10,7 @@ import logging
 from flask import Blueprint, current_app, request
 from flask_babel import force_locale, gettext
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
 
 from centre import languages
 from centre.extensions import csrf, db
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("desk_voice", __name__, url_prefix="/ivr/desk")
 csrf.exempt(bp)
 bp.before_request(require_twilio_signature)
+
+
+@bp.errorhandler(HTTPException)
+def refused(error: HTTPException) -> HTTPException:
+    """Refuse an unsigned or oversized request plainly: no staff page for what is not Twilio."""
+    return error
 
 
 def _agent_language(attempt: CallbackAttempt | None, fallback: str | None) -> languages.Language:

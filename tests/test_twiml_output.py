@@ -1,0 +1,111 @@
+"""Whatever text reaches the TwiML helper, what goes out is XML Twilio can parse and play.
+
+Input is refused where it comes in (the push API, the CSV feed, the editors' pages); these tests
+put the hostile text straight into the database, as an older row or a manual fix would, to
+prove the last line of defence: the one helper that writes TwiML.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import sqlalchemy as sa
+from flask import Flask
+from helpers import assert_spoken_in, walk_to_main_menu
+from hypothesis import example, given
+from hypothesis import strategies as st
+from twilio.twiml.voice_response import VoiceResponse
+
+from centre import clock, languages, notices
+from centre.extensions import db
+from ivr.twiml import say, twiml
+from knowledge.models import ServiceTranslation
+
+# Every code point, surrogates and controls included: what a careless import could store.
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+HOSTILE = "Closed\x01 on Friday\x00\x0b\x1f\ufffe\uffff\ud800 & <maybe>"
+SPOKEN = "Closed on Friday & <maybe>"
+
+
+def _xml_char(char: str) -> bool:
+    point = ord(char)
+    return (
+        char in "\t\n\r"
+        or 0x20 <= point <= 0xD7FF
+        or 0xE000 <= point <= 0xFFFD
+        or 0x10000 <= point <= 0x10FFFF
+    )
+
+
+def _normalised(text: str) -> str:
+    """What an XML parser hands back for text: line ends folded to \\n."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@given(text=ANY_TEXT, attribute=ANY_TEXT)
+@example(text=HOSTILE, attribute="\x01\t\r\n\ud800")
+def test_any_text_comes_out_as_parseable_twiml_with_only_its_invalid_characters_left_out(
+    text: str, attribute: str
+) -> None:
+    app = Flask(__name__)
+    english = languages.get("en")
+    with app.app_context():
+        response = VoiceResponse()
+        say(response, text, english)
+        with response.gather(action=f"/ivr/step?x={attribute}") as gather:
+            say(gather, text, english)
+        body = twiml(response).get_data()
+    root = ElementTree.fromstring(body)  # noqa: S314 (our own output)
+    kept = "".join(c for c in text if _xml_char(c))
+    for element in (root.find("Say"), root.find("Gather/Say")):
+        assert element is not None
+        assert _normalised(element.text or "") == _normalised(kept)
+    gather_element = root.find("Gather")
+    assert gather_element is not None
+    assert gather_element.get("action") == "/ivr/step?x=" + "".join(
+        c for c in attribute if _xml_char(c)
+    )
+
+
+def test_a_notice_with_control_characters_is_still_played_to_every_caller(
+    app, call, open_hours
+) -> None:
+    now = clock.now()  # frozen by open_hours
+    with app.app_context():
+        notice = notices.add_notice(
+            now - timedelta(hours=1), now + timedelta(hours=1), {"en": "placeholder"}
+        )
+        db.session.flush()
+        # PostgreSQL refuses NUL and lone surrogates in text: store what a database can hold.
+        stored = HOSTILE.replace("\x00", "").replace("\ud800", "")
+        db.session.execute(
+            sa.update(notices.NoticeText)
+            .where(notices.NoticeText.notice_id == notice.id)
+            .values(text=stored)
+        )
+        db.session.commit()
+    turn = walk_to_main_menu(call(), "en")  # the driver parses every answer as XML
+    assert turn.said[0].text == SPOKEN
+    assert turn.gather is not None  # the menu follows
+    assert_spoken_in(turn, "en")
+
+
+def test_a_guide_text_with_control_characters_is_still_read_to_the_caller(
+    app: Flask, call, guide, open_hours
+) -> None:
+    with app.app_context():
+        db.session.execute(
+            sa.update(ServiceTranslation)
+            .where(ServiceTranslation.language == "en")
+            .values(summary=ServiceTranslation.summary + "\x01\x1b\uffff")
+        )
+        db.session.commit()
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("1")
+    turn = phone.speak("I need to renew my passport")
+    assert_spoken_in(turn, "en")
+    assert turn.gather is not None
+    assert not any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in turn.xml)
