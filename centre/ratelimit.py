@@ -36,6 +36,7 @@ from flask import current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.pool import NullPool
 
 from centre.clock import now, to_storage
 from centre.extensions import db
@@ -70,6 +71,24 @@ class Backend(Protocol):
         """Forget `key`."""
 
 
+def _counting_engine() -> sa.Engine:
+    """Return the app's engine for counters: the database's, without a pool to wait on.
+
+    A request holds a connection of the shared pool while it counts: were the count to take
+    a second one from that pool, a burst of requests could each hold one and wait for another.
+    """
+    engine = current_app.extensions.get("ratelimit_engine")
+    if engine is None:
+        options = {
+            name: value
+            for name, value in current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).items()
+            if not name.startswith("pool") and name != "max_overflow"
+        }
+        engine = sa.create_engine(db.engine.url, poolclass=NullPool, **options)
+        current_app.extensions["ratelimit_engine"] = engine
+    return engine
+
+
 @contextmanager
 def _counting_connection() -> Iterator[sa.Connection]:
     """Yield where a counter is written, committed at once where the database allows it.
@@ -82,7 +101,7 @@ def _counting_connection() -> Iterator[sa.Connection]:
     if db.session.get_bind().dialect.name == "sqlite":
         yield db.session.connection()
         return
-    with db.engine.begin() as connection:
+    with _counting_engine().begin() as connection:
         yield connection
 
 
