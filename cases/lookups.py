@@ -2,7 +2,12 @@
 
 Every failure looks alike from outside: a wrong check digit, an unknown reference and a
 wrong date of birth cost the same keyed hash, the same comparison, the same two writes
-(the log row and the counted failure), and the caller hears the same sentence.
+(the counted attempt and the log row), and the caller hears the same sentence.
+
+Each lookup is counted before it is checked, in one atomic step, and given back when it
+finds the case: simultaneous lookups from one number cannot pass its limit. A hidden
+number has no allowance of its own, and one shared by every hidden caller would let a
+stranger lock them all out; so hidden callers are limited per call and per reference typed.
 """
 
 from __future__ import annotations
@@ -39,14 +44,23 @@ class Lookup:
         return self.outcome == "found"
 
 
-def _limit_key(caller_hash: str | None) -> str:
-    # Hidden numbers share one allowance: hiding the number must not lift the limit.
-    return f"case-lookup-fail:{caller_hash or 'anonymous'}"
+def _limit_key(caller_hash: str | None, ref_hash: str) -> str:
+    if caller_hash:
+        return f"case-lookup-fail:{caller_hash}"
+    # Hidden numbers: the failures against one reference lock that reference for hidden
+    # callers only (guessing its birth date), not every hidden caller's own lookup.
+    return f"case-lookup-fail:hidden:{ref_hash}"
 
 
 def is_refused(caller_hash: str | None) -> bool:
-    """Return True when the number failed more than five times in the last 24 hours."""
-    return ratelimit.count(_limit_key(caller_hash), FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER
+    """Return True when the number failed more than five times in the last 24 hours.
+
+    A hidden number is never refused before it types a reference (`look_up` may refuse it).
+    """
+    if not caller_hash:
+        return False
+    key = f"case-lookup-fail:{caller_hash}"
+    return ratelimit.count(key, FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER
 
 
 def _log(
@@ -89,9 +103,11 @@ def refuse(call_sid: str | None, caller_hash: str | None) -> None:
 def look_up(
     reference: str, proof: str, call_sid: str | None, caller_hash: str | None, key: str
 ) -> Lookup:
-    """Check a typed reference and birth-date proof; log it; count a failure against the number."""
+    """Count the attempt against the number (or a hidden number's reference); check it; log it."""
     ref_hash = reference_hash(reference, key)
-    if is_refused(caller_hash):
+    limit_key = _limit_key(caller_hash, ref_hash)
+    # The sixth failure is still checked; the attempts past it are refused unchecked.
+    if ratelimit.hit(limit_key, FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER + 1:
         _log("refused", call_sid, caller_hash, ref_hash)
         return Lookup("refused")
     case = None
@@ -101,6 +117,7 @@ def look_up(
     matched = proofs_match(proof, case.birth_date_proof if case else _NO_CASE)
     if case is not None and matched:
         _log("found", call_sid, caller_hash, ref_hash, case.id)
+        ratelimit.release(limit_key)  # finding one's case is not a failure
         return Lookup("found", case.id)
     if not is_well_formed(reference):
         outcome = "bad_check_digit"
@@ -109,5 +126,4 @@ def look_up(
     else:
         outcome = "wrong_birth_date"
     _log(outcome, call_sid, caller_hash, ref_hash)
-    ratelimit.record(_limit_key(caller_hash), keep=FAILURE_WINDOW)
     return Lookup(outcome)

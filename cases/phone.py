@@ -48,11 +48,16 @@ def _neutral() -> str:
     return gettext("We could not confirm an application with the details you typed.")
 
 
-def _refused_sentences() -> tuple[str, ...]:
-    return (
-        gettext("For your security, applications cannot be checked from this number for now."),
-        gettext("Please try again tomorrow, or speak to an agent."),
-    )
+def _refused_sentences(hidden: bool = False) -> tuple[str, ...]:
+    if hidden:  # refused for the reference typed, not for the number (there is none)
+        first = gettext(
+            "For your security, this application cannot be checked from a hidden number for now."
+        )
+    else:
+        first = gettext(
+            "For your security, applications cannot be checked from this number for now."
+        )
+    return (first, gettext("Please try again tomorrow, or speak to an agent."))
 
 
 # --- the reference ----------------------------------------------------------------------
@@ -178,7 +183,7 @@ class CaseLookupStep(Node):
             step.set_context(case_id=found.case_id)
             return Go("case_status")
         if found.outcome == "refused":
-            return Go("case_help", preface=_refused_sentences())
+            return Go("case_help", preface=_refused_sentences(hidden=not call.caller_hash))
         failures = call.context.get("case_failures", 0) + 1
         step.set_context(case_failures=failures)
         if failures >= lookups.MAX_FAILURES_PER_CALL:

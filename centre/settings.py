@@ -133,6 +133,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "DB_TIMEOUT_SECONDS": _float(environ, "DB_TIMEOUT_SECONDS", 1.5),
         "REDIS_URL": environ.get("REDIS_URL", ""),
         "REDIS_PREFIX": environ.get("REDIS_PREFIX", "callcentre:"),
+        "REDIS_TIMEOUT_SECONDS": _float(environ, "REDIS_TIMEOUT_SECONDS", 0.5),
+        "REDIS_RETRY_SECONDS": _float(environ, "REDIS_RETRY_SECONDS", 30),
         "TWILIO_ACCOUNT_SID": environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": token or DEVELOPMENT_AUTH_TOKEN,
         "TWILIO_SMS_FROM": environ.get("TWILIO_SMS_FROM", ""),

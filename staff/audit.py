@@ -1,11 +1,13 @@
 """The audit log: every change a staff member makes, every login and every refusal.
 
 Entries are only ever added. The app refuses to update or delete them, whether through a
-loaded entry or a bulk statement, so no page or command can rewrite the past.
+loaded entry or a bulk statement, so no page or command can rewrite the past. The one
+exception: `tally` adds to the repeat count of a refusal (failed logins, stale forms).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +21,8 @@ from centre.extensions import db
 from staff.models import AuditEntry, StaffUser
 
 PAGE_SIZE = 50
+# Repeats of one refusal from one address within this time of its entry add to that entry.
+TALLY_WINDOW = timedelta(minutes=15)
 
 # Every action the log records, as staff read it (every domain's: the log is one page).
 ACTION_NAMES = {
@@ -110,6 +114,48 @@ def record(
     return entry
 
 
+def tally(
+    action: str,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    after: dict[str, Any] | None = None,
+    actor_email: str = "",
+) -> None:
+    """Record a refusal, counting it on the entry of its repeats if one is recent enough.
+
+    One entry per action, address, person and target per `TALLY_WINDOW`, with how many times
+    and the last time: a stranger posting failed logins or stale forms in a loop keeps the
+    log readable and bounded instead of writing a row per attempt.
+    """
+    actor = g.get("staff") if has_request_context() else None
+    address = (request.remote_addr or "")[:45] if has_request_context() else "cli"
+    email = (actor.email if actor else actor_email)[:254]
+    moment = to_storage(now())
+    repeated = (
+        sa.select(AuditEntry.id)
+        .where(
+            AuditEntry.action == action,
+            AuditEntry.address == address,
+            AuditEntry.actor_email == email,
+            AuditEntry.actor_id.is_not_distinct_from(actor.id if actor else None),
+            AuditEntry.target_type.is_not_distinct_from(target_type),
+            AuditEntry.target_id.is_not_distinct_from(target_id),
+            AuditEntry.at > moment - TALLY_WINDOW,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    counted = db.session.execute(
+        sa.update(AuditEntry)
+        .where(AuditEntry.id == repeated)
+        .values(occurrences=AuditEntry.occurrences + 1, last_at=moment)
+        .execution_options(synchronize_session=False, audit_tally=True)
+    )
+    if not counted.rowcount:  # type: ignore[attr-defined]
+        record(action, target_type, target_id, after=after, actor=actor, actor_email=email)
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return only the fields that differ, as (before, after)."""
     keys = [key for key in after if before.get(key) != after.get(key)]
@@ -157,4 +203,6 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and any(
         mapper.class_ is AuditEntry for mapper in state.all_mappers
     ):
+        if state.is_update and state.execution_options.get("audit_tally"):
+            return  # `tally` counting one more repeat of a refusal: nothing else changes
         raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")

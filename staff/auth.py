@@ -31,8 +31,8 @@ from staff.models import ROLES, StaffSession, StaffUser
 SESSION_KEY = "staff_token"
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most once a minute
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_ACCOUNT = 5  # from one address
+MAX_FAILURES_PER_ADDRESS = 20  # whatever the accounts tried
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -90,26 +90,33 @@ def _address() -> str:
 
 
 def authenticate(email: str, password: str) -> StaffUser:
-    """Return the account if the password is right; throttle by account and address, audit all."""
+    """Return the account if the password is right; throttle by address and account, audit all.
+
+    Each attempt is counted before the password is checked, in one atomic step per limit, so
+    simultaneous attempts cannot slip past a limit: first against the address (any account),
+    then against the account from this address. A stranger's failures thus lock the account
+    only from the stranger's address; its owner still gets in from theirs.
+    """
     email = accounts.normalise_email(email)
-    account_key, address_key = f"login:account:{email}", f"login:address:{_address()}"
-    if (
-        ratelimit.count(account_key, THROTTLE_WINDOW) >= MAX_FAILURES_PER_ACCOUNT
-        or ratelimit.count(address_key, THROTTLE_WINDOW) >= MAX_FAILURES_PER_ADDRESS
-    ):
-        audit.record("login.throttled", actor_email=email)
-        raise LoginRefused(gettext("Too many failed attempts. Wait a few minutes and try again."))
+    address = _address()
+    address_key, account_key = f"login:address:{address}", f"login:account:{email}:{address}"
+    refused = gettext("Too many failed attempts. Wait a few minutes and try again.")
+    if ratelimit.hit(address_key, THROTTLE_WINDOW) > MAX_FAILURES_PER_ADDRESS:
+        audit.tally("login.throttled")  # about the address: the email typed is the stranger's
+        raise LoginRefused(refused)
+    if ratelimit.hit(account_key, THROTTLE_WINDOW) > MAX_FAILURES_PER_ACCOUNT:
+        audit.tally("login.throttled", actor_email=email)
+        raise LoginRefused(refused)
     user = accounts.by_email(email)
     matches = passwords.verify_password(
         user.password_hash if user else None, password[: passwords.TYPED_MAX_LENGTH]
     )
     if user is None or not matches or not user.active:
-        ratelimit.record(account_key, THROTTLE_WINDOW)
-        ratelimit.record(address_key, THROTTLE_WINDOW)
-        audit.record("login.failed", "user", user.id if user else None, actor_email=email)
+        audit.tally("login.failed", "user", user.id if user else None, actor_email=email)
         raise LoginRefused(gettext("Wrong email or password."))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    ratelimit.release(address_key)  # a login that works is not a failure of the address
     ratelimit.clear(account_key)
     return user
 

@@ -78,3 +78,6 @@ class AuditEntry(db.Model):
     before: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     after: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     address: so.Mapped[str] = so.mapped_column(sa.String(45), default="")
+    # A refusal repeated from one address is one entry counting its repeats (`audit.tally`).
+    occurrences: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    last_at: so.Mapped[datetime | None]

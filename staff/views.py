@@ -220,7 +220,7 @@ def audit_log() -> str:
 @bp.app_errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     """Refuse a form without its token (an old page, or another site posting here)."""
-    audit.record("csrf.refused", after={"path": request.path[:200]})
+    audit.tally("csrf.refused", after={"path": request.path[:200]})
     db.session.commit()
     message = gettext("This form has expired. Go back, reload the page and try again.")
     return render_template("staff/error.html", code=400, message=message), 400

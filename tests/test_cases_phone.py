@@ -273,13 +273,44 @@ def test_five_failures_still_allow_a_lookup(call, import_cases, two_workers, ope
     assert "is being examined" in phone.press("1").text
 
 
-def test_hidden_numbers_share_one_allowance(call, import_cases, open_hours):
+def fail_in_one_call(call, caller: str, references: list[str], birth: str = BIRTH) -> str:  # type: ignore[no-untyped-def]
+    """Fail a lookup of each of `references` (three at most) in one call; return the last answer."""
+    phone = call(caller=caller)
+    turn = look_up(phone, "en", references[0], birth)
+    for typed in references[1:]:
+        phone.press(typed + "#")
+        phone.press("1")
+        phone.press(birth + "#")
+        turn = phone.press("1")
+    return turn.text
+
+
+def test_a_stranger_hiding_their_number_cannot_lock_other_hidden_callers_out(
+    call, import_cases, open_hours
+):
     import_cases(case_row())
-    fail_three_times(call, None, "anonymous")
-    fail_three_times(call, None, "")
-    phone = call(caller="anonymous")
-    walk_to_main_menu(phone, "en")
-    assert "cannot be checked from this number" in phone.press("2").text
+    guesses = [reference(n) for n in range(10, 16)]
+    last = fail_in_one_call(call, "anonymous", guesses[:3])
+    assert "no more applications can be checked during this call" in last  # per call, still
+    fail_in_one_call(call, "", guesses[3:])
+    # Six hidden failures against references not theirs: the owner, also hidden, gets in.
+    assert "is being examined" in look_up(call(caller="anonymous"), "en", reference(1), BIRTH).text
+
+
+def test_six_hidden_failures_on_one_reference_lock_it_for_hidden_callers_only(
+    call, import_cases, open_hours
+):
+    import_cases(case_row())
+    wrong_birth = "07031984"
+    fail_in_one_call(call, "anonymous", [reference(1)] * 3, wrong_birth)
+    fail_in_one_call(call, "anonymous", [reference(1)] * 3, wrong_birth)
+    hidden = look_up(call(caller="anonymous"), "en", reference(1), BIRTH)
+    assert "cannot be checked from a hidden number" in hidden.text
+    assert "press 0" in hidden.text  # an agent instead
+    # A caller showing their number is not affected, nor another reference from a hidden one.
+    assert "is being examined" in look_up(call(), "en", reference(1), BIRTH).text
+    import_cases(case_row(2))
+    assert "is being examined" in look_up(call(caller="anonymous"), "en", reference(2), BIRTH).text
 
 
 def test_the_lookup_is_logged_but_the_birth_date_never_stored_nor_logged(

@@ -32,19 +32,24 @@ def test_events_counted_on_one_worker_are_seen_by_another(instances, time_machin
         assert ratelimit.count("lookup-fail:other", window=timedelta(hours=24)) == 0
 
 
-def test_old_events_leave_the_window_and_clearing_forgets_them(instances, time_machine):
+def test_a_window_ends_fifteen_minutes_after_its_first_event_and_clearing_forgets_it(
+    instances, time_machine
+):
     first, second = instances
-    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
-    with first.app_context():
-        ratelimit.record("login:a@example.org", keep=timedelta(minutes=15))
-        db.session.commit()
-    time_machine.move_to("2026-12-01T09:10:00+00:00", tick=False)
-    with first.app_context():
-        ratelimit.record("login:a@example.org", keep=timedelta(minutes=15))
-        db.session.commit()
-    time_machine.move_to("2026-12-01T09:20:00+00:00", tick=False)
+    window = timedelta(minutes=15)
+    for moment in ("2026-12-01T09:00:00+00:00", "2026-12-01T09:10:00+00:00"):
+        time_machine.move_to(moment, tick=False)
+        with first.app_context():
+            ratelimit.record("login:a@example.org", keep=window)
+            db.session.commit()
+    time_machine.move_to("2026-12-01T09:14:59+00:00", tick=False)
     with second.app_context():
-        assert ratelimit.count("login:a@example.org", window=timedelta(minutes=15)) == 1
+        assert ratelimit.count("login:a@example.org", window=window) == 2
+    time_machine.move_to("2026-12-01T09:15:00+00:00", tick=False)
+    with second.app_context():
+        assert ratelimit.count("login:a@example.org", window=window) == 0
+        assert ratelimit.hit("login:a@example.org", window=window) == 1  # a new window
+        db.session.commit()
         ratelimit.clear("login:a@example.org")
         db.session.commit()
-        assert ratelimit.count("login:a@example.org", window=timedelta(minutes=15)) == 0
+        assert ratelimit.count("login:a@example.org", window=window) == 0

@@ -15,7 +15,7 @@ from helpers import csrf_token, log_in, post_form
 
 from centre import settings
 from centre.extensions import db
-from centre.ratelimit import RateEvent
+from centre.ratelimit import RateCounter
 from staff import accounts, passwords
 from staff.audit import AuditLogIsAppendOnly
 from staff.models import AuditEntry, StaffSession, StaffUser
@@ -219,7 +219,7 @@ def two_instances(request, make_app, app) -> Iterator[tuple]:  # type: ignore[no
         assert keys, "the throttle did not count in Redis"
         store.delete(*keys)
     with app.app_context():
-        assert (db.session.scalar(sa.select(sa.func.count()).select_from(RateEvent)) > 0) == (
+        assert (db.session.scalar(sa.select(sa.func.count()).select_from(RateCounter)) > 0) == (
             not config
         ), "the throttle counted in the wrong store"
 
