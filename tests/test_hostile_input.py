@@ -6,9 +6,12 @@ a notice nobody hears; a document bomb would take a worker down. Each door refus
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
+from casefeed import case_row, reference, write_csv
 from helpers import post_form
 
+from cases.models import Case, CaseEvent
 from centre.extensions import db
 from centre.languages import CODES
 from centre.notices import Notice
@@ -115,3 +118,88 @@ def test_a_notice_with_a_date_that_is_not_one_is_refused_by_the_shell(app, runne
                                 *(f"--text={code}=Notice {code}" for code in CODES)])  # fmt: skip
     assert shell.exit_code == 2 and "not 'tomorrow'" in shell.output
     assert "Traceback" not in shell.output
+
+
+# --- the push API and the CSV feed of cases -------------------------------------------------
+
+
+@pytest.fixture
+def push(app, client, runner, guide):  # type: ignore[no-untyped-def]
+    """Return a function posting a body (JSON data, or raw text as JSON) with a valid token."""
+    added = runner.invoke(args=["cases", "client-add", "backoffice"])
+    token = added.output.strip().splitlines()[-1]
+
+    def send(body: object = None, raw: str | None = None):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {token}"}
+        if raw is not None:
+            return client.post("/api/cases/status", data=raw, headers=headers,
+                               content_type="application/json")  # fmt: skip
+        return client.post("/api/cases/status", json=body, headers=headers)
+
+    return send
+
+
+def api_change(**fields: object) -> dict[str, object]:
+    """Return a JSON change of a new case."""
+    return {"reference": reference(1), "status": "received", "service": "passport",
+            "updated_at": "2026-11-20T10:00:00+01:00", "birth_date": "1984-03-05", **fields}  # fmt: skip
+
+
+def stored_cases(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Return how many cases and status changes are stored."""
+    with app.app_context():
+        cases = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+        events = db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent))
+        return cases or 0, events or 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"consulate": "Paris\x00"}, "change 2: consulate contains the control character U+0000"),
+        ({"consulate": "Lyon\x1b[31m"}, "consulate contains the control character U+001B"),
+        ({"consulate": "Nice\ud800"}, "consulate contains the control character U+D800"),
+        ({"reference": "\x00"}, "reference contains the control character U+0000"),
+        (
+            {"updated_at": "0001-01-01T00:00:00+14:00"},
+            "'0001-01-01T00:00:00+14:00' is out of range",
+        ),
+        ({"updated_at": "9999-12-31T23:59:59-14:00"}, "is in the future"),
+        (
+            {"service": "passport-renewal"},
+            "service 'passport-renewal' is not a service of the guide",
+        ),
+        ({"consulate": {"name": "Paris"}}, "consulate is not a text value"),
+    ],
+)
+def test_a_push_with_a_hostile_field_is_refused_whole_with_a_message(app, push, fields, message):
+    response = push([api_change(reference=reference(2)), api_change(**fields)])
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.json["error"] == "invalid_change" and message in response.json["message"]
+    assert stored_cases(app) == (0, 0)
+
+
+def test_a_push_nested_too_deep_is_refused_before_the_parser_runs_out_of_stack(app, push):
+    for raw in ("[" * 100_000 + "]" * 100_000, '{"changes": [[[[[]]]]]}',
+                '{"changes": [' + "[" * 900 + "]" * 900 + "]}"):  # fmt: skip
+        response = push(raw=raw)
+        assert response.status_code == 400
+        assert response.json == {"error": "invalid_body",
+                                 "message": "the JSON is nested deeper than 4 levels"}  # fmt: skip
+    assert push({"changes": [api_change(missing_documents=["photos"])]}).status_code == 200
+    assert stored_cases(app) == (1, 1)
+
+
+def test_a_csv_with_a_control_character_or_an_unknown_service_is_refused_with_its_line(
+    app, runner, tmp_path, guide
+):
+    for number, fields, message in (
+        (3, {"consulate": "Paris\x01"}, "line 3: consulate contains the control character U+0001"),
+        (2, {"service": "passport-renewal"}, "line 2: service 'passport-renewal' is not a service"),
+    ):
+        rows = [case_row(1), case_row(2), case_row(3), case_row(4)]
+        rows[number - 2] = case_row(number, **fields)
+        path = write_csv(tmp_path / "cases.csv", rows)
+        result = runner.invoke(args=["cases", "import", str(path)])
+        assert result.exit_code != 0 and message in result.output, result.output
+    assert stored_cases(app) == (0, 0)
