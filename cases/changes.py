@@ -8,7 +8,7 @@ case's reference and its `updated_at`; a second report of it changes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,6 +26,8 @@ from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.messaging import send_sms
+from centre.plaintext import ControlCharacter, refuse_controls
+from knowledge import services as guide
 
 REQUIRED = ("reference", "status", "updated_at")
 OPTIONAL = ("birth_date", "service", "phone", "language", "missing_documents", "consulate",
@@ -71,17 +73,24 @@ def _moment(raw: str, moment: datetime) -> datetime:
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # documented: a time without offset is UTC
-    if parsed > moment + FUTURE_SKEW:
-        raise ChangeError(f"updated_at {raw!r} is in the future")
-    return to_storage(parsed)
+    try:
+        if parsed > moment + FUTURE_SKEW:
+            raise ChangeError(f"updated_at {raw!r} is in the future")
+        return to_storage(parsed)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first moment UTC can hold
+        raise ChangeError(f"updated_at {raw[:40]!r} is out of range") from None
 
 
-def _text(value: object) -> str | None:
+def _text(name: str, value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str | int):
-        raise ChangeError(f"{value!r} is not a text value")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ChangeError(f"{name} is not a text value")
     text = str(value).strip()
+    try:
+        refuse_controls(text)
+    except ControlCharacter as refused:
+        raise ChangeError(f"{name} contains the control character {refused.code}") from None
     return text or None
 
 
@@ -89,7 +98,7 @@ def _documents(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
         codes = [str(code).strip() for code in value]
     else:
-        codes = _SEPARATORS.split(_text(value) or "")
+        codes = _SEPARATORS.split(_text("missing_documents", value) or "")
     codes = [code for code in codes if code]
     unknown = [code for code in codes if code not in DOCUMENTS]
     if unknown:
@@ -97,14 +106,22 @@ def _documents(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def parse_change(raw: Mapping[str, object], hash_key: str, moment: datetime) -> Change:
+def parse_change(
+    raw: Mapping[str, object],
+    hash_key: str,
+    moment: datetime,
+    services: Collection[str] | None = None,
+) -> Change:
     """Check one change (a CSV row or a JSON object); absent optional fields are left as they are.
 
     A present but empty optional field clears it (`expected_date`, `consulate`, ...). The
-    date of birth becomes a keyed proof here and goes no further.
+    date of birth becomes a keyed proof here and goes no further. Given the guide's
+    `services` (`known_services()`), a service it does not have is refused.
     """
     texts = {
-        name: _text(raw[name]) for name in FIELDS if name in raw and name != "missing_documents"
+        name: _text(name, raw[name])
+        for name in FIELDS
+        if name in raw and name != "missing_documents"
     }
     for name in REQUIRED:
         if not texts.get(name):
@@ -130,6 +147,8 @@ def parse_change(raw: Mapping[str, object], hash_key: str, moment: datetime) -> 
             raise ChangeError(
                 f"service {service[:30]!r} is not a guide slug (e.g. passport-renewal)"
             )
+        if services is not None and service not in services:
+            raise ChangeError(f"service {service!r} is not a service of the guide")
         values["service"] = service
     if "phone" in texts:
         number = texts["phone"]
@@ -382,6 +401,11 @@ def _text_news(case: Mapping[str, Any]) -> None:
     with force_locale(language.code):
         body = message_text(case_news(case), language.babel_locale, proactive=True)
     send_sms(case["phone_number"], body, language.code, purpose=f"case:{case['status']}")
+
+
+def known_services() -> frozenset[str]:
+    """Return the slugs of the guide's services, the only ones a change may name."""
+    return frozenset(guide.service_slugs())
 
 
 def hash_key() -> str:

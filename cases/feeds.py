@@ -13,6 +13,7 @@ from cases.changes import (
     ChangeError,
     allow_long_statements,
     apply_changes,
+    known_services,
     parse_change,
     refresh_statistics,
 )
@@ -34,7 +35,7 @@ class FeedError(ValueError):
 
 def _rows(path: Path, hash_key: str) -> Iterator[Change]:
     """Yield the file's changes one by one; raise FeedError at the first bad line."""
-    moment = now()
+    moment, services = now(), known_services()
     with path.open(newline="", encoding="utf-8-sig") as file:
         reader = csv.reader(file)
         try:
@@ -69,7 +70,7 @@ def _rows(path: Path, hash_key: str) -> Iterator[Change]:
                 if not row[name].strip():
                     raise FeedError(reader.line_num, f"{name} is missing")
             try:
-                yield parse_change(row, hash_key, moment)
+                yield parse_change(row, hash_key, moment, services)
             except ChangeError as exc:
                 raise FeedError(reader.line_num, str(exc)) from exc
 

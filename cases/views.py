@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cases.changes import Change, ChangeError, apply_changes, hash_key, parse_change
+from cases.changes import (
+    Change,
+    ChangeError,
+    apply_changes,
+    hash_key,
+    known_services,
+    parse_change,
+)
 from cases.clients import authenticate
 from centre.clock import now
 from centre.extensions import csrf, db
@@ -41,6 +49,35 @@ def _items(body: object) -> list[object] | None:
     return body if isinstance(body, list) else None
 
 
+TOO_DEEP = object()
+MAX_DEPTH = 4  # {"changes": [{"missing_documents": [...]}]}
+
+
+def _depth(body: object) -> int:
+    """Return how deeply `body` nests its lists and objects (without recursing itself)."""
+    deepest, stack = 0, [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _json_body() -> object:
+    """Return the JSON body, None when there is none or it is not JSON, or TOO_DEEP."""
+    if not request.is_json:
+        return None
+    try:
+        body = json.loads(request.get_data())
+    except RecursionError:  # thousands of `[`: the parser runs out of stack before the end
+        return TOO_DEEP
+    except ValueError:
+        return None
+    return TOO_DEEP if _depth(body) > MAX_DEPTH else body
+
+
 @bp.post("/status")
 def push_status() -> tuple[Response, int]:
     """Apply the pushed changes, all or none; a change already received changes nothing."""
@@ -48,7 +85,9 @@ def push_status() -> tuple[Response, int]:
     if client is None:
         db.session.rollback()
         return _error(401, "unauthorized", "a valid bearer token is required")
-    body = request.get_json(silent=True)
+    body = _json_body()
+    if body is TOO_DEEP:
+        return _error(400, "invalid_body", f"the JSON is nested deeper than {MAX_DEPTH} levels")
     items = _items(body)
     if items is None:
         return _error(
@@ -57,14 +96,14 @@ def push_status() -> tuple[Response, int]:
     if not items or len(items) > MAX_CHANGES:
         return _error(400, "invalid_body", f"send between 1 and {MAX_CHANGES} changes")
     changes: list[Change] = []
-    moment = now()
+    moment, services = now(), known_services()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             return _error(
                 400, "invalid_change", f"change {index + 1} is not an object", index=index
             )
         try:
-            changes.append(parse_change(item, hash_key(), moment))
+            changes.append(parse_change(item, hash_key(), moment, services))
         except ChangeError as exc:
             return _error(400, "invalid_change", f"change {index + 1}: {exc}", index=index)
     source = f"api:{client.name}"

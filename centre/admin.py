@@ -7,10 +7,11 @@ commands), commits once, and says what happened.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -28,9 +29,12 @@ COUNTRIES = sorted(languages.COUNTRY_LANGUAGE)
 @bp.context_processor
 def names() -> dict[str, object]:
     """Give the pages weekday and country names in the page's language."""
+    return _names()
+
+
+def _names() -> dict[str, Any]:
     from babel import Locale
     from babel.dates import get_day_names
-    from flask_babel import get_locale
 
     locale = Locale.parse(str(get_locale() or languages.DEFAULT.code))
     return {"weekday_names": get_day_names("wide", locale=locale),
@@ -68,6 +72,28 @@ REFUSALS = {
 
 
 def _refusal(refused: running.ChangeRefused) -> str:
+    if isinstance(refused, running.UnreadableNoticeText):
+        return gettext(
+            "The text in %(language)s contains an invisible control character (%(code)s):"
+            " remove it, callers cannot hear it.",
+            language=languages.get(refused.language).name_in(str(get_locale() or "fr")),
+            code=refused.code,
+        )
+    if isinstance(refused, running.UnknownNoticeCountry):
+        return gettext(
+            "Unknown country: %(name)s. Give the code or the name of a country the centre"
+            " serves, e.g. FR or %(example)s.",
+            name=refused.name,
+            example=_names()["country_names"]["FR"],
+        )
+    if isinstance(refused, running.UnknownNoticeNumber):
+        return gettext(
+            "No caller dials %(number)s: give the number in international form, e.g."
+            " +33800000000, in a country the centre serves.",
+            number=refused.number,
+        )
+    if isinstance(refused, running.DuplicateNotice):
+        return gettext("The same notice, for the same callers, is already planned at that time.")
     return str(REFUSALS[type(refused)])
 
 
@@ -203,7 +229,7 @@ def notices_page() -> str | Response | tuple[str, int]:
             running.add_notice(
                 _moment(form.get("starts")), _moment(form.get("ends")),
                 {code: form.get(f"text_{code}", "")[:1000] for code in languages.CODES},
-                form.get("countries", "").upper().split(), form.get("numbers", "").split(),
+                form.get("countries", "")[:500], form.get("numbers", "")[:500].replace(",", " ").split(),
             )  # fmt: skip
             db.session.commit()
             flash(gettext("Saved."))

@@ -44,7 +44,12 @@ def setup_command(demo: bool) -> None:
 
 def _moment(value: str) -> datetime:
     """Parse an ISO date-time given in Moroccan time unless it names its own offset."""
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.UsageError(
+            f"give a date and a time such as 2026-12-24T14:00, not {value!r}"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CENTRE_TZ)
 
 
@@ -180,9 +185,17 @@ notices_group = AppGroup("notices", help="Service notices played after the langu
 )
 @click.option("--ends", required=True)
 @click.option(
-    "--country", "countries", multiple=True, help="Only callers to this country's number."
+    "--country",
+    "countries",
+    multiple=True,
+    help="Only callers to this country's number: its code (ES) or its name (Spain).",
 )
-@click.option("--number", "numbers", multiple=True, help="Only callers to this dialled number.")
+@click.option(
+    "--number",
+    "numbers",
+    multiple=True,
+    help="Only callers to this dialled number, in international form (+34900000000).",
+)
 @click.option("--text", "texts", multiple=True, required=True, help="LANG=TEXT, once per language.")
 def notices_add(
     starts: str,

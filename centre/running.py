@@ -6,14 +6,18 @@ callbacks that no longer fit and texts their callers (tickets.callbacks.reschedu
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
-from centre import calendar, notices
+from centre import calendar, notices, phones
 from centre.clock import CENTRE_TZ, from_storage, to_storage
 from centre.extensions import db
+from centre.languages import CODES, COUNTRY_LANGUAGE
+from centre.plaintext import ControlCharacter, refuse_controls
 from staff import audit
 
 
@@ -39,6 +43,48 @@ class NoRoomForCallbacks(ChangeRefused):
 
 class MissingNoticeText(ChangeRefused):
     """A notice lacks its text in one of the seven languages."""
+
+
+class UnreadableNoticeText(ChangeRefused):
+    """A notice's text holds a control character, which no caller can hear."""
+
+    def __init__(self, language: str, code: str) -> None:
+        """Keep the language of the text and the character's code point."""
+        super().__init__(f"the {language} text contains the control character {code}")
+        self.language, self.code = language, code
+
+
+class UnknownNoticeCountry(ChangeRefused):
+    """A notice names a country the centre has no number in, or no country at all."""
+
+    def __init__(self, name: str) -> None:
+        """Keep what was given."""
+        super().__init__(
+            f"unknown country {name!r}: give the code or the name of a country the centre"
+            f" serves ({' '.join(sorted(COUNTRY_LANGUAGE))})"
+        )
+        self.name = name
+
+
+class UnknownNoticeNumber(ChangeRefused):
+    """A notice names a number no caller can dial: not international, or not the centre's."""
+
+    def __init__(self, number: str) -> None:
+        """Keep what was given."""
+        super().__init__(
+            f"{number!r} is not a number callers dial: give it in international form"
+            " (+33800000000), in a country the centre serves"
+        )
+        self.number = number
+
+
+class DuplicateNotice(ChangeRefused):
+    """The same notice (texts and callers) is already planned for an overlapping time."""
+
+    def __init__(self, notice_id: int) -> None:
+        """Keep the id of the notice already there."""
+        super().__init__(f"notice {notice_id} already says this to the same callers at that time")
+        self.notice_id = notice_id
 
 
 def _record(action: str, target: str, target_id: int | None, before: Any, after: Any,
@@ -182,21 +228,98 @@ def reschedule_callbacks() -> int:
         raise NoRoomForCallbacks("no free callback time left within the horizon") from full
 
 
-def add_notice(starts: datetime, ends: datetime, texts: dict[str, str], countries: list[str],
-               numbers: list[str], actor_email: str | None = None) -> notices.Notice:  # fmt: skip
-    """Add a service notice (its text in all seven languages is required)."""
-    from centre.languages import CODES
+@cache
+def _country_names() -> dict[str, str]:
+    """Return each name of a country the centre serves (code, or in a language), folded, to its code."""
+    from babel import Locale
 
+    names = {code.casefold(): code for code in COUNTRY_LANGUAGE}
+    for language in CODES:
+        territories = Locale.parse(language).territories
+        for code in COUNTRY_LANGUAGE:
+            if code in territories:
+                names[territories[code].casefold()] = code
+    return names
+
+
+def notice_countries(given: str | list[str]) -> list[str]:
+    """Return the codes of the countries named (codes or names in any of the seven languages).
+
+    A text is split on commas, else on spaces, joining words where they make one name
+    ("Royaume-Uni, Belgique", "Spain Belgium", "United Kingdom FR"). Raise
+    UnknownNoticeCountry naming the first word that is no country the centre serves.
+    """
+    names = _country_names()
+    parts = [given] if isinstance(given, str) else list(given)
+    codes: list[str] = []
+    for part in parts:
+        for piece in (p.strip() for p in re.split(r"[,;]", part)):
+            words = piece.split()
+            start = 0
+            while start < len(words):
+                for end in range(len(words), start, -1):
+                    code = names.get(" ".join(words[start:end]).casefold())
+                    if code is not None:
+                        codes.append(code)
+                        start = end
+                        break
+                else:
+                    raise UnknownNoticeCountry(words[start])
+    return sorted(set(codes))
+
+
+def notice_numbers(given: list[str]) -> list[str]:
+    """Return the numbers in E.164 form; raise UnknownNoticeNumber for one no caller dials."""
+    numbers = []
+    for raw in given:
+        number = phones.normalise(raw.strip())
+        if number is None or phones.country(number) not in COUNTRY_LANGUAGE:
+            raise UnknownNoticeNumber(raw.strip()[:40])
+        numbers.append(number)
+    return sorted(set(numbers))
+
+
+def _same_notice(starts: datetime, ends: datetime, texts: dict[str, str], countries: list[str],
+                 numbers: list[str]) -> notices.Notice | None:  # fmt: skip
+    """Return a notice saying the same to the same callers at an overlapping time, if any."""
+    query = sa.select(notices.Notice).where(
+        notices.Notice.starts_at < to_storage(ends), notices.Notice.ends_at > to_storage(starts)
+    )
+    for notice in db.session.scalars(query.order_by(notices.Notice.id)):
+        same_scope = (sorted(notice.countries.split()) == countries
+                      and sorted(notice.numbers.split()) == numbers)  # fmt: skip
+        if same_scope and {t.language: t.text for t in notice.texts} == texts:
+            return notice
+    return None
+
+
+def add_notice(starts: datetime, ends: datetime, texts: dict[str, str],
+               countries: str | list[str], numbers: list[str],
+               actor_email: str | None = None) -> notices.Notice:  # fmt: skip
+    """Add a service notice (its text in all seven languages is required).
+
+    Countries are codes or names (see `notice_countries`), numbers international ones of the
+    centre's countries; an identical notice for an overlapping time is refused.
+    """
     missing = [code for code in CODES if not texts.get(code, "").strip()]
     if missing:
         raise MissingNoticeText("missing the text in: " + " ".join(missing))
+    texts = {code: texts[code].strip() for code in CODES}
+    for code in CODES:
+        try:
+            refuse_controls(texts[code], multiline=True)
+        except ControlCharacter as refused:
+            raise UnreadableNoticeText(code, refused.code) from None
     if ends <= starts:
         raise EndsBeforeStart("a notice must end after it starts")
-    notice = notices.add_notice(starts, ends, {c: texts[c].strip() for c in CODES},
-                                countries, numbers)  # fmt: skip
+    countries, numbers = notice_countries(countries), notice_numbers(numbers)
+    same = _same_notice(starts, ends, texts, countries, numbers)
+    if same is not None:
+        raise DuplicateNotice(same.id)
+    notice = notices.add_notice(starts, ends, texts, countries, numbers)
     _record("centre.notice_add", "notice", notice.id, None,
             {"starts": starts.isoformat(timespec="minutes"), "ends": ends.isoformat(timespec="minutes"),
-             "countries": notice.countries, "numbers": notice.numbers, "texts": {c: texts[c] for c in CODES}},
+             "countries": notice.countries, "numbers": notice.numbers, "texts": texts},
             actor_email)  # fmt: skip
     return notice
 

@@ -288,3 +288,8 @@ def mark_others_stale(translation: ServiceTranslation) -> int:
             other.review_state = STALE
             count += 1
     return count
+
+
+def service_slugs() -> list[str]:
+    """Return the slug of every service of the guide, offered to callers or not."""
+    return list(db.session.scalars(sa.select(Service.slug).order_by(Service.slug)))

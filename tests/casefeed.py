@@ -49,7 +49,7 @@ def case_row(number: int = 1, **fields: str) -> dict[str, str]:
     return {
         "reference": reference(number),
         "birth_date": "1984-03-05",
-        "service": "passport-renewal",
+        "service": "passport",
         "status": "in_review",
         "updated_at": "2026-11-20T10:00:00+01:00",
         "phone": "+33612345678",

@@ -1,0 +1,205 @@
+"""Hostile or mistaken input is refused where it comes in, with a message saying what is wrong.
+
+Control characters would make the TwiML of every call invalid XML; targets nobody dials make
+a notice nobody hears; a document bomb would take a worker down. Each door refuses them.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from casefeed import case_row, reference, write_csv
+from helpers import post_form
+
+from cases.models import Case, CaseEvent
+from centre.extensions import db
+from centre.languages import CODES
+from centre.notices import Notice
+
+NOTICE_FORM = {
+    "starts": "2026-12-01T00:00",
+    "ends": "2026-12-10T00:00",
+    **{f"text_{code}": f"Notice {code}" for code in CODES},
+}
+CLI_NOTICE = ["notices", "add", "--starts", "2026-12-01T08:00", "--ends", "2026-12-08T08:00",
+              *(f"--text={code}=notice {code}" for code in CODES)]  # fmt: skip
+
+
+def stored_notices(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Return the scope (countries, numbers) of every stored notice."""
+    with app.app_context():
+        return [(n.countries, n.numbers) for n in db.session.scalars(sa.select(Notice))]
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+
+def test_a_control_character_in_a_notice_is_refused_on_the_page_and_in_the_shell(
+    app, log_in, runner
+):
+    client = log_in("supervisor", "", locale="en")
+    refused = post_form(client, "/centre/notices", {**NOTICE_FORM, "text_de": "Achtung\x01"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "The text in German contains an invisible control character (U+0001)" in page
+    french = log_in("supervisor", "", locale="fr", email="fr@example.org")
+    page = post_form(french, "/centre/notices", {**NOTICE_FORM, "text_ar": "\x00"}).get_data(
+        as_text=True
+    )
+    assert "Le texte en arabe contient" in page and "(U+0000)" in page
+    shell = runner.invoke(args=[*CLI_NOTICE, "--text=fr=Fermé\x1b[2J"])
+    assert shell.exit_code != 0 and "fr text contains the control character U+001B" in shell.output
+    assert stored_notices(app) == []
+    # Lines and tabs are text a notice may hold.
+    assert (
+        post_form(
+            client, "/centre/notices", {**NOTICE_FORM, "text_en": "One.\r\n\tTwo."}
+        ).status_code
+        == 302
+    )
+
+
+def test_notice_countries_are_codes_or_names_and_unknown_ones_are_refused(app, log_in, runner):
+    client = log_in("supervisor", "", locale="en")
+    for typed in ("Atlantis", "Spain Atlantis", "US"):
+        refused = post_form(client, "/centre/notices", {**NOTICE_FORM, "countries": typed})
+        assert refused.status_code == 422, typed
+        wrong = typed.split()[-1]
+        assert f"Unknown country: {wrong}." in refused.get_data(as_text=True)
+    shell = runner.invoke(args=[*CLI_NOTICE, "--country", "Narnia"])
+    assert shell.exit_code != 0 and "unknown country 'Narnia'" in shell.output
+    assert stored_notices(app) == []
+    saved = post_form(client, "/centre/notices", {**NOTICE_FORM, "countries": "Spain Belgium"})
+    assert saved.status_code == 302
+    added = runner.invoke(args=[*CLI_NOTICE, "--country", "Royaume-Uni", "--country", "spain"])
+    assert added.exit_code == 0, added.output
+    assert stored_notices(app) == [("BE ES", ""), ("ES GB", "")]
+    # And the caller to the Spanish number hears the notice typed as "Spain Belgium".
+    heard = client.get("/centre/preview?country=ES&language=es&at=2026-12-03T10:00")
+    assert "<li>Notice es</li>" in heard.get_data(as_text=True)
+
+
+def test_notice_numbers_must_be_international_numbers_of_the_centres_countries(app, log_in, runner):
+    client = log_in("supervisor", "", locale="en")
+    for typed in ("0805000000", "+1 212 555 0100", "call me"):
+        refused = post_form(client, "/centre/notices", {**NOTICE_FORM, "numbers": typed})
+        assert refused.status_code == 422, typed
+        assert "No caller dials" in refused.get_data(as_text=True)
+    shell = runner.invoke(args=[*CLI_NOTICE, "--number", "0805000000"])
+    assert shell.exit_code != 0 and "'0805000000' is not a number callers dial" in shell.output
+    assert stored_notices(app) == []
+    added = runner.invoke(args=[*CLI_NOTICE, "--number", "+33 805 00 00 00"])
+    assert added.exit_code == 0, added.output
+    assert stored_notices(app) == [("", "+33805000000")]
+
+
+def test_the_same_notice_for_an_overlapping_time_is_refused(app, log_in, runner):
+    client = log_in("supervisor", "", locale="en")
+    form = {**NOTICE_FORM, "countries": "FR BE"}
+    assert post_form(client, "/centre/notices", form).status_code == 302
+    again = post_form(client, "/centre/notices", {**form, "countries": "be, fr",
+                                                 "starts": "2026-12-09T00:00"})  # fmt: skip
+    assert again.status_code == 422
+    assert "already planned" in again.get_data(as_text=True)
+    shell = runner.invoke(args=["notices", "add", "--starts", "2026-12-02T08:00", "--ends",
+                                "2026-12-03T08:00", "--country", "FR", "--country", "BE",
+                                *(f"--text={code}=Notice {code}" for code in CODES)])  # fmt: skip
+    assert shell.exit_code != 0 and "already says this" in shell.output
+    # After it ends, or to other callers, or saying something else: a notice of its own.
+    assert post_form(client, "/centre/notices", {**form, "starts": "2026-12-10T00:00",
+                                                 "ends": "2026-12-11T00:00"}).status_code == 302  # fmt: skip
+    assert post_form(client, "/centre/notices", {**form, "countries": "FR"}).status_code == 302
+    assert post_form(client, "/centre/notices", {**form, "text_fr": "Autre"}).status_code == 302
+    assert len(stored_notices(app)) == 4
+
+
+def test_a_notice_with_a_date_that_is_not_one_is_refused_by_the_shell(app, runner):
+    shell = runner.invoke(args=["notices", "add", "--starts", "tomorrow", "--ends", "2026-12-08",
+                                *(f"--text={code}=Notice {code}" for code in CODES)])  # fmt: skip
+    assert shell.exit_code == 2 and "not 'tomorrow'" in shell.output
+    assert "Traceback" not in shell.output
+
+
+# --- the push API and the CSV feed of cases -------------------------------------------------
+
+
+@pytest.fixture
+def push(app, client, runner, guide):  # type: ignore[no-untyped-def]
+    """Return a function posting a body (JSON data, or raw text as JSON) with a valid token."""
+    added = runner.invoke(args=["cases", "client-add", "backoffice"])
+    token = added.output.strip().splitlines()[-1]
+
+    def send(body: object = None, raw: str | None = None):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {token}"}
+        if raw is not None:
+            return client.post("/api/cases/status", data=raw, headers=headers,
+                               content_type="application/json")  # fmt: skip
+        return client.post("/api/cases/status", json=body, headers=headers)
+
+    return send
+
+
+def api_change(**fields: object) -> dict[str, object]:
+    """Return a JSON change of a new case."""
+    return {"reference": reference(1), "status": "received", "service": "passport",
+            "updated_at": "2026-11-20T10:00:00+01:00", "birth_date": "1984-03-05", **fields}  # fmt: skip
+
+
+def stored_cases(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Return how many cases and status changes are stored."""
+    with app.app_context():
+        cases = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+        events = db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent))
+        return cases or 0, events or 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"consulate": "Paris\x00"}, "change 2: consulate contains the control character U+0000"),
+        ({"consulate": "Lyon\x1b[31m"}, "consulate contains the control character U+001B"),
+        ({"consulate": "Nice\ud800"}, "consulate contains the control character U+D800"),
+        ({"reference": "\x00"}, "reference contains the control character U+0000"),
+        (
+            {"updated_at": "0001-01-01T00:00:00+14:00"},
+            "'0001-01-01T00:00:00+14:00' is out of range",
+        ),
+        ({"updated_at": "9999-12-31T23:59:59-14:00"}, "is in the future"),
+        (
+            {"service": "passport-renewal"},
+            "service 'passport-renewal' is not a service of the guide",
+        ),
+        ({"consulate": {"name": "Paris"}}, "consulate is not a text value"),
+    ],
+)
+def test_a_push_with_a_hostile_field_is_refused_whole_with_a_message(app, push, fields, message):
+    response = push([api_change(reference=reference(2)), api_change(**fields)])
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.json["error"] == "invalid_change" and message in response.json["message"]
+    assert stored_cases(app) == (0, 0)
+
+
+def test_a_push_nested_too_deep_is_refused_before_the_parser_runs_out_of_stack(app, push):
+    for raw in ("[" * 100_000 + "]" * 100_000, '{"changes": [[[[[]]]]]}',
+                '{"changes": [' + "[" * 900 + "]" * 900 + "]}"):  # fmt: skip
+        response = push(raw=raw)
+        assert response.status_code == 400
+        assert response.json == {"error": "invalid_body",
+                                 "message": "the JSON is nested deeper than 4 levels"}  # fmt: skip
+    assert push({"changes": [api_change(missing_documents=["photos"])]}).status_code == 200
+    assert stored_cases(app) == (1, 1)
+
+
+def test_a_csv_with_a_control_character_or_an_unknown_service_is_refused_with_its_line(
+    app, runner, tmp_path, guide
+):
+    for number, fields, message in (
+        (3, {"consulate": "Paris\x01"}, "line 3: consulate contains the control character U+0001"),
+        (2, {"service": "passport-renewal"}, "line 2: service 'passport-renewal' is not a service"),
+    ):
+        rows = [case_row(1), case_row(2), case_row(3), case_row(4)]
+        rows[number - 2] = case_row(number, **fields)
+        path = write_csv(tmp_path / "cases.csv", rows)
+        result = runner.invoke(args=["cases", "import", str(path)])
+        assert result.exit_code != 0 and message in result.output, result.output
+    assert stored_cases(app) == (0, 0)
