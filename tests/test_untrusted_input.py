@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import datetime
+
 import pytest
 from helpers import log_in
+
+from centre.extensions import db
+from centre.spreadsheet import csv_text
+from ivr.models import Call
+from knowledge import services as guide_services
 
 # --- where the login sends a person next -----------------------------------------------------
 
@@ -37,3 +46,51 @@ def test_the_login_still_goes_back_to_a_page_of_the_site(app, make_user):
     target = "/tickets/?status=all&q=dupont%20marie"
     response = log_in(client, member.email, member.password, next_path=target)
     assert response.status_code == 302 and response.headers["Location"] == target
+
+
+# --- CSV exports -----------------------------------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+33 1 2", "-2+3", "@SUM(A1:A9)",
+            "\tcmd", "\r=1+1"]  # fmt: skip
+
+
+def _csv(client, key: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    response = client.get(f"/reports/{key}.csv", query_string={"from": "2026-12-01",
+                                                                "to": "2026-12-03"})  # fmt: skip
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_phrases_callers_said_open_as_text_in_a_spreadsheet(app, log_in, time_machine):
+    time_machine.move_to("2026-12-02T10:00:00+00:00", tick=False)
+    with app.app_context():
+        for phrase in FORMULAS:
+            guide_services.log_unmatched(phrase, "fr")
+        guide_services.log_unmatched("un chameau", "fr")
+        db.session.commit()
+    rows = _csv(log_in("supervisor", "", locale="en"), "unmatched")
+    phrases = {row[1]: row[2] for row in rows[1:]}
+    # The stored phrase has its spaces tidied ("\tcmd" is "cmd"); none of them can run.
+    assert all(not p.startswith(("=", "+", "-", "@", "\t", "\r")) for p in phrases), phrases
+    assert '\'=HYPERLINK("http://evil.example","x")' in phrases
+    assert "'-2+3" in phrases and "'@SUM(A1:A9)" in phrases
+    assert phrases["un chameau"] == "1"  # counts stay numbers
+
+
+def test_guide_service_names_open_as_text_in_a_spreadsheet(app, log_in, time_machine):
+    time_machine.move_to("2026-12-02T10:00:00+00:00", tick=False)
+    with app.app_context():
+        db.session.add(
+            Call(call_sid="CA" + "7" * 32, caller_hash="h", caller_masked="+33******78",
+                 dialled="+33805000000", country="FR", language="fr", offered="fr",
+                 node="goodbye", context={"guide_slug": "=1+2"},
+                 started_at=datetime(2026, 12, 2, 9, 0), ended_at=datetime(2026, 12, 2, 9, 5),
+                 status="completed", duration=300, outcome="self_service")
+        )  # fmt: skip
+        db.session.commit()
+    rows = _csv(log_in("supervisor", "", locale="en"), "guide")
+    assert rows[1:] == [["'=1+2", "1"]]
+
+
+def test_numbers_the_centre_counts_stay_numbers_in_the_csv(app):
+    assert csv_text([["a", -3, 2.5, None, "-3"]]) == "a,-3,2.5,,'-3\r\n"
