@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
+from conftest import TWILIO_SID
 from helpers import log_in
 
 from centre.extensions import db
 from centre.spreadsheet import csv_text
 from ivr.models import Call
 from knowledge import services as guide_services
+from tickets.models import Ticket
 
 # --- where the login sends a person next -----------------------------------------------------
 
@@ -94,3 +98,50 @@ def test_guide_service_names_open_as_text_in_a_spreadsheet(app, log_in, time_mac
 
 def test_numbers_the_centre_counts_stay_numbers_in_the_csv(app):
     assert csv_text([["a", -3, 2.5, None, "-3"]]) == "a,-3,2.5,,'-3\r\n"
+
+
+# --- recordings ------------------------------------------------------------------------------
+
+
+def _message_left(app, call, recording_url: str, recording_sid: str | None = None):  # type: ignore[no-untyped-def]
+    """Leave a complaint whose (signed) callbacks name `recording_url`; return the ticket id."""
+    phone = call()
+    phone.dial()
+    phone.press("2")  # French
+    phone.press("3")  # feedback
+    phone.press("1")  # complaint
+    phone.leave_message(recording_sid=recording_sid)
+    phone.last_recording["RecordingUrl"] = recording_url
+    assert phone.recording_ready() == 200
+    with app.app_context():
+        found = db.session.scalar(sa.select(Ticket))
+        return found.id, found.recordings[0].recording_sid
+
+
+def _player(agent, ticket_id: int) -> str:  # type: ignore[no-untyped-def]
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    return re.search(r'<audio controls preload="none" src="([^"]+)"', page).group(1)
+
+
+def test_a_recording_is_fetched_from_the_centre_account_whatever_url_the_callback_names(
+    app, call, log_in, open_hours, twilio_api
+):
+    hostile = "https://127.0.0.2:5104\\@api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1"
+    ticket_id, sid = _message_left(app, call, hostile)
+    expected = f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Recordings/{sid}.mp3"
+    twilio_api.get(expected, body=b"ID3audio", content_type="audio/mpeg")
+    agent = log_in("agent", "fr")
+    played = agent.get(_player(agent, ticket_id))
+    assert played.status_code == 200 and played.data == b"ID3audio"
+    assert [c.request.url for c in twilio_api.calls] == [expected]
+
+
+def test_a_recording_with_a_malformed_sid_is_never_fetched(app, call, log_in, open_hours,
+                                                           twilio_api):  # fmt: skip
+    ticket_id, _ = _message_left(
+        app, call, "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1",
+        recording_sid="RE" + "0" * 31 + "/../../Calls",
+    )  # fmt: skip
+    agent = log_in("agent", "fr")
+    assert agent.get(_player(agent, ticket_id)).status_code == 404
+    assert len(twilio_api.calls) == 0
