@@ -16,6 +16,7 @@ from centre.extensions import db
 from centre.spreadsheet import csv_text
 from ivr.models import Call
 from knowledge import services as guide_services
+from staff import accounts
 from tickets.models import Ticket
 
 # --- where the login sends a person next -----------------------------------------------------
@@ -145,3 +146,26 @@ def test_a_recording_with_a_malformed_sid_is_never_fetched(app, call, log_in, op
     agent = log_in("agent", "fr")
     assert agent.get(_player(agent, ticket_id)).status_code == 404
     assert len(twilio_api.calls) == 0
+
+
+# --- demo data -------------------------------------------------------------------------------
+
+
+def test_demo_data_is_refused_in_production(production_app):
+    result = production_app.test_cli_runner().invoke(args=["setup", "--demo"])
+    assert result.exit_code != 0
+    assert "--demo is refused when APP_ENV=production" in result.output
+    with production_app.app_context():
+        assert accounts.by_email("admin@example.org") is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 0
+
+
+def test_demo_passwords_are_long_random_strings_not_a_few_words(app, runner):
+    result = runner.invoke(args=["setup", "--demo"])
+    assert result.exit_code == 0, result.output
+    passwords = re.findall(r"password: (\S+)", result.output)
+    assert len(passwords) == 6 and len(set(passwords)) == 6
+    for password in passwords:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", password), password
+        # Not a passphrase of words from a short list with a two-digit number (~16 bits).
+        assert not re.fullmatch(r"(?:[a-z]+-)+\d+", password), password
