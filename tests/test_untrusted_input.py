@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 from conftest import TWILIO_SID
-from helpers import log_in
+from helpers import log_in, walk_to_main_menu
 
 from centre.extensions import db
 from centre.spreadsheet import csv_text
 from ivr.models import Call
 from knowledge import services as guide_services
+from knowledge.models import UnmatchedPhrase
 from staff import accounts
 from tickets.models import Ticket
 
@@ -169,3 +171,85 @@ def test_demo_passwords_are_long_random_strings_not_a_few_words(app, runner):
         assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", password), password
         # Not a passphrase of words from a short list with a two-digit number (~16 bits).
         assert not re.fullmatch(r"(?:[a-z]+-)+\d+", password), password
+
+
+# --- what the logs and the unmatched phrases keep ----------------------------------------------
+
+ACCESS_LINES = [
+    # (the request line, status, size): gunicorn's access log, as the centre's servers write it
+    ("POST /ivr/voice HTTP/1.1", "200", "8193"),
+    ("GET /reports/unmatched.csv HTTP/1.1", "404", "12345678"),
+    ("GET /tickets/?status=all HTTP/1.1", "200", "1061234"),
+    ("POST /ivr/status HTTP/1.1", "204", "-"),
+]
+
+
+def _access_line(request_line: str, status: str, size: str) -> str:
+    """Log one request through gunicorn's own access format; return the line as written."""
+    from gunicorn.config import AccessLogFormat
+
+    stream = io.StringIO()
+    access = logging.getLogger("gunicorn.access.h6")
+    handler = logging.StreamHandler(stream)
+    access.addHandler(handler)
+    access.propagate = False
+    atoms = {"h": "127.0.0.1", "l": "-", "u": "-", "t": "[01/Dec/2026:10:00:00 +0000]",
+             "r": request_line, "s": status, "b": size, "f": "-", "a": "TwilioProxy/1.1"}  # fmt: skip
+    try:
+        access.info(AccessLogFormat.default, atoms)
+    finally:
+        access.removeHandler(handler)
+        access.propagate = True
+    return stream.getvalue().rstrip("\n")
+
+
+@pytest.mark.parametrize(("request_line", "status", "size"), ACCESS_LINES)
+def test_an_access_log_line_keeps_its_status_and_size(app, request_line, status, size):
+    line = _access_line(request_line, status, size)
+    assert f'"{request_line}" {status} {size} "-" "TwilioProxy/1.1"' in line
+
+
+def test_a_callers_number_in_an_access_log_line_is_masked_and_nothing_else(app):
+    line = _access_line("POST /ivr/voice?From=%2B33612345678 HTTP/1.1", "200", "8193")
+    assert line.endswith(
+        '"POST /ivr/voice?From=%2B*********78 HTTP/1.1" 200 8193 "-" "TwilioProxy/1.1"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("+33612345678", "+*********78"),
+        ("06 12 34 56 78", "********78"),
+        ("0033612345678", "***********78"),
+        ("+212 600-000101", "+**********01"),
+    ],
+)
+def test_a_number_in_any_log_message_is_still_masked(app, caplog, written, masked):
+    logging.getLogger("some.library").warning("ringing %s now", written)
+    assert caplog.records[-1].getMessage() == f"ringing {masked} now"
+
+
+WEATHER = {"fr": "la météo demain", "es": "el tiempo mañana", "de": "das Wetter morgen",
+           "en": "the weather tomorrow"}  # fmt: skip
+BIRTH_DATES = {
+    "fr": ["je suis né le 05/03/1984", "né le 5-3-1984", "le 05.03.1984", "05031984",
+           "je suis né le 5 mars 1984"],
+    "es": ["nací el 5 de marzo de 1984"],
+    "de": ["am 5. März 1984"],
+    "en": ["born on March 5th, 1984", "born 5/3/84"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("code", "phrase"), [(code, p) for code, phrases in BIRTH_DATES.items() for p in phrases]
+)
+def test_a_date_of_birth_said_to_the_guide_is_not_kept(app, call, guide, open_hours, code, phrase):
+    phone = call()
+    walk_to_main_menu(phone, code)
+    phone.press("1")  # the guide
+    phone.speak(f"{WEATHER[code]} {phrase}")  # nothing the guide knows: logged as a miss
+    with app.app_context():
+        kept = [row.phrase for row in db.session.scalars(sa.select(UnmatchedPhrase))]
+    assert kept, "the phrase was not logged"
+    assert not any(re.search(r"\d|mars|marzo|März|March", text) for text in kept), kept
