@@ -21,6 +21,12 @@ from centre.languages import CODES
 @with_appcontext
 def setup_command(demo: bool) -> None:
     """Create or upgrade the schema and load the seed data; running it twice changes nothing."""
+    if demo and current_app.config["APP_ENV"] == "production":
+        # Demo accounts with known addresses and demo tickets have no place in a real centre.
+        raise click.ClickException(
+            "--demo is refused when APP_ENV=production: demo accounts and data are for trying "
+            "the centre out. Run `flask setup` without --demo, then `flask users create`."
+        )
     upgrade()
     calendar.seed_hours()
     this_year = now().astimezone(CENTRE_TZ).year

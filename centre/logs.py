@@ -13,13 +13,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+# An access log line's status and size after the quoted request line (gunicorn's and Apache's
+# '"%(r)s" %(s)s %(b)s', e.g. '"GET / HTTP/1.1" 200 8193'): kept as they are, not a number.
+_STATUS_AND_SIZE = r'(?<=" )[1-5]\d\d (?:\d+|-)(?= |$)'
 # International numbers (+ or %2B, then 8 to 15 digits, spaces allowed) and long digit runs.
-_NUMBER = re.compile(r"(?<![\w*])(?:\+|%2[Bb])?\d[\d ()-]{6,}\d")
+_PHONE = r"(?<![\w*])(?:\+|%2[Bb])?\d[\d ()-]{6,}\d"
+_NUMBER = re.compile(f"(?P<kept>{_STATUS_AND_SIZE})|{_PHONE}")
 _TRACEBACKS = logging.Formatter()
 
 
 def _mask(match: re.Match[str]) -> str:
     text = match.group()
+    if match.group("kept"):
+        return text
     prefix = next((p for p in ("+", "%2B", "%2b") if text.startswith(p)), "")
     digits = re.sub(r"\D", "", text[len(prefix) :])
     return prefix + "*" * (len(digits) - 2) + digits[-2:]

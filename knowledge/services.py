@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -9,11 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from babel import Locale
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.languages import CODES
 from knowledge.models import (
     ARCHIVED,
     CURRENT,
@@ -34,6 +37,8 @@ CONTENT = (Category, CategoryName, Service, Fee, ServiceTranslation)
 TEXT_FIELDS = ("title", "summary", "eligibility", "documents", "fee_text", "delay_text",
                "where_to_apply", "keywords", "synonyms")  # fmt: skip
 LONG_NUMBER = re.compile(r"\d[\d .-]{3,}\d")  # phone, passport or file numbers said aloud
+# Dates (of birth, as a rule) written with slashes, dots or dashes: 05/03/1984, 5-3-84, 1984.03.05.
+NUMERIC_DATE = re.compile(r"(?<!\d)\d{1,4} ?[/.-] ?\d{1,2} ?[/.-] ?\d{2,4}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -177,7 +182,7 @@ def sms_text(entry: Published) -> str:
 
 
 def log_unmatched(phrase: str, language: str) -> UnmatchedPhrase | None:
-    """Count a phrase the guide did not recognise, for the editors (long numbers blanked)."""
+    """Count a phrase the guide did not recognise, for the editors (dates and numbers blanked)."""
     return _log_phrase(phrase, language, UnmatchedPhrase.count)
 
 
@@ -186,8 +191,31 @@ def log_agent_request(phrase: str, language: str) -> UnmatchedPhrase | None:
     return _log_phrase(phrase, language, UnmatchedPhrase.agent_requests)
 
 
+@functools.cache
+def _spoken_date(language: str) -> re.Pattern[str]:
+    """Return a pattern of dates said with the month's name in `language` (5 mars 1984)."""
+    months = Locale.parse(language).months
+    names = {name.rstrip(".") for context in ("format", "stand-alone")
+             for width in ("wide", "abbreviated") for name in months[context][width].values()}  # fmt: skip
+    either = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    day = r"\d{1,2}(?:er|st|nd|rd|th|º)?\.?"
+    return re.compile(
+        rf"(?<!\w){day}\s+(?:de\s+)?(?:{either})\.?(?:\s+de)?,?\s+\d{{2,4}}(?!\d)"
+        rf"|(?<!\w)(?:{either})\.?\s+{day},?\s+\d{{4}}(?!\d)",
+        re.IGNORECASE,
+    )
+
+
+def blank_personal(phrase: str, language: str) -> str:
+    """Return `phrase` with dates and long numbers (birth dates, phones, passports) blanked."""
+    text = " ".join(phrase.split())
+    if language in CODES:
+        text = _spoken_date(language).sub("…", text)
+    return LONG_NUMBER.sub("…", NUMERIC_DATE.sub("…", text))
+
+
 def _log_phrase(phrase: str, language: str, counter: Any) -> UnmatchedPhrase | None:
-    cleaned = LONG_NUMBER.sub("…", " ".join(phrase.split()))[:300]
+    cleaned = blank_personal(phrase, language)[:300]
     key = normalise(cleaned, language)[:300]
     if not key:
         return None

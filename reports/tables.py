@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from centre import languages
+from centre.spreadsheet import csv_text
 from reports import charts
 from reports.figures import (
     FEEDBACK_TYPES,
@@ -52,13 +51,8 @@ class Table:
     note: str = ""
 
     def csv(self) -> str:
-        """Return exactly the table, as CSV (raw numbers, no thousands separators)."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.columns)
-        for row in self.rows:
-            writer.writerow(["" if value is None else value for value in row])
-        return out.getvalue()
+        """Return exactly the table, as CSV (raw numbers, no thousands separators, no formulas)."""
+        return csv_text([self.columns, *self.rows])
 
 
 def cell(value: Any) -> str:

@@ -13,11 +13,13 @@ out or disabling the account closes the row, so a cookie copied before then is w
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext
@@ -151,9 +153,18 @@ def end_session() -> None:
     g.staff = None
 
 
+# Browsers drop tabs and newlines anywhere in a URL, trim spaces and controls at its ends and
+# read a backslash as a slash: "/\t/evil.example" becomes "//evil.example", another site.
+# A target holding any of them, or any other control, is refused rather than cleaned.
+_UNSAFE_IN_TARGET = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next(target: str | None) -> str | None:
-    """Return `target` if it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Return `target` if a browser would read it as a path on this site, else None."""
+    if not target or _UNSAFE_IN_TARGET.search(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
 

@@ -16,12 +16,11 @@ DEMO_USERS = [
     ("agent.en@example.org", "agent", "en nl de it", "en", "+212600000103"),
     ("editor@example.org", "editor", "", "fr", None),
 ]
-WORDS = ("atlas", "cedar", "harbour", "lantern", "mint", "orchid", "saffron", "tide", "zellige")
 
 
 def demo_password() -> str:
-    """Return a random passphrase that meets the password rules."""
-    return "-".join(secrets.choice(WORDS) for _ in range(3)) + f"-{secrets.randbelow(90) + 10}"
+    """Return a random password of 128 bits (22 characters), as strong as any account needs."""
+    return secrets.token_urlsafe(16)
 
 
 def load_demo_users() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -87,6 +88,18 @@ def open_ticket(
             continue  # a reference collision: draw another
         return ticket
     raise RuntimeError("could not draw a unique ticket reference")
+
+
+TWILIO_API = "https://api.twilio.com/2010-04-01"
+ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
+RECORDING_SID = re.compile(r"RE[0-9a-f]{32}")
+
+
+def recording_audio_url(account_sid: str, recording_sid: str) -> str | None:
+    """Return the MP3's address at Twilio's API for the centre's account, None for a bad sid."""
+    if not RECORDING_SID.fullmatch(recording_sid) or not ACCOUNT_SID.fullmatch(account_sid):
+        return None
+    return f"{TWILIO_API}/Accounts/{account_sid}/Recordings/{recording_sid}.mp3"
 
 
 def attach_recording(ticket_id: int, recording_sid: str, url: str, duration: int | None) -> bool:

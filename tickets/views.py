@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import requests
 from flask import (
@@ -39,6 +38,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.queue import DESK_ROLES
+from tickets.services import recording_audio_url
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates",
@@ -284,14 +284,14 @@ def recording(ticket_id: int, recording_id: int) -> Response:
     if found is None or found.ticket_id != ticket.id:
         abort(404)
     sid = current_app.config["TWILIO_ACCOUNT_SID"]
-    parts = urlsplit(found.url)
-    if not sid or parts.scheme != "https" or not (parts.hostname or "").endswith(".twilio.com"):
+    # The URL Twilio posted came with the request: never send the credentials where it says.
+    audio = recording_audio_url(sid, found.recording_sid) if not found.deleted else None
+    if not sid or audio is None:
         abort(404)
     try:
         upstream = requests.get(
-            found.url + ".mp3", auth=(sid, current_app.config["TWILIO_AUTH_TOKEN"]),
-            stream=True, timeout=10,
-        )  # fmt: skip
+            audio, auth=(sid, current_app.config["TWILIO_AUTH_TOKEN"]), stream=True, timeout=10
+        )
     except requests.RequestException:
         log.warning("recording %s could not be fetched", found.id)
         abort(404)
