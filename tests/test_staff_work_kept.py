@@ -73,3 +73,64 @@ def test_an_over_long_desk_note_is_refused_whole_and_kept_in_the_form(app, log_i
     assert note_count(app) == 0  # nothing cut and stored behind the agent's back
     with app.app_context():
         assert db.session.get(Ticket, ticket_id).status == "new"
+
+
+# --- the guide's texts ---------------------------------------------------------------------
+
+EDITOR = "/guide/editor"
+
+
+def revision_on(page: str) -> str:
+    """Return the revision the text editor's form was loaded from."""
+    found = re.search(r'name="revision" value="([^"]+)"', page)
+    assert found, "the form carries no revision"
+    return found.group(1)
+
+
+def draft_summary(app, slug: str, code: str) -> str:  # type: ignore[no-untyped-def]
+    """Return the summary of the newest version of a service's text."""
+    from knowledge import editing
+
+    with app.app_context():
+        latest = editing.latest_text(editing.service_by_slug(slug), code)
+        return latest.summary
+
+
+def test_the_second_editor_saving_from_the_same_version_is_told_and_keeps_their_text(
+    app, guide, log_in
+):
+    first, second = log_in("editor", locale="en"), log_in("editor", locale="fr")
+    page = f"{EDITOR}/services/passport/en"
+    loaded = revision_on(first.get(page).get_data(as_text=True))
+    assert revision_on(second.get(page).get_data(as_text=True)) == loaded
+    mine = "Apply online, then come in person with two photos."
+    theirs = "Book an appointment first; bring the old passport."
+    saved = post_form(first, page, {"revision": loaded, "summary": theirs})
+    assert saved.status_code == 302
+    late = post_form(second, page, {"revision": loaded, "summary": mine})
+    assert late.status_code == 409
+    html = unescape(late.get_data(as_text=True))
+    assert "Quelqu'un d'autre a enregistré ce texte" in html and first.member.email in html
+    shown = html[html.index('id="their-version"') : html.index('id="text-form"')]
+    assert theirs in shown and mine not in shown  # their version, beside...
+    assert f"{mine}</textarea>" in html  # ...the second editor's text, still in the form
+    assert draft_summary(app, "passport", "en") == theirs  # the first change is not lost
+    # Having compared, the second editor saves again from the page the conflict showed.
+    again = post_form(second, page, {"revision": revision_on(html), "summary": mine})
+    assert again.status_code == 302 and draft_summary(app, "passport", "en") == mine
+
+
+def test_an_over_long_guide_title_is_refused_and_kept_in_the_form(app, guide, log_in):
+    editor = log_in("editor", locale="fr")
+    page = f"{EDITOR}/services/passport/en"
+    assert 'maxlength="200"' in editor.get(page).get_data(as_text=True)
+    typed = "Passport " * 30  # 270 characters
+    refused = post_form(editor, page, {"title": typed})
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert "Trop long" in html and typed.strip() in html
+    from knowledge import editing
+
+    with app.app_context():
+        latest = editing.latest_text(editing.service_by_slug("passport"), "en")
+        assert latest.version == 1 and len(latest.title) < 200
