@@ -134,3 +134,33 @@ def test_an_over_long_guide_title_is_refused_and_kept_in_the_form(app, guide, lo
     with app.app_context():
         latest = editing.latest_text(editing.service_by_slug("passport"), "en")
         assert latest.version == 1 and len(latest.title) < 200
+
+
+# --- the centre's pages ----------------------------------------------------------------------
+
+
+def test_an_over_long_closure_reason_or_notice_is_refused_and_kept(app, log_in, open_hours):
+    from centre.calendar import Closure
+    from centre.languages import CODES
+    from centre.notices import Notice
+
+    client = log_in("supervisor", "", locale="fr")
+    assert 'maxlength="200"' in client.get("/centre/closures").get_data(as_text=True)
+    reason = "Coupure de courant annoncée par la régie. " * 6  # 252 characters
+    form = {"starts": "2026-12-24T14:00", "ends": "2026-12-24T20:00", "kind": "maintenance"}
+    refused = post_form(client, "/centre/closures", {**form, "reason": reason})
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert "Trop long" in html and reason.strip() in html
+    assert 'maxlength="1000"' in client.get("/centre/notices").get_data(as_text=True)
+    texts = {f"text_{code}": f"Avis {code}" for code in CODES}
+    long_text = "Le consulat sera fermé pour inventaire. " * 30  # 1,200 characters
+    notice = {"starts": "2026-12-01T00:00", "ends": "2026-12-10T00:00", **texts,
+              "text_fr": long_text}  # fmt: skip
+    refused = post_form(client, "/centre/notices", notice)
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert "Trop long" in html and long_text in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
