@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from centre import calendar, languages, notices, running
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
-from centre.formatting import page_date, page_time
+from centre.formatting import page_date, page_time, too_long
 from staff import role_required
 
 bp = Blueprint("centre_admin", __name__, url_prefix="/centre", template_folder="templates")
@@ -69,6 +69,16 @@ REFUSALS = {
         " booking horizon."
     ),
 }
+
+
+REASON_MAX, NOTICE_MAX = 200, 1000
+
+
+def _limited(text: str, limit: int) -> str:
+    """Return `text` whole, or refuse it when longer than `limit` (never cut it silently)."""
+    if len(text) > limit:
+        raise FormRefused(too_long(limit, len(text)))
+    return text
 
 
 def _refusal(refused: running.ChangeRefused) -> str:
@@ -188,7 +198,8 @@ def closures() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         try:
             starts, ends = _moment(form.get("starts")), _moment(form.get("ends"))
-            kind, reason = form.get("kind", "closure"), form.get("reason", "").strip()
+            kind = form.get("kind", "closure")
+            reason = _limited(form.get("reason", "").strip(), REASON_MAX)
             moves = running.callbacks_moved_by_closure(starts, ends, kind, reason)
             if not moves or form.get("confirm") == "1":
                 running.add_closure(starts, ends, kind, reason)
@@ -228,8 +239,10 @@ def notices_page() -> str | Response | tuple[str, int]:
         try:
             running.add_notice(
                 _moment(form.get("starts")), _moment(form.get("ends")),
-                {code: form.get(f"text_{code}", "")[:1000] for code in languages.CODES},
-                form.get("countries", "")[:500], form.get("numbers", "")[:500].replace(",", " ").split(),
+                {code: _limited(form.get(f"text_{code}", ""), NOTICE_MAX)
+                 for code in languages.CODES},
+                _limited(form.get("countries", ""), 500),
+                _limited(form.get("numbers", ""), 500).replace(",", " ").split(),
             )  # fmt: skip
             db.session.commit()
             flash(gettext("Saved."))

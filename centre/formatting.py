@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
+from flask_babel import gettext
 
 from centre import languages
 from centre.clock import CENTRE_TZ, from_storage
@@ -87,3 +88,13 @@ def page_language_names(codes: Iterable[str]) -> str:
     locale = page_locale()
     names = sorted(languages.get(code).name_in(locale) for code in codes)
     return format_list(names, locale=locale)
+
+
+def too_long(limit: int, length: int) -> str:
+    """Return why a staff text was refused for its length, in the page's language."""
+    return gettext(
+        "Too long: %(length)s characters where at most %(limit)s are kept. Nothing was saved: "
+        "shorten it, then save again.",
+        length=page_number(length),
+        limit=page_number(limit),
+    )

@@ -15,6 +15,8 @@ until it is reviewed ("still correct") or a new version of it is published.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.formatting import too_long
 from centre.languages import CODES
 from knowledge import services
 from knowledge.models import (
@@ -60,6 +63,15 @@ LIMITS = {"title": 200, "source_url": 500, "kind": 30, "when": 30, "term": 120}
 
 class EditRefused(ValueError):
     """The change cannot be made as asked; the message says why, in the page's language."""
+
+
+class EditConflict(Exception):
+    """Someone saved this text after the editor's page was loaded; nothing was written."""
+
+    def __init__(self, theirs: ServiceTranslation) -> None:
+        """Keep the version now stored (the other editor's)."""
+        super().__init__(f"text is at version {theirs.version} with other content")
+        self.theirs = theirs
 
 
 # What editors see each field called, in forms and in what refuses a value.
@@ -178,17 +190,24 @@ def version(service: Service, language: str, number: int) -> ServiceTranslation 
 # --- checking what editors send ---------------------------------------------------------------
 
 
-def _text(value: Any, limit: int | None = None) -> str:
+def _refuse_long(text: str, limit: int | None, name: str) -> str:
+    """Refuse text over its limit: cutting it would lose what the editor typed without a word."""
+    if limit and len(text) > limit:
+        raise EditRefused(f"{FIELD_NAMES.get(name, name)}: {too_long(limit, len(text))}")
+    return text
+
+
+def _text(value: Any, limit: int | None = None, name: str = "") -> str:
     text = "" if value is None else str(value)
     text = "\n".join(line.strip() for line in text.strip().splitlines())
-    return text[:limit] if limit else text
+    return _refuse_long(text, limit, name)
 
 
-def _terms(value: Any) -> list[str]:
+def _terms(value: Any, name: str) -> list[str]:
     items = value if isinstance(value, list) else str(value or "").splitlines()
     terms: list[str] = []
     for item in items:
-        term = " ".join(str(item).split())[: LIMITS["term"]]
+        term = _refuse_long(" ".join(str(item).split()), LIMITS["term"], name)
         if term and term.lower() not in (t.lower() for t in terms):
             terms.append(term)
     return terms
@@ -197,19 +216,19 @@ def _terms(value: Any) -> list[str]:
 def clean_text(values: dict[str, Any]) -> dict[str, Any]:
     """Return the text fields tidied (spaces, empty lines and rows dropped); refuse a bad one."""
     cleaned = {
-        name: _text(values.get(name), LIMITS.get(name))
+        name: _text(values.get(name), LIMITS.get(name), name)
         for name in TEXT_FIELDS
         if name not in ("documents", "keywords", "synonyms")
     }
     documents = []
     for item in values.get("documents") or []:
         text = _text(item.get("text"))
-        when = _text(item.get("when"), LIMITS["when"]) or None
+        when = _text(item.get("when"), LIMITS["when"], "documents") or None
         if text:
             documents.append({"text": text, "when": when})
     cleaned["documents"] = documents
-    cleaned["keywords"] = _terms(values.get("keywords"))
-    cleaned["synonyms"] = _terms(values.get("synonyms"))
+    cleaned["keywords"] = _terms(values.get("keywords"), "keywords")
+    cleaned["synonyms"] = _terms(values.get("synonyms"), "synonyms")
     if not cleaned["title"]:
         raise EditRefused(gettext("The title is required."))
     if not cleaned["summary"]:
@@ -220,13 +239,36 @@ def clean_text(values: dict[str, Any]) -> dict[str, Any]:
 # --- texts: draft, publish, review, restore -------------------------------------------------
 
 
+def text_revision(service: Service, language: str) -> str:
+    """Return what identifies the text an editor's form was loaded from: number and content.
+
+    A draft is updated in place (its number stays), so the number alone cannot tell two
+    saves of "version 2" apart; a digest of the content can.
+    """
+    latest = latest_text(service, language)
+    if latest is None:
+        return "0"
+    content = json.dumps(text_values(latest), sort_keys=True, ensure_ascii=False, default=str)
+    return f"{latest.version}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
+
+
 def save_text(
-    service: Service, language: str, fields: dict[str, Any], author: Author
+    service: Service,
+    language: str,
+    fields: dict[str, Any],
+    author: Author,
+    seen_revision: str | None = None,
 ) -> ServiceTranslation | None:
-    """Write `fields` into the open draft (made if needed); None if nothing changed."""
+    """Write `fields` into the open draft (made if needed); None if nothing changed.
+
+    With `seen_revision` (the form's), a text saved by someone else since is never overwritten:
+    `EditConflict` is raised instead.
+    """
     if language not in CODES:
         raise EditRefused(gettext("Unknown language: %(code)s.", code=language[:10]))
     base = latest_text(service, language)
+    if base is not None and seen_revision not in (None, text_revision(service, language)):
+        raise EditConflict(base)
     before = text_values(base) if base else {}
     values = clean_text({**before, **fields})
     if before and values == clean_text(before):
@@ -379,7 +421,7 @@ def clean_facts(values: dict[str, Any]) -> dict[str, Any]:
         raise EditRefused(gettext("Unknown language: %(code)s.", code=source[:10]))
     fees = []
     for fee in values.get("fees") or []:
-        kind = _text(fee.get("kind"), LIMITS["kind"])
+        kind = _text(fee.get("kind"), LIMITS["kind"], "fees")
         if not kind and fee.get("amount_dh") in (None, ""):
             continue  # an empty row of the form
         if not kind:
@@ -402,7 +444,7 @@ def clean_facts(values: dict[str, Any]) -> dict[str, Any]:
         "position": _whole(values.get("position"), "position", False),
         "published": bool(_flag(values.get("published"))),
         "verified": bool(_flag(values.get("verified"))),
-        "source_url": _text(values.get("source_url"), LIMITS["source_url"]),
+        "source_url": _text(values.get("source_url"), LIMITS["source_url"], "source_url"),
         "source_language": source,
         "delay_days": _whole(values.get("delay_days"), "delay_days", True),
         "appointment_required": _flag(values.get("appointment_required")),

@@ -29,7 +29,7 @@ from centre.clock import now
 from centre.extensions import db
 from centre.formatting import page_language_names
 from knowledge import diff, editing, preview, search, services, transfer
-from knowledge.editing import FIELD_NAMES, Author, EditRefused
+from knowledge.editing import FIELD_NAMES, Author, EditConflict, EditRefused
 from knowledge.models import Service
 from staff import audit, current_staff, role_required
 from staff.auth import refuse
@@ -219,6 +219,28 @@ def _text_form(form: MultiDict[str, str]) -> dict[str, Any]:
     return fields
 
 
+def _typed(service: Service, language: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Return the text as the editor typed it, over the stored one, to show back in the form."""
+    latest = editing.latest_text(service, language)
+    values = {**(editing.text_values(latest) if latest else {}), **fields}
+    for name in ("keywords", "synonyms"):
+        if isinstance(values.get(name), str):
+            values[name] = values[name].splitlines()
+    return values
+
+
+def _differing(theirs: Draft | None, values: dict[str, Any]) -> list[str]:
+    """Return the text fields where the stored version and the editor's differ."""
+    if theirs is None:
+        return []
+    stored = editing.text_values(theirs)
+    try:
+        mine = editing.clean_text(values)
+    except EditRefused:
+        mine = values
+    return [name for name in editing.TEXT_FIELDS if stored.get(name) != mine.get(name)]
+
+
 def _other_language(service: Service, language: str) -> str:
     wanted = request.args.get("with", "")
     if wanted in languages.BY_CODE and wanted != language:
@@ -228,7 +250,8 @@ def _other_language(service: Service, language: str) -> str:
 
 
 def _render_text(service: Service, language: str, values: dict[str, Any] | None = None,
-                 error: str | None = None, status: int = 200) -> tuple[str, int]:  # fmt: skip
+                 error: str | None = None, status: int = 200,
+                 theirs: Draft | None = None) -> tuple[str, int]:  # fmt: skip
     other = _other_language(service, language)
     latest = editing.latest_text(service, language)
     if values is None:
@@ -247,7 +270,10 @@ def _render_text(service: Service, language: str, values: dict[str, Any] | None 
         source=editing.source_language(service), conditions=CONDITIONS, empty_rows=EMPTY_ROWS,
         history=list(reversed(history)), can_edit=_can_edit(), error=error,
         words_per_minute=preview.WORDS_PER_MINUTE.get(language, 150),
-        text_fields=editing.TEXT_FIELDS,
+        text_fields=editing.TEXT_FIELDS, limits=editing.LIMITS,
+        revision=editing.text_revision(service, language), theirs=theirs,
+        their_values=editing.text_values(theirs) if theirs else None,
+        differing=_differing(theirs, values),
     )  # fmt: skip
     return page, status
 
@@ -266,13 +292,24 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
     fields = _text_form(request.form)
 
     def again(error: str) -> tuple[str, int]:
-        latest = editing.latest_text(service, language)
-        values = {**(editing.text_values(latest) if latest else {}), **fields}
-        return _render_text(service, language, values, error, 422)
+        return _render_text(service, language, _typed(service, language, fields), error, 422)
 
     here = url_for(".edit_text", slug=slug, code=language, **{"with": request.args.get("with")})
-    return _save(service, here,
-                 lambda: editing.save_text(service, language, fields, _author()), again)  # fmt: skip
+    seen = request.form.get("revision")
+    try:
+        return _save(service, here, lambda: editing.save_text(service, language, fields,
+                                                              _author(), seen), again)  # fmt: skip
+    except EditConflict as conflict:
+        db.session.rollback()
+        # Nothing of theirs is overwritten and nothing typed is lost: their version is shown
+        # beside the form, which still holds this editor's text and now carries their revision.
+        error = gettext("Someone else saved this text while you were editing it (version "
+                        "%(version)s, by %(author)s). Nothing of yours was saved: compare, then "
+                        "save again.", version=conflict.theirs.version,
+                        author=conflict.theirs.created_by or "?")  # fmt: skip
+        values = _typed(service, language, fields)
+        return _render_text(service, language, values, error, 409,
+                            theirs=editing.latest_text(service, language))  # fmt: skip
 
 
 @bp.post("/services/<slug>/<code>/publish")
@@ -351,7 +388,7 @@ def _render_facts(service: Service, values: dict[str, Any] | None = None,
         values=values if values is not None else editing.latest_facts(service),
         draft=editing.open_facts_draft(service), versions=editing.facts_history(service),
         categories=editing.all_categories(), default_source=editing.default_source_language(),
-        can_edit=_can_edit(), error=error, empty_rows=EMPTY_ROWS,
+        can_edit=_can_edit(), error=error, empty_rows=EMPTY_ROWS, limits=editing.LIMITS,
     )  # fmt: skip
     return page, status
 

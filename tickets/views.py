@@ -27,6 +27,7 @@ from cases import lookups as case_lookups
 from centre import languages
 from centre.clock import now
 from centre.extensions import db
+from centre.formatting import too_long
 from staff import accounts, current_staff, refuse, role_required
 from staff.models import StaffUser
 from tickets import desk, queue, sla
@@ -156,7 +157,7 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
         "tickets/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
         history=desk.history(ticket, merged), merged=merged,
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
-        standing=standing, user=_me(),
+        standing=standing, user=_me(), note_max=desk.NOTE_MAX,
         case_lookups=case_lookups.during_call(ticket.call_sid),
         lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES, **extra,
     )  # fmt: skip
@@ -175,7 +176,11 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
     ticket = _ticket(ticket_id)
     form = request.form
     seen = form.get("version", type=int) or 0
-    draft = form.get("note", "")[: desk.NOTE_MAX]
+    draft, chosen = form.get("note", ""), form.get("status")
+    if len(draft) > desk.NOTE_MAX:
+        # Refused whole rather than cut: the agent keeps every word and decides what goes.
+        error = too_long(desk.NOTE_MAX, len(draft))
+        return _render(ticket, 422, error=error, draft=draft, draft_status=chosen)
     try:
         if action == "save":
             desk.save(ticket, _me(), seen, form.get("status", ticket.status), draft)
@@ -203,27 +208,26 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
         db.session.commit()
     except desk.Conflict as conflict:
         db.session.rollback()
-        return _conflict(ticket_id, conflict.seen_version, draft)
+        return _conflict(ticket_id, conflict.seen_version, draft, chosen)
     except StaleDataError:
         db.session.rollback()
-        return _conflict(ticket_id, seen, draft)
+        return _conflict(ticket_id, seen, draft, chosen)
     except desk.Refused as refused:
         db.session.rollback()
         ticket = _ticket(ticket_id)
-        return _render(ticket, 422, error=str(refused), draft=draft,
-                       draft_status=form.get("status"))  # fmt: skip
+        return _render(ticket, 422, error=str(refused), draft=draft, draft_status=chosen)
     flash(message)
     return redirect(url_for("tickets.ticket_page", ticket_id=ticket_id))
 
 
-def _conflict(ticket_id: int, seen: int, draft: str) -> tuple[str, int]:
+def _conflict(ticket_id: int, seen: int, draft: str, chosen: str | None) -> tuple[str, int]:
     ticket = _ticket(ticket_id)
     error = gettext(
         "Someone else changed this ticket while you were working on it. Their change is shown "
         "below; nothing of yours was saved. Check it, then save again."
     )
     return _render(ticket, 409, error=error, conflict=desk.changes_since(ticket, seen),
-                   draft=draft)  # fmt: skip
+                   draft=draft, draft_status=chosen)  # fmt: skip
 
 
 def _assignee(raw: str) -> StaffUser | None:

@@ -1,0 +1,166 @@
+"""Work typed by staff is never lost: conflicts show both sides, long text is refused whole."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import sqlalchemy as sa
+from helpers import post_form
+
+from centre.extensions import db
+from tickets import services
+from tickets.models import Ticket, TicketNote
+
+HASH_KEY = "test-phone-key"
+
+
+def open_ticket(app, language: str = "fr") -> int:  # type: ignore[no-untyped-def]
+    """Open a complaint as the phone menu does; return its id."""
+    with app.app_context():
+        ticket = services.open_ticket("complaint", language, "+33612345678", HASH_KEY, country="FR")
+        db.session.commit()
+        return ticket.id
+
+
+def ticket_version(app, ticket_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Return the ticket's version as its page shows it."""
+    with app.app_context():
+        return str(db.session.get(Ticket, ticket_id).version)
+
+
+def note_count(app) -> int:  # type: ignore[no-untyped-def]
+    """Return how many notes the desk holds."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(TicketNote)) or 0
+
+
+def selected_status(page: str) -> str:
+    """Return the status chosen in the note form's select."""
+    form = page[page.index('id="save"') :]
+    found = re.search(r'<option value="(\w+)" selected>', form)
+    assert found, "no status chosen"
+    return found.group(1)
+
+
+def test_the_desk_conflict_page_keeps_the_status_and_note_the_agent_chose(app, log_in):
+    ticket_id = open_ticket(app)
+    first, second = log_in("agent", "fr"), log_in("agent", "fr")
+    seen = ticket_version(app, ticket_id)
+    page = f"/tickets/{ticket_id}"
+    assert post_form(first, f"{page}/save", {"version": seen, "status": "open",
+                                              "note": "Pris en charge"}, page).status_code == 302  # fmt: skip
+    late = post_form(second, f"{page}/save", {"version": seen, "status": "resolved",
+                                               "note": "Passeport envoyé"}, page)  # fmt: skip
+    assert late.status_code == 409
+    html = late.get_data(as_text=True)
+    assert "Passeport envoyé</textarea>" in html
+    assert selected_status(html) == "resolved"  # not the ticket's "open"
+
+
+def test_an_over_long_desk_note_is_refused_whole_and_kept_in_the_form(app, log_in):
+    ticket_id = open_ticket(app)
+    agent = log_in("agent", "fr")
+    page = f"/tickets/{ticket_id}"
+    assert 'maxlength="5000"' in agent.get(page).get_data(as_text=True)
+    typed = "Le demandeur explique. " * 8700  # about 200,000 characters
+    refused = post_form(agent, f"{page}/save", {"version": ticket_version(app, ticket_id),
+                                                 "status": "waiting", "note": typed}, page)  # fmt: skip
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert "Trop long" in html and "5\u202f000" in html
+    assert typed.strip() in html and selected_status(html) == "waiting"
+    assert note_count(app) == 0  # nothing cut and stored behind the agent's back
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).status == "new"
+
+
+# --- the guide's texts ---------------------------------------------------------------------
+
+EDITOR = "/guide/editor"
+
+
+def revision_on(page: str) -> str:
+    """Return the revision the text editor's form was loaded from."""
+    found = re.search(r'name="revision" value="([^"]+)"', page)
+    assert found, "the form carries no revision"
+    return found.group(1)
+
+
+def draft_summary(app, slug: str, code: str) -> str:  # type: ignore[no-untyped-def]
+    """Return the summary of the newest version of a service's text."""
+    from knowledge import editing
+
+    with app.app_context():
+        latest = editing.latest_text(editing.service_by_slug(slug), code)
+        return latest.summary
+
+
+def test_the_second_editor_saving_from_the_same_version_is_told_and_keeps_their_text(
+    app, guide, log_in
+):
+    first, second = log_in("editor", locale="en"), log_in("editor", locale="fr")
+    page = f"{EDITOR}/services/passport/en"
+    loaded = revision_on(first.get(page).get_data(as_text=True))
+    assert revision_on(second.get(page).get_data(as_text=True)) == loaded
+    mine = "Apply online, then come in person with two photos."
+    theirs = "Book an appointment first; bring the old passport."
+    saved = post_form(first, page, {"revision": loaded, "summary": theirs})
+    assert saved.status_code == 302
+    late = post_form(second, page, {"revision": loaded, "summary": mine})
+    assert late.status_code == 409
+    html = unescape(late.get_data(as_text=True))
+    assert "Quelqu'un d'autre a enregistré ce texte" in html and first.member.email in html
+    shown = html[html.index('id="their-version"') : html.index('id="text-form"')]
+    assert theirs in shown and mine not in shown  # their version, beside...
+    assert f"{mine}</textarea>" in html  # ...the second editor's text, still in the form
+    assert draft_summary(app, "passport", "en") == theirs  # the first change is not lost
+    # Having compared, the second editor saves again from the page the conflict showed.
+    again = post_form(second, page, {"revision": revision_on(html), "summary": mine})
+    assert again.status_code == 302 and draft_summary(app, "passport", "en") == mine
+
+
+def test_an_over_long_guide_title_is_refused_and_kept_in_the_form(app, guide, log_in):
+    editor = log_in("editor", locale="fr")
+    page = f"{EDITOR}/services/passport/en"
+    assert 'maxlength="200"' in editor.get(page).get_data(as_text=True)
+    typed = "Passport " * 30  # 270 characters
+    refused = post_form(editor, page, {"title": typed})
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert "Trop long" in html and typed.strip() in html
+    from knowledge import editing
+
+    with app.app_context():
+        latest = editing.latest_text(editing.service_by_slug("passport"), "en")
+        assert latest.version == 1 and len(latest.title) < 200
+
+
+# --- the centre's pages ----------------------------------------------------------------------
+
+
+def test_an_over_long_closure_reason_or_notice_is_refused_and_kept(app, log_in, open_hours):
+    from centre.calendar import Closure
+    from centre.languages import CODES
+    from centre.notices import Notice
+
+    client = log_in("supervisor", "", locale="fr")
+    assert 'maxlength="200"' in client.get("/centre/closures").get_data(as_text=True)
+    reason = "Coupure de courant annoncée par la régie. " * 6  # 252 characters
+    form = {"starts": "2026-12-24T14:00", "ends": "2026-12-24T20:00", "kind": "maintenance"}
+    refused = post_form(client, "/centre/closures", {**form, "reason": reason})
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert "Trop long" in html and reason.strip() in html
+    assert 'maxlength="1000"' in client.get("/centre/notices").get_data(as_text=True)
+    texts = {f"text_{code}": f"Avis {code}" for code in CODES}
+    long_text = "Le consulat sera fermé pour inventaire. " * 30  # 1,200 characters
+    notice = {"starts": "2026-12-01T00:00", "ends": "2026-12-10T00:00", **texts,
+              "text_fr": long_text}  # fmt: skip
+    refused = post_form(client, "/centre/notices", notice)
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert "Trop long" in html and long_text in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
