@@ -139,6 +139,14 @@ class Node:
         """Return what the call's path records of the reply (the key pressed, by default)."""
         return reply.label
 
+    def after_misses(self, step: Step) -> Go:
+        """Return where a caller sent here by three misses in a row goes, and what they hear.
+
+        A node that cannot keep its promise (no agent free, the centre closed) sends the
+        caller on to a node that can; none promises a person unless one follows.
+        """
+        return Go(self.name)
+
 
 @dataclass(frozen=True)
 class Option:
@@ -172,10 +180,13 @@ def no_choice(reply: Reply) -> str:
 
 
 def retry(step: Step, sorry: str, again: str, exhausted: str) -> Go:
-    """Count a miss in a row: apologise and go `again`; the third miss leads to `exhausted`."""
+    """Count a miss in a row: apologise and go `again`; the third miss leads to `exhausted`.
+
+    The node `exhausted` decides what that caller hears and where they really land.
+    """
     failures = step.call.retries + 1
     if failures >= MAX_FAILURES:
-        return Go(exhausted, preface=(gettext("Let me find someone to help you."),))
+        return NODES[exhausted].after_misses(step)
     return Go(again, preface=(sorry,), failures=failures)
 
 

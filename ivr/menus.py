@@ -84,7 +84,7 @@ class LanguageMenu(Menu):
     def handle(self, step: Step, reply: Reply) -> Go:
         """Pick the language; after three misses, an agent in the first language offered."""
         go = super().handle(step, reply)
-        if go.node == "agent":
+        if go.node in ("agent", "call_later"):
             _choose_language(step, step.call.offered.split()[0])
         return go
 
@@ -236,14 +236,9 @@ class Agent(Node):
         """Queue the caller with an escalation ticket, or turn to a callback."""
         moment = now()
         call = step.call
-        availability = calendar.availability(moment)
-        if not availability.open:
-            closed = closed_sentences(
-                step.language, call.context.get("tz"), availability.next_opening
-            )
-            return Go("callback_offer", preface=tuple(closed))
-        if state.queued_count([step.language.code]) >= current_app.config["QUEUE_MAX_LENGTH"]:
-            return Go("callback_offer", preface=(gettext("All our agents are busy."),))
+        refusal = self._refusal(step)
+        if refusal is not None:
+            return refusal
         ticket = open_ticket(
             "escalated_call",
             step.language.code,
@@ -259,6 +254,31 @@ class Agent(Node):
         call.queue_left_at = None
         step.set_context(ticket=ticket.id)
         return None
+
+    def after_misses(self, step: Step) -> Go:
+        """Promise a person only when one follows; a hidden number when none can is told when to call."""
+        if self._refusal(step) is None:
+            return Go(self.name, preface=(gettext("Let me find someone to help you."),))
+        if state.caller_number() is None:
+            return Go("call_later")  # no agent and no callback: else the menu would loop
+        return Go(self.name)
+
+    @staticmethod
+    def _refusal(step: Step) -> Go | None:
+        """Return the callback offer (and why) when no agent can take the call now, else None."""
+
+        def look_up() -> Go | None:
+            availability = calendar.availability(now())
+            if not availability.open:
+                closed = closed_sentences(
+                    step.language, step.call.context.get("tz"), availability.next_opening
+                )
+                return Go("callback_offer", preface=tuple(closed))
+            if state.queued_count([step.language.code]) >= current_app.config["QUEUE_MAX_LENGTH"]:
+                return Go("callback_offer", preface=(gettext("All our agents are busy."),))
+            return None
+
+        return step.once(("agent_refusal", step.language.code), look_up)
 
     def render(self, step: Step) -> None:
         """Enqueue the caller; the wait page tells them their position."""
@@ -305,7 +325,9 @@ class CallbackOffer(Menu):
 
     def __init__(self) -> None:
         """Build the callback offer menu."""
-        super().__init__("callback_offer", lambda step: (), _callback_options, exhausted="goodbye")
+        super().__init__(
+            "callback_offer", lambda step: (), _callback_options, exhausted="call_later"
+        )
 
     def enter(self, step: Step) -> Go | None:
         """Skip the offer when there is no number to call back."""
@@ -381,6 +403,25 @@ class Goodbye(Node):
         return Go("goodbye")
 
 
+class CallLater(Goodbye):
+    """No agent now and no callback booked: say when to call again, then hang up."""
+
+    name = "call_later"
+
+    def render(self, step: Step) -> None:
+        """Say the centre cannot take the call now and when it can, then goodbye."""
+        step.say(gettext("We cannot take your call now."))
+        availability = calendar.availability(now())
+        if availability.open:
+            step.say(gettext("Please call us again in a few minutes."))
+        else:
+            for sentence in closed_sentences(
+                step.language, step.call.context.get("tz"), availability.next_opening
+            ):
+                step.say(sentence)
+        super().render(step)
+
+
 class HungUp(Goodbye):
     """The caller is gone (hung up while queued): nothing to say."""
 
@@ -414,4 +455,5 @@ register(Agent())
 register(CallbackOffer())
 register(BookCallback())
 register(Goodbye())
+register(CallLater())
 register(HungUp())

@@ -349,6 +349,6 @@ class MenuWalk(RuleBasedStateMachine):
             assert turn.enqueue.get("action") and turn.enqueue.get("waitUrl"), turn.xml
         if turn.hangup:
             node = self._row().node
-            assert node in ("goodbye", "hung_up"), node
-            if node == "goodbye":
+            assert node in ("goodbye", "call_later", "hung_up"), node
+            if node != "hung_up":
                 assert turn.said, "hung up without a goodbye"
