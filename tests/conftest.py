@@ -7,7 +7,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -65,7 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
     global _SESSION_CLOCK
     start = session_clock_start()
     if start is not None and _SESSION_CLOCK is None:
-        _SESSION_CLOCK = time_machine.travel(start, tick=True)
+        # In UTC: a zone-aware destination would also set the process's TZ, which servers do not have.
+        _SESSION_CLOCK = time_machine.travel(start.astimezone(UTC), tick=True)
         _SESSION_CLOCK.start()
 
 

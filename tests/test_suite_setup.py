@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -44,3 +44,10 @@ def test_emptying_the_database_waits_for_a_lock_longer_than_the_apps_timeout(app
             holder.close()
             engine.dispose()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+
+
+def test_the_run_happens_at_the_instant_test_clock_at_names():
+    start = session_clock_start()
+    if start is None:
+        pytest.skip("TEST_CLOCK_AT is not set: this run uses the real clock")
+    assert start <= datetime.now(UTC) < start + timedelta(hours=6)  # it ticks from there
