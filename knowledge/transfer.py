@@ -122,7 +122,11 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
 
 def parse(text: str) -> tuple[Any, dict[Path, int]]:
     """Read YAML (or JSON, which YAML reads too); return the data and each field's line."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses characters YAML never allows, at once
+    except yaml.YAMLError as exc:
+        raise ImportRefused([Problem(1, "", gettext(
+            "the file is not valid YAML or JSON: %(problem)s", problem=str(exc)))]) from None  # fmt: skip
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
