@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from centre import logs, settings
+from centre import deadlines, logs, settings
 from centre.extensions import babel, csrf, db, init_sqlite, migrate
 from centre.locale import select_locale
 
@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     init_sqlite(app)
+    deadlines.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

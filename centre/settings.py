@@ -88,6 +88,13 @@ def engine_options(url: str, timeout_seconds: float) -> dict[str, Any]:
             # libpq (and psycopg) wait at least 2 s for a connection, whatever is asked.
             "connect_timeout": max(2, math.ceil(timeout_seconds)),
             "options": f"-c statement_timeout={millis} -c lock_timeout={millis}",
+            # A peer that vanished (no reset): data unacknowledged for this long drops the
+            # connection; an idle pooled connection is probed and dropped within ~10 s.
+            "tcp_user_timeout": millis + 1000,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
         },
     }
 

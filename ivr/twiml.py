@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
-from flask import Response
+from flask import Response, current_app
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from centre.deadlines import SERVER_FIRST_SECONDS, bound_database_waits
 from centre.languages import Language
 
 # What XML 1.0 cannot carry, not even as a character reference: C0 controls but tab and
@@ -18,6 +19,11 @@ _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 def _playable(text: str | None) -> str | None:
     return _NOT_XML.sub("", text) if text else text
+
+
+def answer_in_time() -> None:
+    """Bound this webhook's database waits, so that a hung database still lets it apologise."""
+    bound_database_waits(current_app.config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS)
 
 
 def twiml(response: VoiceResponse) -> Response:

@@ -24,7 +24,7 @@ from ivr import state
 from ivr.flow import Reply, Step, arrive, render_current, take
 from ivr.models import Call
 from ivr.signature import require_twilio_signature, signed
-from ivr.twiml import say, twiml
+from ivr.twiml import answer_in_time, say, twiml
 from tickets.models import Ticket
 from tickets.services import attach_recording
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 csrf.exempt(bp)
 bp.before_request(require_twilio_signature)
+bp.before_request(answer_in_time)
 
 DIGIT_CHARS = set("0123456789*#")
 CALLBACK_KEY = "1"  # on the wait page: leave the queue for a callback

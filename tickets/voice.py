@@ -16,13 +16,14 @@ from centre import languages
 from centre.extensions import csrf, db
 from ivr.menus import queue_name
 from ivr.signature import require_twilio_signature
-from ivr.twiml import say, twiml
+from ivr.twiml import answer_in_time, say, twiml
 from tickets.models import CallbackAttempt
 
 log = logging.getLogger(__name__)
 bp = Blueprint("desk_voice", __name__, url_prefix="/ivr/desk")
 csrf.exempt(bp)
 bp.before_request(require_twilio_signature)
+bp.before_request(answer_in_time)
 
 
 @bp.errorhandler(HTTPException)

@@ -1,0 +1,65 @@
+"""A bound on every wait for PostgreSQL while someone waits on the line: a hung server fails fast.
+
+The server's own `statement_timeout` and `lock_timeout` stop slow statements, but a server (or a
+proxy in front of it) that stops answering leaves the client waiting for bytes that never come:
+the worker hangs until gunicorn kills it and the caller hears nothing. While a webhook is being
+answered, every wait of the connection (a statement, a commit, a rollback) gives up after a
+bound, closes the connection (the pool then drops it) and raises, so the apology can be said.
+Other requests (staff pages, imports that lift `statement_timeout`) wait as the server decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from flask import Flask, g, has_app_context
+
+from centre.extensions import db
+
+# When the server has stopped a statement itself, its answer is on the way: the bound comes
+# this much after the server's own timeouts, so a slow statement still fails with its reason.
+SERVER_FIRST_SECONDS = 0.25
+# psycopg raises this (an OperationalError) when a wait runs out of time.
+_WAIT_TIMEOUT: type[Exception] = getattr(psycopg.errors, "_WaitTimeout", psycopg.OperationalError)
+
+
+def bound_database_waits(seconds: float) -> None:
+    """Give up on PostgreSQL after `seconds` without an answer, for the rest of this request."""
+    g.database_wait_bound = seconds
+
+
+def _bound() -> float | None:
+    return g.get("database_wait_bound") if has_app_context() else None
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose waits end when the request's bound runs out."""
+
+    def wait(self, gen: Any, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Wait for the server as psycopg does, but no longer than the request's bound."""
+        bound = _bound()
+        if bound is None or timeout is not None:
+            return super().wait(gen, *args, timeout=timeout, **kwargs)
+        try:
+            return super().wait(gen, *args, timeout=bound, **kwargs)
+        except _WAIT_TIMEOUT:
+            # Half a conversation: the connection cannot be used again. Closed, the pool's
+            # disconnect check sees it and throws it away.
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {bound:.2f} s"
+            ) from None
+
+
+def init_app(app: Flask) -> None:
+    """Make the PostgreSQL engine's connections bounded ones (other databases are left alone)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _connect_bounded(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        return BoundedConnection.connect(*cargs, **cparams)

@@ -1,0 +1,139 @@
+"""A database that hangs (PostgreSQL frozen behind a proxy that stops forwarding) never leaves a
+caller in silence: the step in progress apologises in the caller's language within 2 s.
+
+The server's statement and lock timeouts cannot help here: the statement never reaches it, and
+the connection stays open. Only a bound on the client's own waits can (centre/deadlines.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from conftest import TOKEN
+from helpers import assert_spoken_in
+from sqlalchemy.engine import make_url
+
+from ivr.driver import FlaskTransport, PhoneCall, Turn, parse
+
+FALLBACK = "+212522000000"  # TEST_CONFIG's FALLBACK_AGENT_NUMBER
+GERMAN_NUMBER = "+498000000000"
+ANSWER_WITHIN = 2.0  # seconds: the issue's promise, with DB_TIMEOUT_SECONDS at its default
+NEVER = 20.0  # seconds after which a step that has not answered counts as hung
+
+
+class FreezingProxy:
+    """Forward TCP to PostgreSQL on loopback until frozen; frozen, keep every socket open but
+    pass nothing on, in either direction (new connections are accepted and left waiting)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        """Listen on a free loopback port, forwarding to `host`:`port`."""
+        self.upstream = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.frozen = threading.Event()
+        self.closed = threading.Event()
+        self.sockets: list[socket.socket] = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.sockets.append(client)
+            if self.frozen.is_set():
+                continue  # accepted, never answered
+            server = socket.create_connection(self.upstream)
+            self.sockets.append(server)
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+
+    def _pump(self, client: socket.socket, server: socket.socket) -> None:
+        peers = {client: server, server: client}
+        while not self.closed.is_set():
+            if self.frozen.is_set():
+                self.closed.wait(0.05)  # hold the bytes where they are
+                continue
+            try:
+                ready, _, _ = select.select(list(peers), [], [], 0.05)
+                for source in ready:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    peers[source].sendall(data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        """Stop and close every socket (a hung client then sees its connection reset)."""
+        self.closed.set()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+@pytest.fixture
+def proxy(app) -> Iterator[FreezingProxy]:  # type: ignore[no-untyped-def]
+    """Return a freezing proxy in front of the test database (PostgreSQL only)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): SQLite has no connection to hang")
+    frozen = FreezingProxy(url.host or "127.0.0.1", url.port or 5432)
+    yield frozen
+    frozen.close()
+
+
+def post_in_thread(phone: PhoneCall, url: str, data: dict[str, str]) -> tuple[Turn | None, float]:
+    """Post a signed webhook; return its parsed answer (None if it hung) and its duration."""
+    found: dict[str, object] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        status, content_type, body = phone.post(url, data)
+        found["elapsed"] = time.monotonic() - started
+        found["answer"] = (status, content_type, body)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(NEVER)
+    if "answer" not in found:
+        return None, NEVER
+    status, content_type, body = found["answer"]  # type: ignore[misc]
+    assert (status, content_type.split(";")[0]) == (200, "text/xml"), body
+    return parse(url, body), found["elapsed"]  # type: ignore[return-value]
+
+
+def test_a_call_in_progress_hears_an_apology_within_2_s_when_the_database_hangs(
+    make_app, app, proxy, open_hours
+):
+    through_proxy = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(
+        host="127.0.0.1", port=proxy.port
+    )
+    proxied = make_app(SQLALCHEMY_DATABASE_URI=through_proxy.render_as_string(False))
+    phone = PhoneCall(FlaskTransport(proxied), TOKEN, to=GERMAN_NUMBER)
+    phone.dial()
+    menu = phone.press("6")  # German: the pool now holds live connections through the proxy
+    # The same step with the database answering: what this machine needs for it today.
+    again, usual = post_in_thread(phone, menu.gather["action"], phone.params(Digits="*"))
+    assert again is not None and again.gather is not None
+    action = again.gather["action"]
+
+    proxy.frozen.set()
+    turn, elapsed = post_in_thread(phone, action, phone.params(Digits="*"))
+    assert turn is not None, "the step never answered: the caller hears silence"
+    assert turn.dial == FALLBACK, turn.xml
+    assert_spoken_in(turn, "de")
+    assert elapsed < ANSWER_WITHIN + usual, (elapsed, usual)
+    print(f"apology after {elapsed:.3f} s (the step usually takes {usual:.3f} s)")
+
+    # Once the database answers again, the call goes on where it stood.
+    proxy.frozen.clear()
+    turn, _ = post_in_thread(phone, action, phone.params(Digits="*"))
+    assert turn is not None and turn.gather is not None, turn
+    assert_spoken_in(turn, "de")
