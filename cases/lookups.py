@@ -44,9 +44,13 @@ class Lookup:
         return self.outcome == "found"
 
 
+def _number_key(caller_hash: str) -> str:
+    return f"case-lookup-fail:{caller_hash}"
+
+
 def _limit_key(caller_hash: str | None, ref_hash: str) -> str:
     if caller_hash:
-        return f"case-lookup-fail:{caller_hash}"
+        return _number_key(caller_hash)
     # Hidden numbers: the failures against one reference lock that reference for hidden
     # callers only (guessing its birth date), not every hidden caller's own lookup.
     return f"case-lookup-fail:hidden:{ref_hash}"
@@ -59,8 +63,7 @@ def is_refused(caller_hash: str | None) -> bool:
     """
     if not caller_hash:
         return False
-    key = f"case-lookup-fail:{caller_hash}"
-    return ratelimit.count(key, FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER
+    return ratelimit.count(_number_key(caller_hash), FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER
 
 
 def _log(

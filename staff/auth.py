@@ -101,7 +101,7 @@ def authenticate(email: str, password: str) -> StaffUser:
     """
     email = accounts.normalise_email(email)
     address = _address()
-    address_key, account_key = f"login:address:{address}", f"login:account:{email}:{address}"
+    address_key, account_key = f"login:address:{address}", f"login:account:{address}:{email}"
     refused = gettext("Too many failed attempts. Wait a few minutes and try again.")
     if ratelimit.hit(address_key, THROTTLE_WINDOW) > MAX_FAILURES_PER_ADDRESS:
         audit.tally("login.throttled")  # about the address: the email typed is the stranger's

@@ -267,6 +267,9 @@ def test_an_address_trying_many_accounts_is_refused_in_the_readers_language(
                           **{"Accept-Language": "de"})  # fmt: skip
     assert refused.status_code == 401
     assert "Zu viele fehlgeschlagene Versuche" in refused.get_data(as_text=True)
+    # The log names the address refused, not the account the stranger typed.
+    throttled = [row for row in audit_rows(app) if row.action == "login.throttled"]
+    assert [(row.actor_email, row.address) for row in throttled] == [("", "203.0.113.9")]
     assert (
         log_in_from(app.test_client(), "10.20.0.8", member.email, member.password).status_code
         == 302

@@ -96,7 +96,7 @@ MACHINE_BLUEPRINTS = (*WEBHOOK_BLUEPRINTS, "cases")
 PUBLIC_BLUEPRINTS = (*MACHINE_BLUEPRINTS, "centre", "simulator", "guide")  # guide: read-only API
 # Rows the app keeps for itself, not changes a person made: the log itself, sessions, throttle
 # counters, and the dashboard's day summaries (recomputed from the calls, kept as they are read).
-BOOKKEEPING = {"audit_entries", "staff_sessions", "rate_events", "report_days", "report_marks"}
+BOOKKEEPING = {"audit_entries", "staff_sessions", "rate_counters", "report_days", "report_marks"}
 
 
 def staff_routes(app: Flask) -> set[tuple[str, str]]:
