@@ -341,3 +341,20 @@ def test_a_link_stored_before_links_were_checked_is_neither_texted_nor_served(ap
         entry = services.published("passport", "en")
         assert "javascript" not in services.sms_text(entry)
     assert client.get("/api/guide/passport?lang=en").get_json()["source_url"] == ""
+
+
+def test_a_file_too_large_for_a_request_is_refused_with_a_page_saying_so(app, guide, log_in):
+    from helpers import csrf_token
+
+    editor = log_in("editor", locale="fr")
+    token = csrf_token(editor, f"{EDITOR}/file")
+    # The body is built by hand: the test client would spool a large upload to a file it
+    # never closes (a ResourceWarning, an error here).
+    body = (f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="guide.yaml"\r\n'
+            "Content-Type: application/x-yaml\r\n\r\nguide: 1\n# " + "x" * (1024 * 1024)
+            + "\r\n--b--\r\n").encode()  # fmt: skip
+    response = editor.post(f"{EDITOR}/file/import", data=body,
+                           content_type="multipart/form-data; boundary=b")  # fmt: skip
+    assert response.status_code == 413
+    assert "trop volumineux : 1 Mo au plus" in response.get_data(as_text=True)
