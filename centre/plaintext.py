@@ -8,6 +8,7 @@ with the character named, and dropped from what Twilio sends (speech), which nob
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 # C0 controls, DEL, lone surrogates and the two non-characters XML refuses.
 _UNSAFE = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff"
@@ -42,3 +43,14 @@ def refuse_controls(text: str, multiline: bool = False) -> str:
 def without_controls(text: str) -> str:
     """Return `text` with every unsafe character (newlines and tabs included) made a space."""
     return _UNSAFE_ONE_LINE.sub(" ", text)
+
+
+def is_web_link(url: str) -> bool:
+    """Tell whether `url` is an http(s) link to a host, and nothing else (no javascript:...)."""
+    if url != url.strip() or unsafe_character(url) is not None or " " in url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

@@ -32,6 +32,7 @@ from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.formatting import too_long
 from centre.languages import CODES
+from centre.plaintext import is_web_link, unsafe_character
 from knowledge import services
 from knowledge.models import (
     ARCHIVED,
@@ -229,11 +230,26 @@ def clean_text(values: dict[str, Any]) -> dict[str, Any]:
     cleaned["documents"] = documents
     cleaned["keywords"] = _terms(values.get("keywords"), "keywords")
     cleaned["synonyms"] = _terms(values.get("synonyms"), "synonyms")
+    _refuse_controls(cleaned)
     if not cleaned["title"]:
         raise EditRefused(gettext("The title is required."))
     if not cleaned["summary"]:
         raise EditRefused(gettext("The spoken summary is required."))
     return cleaned
+
+
+def _refuse_controls(cleaned: dict[str, Any]) -> None:
+    """Refuse a field holding a control character: it would break every call that says it."""
+    for name, value in cleaned.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            texts = item.values() if isinstance(item, dict) else [item]
+            for text in texts:
+                character = unsafe_character(text or "", multiline=True)
+                if character is not None:
+                    raise EditRefused(gettext(
+                        "%(field)s contains an invisible control character (%(code)s): remove it.",
+                        field=FIELD_NAMES.get(name, name), code=f"U+{ord(character):04X}"))  # fmt: skip
 
 
 # --- texts: draft, publish, review, restore -------------------------------------------------
@@ -439,12 +455,18 @@ def clean_facts(values: dict[str, Any]) -> dict[str, Any]:
                 raise EditRefused(gettext("Dates are written YYYY-MM-DD.")) from None
         fees.append({"kind": kind, "amount_dh": _whole(fee.get("amount_dh"), kind, False),
                      "checked_on": checked})  # fmt: skip
+    source_url = _text(values.get("source_url"), LIMITS["source_url"], "source_url")
+    if source_url and not is_web_link(source_url):
+        raise EditRefused(
+            gettext("The source link must be a web address starting with http:// or https://.")
+        )
+    _refuse_controls({"fees": [{"kind": fee["kind"]} for fee in fees]})
     return {
         "category": category,
         "position": _whole(values.get("position"), "position", False),
         "published": bool(_flag(values.get("published"))),
         "verified": bool(_flag(values.get("verified"))),
-        "source_url": _text(values.get("source_url"), LIMITS["source_url"], "source_url"),
+        "source_url": source_url,
         "source_language": source,
         "delay_days": _whole(values.get("delay_days"), "delay_days", True),
         "appointment_required": _flag(values.get("appointment_required")),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.languages import CODES
+from centre.plaintext import is_web_link
 from knowledge.models import (
     ARCHIVED,
     CURRENT,
@@ -141,7 +142,7 @@ def as_dict(entry: Published) -> dict[str, Any]:
         "appointment_required": service.appointment_required,
         "presence_required": service.presence_required,
         "verified": service.verified,
-        "source_url": service.source_url,
+        "source_url": service.source_url if is_web_link(service.source_url) else "",
         "keywords": list(text.keywords),
         "version": text.version,
         "review_state": text.review_state,
@@ -173,7 +174,7 @@ def sms_text(entry: Published) -> str:
         lines.append(gettext("Documents to bring:"))
         lines.extend(f"- {d['text']}" for d in text.documents)
     lines.extend(filter(None, [text.fee_text, text.delay_text, text.where_to_apply]))
-    if entry.service.source_url:
+    if is_web_link(entry.service.source_url):  # a link stored before links were checked
         lines.append(gettext("Source: %(url)s", url=entry.service.source_url))
     return "\n".join(lines)
 

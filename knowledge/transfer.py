@@ -27,6 +27,7 @@ from flask_babel import gettext
 
 from centre.extensions import db
 from centre.languages import CODES
+from centre.plaintext import is_web_link, unsafe_character
 from knowledge import editing
 from knowledge.editing import FACT_FIELDS, TEXT_FIELDS, Author, EditRefused
 from knowledge.models import Category, CategoryName
@@ -102,7 +103,7 @@ def dump(data: dict[str, Any], fmt: str = "yaml") -> str:
     """Return the exported guide as YAML or JSON text."""
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 # --- reading and checking --------------------------------------------------------------------
@@ -123,7 +124,7 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
 def parse(text: str) -> tuple[Any, dict[Path, int]]:
     """Read YAML (or JSON, which YAML reads too); return the data and each field's line."""
     try:
-        loader = yaml.SafeLoader(text)  # refuses characters YAML never allows, at once
+        loader = _GuideLoader(text)  # refuses bombs (see the end of the file) and bad characters
     except yaml.YAMLError as exc:
         raise ImportRefused([Problem(1, "", gettext(
             "the file is not valid YAML or JSON: %(problem)s", problem=str(exc)))]) from None  # fmt: skip
@@ -308,6 +309,7 @@ def import_guide(text: str, author: Author, publish: bool = False) -> Summary:
     """Check the whole file, then write what differs as drafts (or published); refuse it all on a problem."""
     data, lines = parse(text)
     problems = check(data, lines)
+    problems = sorted(problems + _unsafe_values(data, lines), key=lambda p: p.line)
     if problems:
         raise ImportRefused(problems[:MAX_PROBLEMS])
     summary = Summary()
@@ -382,3 +384,74 @@ def _save(save: Callable[[], Any], pending: Callable[[], bool], release: Callabl
     if publish:
         release()
         summary.published += 1
+
+
+# --- a file's size and shape, refused before it can take a worker down ------------------------
+# A 391-byte YAML file of nested aliases ("billion laughs") grows to gigabytes once built, and
+# `[[[...` a thousand deep exhausts Python's stack. The guide needs neither anchors nor aliases,
+# nests 8 levels deep and has some 9,000 values (200 KB) in its export: the limits leave room.
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 20
+MAX_NODES = 100_000
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """A safe dumper that writes a value met twice in full twice, as the import wants it."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        """Never write an anchor and an alias."""
+        return True
+
+
+class _GuideLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases, and caps the depth and number of values."""
+
+    def __init__(self, stream: str) -> None:
+        """Refuse a file too large to read, then read it as SafeLoader does."""
+        if len(stream) > MAX_FILE_BYTES or len(stream.encode("utf-8")) > MAX_FILE_BYTES:
+            raise ImportRefused([Problem(1, "", gettext(
+                "the file is larger than %(size)s MB", size=MAX_FILE_BYTES // (1024 * 1024)))])  # fmt: skip
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Build one value of the file, refusing an alias, an anchor, or one value too many."""
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ImportRefused([Problem(line, "", gettext(
+                "anchors and aliases (& and *) are not accepted: write each value in full"))])  # fmt: skip
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise ImportRefused([Problem(line, "", gettext(
+                "the file holds more than %(count)s values", count=MAX_NODES))])  # fmt: skip
+        if self._depth >= MAX_DEPTH:
+            raise ImportRefused([Problem(line, "", gettext(
+                "the file nests values more than %(depth)s levels deep", depth=MAX_DEPTH))])  # fmt: skip
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _unsafe_values(data: Any, lines: dict[Path, int]) -> list[Problem]:
+    """Return a problem for each text holding a control character and each link not http(s)."""
+    c = _Checker(lines)
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, str(key)), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            character = unsafe_character(value, multiline=True)
+            if character is not None:
+                c.problem(path, gettext("contains an invisible control character (%(code)s)",
+                                        code=f"U+{ord(character):04X}"))  # fmt: skip
+            elif path[-2:] == ("facts", "source_url") and value and not is_web_link(value):
+                c.problem(path, gettext("must be a web address starting with http:// or https://"))
+    return c.problems

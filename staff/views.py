@@ -238,6 +238,10 @@ def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     messages = {
         403: gettext("You are not allowed to see this page."),
         404: gettext("This page does not exist."),
+        413: gettext(
+            "This file or form is too large: at most %(size)s MB is accepted.",
+            size=(request.max_content_length or 0) // (1024 * 1024),
+        ),
     }
     message = messages.get(error.code, gettext("This request could not be handled."))
     return render_template("staff/error.html", code=error.code, message=message), error.code

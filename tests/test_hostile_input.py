@@ -203,3 +203,158 @@ def test_a_csv_with_a_control_character_or_an_unknown_service_is_refused_with_it
         result = runner.invoke(args=["cases", "import", str(path)])
         assert result.exit_code != 0 and message in result.output, result.output
     assert stored_cases(app) == (0, 0)
+
+
+# --- the guide: its file import, its editor, its links ---------------------------------------
+
+EDITOR = "/guide/editor"
+BILLION_LAUGHS = """guide: 1
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def import_by_command(runner, tmp_path, text: str):  # type: ignore[no-untyped-def]
+    """Run `guide import` on a file holding `text`."""
+    path = tmp_path / "guide.yaml"
+    path.write_text(text, encoding="utf-8")
+    return runner.invoke(args=["guide", "import", str(path)])
+
+
+def import_by_page(client, text: str):  # type: ignore[no-untyped-def]
+    """Upload `text` on the guide's import page; return the response."""
+    import io
+
+    from helpers import csrf_token
+
+    token = csrf_token(client, f"{EDITOR}/file")
+    return client.post(f"{EDITOR}/file/import", data={
+        "csrf_token": token, "file": (io.BytesIO(text.encode()), "guide.yaml")},
+        content_type="multipart/form-data")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BILLION_LAUGHS, "line 2: anchors and aliases (& and *) are not accepted"),
+        (
+            "guide: 1\nservices: " + "[" * 1000 + "]" * 1000 + "\n",
+            "line 2: the file nests values more than 20 levels deep",
+        ),
+        (
+            '{"guide": 1, "services": ' + "[" * 5000 + "]" * 5000 + "}",
+            "line 1: the file nests values more than 20 levels deep",
+        ),
+        (
+            "guide: 1\ncategories: [" + "0," * 100_000 + "0]\n",
+            "line 2: the file holds more than 100000 values",
+        ),
+        ("guide: 1\n# " + "x" * (2 * 1024 * 1024) + "\n", "line 1: the file is larger than 2 MB"),
+    ],
+    ids=["billion-laughs", "deep-yaml", "deep-json", "too-many-values", "too-large"],
+)
+def test_a_guide_file_that_would_take_a_worker_down_is_refused_and_says_why(
+    app, guide, runner, tmp_path, text, message
+):
+    result = import_by_command(runner, tmp_path, text)
+    assert result.exit_code == 1 and message in result.output, result.output[-500:]
+    assert "Traceback" not in result.output
+
+
+def test_the_import_page_says_why_a_bomb_is_refused(app, guide, log_in):
+    editor = log_in("editor", locale="en")
+    response = import_by_page(editor, BILLION_LAUGHS)
+    assert response.status_code == 422
+    assert "anchors and aliases (&amp; and *) are not accepted" in response.get_data(as_text=True)
+    french = log_in("editor", locale="fr", email="fr@example.org")
+    deep = import_by_page(french, "guide: 1\nservices: " + "[" * 1000 + "]" * 1000)
+    assert deep.status_code == 422 and "20 niveaux" in deep.get_data(as_text=True)
+
+
+def test_an_imported_control_character_or_script_link_is_refused_with_its_line(
+    app, guide, runner, tmp_path
+):
+    from knowledge import transfer
+
+    with app.app_context():
+        data = transfer.export_guide()
+    data["services"][0]["texts"]["en"]["summary"] = "Ring \x07 twice."
+    data["services"][1]["facts"]["source_url"] = "javascript:alert(1)"
+    text = transfer.dump(data)
+    lines = text.splitlines()
+    bell = next(i for i, line in enumerate(lines) if "\\a" in line) + 1
+    script = next(i for i, line in enumerate(lines) if "javascript:" in line) + 1
+    result = import_by_command(runner, tmp_path, text)
+    assert result.exit_code == 1
+    assert (f"line {bell}, services[0].texts.en.summary: contains an invisible control"
+            " character (U+0007)") in result.output  # fmt: skip
+    assert (f"line {script}, services[1].facts.source_url: must be a web address starting"
+            " with http:// or https://") in result.output  # fmt: skip
+
+
+def test_the_editor_refuses_a_control_character_and_a_link_that_is_not_http(app, guide, log_in):
+    from helpers import csrf_token
+
+    editor = log_in("editor", locale="en")
+    page = f"{EDITOR}/services/passport/en"
+    refused = editor.post(page, data={"csrf_token": csrf_token(editor, page),
+                                      "title": "Passport\x01", "summary": "Apply."})  # fmt: skip
+    assert refused.status_code == 422
+    assert "Title contains an invisible control character (U+0001)" in refused.get_data(
+        as_text=True
+    )
+    facts = f"{EDITOR}/services/passport/facts"
+    with app.app_context():
+        from knowledge import editing
+
+        values = editing.latest_facts(editing.service_by_slug("passport"))
+    form = {"csrf_token": csrf_token(editor, facts), "facts_form": "1",
+            "category": values["category"], "position": str(values["position"]),
+            "source_url": "javascript:alert(1)"}  # fmt: skip
+    for link in ("javascript:alert(1)", "data:text/html,hi", "https://", "//evil.example"):
+        refused = editor.post(facts, data={**form, "source_url": link})
+        assert refused.status_code == 422, link
+        assert "must be a web address starting with http:// or https://" in refused.get_data(
+            as_text=True
+        )
+    assert (
+        editor.post(facts, data={**form, "source_url": "http://www.consulat.ma/a?b=c"}).status_code
+        == 302
+    )
+
+
+def test_a_link_stored_before_links_were_checked_is_neither_texted_nor_served(app, guide, client):
+    from knowledge import services
+    from knowledge.models import Service
+
+    with app.app_context():
+        service = db.session.scalar(sa.select(Service).where(Service.slug == "passport"))
+        service.source_url = "javascript:alert(1)"
+        db.session.commit()
+        entry = services.published("passport", "en")
+        assert "javascript" not in services.sms_text(entry)
+    assert client.get("/api/guide/passport?lang=en").get_json()["source_url"] == ""
+
+
+def test_a_file_too_large_for_a_request_is_refused_with_a_page_saying_so(app, guide, log_in):
+    from helpers import csrf_token
+
+    editor = log_in("editor", locale="fr")
+    token = csrf_token(editor, f"{EDITOR}/file")
+    # The body is built by hand: the test client would spool a large upload to a file it
+    # never closes (a ResourceWarning, an error here).
+    body = (f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="guide.yaml"\r\n'
+            "Content-Type: application/x-yaml\r\n\r\nguide: 1\n# " + "x" * (1024 * 1024)
+            + "\r\n--b--\r\n").encode()  # fmt: skip
+    response = editor.post(f"{EDITOR}/file/import", data=body,
+                           content_type="multipart/form-data; boundary=b")  # fmt: skip
+    assert response.status_code == 413
+    assert "trop volumineux : 1 Mo au plus" in response.get_data(as_text=True)
