@@ -108,6 +108,9 @@ def _refuse_unsafe_secrets(config: Mapping[str, Any]) -> None:
 def finish(config: dict[str, Any], instance_path: Path) -> None:
     """Check the secrets and derive the settings that depend on others, after the overrides."""
     _refuse_unsafe_secrets(config)
+    if config.get("APP_ENV") == "production":
+        # The simulator signs webhooks with the live Twilio token: never on a real centre.
+        config["SIMULATOR_ENABLED"] = False
     url = database_url(config["SQLALCHEMY_DATABASE_URI"], instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = url
     config.setdefault(

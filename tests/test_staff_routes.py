@@ -393,7 +393,8 @@ def test_every_page_has_the_security_headers_and_no_inline_code_in_production(
         assert log_in(client, member.email, member.password).status_code == 302
     endpoints = get_endpoints(production_app)
     assert {e for m, e in TABLE if m == "GET"} < set(endpoints)
-    assert {"simulator.start", "guide.service", "guide.search_guide"} < set(endpoints)
+    assert {"guide.service", "guide.search_guide"} < set(endpoints)
+    assert "simulator.start" not in endpoints  # off in production, whatever the setting says
     paths = [path_of(production_app, endpoint, route_ids) for endpoint in endpoints]
     found, html = {}, 0
     for path in [*paths, "/no-such-page", "/tickets/999999"]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
 from datetime import datetime
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from conftest import TWILIO_SID
+from conftest import TWILIO_SID, https_client
 from helpers import log_in, walk_to_main_menu
 
 from centre.extensions import db
@@ -253,3 +255,64 @@ def test_a_date_of_birth_said_to_the_guide_is_not_kept(app, call, guide, open_ho
         kept = [row.phrase for row in db.session.scalars(sa.select(UnmatchedPhrase))]
     assert kept, "the phrase was not logged"
     assert not any(re.search(r"\d|mars|marzo|März|March", text) for text in kept), kept
+
+
+# --- the /try/ page --------------------------------------------------------------------------
+
+
+def _hidden(page: str) -> dict[str, str]:
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    return {name: unescape(value) for name, value in found}
+
+
+def _dialled(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Dial from the /try/ page of `client`'s browser; return the keypad's fields."""
+    page = client.get("/try/?lang=en").get_data(as_text=True)
+    page = client.post("/try/", data={**_hidden(page), "action": "dial"}).get_data(as_text=True)
+    fields = _hidden(page)
+    assert fields["call_sid"].startswith("CA") and fields["turn"], page
+    return fields
+
+
+def _call_status(app, call_sid: str) -> str | None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.scalar(sa.select(Call.status).where(Call.call_sid == call_sid))
+
+
+def test_the_try_page_acts_only_on_calls_its_own_browser_started(app, open_hours):
+    mine, theirs = app.test_client(), app.test_client()
+    their_call = _dialled(theirs)
+    my_call = _dialled(mine)
+    for fields in (
+        {**my_call, "call_sid": their_call["call_sid"], "turn": their_call["turn"]},
+        {**my_call, "turn": their_call["turn"]},  # their turn under my call
+        {**my_call, "call_sid": their_call["call_sid"]},  # my turn under their call
+    ):
+        for action in ("hangup", "press"):
+            response = mine.post("/try/?lang=fr", data={**fields, "action": action, "digits": "2"})
+            assert response.status_code == 403
+            page = response.get_data(as_text=True)
+            assert "Cette page ne peut poursuivre qu’un appel qu’elle a elle-même lancé" in page
+    assert _call_status(app, their_call["call_sid"]) == "in-progress"
+    # Their own browser still drives their call.
+    response = theirs.post("/try/", data={**their_call, "digits": "2"})  # French
+    assert response.status_code == 200 and 'lang="fr-FR"' in response.get_data(as_text=True)
+
+
+def test_the_try_page_never_posts_to_a_url_outside_the_calls_own_menu(app, open_hours):
+    client = app.test_client()
+    fields = _dialled(client)
+    forged_xml = ('<Response><Gather action="/ivr/status?CallStatus=completed&amp;CallDuration=1"'
+                  ' numDigits="1"/></Response>')  # fmt: skip
+    for turn in (
+        json.dumps({"url": "http://localhost/ivr/voice", "xml": forged_xml}),  # the old form
+        fields["turn"][:-2] + "xx",  # the page's own turn, altered
+    ):
+        response = client.post("/try/", data={**fields, "turn": turn, "digits": "1"})
+        assert response.status_code == 403
+    assert _call_status(app, fields["call_sid"]) == "in-progress"
+
+
+def test_the_try_page_is_off_in_production_whatever_the_setting(production_app):
+    assert production_app.config["SIMULATOR_ENABLED"] is False
+    assert https_client(production_app).get("/try/").status_code == 404
