@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from centre.languages import CODES
 
@@ -112,9 +113,33 @@ def _refuse_unsafe_secrets(config: Mapping[str, Any]) -> None:
             raise ConfigurationError(f"{name} must be set when APP_ENV=production")
 
 
+def _check_public_url(config: dict[str, Any]) -> None:
+    """Require, in production, the public HTTPS origin Twilio is told to call back."""
+    raw = str(config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    config["PUBLIC_URL"] = raw
+    production = config.get("APP_ENV") == "production"
+    if not raw:
+        if production:
+            raise ConfigurationError(
+                "PUBLIC_URL must be set when APP_ENV=production (e.g. https://centre.example.org)"
+            )
+        return
+    parts = urlsplit(raw)
+    schemes = ("https",) if production else ("https", "http")
+    if (parts.scheme not in schemes or not parts.hostname or parts.username is not None
+            or parts.password is not None or parts.path or parts.query or parts.fragment):  # fmt: skip
+        raise ConfigurationError(
+            f"PUBLIC_URL must be an origin such as https://centre.example.org, got {raw!r}"
+        )
+
+
 def finish(config: dict[str, Any], instance_path: Path) -> None:
     """Check the secrets and derive the settings that depend on others, after the overrides."""
     _refuse_unsafe_secrets(config)
+    _check_public_url(config)
+    if config.get("APP_ENV") == "production":
+        # The simulator signs webhooks with the live Twilio token: never on a real centre.
+        config["SIMULATOR_ENABLED"] = False
     url = database_url(config["SQLALCHEMY_DATABASE_URI"], instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = url
     config.setdefault(
@@ -146,6 +171,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "TWILIO_AUTH_TOKEN": token or DEVELOPMENT_AUTH_TOKEN,
         "TWILIO_SMS_FROM": environ.get("TWILIO_SMS_FROM", ""),
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
+        "PUBLIC_URL": environ.get(
+            "PUBLIC_URL", ""
+        ),  # checked (and required in production) by finish
         "FALLBACK_AGENT_NUMBER": environ.get("FALLBACK_AGENT_NUMBER", ""),
         "QUEUE_MAX_LENGTH": _int(environ, "QUEUE_MAX_LENGTH", 20),
         "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),

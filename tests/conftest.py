@@ -413,6 +413,7 @@ def guide(app: Flask) -> None:
 
 
 TWILIO_SID = "AC" + "1" * 32
+PUBLIC_URL = "https://centre.example.org"  # where Twilio reaches the production app
 
 
 @pytest.fixture
@@ -436,7 +437,8 @@ def production_app(
         "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_ACCOUNT_SID": TWILIO_SID,
         "DATABASE_URL": database_url,
-        "SIMULATOR_ENABLED": "1",  # so its public pages are checked too
+        "SIMULATOR_ENABLED": "1",  # refused: the simulator stays off in production all the same
+        "PUBLIC_URL": PUBLIC_URL,  # required in production
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

@@ -138,6 +138,9 @@ def test_every_staff_view_checks_the_role_and_the_table_agrees_with_it(app):
 # --- the data the routes act on -------------------------------------------------------------
 
 
+RE1, RE2 = "RE" + "1" * 32, "RE" + "2" * 32  # recording SIDs as Twilio makes them
+
+
 def recording_url(sid: str) -> str:
     """Return the URL Twilio gives for a recording of the centre's account."""
     return f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Recordings/{sid}"
@@ -150,7 +153,7 @@ def route_ids(app, make_user, guide) -> dict[str, Any]:  # type: ignore[no-untyp
         ticket = services.open_ticket("complaint", "fr", "+33612345678", "k", country="FR")
         duplicate = services.open_ticket("complaint", "fr", "+33612345679", "k", country="FR")
         db.session.flush()
-        services.attach_recording(ticket.id, "RE1", recording_url("RE1"), 5)
+        services.attach_recording(ticket.id, RE1, recording_url(RE1), 5)
         moment = datetime(2030, 1, 1, 10, tzinfo=UTC)
         closure = running.add_closure(moment, moment + timedelta(hours=1), actor_email="test")
         notice = running.add_notice(moment, moment + timedelta(hours=1),
@@ -239,8 +242,8 @@ def changed_tables(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
 
 
 def mock_recordings(twilio_api) -> None:  # type: ignore[no-untyped-def]
-    """Let (mock) Twilio serve the recording RE1's audio."""
-    twilio_api.get(recording_url("RE1") + ".mp3", body=b"ID3-audio", content_type="audio/mpeg")
+    """Let (mock) Twilio serve the first recording's audio."""
+    twilio_api.get(recording_url(RE1) + ".mp3", body=b"ID3-audio", content_type="audio/mpeg")
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -292,11 +295,11 @@ def test_an_agent_cannot_reach_a_ticket_outside_their_languages_by_guessing_its_
     app, log_in, route_ids, twilio_api
 ):
     mock_recordings(twilio_api)
-    twilio_api.get(recording_url("RE2") + ".mp3", body=b"ID3-spanish", content_type="audio/mpeg")
+    twilio_api.get(recording_url(RE2) + ".mp3", body=b"ID3-spanish", content_type="audio/mpeg")
     with app.app_context():
         spanish = services.open_ticket("complaint", "es", "+34612345678", "k", country="ES")
         db.session.flush()
-        services.attach_recording(spanish.id, "RE2", recording_url("RE2"), 5)
+        services.attach_recording(spanish.id, RE2, recording_url(RE2), 5)
         db.session.commit()
         guessed = {"ticket": spanish.id, "recording": spanish.recordings[0].id,
                    "reference": spanish.reference}  # fmt: skip
@@ -390,7 +393,8 @@ def test_every_page_has_the_security_headers_and_no_inline_code_in_production(
         assert log_in(client, member.email, member.password).status_code == 302
     endpoints = get_endpoints(production_app)
     assert {e for m, e in TABLE if m == "GET"} < set(endpoints)
-    assert {"simulator.start", "guide.service", "guide.search_guide"} < set(endpoints)
+    assert {"guide.service", "guide.search_guide"} < set(endpoints)
+    assert "simulator.start" not in endpoints  # off in production, whatever the setting says
     paths = [path_of(production_app, endpoint, route_ids) for endpoint in endpoints]
     found, html = {}, 0
     for path in [*paths, "/no-such-page", "/tickets/999999"]:

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from html import unescape
+from urllib.parse import parse_qs
 
 import pytest
 import sqlalchemy as sa
-from conftest import TWILIO_SID
+from conftest import PUBLIC_URL, TWILIO_SID, https_client
 from helpers import log_in, walk_to_main_menu
 
+from app import create_app
 from centre.extensions import db
+from centre.settings import ConfigurationError
 from centre.spreadsheet import csv_text
 from ivr.models import Call
 from knowledge import services as guide_services
 from knowledge.models import UnmatchedPhrase
 from staff import accounts
+from tickets import callbacks
 from tickets.models import Ticket
 
 # --- where the login sends a person next -----------------------------------------------------
@@ -253,3 +259,112 @@ def test_a_date_of_birth_said_to_the_guide_is_not_kept(app, call, guide, open_ho
         kept = [row.phrase for row in db.session.scalars(sa.select(UnmatchedPhrase))]
     assert kept, "the phrase was not logged"
     assert not any(re.search(r"\d|mars|marzo|März|March", text) for text in kept), kept
+
+
+# --- the /try/ page --------------------------------------------------------------------------
+
+
+def _hidden(page: str) -> dict[str, str]:
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    return {name: unescape(value) for name, value in found}
+
+
+def _dialled(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Dial from the /try/ page of `client`'s browser; return the keypad's fields."""
+    page = client.get("/try/?lang=en").get_data(as_text=True)
+    page = client.post("/try/", data={**_hidden(page), "action": "dial"}).get_data(as_text=True)
+    fields = _hidden(page)
+    assert fields["call_sid"].startswith("CA") and fields["turn"], page
+    return fields
+
+
+def _call_status(app, call_sid: str) -> str | None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.scalar(sa.select(Call.status).where(Call.call_sid == call_sid))
+
+
+def test_the_try_page_acts_only_on_calls_its_own_browser_started(app, open_hours):
+    mine, theirs = app.test_client(), app.test_client()
+    their_call = _dialled(theirs)
+    my_call = _dialled(mine)
+    for fields in (
+        {**my_call, "call_sid": their_call["call_sid"], "turn": their_call["turn"]},
+        {**my_call, "turn": their_call["turn"]},  # their turn under my call
+        {**my_call, "call_sid": their_call["call_sid"]},  # my turn under their call
+    ):
+        for action in ("hangup", "press"):
+            response = mine.post("/try/?lang=fr", data={**fields, "action": action, "digits": "2"})
+            assert response.status_code == 403
+            page = response.get_data(as_text=True)
+            assert "Cette page ne peut poursuivre qu’un appel qu’elle a elle-même lancé" in page
+    assert _call_status(app, their_call["call_sid"]) == "in-progress"
+    # Their own browser still drives their call.
+    response = theirs.post("/try/", data={**their_call, "digits": "2"})  # French
+    assert response.status_code == 200 and 'lang="fr-FR"' in response.get_data(as_text=True)
+
+
+def test_the_try_page_never_posts_to_a_url_outside_the_calls_own_menu(app, open_hours):
+    client = app.test_client()
+    fields = _dialled(client)
+    forged_xml = ('<Response><Gather action="/ivr/status?CallStatus=completed&amp;CallDuration=1"'
+                  ' numDigits="1"/></Response>')  # fmt: skip
+    for turn in (
+        json.dumps({"url": "http://localhost/ivr/voice", "xml": forged_xml}),  # the old form
+        fields["turn"][:-2] + "xx",  # the page's own turn, altered
+    ):
+        response = client.post("/try/", data={**fields, "turn": turn, "digits": "1"})
+        assert response.status_code == 403
+    assert _call_status(app, fields["call_sid"]) == "in-progress"
+
+
+def test_the_try_page_is_off_in_production_whatever_the_setting(production_app):
+    assert production_app.config["SIMULATOR_ENABLED"] is False
+    assert https_client(production_app).get("/try/").status_code == 404
+
+
+# --- the URLs given to Twilio ----------------------------------------------------------------
+
+
+def test_twilio_calls_back_on_the_public_url_whatever_host_the_request_named(
+    production_app, make_user, twilio_api, time_machine
+):
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    production_app.config["TWILIO_CALLER_ID"] = "+212500000000"
+    calls = f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Calls.json"
+    twilio_api.post(calls, json={"sid": "CA" + "5" * 32}, status=201)
+    member = make_user("agent", "fr", phone="+212600000001")
+    with production_app.app_context():
+        ticket = callbacks.book("+33612345699", "fr", "k", datetime(2026, 12, 1, 10, tzinfo=UTC),
+                                country="FR")  # fmt: skip
+        db.session.commit()
+        ticket_id, version = ticket.id, ticket.version
+    # A request whose Host (and a matching Referer) names another site.
+    client = production_app.test_client()
+    client.environ_base["HTTP_REFERER"] = "https://evil.example/staff/login"
+    evil = {"base_url": "https://evil.example"}
+    login = client.get("/staff/login", **evil).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    assert client.post("/staff/login", data={"csrf_token": token, "email": member.email,
+                       "password": member.password}, **evil).status_code == 302  # fmt: skip
+    page = client.get(f"/tickets/{ticket_id}", **evil).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/tickets/{ticket_id}/call-back", **evil,
+                           data={"csrf_token": token, "version": version})  # fmt: skip
+    assert response.status_code == 302
+    (placed,) = [c for c in twilio_api.calls if c.request.url == calls]
+    given = parse_qs(placed.request.body)["Url"][0]
+    assert given.startswith(f"{PUBLIC_URL}/ivr/desk/bridge?a="), given
+
+
+@pytest.mark.parametrize("public_url", [None, "", "http://centre.example.org",
+                                        "https://centre.example.org/app", "https://u:p@centre.example.org"])  # fmt: skip
+def test_production_refuses_to_start_without_a_public_https_origin(monkeypatch, public_url):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s3cret-for-the-test")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token-for-the-test")
+    if public_url is None:
+        monkeypatch.delenv("PUBLIC_URL", raising=False)
+    else:
+        monkeypatch.setenv("PUBLIC_URL", public_url)
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -11,12 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext
 
 from centre import messaging
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.urls import callback_url
 from ivr import state
 from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
@@ -226,7 +226,7 @@ def request_callback(ticket: Ticket, user: StaffUser, seen_version: int) -> Call
     db.session.flush()
     message = messaging.place_call(
         user.phone,
-        url_for("desk_voice.bridge", a=attempt.id, _external=True),
+        callback_url("desk_voice.bridge", a=attempt.id),
         ticket.language,
         "callback",
         f"callback for ticket {ticket.reference}",
@@ -327,7 +327,7 @@ def take_next_call(user: StaffUser) -> Ticket | None:
         db.session.refresh(ticket)
         messaging.place_call(
             user.phone,
-            url_for("desk_voice.connect", l=call.language, _external=True),
+            callback_url("desk_voice.connect", l=call.language),
             call.language or ticket.language,
             "queued_call",
             f"queued caller, ticket {ticket.reference}",
