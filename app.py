@@ -13,7 +13,7 @@ from centre import deadlines, logs, settings
 from centre.extensions import babel, csrf, db, init_sqlite, migrate
 from centre.locale import select_locale
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = settings.project_directory("migrations")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -214,18 +214,22 @@ def remove_closure(closure: calendar.Closure, actor_email: str | None = None) ->
 
 
 def reschedule_callbacks() -> int:
-    """Move callbacks that now fall in closed time, text their callers; return how many moved.
+    """Follow a calendar change: move callbacks that now fall in closed time (texting their
+    callers) and count open tickets' due times again; return how many callbacks moved.
 
-    Raise `NoRoomForCallbacks` when they no longer fit in the booking horizon: the caller of
-    this function rolls the change back.
+    Every change of hours, holidays or closures ends here, from the pages and the shell.
+    Raise `NoRoomForCallbacks` when callbacks no longer fit in the booking horizon: the caller
+    of this function rolls the change back.
     """
-    from tickets import callbacks
+    from tickets import callbacks, sla
 
     db.session.flush()
     try:
-        return len(callbacks.reschedule())
+        moved = len(callbacks.reschedule())
     except callbacks.NoCallbackSlot as full:
         raise NoRoomForCallbacks("no free callback time left within the horizon") from full
+    sla.follow_calendar()
+    return moved
 
 
 @cache

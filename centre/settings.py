@@ -15,6 +15,14 @@ DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa:
 DEVELOPMENT_AUTH_TOKEN = "development-only-twilio-token"  # noqa: S105 (refused in production)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# An installed build carries the compiled catalogs and the migrations in this package (setup.py).
+BUNDLED = Path(__file__).resolve().parent
+
+
+def project_directory(name: str) -> Path:
+    """Return the project's `name` directory: the one an installed build carries, else the source's."""
+    bundled = BUNDLED / name
+    return bundled if bundled.is_dir() else PROJECT_ROOT / name
 
 
 class ConfigurationError(RuntimeError):
@@ -133,6 +141,27 @@ def _check_public_url(config: dict[str, Any]) -> None:
         )
 
 
+def _refuse_missing_catalogs(config: dict[str, Any]) -> None:
+    """Refuse to start without every language's compiled catalog.
+
+    Without one, gettext falls back to the English message and the caller hears English
+    words read by their language's voice: worse than not starting.
+    """
+    directories = [Path(d) for d in str(config["BABEL_TRANSLATION_DIRECTORIES"]).split(";")]
+    missing = [
+        code
+        for code in CODES
+        if not any((d / code / "LC_MESSAGES" / "messages.mo").is_file() for d in directories)
+    ]
+    if missing:
+        where = ", ".join(str(d) for d in directories)
+        raise ConfigurationError(
+            f"compiled message catalog missing for {', '.join(missing)} in {where}: "
+            "compile them with `make catalogs` (pybabel compile -d translations), or install "
+            "the app with `pip install .`, which compiles them"
+        )
+
+
 def finish(config: dict[str, Any], instance_path: Path) -> None:
     """Check the secrets and derive the settings that depend on others, after the overrides."""
     _refuse_unsafe_secrets(config)
@@ -140,6 +169,7 @@ def finish(config: dict[str, Any], instance_path: Path) -> None:
     if config.get("APP_ENV") == "production":
         # The simulator signs webhooks with the live Twilio token: never on a real centre.
         config["SIMULATOR_ENABLED"] = False
+    _refuse_missing_catalogs(config)
     url = database_url(config["SQLALCHEMY_DATABASE_URI"], instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = url
     config.setdefault(
@@ -195,7 +225,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Africa/Casablanca",
-        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(project_directory("translations")),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

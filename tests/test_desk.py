@@ -90,20 +90,34 @@ def test_an_agent_sees_only_the_tickets_of_their_languages(app, log_in, make_tic
 # Tickets outside an agent's languages, by every route: tests/test_staff_routes.py.
 
 
-def test_newest_escalations_then_callbacks_due_soonest_then_the_rest_by_due_time(
-    app, log_in, make_ticket, time_machine
+def test_the_queue_puts_breached_then_breaching_first_then_the_rest_by_due_time_ties_by_age(
+    app, log_in, make_ticket, time_machine, monkeypatch
 ):
-    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
-    old_complaint = make_ticket("complaint", at=datetime(2026, 11, 30, 9, tzinfo=UTC))
-    new_complaint = make_ticket("complaint", at=datetime(2026, 12, 1, 8, tzinfo=UTC))
-    early_call = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 30, tzinfo=UTC))
-    late_call = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 50, tzinfo=UTC))
-    first_callback = make_ticket("callback", caller="+33612345001")
-    second_callback = make_ticket("callback", caller="+33612345002")
+    # Tuesday 1 December 2026, 10:00 in Casablanca (UTC+0); open 08:00-20:00 on weekdays.
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    quiet = make_ticket("suggestion", at=datetime(2026, 12, 1, 9, 59, tzinfo=UTC))
+    # Due at 11:50, warned at 11:20: the soonest due, but not yet past its warning time.
+    fresh_call = make_ticket("escalated_call", at=datetime(2026, 12, 1, 9, 50, tzinfo=UTC))
+    # 18 open hours gone by Monday 20:00 (its warning), due Tuesday 14:00: breaching.
+    breaching = make_ticket("complaint", at=datetime(2026, 11, 27, 14, tzinfo=UTC))
+    # Due Monday 12:00: breached.
+    breached = make_ticket("escalated_call", at=datetime(2026, 11, 30, 10, tzinfo=UTC))
+    # Opened at the same moment: due at the same moment; the older (first opened) goes first.
+    twin_one = make_ticket("complaint", at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    twin_two = make_ticket("complaint", at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     agent = log_in("agent", "fr")
-    shown = references_on(agent.get("/tickets/").get_data(as_text=True))
-    order = [late_call, early_call, first_callback, second_callback, old_complaint, new_complaint]
-    assert shown == [ticket(app, i).reference for i in order]
+    page = agent.get("/tickets/").get_data(as_text=True)
+    order = [breached, breaching, fresh_call, twin_one, twin_two, quiet]
+    assert references_on(page) == [ticket(app, i).reference for i in order]
+    # Paged two by two, the queue reads the same, with nothing lost or repeated.
+    monkeypatch.setattr("tickets.queue.PAGE_SIZE", 2)
+    seen, url = [], "/tickets/"
+    while url:
+        html = agent.get(url).get_data(as_text=True)
+        seen += references_on(html)
+        found = re.search(r'<a class="next" href="([^"]+)"', html)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    assert seen == [ticket(app, i).reference for i in order]
 
 
 def test_the_queue_filters_by_type_status_language_country_and_date(

@@ -1,7 +1,10 @@
 """The desk's queue: the tickets an agent may see, filtered, searched and paged by keyset.
 
-Paging follows the `(queue_key, id)` index, so the millionth ticket costs what the first
-does: a page is "the next 50 after this key", never an OFFSET that reads and drops rows.
+The most urgent come first: tickets still to handle whose warning time has passed (breached,
+then breaching: their due times are the soonest), then every other ticket, each part by due
+time (`queue_key`), ties by age (ids are handed out as tickets open). Paging follows the
+`(queue_key, id)` index within each part, so the millionth ticket costs what the first does:
+a page is "the next 50 after this key", never an OFFSET that reads and drops rows.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from centre import languages
-from centre.clock import CENTRE_TZ, to_storage
+from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
 from staff.models import StaffUser
 from tickets.models import ACTIVE_PREDICATE, ACTIVE_STATUSES, STATUSES, TYPES, Ticket, TicketNote
@@ -151,32 +154,57 @@ class Page:
     capped: bool
 
 
-def parse_after(raw: str | None) -> tuple[int, int] | None:
-    """Return the (queue_key, id) a page starts after, from "key.id"."""
+URGENT, LATER = 0, 1  # the queue's two parts: past the warning time, and the rest
+
+
+def parse_after(raw: str | None) -> tuple[int, int, int] | None:
+    """Return the (part, queue_key, id) a page starts after, from "part.key.id"."""
     if not raw:
         return None
-    key, _, ident = raw.partition(".")
+    parts = raw.split(".")
     try:
-        return int(key), int(ident)
+        part, key, ident = (int(p) for p in parts) if len(parts) == 3 else (0, 0, 0)
     except ValueError:
         return None
+    return (part, key, ident) if part in (URGENT, LATER) and ident else None
 
 
-def page(user: StaffUser, filters: Filters, after: tuple[int, int] | None = None) -> Page:
-    """Return the page of the queue after `after` (keyset), newest escalations first."""
+def _urgent(moment: datetime) -> sa.ColumnElement[bool]:
+    """Return the tickets past their warning time that are still to handle, as SQL."""
+    return sa.and_(Ticket.status.in_(ACTIVE_STATUSES), Ticket.warn_at <= to_storage(moment))
+
+
+def _part_of(ticket: Ticket, moment: datetime) -> int:
+    """Return the queue part of `ticket` (as `_urgent` decides it in SQL)."""
+    warned = ticket.warn_at is not None and ticket.warn_at <= to_storage(moment)
+    return URGENT if ticket.status in ACTIVE_STATUSES and warned else LATER
+
+
+def page(user: StaffUser, filters: Filters, after: tuple[int, int, int] | None = None) -> Page:
+    """Return the page of the queue after `after` (keyset): the most urgent first."""
+    moment = now()
     conditions = _conditions(user, filters)
-    query = sa.select(Ticket).where(*conditions)
     key: sa.ColumnElement[int] = Ticket.queue_key
     if _narrow_dates(filters):
         # A few weeks of tickets: read them by date and sort them, rather than walk the whole
         # queue index looking for them (the planner cannot tell the two columns correlate).
         key = Ticket.queue_key + 0
-    if after is not None:
-        query = query.where(sa.tuple_(key, Ticket.id) > sa.tuple_(*after))
-    rows = list(db.session.scalars(query.order_by(key, Ticket.id).limit(PAGE_SIZE + 1)))
+    urgent = _urgent(moment)
+    rows: list[Ticket] = []
+    for part, where in ((URGENT, urgent), (LATER, sa.not_(sa.func.coalesce(urgent, False)))):
+        if after is not None and after[0] > part:
+            continue
+        query = sa.select(Ticket).where(*conditions, where)
+        if after is not None and after[0] == part:
+            query = query.where(sa.tuple_(key, Ticket.id) > sa.tuple_(after[1], after[2]))
+        wanted = PAGE_SIZE + 1 - len(rows)
+        rows += db.session.scalars(query.order_by(key, Ticket.id).limit(wanted))
+        if len(rows) > PAGE_SIZE:
+            break
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    following = f"{rows[-1].queue_key}.{rows[-1].id}" if more else None
+    last = rows[-1] if rows else None
+    following = f"{_part_of(last, moment)}.{last.queue_key}.{last.id}" if more and last else None
     counted = sa.select(Ticket.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
     return Page(rows, following, min(total, COUNT_CAP), total > COUNT_CAP)

@@ -2,14 +2,23 @@
 
 A complaint opened on Friday at 19:00 with 24 open hours to go falls due on Tuesday at
 19:00 (an hour on Friday, twelve on Monday, eleven on Tuesday), not on Saturday. A ticket stands out once three quarters of its time is gone.
+
+The due time follows the calendar: when hours, a holiday or a closure change, every ticket
+still to handle has its due time counted again from its start (`follow_calendar`); handled
+tickets keep the one they were judged by. The queue puts the most urgent first: tickets past
+their warning time (breached, then breaching), then the rest, each by due time.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from centre import calendar
 from centre.clock import from_storage, to_storage
+from centre.extensions import db
 from tickets.models import ACTIVE_STATUSES, Ticket
 
 # Opening hours allowed per ticket type; a callback is due at its booked time instead.
@@ -22,44 +31,90 @@ OPEN_HOURS = {
 }
 WARN_FRACTION = 0.75
 HORIZON = timedelta(days=120)
-# queue_key = bucket * SPAN + seconds; buckets: live escalations, callbacks, the rest.
-SPAN = 10**10
+Intervals = list[tuple[datetime, datetime]]
 
 
-def after_open_time(start: datetime, seconds: float) -> datetime:
-    """Return the moment `seconds` of opening hours after `start` (aware)."""
-    left = seconds
-    for opens, closes in calendar.open_intervals(start, start + HORIZON):
+def _after(intervals: Intervals, start: datetime, seconds: float) -> datetime:
+    """Return the moment `seconds` of the open `intervals` after `start`, within the horizon."""
+    left, end = seconds, start + HORIZON
+    first = max(bisect_right(intervals, (start, start)) - 1, 0)  # the one holding `start`
+    for opens, closes in intervals[first:]:
+        opens, closes = max(opens, start), min(closes, end)
+        if closes <= opens:
+            if opens >= end:
+                break
+            continue
         length = (closes - opens).total_seconds()
         if length >= left:
             return opens + timedelta(seconds=left)
         left -= length
-    return start + HORIZON  # the centre never opens in the horizon: due at its end
+    return end  # the centre never opens in the horizon: due at its end
+
+
+def after_open_time(start: datetime, seconds: float) -> datetime:
+    """Return the moment `seconds` of opening hours after `start` (aware)."""
+    return _after(list(calendar.open_intervals(start, start + HORIZON)), start, seconds)
+
+
+def _start(ticket: Ticket) -> datetime:
+    """Return when the ticket's clock starts: its booked time for a callback, else its opening."""
+    if ticket.type == "callback" and ticket.callback is not None:
+        scheduled = from_storage(ticket.callback.scheduled_at)
+        assert scheduled is not None
+        return scheduled
+    created = from_storage(ticket.created_at)
+    assert created is not None
+    return created
+
+
+def _set_due_in(ticket: Ticket, intervals: Intervals) -> None:
+    start = _start(ticket)
+    if ticket.type == "callback" and ticket.callback is not None:
+        ticket.warn_at = to_storage(start)
+        ticket.due_at = to_storage(_after(intervals, start, OPEN_HOURS["callback"] * 3600))
+    else:
+        allowed = OPEN_HOURS.get(ticket.type, 24) * 3600
+        ticket.warn_at = to_storage(_after(intervals, start, allowed * WARN_FRACTION))
+        ticket.due_at = to_storage(_after(intervals, start, allowed))
+    ticket.queue_key = queue_key(ticket)
 
 
 def set_due(ticket: Ticket) -> None:
     """Set the ticket's due and warning times from its type (and booking, for a callback)."""
-    created = from_storage(ticket.created_at)
-    assert created is not None
-    if ticket.type == "callback" and ticket.callback is not None:
-        scheduled = from_storage(ticket.callback.scheduled_at)
-        assert scheduled is not None
-        ticket.warn_at = to_storage(scheduled)
-        ticket.due_at = to_storage(after_open_time(scheduled, OPEN_HOURS["callback"] * 3600))
-    else:
-        allowed = OPEN_HOURS.get(ticket.type, 24) * 3600
-        ticket.warn_at = to_storage(after_open_time(created, allowed * WARN_FRACTION))
-        ticket.due_at = to_storage(after_open_time(created, allowed))
-    ticket.queue_key = queue_key(ticket)
+    start = _start(ticket)
+    _set_due_in(ticket, list(calendar.open_intervals(start, start + HORIZON)))
+
+
+def follow_calendar() -> int:
+    """Count again the due times of every ticket still to handle; return how many moved.
+
+    Called after any change to the hours, holidays or closures. The calendar is read once
+    for all of them; handled (resolved, closed, merged) tickets keep theirs.
+    """
+    tickets = list(
+        db.session.scalars(
+            sa.select(Ticket).where(
+                Ticket.status.in_(ACTIVE_STATUSES),
+                Ticket.merged_into_id.is_(None),
+                Ticket.due_at.is_not(None),
+            )
+        )
+    )
+    if not tickets:
+        return 0
+    starts = [_start(ticket) for ticket in tickets]
+    intervals = list(calendar.open_intervals(min(starts), max(starts) + HORIZON))
+    moved = 0
+    for ticket in tickets:
+        before = (ticket.due_at, ticket.warn_at)
+        _set_due_in(ticket, intervals)
+        moved += (ticket.due_at, ticket.warn_at) != before
+    return moved
 
 
 def queue_key(ticket: Ticket) -> int:
-    """Return the ticket's place: newest escalations, then callbacks due soonest, then by SLA."""
-    if ticket.type == "escalated_call":
-        return SPAN - int(_epoch(ticket.created_at))
-    if ticket.type == "callback" and ticket.callback is not None:
-        return SPAN + int(_epoch(ticket.callback.scheduled_at))
-    return 2 * SPAN + int(_epoch(ticket.due_at or ticket.created_at))
+    """Return the ticket's place in the queue: its due time (seconds), soonest first."""
+    return int(_epoch(ticket.due_at or ticket.created_at))
 
 
 def _epoch(moment: datetime) -> float:
