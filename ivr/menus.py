@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flask import current_app, url_for
@@ -15,7 +15,18 @@ from centre.clock import CENTRE_TZ, from_storage, now, to_storage, zone
 from centre.extensions import db
 from centre.formatting import digit_by_digit, spoken_date, spoken_time
 from ivr import state
-from ivr.flow import AGENT_OPTION, MAIN_MENU_OPTION, Go, Menu, Node, Option, Reply, Step, register
+from ivr.flow import (
+    AGENT_OPTION,
+    MAIN_MENU_OPTION,
+    REPEAT_KEY,
+    Go,
+    Menu,
+    Node,
+    Option,
+    Reply,
+    Step,
+    register,
+)
 from ivr.twiml import say
 from tickets import callbacks
 from tickets.services import open_ticket
@@ -37,6 +48,36 @@ def main_options(step: Step) -> list[Option]:
         AGENT_OPTION,
         Option("9", _l("To change the language, press %(key)s."), "language", _l("language")),
     ]
+
+
+SpeechListener = Callable[[Step, Reply, Option | None], Go | None]
+
+
+def register_main_speech(app: object, listener: SpeechListener) -> None:
+    """Let a domain hear what is said at the main menu first: it returns where that leads, or None.
+
+    The listener is told which option, if any, the words clearly named.
+    """
+    app.extensions["ivr.main_speech"] = listener  # type: ignore[attr-defined]
+
+
+class MainMenu(Menu):
+    """The main menu: speech that names no choice clearly is for a registered listener (the guide)."""
+
+    def __init__(self) -> None:
+        """Build the main menu from the registered options and the centre's own."""
+        super().__init__(
+            "main", lambda step: (gettext("Main menu."),), main_options, exhausted="agent"
+        )
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Let the speech listener answer first, then choose among the options as usual."""
+        listener: SpeechListener | None = current_app.extensions.get("ivr.main_speech")
+        if reply.speech and reply.digits != REPEAT_KEY and listener is not None:
+            go = listener(step, reply, self.chosen(step, reply))
+            if go is not None:
+                return go
+        return super().handle(step, reply)
 
 
 def register_main_option(app: object, option: Option) -> None:
@@ -434,14 +475,7 @@ class HungUp(Goodbye):
 
 register(LanguageMenu())
 register(Welcome())
-register(
-    Menu(
-        "main",
-        lambda step: (gettext("Main menu."),),
-        main_options,
-        exhausted="agent",
-    )
-)
+register(MainMenu())
 register(
     Menu(
         "feedback",
