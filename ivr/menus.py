@@ -10,8 +10,8 @@ from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from centre import calendar, languages, notices
-from centre.clock import CENTRE_TZ, from_storage, now, to_storage, zone
+from centre import calendar, languages, notices, phones
+from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.formatting import digit_by_digit, spoken_date, spoken_time
 from ivr import state
@@ -153,19 +153,19 @@ def welcome_preface(
     language: languages.Language,
     country: str | None,
     dialled: str | None,
-    zone_name: str | None,
+    zones: str | None,
     moment: datetime,
 ) -> list[str]:
     """Return what a caller hears before the main menu: today's notices, the hours if closed."""
     preface = notices.active_texts(language.code, country, dialled, moment)
     availability = calendar.availability(moment)
     if not availability.open:
-        preface.extend(closed_sentences(language, zone_name, availability.next_opening))
+        preface.extend(closed_sentences(language, zones, availability.next_opening))
     return preface
 
 
 def closed_sentences(
-    language: languages.Language, zone_name: str | None, opening: datetime | None
+    language: languages.Language, zones: str | None, opening: datetime | None
 ) -> list[str]:
     """Say that agents are away and when they are back (`opening`), in Moroccan and local time."""
     if opening is None:
@@ -178,16 +178,29 @@ def closed_sentences(
             time=spoken_time(opening, locale, CENTRE_TZ),
         )
     ]
-    if zone_name and zone_name != "Africa/Casablanca":
-        local = zone(zone_name)
-        if opening.astimezone(local).utcoffset() != opening.utcoffset():
-            sentences.append(
-                gettext(
-                    "That is %(time)s your time.",
-                    time=spoken_time(opening, locale, local),
-                )
-            )
-    return sentences
+    return sentences + your_time(language, zones, opening)
+
+
+def your_time(language: languages.Language, zones: str | None, moment: datetime) -> list[str]:
+    """Say `moment` in the caller's own time, when their number tells it and it is not Moroccan time.
+
+    `zones` are the number's candidate zones (the call's "tz"): one time is said only when
+    they all agree at that moment.
+    """
+    local = phones.local_zone_apart(zones, moment)
+    if local is None:
+        return []
+    locale = language.babel_locale
+    time = spoken_time(moment, locale, local)
+    if moment.astimezone(local).date() == moment.astimezone(CENTRE_TZ).date():
+        return [gettext("That is %(time)s your time.", time=time)]
+    return [
+        gettext(
+            "That is %(date)s at %(time)s your time.",
+            date=spoken_date(moment, locale, local),
+            time=time,
+        )
+    ]
 
 
 # --- feedback ---------------------------------------------------------------------------
@@ -420,13 +433,14 @@ class BookCallback(Node):
             date=spoken_date(when, locale, CENTRE_TZ),
             time=spoken_time(when, locale, CENTRE_TZ),
         )
+        sentences = [sentence, *your_time(step.language, call.context.get("tz"), when)]
         reference = gettext(
             "Your reference number is %(reference)s.", reference=digit_by_digit(ticket.reference)
         )
         if not call.context.get("callback_texted"):
             callbacks.confirm(ticket)
             step.set_context(callback_texted=True)
-        return Go("goodbye", preface=(sentence, reference), remember=True)
+        return Go("goodbye", preface=(*sentences, reference), remember=True)
 
 
 class Goodbye(Node):
