@@ -94,9 +94,17 @@ def time_zones(number: str | None) -> str | None:
     return _zones(parse(number))
 
 
+# libphonenumber files every Moroccan number under the Canaries, whose clock runs an hour
+# ahead of Morocco's in summer since IANA 2026c: a caller in Morocco is on Moroccan time.
+_COUNTRY_ZONES = {"MA": "Africa/Casablanca", "EH": "Africa/El_Aaiun"}
+
+
 def _zones(parsed: phonenumbers.PhoneNumber | None) -> str | None:
     if parsed is None:
         return None
+    country = phonenumbers.region_code_for_number(parsed)
+    if country in _COUNTRY_ZONES:
+        return _COUNTRY_ZONES[country]
     zones = [z for z in number_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]
     return " ".join(zones) or None
 

@@ -57,6 +57,14 @@ def test_a_uk_mobile_hears_its_own_time_when_london_is_an_hour_ahead(app, call, 
     assert "that is Monday, 7 June 2027 at 09:00 your time" in sms
 
 
+def test_a_moroccan_mobile_in_summer_hears_moroccan_time_only(app, call, time_machine):
+    # The numbering data files Moroccan numbers under the Canaries, an hour ahead in summer.
+    time_machine.move_to("2027-06-05T11:00:00+00:00", tick=False)
+    welcome, booked, sms = _book_a_callback(app, call, "+212612345678", code="fr")
+    assert "08:00, heure marocaine" in welcome.text and "heure locale" not in welcome.text
+    assert "heure locale" not in booked.text and "heure locale" not in sms
+
+
 def test_a_uk_mobile_in_winter_hears_moroccan_time_only(app, call, closed_hours):
     welcome, booked, sms = _book_a_callback(app, call, UK_MOBILE)
     # London and Casablanca both keep UTC+0 in December: one time is enough.
