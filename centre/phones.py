@@ -1,4 +1,4 @@
-"""Phone numbers: parsing, masking for display and logs, keyed hashing, country and time zone."""
+"""Phone numbers: parsing, masking for display and logs, keyed hashing, country and time zones."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from phonenumbers import timezone as number_timezone
+
+from centre.clock import CENTRE_TZ, zone
 
 _DIGITS = re.compile(r"\D")
 # What an erased caller's number reads as, where its masked form was (see centre.privacy).
@@ -40,13 +44,13 @@ class CallerNumber:
 
     hash: str | None  # keyed_hash
     masked: str  # mask
-    zone: str | None  # certain_timezone
+    zones: str | None  # time_zones: the candidate zones, space-separated
 
 
 def describe(number: str | None, key: str) -> CallerNumber:
-    """Return the keyed hash, masked form and certain time zone of a number, parsing it once."""
+    """Return the keyed hash, masked form and candidate time zones of a number, parsing it once."""
     parsed = parse(number)
-    return CallerNumber(_keyed_hash(parsed, key), _mask(number, parsed), _zone(parsed))
+    return CallerNumber(_keyed_hash(parsed, key), _mask(number, parsed), _zones(parsed))
 
 
 def mask(number: str | None) -> str:
@@ -85,13 +89,45 @@ def country(number: str | None) -> str | None:
     return phonenumbers.region_code_for_number(parsed)
 
 
-def certain_timezone(number: str | None) -> str | None:
-    """Return the caller's time zone when the number allows only one, else None."""
-    return _zone(parse(number))
+def time_zones(number: str | None) -> str | None:
+    """Return the time zones the number may be in, space-separated ("Europe/Rome Europe/Vatican")."""
+    return _zones(parse(number))
 
 
-def _zone(parsed: phonenumbers.PhoneNumber | None) -> str | None:
+# libphonenumber files every Moroccan number under the Canaries, whose clock runs an hour
+# ahead of Morocco's in summer since IANA 2026c: a caller in Morocco is on Moroccan time.
+_COUNTRY_ZONES = {"MA": "Africa/Casablanca", "EH": "Africa/El_Aaiun"}
+
+
+def _zones(parsed: phonenumbers.PhoneNumber | None) -> str | None:
     if parsed is None:
         return None
+    country = phonenumbers.region_code_for_number(parsed)
+    if country in _COUNTRY_ZONES:
+        return _COUNTRY_ZONES[country]
     zones = [z for z in number_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]
-    return zones[0] if len(zones) == 1 else None
+    return " ".join(zones) or None
+
+
+def local_zone(zones: str | None, moment: datetime) -> ZoneInfo | None:
+    """Return the caller's zone at `moment` when all its candidate `zones` keep one UTC offset then.
+
+    An Italian mobile may be in Rome or the Vatican: both tell the same time, so it is known;
+    a Spanish mobile may be in Madrid or the Canaries, an hour apart: it is not.
+    """
+    if not zones:
+        return None
+    candidates = [zone(name) for name in zones.split()]
+    offsets = {moment.astimezone(candidate).utcoffset() for candidate in candidates}
+    return candidates[0] if len(offsets) == 1 else None
+
+
+def local_zone_apart(zones: str | None, moment: datetime) -> ZoneInfo | None:
+    """Return the caller's zone at `moment` when it is known and its clock differs from Morocco's."""
+    local = local_zone(zones, moment)
+    if (
+        local is None
+        or moment.astimezone(local).utcoffset() == moment.astimezone(CENTRE_TZ).utcoffset()
+    ):
+        return None
+    return local

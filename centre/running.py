@@ -337,7 +337,7 @@ def remove_notice(notice: notices.Notice, actor_email: str | None = None) -> Non
 
 
 def caller_zone(country: str | None) -> str | None:
-    """Return the time zone of a typical caller from `country`, when the country has only one."""
+    """Return the candidate time zones of a typical caller from `country`, space-separated."""
     import phonenumbers
 
     from centre import phones
@@ -346,7 +346,7 @@ def caller_zone(country: str | None) -> str | None:
     if example is None:
         return None
     number = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
-    return phones.certain_timezone(number)
+    return phones.time_zones(number)
 
 
 def heard_at(

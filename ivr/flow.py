@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from flask import url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, utils
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from centre import languages
@@ -232,13 +232,21 @@ class Menu(Node):
         """Follow the chosen option; repeat on `*`; count silence and unknown keys."""
         if reply.digits == REPEAT_KEY:
             return Go(self.name, failures=step.call.retries)
-        options = self._available(step)
-        chosen = _choose(options, reply)
+        chosen = self.chosen(step, reply)
         if chosen is not None:
-            if chosen.effect is not None:
-                chosen.effect(step)
-            return Go(chosen.target)
+            return follow(step, chosen)
         return retry(step, no_choice(reply), self.name, self.exhausted)
+
+    def chosen(self, step: Step, reply: Reply) -> Option | None:
+        """Return the available option the caller's key or words clearly chose, if any."""
+        return _choose(self._available(step), reply)
+
+
+def follow(step: Step, option: Option) -> Go:
+    """Take the option chosen: its effect, then its target."""
+    if option.effect is not None:
+        option.effect(step)
+    return Go(option.target)
 
 
 def _phrases(option: Option) -> list[str]:
@@ -250,30 +258,39 @@ def _phrases(option: Option) -> list[str]:
 def _choose(options: Sequence[Option], reply: Reply) -> Option | None:
     if reply.digits:
         return next((o for o in options if o.key == reply.digits), None)
-    if not reply.speech:
-        return None
-    choices = {(i, phrase): phrase for i, o in enumerate(options) for phrase in _phrases(o)}
-    best = process.extractOne(
-        reply.speech,
-        choices,
-        scorer=_phrase_in_speech,
-        processor=utils.default_process,
-        score_cutoff=SPEECH_MATCH_MIN,
-    )
-    if best is None:
-        return None
-    (index, _phrase) = best[2]
-    return options[index]
+    return clearly_named(options, reply.speech)
 
 
-def _phrase_in_speech(speech: str, phrase: str, **kwargs: Any) -> float:
-    """Score how well a choice's phrase occurs in what the caller said (not the other way round).
+def clearly_named(options: Sequence[Option], speech: str) -> Option | None:
+    """Return the one option whose words the caller said as whole words, else None.
 
-    "I want to make a complaint" contains "complaint"; but "back" must not pick "call me back".
+    "ik wil een volmacht" does not name "klacht": a phrase is compared with runs of whole
+    words, so it is never found inside a longer word. A phrase found within a longer one
+    said ("back" in "call me back") counts as the longer; the closest word wins ("deutsch"
+    is German, not "dutch"), and two choices named as closely is no choice.
     """
-    if len(phrase) <= len(speech):
-        return fuzz.partial_ratio(phrase, speech, **kwargs)
-    return fuzz.ratio(phrase, speech, **kwargs)
+    words = utils.default_process(speech).split() if speech else []
+    found: list[tuple[int, int, float, int]] = []  # (first word, after the last, score, option)
+    for index, option in enumerate(options):
+        for phrase in _phrases(option):
+            wanted = utils.default_process(phrase)
+            size = len(wanted.split())
+            if not size:
+                continue
+            for length in {max(1, size - 1), size, size + 1}:
+                for start in range(len(words) - length + 1):
+                    run = " ".join(words[start : start + length])
+                    score = fuzz.ratio(wanted, run)
+                    if score >= SPEECH_MATCH_MIN:
+                        found.append((start, start + length, score, index))
+    kept = [
+        (score, index)
+        for start, end, score, index in found
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _, _ in found)
+    ]
+    best = max((score for score, _ in kept), default=0)
+    named = {index for score, index in kept if score == best}
+    return options[named.pop()] if len(named) == 1 else None
 
 
 class DigitEntry(Node):

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from centre import calendar, languages, notices
-from centre.clock import CENTRE_TZ, from_storage, now, to_storage, zone
+from centre import calendar, languages, notices, phones
+from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.formatting import digit_by_digit, spoken_date, spoken_time
 from ivr import state
-from ivr.flow import AGENT_OPTION, MAIN_MENU_OPTION, Go, Menu, Node, Option, Reply, Step, register
+from ivr.flow import (
+    AGENT_OPTION,
+    MAIN_MENU_OPTION,
+    REPEAT_KEY,
+    Go,
+    Menu,
+    Node,
+    Option,
+    Reply,
+    Step,
+    register,
+)
 from ivr.twiml import say
 from tickets import callbacks
 from tickets.services import open_ticket
@@ -37,6 +48,36 @@ def main_options(step: Step) -> list[Option]:
         AGENT_OPTION,
         Option("9", _l("To change the language, press %(key)s."), "language", _l("language")),
     ]
+
+
+SpeechListener = Callable[[Step, Reply, Option | None], Go | None]
+
+
+def register_main_speech(app: object, listener: SpeechListener) -> None:
+    """Let a domain hear what is said at the main menu first: it returns where that leads, or None.
+
+    The listener is told which option, if any, the words clearly named.
+    """
+    app.extensions["ivr.main_speech"] = listener  # type: ignore[attr-defined]
+
+
+class MainMenu(Menu):
+    """The main menu: speech that names no choice clearly is for a registered listener (the guide)."""
+
+    def __init__(self) -> None:
+        """Build the main menu from the registered options and the centre's own."""
+        super().__init__(
+            "main", lambda step: (gettext("Main menu."),), main_options, exhausted="agent"
+        )
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Let the speech listener answer first, then choose among the options as usual."""
+        listener: SpeechListener | None = current_app.extensions.get("ivr.main_speech")
+        if reply.speech and reply.digits != REPEAT_KEY and listener is not None:
+            go = listener(step, reply, self.chosen(step, reply))
+            if go is not None:
+                return go
+        return super().handle(step, reply)
 
 
 def register_main_option(app: object, option: Option) -> None:
@@ -112,19 +153,19 @@ def welcome_preface(
     language: languages.Language,
     country: str | None,
     dialled: str | None,
-    zone_name: str | None,
+    zones: str | None,
     moment: datetime,
 ) -> list[str]:
     """Return what a caller hears before the main menu: today's notices, the hours if closed."""
     preface = notices.active_texts(language.code, country, dialled, moment)
     availability = calendar.availability(moment)
     if not availability.open:
-        preface.extend(closed_sentences(language, zone_name, availability.next_opening))
+        preface.extend(closed_sentences(language, zones, availability.next_opening))
     return preface
 
 
 def closed_sentences(
-    language: languages.Language, zone_name: str | None, opening: datetime | None
+    language: languages.Language, zones: str | None, opening: datetime | None
 ) -> list[str]:
     """Say that agents are away and when they are back (`opening`), in Moroccan and local time."""
     if opening is None:
@@ -137,16 +178,29 @@ def closed_sentences(
             time=spoken_time(opening, locale, CENTRE_TZ),
         )
     ]
-    if zone_name and zone_name != "Africa/Casablanca":
-        local = zone(zone_name)
-        if opening.astimezone(local).utcoffset() != opening.utcoffset():
-            sentences.append(
-                gettext(
-                    "That is %(time)s your time.",
-                    time=spoken_time(opening, locale, local),
-                )
-            )
-    return sentences
+    return sentences + your_time(language, zones, opening)
+
+
+def your_time(language: languages.Language, zones: str | None, moment: datetime) -> list[str]:
+    """Say `moment` in the caller's own time, when their number tells it and it is not Moroccan time.
+
+    `zones` are the number's candidate zones (the call's "tz"): one time is said only when
+    they all agree at that moment.
+    """
+    local = phones.local_zone_apart(zones, moment)
+    if local is None:
+        return []
+    locale = language.babel_locale
+    time = spoken_time(moment, locale, local)
+    if moment.astimezone(local).date() == moment.astimezone(CENTRE_TZ).date():
+        return [gettext("That is %(time)s your time.", time=time)]
+    return [
+        gettext(
+            "That is %(date)s at %(time)s your time.",
+            date=spoken_date(moment, locale, local),
+            time=time,
+        )
+    ]
 
 
 # --- feedback ---------------------------------------------------------------------------
@@ -379,13 +433,14 @@ class BookCallback(Node):
             date=spoken_date(when, locale, CENTRE_TZ),
             time=spoken_time(when, locale, CENTRE_TZ),
         )
+        sentences = [sentence, *your_time(step.language, call.context.get("tz"), when)]
         reference = gettext(
             "Your reference number is %(reference)s.", reference=digit_by_digit(ticket.reference)
         )
         if not call.context.get("callback_texted"):
             callbacks.confirm(ticket)
             step.set_context(callback_texted=True)
-        return Go("goodbye", preface=(sentence, reference), remember=True)
+        return Go("goodbye", preface=(*sentences, reference), remember=True)
 
 
 class Goodbye(Node):
@@ -434,14 +489,7 @@ class HungUp(Goodbye):
 
 register(LanguageMenu())
 register(Welcome())
-register(
-    Menu(
-        "main",
-        lambda step: (gettext("Main menu."),),
-        main_options,
-        exhausted="agent",
-    )
-)
+register(MainMenu())
 register(
     Menu(
         "feedback",

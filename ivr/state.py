@@ -143,7 +143,7 @@ def start(call_sid: str) -> CallState:
         "node": "language",
         "step": FIRST_STEP,
         "retries": 0,
-        "context": {"tz": caller.zone} if caller.zone else {},
+        "context": {"tz": caller.zones} if caller.zones else {},
         "started_at": to_storage(now()),
         "status": "in-progress",
     }

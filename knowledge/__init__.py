@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Add the guide to the main menu (key 1), its nodes, seeding, workspace and commands."""
-    from ivr.menus import register_main_option
+    """Add the guide to the main menu (key 1 and speech), its nodes, seeding, workspace and commands."""
+    from ivr.menus import register_main_option, register_main_speech
     from knowledge import phone, workspace
     from knowledge.cli import guide_group
     from knowledge.seed import load_seed
@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
 
     phone.register_nodes()
     register_main_option(app, phone.GUIDE_OPTION)
+    register_main_speech(app, phone.main_menu_speech)
     app.extensions.setdefault("setup.seeders", []).append(load_seed)
     app.register_blueprint(workspace.bp)
     register_home("editor", "guide_editor.index")

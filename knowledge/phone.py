@@ -27,6 +27,7 @@ from ivr.flow import (
     Reply,
     Step,
     agent_option,
+    follow,
     no_choice,
     register,
     retry,
@@ -113,22 +114,53 @@ class GuideMenu(Menu):
         """Search what the caller said; keys and menu words go to the menu as usual."""
         if not reply.speech:
             return super().handle(step, reply)
-        language = step.language.code
-        outcome = search.verdict(search.search(reply.speech, language))
-        if outcome.kind == "clear":
-            _open_service(step, outcome.matches[0].slug, "guide")
-            step.set_context(guide_phrase=reply.speech[:300])
-            return Go("guide_answer")
-        # "an agent, please" or "main menu" are not guide questions.
-        go = super().handle(step, reply)
-        if not go.preface:  # one of the menu's own choices was said
-            return go
-        step.set_context(guide_phrase=reply.speech[:300])
-        if outcome.kind == "close":
-            step.set_context(guide_choices=[m.slug for m in outcome.matches])
-            return Go("guide_choice", preface=(gettext("I found several possible answers."),))
-        services.log_unmatched(reply.speech, language)
-        return Go("guide_not_found", preface=(gettext("Sorry, I did not find that in the guide."),))
+        return answer_speech(step, self, reply)
+
+
+def answer_speech(step: Step, menu: Menu, reply: Reply) -> Go:
+    """Answer speech in a guide menu: a clear answer, else a choice named, else a close call.
+
+    The whole guide is searched, whatever the menu: a caller in the wrong topic is still answered.
+    """
+    outcome = search.verdict(search.search(reply.speech, step.language.code))
+    if outcome.kind == "clear":
+        return _read_answer(step, reply.speech, outcome, back=menu.name)
+    # "an agent, please" or "main menu" are not guide questions.
+    chosen = menu.chosen(step, reply)
+    if chosen is not None:
+        return follow(step, chosen)
+    return _unclear(step, reply.speech, outcome)
+
+
+def main_menu_speech(step: Step, reply: Reply, chosen: Option | None) -> Go | None:
+    """Search the guide for speech at the main menu that named no other choice clearly.
+
+    "ik wil een volmacht" is a guide question; "the guide" alone opens the guide's menu.
+    """
+    if chosen is not None and chosen.target != GUIDE_OPTION.target:
+        return None
+    outcome = search.verdict(search.search(reply.speech, step.language.code))
+    if outcome.kind == "clear":
+        return _read_answer(step, reply.speech, outcome, back="guide")
+    if chosen is not None:  # the guide named, nothing clear asked of it: its menu asks
+        return None
+    return _unclear(step, reply.speech, outcome)
+
+
+def _read_answer(step: Step, speech: str, outcome: search.Outcome, back: str) -> Go:
+    _open_service(step, outcome.matches[0].slug, back)
+    step.set_context(guide_phrase=speech[:300])
+    return Go("guide_answer")
+
+
+def _unclear(step: Step, speech: str, outcome: search.Outcome) -> Go:
+    """Offer a close call's choices, or say the guide has nothing (and log it for the editors)."""
+    step.set_context(guide_phrase=speech[:300])
+    if outcome.kind == "close":
+        step.set_context(guide_choices=[m.slug for m in outcome.matches])
+        return Go("guide_choice", preface=(gettext("I found several possible answers."),))
+    services.log_unmatched(speech, step.language.code)
+    return Go("guide_not_found", preface=(gettext("Sorry, I did not find that in the guide."),))
 
 
 class TopicMenu(Menu):
@@ -157,6 +189,12 @@ class TopicMenu(Menu):
         slug = step.call.context.get("guide_category", "")
         names = dict(services.categories(step.language.code))
         return (names[slug],) if slug in names else ()
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Search the whole guide for what the caller said; keys choose in the topic."""
+        if not reply.speech:
+            return super().handle(step, reply)
+        return answer_speech(step, self, reply)
 
     def _options(self, step: Step) -> list[Option]:
         return [

@@ -87,4 +87,4 @@ def test_a_number_described_once_is_masked_hashed_and_zoned_as_each_function_doe
     described = phones.describe(number, "key")
     assert described.masked == phones.mask(number)
     assert described.hash == phones.keyed_hash(number, "key")
-    assert described.zone == phones.certain_timezone(number)
+    assert described.zones == phones.time_zones(number)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from centre import calendar, languages
+from centre import calendar, languages, phones
 from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.formatting import spoken_date, spoken_time
@@ -216,20 +216,46 @@ def planned_moves(start: datetime | None = None) -> list[tuple[str, datetime, da
 
 
 def notify_moves(moves: list[Move], exclude: int | None = None) -> None:
-    """Send each moved caller an SMS, in their language, giving the new time."""
+    """Send each moved caller an SMS, in their language, giving the new time (theirs too)."""
     for move in moves:
         if move.ticket.id == exclude:
             continue
         language = languages.get(move.ticket.language)
+        number = move.ticket.callback.number
         with force_locale(language.code):
-            body = gettext(
-                "Consular call centre: your callback %(reference)s has moved to %(date)s at "
-                "%(time)s (Moroccan time).",
-                reference=move.ticket.reference,
-                date=spoken_date(move.new, language.babel_locale, CENTRE_TZ),
-                time=spoken_time(move.new, language.babel_locale, CENTRE_TZ),
-            )
-        send_sms(move.ticket.callback.number, body, language.code, "callback_moved")
+            times = _times(move.new, language, number)
+            if "local_time" in times:
+                body = gettext(
+                    "Consular call centre: your callback %(reference)s has moved to %(date)s at "
+                    "%(time)s (Moroccan time), that is %(local_date)s at %(local_time)s your "
+                    "time.",
+                    reference=move.ticket.reference,
+                    **times,
+                )
+            else:
+                body = gettext(
+                    "Consular call centre: your callback %(reference)s has moved to %(date)s at "
+                    "%(time)s (Moroccan time).",
+                    reference=move.ticket.reference,
+                    **times,
+                )
+        send_sms(number, body, language.code, "callback_moved")
+
+
+def _times(moment: datetime, language: languages.Language, number: str) -> dict[str, str]:
+    """Return `moment`'s Moroccan date and time, and the caller's own when their number tells it."""
+    locale = language.babel_locale
+    times = {
+        "date": spoken_date(moment, locale, CENTRE_TZ),
+        "time": spoken_time(moment, locale, CENTRE_TZ),
+    }
+    local = phones.local_zone_apart(phones.time_zones(number), moment)
+    if local is not None:
+        times |= {
+            "local_date": spoken_date(moment, locale, local),
+            "local_time": spoken_time(moment, locale, local),
+        }
+    return times
 
 
 def due(limit: int = 50) -> list[Callback]:
@@ -245,15 +271,25 @@ def due(limit: int = 50) -> list[Callback]:
 
 
 def confirm(ticket: Ticket) -> None:
-    """Text the caller the time of the callback just booked, in their language."""
+    """Text the caller the time of the callback just booked, in their language and time."""
     language = languages.get(ticket.language)
     when = from_storage(ticket.callback.scheduled_at)
+    number = ticket.callback.number
     with force_locale(language.code):
-        body = gettext(
-            "Consular call centre: we will call you back on %(date)s at %(time)s (Moroccan "
-            "time). Reference %(reference)s.",
-            reference=ticket.reference,
-            date=spoken_date(when, language.babel_locale, CENTRE_TZ),
-            time=spoken_time(when, language.babel_locale, CENTRE_TZ),
-        )
-    send_sms(ticket.callback.number, body, language.code, "callback_booked")
+        times = _times(when, language, number)
+        if "local_time" in times:
+            body = gettext(
+                "Consular call centre: we will call you back on %(date)s at %(time)s (Moroccan "
+                "time), that is %(local_date)s at %(local_time)s your time. Reference "
+                "%(reference)s.",
+                reference=ticket.reference,
+                **times,
+            )
+        else:
+            body = gettext(
+                "Consular call centre: we will call you back on %(date)s at %(time)s (Moroccan "
+                "time). Reference %(reference)s.",
+                reference=ticket.reference,
+                **times,
+            )
+    send_sms(number, body, language.code, "callback_booked")
