@@ -7,7 +7,7 @@ due time in seconds since the epoch (the opening time for a ticket without one).
 changes: the rows are rewritten, the same way on SQLite and PostgreSQL.
 
 Revision ID: e7a41c09d2b5
-Revises: 254afa0bf95e
+Revises: c3f9d2a8e6b4
 Create Date: 2026-12-04 18:30:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7a41c09d2b5'
-down_revision = '254afa0bf95e'
+down_revision = 'c3f9d2a8e6b4'
 branch_labels = None
 depends_on = None
 
