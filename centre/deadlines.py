@@ -10,6 +10,8 @@ Other requests (staff pages, imports that lift `statement_timeout`) wait as the 
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from time import monotonic
 from typing import Any
 
 import psycopg
@@ -34,8 +36,32 @@ def _bound() -> float | None:
     return g.get("database_wait_bound") if has_app_context() else None
 
 
+def _until(steps: Generator[Any, Any, Any], deadline: float) -> Generator[Any, Any, Any]:
+    """Drive psycopg's connection steps, stopping once `deadline` has passed.
+
+    psycopg resumes the steps at least every 0.1 s while it waits, so the check runs often.
+    """
+    try:
+        waiting_for = next(steps)
+        while True:
+            ready = yield waiting_for
+            if monotonic() >= deadline:
+                steps.close()
+                raise psycopg.errors.ConnectionTimeout("the database did not answer in time")
+            waiting_for = steps.send(ready)
+    except StopIteration as done:
+        return done.value
+
+
 class BoundedConnection(psycopg.Connection[Any]):
     """A psycopg connection whose waits end when the request's bound runs out."""
+
+    @classmethod
+    def _connect_gen(cls, conninfo: str = "") -> Any:
+        """Connect as psycopg does, within the request's bound (libpq's own floor is 2 s)."""
+        steps = super()._connect_gen(conninfo)
+        bound = _bound()
+        return steps if bound is None else _until(steps, monotonic() + bound)
 
     def wait(self, gen: Any, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Wait for the server as psycopg does, but no longer than the request's bound."""

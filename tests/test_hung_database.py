@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from conftest import TOKEN
 from helpers import assert_spoken_in
 from sqlalchemy.engine import make_url
@@ -23,7 +24,9 @@ from ivr.driver import FlaskTransport, PhoneCall, Turn, parse
 
 FALLBACK = "+212522000000"  # TEST_CONFIG's FALLBACK_AGENT_NUMBER
 GERMAN_NUMBER = "+498000000000"
-ANSWER_WITHIN = 2.0  # seconds: the promise, with DB_TIMEOUT_SECONDS at its default
+# DB_TIMEOUT_SECONDS -> the promised answer time: the 2 s at the default 1.5 s; with a
+# shorter timeout, the client's bound (not libpq's 2 s floor for a connection) must govern.
+ANSWER_WITHIN = {1.5: 2.0, 0.5: 1.25}
 NEVER = 20.0  # seconds after which a step that has not answered counts as hung
 
 
@@ -87,6 +90,21 @@ def proxy(app) -> Iterator[FreezingProxy]:  # type: ignore[no-untyped-def]
     frozen = FreezingProxy(url.host or "127.0.0.1", url.port or 5432)
     yield frozen
     frozen.close()
+    # The server ends the sessions whose sockets closed a moment later; until then they may
+    # hold the locks of a half-done step, which the next test's emptying would wait for.
+    engine = sa.create_engine(url)
+    try:
+        for _ in range(100):
+            with engine.connect() as connection:
+                left = connection.scalar(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                ))  # fmt: skip
+            if not left:
+                break
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
 
 
 def post_in_thread(phone: PhoneCall, url: str, data: dict[str, str]) -> tuple[Turn | None, float]:
@@ -109,13 +127,17 @@ def post_in_thread(phone: PhoneCall, url: str, data: dict[str, str]) -> tuple[Tu
     return parse(url, body), found["elapsed"]  # type: ignore[return-value]
 
 
-def test_a_call_in_progress_hears_an_apology_within_2_s_when_the_database_hangs(
-    make_app, app, proxy, open_hours
+@pytest.mark.parametrize("timeout", ANSWER_WITHIN)
+def test_a_call_in_progress_and_a_new_call_hear_an_apology_within_2_s_when_the_database_hangs(
+    make_app, app, proxy, open_hours, timeout
 ):
+    promise = ANSWER_WITHIN[timeout]
     through_proxy = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(
         host="127.0.0.1", port=proxy.port
     )
-    proxied = make_app(SQLALCHEMY_DATABASE_URI=through_proxy.render_as_string(False))
+    proxied = make_app(
+        SQLALCHEMY_DATABASE_URI=through_proxy.render_as_string(False), DB_TIMEOUT_SECONDS=timeout
+    )
     phone = PhoneCall(FlaskTransport(proxied), TOKEN, to=GERMAN_NUMBER)
     phone.dial()
     menu = phone.press("6")  # German: the pool now holds live connections through the proxy
@@ -129,8 +151,21 @@ def test_a_call_in_progress_hears_an_apology_within_2_s_when_the_database_hangs(
     assert turn is not None, "the step never answered: the caller hears silence"
     assert turn.dial == FALLBACK, turn.xml
     assert_spoken_in(turn, "de")
-    assert elapsed < ANSWER_WITHIN + usual, (elapsed, usual)
+    assert elapsed < promise + usual, (elapsed, usual)
     print(f"apology after {elapsed:.3f} s (the step usually takes {usual:.3f} s)")
+
+    # The pool threw that connection away: the next webhooks need new ones, which the frozen
+    # server never completes (libpq alone would wait 2 s for each). A new call, then the step.
+    newcomer = PhoneCall(FlaskTransport(proxied), TOKEN, to=GERMAN_NUMBER)
+    for who, url, data in (
+        (newcomer, "/ivr/voice", newcomer.params()),
+        (phone, action, phone.params(Digits="*")),
+    ):
+        turn, elapsed = post_in_thread(who, url, data)
+        assert turn is not None, f"{url} never answered"
+        assert turn.dial == FALLBACK, turn.xml
+        assert_spoken_in(turn, "de")
+        assert elapsed < promise + usual, (url, elapsed, usual)
 
     # Once the database answers again, the call goes on where it stood.
     proxy.frozen.clear()
