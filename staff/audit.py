@@ -7,6 +7,7 @@ exception: `tally` adds to the repeat count of a refusal (failed logins, stale f
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -123,7 +124,7 @@ def tally(
 ) -> None:
     """Record a refusal, counting it on the entry of its repeats if one is recent enough.
 
-    One entry per action, address, person and target per `TALLY_WINDOW`, with how many times
+    One entry per action, address, person, target and `after` per `TALLY_WINDOW`, with how many times
     and the last time: a stranger posting failed logins or stale forms in a loop keeps the
     log readable and bounded instead of writing a row per attempt.
     """
@@ -140,6 +141,9 @@ def tally(
             AuditEntry.actor_id.is_not_distinct_from(actor.id if actor else None),
             AuditEntry.target_type.is_not_distinct_from(target_type),
             AuditEntry.target_id.is_not_distinct_from(target_id),
+            # JSON has no equality in PostgreSQL; its text is what was written, as here (an
+            # empty `after` is written as JSON's null).
+            sa.func.coalesce(sa.cast(AuditEntry.after, sa.Text), "null") == json.dumps(after),
             AuditEntry.at > moment - TALLY_WINDOW,
         )
         .order_by(AuditEntry.id.desc())

@@ -220,7 +220,11 @@ def audit_log() -> str:
 @bp.app_errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     """Refuse a form without its token (an old page, or another site posting here)."""
-    audit.tally("csrf.refused", after={"path": request.path[:200]})
+    if current_staff() is not None:
+        audit.record("csrf.refused", after={"path": request.path[:200]})
+    else:  # a stranger's: counted per address and route, whatever ids a flood puts in the path
+        route = request.url_rule.rule if request.url_rule else request.path
+        audit.tally("csrf.refused", after={"path": route[:200]})
     db.session.commit()
     message = gettext("This form has expired. Go back, reload the page and try again.")
     return render_template("staff/error.html", code=400, message=message), 400

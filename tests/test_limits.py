@@ -212,7 +212,8 @@ def test_without_redis_logins_and_lookups_work_and_the_database_counts(
 ):
     url, server = lost_redis
     caplog.set_level(logging.WARNING, logger="centre.ratelimit")
-    lost = make_app(REDIS_URL=url, REDIS_TIMEOUT_SECONDS=0.5)
+    # Left alone longer than this test lasts, however busy the machine.
+    lost = make_app(REDIS_URL=url, REDIS_TIMEOUT_SECONDS=0.5, REDIS_RETRY_SECONDS=3600)
     member = make_user("agent", "fr")
     assert log_in(lost.test_client(), member.email, member.password).status_code == 302
     turn = look_up(call(on=lost), "en", reference(1), BIRTH_DIGITS)
