@@ -229,7 +229,7 @@ def notices_page() -> str | Response | tuple[str, int]:
             running.add_notice(
                 _moment(form.get("starts")), _moment(form.get("ends")),
                 {code: form.get(f"text_{code}", "")[:1000] for code in languages.CODES},
-                form.get("countries", "")[:500], form.get("numbers", "")[:500].replace(",", " ").split(),
+                form.get("countries", "")[:500], form.get("numbers", "")[:500],
             )  # fmt: skip
             db.session.commit()
             flash(gettext("Saved."))
