@@ -241,8 +241,7 @@ def notices_page() -> str | Response | tuple[str, int]:
                 _moment(form.get("starts")), _moment(form.get("ends")),
                 {code: _limited(form.get(f"text_{code}", ""), NOTICE_MAX)
                  for code in languages.CODES},
-                _limited(form.get("countries", ""), 500),
-                _limited(form.get("numbers", ""), 500).replace(",", " ").split(),
+                _limited(form.get("countries", ""), 500), _limited(form.get("numbers", ""), 500),
             )  # fmt: skip
             db.session.commit()
             flash(gettext("Saved."))

@@ -272,14 +272,20 @@ def notice_countries(given: str | list[str]) -> list[str]:
     return sorted(set(codes))
 
 
-def notice_numbers(given: list[str]) -> list[str]:
-    """Return the numbers in E.164 form; raise UnknownNoticeNumber for one no caller dials."""
+def notice_numbers(given: str | list[str]) -> list[str]:
+    """Return the numbers in E.164 form; raise UnknownNoticeNumber for one no caller dials.
+
+    A text is split on commas or lines; a piece that is not one number ("+33 805 00 00 00"
+    is) is split on spaces.
+    """
+    pieces = re.split(r"[,;\n]", given) if isinstance(given, str) else list(given)
     numbers = []
-    for raw in given:
-        number = phones.normalise(raw.strip())
-        if number is None or phones.country(number) not in COUNTRY_LANGUAGE:
-            raise UnknownNoticeNumber(raw.strip()[:40])
-        numbers.append(number)
+    for piece in filter(None, (p.strip() for p in pieces)):
+        for raw in [piece] if phones.normalise(piece) or " " not in piece else piece.split():
+            number = phones.normalise(raw)
+            if number is None or phones.country(number) not in COUNTRY_LANGUAGE:
+                raise UnknownNoticeNumber(raw[:40])
+            numbers.append(number)
     return sorted(set(numbers))
 
 
@@ -298,7 +304,7 @@ def _same_notice(starts: datetime, ends: datetime, texts: dict[str, str], countr
 
 
 def add_notice(starts: datetime, ends: datetime, texts: dict[str, str],
-               countries: str | list[str], numbers: list[str],
+               countries: str | list[str], numbers: str | list[str],
                actor_email: str | None = None) -> notices.Notice:  # fmt: skip
     """Add a service notice (its text in all seven languages is required).
 

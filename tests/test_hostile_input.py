@@ -90,7 +90,12 @@ def test_notice_numbers_must_be_international_numbers_of_the_centres_countries(a
     assert stored_notices(app) == []
     added = runner.invoke(args=[*CLI_NOTICE, "--number", "+33 805 00 00 00"])
     assert added.exit_code == 0, added.output
-    assert stored_notices(app) == [("", "+33805000000")]
+    typed = "+34 900 00 00 00, +32800000000 +32800000001"
+    assert (
+        post_form(client, "/centre/notices", {**NOTICE_FORM, "numbers": typed}).status_code == 302
+    )
+    assert stored_notices(app) == [
+        ("", "+33805000000"), ("", "+32800000000 +32800000001 +34900000000")]  # fmt: skip
 
 
 def test_the_same_notice_for_an_overlapping_time_is_refused(app, log_in, runner):
