@@ -41,10 +41,14 @@ def keep(user_id: int, action: str, page: str, form: MultiDict[str, str]) -> Non
 
 def take(user: StaffUser, action: str) -> MultiDict[str, str] | None:
     """Return (and forget) the form `user` posted to `action` when their session lapsed."""
-    _forget_old()
+    # Only reads, as every page view asks: old forms are forgotten when another is kept.
     kept = db.session.scalar(
         sa.select(KeptForm)
-        .where(KeptForm.user_id == user.id, KeptForm.action == action[:300])
+        .where(
+            KeptForm.user_id == user.id,
+            KeptForm.action == action[:300],
+            KeptForm.created_at >= to_storage(now() - KEEP_FOR),
+        )
         .order_by(KeptForm.id.desc())
         .limit(1)
     )
