@@ -31,7 +31,7 @@ from centre.formatting import page_language_names
 from knowledge import diff, editing, preview, search, services, transfer
 from knowledge.editing import FIELD_NAMES, Author, EditConflict, EditRefused
 from knowledge.models import Service
-from staff import audit, current_staff, role_required
+from staff import audit, current_staff, kept, role_required
 from staff.auth import refuse
 
 bp = Blueprint("guide_editor", __name__, url_prefix="/guide/editor", template_folder="templates",
@@ -250,8 +250,8 @@ def _other_language(service: Service, language: str) -> str:
 
 
 def _render_text(service: Service, language: str, values: dict[str, Any] | None = None,
-                 error: str | None = None, status: int = 200,
-                 theirs: Draft | None = None) -> tuple[str, int]:  # fmt: skip
+                 error: str | None = None, status: int = 200, theirs: Draft | None = None,
+                 seen_revision: str | None = None) -> tuple[str, int]:  # fmt: skip
     other = _other_language(service, language)
     latest = editing.latest_text(service, language)
     if values is None:
@@ -271,7 +271,7 @@ def _render_text(service: Service, language: str, values: dict[str, Any] | None 
         history=list(reversed(history)), can_edit=_can_edit(), error=error,
         words_per_minute=preview.WORDS_PER_MINUTE.get(language, 150),
         text_fields=editing.TEXT_FIELDS, limits=editing.LIMITS,
-        revision=editing.text_revision(service, language), theirs=theirs,
+        revision=seen_revision or editing.text_revision(service, language), theirs=theirs,
         their_values=editing.text_values(theirs) if theirs else None,
         differing=_differing(theirs, values),
     )  # fmt: skip
@@ -288,7 +288,15 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
     """Show the service's text in `code` beside another language; save it as a draft."""
     service, language = _service(slug), _language(code)
     if request.method == "GET":
-        return _render_text(service, language)
+        user = current_staff()
+        typed = kept.take(user, request.path) if user is not None and _can_edit() else None
+        if typed is None:
+            return _render_text(service, language)
+        db.session.commit()  # taken back once
+        flash(gettext("What you typed before your session expired is back in the form: "
+                      "check it, then save."))  # fmt: skip
+        return _render_text(service, language, _typed(service, language, _text_form(typed)),
+                            seen_revision=typed.get("revision"))  # fmt: skip
     fields = _text_form(request.form)
 
     def again(error: str) -> tuple[str, int]:

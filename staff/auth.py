@@ -21,16 +21,18 @@ from functools import wraps
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 
 from centre import ratelimit
 from centre.clock import from_storage, now, to_storage
 from centre.extensions import db
-from staff import accounts, audit, passwords
+from staff import accounts, audit, kept, passwords
 from staff.models import ROLES, StaffSession, StaffUser
 
 SESSION_KEY = "staff_token"
+# Set in the (signed) cookie when a session lapses: whose form to keep if one is posted next.
+LAPSED_KEY = "staff_lapsed"
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most once a minute
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5  # from one address
@@ -78,6 +80,8 @@ def load_session() -> None:
         session.pop(SESSION_KEY, None)
         if record is not None and record.ended_at is None:
             record.ended_at = to_storage(moment)
+            if record.user.active:  # lapsed, not logged out nor disabled
+                session[LAPSED_KEY] = record.user_id
             db.session.commit()
         return
     if moment - from_storage(record.last_seen_at) >= TOUCH_EVERY:
@@ -180,6 +184,8 @@ def role_required(*roles: str) -> Callable[[View], View]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = current_staff()
             if user is None:
+                if request.method == "POST" and session.get(LAPSED_KEY):
+                    return _keep_and_log_in_again(int(session[LAPSED_KEY]))
                 return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
             if user.role not in roles:
                 refuse(request.path)
@@ -189,6 +195,23 @@ def role_required(*roles: str) -> Callable[[View], View]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _page_of_form() -> str:
+    """Return the page the posted form was on (the Referer, same site only), else its action."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and safe_next(referrer.path):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return request.path
+
+
+def _keep_and_log_in_again(user_id: int) -> Any:
+    """Keep the form posted after the session lapsed; send its author to log in, then back."""
+    page = _page_of_form()
+    kept.keep(user_id, request.path, page, request.form)
+    db.session.commit()
+    flash(gettext("Your session expired. Log in again: what you typed is kept."))
+    return redirect(url_for("staff.login", next=page))
 
 
 def login_required(view: View) -> View:

@@ -81,3 +81,17 @@ class AuditEntry(db.Model):
     # A refusal repeated from one address is one entry counting its repeats (`audit.tally`).
     occurrences: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     last_at: so.Mapped[datetime | None]
+
+
+class KeptForm(db.Model):
+    """A form posted after its author's session lapsed, kept until they log in again."""
+
+    __tablename__ = "staff_kept_forms"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("staff_users.id"), index=True)
+    # Where the form was posted (its action), and the page it came from.
+    action: so.Mapped[str] = so.mapped_column(sa.String(300))
+    page: so.Mapped[str] = so.mapped_column(sa.String(300))
+    # Every field as posted (name -> list of values), the CSRF token left out.
+    fields: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    created_at: so.Mapped[datetime] = so.mapped_column(index=True)

@@ -164,3 +164,71 @@ def test_an_over_long_closure_reason_or_notice_is_refused_and_kept(app, log_in, 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
+
+
+# --- a session that lapses while typing --------------------------------------------------------
+
+
+def test_a_note_posted_after_the_session_lapsed_is_back_in_the_form_after_logging_in(
+    app, make_user, time_machine
+):
+    from helpers import csrf_token
+    from helpers import log_in as submit_login
+
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    ticket_id = open_ticket(app)
+    member, colleague = make_user("agent", "fr"), make_user("agent", "fr")
+    agent = app.test_client()
+    assert submit_login(agent, member.email, member.password).status_code == 302
+    page = f"/tickets/{ticket_id}"
+    token, seen = csrf_token(agent, page), ticket_version(app, ticket_id)
+    # The agent types a long note and goes for lunch; the session lapses (30 idle minutes).
+    time_machine.move_to("2026-12-01T10:45:00+00:00", tick=False)
+    note = "Le demandeur a rappelé : il attend toujours son passeport, envoyé le 12 novembre."
+    posted = agent.post(f"{page}/save", data={"csrf_token": token, "version": seen,
+                                               "status": "waiting", "note": note},
+                        headers={"Referer": f"http://localhost{page}"})  # fmt: skip
+    assert posted.status_code == 302
+    assert posted.headers["Location"] == f"/staff/login?next=/tickets/{ticket_id}"
+    login_page = agent.get(posted.headers["Location"]).get_data(as_text=True)
+    assert "Votre session a expiré" in unescape(login_page)
+    # A colleague logging in on this browser first is not shown the note.
+    submit_login(agent, colleague.email, colleague.password, next_path=page)
+    assert note not in unescape(agent.get(page).get_data(as_text=True))
+    back = submit_login(agent, member.email, member.password, next_path=page)
+    assert back.status_code == 302 and back.headers["Location"] == page  # not the POST-only URL
+    html = unescape(agent.get(page).get_data(as_text=True))
+    assert f"{note}</textarea>" in html and selected_status(html) == "waiting"
+    assert "est revenu dans le formulaire" in html
+    assert note_count(app) == 0  # shown back, not saved behind the agent's back
+    # Taken back once: a reload shows the ticket as it is.
+    assert note not in agent.get(page).get_data(as_text=True)
+    # Saving the form as it came back records the note.
+    saved = post_form(agent, f"{page}/save", {"version": seen, "status": "waiting",
+                                               "note": note}, page)  # fmt: skip
+    assert saved.status_code == 302 and note_count(app) == 1
+
+
+def test_a_guide_text_posted_after_the_session_lapsed_is_back_in_the_editor(
+    app, guide, make_user, time_machine
+):
+    from helpers import csrf_token
+    from helpers import log_in as submit_login
+
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    member = make_user("editor", "fr")
+    editor = app.test_client()
+    submit_login(editor, member.email, member.password)
+    page = f"{EDITOR}/services/passport/en"
+    loaded = editor.get(page).get_data(as_text=True)
+    token, revision = csrf_token(editor, page), revision_on(loaded)
+    time_machine.move_to("2026-12-01T11:00:00+00:00", tick=False)
+    summary = "Passports are now renewed by appointment only, in person."
+    posted = editor.post(page, data={"csrf_token": token, "revision": revision,
+                                      "summary": summary})  # fmt: skip
+    assert posted.headers["Location"] == f"/staff/login?next={page}"
+    back = submit_login(editor, member.email, member.password, next_path=page)
+    assert back.headers["Location"] == page
+    html = unescape(editor.get(page).get_data(as_text=True))
+    assert f"{summary}</textarea>" in html and revision_on(html) == revision
+    assert draft_summary(app, "passport", "en") != summary

@@ -28,7 +28,7 @@ from centre import languages
 from centre.clock import now
 from centre.extensions import db
 from centre.formatting import too_long
-from staff import accounts, current_staff, refuse, role_required
+from staff import accounts, current_staff, kept, refuse, role_required
 from staff.models import StaffUser
 from tickets import desk, queue, sla
 from tickets.models import (
@@ -168,7 +168,17 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
 @role_required(*DESK_ROLES)
 def ticket_page(ticket_id: int) -> tuple[str, int]:
     """Show a ticket: journey, recordings, callback, SLA, notes, history, and the actions."""
-    return _render(_ticket(ticket_id))
+    ticket = _ticket(ticket_id)
+    typed = kept.take(_me(), url_for("tickets.save", ticket_id=ticket_id))
+    if typed is None:
+        return _render(ticket)
+    db.session.commit()  # taken back once: a reload shows the ticket as it is
+    flash(gettext("What you typed before your session expired is back in the form: check it, "
+                  "then save."))  # fmt: skip
+    # The version the form was loaded from comes back too: a change made meanwhile by
+    # someone else is shown as a conflict rather than saved over.
+    return _render(ticket, draft=typed.get("note", ""), draft_status=typed.get("status"),
+                   seen_version=typed.get("version", type=int))  # fmt: skip
 
 
 def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
