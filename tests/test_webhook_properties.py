@@ -328,7 +328,9 @@ class MenuWalk(RuleBasedStateMachine):
             assert call is not None
             visited = set(db.session.scalars(
                 sa.select(CallEvent.to_node).where(CallEvent.call_id == call.id)))  # fmt: skip
-            return call.node in PERSON_NODES or bool(visited & PERSON_NODES)
+            # A withheld number with no agent free cannot have a callback: "call us again at ..."
+            ends = PERSON_NODES | {"call_later"}
+            return call.node in ends or bool(visited & ends)
 
     @invariant()
     def every_answer_leads_somewhere(self) -> None:
