@@ -207,7 +207,8 @@ def test_a_good_file_adds_its_category_and_service_then_changes_only_what_differ
 
 
 def test_a_refusal_found_only_while_saving_still_refuses_the_whole_file(app, runner, tmp_path):
-    # Two fee kinds that differ only past the 30 characters a kind keeps become the same kind.
+    # A fee kind over the 30 characters a kind may hold is refused, never cut (cutting these two
+    # would have made them one kind), and nothing of the file is saved.
     long = "a" * 30
     text = GOOD.replace(
         "- {kind: standard, amount_dh: 100, checked_on: 2026-12-01}",
@@ -216,7 +217,10 @@ def test_a_refusal_found_only_while_saving_still_refuses_the_whole_file(app, run
     before = row_counts(app)
     result = import_file(runner, tmp_path, text)
     assert result.exit_code == 1
-    assert problems(result) == [f"line 1: Two fees have the same kind: {long}."]
+    assert problems(result) == [
+        "line 1: Fees in dirhams: Too long: 31 characters where at most 30 are kept."
+        " Nothing was saved: shorten it, then save again."
+    ]
     assert row_counts(app) == before
 
 

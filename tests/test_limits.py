@@ -20,6 +20,9 @@ from centre.extensions import db
 from staff import passwords
 from staff.models import AuditEntry
 
+# The cases these tests import name services of the guide.
+pytestmark = pytest.mark.usefixtures("guide")
+
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 WRONG = "wrong-password-123"
 

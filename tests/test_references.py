@@ -8,6 +8,9 @@ from casefeed import BIRTH_DIGITS, case_row, look_up, luhn_valid, write_csv
 from cases.references import is_well_formed
 from tickets.services import luhn_check_digit
 
+# The cases these tests import name services of the guide.
+pytestmark = pytest.mark.usefixtures("guide")
+
 # Published Luhn examples: the number without its last digit, and that last digit.
 PUBLISHED = [
     ("7992739871", "3"),  # Wikipedia, "Luhn algorithm": 79927398713
