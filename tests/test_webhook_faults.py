@@ -98,9 +98,9 @@ def timed_post(phone: PhoneCall, url: str, data: dict[str, str]) -> tuple[Turn, 
 
 
 def pace(app) -> float:  # type: ignore[no-untyped-def]
-    """Return how long a healthy first webhook takes on this machine now (slowest of three)."""
+    """Return how long a healthy first webhook takes on this machine now (slowest of five)."""
     times = []
-    for n in range(3):
+    for n in range(5):
         phone = PhoneCall(FlaskTransport(app), TOKEN, caller=f"+3361999000{n}", to=GERMAN_NUMBER)
         turn, elapsed = timed_post(phone, *delivery(phone, "voice"))
         assert turn.gather is not None, turn.xml  # really healthy: the menu, not an apology
@@ -110,7 +110,10 @@ def pace(app) -> float:  # type: ignore[no-untyped-def]
 
 def deadline(app) -> float:  # type: ignore[no-untyped-def]
     """Return the time a webhook may take to apologise: the app's own wait, plus the machine's."""
-    return WAIT_SECONDS + 0.5 + 5 * pace(app)
+    # A second of slack on top: on a loaded machine one webhook can stall that long between
+    # the pace's samples (seen: 3.0 s against 2.55 s); a webhook that waited for the lock
+    # instead of giving up would still take far longer than this.
+    return WAIT_SECONDS + 1.0 + 5 * pace(app)
 
 
 def check_every_route_apologises_in_time(
