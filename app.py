@@ -38,26 +38,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
 
     import cases
+    import desk
     import knowledge
     import reports
     import staff
-    import tickets
-    from centre import admin, ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
-    from centre.cli import register_commands
+    from centre import ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
     from ivr import (
+        desk_calls,
         menus,  # noqa: F401  (registers the call flow's nodes)
         simulator,
         views,
     )
     from knowledge import views as guide_views
+    from operations import admin
+    from operations.cli import register_commands
 
     app.register_blueprint(web.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(desk_calls.bp)
     app.register_blueprint(guide_views.bp)
     knowledge.init_app(app)
     staff.init_app(app)
-    tickets.init_app(app)
+    desk.init_app(app)
     reports.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)

@@ -15,7 +15,7 @@ from phonenumbers import timezone as number_timezone
 from centre.clock import CENTRE_TZ, zone
 
 _DIGITS = re.compile(r"\D")
-# What an erased caller's number reads as, where its masked form was (see centre.privacy).
+# What an erased caller's number reads as, where its masked form was (see operations.privacy).
 ANONYMISED = "anonymised"
 
 

@@ -107,8 +107,8 @@ def _series(labels: Sequence[str], names: dict[str, Any], columns: Sequence[str]
 
 def build(dashboard: Dashboard) -> list[Table]:
     """Return the dashboard's tables, in the order the page shows them."""
+    from tickets.labels import STATUS_NAMES, TYPE_NAMES
     from tickets.models import STATUSES, TYPES
-    from tickets.views import STATUS_NAMES, TYPE_NAMES
 
     tables: list[Table] = []
     period = dashboard.period

@@ -110,7 +110,7 @@ def test_the_queue_puts_breached_then_breaching_first_then_the_rest_by_due_time_
     order = [breached, breaching, fresh_call, twin_one, twin_two, quiet]
     assert references_on(page) == [ticket(app, i).reference for i in order]
     # Paged two by two, the queue reads the same, with nothing lost or repeated.
-    monkeypatch.setattr("tickets.queue.PAGE_SIZE", 2)
+    monkeypatch.setattr("desk.queue.PAGE_SIZE", 2)
     seen, url = [], "/tickets/"
     while url:
         html = agent.get(url).get_data(as_text=True)

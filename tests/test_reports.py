@@ -13,9 +13,10 @@ import sqlalchemy as sa
 
 from centre.clock import CENTRE_TZ, to_storage
 from centre.extensions import db
+from desk import desk
 from ivr.models import Call
 from reports.models import ReportDay
-from tickets import desk, services
+from tickets import services
 from tickets.models import Ticket
 
 PERIOD = {"from": "2026-12-01", "to": "2026-12-03"}

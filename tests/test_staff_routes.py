@@ -12,13 +12,13 @@ from conftest import TOKEN, TWILIO_SID, https_client
 from flask import Flask, url_for
 from helpers import csrf_token, inline_code, log_in, table_contents
 
-from centre import running
 from centre.calendar import Holiday
 from centre.extensions import db
 from centre.languages import CODES
 from ivr.driver import sign
 from knowledge import services as guide_services
 from knowledge.models import Category
+from operations import running
 from staff.audit import ACTION_NAMES
 from staff.models import AuditEntry
 from tickets import services

@@ -96,7 +96,7 @@ class TicketNote(db.Model):
     """A note on a ticket: an agent's words (a note, a resolution), or what the desk recorded.
 
     What the desk records (a merge, a callback's outcome) is kept as its `kind` and `params`,
-    not as text, so that each reader reads it in their own language (see tickets.desk.note_text).
+    not as text, so that each reader reads it in their own language (see desk.desk.note_text).
     """
 
     __tablename__ = "ticket_notes"

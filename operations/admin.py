@@ -1,6 +1,6 @@
 """Supervisors' pages to run the centre: hours, holidays, closures, notices, and what callers hear.
 
-Thin: each page reads the form, calls centre.running (the same functions as the shell
+Thin: each page reads the form, calls operations.running (the same functions as the shell
 commands), commits once, and says what happened.
 """
 
@@ -15,10 +15,11 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from centre import calendar, languages, notices, running
+from centre import calendar, languages, notices
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
 from centre.formatting import page_date, page_time, too_long
+from operations import running
 from staff import role_required
 
 bp = Blueprint("centre_admin", __name__, url_prefix="/centre", template_folder="templates")

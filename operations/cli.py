@@ -10,10 +10,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from centre import calendar, notices, running
+from centre import calendar, notices
 from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.languages import CODES
+from operations import running
 
 
 @click.command("setup")
@@ -36,7 +37,7 @@ def setup_command(demo: bool) -> None:
     db.session.commit()
     click.echo(f"Schema up to date; {added} holidays and {rows} content rows added or updated.")
     if demo:
-        from centre.demo import load_demo
+        from operations.demo import load_demo
 
         click.echo(load_demo())
         db.session.commit()
@@ -251,9 +252,9 @@ def notices_remove(notice_id: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add every command group to `flask`."""
-    from centre.privacy import privacy_group
     from centre.translate import translate_group
     from ivr.cli import call_command
+    from operations.privacy import privacy_group
     from tickets.cli import tickets_group
 
     app.cli.add_command(setup_command)

@@ -28,9 +28,12 @@ from centre import languages
 from centre.clock import now
 from centre.extensions import db
 from centre.formatting import too_long
+from desk import desk, queue
+from desk.queue import DESK_ROLES
 from staff import accounts, current_staff, kept, refuse, role_required
 from staff.models import StaffUser
-from tickets import desk, queue, sla
+from tickets import sla
+from tickets.labels import STATUS_NAMES, TYPE_NAMES
 from tickets.models import (
     CALLBACK_OUTCOMES,
     STATUSES,
@@ -38,27 +41,12 @@ from tickets.models import (
     Recording,
     Ticket,
 )
-from tickets.queue import DESK_ROLES
 from tickets.services import recording_audio_url
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates",
                static_folder="static", static_url_path="/static")  # fmt: skip
 
-TYPE_NAMES = {
-    "complaint": _l("Complaint"),
-    "suggestion": _l("Suggestion"),
-    "observation": _l("Observation"),
-    "callback": _l("Callback"),
-    "escalated_call": _l("Call for an agent"),
-}
-STATUS_NAMES = {
-    "new": _l("New"),
-    "open": _l("Open"),
-    "waiting": _l("Waiting"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
 OUTCOME_NAMES = {
     "reached": _l("Reached"),
     "no_answer": _l("No answer"),
@@ -132,7 +120,7 @@ def queue_page() -> str:
     result = queue.page(user, filters, queue.parse_after(request.args.get("after")))
     moment = now()
     return render_template(
-        "tickets/queue.html", page=result, filters=filters, types=TYPES, statuses=STATUSES,
+        "desk/queue.html", page=result, filters=filters, types=TYPES, statuses=STATUSES,
         languages=[languages.get(c) for c in queue.visible_languages(user)],
         sla_running=sla.is_running,
         standings={t.id: sla.standing(t, moment) for t in result.tickets}, user=user,
@@ -154,7 +142,7 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
     moment, merged = now(), desk.merged_tickets(ticket)
     standing = sla.standing(ticket, moment)
     page = render_template(
-        "tickets/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
+        "desk/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
         history=desk.history(ticket, merged), merged=merged,
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
         standing=standing, user=_me(), note_max=desk.NOTE_MAX,

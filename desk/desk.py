@@ -17,6 +17,7 @@ from centre import messaging
 from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.urls import callback_url
+from desk.queue import DESK_ROLES, can_see, visible_languages
 from ivr import state
 from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
@@ -30,7 +31,6 @@ from tickets.models import (
     Ticket,
     TicketNote,
 )
-from tickets.queue import DESK_ROLES, can_see, visible_languages
 
 NOTE_MAX = 5000
 RESCHEDULE_AFTER = timedelta(hours=1)
