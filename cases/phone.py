@@ -247,33 +247,35 @@ def _help_options(step: Step) -> list[Option]:
     ]
 
 
-register(CaseReference())
-register(
-    Menu(
-        "case_reference_check",
-        _reference_read_back,
-        _confirm_options("case_birth_date", "case_reference"),
-        exhausted="agent",
+def register_nodes() -> None:
+    """Add the case lookup's nodes (option 2 of the main menu) to the call flow."""
+    register(CaseReference())
+    register(
+        Menu(
+            "case_reference_check",
+            _reference_read_back,
+            _confirm_options("case_birth_date", "case_reference"),
+            exhausted="agent",
+        )
     )
-)
-register(
-    DigitEntry(
-        "case_birth_date",
-        _birth_date_prompt,
-        _accept_birth_date,
-        max_digits=BIRTH_DATE_DIGITS + 1,
-        exhausted="agent",
+    register(
+        DigitEntry(
+            "case_birth_date",
+            _birth_date_prompt,
+            _accept_birth_date,
+            max_digits=BIRTH_DATE_DIGITS + 1,
+            exhausted="agent",
+        )
     )
-)
-register(
-    Menu(
-        "case_birth_date_check",
-        lambda step: (),
-        _confirm_options("case_lookup", "case_birth_date"),
-        exhausted="agent",
+    register(
+        Menu(
+            "case_birth_date_check",
+            lambda step: (),
+            _confirm_options("case_lookup", "case_birth_date"),
+            exhausted="agent",
+        )
     )
-)
-register(CaseLookupStep())
-register(Menu("case_status", _status_intro, _status_options, exhausted="agent"))
-register(CaseSms())
-register(Menu("case_help", lambda step: (), _help_options, exhausted="agent"))
+    register(CaseLookupStep())
+    register(Menu("case_status", _status_intro, _status_options, exhausted="agent"))
+    register(CaseSms())
+    register(Menu("case_help", lambda step: (), _help_options, exhausted="agent"))

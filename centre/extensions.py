@@ -1,5 +1,6 @@
 """Extensions created unbound here and bound to the app in `create_app`."""
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,6 +30,24 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
+
+# Where the app lists every session-wide listener its packages registered (see below).
+SESSION_LISTENERS = "session.listeners"
+
+
+def listen_to_sessions(app: Flask, identifier: str, listener: Callable[..., Any]) -> None:
+    """Call `listener` on `identifier` events of every session, and list it on the app.
+
+    Packages register these in their `init_app`, never at import, so the app's list
+    (`app.extensions["session.listeners"]`) names every listener that runs on every flush,
+    commit or statement. SQLAlchemy's listeners are process-wide: one added twice (a second
+    app in the same process) is added once.
+    """
+    if not sa.event.contains(Session, identifier, listener):
+        sa.event.listen(Session, identifier, listener)
+    listed = app.extensions.setdefault(SESSION_LISTENERS, [])
+    if (identifier, listener) not in listed:
+        listed.append((identifier, listener))
 
 
 def init_sqlite(app: Flask) -> None:

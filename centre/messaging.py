@@ -19,7 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
-from sqlalchemy import event
 from twilio.rest import Client
 
 from centre import phones
@@ -95,8 +94,7 @@ def _deliver(
     return message
 
 
-@event.listens_for(so.Session, "after_commit")
-def _hand_over_committed(session: so.Session) -> None:
+def hand_over_committed(session: so.Session) -> None:
     """Give Twilio the messages of the transaction that has just committed."""
     for handover in session.info.pop(PENDING, []):
         try:
@@ -105,8 +103,7 @@ def _hand_over_committed(session: so.Session) -> None:
             log.exception("outbox message %s could not be handed over", handover.message_id)
 
 
-@event.listens_for(so.Session, "after_rollback")
-def _forget_rolled_back(session: so.Session) -> None:
+def forget_rolled_back(session: so.Session) -> None:
     """Send nothing that a rolled-back transaction queued."""
     session.info.pop(PENDING, None)
 

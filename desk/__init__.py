@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from desk import views
+from staff import register_home
+
 
 def init_app(app: Flask) -> None:
     """Register the agents' desk; agents and supervisors land on it."""
-    from desk import views
-    from staff import register_home
-
     app.register_blueprint(views.bp)
     for role in ("agent", "supervisor"):
         register_home(role, "tickets.queue")

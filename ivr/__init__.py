@@ -1,1 +1,18 @@
 """The phone menu: Twilio Voice webhooks, the call flow as data, and a driver that plays Twilio."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ivr import desk_calls, menus, simulator, views
+from ivr.cli import call_command
+
+
+def init_app(app: Flask) -> None:
+    """Register the webhooks (the desk's calls included), the centre's nodes, `call`, the simulator."""
+    menus.register_nodes()
+    app.register_blueprint(views.bp)
+    app.register_blueprint(desk_calls.bp)
+    if app.config["SIMULATOR_ENABLED"]:
+        app.register_blueprint(simulator.bp)
+    app.cli.add_command(call_command)

@@ -487,21 +487,23 @@ class HungUp(Goodbye):
         step.response.hangup()
 
 
-register(LanguageMenu())
-register(Welcome())
-register(MainMenu())
-register(
-    Menu(
-        "feedback",
-        lambda step: (gettext("We read every message and answer complaints."),),
-        _feedback_options,
-        exhausted="agent",
+def register_nodes() -> None:
+    """Add the centre's own nodes to the call flow: language, welcome, main menu, feedback, agents."""
+    register(LanguageMenu())
+    register(Welcome())
+    register(MainMenu())
+    register(
+        Menu(
+            "feedback",
+            lambda step: (gettext("We read every message and answer complaints."),),
+            _feedback_options,
+            exhausted="agent",
+        )
     )
-)
-register(Record())
-register(Agent())
-register(CallbackOffer())
-register(BookCallback())
-register(Goodbye())
-register(CallLater())
-register(HungUp())
+    register(Record())
+    register(Agent())
+    register(CallbackOffer())
+    register(BookCallback())
+    register(Goodbye())
+    register(CallLater())
+    register(HungUp())

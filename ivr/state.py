@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -23,10 +24,15 @@ from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
-from reports.daily import mark_past_call
 
 CALLS = Call.__table__
 EVENTS = CallEvent.__table__
+
+signals = Namespace()
+# Sent once a webhook has moved a call on with a plain statement (not the ORM's unit of work,
+# so no session listener sees it), with the session as sender and the call's `started_at`:
+# whoever keeps figures about that call's day (the reports' summaries) learns it changed.
+call_step_saved = signals.signal("call-step-saved")
 
 
 class CallMoved(Exception):
@@ -190,7 +196,7 @@ def save(call: CallState, event: Event) -> None:
     # `stored` is left as read: a request saves its call once (a second save would only
     # send again what this one wrote).
     call.step += 1
-    mark_past_call(db.session, call.started_at)  # the reports' summary of that day is stale
+    call_step_saved.send(db.session, started_at=call.started_at)
 
 
 _INSERT_EVENT = sa.insert(EVENTS).values(

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
+from centre.extensions import listen_to_sessions
+from ivr.menus import register_main_option, register_main_speech
+from knowledge import phone, services, views, workspace
+from knowledge.cli import guide_group
+from knowledge.seed import load_seed
+from staff import register_home
+
 
 def init_app(app: Flask) -> None:
-    """Add the guide to the main menu (key 1 and speech), its nodes, seeding, workspace and commands."""
-    from ivr.menus import register_main_option, register_main_speech
-    from knowledge import phone, workspace
-    from knowledge.cli import guide_group
-    from knowledge.seed import load_seed
-    from staff import register_home
-
+    """Add the guide to the main menu (key 1 and speech), its nodes, seeding, pages and commands."""
     phone.register_nodes()
     register_main_option(app, phone.GUIDE_OPTION)
     register_main_speech(app, phone.main_menu_speech)
     app.extensions.setdefault("setup.seeders", []).append(load_seed)
+    app.register_blueprint(views.bp)
     app.register_blueprint(workspace.bp)
     register_home("editor", "guide_editor.index")
     app.cli.add_command(guide_group)
+    listen_to_sessions(app, "before_flush", services.bump_revision)

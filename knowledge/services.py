@@ -53,8 +53,7 @@ class Published:
 # --- the revision every worker's search index follows ---------------------------------------
 
 
-@sa.event.listens_for(so.Session, "before_flush")
-def _bump_revision(session: so.Session, context: Any, instances: Any) -> None:
+def bump_revision(session: so.Session, context: Any, instances: Any) -> None:
     """Move the guide's revision whenever a flush touches its content."""
     touched = (*session.new, *session.dirty, *session.deleted)
     if not any(isinstance(obj, CONTENT) for obj in touched):

@@ -15,6 +15,9 @@ from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.languages import CODES
 from operations import running
+from operations.demo import load_demo
+from operations.privacy import privacy_group
+from staff.demo import load_demo_users
 
 
 @click.command("setup")
@@ -37,12 +40,8 @@ def setup_command(demo: bool) -> None:
     db.session.commit()
     click.echo(f"Schema up to date; {added} holidays and {rows} content rows added or updated.")
     if demo:
-        from operations.demo import load_demo
-
         click.echo(load_demo())
         db.session.commit()
-        from staff.demo import load_demo_users
-
         click.echo("Demo staff accounts (passwords are shown once):")
         for line in load_demo_users():
             click.echo("  " + line)
@@ -251,16 +250,8 @@ def notices_remove(notice_id: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add every command group to `flask`."""
-    from centre.translate import translate_group
-    from ivr.cli import call_command
-    from operations.privacy import privacy_group
-    from tickets.cli import tickets_group
-
+    """Add `setup` and the calendar, notices and privacy groups to `flask`."""
     app.cli.add_command(setup_command)
     app.cli.add_command(calendar_group)
     app.cli.add_command(notices_group)
-    app.cli.add_command(tickets_group)
-    app.cli.add_command(call_command)
-    app.cli.add_command(translate_group)
     app.cli.add_command(privacy_group)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from cases.demo import demo_references, load_demo_cases
 from centre import notices, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
@@ -76,8 +77,6 @@ def load_demo() -> str:
             source_key=f"{sid}:demo",
         )
     db.session.flush()
-    from cases.demo import demo_references, load_demo_cases
-
     cases = load_demo_cases()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
     references = ", ".join(demo_references())

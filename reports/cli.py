@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from centre.extensions import db
-from reports import daily
+from reports import figures
 
 reports_group = AppGroup("reports", help="The supervisors' dashboard: its per-day summaries.")
 
@@ -21,7 +21,7 @@ def refresh_command(since: str | None) -> None:
         first = date.fromisoformat(since) if since else None
     except ValueError as exc:
         raise click.UsageError("--since takes a date such as 2026-01-01") from exc
-    done = daily.refresh(first)
+    done = figures.refresh(first)
     db.session.commit()
     click.echo(f"Days summarised: {done.summarised}")
     click.echo(f"Days already up to date: {done.up_to_date}")

@@ -22,12 +22,11 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from centre.clock import CENTRE_TZ, now, to_storage
@@ -37,18 +36,36 @@ from reports.models import ReportDay, ReportMark
 from reports.sql import hour_bucket
 from tickets.models import Ticket, TicketNote
 
-if TYPE_CHECKING:
-    from reports.figures import Collected, DayFigures
-
 # The shape of `ReportDay.figures`: bump it when it changes, and every summary is redone.
 VERSION = 1
 # Key of the PostgreSQL advisory lock that lets one transaction at a time write summaries.
 SUMMARY_LOCK = 0x7265706F727473  # "reports"
 
+DayFigures = dict[str, Counter[str]]
+
+
+@dataclass
+class Collected:
+    """Figures gathered from the rows, per Moroccan day, and what a summary must know of them."""
+
+    days: dict[date, DayFigures]
+    # Calls of the day that have not ended (or whose end Twilio never reported).
+    unended: Counter[date] = field(default_factory=Counter)
+    # When the day's first ticket still in time falls due (its SLA state then changes).
+    valid_until: dict[date, datetime] = field(default_factory=dict)
+
+
+def day_start(day: date) -> datetime:
+    """Return the first instant of a Moroccan day, as stored (naive UTC)."""
+    return to_storage(datetime.combine(day, time(0), CENTRE_TZ))
+
+
+def local_day(stored: datetime) -> date:
+    """Return the Moroccan day of a stored (naive UTC) timestamp."""
+    return stored.replace(tzinfo=UTC).astimezone(CENTRE_TZ).date()
+
 
 def _day(stored: datetime | str) -> date:
-    from reports.figures import local_day
-
     return local_day(datetime.fromisoformat(stored) if isinstance(stored, str) else stored)
 
 
@@ -131,33 +148,13 @@ def save(collected: Collected, today: date, moment: datetime) -> int:
     return len(rows)
 
 
-@dataclass
-class Refreshed:
-    """What a refresh did."""
-
-    summarised: int = 0
-    up_to_date: int = 0
-    live: list[date] | None = None
-
-
-def refresh(since: date | None, moment: datetime | None = None) -> Refreshed:
-    """Summarise every past day from `since` (the first call by default) not up to date."""
-    from reports.figures import collect, runs
-
-    moment = moment or now()
-    today = moment.astimezone(CENTRE_TZ).date()
-    if since is None:
-        first_call = db.session.scalar(sa.select(sa.func.min(Call.started_at)))
-        first_ticket = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
-        known = [_day(moment) for moment in (first_call, first_ticket) if moment is not None]
-        since = min(known, default=today)
-    last = today - timedelta(days=1)
-    done = Refreshed(live=[])
-    if since > last:
-        return done
+def begin_refresh(
+    first: date, last: date, moment: datetime
+) -> tuple[dict[date, DayFigures], list[date]]:
+    """Take the summaries' lock; return the up-to-date days and those to summarise again."""
     _lock(wait=True)
-    current = load(since, last, moment)
-    missing = [since + timedelta(days=n) for n in range((last - since).days + 1)]
+    current = load(first, last, moment)
+    missing = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     missing = [day for day in missing if day not in current]
     _clear_marks(missing)
     # Marks of days without a summary say nothing: such days are computed from their rows.
@@ -166,12 +163,7 @@ def refresh(since: date | None, moment: datetime | None = None) -> Refreshed:
         sa.delete(ReportMark).where(~summarised.exists()),
         execution_options={"synchronize_session": False},
     )
-    for first, end in runs(missing):
-        collected = collect(first, end, moment)
-        done.summarised += save(collected, today, moment)
-        done.live += sorted(day for day, count in collected.unended.items() if count)
-    done.up_to_date = len(current)
-    return done
+    return current, missing
 
 
 # --- marks: a change to a past day's rows ------------------------------------------------
@@ -202,8 +194,7 @@ def mark_past_call(session: Session, started_at: datetime) -> None:
         _mark(session, [day])
 
 
-@event.listens_for(Session, "before_flush")
-def _mark_changed_rows(session: Session, context: UOWTransaction, instances: object) -> None:
+def mark_changed_rows(session: Session, context: UOWTransaction, instances: object) -> None:
     """Mark the past days whose calls, tickets or notes this flush adds, changes or deletes."""
     rows = itertools.chain(session.new, session.dirty, session.deleted)
     watched = [row for row in rows if isinstance(row, Call | Ticket | TicketNote)]
@@ -214,8 +205,7 @@ def _mark_changed_rows(session: Session, context: UOWTransaction, instances: obj
     _mark(session, (day for day in days if day < today))
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _mark_changed_by_statement(state: ORMExecuteState) -> None:
+def mark_changed_by_statement(state: ORMExecuteState) -> None:
     """Mark the past days of the rows an UPDATE or DELETE statement is about to change."""
     if not (state.is_update or state.is_delete):
         return
@@ -232,8 +222,6 @@ def _mark_changed_by_statement(state: ORMExecuteState) -> None:
         elif isinstance(state.parameters, list):  # an UPDATE by primary key, row by row
             ids = [p["id"] for p in state.parameters if "id" in p]
             query = query.where(mapper.class_.id.in_(ids))
-        from reports.figures import day_start
-
         query = query.where(column < day_start(_today()))
         buckets = state.session.execute(query).scalars().all()
         _mark(state.session, (_day(bucket) for bucket in buckets))

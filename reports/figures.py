@@ -25,8 +25,9 @@ from centre.extensions import db
 from ivr.models import Call
 from knowledge.models import UnmatchedPhrase
 from reports import daily
+from reports.daily import Collected, DayFigures, day_start
 from reports.sql import between, hour_bucket, whole_seconds
-from tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Ticket, TicketNote
+from tickets.models import ACTIVE_STATUSES, DONE_STATUSES, TYPES, Ticket, TicketNote
 
 OUTCOME_GROUPS = ("self_service", "escalated", "abandoned", "other")
 QUEUE_RESULTS = ("bridged", "hangup", "leave", "other")
@@ -114,7 +115,6 @@ class Waits:
         raise IndexError(index)
 
 
-DayFigures = dict[str, Counter[str]]
 # Count `count` more under (figure, key) in the Moroccan day and hour of a UTC hour bucket.
 Adder = Callable[[datetime | str, str, str, int], datetime]
 
@@ -138,17 +138,6 @@ class Dashboard:
     feedback: dict[str, Counter[str]]
 
 
-@dataclass
-class Collected:
-    """Figures gathered from the rows, per Moroccan day, and what a summary must know of them."""
-
-    days: dict[date, DayFigures]
-    # Calls of the day that have not ended (or whose end Twilio never reported).
-    unended: Counter[date] = field(default_factory=Counter)
-    # When the day's first ticket still in time falls due (its SLA state then changes).
-    valid_until: dict[date, datetime] = field(default_factory=dict)
-
-
 def outcome_group(outcome: str | None) -> str:
     """Return the dashboard's group of a call outcome (failed, busy, unfinished: other)."""
     return outcome if outcome in OUTCOME_GROUPS else "other"
@@ -163,16 +152,6 @@ def queue_result(result: str | None) -> str:
 def _local_hour(bucket: datetime | str) -> datetime:
     moment = datetime.fromisoformat(bucket) if isinstance(bucket, str) else bucket
     return moment.replace(tzinfo=UTC).astimezone(CENTRE_TZ)
-
-
-def day_start(day: date) -> datetime:
-    """Return the first instant of a Moroccan day, as stored (naive UTC)."""
-    return to_storage(datetime.combine(day, time(0), CENTRE_TZ))
-
-
-def local_day(stored: datetime) -> date:
-    """Return the Moroccan day of a stored (naive UTC) timestamp."""
-    return stored.replace(tzinfo=UTC).astimezone(CENTRE_TZ).date()
 
 
 def collect(first: date, last: date, moment: datetime) -> Collected:
@@ -286,8 +265,6 @@ def _counters(keys: Iterable[str]) -> dict[str, Counter[str]]:
 
 def assemble(period: Period, days: dict[date, DayFigures]) -> Dashboard:
     """Add the days' figures up into the dashboard of `period` (the guide's top, the waits)."""
-    from tickets.models import TYPES
-
     dashboard = Dashboard(
         period=period, per_day={day: Counter() for day in period.days}, per_hour=Counter(),
         languages=Counter(), countries=Counter(), outcomes=Counter(), queued=Counter(),
@@ -376,3 +353,34 @@ def compute(period: Period, moment: datetime | None = None, store: bool = False)
     dashboard = assemble(period, days)
     _unmatched(period, dashboard)
     return dashboard
+
+
+@dataclass
+class Refreshed:
+    """What a refresh did."""
+
+    summarised: int = 0
+    up_to_date: int = 0
+    live: list[date] | None = None
+
+
+def refresh(since: date | None, moment: datetime | None = None) -> Refreshed:
+    """Summarise every past day from `since` (the first call by default) not up to date."""
+    moment = moment or now()
+    today = moment.astimezone(CENTRE_TZ).date()
+    if since is None:
+        first_call = db.session.scalar(sa.select(sa.func.min(Call.started_at)))
+        first_ticket = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
+        known = [daily.local_day(moment) for moment in (first_call, first_ticket) if moment is not None]
+        since = min(known, default=today)
+    last = today - timedelta(days=1)
+    done = Refreshed(live=[])
+    if since > last:
+        return done
+    current, missing = daily.begin_refresh(since, last, moment)
+    for first, end in runs(missing):
+        collected = collect(first, end, moment)
+        done.summarised += daily.save(collected, today, moment)
+        done.live += sorted(day for day, count in collected.unended.items() if count)
+    done.up_to_date = len(current)
+    return done

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from centre.extensions import listen_to_sessions
+from staff import audit, auth, security, views
 from staff.auth import current_staff, login_required, refuse, register_home, role_required
+from staff.cli import users_group
 
 __all__ = [
     "current_staff",
@@ -22,11 +25,9 @@ __all__ = [
 
 def init_app(app: Flask) -> None:
     """Check the session before every request, add the security headers, register the pages."""
-    from staff import auth, security, views
-    from staff.cli import users_group
-
     app.before_request(auth.load_session)
     security.init_app(app)
     app.register_blueprint(views.bp)
     app.add_url_rule("/", "front_door", views.front_door)
     app.cli.add_command(users_group)
+    listen_to_sessions(app, "do_orm_execute", audit.refuse_bulk_changes)

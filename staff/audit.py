@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState
 
 from centre.clock import now, to_storage
 from centre.extensions import db
@@ -202,8 +202,8 @@ def _refuse_delete(mapper: object, connection: object, target: AuditEntry) -> No
     raise AuditLogIsAppendOnly("audit entries cannot be deleted")
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+def refuse_bulk_changes(state: ORMExecuteState) -> None:
+    """Refuse an UPDATE or DELETE statement on the audit log (only a repeat's tally may count)."""
     if (state.is_update or state.is_delete) and any(
         mapper.class_ is AuditEntry for mapper in state.all_mappers
     ):

@@ -3,3 +3,14 @@
 The ticket store: its models, opening, callbacks, SLA and labels. The agents' desk that works
 on them is the `desk` package, above this one.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tickets.cli import tickets_group
+
+
+def init_app(app: Flask) -> None:
+    """Register the `tickets` commands."""
+    app.cli.add_command(tickets_group)
