@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from cases import phone
+from cases import phone, privacy
 from cases.cli import cases_group
 from cases.views import bp
+from centre.forgetting import register_forget_caller
 from ivr.flow import Option
 from ivr.menus import register_main_option
 
@@ -20,8 +21,9 @@ CASES_OPTION = Option(
 
 
 def init_app(app: Flask) -> None:
-    """Add the push API, the `cases` commands, the lookup's nodes and main-menu option 2."""
+    """Add the push API, the `cases` commands, the lookup's nodes, option 2 and forgetting."""
     phone.register_nodes()
     app.register_blueprint(bp)
     app.cli.add_command(cases_group)
     register_main_option(app, CASES_OPTION)
+    register_forget_caller(app, privacy.forget_caller)

@@ -6,12 +6,14 @@ from flask import Flask
 
 from centre import messaging, ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
 from centre.extensions import listen_to_sessions
+from centre.forgetting import register_forget_caller
 from centre.translate import translate_group
 
 
 def init_app(app: Flask) -> None:
-    """Register the shared page layout, the `translate` commands and the outbox's listeners."""
+    """Register the page layout, the `translate` commands, the outbox's listeners and forgetting."""
     app.register_blueprint(web.bp)
     app.cli.add_command(translate_group)
     listen_to_sessions(app, "after_commit", messaging.hand_over_committed)
     listen_to_sessions(app, "after_rollback", messaging.forget_rolled_back)
+    register_forget_caller(app, messaging.forget_caller)

@@ -24,6 +24,7 @@ from twilio.rest import Client
 from centre import phones
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.forgetting import Caller, Report
 
 log = logging.getLogger(__name__)
 
@@ -149,3 +150,14 @@ def place_call(to: str, url: str, language: str, purpose: str, note: str) -> Out
         "call", to, note, language, purpose, "TWILIO_CALLER_ID",
         lambda client, sender: client.calls.create(to=to, from_=sender, url=url, method="POST"),
     )  # fmt: skip
+
+
+def forget_caller(caller: Caller, report: Report) -> None:
+    """Blank the caller's number on what the outbox sent them; the messages stay (they count)."""
+    statement = (
+        sa.update(OutboundMessage)
+        .where(OutboundMessage.to_number == caller.number)
+        .values(to_number="")
+    )
+    rows = db.session.execute(statement, execution_options={"synchronize_session": False})
+    report.add("outbox numbers", rows.rowcount)  # type: ignore[attr-defined]

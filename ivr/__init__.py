@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ivr import desk_calls, menus, simulator, views
+from centre.forgetting import register_forget_caller
+from ivr import desk_calls, menus, privacy, simulator, views
 from ivr.cli import call_command
 
 
 def init_app(app: Flask) -> None:
-    """Register the webhooks (the desk's calls included), the centre's nodes, `call`, the simulator."""
+    """Register the webhooks (the desk's calls too), the centre's nodes, `call`, the simulator, forgetting."""
     menus.register_nodes()
     app.register_blueprint(views.bp)
     app.register_blueprint(desk_calls.bp)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)
     app.cli.add_command(call_command)
+    register_forget_caller(app, privacy.forget_caller)
