@@ -11,14 +11,19 @@ from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 
+import phonenumbers
 import sqlalchemy as sa
+from babel import Locale
+from flask_babel import force_locale
 
-from centre import calendar, notices, phones
+from centre import calendar, languages, notices, phones
 from centre.clock import CENTRE_TZ, from_storage, to_storage
 from centre.extensions import db
 from centre.languages import CODES, COUNTRY_LANGUAGE
 from centre.plaintext import ControlCharacter, refuse_controls
+from ivr.menus import welcome_preface
 from staff import audit
+from tickets import callbacks, sla
 
 
 class ChangeRefused(ValueError):
@@ -172,8 +177,6 @@ def _closure(starts: datetime, ends: datetime, kind: str, reason: str) -> calend
 def callbacks_moved_by_closure(starts: datetime, ends: datetime, kind: str = "closure",
                                reason: str = "") -> list[tuple[str, datetime, datetime]]:  # fmt: skip
     """Return the callbacks a closure would move (reference, old, new), adding nothing."""
-    from tickets import callbacks
-
     closure = _closure(starts, ends, kind, reason)
     savepoint = db.session.begin_nested()
     try:
@@ -221,8 +224,6 @@ def reschedule_callbacks() -> int:
     Raise `NoRoomForCallbacks` when callbacks no longer fit in the booking horizon: the caller
     of this function rolls the change back.
     """
-    from tickets import callbacks, sla
-
     db.session.flush()
     try:
         moved = len(callbacks.reschedule())
@@ -235,8 +236,6 @@ def reschedule_callbacks() -> int:
 @cache
 def _country_names() -> dict[str, str]:
     """Return each name of a country the centre serves (code, or in a language), folded, to its code."""
-    from babel import Locale
-
     names = {code.casefold(): code for code in COUNTRY_LANGUAGE}
     for language in CODES:
         territories = Locale.parse(language).territories
@@ -344,10 +343,6 @@ def remove_notice(notice: notices.Notice, actor_email: str | None = None) -> Non
 
 def caller_zone(country: str | None) -> str | None:
     """Return the candidate time zones of a typical caller from `country`, space-separated."""
-    import phonenumbers
-
-    from centre import phones
-
     example = phonenumbers.example_number(country or "")
     if example is None:
         return None
@@ -359,11 +354,6 @@ def heard_at(
     language_code: str, country: str | None, dialled: str | None, moment: datetime
 ) -> list[str]:
     """Return what a caller hears after choosing `language_code` at `moment`, as the phone says it."""
-    from flask_babel import force_locale
-
-    from centre import languages
-    from ivr.menus import welcome_preface
-
     language = languages.get(language_code)
     with force_locale(language.code):
         return welcome_preface(language, country, dialled, caller_zone(country), moment)

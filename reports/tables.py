@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from centre import languages
 from centre.spreadsheet import csv_text
+from knowledge import services
 from reports import charts
 from reports.figures import (
     FEEDBACK_TYPES,
@@ -22,6 +23,8 @@ from reports.figures import (
     Dashboard,
     series_keys,
 )
+from tickets.labels import STATUS_NAMES, TYPE_NAMES
+from tickets.models import STATUSES, TYPES
 
 OUTCOME_NAMES = {
     "self_service": _l("Self-service only"),
@@ -86,8 +89,6 @@ def _country_name(code: str) -> str:
 
 
 def _service_title(slug: str) -> str:
-    from knowledge import services
-
     entry = services.published(slug, str(get_locale() or "fr")) or services.published(slug, "fr")
     return entry.text.title if entry else slug
 
@@ -107,9 +108,6 @@ def _series(labels: Sequence[str], names: dict[str, Any], columns: Sequence[str]
 
 def build(dashboard: Dashboard) -> list[Table]:
     """Return the dashboard's tables, in the order the page shows them."""
-    from tickets.labels import STATUS_NAMES, TYPE_NAMES
-    from tickets.models import STATUSES, TYPES
-
     tables: list[Table] = []
     period = dashboard.period
 
