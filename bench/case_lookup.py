@@ -29,10 +29,10 @@ import sqlalchemy as sa  # noqa: E402
 from app import create_app  # noqa: E402
 from bench.database import add_database_argument, reset_schema, spread  # noqa: E402
 from cases.models import STATUSES, Case  # noqa: E402
+from centre.check_digit import luhn_check_digit  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from centre.languages import CODES  # noqa: E402
 from ivr.driver import FlaskTransport, PhoneCall  # noqa: E402
-from tickets.services import luhn_check_digit  # noqa: E402
 
 TOKEN = "bench-token"  # noqa: S105 (signs the simulated webhooks only)
 CONFIG = {"APP_ENV": "bench", "LOG_LEVEL": "WARNING", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",

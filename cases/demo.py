@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cases.changes import apply_changes, hash_key, parse_change
+from centre.check_digit import luhn_check_digit
 from centre.clock import now
-from tickets.services import luhn_check_digit
 
 # (first nine digits, status, service, missing documents, expected date); born 5 March 1984.
 DEMO_CASES = [

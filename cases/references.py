@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from datetime import date
 
-from tickets.services import luhn_check_digit
+from centre.check_digit import luhn_check_digit
 
 REFERENCE_DIGITS = 10
 

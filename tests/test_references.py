@@ -6,7 +6,7 @@ import pytest
 from casefeed import BIRTH_DIGITS, case_row, look_up, luhn_valid, write_csv
 
 from cases.references import is_well_formed
-from tickets.services import luhn_check_digit
+from centre.check_digit import luhn_check_digit
 
 # The cases these tests import name services of the guide.
 pytestmark = pytest.mark.usefixtures("guide")

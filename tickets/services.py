@@ -11,25 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from centre import phones
+from centre.check_digit import luhn_check_digit
 from centre.clock import now, to_storage
 from centre.extensions import db
 from tickets import sla
 from tickets.models import TYPES, Recording, Ticket
 
 REFERENCE_DIGITS = 9  # eight random digits and a Luhn check digit
-
-
-def luhn_check_digit(digits: str) -> str:
-    """Return the Luhn check digit for `digits`."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
 
 
 def new_reference() -> str:
