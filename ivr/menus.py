@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext
@@ -29,6 +30,7 @@ from ivr.flow import (
 )
 from ivr.twiml import say
 from tickets import callbacks
+from tickets.models import Ticket
 from tickets.services import open_ticket
 
 log = logging.getLogger(__name__)
@@ -203,6 +205,37 @@ def your_time(language: languages.Language, zones: str | None, moment: datetime)
     ]
 
 
+# --- tickets a step opens ------------------------------------------------------------------
+
+
+def ticket_source(step: Step) -> dict[str, Any]:
+    """Return where a ticket this step opens comes from: country, call, step and path so far.
+
+    The source key (the call and its step) makes a replayed webhook find the ticket its
+    first delivery opened instead of opening a second one.
+    """
+    call = step.call
+    return {
+        "country": call.country,
+        "call_sid": call.call_sid,
+        "source_key": f"{call.call_sid}:{call.step}",
+        "ivr_path": step.path(),
+    }
+
+
+def open_step_ticket(step: Step, kind: str) -> Ticket:
+    """Open (or find again, on a replay) the ticket of `kind` this step leaves for a person."""
+    ticket = open_ticket(
+        kind,
+        step.language.code,
+        state.caller_number(),
+        current_app.config["PHONE_HASH_KEY"],
+        **ticket_source(step),
+    )
+    db.session.flush()
+    return ticket
+
+
 # --- feedback ---------------------------------------------------------------------------
 
 
@@ -226,19 +259,7 @@ class Record(Node):
 
     def enter(self, step: Step) -> None:
         """Open the ticket now, so a caller who hangs up without speaking still leaves one."""
-        call = step.call
-        kind = call.context.get("feedback", "observation")
-        ticket = open_ticket(
-            kind,
-            step.language.code,
-            state.caller_number(),
-            current_app.config["PHONE_HASH_KEY"],
-            country=call.country,
-            call_sid=call.call_sid,
-            source_key=f"{call.call_sid}:{call.step}",
-            ivr_path=step.path(),
-        )
-        db.session.flush()
+        ticket = open_step_ticket(step, step.call.context.get("feedback", "observation"))
         step.set_context(ticket=ticket.id, reference=ticket.reference)
         return None
 
@@ -293,17 +314,7 @@ class Agent(Node):
         refusal = self._refusal(step)
         if refusal is not None:
             return refusal
-        ticket = open_ticket(
-            "escalated_call",
-            step.language.code,
-            state.caller_number(),
-            current_app.config["PHONE_HASH_KEY"],
-            country=call.country,
-            call_sid=call.call_sid,
-            source_key=f"{call.call_sid}:{call.step}",
-            ivr_path=step.path(),
-        )
-        db.session.flush()
+        ticket = open_step_ticket(step, "escalated_call")
         call.queue_entered_at = to_storage(moment)
         call.queue_left_at = None
         step.set_context(ticket=ticket.id)
@@ -414,10 +425,7 @@ class BookCallback(Node):
                     step.language.code,
                     current_app.config["PHONE_HASH_KEY"],
                     from_storage(priority_at),
-                    country=call.country,
-                    call_sid=call.call_sid,
-                    source_key=f"{call.call_sid}:{call.step}",
-                    ivr_path=step.path(),
+                    **ticket_source(step),
                 )
         except callbacks.NoCallbackSlot:
             log.warning("call %s: no callback slot free within the booking horizon", call.id)
