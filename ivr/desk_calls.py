@@ -5,8 +5,6 @@ Signed like every Twilio route, exempt from CSRF, and always answered with TwiML
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, current_app, request
 from flask_babel import force_locale, gettext
 from twilio.twiml.voice_response import VoiceResponse
@@ -16,10 +14,10 @@ from centre import languages
 from centre.extensions import csrf, db
 from ivr.menus import queue_name
 from ivr.signature import require_twilio_signature
-from ivr.twiml import answer_in_time, say, twiml
+from ivr.twiml import answer_in_time, say
+from ivr.views import agent_webhook
 from tickets.models import CallbackAttempt
 
-log = logging.getLogger(__name__)
 bp = Blueprint("desk_voice", __name__, url_prefix="/ivr/desk")
 csrf.exempt(bp)
 bp.before_request(require_twilio_signature)
@@ -39,32 +37,28 @@ def _agent_language(attempt: CallbackAttempt | None, fallback: str | None) -> la
 
 
 @bp.post("/bridge")
-def bridge() -> object:
+@agent_webhook
+def bridge() -> VoiceResponse:
     """The agent answered a callback: tell them which ticket, then dial the caller."""
     response = VoiceResponse()
-    try:
-        attempt = db.session.get(CallbackAttempt, request.args.get("a", type=int) or 0)
-        booking = attempt.ticket.callback if attempt else None
-        language = _agent_language(attempt, attempt.ticket.language if attempt else None)
-        with force_locale(language.code):
-            if attempt is None or booking is None:
-                say(response, gettext("This callback is no longer available."), language)
-                response.hangup()
-                return twiml(response)
-            say(response, gettext("Connecting you to the caller of ticket %(reference)s.",
-                                  reference=" ".join(attempt.ticket.reference)), language)  # fmt: skip
-        caller_id = current_app.config["TWILIO_CALLER_ID"] or None
-        response.dial(booking.number, caller_id=caller_id)
-    except Exception:
-        db.session.rollback()
-        log.exception("bridging a callback failed")
-        response = VoiceResponse()
-        response.hangup()
-    return twiml(response)
+    attempt = db.session.get(CallbackAttempt, request.args.get("a", type=int) or 0)
+    booking = attempt.ticket.callback if attempt else None
+    language = _agent_language(attempt, attempt.ticket.language if attempt else None)
+    with force_locale(language.code):
+        if attempt is None or booking is None:
+            say(response, gettext("This callback is no longer available."), language)
+            response.hangup()
+            return response
+        say(response, gettext("Connecting you to the caller of ticket %(reference)s.",
+                              reference=" ".join(attempt.ticket.reference)), language)  # fmt: skip
+    caller_id = current_app.config["TWILIO_CALLER_ID"] or None
+    response.dial(booking.number, caller_id=caller_id)
+    return response
 
 
 @bp.post("/connect")
-def connect() -> object:
+@agent_webhook
+def connect() -> VoiceResponse:
     """The agent answered: put them through to the longest-waiting caller of the language."""
     language = languages.get(request.args.get("l"))
     response = VoiceResponse()
@@ -72,4 +66,4 @@ def connect() -> object:
         say(response, gettext("Connecting you to the next caller."), language)
     dial = response.dial()
     dial.queue(queue_name(language.code))
-    return twiml(response)
+    return response

@@ -76,25 +76,54 @@ def _language_hint() -> str | None:
     return languages.COUNTRY_LANGUAGE.get(phones.country(request.form.get("To")) or "")
 
 
+def answered_with(
+    failed: Callable[[], VoiceResponse], replayed: Callable[[], VoiceResponse] | None = None
+) -> Callable[[Callable[..., VoiceResponse]], Callable[..., object]]:
+    """Wrap a Twilio webhook: one transaction, always TwiML (`failed()` when it fails), no 5xx.
+
+    `replayed` answers a step another worker took first (a replayed or duplicated webhook);
+    without it, that is a failure like any other.
+    """
+
+    def decorate(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
+        @wraps(view)
+        def wrapper(*args: object, **kwargs: object) -> object:
+            try:
+                response = view(*args, **kwargs)
+                db.session.commit()
+            except (state.CallMoved, IntegrityError):
+                db.session.rollback()
+                if replayed is None:
+                    log.exception("webhook %s failed", request.path)
+                    response = failed()
+                else:
+                    response = replayed()
+            except Exception:
+                db.session.rollback()
+                log.exception("webhook %s failed", request.path)
+                response = failed()
+            return twiml(response)
+
+        return wrapper
+
+    return decorate
+
+
+def hang_up() -> VoiceResponse:
+    """End the call: what an agent's call leg does when the desk cannot say anything useful."""
+    response = VoiceResponse()
+    response.hangup()
+    return response
+
+
 def webhook(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
-    """Run a step in one transaction; a replay re-renders, a failure apologises, never a 5xx."""
+    """Run a caller's step in one transaction; a replay re-renders, a failure apologises."""
+    return answered_with(apology, replayed=_replay)(view)
 
-    @wraps(view)
-    def wrapper(*args: object, **kwargs: object) -> object:
-        try:
-            response = view(*args, **kwargs)
-            db.session.commit()
-        except (state.CallMoved, IntegrityError):
-            # Another worker moved this call first (a replayed or duplicated webhook).
-            db.session.rollback()
-            response = _replay()
-        except Exception:
-            db.session.rollback()
-            log.exception("webhook %s failed", request.path)
-            response = apology()
-        return twiml(response)
 
-    return wrapper
+def agent_webhook(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
+    """Run a webhook of the desk's call to an agent in one transaction; a failure hangs up."""
+    return answered_with(hang_up)(view)
 
 
 def _route(rule: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
