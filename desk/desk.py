@@ -16,6 +16,7 @@ from flask_babel import gettext
 from centre import messaging
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.refusals import Refused
 from centre.urls import callback_url
 from desk.queue import DESK_ROLES, can_see, visible_languages
 from ivr import state
@@ -34,10 +35,6 @@ from tickets.models import (
 
 NOTE_MAX = 5000
 RESCHEDULE_AFTER = timedelta(hours=1)
-
-
-class Refused(ValueError):
-    """The action cannot be done; the message says why, in the agent's language."""
 
 
 class Conflict(Exception):

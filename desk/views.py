@@ -213,7 +213,7 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
     except desk.Refused as refused:
         db.session.rollback()
         ticket = _ticket(ticket_id)
-        return _render(ticket, 422, error=str(refused), draft=draft, draft_status=chosen)
+        return _render(ticket, 422, error=refused.message, draft=draft, draft_status=chosen)
     flash(message)
     return redirect(url_for("tickets.ticket_page", ticket_id=ticket_id))
 
@@ -329,7 +329,7 @@ def take_call() -> Response:
         ticket = desk.take_next_call(_me())
     except desk.Refused as refused:
         db.session.rollback()
-        flash(str(refused))
+        flash(refused.message)
         return redirect(url_for("tickets.queue"))
     db.session.commit()
     if ticket is None:

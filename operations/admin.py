@@ -12,13 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from centre import calendar, languages, notices
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
 from centre.formatting import page_date, page_time, too_long
+from centre.refusals import Refused
 from operations import running
 from staff import role_required
 
@@ -48,7 +48,7 @@ def centre_moment(moment: datetime) -> str:
     return f"{page_date(moment, 'short')} {page_time(moment)}"
 
 
-class FormRefused(ValueError):
+class FormRefused(Refused):
     """The form holds something that cannot be used; the message says what."""
 
 
@@ -60,18 +60,6 @@ def _moment(raw: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=CENTRE_TZ)
 
 
-REFUSALS = {
-    running.ClosesBeforeOpening: _l("The centre must close after it opens."),
-    running.EndsBeforeStart: _l("The end must come after the start."),
-    running.UnknownClosureKind: _l("Choose a closure or a maintenance window."),
-    running.MissingNoticeText: _l("Write the notice in all seven languages."),
-    running.NoRoomForCallbacks: _l(
-        "Not saved: the callbacks this change moves would find no free time within the"
-        " booking horizon."
-    ),
-}
-
-
 REASON_MAX, NOTICE_MAX = 200, 1000
 
 
@@ -80,32 +68,6 @@ def _limited(text: str, limit: int) -> str:
     if len(text) > limit:
         raise FormRefused(too_long(limit, len(text)))
     return text
-
-
-def _refusal(refused: running.ChangeRefused) -> str:
-    if isinstance(refused, running.UnreadableNoticeText):
-        return gettext(
-            "The text in %(language)s contains an invisible control character (%(code)s):"
-            " remove it, callers cannot hear it.",
-            language=languages.get(refused.language).name_in(str(get_locale() or "fr")),
-            code=refused.code,
-        )
-    if isinstance(refused, running.UnknownNoticeCountry):
-        return gettext(
-            "Unknown country: %(name)s. Give the code or the name of a country the centre"
-            " serves, e.g. FR or %(example)s.",
-            name=refused.name,
-            example=_names()["country_names"]["FR"],
-        )
-    if isinstance(refused, running.UnknownNoticeNumber):
-        return gettext(
-            "No caller dials %(number)s: give the number in international form, e.g."
-            " +33800000000, in a country the centre serves.",
-            number=refused.number,
-        )
-    if isinstance(refused, running.DuplicateNotice):
-        return gettext("The same notice, for the same callers, is already planned at that time.")
-    return str(REFUSALS[type(refused)])
 
 
 def _moved_message(count: int) -> str:
@@ -144,10 +106,10 @@ def hours() -> str | Response | tuple[str, int]:
             return redirect(url_for("centre_admin.hours"))
         except running.ChangeRefused as refused:
             db.session.rollback()
-            error = _refusal(refused)
+            error = refused.message
         except FormRefused as refused:
             db.session.rollback()
-            error = str(refused)
+            error = refused.message
     rows = {row.weekday: row for row in db.session.scalars(sa.select(calendar.OpeningHours))}
     page = render_template("centre_admin/hours.html", rows=rows, error=error)
     return (page, 422) if error else page
@@ -178,7 +140,7 @@ def confirm_holiday(holiday_id: int) -> Response:
         moved = running.reschedule_callbacks()
     except running.ChangeRefused as refused:
         db.session.rollback()
-        flash(_refusal(refused))
+        flash(refused.message)
         return redirect(url_for("centre_admin.holidays", year=holiday.day.year))
     db.session.commit()
     flash(_moved_message(moved))
@@ -210,9 +172,9 @@ def closures() -> str | Response | tuple[str, int]:
                 return redirect(url_for("centre_admin.closures"))
         except running.ChangeRefused as refused:
             db.session.rollback()
-            error = _refusal(refused)
+            error = refused.message
         except FormRefused as refused:
-            error = str(refused)
+            error = refused.message
     page = render_template("centre_admin/closures.html", closures=_upcoming_closures(),
                            error=error, moves=moves, form=form)  # fmt: skip
     return (page, 422) if error else page
@@ -249,9 +211,9 @@ def notices_page() -> str | Response | tuple[str, int]:
             return redirect(url_for("centre_admin.notices_page"))
         except running.ChangeRefused as refused:
             db.session.rollback()
-            error = _refusal(refused)
+            error = refused.message
         except FormRefused as refused:
-            error = str(refused)
+            error = refused.message
     query = sa.select(notices.Notice).where(notices.Notice.ends_at > to_storage(now()))
     current = list(db.session.scalars(query.order_by(notices.Notice.starts_at)))
     page = render_template("centre_admin/notices.html", notices=current, error=error, form=form,
@@ -285,7 +247,7 @@ def preview() -> str | tuple[str, int]:
             moment = _moment(args.get("at"))
         heard = running.heard_at(language.code, country, number, moment)
     except FormRefused as refused:
-        error = str(refused)
+        error = refused.message
     shown = {"time": page_time(moment), "date": page_date(moment, "long")}
     page = render_template("centre_admin/preview.html", language=language, country=country,
                            shown=shown,

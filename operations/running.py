@@ -14,40 +14,61 @@ from typing import Any
 import phonenumbers
 import sqlalchemy as sa
 from babel import Locale
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from centre import calendar, languages, notices, phones
 from centre.clock import CENTRE_TZ, from_storage, to_storage
 from centre.extensions import db
 from centre.languages import CODES, COUNTRY_LANGUAGE
 from centre.plaintext import ControlCharacter, refuse_controls
+from centre.refusals import Refused
 from ivr.menus import welcome_preface
 from staff import audit
 from tickets import callbacks, sla
 
 
-class ChangeRefused(ValueError):
-    """The change makes no sense; the subclass says why (the text is for commands, in English)."""
+class ChangeRefused(Refused):
+    """The change makes no sense: `message` says why on the pages, `str()` in the shell (English)."""
+
+    explained: Any = ""  # what the pages show, unless the subclass builds it from its details
+
+    def __init__(self, text: str) -> None:
+        """Keep the words for the shell; the page's words are the class's."""
+        super().__init__(self.explained, text)
 
 
 class ClosesBeforeOpening(ChangeRefused):
     """A weekday's hours close at or before they open."""
 
+    explained = _l("The centre must close after it opens.")
+
 
 class EndsBeforeStart(ChangeRefused):
     """A closure or a notice ends at or before it starts."""
+
+    explained = _l("The end must come after the start.")
 
 
 class UnknownClosureKind(ChangeRefused):
     """A closure is neither a closure nor a maintenance window."""
 
+    explained = _l("Choose a closure or a maintenance window.")
+
 
 class NoRoomForCallbacks(ChangeRefused):
     """The change would push booked callbacks past the booking horizon."""
 
+    explained = _l(
+        "Not saved: the callbacks this change moves would find no free time within the"
+        " booking horizon."
+    )
+
 
 class MissingNoticeText(ChangeRefused):
     """A notice lacks its text in one of the seven languages."""
+
+    explained = _l("Write the notice in all seven languages.")
 
 
 class UnreadableNoticeText(ChangeRefused):
@@ -57,6 +78,16 @@ class UnreadableNoticeText(ChangeRefused):
         """Keep the language of the text and the character's code point."""
         super().__init__(f"the {language} text contains the control character {code}")
         self.language, self.code = language, code
+
+    @property
+    def message(self) -> str:
+        """Name the language in the page's language and show the character's code."""
+        return gettext(
+            "The text in %(language)s contains an invisible control character (%(code)s):"
+            " remove it, callers cannot hear it.",
+            language=languages.get(self.language).name_in(_page_locale_code()),
+            code=self.code,
+        )
 
 
 class UnknownNoticeCountry(ChangeRefused):
@@ -70,6 +101,17 @@ class UnknownNoticeCountry(ChangeRefused):
         )
         self.name = name
 
+    @property
+    def message(self) -> str:
+        """Say what was given, with an example named in the page's language."""
+        territories = Locale.parse(_page_locale_code()).territories
+        return gettext(
+            "Unknown country: %(name)s. Give the code or the name of a country the centre"
+            " serves, e.g. FR or %(example)s.",
+            name=self.name,
+            example=territories.get("FR", "FR"),
+        )
+
 
 class UnknownNoticeNumber(ChangeRefused):
     """A notice names a number no caller can dial: not international, or not the centre's."""
@@ -82,14 +124,29 @@ class UnknownNoticeNumber(ChangeRefused):
         )
         self.number = number
 
+    @property
+    def message(self) -> str:
+        """Say which number no caller dials."""
+        return gettext(
+            "No caller dials %(number)s: give the number in international form, e.g."
+            " +33800000000, in a country the centre serves.",
+            number=self.number,
+        )
+
 
 class DuplicateNotice(ChangeRefused):
     """The same notice (texts and callers) is already planned for an overlapping time."""
+
+    explained = _l("The same notice, for the same callers, is already planned at that time.")
 
     def __init__(self, notice_id: int) -> None:
         """Keep the id of the notice already there."""
         super().__init__(f"notice {notice_id} already says this to the same callers at that time")
         self.notice_id = notice_id
+
+
+def _page_locale_code() -> str:
+    return str(get_locale() or languages.DEFAULT.code)
 
 
 def _record(action: str, target: str, target_id: int | None, before: Any, after: Any,

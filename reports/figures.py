@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
+from centre.refusals import Refused
 from ivr.models import Call
 from knowledge.models import UnmatchedPhrase
 from reports import daily
@@ -37,7 +39,7 @@ MAX_DAYS = 400
 TOP = 15
 
 
-class PeriodRefused(ValueError):
+class PeriodRefused(Refused):
     """The period asked for cannot be shown (bad dates, reversed, too long)."""
 
 
@@ -55,11 +57,11 @@ class Period:
             end = date.fromisoformat(last) if last else today
             start = date.fromisoformat(first) if first else end - timedelta(days=29)
         except ValueError as exc:
-            raise PeriodRefused("dates") from exc
+            raise PeriodRefused(_l("Give the dates as a year, month and day, e.g. 2026-12-01."), "dates") from exc
         if start > end:
-            raise PeriodRefused("order")
+            raise PeriodRefused(_l("The period must end on or after the day it starts."), "order")
         if (end - start).days + 1 > MAX_DAYS:
-            raise PeriodRefused("length")
+            raise PeriodRefused(_l("The period can be at most %(days)s days.", days=MAX_DAYS), "length")
         return cls(start, end)
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import gettext
 
 from centre.clock import CENTRE_TZ, now
 from centre.extensions import db
@@ -21,12 +20,7 @@ def _period() -> tuple[figures.Period, str | None]:
     try:
         return figures.Period.parse(request.args.get("from"), request.args.get("to"), today), None
     except figures.PeriodRefused as refused:
-        messages = {
-            "dates": gettext("Give the dates as a year, month and day, e.g. 2026-12-01."),
-            "order": gettext("The period must end on or after the day it starts."),
-            "length": gettext("The period can be at most %(days)s days.", days=figures.MAX_DAYS),
-        }
-        return figures.Period.parse(None, None, today), messages[str(refused)]
+        return figures.Period.parse(None, None, today), refused.message
 
 
 @bp.get("/")

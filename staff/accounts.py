@@ -10,11 +10,12 @@ from flask_babel import gettext
 from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.refusals import Refused
 from staff import audit, passwords
 from staff.models import ROLES, StaffSession, StaffUser
 
 
-class AccountRefused(ValueError):
+class AccountRefused(Refused):
     """The account cannot be created or changed as asked; the message says why."""
 
 

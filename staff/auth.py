@@ -27,6 +27,7 @@ from flask_babel import gettext
 from centre import ratelimit
 from centre.clock import from_storage, now, to_storage
 from centre.extensions import db
+from centre.refusals import Refused
 from staff import accounts, audit, kept, passwords
 from staff.models import ROLES, StaffSession, StaffUser
 
@@ -41,13 +42,8 @@ MAX_FAILURES_PER_ADDRESS = 20  # whatever the accounts tried
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-class LoginRefused(Exception):
+class LoginRefused(Refused):
     """The login did not succeed; `message` is what the person is told."""
-
-    def __init__(self, message: str) -> None:
-        """Keep the message shown on the login page."""
-        super().__init__(message)
-        self.message = message
 
 
 def _digest(token: str) -> str:

@@ -138,7 +138,7 @@ def account() -> str | Response:
             return redirect(url_for("staff.account"))
         except accounts.AccountRefused as refused:
             db.session.rollback()
-            error = str(refused)
+            error = refused.message
     return render_template("staff/account.html", user=user, error=error,
                            languages=languages.LANGUAGES)  # fmt: skip
 
@@ -168,7 +168,7 @@ def new_user() -> str | Response:
             return redirect(url_for("staff.users"))
         except accounts.AccountRefused as refused:
             db.session.rollback()
-            error = str(refused)
+            error = refused.message
     return render_template("staff/user_form.html", user=None, error=error, form=form,
                            roles=ROLES, languages=languages.LANGUAGES)  # fmt: skip
 
@@ -196,7 +196,7 @@ def edit_user(user_id: int) -> str | Response:
         except accounts.AccountRefused as refused:
             db.session.rollback()
             user = db.session.get(StaffUser, user_id) or abort(404)
-            error = str(refused)
+            error = refused.message
     return render_template("staff/user_form.html", user=user, error=error, form=form,
                            roles=ROLES, languages=languages.LANGUAGES)  # fmt: skip
 
