@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from cases import phone, privacy
+from cases import demo, phone, privacy
 from cases.cli import cases_group
 from cases.views import bp
 from centre.forgetting import register_forget_caller
@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cases_group)
     register_main_option(app, CASES_OPTION)
     register_forget_caller(app, privacy.forget_caller)
+    app.extensions.setdefault("setup.demo", []).append(demo.demo_lines)

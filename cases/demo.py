@@ -43,3 +43,10 @@ def load_demo_cases() -> int:
     ]
     apply_changes(changes, "demo")
     return len(changes)
+
+
+def demo_lines() -> list[str]:
+    """Add the demo cases; return what `flask setup --demo` prints of them."""
+    count = load_demo_cases()
+    references = ", ".join(demo_references())
+    return [f"Demo cases: {count} (references {references}; date of birth 05031984)."]

@@ -7,7 +7,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from cases.demo import demo_references, load_demo_cases
 from centre import notices, phones
 from centre.clock import now, to_storage
 from centre.extensions import db
@@ -77,10 +76,5 @@ def load_demo() -> str:
             source_key=f"{sid}:demo",
         )
     db.session.flush()
-    cases = load_demo_cases()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
-    references = ", ".join(demo_references())
-    return (
-        f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets, {cases} cases "
-        f"(references {references}; date of birth 05031984)."
-    )
+    return f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets."

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from centre.extensions import listen_to_sessions
-from staff import audit, auth, security, views
+from staff import audit, auth, demo, security, views
 from staff.auth import current_staff, login_required, refuse, register_home, role_required
 from staff.cli import users_group
 
@@ -31,3 +31,4 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/", "front_door", views.front_door)
     app.cli.add_command(users_group)
     listen_to_sessions(app, "do_orm_execute", audit.refuse_bulk_changes)
+    app.extensions.setdefault("setup.demo", []).append(demo.demo_lines)

@@ -37,3 +37,10 @@ def load_demo_users() -> list[str]:
         lines.append(f"{email:<26} {role:<10} password: {password}")
     db.session.flush()
     return lines
+
+
+def demo_lines() -> list[str]:
+    """Add the demo accounts; return what `flask setup --demo` prints of them."""
+    return ["Demo staff accounts (passwords are shown once):"] + [
+        "  " + line for line in load_demo_users()
+    ]
