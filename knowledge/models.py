@@ -68,6 +68,8 @@ class Service(db.Model):
     # False while any fact of the entry is unconfirmed: its text tells callers to check.
     verified: so.Mapped[bool] = so.mapped_column(default=False)
     source_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # When the source page was last checked against the guide's facts.
+    source_checked_on: so.Mapped[date | None]
     # Processing delay in days; None means the consulates publish none.
     delay_days: so.Mapped[int | None]
     # None: the guide does not say.

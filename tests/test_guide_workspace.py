@@ -414,7 +414,7 @@ def test_a_phrase_made_a_synonym_is_found_on_the_next_call(app, guide, log_in, c
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("1")
-    phone.speak("mon fils est né hier")
+    phone.speak("notre petit dernier a vu le jour hier")
     with app.app_context():
         found = db.session.scalar(sa.select(UnmatchedPhrase))
         stale_before = editing.published_text(
@@ -424,13 +424,13 @@ def test_a_phrase_made_a_synonym_is_found_on_the_next_call(app, guide, log_in, c
     response = post_form(editor, f"{EDITOR}/unmatched/{found.id}/synonym",
                          {"service": "birth-registration"}, f"{EDITOR}/unmatched")  # fmt: skip
     assert response.status_code == 302
-    assert 'data-phrase="mon fils est né hier"' not in page_of(editor.get(f"{EDITOR}/unmatched"))
+    assert 'data-phrase="notre petit dernier a vu le jour hier"' not in page_of(editor.get(f"{EDITOR}/unmatched"))
     text = published(app, "birth-registration", "fr")
-    assert text.version == stale_before + 1 and "mon fils est né hier" in text.synonyms
+    assert text.version == stale_before + 1 and "notre petit dernier a vu le jour hier" in text.synonyms
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("1")
-    turn = phone.speak("mon fils est né hier")
+    turn = phone.speak("notre petit dernier a vu le jour hier")
     with app.test_request_context(), force_locale("fr"):
         assert text.title in turn.text
     assert "guide.synonym" in audit_actions(app)
