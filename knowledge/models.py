@@ -19,11 +19,29 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from centre.extensions import db
 
 DRAFT, PUBLISHED, ARCHIVED = "draft", "published", "archived"
 CURRENT, STALE = "current", "stale"
+
+# The codes stored with a document (when it is needed) and a fee (who pays it), in words.
+CONDITIONS = ("adult", "minor", "renewal", "after-loss", "own-signature")
+CONDITION_NAMES = {
+    "adult": _l("adults"),
+    "minor": _l("minors"),
+    "renewal": _l("on renewal"),
+    "after-loss": _l("after a loss"),
+    "own-signature": _l("for one's own signature"),
+}
+FEE_KINDS = ("standard", "adult", "minor", "after-loss")
+FEE_KIND_NAMES = {
+    "standard": _l("everyone"),
+    "adult": _l("adults"),
+    "minor": _l("minors"),
+    "after-loss": _l("after a loss"),
+}
 
 
 class Category(db.Model):

@@ -250,6 +250,15 @@ def search(phrase: str, language: str, limit: int = 3) -> list[Match]:
     return index_for(language).search(phrase, limit)
 
 
+def search_with(phrase: str, language: str, slug: str, term: str, limit: int = 3) -> list[Match]:
+    """Return what `phrase` would find if `term` were one more synonym of service `slug`."""
+    entries = [
+        Entry(entry.slug, entry.title, (*entry.terms, term)) if entry.slug == slug else entry
+        for entry in published_entries(language)
+    ]
+    return GuideIndex(language, entries).search(phrase, limit)
+
+
 def hints(language: str) -> list[str]:
     """Return words to prime speech recognition with: the guide's titles and keywords."""
     return index_for(language).hints
