@@ -57,9 +57,9 @@ VERDICT_NAMES = {
 
 @bp.app_template_global("rows_for")
 def rows_for(text: str | Sequence[str] | None, least: int = 2, most: int = 14) -> int:
-    """Return how many rows a text area needs to show `text` whole (lines of about 60 signs)."""
+    """Return how many rows a text area needs to show `text` whole (lines of about 50 signs)."""
     lines = list(text) if isinstance(text, list | tuple) else (text or "").split("\n")
-    needed = sum(1 + len(line) // 60 for line in lines) + 1
+    needed = sum(1 + len(line) // 50 for line in lines) + 1
     return max(least, min(most, needed))
 
 
@@ -67,6 +67,16 @@ def rows_for(text: str | Sequence[str] | None, least: int = 2, most: int = 14) -
 def seconds(value: float) -> str:
     """Format a number of seconds with one decimal in the page's language."""
     return format_decimal(value, "0.#")
+
+
+@bp.app_template_global("service_title")
+def service_title(service: Service) -> str:
+    """Return the service's published title in the editor's language (any language otherwise)."""
+    for language in (_editor_language(), *languages.CODES):
+        text = editing.published_text(service, language)
+        if text is not None:
+            return text.title
+    return service.slug
 
 
 @bp.app_context_processor
