@@ -32,7 +32,8 @@ HINTS_MAX = 100
 WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
 EXPLAINED = 6.0  # points per word of the phrase a service explains, for the rarest words
 HEARD = 85  # a word of the phrase this close to a word of the guide is one the guide knows
-UNHEARD = 10.0  # points off every service per word of the phrase the guide never uses
+UNHEARD = 10.0  # points off every service per word of the phrase the guide never uses ...
+UNHEARD_MAX = 2  # ... for two such words at most: a long, chatty request is not a stranger one
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class GuideIndex:
         said = list(dict.fromkeys(words))  # the first rows of `ratios`
         heard = ratios[: len(said)].max(axis=1, initial=0) >= HEARD
         unheard = sum(1 for w, h in zip(said, heard, strict=True) if not h and len(w) > 2)
-        totals -= UNHEARD * unheard
+        totals -= UNHEARD * min(unheard, UNHEARD_MAX)
         ranked = np.argsort(-totals, kind="stable")[:limit]
         return [
             Match(self.entries[i].slug, self.entries[i].title, round(float(totals[i]), 1))
