@@ -14,7 +14,7 @@ from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr.models import Call
 from knowledge import services
-from knowledge.models import UnmatchedPhrase
+from knowledge.models import Category, Service, UnmatchedPhrase
 
 CODES = languages.CODES
 # What a caller says in each language, and the entry it must reach.
@@ -332,3 +332,28 @@ def test_an_answer_says_once_what_to_ask_the_consulate_and_offers_an_agent(
     assert sum(text.count(ask) for text in heard) == 1
     agent = said_in(app, code, "To speak to an agent, press 0.")
     assert all(agent in text for text in heard)
+
+
+def test_a_topic_larger_than_the_keypad_is_read_in_pages_so_every_service_is_reachable(
+    app, call, guide, open_hours
+):
+    with app.app_context():  # editors moved two more services into the first topic: ten
+        first = db.session.scalar(sa.select(Category).where(Category.slug == "identity-and-travel"))
+        for slug in ("visa", "entry-and-stay"):
+            db.session.scalar(sa.select(Service).where(Service.slug == slug)).category = first
+        db.session.commit()
+        listed = services.services_in("identity-and-travel", "en")
+    assert len(listed) == 10
+    phone = call()
+    open_guide(phone, "en")
+    turn = phone.press("1")
+    assert all(title in turn.text for _, title in listed[:7])
+    assert listed[7][1] not in turn.text and "For more services, press 8." in turn.text
+    turn = phone.press("8")
+    assert all(title in turn.text for _, title in listed[7:])
+    turn = phone.press("3")  # the tenth service, third on this page
+    assert context(app)["guide_slug"] == listed[9][0]
+    turn = phone.press("*")  # back to the same page
+    assert listed[9][1] in turn.text
+    turn = phone.press("8")  # round to the first page again
+    assert listed[0][1] in turn.text
