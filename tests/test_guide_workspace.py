@@ -512,3 +512,29 @@ def test_the_unmatched_page_proposes_a_service_only_when_the_search_would(
     with app.app_context():  # services named in the editor's language (French here)
         title = services.published("birth-registration", "fr").text.title
     assert "Choisissez un service" in html and title in html
+
+
+def test_a_centre_can_require_a_second_editor_to_publish(app, guide, log_in):
+    app.config["GUIDE_SECOND_EDITOR"] = True
+    author, checker = log_in("editor", locale="en"), log_in("editor", locale="en")
+    save(author, "visa", "en", summary="Foreigners may need a visa.")
+    refused = publish(author, "visa", "en")
+    assert refused.status_code == 302
+    page = page_of(author.get(f"{EDITOR}/services/visa/en"))
+    assert "Another editor must check and publish this draft" in page
+    assert published(app, "visa", "en").version == 1  # callers: unchanged
+    publish(checker, "visa", "en")
+    now = published(app, "visa", "en")
+    assert (now.version, now.summary) == (2, "Foreigners may need a visa.")
+    assert now.reviewed_by == checker.member.email
+    post_form(author, f"{EDITOR}/services/visa/facts",
+              {"facts_form": "1", "category": "foreigners", "position": "5", "published": "on",
+               "source_url": "https://www.consulat.ma/", "appointment_required": "",
+               "presence_required": ""})  # fmt: skip
+    publish_facts = f"{EDITOR}/services/visa/facts/publish"
+    post_form(author, publish_facts, {}, f"{EDITOR}/services/visa/facts")
+    with app.app_context():
+        assert editing.service_by_slug("visa").position != 5  # the author alone: refused
+    post_form(checker, publish_facts, {}, f"{EDITOR}/services/visa/facts")
+    with app.app_context():
+        assert editing.service_by_slug("visa").position == 5
