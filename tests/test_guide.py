@@ -250,17 +250,17 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
 MEASURED = {
     "held-out": (HELD_OUT, (0.94, 0.99), {
         "ar": (0.92, 1.00), "fr": (1.00, 1.00), "es": (1.00, 1.00), "it": (0.92, 1.00),
-        "nl": (0.84, 0.96), "de": (0.96, 1.00), "en": (0.92, 1.00),
+        "nl": (0.88, 0.96), "de": (0.96, 1.00), "en": (0.92, 1.00),
     }),
-    "development": (DEV, (0.95, 0.99), {
-        "ar": (0.99, 0.99), "fr": (0.97, 1.00), "es": (0.96, 1.00), "it": (0.97, 1.00),
-        "nl": (0.94, 0.99), "de": (0.91, 1.00), "en": (0.90, 0.99),
+    "development": (DEV, (0.93, 0.98), {
+        "ar": (0.94, 0.96), "fr": (0.95, 1.00), "es": (0.94, 0.99), "it": (0.92, 0.98),
+        "nl": (0.95, 0.99), "de": (0.90, 0.99), "en": (0.90, 0.98),
     }),
     # Written when the guide grew from 23 services to 38, never tuned on: the honest figure,
     # short of the 95% aimed at (see README).
-    "fresh held-out": (FRESH, (0.79, 0.90), {
-        "ar": (0.80, 0.93), "fr": (0.80, 0.83), "es": (0.77, 0.87), "it": (0.80, 0.90),
-        "nl": (0.83, 0.97), "de": (0.73, 0.87), "en": (0.80, 0.93),
+    "fresh held-out": (FRESH, (0.84, 0.94), {
+        "ar": (0.87, 0.97), "fr": (0.83, 0.90), "es": (0.83, 0.93), "it": (0.83, 0.93),
+        "nl": (0.87, 0.97), "de": (0.83, 0.93), "en": (0.80, 0.93),
     }),
 }  # fmt: skip
 
@@ -290,7 +290,7 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
 # last measured: at most 5% of the held-out set in every language (the set tuned on, less).
 CONFIDENT_WRONG = {
     "held-out": (OUTSIDE, {"ar": 1, "fr": 0, "es": 1, "it": 0, "nl": 1, "de": 0, "en": 1}),
-    "tuned on": (OUTSIDE_DEV, {"ar": 0, "fr": 2, "es": 1, "it": 1, "nl": 1, "de": 0, "en": 0}),
+    "tuned on": (OUTSIDE_DEV, {"ar": 0, "fr": 2, "es": 2, "it": 1, "nl": 1, "de": 0, "en": 0}),
 }  # fmt: skip
 
 
