@@ -252,9 +252,9 @@ MEASURED = {
         "ar": (0.92, 1.00), "fr": (1.00, 1.00), "es": (1.00, 1.00), "it": (0.92, 1.00),
         "nl": (0.88, 0.96), "de": (0.96, 1.00), "en": (0.92, 1.00),
     }),
-    "development": (DEV, (0.93, 0.98), {
-        "ar": (0.94, 0.96), "fr": (0.95, 1.00), "es": (0.94, 0.99), "it": (0.92, 0.98),
-        "nl": (0.95, 0.99), "de": (0.90, 0.99), "en": (0.90, 0.98),
+    "development": (DEV, (0.92, 0.98), {
+        "ar": (0.94, 0.96), "fr": (0.95, 1.00), "es": (0.92, 0.99), "it": (0.91, 0.98),
+        "nl": (0.95, 0.99), "de": (0.89, 0.99), "en": (0.89, 0.98),
     }),
     # Written when the guide grew from 23 services to 38, never tuned on: the honest figure,
     # short of the 95% aimed at (see README).
@@ -289,7 +289,7 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
 # Questions outside the guide answered with one confident wrong service, per language, when
 # last measured: at most 5% of the held-out set in every language (the set tuned on, less).
 CONFIDENT_WRONG = {
-    "held-out": (OUTSIDE, {"ar": 1, "fr": 0, "es": 1, "it": 0, "nl": 1, "de": 0, "en": 1}),
+    "held-out": (OUTSIDE, {"ar": 1, "fr": 1, "es": 1, "it": 0, "nl": 1, "de": 0, "en": 1}),
     "tuned on": (OUTSIDE_DEV, {"ar": 0, "fr": 2, "es": 2, "it": 1, "nl": 1, "de": 0, "en": 0}),
 }  # fmt: skip
 
