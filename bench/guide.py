@@ -14,12 +14,23 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 TUNING = DATA / "guide_phrases.json"
 DEV = DATA / "guide_phrases_dev.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
+# Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
+FRESH = DATA / "guide_phrases_fresh.json"
+# Everyday questions the guide does not answer: one set to tune the confidence on, one kept apart.
+OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
+OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 
 
 def phrases(path: Path) -> dict[str, list[tuple[str, str]]]:
     """Return a phrase set's (phrase, expected slug) pairs by language code."""
     found = json.loads(path.read_text(encoding="utf-8"))
     return {code: [(p, s) for p, s in pairs] for code, pairs in found.items() if code != "_about"}
+
+
+def questions(path: Path) -> dict[str, list[str]]:
+    """Return an out-of-scope set's questions by language code."""
+    found = json.loads(path.read_text(encoding="utf-8"))
+    return {code: list(items) for code, items in found.items() if code != "_about"}
 
 
 def seed_entries(language: str) -> list[Entry]:

@@ -221,6 +221,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "STAFF_ABSOLUTE_HOURS": min(_int(environ, "STAFF_ABSOLUTE_HOURS", 12), 12),
         "TWILIO_CALLER_ID": environ.get("TWILIO_CALLER_ID", ""),
         "GUIDE_SOURCE_LANGUAGE": _language(environ, "GUIDE_SOURCE_LANGUAGE", "fr"),
+        "GUIDE_SECOND_EDITOR": _bool(environ, "GUIDE_SECOND_EDITOR", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",

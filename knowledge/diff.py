@@ -16,7 +16,7 @@ from flask_babel import gettext
 
 from centre import languages
 from centre.formatting import page_day, page_locale, page_money, page_number
-from knowledge.models import CURRENCY
+from knowledge.models import CONDITION_NAMES, CURRENCY, FEE_KIND_NAMES
 
 SAME, REMOVED, ADDED = "same", "removed", "added"
 LANGUAGE_FIELDS = ("source_language",)
@@ -31,23 +31,31 @@ class FieldDiff:
     is_list: bool
 
 
+def _kind(kind: Any) -> str:
+    """Return who a fee is for, in words (an editor's own code as it is)."""
+    return str(FEE_KIND_NAMES.get(kind, kind))
+
+
 def _fee(fee: dict[str, Any]) -> str:
     amount = fee.get("amount_dh")
     money = page_money(amount, CURRENCY) if isinstance(amount, int) else str(amount)
     if not fee.get("checked_on"):
-        return gettext("%(kind)s: %(amount)s", kind=fee.get("kind"), amount=money)
+        return gettext("%(kind)s: %(amount)s", kind=_kind(fee.get("kind")), amount=money)
     try:
         checked = page_day(date.fromisoformat(str(fee["checked_on"])))
     except ValueError:
         checked = str(fee["checked_on"])
-    return gettext("%(kind)s: %(amount)s, checked on %(date)s", kind=fee.get("kind"),
+    return gettext("%(kind)s: %(amount)s, checked on %(date)s", kind=_kind(fee.get("kind")),
                    amount=money, date=checked)  # fmt: skip
 
 
 def _item(value: Any) -> str:
     """Return one list item as a line: a document with its condition, a fee, a term."""
     if isinstance(value, dict) and "text" in value:
-        return f"{value['text']} [{value['when']}]" if value.get("when") else str(value["text"])
+        when = value.get("when")
+        return (
+            f"{value['text']} ({CONDITION_NAMES.get(when, when)})" if when else str(value["text"])
+        )
     if isinstance(value, dict) and "kind" in value:
         return _fee(value)
     return str(value)

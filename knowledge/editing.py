@@ -307,11 +307,19 @@ def _next_number(service: Service, language: str) -> int:
     return max((t.version for t in versions(service, language)), default=0) + 1
 
 
+def _approve(draft: ServiceTranslation | ServiceFacts, author: Author) -> None:
+    """Refuse a publish by the draft's own author when the centre wants a second editor."""
+    if current_app.config.get("GUIDE_SECOND_EDITOR") and draft.created_by == author.name:
+        raise EditRefused(gettext("Another editor must check and publish this draft: "
+                                  "this centre publishes nothing its author alone approved."))  # fmt: skip
+
+
 def publish_text(service: Service, language: str, author: Author) -> list[str]:
     """Publish the open draft; return the languages its change marked stale."""
     draft = open_draft(service, language)
     if draft is None:
         raise EditRefused(gettext("There is no draft to publish."))
+    _approve(draft, author)
     previous = published_text(service, language)
     before = text_values(previous) if previous else {}
     after = text_values(draft)
@@ -536,6 +544,7 @@ def publish_facts(service: Service, author: Author) -> list[str]:
     draft = open_facts_draft(service)
     if draft is None:
         raise EditRefused(gettext("There is no draft to publish."))
+    _approve(draft, author)
     before, after = live_facts(service), facts_values(draft)
     top = max(f.version for f in service.facts_versions)
     if draft.version != top:

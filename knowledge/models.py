@@ -19,11 +19,29 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from centre.extensions import db
 
 DRAFT, PUBLISHED, ARCHIVED = "draft", "published", "archived"
 CURRENT, STALE = "current", "stale"
+
+# The codes stored with a document (when it is needed) and a fee (who pays it), in words.
+CONDITIONS = ("adult", "minor", "renewal", "after-loss", "own-signature")
+CONDITION_NAMES = {
+    "adult": _l("adults"),
+    "minor": _l("minors"),
+    "renewal": _l("on renewal"),
+    "after-loss": _l("after a loss"),
+    "own-signature": _l("for one's own signature"),
+}
+FEE_KINDS = ("standard", "adult", "minor", "after-loss")
+FEE_KIND_NAMES = {
+    "standard": _l("everyone"),
+    "adult": _l("adults"),
+    "minor": _l("minors"),
+    "after-loss": _l("after a loss"),
+}
 
 
 class Category(db.Model):
@@ -68,6 +86,8 @@ class Service(db.Model):
     # False while any fact of the entry is unconfirmed: its text tells callers to check.
     verified: so.Mapped[bool] = so.mapped_column(default=False)
     source_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # When the source page was last checked against the guide's facts.
+    source_checked_on: so.Mapped[date | None]
     # Processing delay in days; None means the consulates publish none.
     delay_days: so.Mapped[int | None]
     # None: the guide does not say.

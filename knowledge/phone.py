@@ -92,7 +92,8 @@ class GuideMenu(Menu):
         return [
             *(
                 Option(key, _announce(name), "guide_category", name,
-                       effect=lambda s, slug=slug: s.set_context(guide_category=slug))
+                       effect=lambda s, slug=slug: s.set_context(guide_category=slug,
+                                                                 guide_topic_page=0))
                 for key, (slug, name) in zip(KEYPAD, topics, strict=False)
             ),
             AGENT,
@@ -177,12 +178,40 @@ class TopicMenu(Menu):
         return None
 
     @staticmethod
-    def _services(step: Step) -> list[tuple[str, str]]:
+    def _all_services(step: Step) -> list[tuple[str, str]]:
         """Return the topic's services, looked up once per step (entering, then the options)."""
         slug, language = step.call.context.get("guide_category", ""), step.language.code
-        found = step.once(("guide_category", slug, language),
-                          lambda: services.services_in(slug, language))  # fmt: skip
-        return found[: len(KEYPAD)]
+        return step.once(("guide_category", slug, language),
+                         lambda: services.services_in(slug, language))  # fmt: skip
+
+    @classmethod
+    def _services(cls, step: Step) -> list[tuple[str, str]]:
+        """Return the services offered on this page of the topic: all of them when they fit.
+
+        A topic larger than the keypad (editors may add services) is read in pages of seven,
+        8 offering the next page, so no service is ever out of reach.
+        """
+        found = cls._all_services(step)
+        if len(found) <= len(KEYPAD):
+            return found
+        page = int(step.call.context.get("guide_topic_page", 0) or 0)
+        size = len(KEYPAD) - 1
+        if page * size >= len(found):
+            page = 0
+        return found[page * size : (page + 1) * size]
+
+    @classmethod
+    def _more(cls, step: Step) -> list[Option]:
+        """Return the choice of the topic's next page, when there is one."""
+        found = cls._all_services(step)
+        if len(found) <= len(KEYPAD):
+            return []
+        page = int(step.call.context.get("guide_topic_page", 0) or 0)
+        size = len(KEYPAD) - 1
+        following = page + 1 if (page + 1) * size < len(found) else 0
+        return [Option(KEYPAD[-1], _l("For more services, press %(key)s."), "guide_category",
+                       _l("more, other services"),
+                       effect=lambda s: s.set_context(guide_topic_page=following))]  # fmt: skip
 
     @staticmethod
     def _intro(step: Step) -> Sequence[str]:
@@ -203,6 +232,7 @@ class TopicMenu(Menu):
                        effect=lambda s, slug=slug: _open_service(s, slug, "guide_category"))
                 for key, (slug, title) in zip(KEYPAD, self._services(step), strict=False)
             ),
+            *self._more(step),
             AGENT,
             Option("9", _l("To return to the guide, press %(key)s."), "guide", _l("guide, back")),
         ]  # fmt: skip

@@ -26,11 +26,14 @@ from knowledge.normalise import normalise, tokens
 MAX_NGRAM = 4
 CLEAR_MIN = 82  # a best match at least this good ...
 CLEAR_MARGIN = 6  # ... and this far ahead of the next is read out directly
-CLOSE_MIN = 70  # below this nothing is offered
+CLOSE_MIN = 75  # below this nothing is offered
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
 WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
 EXPLAINED = 6.0  # points per word of the phrase a service explains, for the rarest words
+HEARD = 85  # a word of the phrase this close to a word of the guide is one the guide knows
+UNHEARD = 10.0  # points off every service per word of the phrase the guide never uses ...
+UNHEARD_MAX = 2  # ... for two such words at most: a long, chatty request is not a stranger one
 
 
 @dataclass(frozen=True)
@@ -103,11 +106,15 @@ class GuideIndex:
         lengths = np.array([len(t) for t in terms], dtype=np.int64)
         self.long_terms = np.flatnonzero((self.term_words == 1) & (lengths >= LONG_TERM))
         self.long_lengths = lengths[self.long_terms]
+        # Every title first, then each service's first term, then its second, ...: however
+        # few hints fit, every service is among them.
         hints: list[str] = []
-        for entry in self.entries:
-            for raw in (entry.title, *entry.terms):
-                if raw not in hints and len(raw) <= 100:
-                    hints.append(raw)
+        rounds = [[entry.title for entry in self.entries]]
+        depth = max((len(entry.terms) for entry in self.entries), default=0)
+        rounds += [[e.terms[i] for e in self.entries if i < len(e.terms)] for i in range(depth)]
+        for raw in (raw for one_round in rounds for raw in one_round):
+            if raw not in hints and len(raw) <= 100:
+                hints.append(raw)
         self.hints = hints[:HINTS_MAX]
 
     def search(self, phrase: str, limit: int = 3) -> list[Match]:
@@ -155,6 +162,13 @@ class GuideIndex:
         best_terms = np.full(len(self.entries), -1)
         best_terms[services] = order[first]
         totals += EXPLAINED * self._explained(ratios >= WORD_MATCH, best_terms)
+        # Words the guide never uses ("ferry", "parcel", "salary") say the caller asks about
+        # something else: each takes points from every service alike, so the ranking stays
+        # and only the confidence falls ("how much is a flight" is no question about fees).
+        said = list(dict.fromkeys(words))  # the first rows of `ratios`
+        heard = ratios[: len(said)].max(axis=1, initial=0) >= HEARD
+        unheard = sum(1 for w, h in zip(said, heard, strict=True) if not h and len(w) > 2)
+        totals -= UNHEARD * min(unheard, UNHEARD_MAX)
         ranked = np.argsort(-totals, kind="stable")[:limit]
         return [
             Match(self.entries[i].slug, self.entries[i].title, round(float(totals[i]), 1))
@@ -235,6 +249,15 @@ def index_for(language: str) -> GuideIndex:
 def search(phrase: str, language: str, limit: int = 3) -> list[Match]:
     """Return the published services best matching `phrase` in `language`, best first."""
     return index_for(language).search(phrase, limit)
+
+
+def search_with(phrase: str, language: str, slug: str, term: str, limit: int = 3) -> list[Match]:
+    """Return what `phrase` would find if `term` were one more synonym of service `slug`."""
+    entries = [
+        Entry(entry.slug, entry.title, (*entry.terms, term)) if entry.slug == slug else entry
+        for entry in published_entries(language)
+    ]
+    return GuideIndex(language, entries).search(phrase, limit)
 
 
 def hints(language: str) -> list[str]:

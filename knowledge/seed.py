@@ -3,9 +3,9 @@
 `services.json` holds the categories and each service's language-independent facts;
 `<language>.json` holds the text of every service in that language. Loading adds what
 is missing and never overwrites: once in the database, the content belongs to editors.
-The one thing it brings up to date is the search words of a text no editor has touched
-yet (the seed's own published version): keywords and synonyms the seed has since gained
-are added to it, so an upgraded centre understands callers as well as a new one.
+The one thing it brings up to date is a text no editor has touched yet (the seed's own
+published version): it takes the seed's current wording and search words, so an upgraded
+centre answers and understands callers as well as a new one.
 """
 
 from __future__ import annotations
@@ -66,22 +66,35 @@ def _documents(items: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _add_new_words(text: Text, entry: dict[str, Any]) -> bool:
-    """Give an untouched seed text the seed's newer keywords and synonyms; say if any."""
+def _refresh_untouched(text: Text, entry: dict[str, Any]) -> bool:
+    """Bring a text no editor has touched up to the seed's; say if anything changed.
+
+    Only the seed's own published first version counts as untouched: the seed's authors
+    may still improve it (new search words, a hedge replaced by what to ask the consulate).
+    """
     if text.created_by != "seed" or text.version != 1 or text.status != PUBLISHED:
         return False
+    values = {
+        "title": entry["title"],
+        "summary": entry["summary"],
+        "eligibility": entry.get("eligibility", ""),
+        "documents": _documents(entry.get("documents", [])),
+        "fee_text": entry.get("fee_text", ""),
+        "delay_text": entry.get("delay_text", ""),
+        "where_to_apply": entry["where_to_apply"],
+        "keywords": list(entry["keywords"]),
+        "synonyms": list(entry.get("synonyms", [])),
+    }
     changed = False
-    for field in ("keywords", "synonyms"):
-        have = list(getattr(text, field) or [])
-        new = [word for word in entry.get(field, []) if word not in have]
-        if new:
-            setattr(text, field, [*have, *new])  # a new list, so the JSON column is saved
+    for field, value in values.items():
+        if getattr(text, field) != value:
+            setattr(text, field, value)  # a new value, so JSON columns are saved
             changed = True
     return changed
 
 
 def load_seed(folder: Path = SEED) -> int:
-    """Add the seed's missing rows and new search words to untouched texts; return rows changed."""
+    """Add the seed's missing rows and bring untouched texts up to the seed; return rows changed."""
     facts, texts = read_seed(folder)
     moment = to_storage(now())
     added = 0
@@ -107,6 +120,9 @@ def load_seed(folder: Path = SEED) -> int:
                 position=position,
                 verified=data["verified"],
                 source_url=data["source_url"],
+                source_checked_on=date.fromisoformat(data["source_checked_on"])
+                if data.get("source_checked_on")
+                else None,
                 delay_days=data.get("delay_days"),
                 appointment_required=data.get("appointment_required"),
                 presence_required=data.get("presence_required"),
@@ -129,7 +145,7 @@ def load_seed(folder: Path = SEED) -> int:
         have = {t.language for t in service.translations}
         for text in service.translations:
             if text.language in texts:
-                added += _add_new_words(text, texts[text.language][data["slug"]])
+                added += _refresh_untouched(text, texts[text.language][data["slug"]])
         for code in CODES:
             if code in have:
                 continue

@@ -142,6 +142,9 @@ def as_dict(entry: Published) -> dict[str, Any]:
         "presence_required": service.presence_required,
         "verified": service.verified,
         "source_url": service.source_url if is_web_link(service.source_url) else "",
+        "source_checked_on": (
+            service.source_checked_on.isoformat() if service.source_checked_on else None
+        ),
         "keywords": list(text.keywords),
         "version": text.version,
         "review_state": text.review_state,

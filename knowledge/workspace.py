@@ -20,7 +20,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal, gettext
+from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -30,7 +30,7 @@ from centre.extensions import db
 from centre.formatting import page_language_names
 from knowledge import diff, editing, preview, search, services, transfer
 from knowledge.editing import FIELD_NAMES, Author, EditConflict, EditRefused
-from knowledge.models import Service
+from knowledge.models import CONDITION_NAMES, CONDITIONS, FEE_KIND_NAMES, FEE_KINDS, Service
 from staff import audit, current_staff, kept, role_required
 from staff.auth import refuse
 
@@ -38,7 +38,6 @@ bp = Blueprint("guide_editor", __name__, url_prefix="/guide/editor", template_fo
                static_folder="static", static_url_path="/static")  # fmt: skip
 READ_ROLES = ("editor", "admin", "supervisor")
 EDIT_ROLES = ("editor", "admin")
-CONDITIONS = ("adult", "minor", "renewal", "after-loss", "own-signature")
 EMPTY_ROWS = 2
 
 STATE_NAMES = {
@@ -56,17 +55,36 @@ VERDICT_NAMES = {
 }
 
 
+@bp.app_template_global("rows_for")
+def rows_for(text: str | Sequence[str] | None, least: int = 2, most: int = 14) -> int:
+    """Return how many rows a text area needs to show `text` whole (lines of about 50 signs)."""
+    lines = list(text) if isinstance(text, list | tuple) else (text or "").split("\n")
+    needed = sum(1 + len(line) // 50 for line in lines) + 1
+    return max(least, min(most, needed))
+
+
 @bp.app_template_filter("seconds")
 def seconds(value: float) -> str:
     """Format a number of seconds with one decimal in the page's language."""
     return format_decimal(value, "0.#")
 
 
+@bp.app_template_global("service_title")
+def service_title(service: Service) -> str:
+    """Return the service's published title in the editor's language (any language otherwise)."""
+    for language in (_editor_language(), *languages.CODES):
+        text = editing.published_text(service, language)
+        if text is not None:
+            return text.title
+    return service.slug
+
+
 @bp.app_context_processor
 def workspace_names() -> dict[str, object]:
     """Give the workspace's templates the names of fields, states and languages."""
     return {"field_names": FIELD_NAMES, "state_names": STATE_NAMES,
-            "guide_languages": languages.LANGUAGES}  # fmt: skip
+            "guide_languages": languages.LANGUAGES, "condition_names": CONDITION_NAMES,
+            "fee_kinds": FEE_KINDS, "fee_kind_names": FEE_KIND_NAMES}  # fmt: skip
 
 
 def _author() -> Author:
@@ -450,17 +468,28 @@ def compare_facts(slug: str) -> tuple[str, int]:
 @bp.get("/unmatched")
 @role_required(*READ_ROLES)
 def unmatched() -> str:
-    """List the phrases that matched nothing or led to an agent, most frequent first."""
+    """List the phrases that matched nothing or led to an agent, most frequent first.
+
+    A service is proposed for a phrase only when the phone's search would offer it (a clear
+    answer or a close call): a greeting or a question the guide does not cover gets none.
+    """
     code = request.args.get("lang", "")
     language = code if code in languages.BY_CODE else None
     phrases = services.unmatched(language)
     suggestions = {}
     for found in phrases:
-        matches = search.search(found.phrase, found.language, 1)
-        suggestions[found.id] = matches[0].slug if matches else ""
-    choices = {code: _service_titles(code) for code in {p.language for p in phrases}}
+        outcome = search.verdict(search.search(found.phrase, found.language))
+        suggestions[found.id] = outcome.matches[0].slug if outcome.kind != "none" else ""
     return render_template("knowledge/unmatched.html", phrases=phrases, language=language,
-                           suggestions=suggestions, choices=choices, can_edit=_can_edit())  # fmt: skip
+                           suggestions=suggestions, choices=_service_titles(_editor_language()),
+                           can_edit=_can_edit())  # fmt: skip
+
+
+def _editor_language() -> str:
+    """Return the guide language of the editor's interface (the guide's default otherwise)."""
+    locale = get_locale()
+    code = locale.language if locale is not None else ""
+    return code if code in languages.BY_CODE else languages.DEFAULT.code
 
 
 def _service_titles(language: str) -> list[tuple[str, str]]:
@@ -473,24 +502,45 @@ def _service_titles(language: str) -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: pair[1].lower())
 
 
-@bp.post("/unmatched/<int:phrase_id>/synonym")
+@bp.route("/unmatched/<int:phrase_id>/synonym", methods=["GET", "POST"])
 @role_required(*EDIT_ROLES)
-def add_synonym(phrase_id: int) -> Response:
-    """Publish the phrase as a synonym of the chosen service: the next call finds it."""
+def add_synonym(phrase_id: int) -> str | Response:
+    """Show what the phrase finds now and as a synonym of the chosen service; publish if confirmed.
+
+    Nothing goes live before the editor has seen both and confirmed (a posted `confirmed`).
+    """
     found = editing.phrase(phrase_id)
     if found is None:
         abort(404)
     back = url_for(".unmatched", lang=request.args.get("lang") or None)
-    service = editing.service_by_slug(request.form.get("service", ""))
+    service = editing.service_by_slug(request.values.get("service", ""))
     if service is None:
         flash(gettext("Choose a service."))
         return redirect(back)
+    if request.method == "GET" or not request.form.get("confirmed"):
+        return _synonym_preview(found, service, back)
     try:
         editing.add_synonym(found, service, _author())
     except EditRefused as refused:
         return _refused(refused, back)
+    title = dict(_service_titles(_editor_language())).get(service.slug, service.slug)
     return _done(gettext("“%(phrase)s” is now a synonym of %(service)s, from the next call.",
-                         phrase=found.phrase, service=service.slug), back)  # fmt: skip
+                         phrase=found.phrase, service=title), back)  # fmt: skip
+
+
+def _synonym_preview(found: Any, service: Service, back: str) -> str:
+    """Render what callers saying the phrase hear today, and once it is the service's synonym."""
+    term = " ".join(found.phrase.split())[: editing.LIMITS["term"]]
+    before = search.search(found.phrase, found.language)
+    after = search.search_with(found.phrase, found.language, service.slug, term)
+    titles = dict(_service_titles(_editor_language()))
+    outcomes = [
+        (gettext("Today"), search.verdict(before)),
+        (gettext("Once it is a synonym"), search.verdict(after)),
+    ]
+    return render_template("knowledge/synonym.html", phrase=found, service=service,
+                           titles=titles, outcomes=outcomes, verdict_names=VERDICT_NAMES,
+                           back=back)  # fmt: skip
 
 
 @bp.post("/unmatched/<int:phrase_id>/dismiss")

@@ -38,6 +38,9 @@ def heard(app, call, code: str, phrase: str) -> str:  # type: ignore[no-untyped-
     return phone.speak(phrase).text
 
 
+DIALOGS: list[str] = []
+
+
 @pytest.fixture
 def editor_page(live_server, page, make_user):  # type: ignore[no-untyped-def]
     """Return a page logged in as an editor working in English, on the passport's English text."""
@@ -48,6 +51,8 @@ def editor_page(live_server, page, make_user):  # type: ignore[no-untyped-def]
     page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
             and errors.append(f"{r.status} {r.url}"))  # fmt: skip
     page.add_init_script(FAKE_SPEECH)
+    DIALOGS.clear()  # every publish asks first: the editor says yes, the question is kept
+    page.on("dialog", lambda d: (DIALOGS.append(d.message), d.accept()))
     log_in_page(page, live_server, editor.email, editor.password, f"{EDITOR}/services/passport/en")
     yield page
     assert not errors, errors  # no script refused by the CSP, no error
@@ -80,6 +85,7 @@ def test_an_editor_edits_previews_listens_publishes_and_restores(
     assert spoken[-1]["text"].startswith("Biometric passport. Your passport is valid five years.")
     page.locator("#publish").click()
     assert "Published" in page.locator("p.notice").inner_text()
+    assert DIALOGS == ["Publish version 2? Callers hear it from the next call."]
     assert "Your passport is valid five years." in heard(app, call, "en", "renew my passport")
     # Compare the two versions, then restore the first one.
     page.locator('input[name=a][value="1"]').check()
@@ -133,18 +139,25 @@ def test_a_stale_marker_appears_when_the_source_changes_and_clears_on_review(
 def test_an_unmatched_phrase_becomes_a_synonym_that_the_next_call_finds(
     app, guide, open_hours, live_server, editor_page, call
 ):
-    phrase = "mon fils est né hier"
+    phrase = "notre petit dernier a vu le jour hier"
     with app.test_request_context(), force_locale("fr"):
         sorry = "Désolé, je n'ai pas trouvé cela dans le guide."
         assert sorry in heard(app, call, "fr", phrase)
         title = services.published("birth-registration", "fr").text.title
+    with app.test_request_context(), force_locale("en"):
+        english = services.published("birth-registration", "en").text.title
     page = editor_page
     page.get_by_role("link", name="Unmatched phrases").click()
     row = page.locator(f'tr[data-phrase="{phrase}"]')
     assert row.locator("td").nth(2).inner_text() == "1"
-    row.locator("select[name=service]").select_option("birth-registration")
-    row.get_by_role("button", name="Add").click()
-    assert "is now a synonym of birth-registration" in page.locator("p.notice").inner_text()
+    assert row.locator("select[name=service]").input_value() == ""  # the search offers nothing
+    row.locator("select[name=service]").select_option(label=english)  # named in English
+    row.get_by_role("button", name="See what changes").click()
+    assert page.locator("#before").get_attribute("data-kind") == "none"
+    assert page.locator("#after").get_attribute("data-kind") == "clear"
+    assert page.locator("#after li").first.inner_text() == english
+    page.get_by_role("button", name="Publish this synonym").click()
+    assert f"is now a synonym of {english}" in page.locator("p.notice").inner_text()
     assert page.locator(f'tr[data-phrase="{phrase}"]').count() == 0
     answer = heard(app, call, "fr", phrase)
     assert title in answer and sorry not in answer

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from centre import languages
 from centre.extensions import db
@@ -24,6 +26,11 @@ PHRASES = json.loads((DATA / "guide_phrases.json").read_text(encoding="utf-8"))
 DEV = json.loads((DATA / "guide_phrases_dev.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
+# ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
+FRESH = json.loads((DATA / "guide_phrases_fresh.json").read_text(encoding="utf-8"))
+# Everyday questions the guide does not answer: one set to tune on, one kept apart.
+OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
+OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -50,16 +57,34 @@ FACT_SLUGS = [
     "complaints-and-suggestions",
     "call-centre",
 ]
-# How each language tells the caller to check an unverified fact with the consulate.
-CONFIRM = {"en": "confirm", "fr": "confirmez", "es": "confírm", "it": "confermi",
-           "nl": "vraag", "de": "fragen Sie", "ar": "التأكد"}  # fmt: skip
+# The services the ministry's catalogue adds to them (issue 18), checked on 5 December 2026.
+NEW_SLUGS = [
+    "online-registration", "nationality-certificate", "civil-status-correction", "kafala",
+    "marriage-registration", "divorce", "celibacy-certificate", "marriage-capacity-certificate",
+    "certified-copies", "heritage-deed", "change-of-residence", "vehicle-temporary-admission",
+    "nationals-in-distress", "life-certificate", "military-service",
+]  # fmt: skip
+# Words that read a doubt to the caller, where an unconfirmed fact should simply be left out.
+HEDGES = {
+    "en": ("unverified", "not confirmed", "not published"),
+    "fr": ("pas vérifi", "non vérifi", "non publié", "non confirmé"),
+    "es": ("no está verificad", "no están verificad", "no publicad"),
+    "it": ("non è verificat", "non sono verificat", "non pubblicat"),
+    "nl": ("niet geverifieerd", "niet gepubliceerd"),
+    "de": ("nicht bestätigt", "nicht veröffentlicht"),
+    "ar": ("غير مؤكد", "غير منشور"),
+}
+# How each language begins the one sentence saying what to ask the consulate.
+ASK = {"en": "Ask your consulate", "fr": "Demandez à votre consulat", "es": "Pregunte a su consulado",
+       "it": "Chieda al suo consolato", "nl": "Vraag uw consulaat", "de": "Fragen Sie Ihr Konsulat",
+       "ar": "اسألوا قنصليتكم"}  # fmt: skip
 
 
 def test_setup_loads_every_slug_of_the_facts_in_all_seven_languages_once(app, runner):
     result = runner.invoke(args=["setup"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        for slug in FACT_SLUGS:
+        for slug in FACT_SLUGS + NEW_SLUGS:
             for code in CODES:
                 entry = services.published(slug, code)
                 assert entry is not None, (slug, code)
@@ -91,15 +116,49 @@ def test_setup_gives_untouched_seed_texts_the_seeds_new_words_and_leaves_edited_
         )
 
 
-def test_unverified_entries_are_flagged_and_tell_callers_to_confirm(app, guide):
-    with app.app_context():
+def test_no_answer_reads_a_doubt_and_each_says_at_most_once_what_to_ask(app, guide):
+    with app.test_request_context():
         unverified = db.session.scalars(sa.select(Service).where(Service.verified.is_(False)))
-        slugs = {s.slug for s in unverified}
-        assert {"passport-collection", "national-id-card", "visa", "court-documents"} <= slugs
-        for slug in slugs:
+        assert {"passport-collection", "national-id-card", "kafala"} <= {s.slug for s in unverified}
+        for slug in services.service_slugs():
             for code in CODES:
-                text = services.published(slug, code).text
-                assert CONFIRM[code] in text.summary, (slug, code)
+                with force_locale(code):
+                    entry = services.published(slug, code)
+                    spoken = " ".join(services.spoken_parts(entry))
+                    message = services.sms_text(entry)
+                for said in (spoken, message):
+                    assert not [h for h in HEDGES[code] if h in said.lower()], (slug, code, said)
+                    assert said.count(ASK[code]) <= 1, (slug, code, said)
+                if not entry.service.fees and slug not in NOTHING_TO_ASK:
+                    assert spoken.count(ASK[code]) == 1, (slug, code)
+
+
+# Services done online, at the border, before a court or not procedures at all: no fee or
+# delay to ask the consulate about.
+NOTHING_TO_ASK = {
+    "online-registration", "kafala", "divorce", "vehicle-temporary-admission",
+    "nationals-in-distress", "military-service", "repatriation-of-remains", "court-documents",
+    "entry-and-stay", "appointments", "fees-and-payment", "complaints-and-suggestions",
+    "call-centre",
+}  # fmt: skip
+
+
+def test_every_service_names_its_source_page_and_the_day_it_was_checked(app, guide):
+    facts, _ = read_seed()
+    with app.app_context():
+        for data in facts["services"]:
+            service = services.published(data["slug"], "en").service
+            assert service.source_url.startswith(("https://", "http://")), data["slug"]
+            if data["slug"] in NEW_SLUGS:
+                assert service.source_checked_on == date(2026, 12, 5), data["slug"]
+
+
+def test_topics_stay_short_enough_to_browse_on_the_keypad():
+    facts, _ = read_seed()
+    assert len(facts["categories"]) <= 8  # keys 1-8; 0 is an agent, 9 the main menu
+    for category in facts["categories"]:
+        inside = [s for s in facts["services"] if s["category"] == category["slug"]]
+        assert 1 <= len(inside) <= 8, category["slug"]
 
 
 def test_no_fee_or_delay_is_invented(app, guide):
@@ -162,7 +221,8 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_five_percent(
 
 @pytest.mark.parametrize("code", CODES)
 @pytest.mark.parametrize(
-    ("kept_apart", "others"), [(HELD_OUT, [PHRASES]), (DEV, [PHRASES, HELD_OUT])]
+    ("kept_apart", "others"),
+    [(HELD_OUT, [PHRASES]), (DEV, [PHRASES, HELD_OUT]), (FRESH, [PHRASES, DEV, HELD_OUT])],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
     facts, texts = read_seed()
@@ -175,7 +235,11 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     elsewhere = {normalise(phrase, code) for phrases in others for phrase, _ in phrases[code]}
     phrases = kept_apart[code]
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
-    assert len(slugs - {slug for _, slug in phrases}) <= 1  # (nearly) every service asked for
+    asked = {slug for _, slug in phrases}
+    if kept_apart is FRESH:  # every service the catalogue added, and most of the others
+        assert set(NEW_SLUGS) <= asked and len(asked) >= 25
+    else:  # (nearly) every service of the guide it was written for
+        assert len(set(FACT_SLUGS) - asked) <= 1
     assert [p for p, _ in phrases if normalise(p, code) in seed_terms] == []
     assert [p for p, _ in phrases if normalise(p, code) in elsewhere] == []
 
@@ -184,13 +248,19 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
 # them): each must hold within one phrase, and the whole within a point. The development set
 # was tuned on and flatters a little; the held-out set was not, and is the figure to quote.
 MEASURED = {
-    "held-out": (HELD_OUT, (0.95, 0.99), {
-        "ar": (0.92, 1.00), "fr": (1.00, 1.00), "es": (1.00, 1.00), "it": (0.96, 1.00),
-        "nl": (0.92, 0.96), "de": (0.96, 1.00), "en": (0.92, 1.00),
+    "held-out": (HELD_OUT, (0.94, 0.99), {
+        "ar": (0.92, 1.00), "fr": (1.00, 1.00), "es": (1.00, 1.00), "it": (0.92, 1.00),
+        "nl": (0.88, 0.96), "de": (0.96, 1.00), "en": (0.92, 1.00),
     }),
-    "development": (DEV, (0.95, 0.98), {
-        "ar": (0.97, 0.97), "fr": (0.97, 1.00), "es": (0.97, 1.00), "it": (1.00, 1.00),
-        "nl": (0.91, 0.97), "de": (0.91, 0.97), "en": (0.91, 0.97),
+    "development": (DEV, (0.92, 0.98), {
+        "ar": (0.94, 0.96), "fr": (0.95, 1.00), "es": (0.92, 0.99), "it": (0.91, 0.98),
+        "nl": (0.95, 0.99), "de": (0.89, 0.99), "en": (0.89, 0.98),
+    }),
+    # Written when the guide grew from 23 services to 38, never tuned on: the honest figure,
+    # short of the 95% aimed at (see README).
+    "fresh held-out": (FRESH, (0.84, 0.94), {
+        "ar": (0.87, 0.97), "fr": (0.83, 0.90), "es": (0.83, 0.93), "it": (0.83, 0.93),
+        "nl": (0.87, 0.97), "de": (0.83, 0.93), "en": (0.80, 0.93),
     }),
 }  # fmt: skip
 
@@ -214,6 +284,41 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
         slack = 1 / len(phrase_set[code]) + 0.005  # one phrase, and the rounding of the figure
         floor_one, floor_three = by_language[code]
         assert one >= floor_one - slack and three >= floor_three - slack, (code, report)
+
+
+# Questions outside the guide answered with one confident wrong service, per language, when
+# last measured: at most 5% of the held-out set in every language (the set tuned on, less).
+CONFIDENT_WRONG = {
+    "held-out": (OUTSIDE, {"ar": 1, "fr": 1, "es": 1, "it": 0, "nl": 1, "de": 0, "en": 1}),
+    "tuned on": (OUTSIDE_DEV, {"ar": 0, "fr": 2, "es": 2, "it": 1, "nl": 1, "de": 0, "en": 0}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", CONFIDENT_WRONG)
+def test_questions_outside_the_guide_are_rarely_answered_with_confidence(app, guide, name):
+    asked, measured = CONFIDENT_WRONG[name]
+    with app.app_context():
+        for code in CODES:
+            questions = asked[code]
+            assert len(questions) >= 12 and len(set(questions)) == len(questions)
+            confident = [q for q in questions
+                         if search.verdict(search.search(q, code)).kind == "clear"]  # fmt: skip
+            assert len(confident) <= measured[code], (code, confident)
+            if name == "held-out":
+                assert len(confident) / len(questions) <= 0.05, (code, confident)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
+    _, texts = read_seed()
+    seed_terms = {
+        normalise(term, code)
+        for text in texts[code].values()
+        for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
+    }
+    tuned = {normalise(q, code) for q in OUTSIDE_DEV[code]}
+    for question in OUTSIDE[code]:
+        assert normalise(question, code) not in seed_terms | tuned, question
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):

@@ -14,7 +14,7 @@ from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr.models import Call
 from knowledge import services
-from knowledge.models import UnmatchedPhrase
+from knowledge.models import Category, Service, UnmatchedPhrase
 
 CODES = languages.CODES
 # What a caller says in each language, and the entry it must reach.
@@ -266,3 +266,94 @@ def test_choosing_a_topic_reads_its_services_from_the_database_once(app, call, g
     with service_reads(app) as reads:
         assert phone.press("1").gather is not None  # the topic: entered, then its options
         assert len(reads) == 1, reads
+
+
+# A newborn is a birth to declare, however the caller puts it.
+BORN = {
+    "ar": "ولدي تزاد السيمانة اللي فاتت", "fr": "mon fils est né la semaine dernière",
+    "es": "mi hijo nació la semana pasada", "it": "mio figlio è nato la settimana scorsa",
+    "nl": "mijn zoon is vorige week geboren", "de": "mein Sohn ist letzte Woche geboren",
+    "en": "my son was born last week",
+}  # fmt: skip
+# Everyday questions the guide does not answer: sending money, a ferry, a parcel.
+OUTSIDE = [
+    ("fr", "je cherche un billet de bateau pour Tanger"),
+    ("fr", "je voudrais suivre mon colis amazon"),
+    ("en", "how do I send money to my family"),
+    ("ar", "كيفاش نصيفط الفلوس للعائلة"),
+]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_caller_whose_child_was_just_born_hears_the_birth_declaration(
+    app, call, guide, open_hours, code
+):
+    title, parts = parts_of(app, "birth-registration", code)
+    phone = call()
+    open_guide(phone, code)
+    turn = phone.speak(BORN[code])
+    assert title in turn.text and parts[0] in turn.text
+    assert context(app)["guide_slug"] == "birth-registration"
+
+
+@pytest.mark.parametrize(("code", "question"), OUTSIDE)
+def test_a_question_outside_the_guide_is_said_to_be_and_an_agent_offered(
+    app, call, guide, open_hours, code, question
+):
+    phone = call()
+    open_guide(phone, code)
+    turn = phone.speak(question)
+    assert said_in(app, code, "Sorry, I did not find that in the guide.") in turn.text
+    assert said_in(app, code, "To speak to an agent, press %(key)s.") % {"key": "0"} in turn.text
+    assert "guide_slug" not in context(app) and "guide_choices" not in context(app)
+    turn = phone.press("0")
+    assert context(app).get("guide_phrase") is None  # counted for the editors
+
+
+def test_sending_money_home_is_never_answered_with_the_family_booklet(app, call, guide, open_hours):
+    phone = call()
+    open_guide(phone, "fr")
+    turn = phone.speak("comment envoyer de l'argent à ma famille")
+    assert "guide_slug" not in context(app)  # at most a choice, never an answer read out
+    offer = said_in(app, "fr", "To speak to an agent, press %(key)s.") % {"key": "0"}
+    assert offer in turn.text or turn.enqueue  # "argent" heard as "agent" puts them through
+
+
+@pytest.mark.parametrize("code", ["fr", "ar"])
+def test_an_answer_says_once_what_to_ask_the_consulate_and_offers_an_agent(
+    app, call, guide, open_hours, code
+):
+    _, parts = parts_of(app, "birth-registration", code)
+    ask = {"fr": "Demandez à votre consulat", "ar": "اسألوا قنصليتكم"}[code]
+    phone = call()
+    open_guide(phone, code)
+    heard = [phone.speak(BORN[code]).text]
+    heard += [phone.press("2").text for _ in parts[1:]]
+    assert sum(text.count(ask) for text in heard) == 1
+    agent = said_in(app, code, "To speak to an agent, press 0.")
+    assert all(agent in text for text in heard)
+
+
+def test_a_topic_larger_than_the_keypad_is_read_in_pages_so_every_service_is_reachable(
+    app, call, guide, open_hours
+):
+    with app.app_context():  # editors moved two more services into the first topic: ten
+        first = db.session.scalar(sa.select(Category).where(Category.slug == "identity-and-travel"))
+        for slug in ("visa", "entry-and-stay"):
+            db.session.scalar(sa.select(Service).where(Service.slug == slug)).category = first
+        db.session.commit()
+        listed = services.services_in("identity-and-travel", "en")
+    assert len(listed) == 10
+    phone = call()
+    open_guide(phone, "en")
+    turn = phone.press("1")
+    assert all(title in turn.text for _, title in listed[:7])
+    assert listed[7][1] not in turn.text and "For more services, press 8." in turn.text
+    turn = phone.press("8")
+    assert all(title in turn.text for _, title in listed[7:])
+    turn = phone.press("3")  # the tenth service, third on this page
+    assert context(app)["guide_slug"] == listed[9][0]
+    turn = phone.press("*")  # back to the same page
+    assert listed[9][1] in turn.text
+    turn = phone.press("8")  # round to the first page again
+    assert listed[0][1] in turn.text

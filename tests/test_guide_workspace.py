@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from helpers import csrf_token, post_form, row_counts, walk_to_main_menu
 
 from centre.extensions import db
-from knowledge import editing, services, transfer
+from knowledge import editing, search, services, transfer
 from knowledge.models import (
     CURRENT,
     DRAFT,
@@ -233,7 +233,7 @@ def test_facts_are_drafted_then_published_and_make_every_language_stale(app, gui
     html = page_of(editor.get(f"{page}/compare?a=1&b=2"))
     assert (
         'data-field="fees"' in html
-        and f"adult : {format_currency(900, 'MAD', locale='fr')}" in html
+        and f"adultes : {format_currency(900, 'MAD', locale='fr')}" in html
     )
     bad = editor.post(page, data={"csrf_token": token, **{**form, "delay_days": "soon"}})
     assert bad.status_code == 422 and "delay_days" in page_of(bad)
@@ -276,7 +276,8 @@ def test_the_facts_comparison_reads_in_the_editors_language(app, guide, log_in):
         in published_page
     )
     html = page_of(editor.get(f"{page}/compare?a=1&b=2"))
-    kind = form["fee_kind"][0]
+    kind = {"adult": "Erwachsene", "after-loss": "nach Verlust", "minor": "Minderjährige",
+            "standard": "alle"}[form["fee_kind"][0]]  # who pays, in words  # fmt: skip
     money = format_currency(1080, "MAD", locale="de")
     assert f"{kind}: {money}, geprüft am {format_date(date(2026, 12, 1), locale='de')}" in html
     assert re.search(r'data-field="source_language".*?<ins>Englisch</ins>', html, re.S)
@@ -414,23 +415,37 @@ def test_a_phrase_made_a_synonym_is_found_on_the_next_call(app, guide, log_in, c
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("1")
-    phone.speak("mon fils est né hier")
+    phone.speak("notre petit dernier a vu le jour hier")
     with app.app_context():
         found = db.session.scalar(sa.select(UnmatchedPhrase))
         stale_before = editing.published_text(
             editing.service_by_slug("birth-registration"), "fr"
         ).version
     editor = log_in("editor")
+    preview = page_of(
+        editor.get(f"{EDITOR}/unmatched/{found.id}/synonym?service=birth-registration")
+    )
+    assert 'id="before" data-kind="none"' in preview and 'id="after" data-kind="clear"' in preview
+    unconfirmed = post_form(editor, f"{EDITOR}/unmatched/{found.id}/synonym",
+                            {"service": "birth-registration"}, f"{EDITOR}/unmatched")  # fmt: skip
+    assert unconfirmed.status_code == 200  # shown again, nothing published yet
+    assert published(app, "birth-registration", "fr").version == stale_before
     response = post_form(editor, f"{EDITOR}/unmatched/{found.id}/synonym",
-                         {"service": "birth-registration"}, f"{EDITOR}/unmatched")  # fmt: skip
+                         {"service": "birth-registration", "confirmed": "1"},
+                         f"{EDITOR}/unmatched")  # fmt: skip
     assert response.status_code == 302
-    assert 'data-phrase="mon fils est né hier"' not in page_of(editor.get(f"{EDITOR}/unmatched"))
+    assert 'data-phrase="notre petit dernier a vu le jour hier"' not in page_of(
+        editor.get(f"{EDITOR}/unmatched")
+    )
     text = published(app, "birth-registration", "fr")
-    assert text.version == stale_before + 1 and "mon fils est né hier" in text.synonyms
+    assert (
+        text.version == stale_before + 1
+        and "notre petit dernier a vu le jour hier" in text.synonyms
+    )
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("1")
-    turn = phone.speak("mon fils est né hier")
+    turn = phone.speak("notre petit dernier a vu le jour hier")
     with app.test_request_context(), force_locale("fr"):
         assert text.title in turn.text
     assert "guide.synonym" in audit_actions(app)
@@ -465,3 +480,61 @@ def test_the_workspace_speaks_the_editors_language(app, guide, log_in, locale):
 
         assert gettext("What the phone will say") in html
     assert ('dir="rtl"' in html) == (locale == "ar")
+
+
+def test_the_unmatched_page_proposes_a_service_only_when_the_search_would(
+    app, guide, log_in, call, open_hours
+):
+    for said in (
+        "bonjour",
+        "je veux changer mon nom",
+        "ma carte d'identité consulaire est périmée",
+    ):
+        phone = call()
+        walk_to_main_menu(phone, "fr")
+        phone.press("1")
+        phone.speak(said)
+        phone.press("0")  # not helped: the phrase is counted for the editors
+    html = page_of(log_in("editor").get(f"{EDITOR}/unmatched?lang=fr"))
+    rows = {
+        unescape(m.group(1)): m.group(2)
+        for m in re.finditer(
+            r'<tr data-phrase="([^"]+)">.*?<option value="([^"]*)" selected', html, re.S
+        )
+    }
+    assert rows["bonjour"] == ""  # no "bonjour" -> visa
+    assert rows["je veux changer mon nom"] in ("", "civil-status-correction")  # never a licence
+    with app.app_context():
+        outcome = search.verdict(search.search("ma carte d'identité consulaire est périmée", "fr"))
+    assert rows["ma carte d'identité consulaire est périmée"] == (
+        outcome.matches[0].slug if outcome.kind != "none" else ""
+    )
+    with app.app_context():  # services named in the editor's language (French here)
+        title = services.published("birth-registration", "fr").text.title
+    assert "Choisissez un service" in html and title in html
+
+
+def test_a_centre_can_require_a_second_editor_to_publish(app, guide, log_in):
+    app.config["GUIDE_SECOND_EDITOR"] = True
+    author, checker = log_in("editor", locale="en"), log_in("editor", locale="en")
+    save(author, "visa", "en", summary="Foreigners may need a visa.")
+    refused = publish(author, "visa", "en")
+    assert refused.status_code == 302
+    page = page_of(author.get(f"{EDITOR}/services/visa/en"))
+    assert "Another editor must check and publish this draft" in page
+    assert published(app, "visa", "en").version == 1  # callers: unchanged
+    publish(checker, "visa", "en")
+    now = published(app, "visa", "en")
+    assert (now.version, now.summary) == (2, "Foreigners may need a visa.")
+    assert now.reviewed_by == checker.member.email
+    post_form(author, f"{EDITOR}/services/visa/facts",
+              {"facts_form": "1", "category": "foreigners", "position": "5", "published": "on",
+               "source_url": "https://www.consulat.ma/", "appointment_required": "",
+               "presence_required": ""})  # fmt: skip
+    publish_facts = f"{EDITOR}/services/visa/facts/publish"
+    post_form(author, publish_facts, {}, f"{EDITOR}/services/visa/facts")
+    with app.app_context():
+        assert editing.service_by_slug("visa").position != 5  # the author alone: refused
+    post_form(checker, publish_facts, {}, f"{EDITOR}/services/visa/facts")
+    with app.app_context():
+        assert editing.service_by_slug("visa").position == 5

@@ -28,6 +28,13 @@
     });
   });
 
+  // A publish goes live at once: ask first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (publish) {
+    publish.addEventListener("submit", function (event) {
+      if (!window.confirm(publish.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
   // Same estimate as knowledge/preview.py: words at the language's rate, a pause per sentence.
   var form = document.getElementById("text-form");
   if (!form) { return; }
