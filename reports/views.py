@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext
 
 from centre.clock import CENTRE_TZ, now
 from centre.extensions import db
-from reports import figures, tables
+from reports import figures, floor, tables, wallboard
 from staff import role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
                static_folder="static", static_url_path="/static")  # fmt: skip
 REPORT_ROLES = ("supervisor", "admin")
+FLOOR_REFRESH_SECONDS = 5
 
 
 def _period() -> tuple[figures.Period, str | None]:
@@ -55,3 +56,21 @@ def table_csv(key: str) -> Response:
     name = f"{key}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(found[0].csv(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@bp.get("/floor")
+@role_required(*REPORT_ROLES)
+def floor_page() -> str:
+    """Show the live floor: queues, agents, stages, alerts; the page refreshes its own figures."""
+    shown = floor.snapshot(now())
+    return render_template("reports/floor.html", floor=shown, cells=wallboard.cells(shown),
+                           board=wallboard, interval=FLOOR_REFRESH_SECONDS)  # fmt: skip
+
+
+@bp.get("/floor.json")
+@role_required(*REPORT_ROLES)
+def floor_json() -> Response:
+    """Return the live floor's figures as the texts the wallboard writes over its own."""
+    response = jsonify(wallboard.as_json(floor.snapshot(now())))
+    response.headers["Cache-Control"] = "no-store"
+    return response
