@@ -64,7 +64,8 @@ def floor_page() -> str:
     """Show the live floor: queues, agents, stages, alerts; the page refreshes its own figures."""
     shown = floor.snapshot(now())
     return render_template("reports/floor.html", floor=shown, cells=wallboard.cells(shown),
-                           board=wallboard, interval=FLOOR_REFRESH_SECONDS)  # fmt: skip
+                           board=wallboard, interval=FLOOR_REFRESH_SECONDS,
+                           words=wallboard.words_class)  # fmt: skip
 
 
 @bp.get("/floor.json")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.lists import format_list
 from babel.numbers import format_percent
+from markupsafe import Markup
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -61,6 +63,11 @@ def share(value: float | None, empty: str) -> str:
     if value is None:
         return empty
     return format_percent(value, locale=page_locale())
+
+
+def words_class(text: str) -> Markup:
+    """Return the class of a headline that says something in words rather than a figure."""
+    return Markup("") if text[:1].isdigit() else Markup(' class="words"')
 
 
 def cells(floor: Floor) -> dict[str, str]:
@@ -119,7 +126,7 @@ def agent_row(agent: AgentFigures) -> list[str]:
     return [
         agent.email,
         str(AGENT_STATES[agent.state]),
-        ", ".join(languages.name_in(code, locale) for code in agent.languages),
+        format_list([languages.name_in(code, locale) for code in agent.languages], locale=locale),
         page_number(agent.tickets_handled),
         page_number(agent.calls_taken),
         duration(agent.handling_seconds),

@@ -75,7 +75,7 @@ def test_the_wallboard_shows_who_waits_who_answers_and_where_callers_are(app, fl
     rows = {agent["cells"][0]: agent for agent in seen["agents"]}
     assert rows["amina@example.org"]["state"] == "on_call"
     assert rows["amina@example.org"]["cells"][1:5] == ["On a call", "French", "1", "1"]
-    assert rows["youssef@example.org"]["cells"][1:3] == ["Away", "Arabic, Dutch"]
+    assert rows["youssef@example.org"]["cells"][1:3] == ["Away", "Arabic and Dutch"]
 
 
 def test_the_floor_follows_callers_as_they_hang_up_and_the_agent_finishes(

@@ -26,6 +26,7 @@
     Object.keys(data.cells).forEach(function (key) {
       board.querySelectorAll('[data-cell="' + CSS.escape(key) + '"]').forEach(function (el) {
         if (el.textContent !== data.cells[key]) el.textContent = data.cells[key];
+        if (el.tagName === "DD") el.classList.toggle("words", !/^[0-9]/.test(data.cells[key]));
       });
     });
     const alerts = document.getElementById("alerts");
