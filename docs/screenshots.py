@@ -34,7 +34,7 @@ from ivr.models import Call  # noqa: E402
 from staff import accounts  # noqa: E402
 from tickets import callbacks, services  # noqa: E402
 
-PASSWORD = "Screenshot-Kumquat-Harbour-7"
+PASSWORD = "Screenshot-Kumquat-Harbour-7"  # noqa: S105  (a throwaway database)
 MORNING = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)  # a Tuesday, 10:30 in Casablanca
 CHROMIUM = "/usr/bin/chromium"
 DOCS = ROOT / "docs"
