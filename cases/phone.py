@@ -36,6 +36,7 @@ from ivr.flow import (
     Option,
     Step,
     register,
+    register_topics,
 )
 
 BIRTH_DATE_DIGITS = 8  # DDMMYYYY
@@ -275,5 +276,6 @@ register(
 )
 register(CaseLookupStep())
 register(Menu("case_status", _status_intro, _status_options, exhausted="agent"))
+register_topics("case_status", lambda step: [("case_status", c.service)] if (c := _case(step)) else [])
 register(CaseSms())
 register(Menu("case_help", lambda step: (), _help_options, exhausted="agent"))
