@@ -10,9 +10,9 @@ from typing import Any
 
 from babel.lists import format_list
 from babel.numbers import format_percent
-from markupsafe import Markup
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from centre import languages
 from centre.formatting import page_locale, page_number, page_time
