@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_babel import gettext
 
 from centre.clock import CENTRE_TZ, now
 from centre.extensions import db
-from reports import figures, floor, tables, wallboard
+from reports import exports, figures, floor, tables, wallboard
 from staff import role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
@@ -35,10 +44,12 @@ def _period() -> tuple[figures.Period, str | None]:
 def dashboard() -> tuple[str, int]:
     """Show every figure for the period, each as a chart, a table and a CSV link."""
     period, error = _period()
-    shown = tables.build(figures.compute(period, store=True))
+    computed = figures.compute(period, store=True)
+    shown = tables.build(computed)
     db.session.commit()  # the days summarised on the way
+    top = tables.headline(computed, current_app.config["QUEUE_WAIT_TARGET_SECONDS"])
     page = render_template("reports/dashboard.html", period=period, tables=shown, error=error,
-                           cell=tables.cell)  # fmt: skip
+                           cell=tables.cell, headline=top, words=wallboard.words_class)  # fmt: skip
     return page, 400 if error else 200
 
 
@@ -56,6 +67,30 @@ def table_csv(key: str) -> Response:
     name = f"{key}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(found[0].csv(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _list_csv(kind: str, rows) -> Response:  # type: ignore[no-untyped-def]
+    """Return the period's list of `kind` (calls, tickets) as a streamed CSV download."""
+    period, error = _period()
+    if error:
+        return Response(error + "\n", status=400, mimetype="text/plain")
+    name = f"{kind}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return Response(stream_with_context(rows(period)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@bp.get("/lists/calls.csv")
+@role_required(*REPORT_ROLES)
+def calls_csv() -> Response:
+    """Return every call started in the period, one line each, as CSV."""
+    return _list_csv("calls", exports.calls)
+
+
+@bp.get("/lists/tickets.csv")
+@role_required(*REPORT_ROLES)
+def tickets_csv() -> Response:
+    """Return every ticket opened in the period, one line each, as CSV."""
+    return _list_csv("tickets", exports.tickets)
 
 
 @bp.get("/floor")
