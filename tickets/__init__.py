@@ -8,8 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the agents' desk and its Twilio webhooks; agents and supervisors land on it."""
     from staff import register_home
-    from tickets import views, voice
+    from tickets import audit_names, views, voice
 
+    audit_names.register()
     app.register_blueprint(views.bp)
     app.register_blueprint(voice.bp)
     for role in ("agent", "supervisor"):

@@ -1,0 +1,23 @@
+"""How the audit log names tickets (their reference, linked to their page) and their values."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+
+from centre.extensions import db
+from staff import audit
+from tickets.models import Ticket
+from tickets.views import OUTCOME_NAMES, STATUS_NAMES
+
+
+def _tickets(ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    rows = db.session.execute(sa.select(Ticket.id, Ticket.reference).where(Ticket.id.in_(ids)))
+    return {ident: (reference, url_for("tickets.ticket_page", ticket_id=ident)) for ident, reference in rows}
+
+
+def register() -> None:
+    """Tell the audit log how to name tickets, their statuses and their callbacks' outcomes."""
+    audit.register_target("ticket", _tickets)
+    audit.register_values("status", STATUS_NAMES)
+    audit.register_values("outcome", OUTCOME_NAMES)
