@@ -162,6 +162,26 @@ def holidays() -> str:
                            holidays=running.holidays_of(year))  # fmt: skip
 
 
+@bp.post("/holidays")
+@role_required(*ROLES)
+def add_holiday() -> Response:
+    """Add a public holiday the calendar does not know (a holiday decreed this year)."""
+    name = _limited(request.form.get("name", "").strip(), 120)
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash(gettext("Give the date announced, e.g. 2027-03-10."))
+        return redirect(url_for("centre_admin.holidays"))
+    if not name:
+        flash(gettext("Give the holiday's name."))
+        return redirect(url_for("centre_admin.holidays", year=day.year))
+    running.add_holiday(day, name)
+    moved = running.reschedule_callbacks()
+    db.session.commit()
+    flash(_moved_message(moved))
+    return redirect(url_for("centre_admin.holidays", year=day.year))
+
+
 @bp.post("/holidays/<int:holiday_id>")
 @role_required(*ROLES)
 def confirm_holiday(holiday_id: int) -> Response:
@@ -217,10 +237,23 @@ def closures() -> str | Response | tuple[str, int]:
     return (page, 422) if error else page
 
 
+@bp.get("/closures/<int:closure_id>/remove")
+@role_required(*ROLES)
+def confirm_remove_closure(closure_id: int) -> str:
+    """Ask before removing a closure: what it is, and that its callbacks may move back."""
+    closure = db.session.get(calendar.Closure, closure_id) or abort(404)
+    kind = gettext("Maintenance") if closure.kind == "maintenance" else gettext("Closure")
+    details = [f"{kind}: {centre_moment(closure.starts_at)} → {centre_moment(closure.ends_at)}",
+               closure.reason]  # fmt: skip
+    return render_template("centre_admin/confirm.html", title=gettext("Remove this closure?"),
+                           details=[d for d in details if d], back=url_for("centre_admin.closures"),
+                           action=url_for("centre_admin.remove_closure", closure_id=closure.id))  # fmt: skip
+
+
 @bp.post("/closures/<int:closure_id>/remove")
 @role_required(*ROLES)
 def remove_closure(closure_id: int) -> Response:
-    """Remove a closure or maintenance window."""
+    """Remove a closure or maintenance window (confirmed on its own page first)."""
     closure = db.session.get(calendar.Closure, closure_id) or abort(404)
     running.remove_closure(closure)
     moved = running.reschedule_callbacks()
@@ -258,10 +291,23 @@ def notices_page() -> str | Response | tuple[str, int]:
     return (page, 422) if error else page
 
 
+@bp.get("/notices/<int:notice_id>/remove")
+@role_required(*ROLES)
+def confirm_remove_notice(notice_id: int) -> str:
+    """Ask before removing a notice, showing when it plays and its text in the reader's language."""
+    notice = db.session.get(notices.Notice, notice_id) or abort(404)
+    texts = {text.language: text.text for text in notice.texts}
+    shown = texts.get(str(get_locale() or "fr")) or texts.get("fr", "")
+    details = [f"{centre_moment(notice.starts_at)} → {centre_moment(notice.ends_at)}", shown]
+    return render_template("centre_admin/confirm.html", title=gettext("Remove this notice?"),
+                           details=details, back=url_for("centre_admin.notices_page"),
+                           action=url_for("centre_admin.remove_notice", notice_id=notice.id))  # fmt: skip
+
+
 @bp.post("/notices/<int:notice_id>/remove")
 @role_required(*ROLES)
 def remove_notice(notice_id: int) -> Response:
-    """Remove a notice."""
+    """Remove a notice (confirmed on its own page first)."""
     notice = db.session.get(notices.Notice, notice_id) or abort(404)
     running.remove_notice(notice)
     db.session.commit()
