@@ -111,6 +111,20 @@ def heard(
     ]
 
 
+def at_topics(
+    language: str, country: str | None, dialled: str | None, at: datetime
+) -> list[tuple[Topic, str]]:
+    """Return (topic, text in `language`) of the topic notices valid at `at` for this caller."""
+    rows = db.session.execute(
+        sa.select(Notice, NoticeText.text)
+        .join(NoticeText, NoticeText.notice_id == Notice.id)
+        .where(Notice.starts_at <= to_storage(at), Notice.ends_at > to_storage(at),
+               Notice.topic != "", NoticeText.language == language)
+        .order_by(Notice.topic, Notice.topic_key, Notice.starts_at, Notice.id)
+    )  # fmt: skip
+    return [((n.topic, n.topic_key), text) for n, text in rows if n.applies_to(country, dialled)]
+
+
 def texts_of(ids: Iterable[int], language: str) -> list[str]:
     """Return the texts in `language` of the notices `ids`, in that order (gone ones left out)."""
     wanted = list(ids)

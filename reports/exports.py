@@ -2,7 +2,7 @@
 
 Words as the pages show them (outcomes, types, statuses, languages, countries in the
 reader's language), times in Moroccan time, numbers machine-readable. Nothing personal:
-no caller number, not even masked. Rows are streamed, so a year's list costs little memory.
+no caller number, not even masked. Rows are read from the database a thousand at a time.
 """
 
 from __future__ import annotations

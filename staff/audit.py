@@ -72,6 +72,7 @@ ACTION_NAMES = {
     "centre.closure_remove": _l("Closure removed"),
     "centre.notice_add": _l("Service notice added"),
     "centre.notice_remove": _l("Service notice removed"),
+    "centre.notice_edit": _l("Service notice changed"),
 }
 # What an entry is about, as staff read it.
 TARGET_NAMES = {

@@ -139,3 +139,55 @@ def test_a_case_status_notice_for_every_application_matches_any_service() -> Non
     assert not notice.heard_at([notices.CENTRE])
     aimed = notices.Notice(topic="case_status", topic_key="visa", urgent=False)
     assert aimed.heard_at([("case_status", "visa")]) and not aimed.heard_at([("case_status", "x")])
+
+
+def notice_form(**fields: str) -> dict[str, str]:
+    """Return the notices page's form: a week from the frozen morning, the visa texts."""
+    return {"starts": "2026-12-01T09:00", "ends": "2026-12-08T09:00",
+            **{f"text_{code}": text for code, text in VISA_NOTICE.items()}, **fields}  # fmt: skip
+
+
+def test_a_supervisor_aims_a_notice_at_the_visa_answer_then_changes_it(app, call, log_in, guide, open_hours):
+    from helpers import post_form
+
+    client = log_in("supervisor", "", locale="en")
+    page = client.get("/centre/notices").get_data(as_text=True)
+    assert '<optgroup label="An answer of the guide">' in page and 'value="service:visa"' in page
+    added = post_form(client, "/centre/notices", notice_form(topic="service:visa"))
+    assert added.status_code == 302
+    listed = client.get("/centre/notices").get_data(as_text=True)
+    assert "An answer of the guide: " in listed
+    assert VISA_NOTICE["fr"] in ask_for_a_visa(call(), "fr").text
+    with app.app_context():
+        ident = db.session.scalar(sa.select(notices.Notice.id))
+    editing = client.get(f"/centre/notices/{ident}").get_data(as_text=True)
+    assert 'value="service:visa" selected' in editing and "Change the notice" in editing
+    changed = post_form(client, f"/centre/notices/{ident}", notice_form(topic="queue:", urgent="1"),
+                        page=f"/centre/notices/{ident}")  # fmt: skip
+    assert changed.status_code == 302
+    with app.app_context():
+        notice = db.session.get(notices.Notice, ident)
+        assert (notice.topic, notice.topic_key, notice.urgent) == ("queue", "", True)
+    assert VISA_NOTICE["de"] == walk_to_main_menu(call(caller="+4915112345604"), "de").said[0].text
+    log = client.get("/staff/audit?action=centre.notice_edit").get_data(as_text=True)
+    assert "Service notice changed" in log and "topic: An answer of the guide: " in log
+    assert "→ On the way to an agent" in log and "urgent: no → yes" in log
+
+
+def test_a_topic_not_offered_by_the_form_is_refused(app, log_in, guide, open_hours):
+    from helpers import post_form
+
+    client = log_in("supervisor", "", locale="en")
+    refused = post_form(client, "/centre/notices", notice_form(topic="service:no-such-thing"))
+    assert refused.status_code == 422
+    assert "Choose where callers hear the notice from the list." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(notices.Notice)) == 0
+
+
+def test_the_preview_shows_the_notices_heard_later_at_their_topic(app, log_in, visa_notice):
+    page = log_in("supervisor", "", locale="fr").get("/centre/preview?country=FR&language=es")
+    text = page.get_data(as_text=True)
+    topics = text.split('id="at-topics"')[1].split("</dl>")[0]
+    assert "Une réponse du guide" in topics and VISA_NOTICE["es"] in topics
+    assert VISA_NOTICE["es"] not in text.split('id="heard"')[1].split("</ol>")[0]
