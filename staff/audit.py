@@ -22,7 +22,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from centre import languages
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
-from centre.formatting import page_locale
+from centre.formatting import page_datetime, page_day, page_locale
 from staff.models import AuditEntry, StaffUser
 
 PAGE_SIZE = 50
@@ -97,9 +97,12 @@ FIELD_NAMES = {
     "locale": _l("page language"), "phone": _l("phone"), "active": _l("active"),
     "available": _l("available for calls"), "starts": _l("starts"), "ends": _l("ends"),
     "countries": _l("countries"), "numbers": _l("numbers"), "texts": _l("texts"),
-    "reason": _l("reason"), "topic": _l("topic"), "urgent": _l("urgent"),
+    "reason": _l("reason"), "topic": _l("topic"), "urgent": _l("urgent"), "kind": _l("kind"),
+    "day": _l("day"), "days": _l("days"), "name": _l("name"),
 }  # fmt: skip
 HIDDEN_FIELDS = {"version"}
+# Values written left to right whatever the page's direction (a number, an address).
+LTR_FIELDS = {"phone", "numbers", "email", "assignee", "merged_into", "merged"}
 # How other domains name their targets (ticket ids -> references and links) and values.
 Describer = Callable[[list[int]], dict[int, tuple[str, str | None]]]
 DESCRIBERS: dict[str, Describer] = {}
@@ -122,6 +125,7 @@ def _users(ids: list[int]) -> dict[int, tuple[str, str | None]]:
 
 
 register_target("user", _users)
+register_values("kind", {"closure": _l("Closure"), "maintenance": _l("Maintenance")})
 register_values("role", {"agent": _l("Agent"), "supervisor": _l("Supervisor"),
                          "editor": _l("Editor"), "admin": _l("Administrator")})  # fmt: skip
 
@@ -155,28 +159,68 @@ def _value(field: str, value: Any) -> str:
         return ", ".join(languages.name_in(code, page_locale()) if code in languages.BY_CODE
                          else str(code) for code in value)  # fmt: skip
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(_value(field, item) for item in value)
     text = str(value)
+    moment = _moment(text)
+    if moment is not None:
+        return moment
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def change_text(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str]:
-    """Say what an entry changed, field by field: "status: New → Open"."""
+def _moment(text: str) -> str | None:
+    """Return an ISO date or date-time the log kept, as the page writes dates; else None."""
+    if not (len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()):
+        return None
+    try:
+        if len(text) == 10:
+            return page_day(date.fromisoformat(text))
+        return page_datetime(datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def changed(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> list[tuple[str, str | None, str | None]]:
+    """Return what an entry changed, field by field, in words: (field, before, after).
+
+    `before` is None for a field only set, `after` None for one only removed.
+    """
+    return [(name, old, new) for name, old, new, _ in changed_fields(before, after)]
+
+
+def changed_fields(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> list[tuple[str, str | None, str | None, str]]:
+    """Return `changed`'s lines with the direction their values are written in ("ltr", "auto")."""
     before, after = before or {}, after or {}
-    lines = []
+    found = []
     for field in dict.fromkeys([*before, *after]):
         if field in HIDDEN_FIELDS:
             continue
         name = str(FIELD_NAMES.get(field, field.replace("_", " ")))
         old, new = before.get(field), after.get(field)
+        direction = "ltr" if field in LTR_FIELDS else "auto"
         if field in before and field in after:
-            if old == new:
-                continue
-            lines.append(f"{name}: {_value(field, old)} → {_value(field, new)}")
+            if old != new:
+                found.append((name, _value(field, old), _value(field, new), direction))
         elif field in after:
-            lines.append(f"{name}: {_value(field, new)}")
+            found.append((name, None, _value(field, new), direction))
         else:
-            lines.append(gettext("%(field)s was: %(value)s", field=name, value=_value(field, old)))
+            found.append((name, _value(field, old), None, direction))
+    return found
+
+
+def change_text(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str]:
+    """Say what an entry changed, field by field: "status: New → Open"."""
+    lines = []
+    for name, old, new in changed(before, after):
+        if old is not None and new is not None:
+            lines.append(f"{name}: {old} → {new}")
+        elif new is not None:
+            lines.append(f"{name}: {new}")
+        else:
+            lines.append(gettext("%(field)s was: %(value)s", field=name, value=old))
     return lines
 
 

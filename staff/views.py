@@ -218,7 +218,7 @@ def audit_log() -> str:
                "to": last.isoformat() if last else ""}  # fmt: skip
     return render_template("staff/audit.html", entries=found, action=action, actor=actor,
                            choices=choices, next_before=found[-1].id if more else None,
-                           targets=audit.targets(found), change_text=audit.change_text,
+                           targets=audit.targets(found), changed=audit.changed_fields,
                            filters=filters)  # fmt: skip
 
 
