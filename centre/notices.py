@@ -114,12 +114,15 @@ def heard(
 def at_topics(
     language: str, country: str | None, dialled: str | None, at: datetime
 ) -> list[tuple[Topic, str]]:
-    """Return (topic, text in `language`) of the topic notices valid at `at` for this caller."""
+    """Return (topic, text in `language`) of the topic notices valid at `at` for this caller.
+
+    Urgent ones are left out: heard before the main menu, they are not said again at their topic.
+    """
     rows = db.session.execute(
         sa.select(Notice, NoticeText.text)
         .join(NoticeText, NoticeText.notice_id == Notice.id)
         .where(Notice.starts_at <= to_storage(at), Notice.ends_at > to_storage(at),
-               Notice.topic != "", NoticeText.language == language)
+               Notice.topic != "", Notice.urgent.is_(False), NoticeText.language == language)
         .order_by(Notice.topic, Notice.topic_key, Notice.starts_at, Notice.id)
     )  # fmt: skip
     return [((n.topic, n.topic_key), text) for n, text in rows if n.applies_to(country, dialled)]
