@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.dates import format_time
 from babel.lists import format_list
 from babel.numbers import format_percent
 from flask_babel import gettext
@@ -15,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from centre import languages
-from centre.formatting import page_locale, page_number, page_time
+from centre.clock import CENTRE_TZ
+from centre.formatting import page_locale, page_number
 from reports.floor import STAGES, AgentFigures, Alert, Floor
 
 STAGE_NAMES = {
@@ -81,7 +83,8 @@ def cells(floor: Floor) -> dict[str, str]:
         "within_target": share(top.within_target, gettext("no one queued yet")),
         "satisfaction": share(top.satisfaction, gettext("no answers yet")),
         "breached": page_number(floor.breached_today),
-        "updated": gettext("Updated at %(time)s", time=page_time(floor.moment)),
+        "updated": gettext("Updated at %(time)s", time=format_time(
+            floor.moment, "HH:mm:ss", tzinfo=CENTRE_TZ, locale=page_locale())),  # seconds: it is live
     }
     for stage in STAGES:
         found[f"stage.{stage}"] = page_number(floor.stages[stage])

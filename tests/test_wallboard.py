@@ -67,7 +67,7 @@ def test_the_wallboard_shows_who_waits_who_answers_and_where_callers_are(app, fl
     assert cells["calls"] == "4"
     assert cells["self_service"] == "100%"  # the only call that ended was served by the menu
     assert cells["satisfaction"] == "no answers yet"
-    assert cells["updated"] == "Updated at 10:03"
+    assert cells["updated"] == "Updated at 10:03:00"
     assert seen["alerts"] == [
         "French: the longest wait is 3:00, over the target of 2:00.",
         "French: no agent available, callers waiting: 1.",
