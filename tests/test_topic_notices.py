@@ -14,6 +14,7 @@ from centre.demo import VISA_NOTICE, VISA_TOPIC, visa_suspension_ends
 from centre.extensions import db
 from centre.languages import CODES
 from centre.messaging import OutboundMessage
+from tickets.models import Ticket
 
 # What a caller says to the guide to be read its visa answer, in each language.
 ASK_FOR_A_VISA = {"fr": "visa", "ar": "تأشيرة", "es": "visado", "it": "visto", "nl": "visum",
@@ -193,3 +194,15 @@ def test_the_preview_shows_the_notices_heard_later_at_their_topic(app, log_in, v
     topics = text.split('id="at-topics"')[1].split("</dl>")[0]
     assert "Une réponse du guide" in topics and VISA_NOTICE["es"] in topics
     assert VISA_NOTICE["es"] not in text.split('id="heard"')[1].split("</ol>")[0]
+
+
+def test_an_agent_reads_the_notice_in_the_callers_journey_in_words(app, call, log_in, visa_notice):
+    phone = call()
+    ask_for_a_visa(phone, "fr")
+    phone.silence()
+    phone.press("0")  # an agent, please
+    agent = log_in("agent", "fr", locale="en")
+    with app.app_context():
+        ident = db.session.scalar(sa.select(Ticket.id))
+    page = agent.get(f"/tickets/{ident}").get_data(as_text=True)
+    assert "Service notice" in page and ">notice<" not in page
