@@ -36,6 +36,7 @@ from ivr.flow import (
     Option,
     Step,
     register,
+    register_topics,
 )
 
 BIRTH_DATE_DIGITS = 8  # DDMMYYYY
@@ -247,6 +248,12 @@ def _help_options(step: Step) -> list[Option]:
     ]
 
 
+def _status_topics(step: Step) -> list[tuple[str, str]]:
+    """Return the status topic of the case being read: its service's notices are for this caller."""
+    case = _case(step)
+    return [("case_status", case.service)] if case else []
+
+
 def register_nodes() -> None:
     """Add the case lookup's nodes (option 2 of the main menu) to the call flow."""
     register(CaseReference())
@@ -277,5 +284,6 @@ def register_nodes() -> None:
     )
     register(CaseLookupStep())
     register(Menu("case_status", _status_intro, _status_options, exhausted="agent"))
+    register_topics("case_status", _status_topics)
     register(CaseSms())
     register(Menu("case_help", lambda step: (), _help_options, exhausted="agent"))

@@ -13,12 +13,34 @@ from datetime import date, datetime, time, timedelta
 import holidays as holiday_tables
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from centre.clock import CENTRE_TZ, from_storage, to_storage
 from centre.extensions import db
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_HOURS = {weekday: (time(8), time(20)) for weekday in range(5)}
+
+
+# The seeded holidays' names (as the `holidays` package writes them in English), as staff read
+# them in their language; a holiday a supervisor adds keeps the name they typed.
+HOLIDAY_NAMES = {
+    "New Year's Day": _l("New Year's Day"),
+    "Proclamation of Independence Day": _l("Proclamation of Independence Day"),
+    "Amazigh New Year": _l("Amazigh New Year"),
+    "Eid al-Fitr": _l("Eid al-Fitr"),
+    "Labor Day": _l("Labor Day"),
+    "Eid al-Adha": _l("Eid al-Adha"),
+    "Islamic New Year": _l("Islamic New Year"),
+    "Throne Day": _l("Throne Day"),
+    "Oued Ed-Dahab Day": _l("Oued Ed-Dahab Day"),
+    "Revolution Day": _l("Revolution Day"),
+    "Youth Day": _l("Youth Day"),
+    "Prophet's Birthday": _l("Prophet's Birthday"),
+    "Unity Day": _l("Unity Day"),
+    "Green March": _l("Green March"),
+    "Independence Day": _l("Independence Day"),
+}
 
 
 class OpeningHours(db.Model):
@@ -42,6 +64,13 @@ class Holiday(db.Model):
     # "2027:Eid al-Fitr:2" for the second day of a seeded holiday: it stays the same when a
     # supervisor moves the day, so seeding again never brings the estimated date back.
     seed_key: so.Mapped[str | None] = so.mapped_column(sa.String(160), unique=True)
+
+    @property
+    def shown_name(self) -> str:
+        """Return the holiday's name in the reader's language (a seeded one's), else as typed."""
+        if self.seed_key and self.name in HOLIDAY_NAMES:
+            return str(HOLIDAY_NAMES[self.name])
+        return self.name
 
 
 class Closure(db.Model):

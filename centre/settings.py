@@ -162,9 +162,26 @@ def _refuse_missing_catalogs(config: dict[str, Any]) -> None:
         )
 
 
+def wait_targets(value: str | Mapping[str, int], default: int) -> dict[str, int]:
+    """Return each language's queue wait target in seconds from "ar=90 fr=60" (others: `default`)."""
+    given = dict(value) if isinstance(value, Mapping) else {}
+    if isinstance(value, str):
+        for pair in value.replace(",", " ").split():
+            code, _, seconds = pair.partition("=")
+            if code not in CODES or not seconds.isdigit() or int(seconds) <= 0:
+                raise ConfigurationError(
+                    f"QUEUE_WAIT_TARGETS takes language=seconds pairs such as ar=90, got {pair!r}"
+                )
+            given[code] = int(seconds)
+    return {code: int(given.get(code, default)) for code in CODES}
+
+
 def finish(config: dict[str, Any], instance_path: Path) -> None:
     """Check the secrets and derive the settings that depend on others, after the overrides."""
     _refuse_unsafe_secrets(config)
+    config["QUEUE_WAIT_TARGETS"] = wait_targets(
+        config.get("QUEUE_WAIT_TARGETS", ""), config["QUEUE_WAIT_TARGET_SECONDS"]
+    )
     _check_public_url(config)
     if config.get("APP_ENV") == "production":
         # The simulator signs webhooks with the live Twilio token: never on a real centre.
@@ -207,6 +224,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "FALLBACK_AGENT_NUMBER": environ.get("FALLBACK_AGENT_NUMBER", ""),
         "QUEUE_MAX_LENGTH": _int(environ, "QUEUE_MAX_LENGTH", 20),
         "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),
+        "QUEUE_WAIT_TARGET_SECONDS": _int(environ, "QUEUE_WAIT_TARGET_SECONDS", 120),
+        # Per-language targets overriding it, e.g. "ar=90 fr=60" (read by reports.floor).
+        "QUEUE_WAIT_TARGETS": environ.get("QUEUE_WAIT_TARGETS", ""),
         "CALLBACK_SLOT_MINUTES": _int(environ, "CALLBACK_SLOT_MINUTES", 15),
         "CALLBACK_SLOT_CAPACITY": _int(environ, "CALLBACK_SLOT_CAPACITY", 4),
         "SPEECH_CONFIDENCE_MIN": _float(environ, "SPEECH_CONFIDENCE_MIN", 0.5),

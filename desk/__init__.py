@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from desk import views
+from desk import audit_names, views
 from staff import register_home
 
 
 def init_app(app: Flask) -> None:
     """Register the agents' desk; agents and supervisors land on it."""
     app.register_blueprint(views.bp)
+    audit_names.register()
     for role in ("agent", "supervisor"):
         register_home(role, "tickets.queue")

@@ -56,6 +56,7 @@ OUTCOME_NAMES = {
 NODE_NAMES = {
     "language": _l("Language menu"),
     "welcome": _l("Welcome and notices"),
+    "notice": _l("Service notice"),
     "main": _l("Main menu"),
     "feedback": _l("Complaints and suggestions"),
     "record": _l("Recorded message"),

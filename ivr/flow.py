@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, utils
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from centre import languages
+from centre import languages, notices
+from centre.clock import now
 from centre.extensions import db
 from centre.languages import Language
 from ivr import state
@@ -28,6 +29,7 @@ REPEAT_KEY = "*"
 MAX_FAILURES = 3  # the third miss in a row leads to a person instead of a loop
 SPEECH_MATCH_MIN = 80
 SAID = "said"  # the call context's key for what the last step said before its prompt
+NOTICE_NODE = "notice"  # where a caller hears the notices of the topic they are reaching
 T = TypeVar("T")
 
 
@@ -343,12 +345,39 @@ class DigitEntry(Node):
 
 
 NODES: dict[str, Node] = {}
+# The topics a caller reaching a node is at, for the notices aimed at them: (kind, key) pairs.
+TopicsOf = Callable[[Step], Sequence[notices.Topic]]
+TOPICS: dict[str, TopicsOf] = {"main": lambda step: [notices.CENTRE]}
 
 
 def register(node: Node) -> Node:
     """Add a node to the flow."""
     NODES[node.name] = node
     return node
+
+
+def register_topics(node_name: str, topics_of: TopicsOf) -> None:
+    """Say which topics a caller reaching `node_name` is at: their notices are heard first."""
+    TOPICS[node_name] = topics_of
+
+
+def _notices_before(step: Step, node: str) -> Go | None:
+    """Send the caller to hear the notices of `node`'s topics they have not heard yet, if any.
+
+    The notice node says them, then lets the caller on to `node` (see ivr.menus.Notices).
+    """
+    topics_of = TOPICS.get(node)
+    if topics_of is None:
+        return None
+    call = step.call
+    found = notices.heard(step.language.code, call.country, call.dialled, now(), topics_of(step),
+                          unless=call.context.get("notices_heard", ()))  # fmt: skip
+    if not found:
+        return None
+    ids = [ident for ident, _ in found]
+    step.set_context(notices_heard=[*call.context.get("notices_heard", ()), *ids],
+                     notices_here=ids, notices_next=node)  # fmt: skip
+    return Go(NOTICE_NODE)
 
 
 def take(step: Step, reply: Reply) -> Go:
@@ -369,6 +398,7 @@ def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
             preface.extend(go.preface)
             if go.remember:
                 remembered.extend(str(sentence) for sentence in go.preface)
+            go = _notices_before(step, go.node) or go
             step.call.node = go.node
             step.call.retries = go.failures
             onward = NODES[go.node].enter(step)

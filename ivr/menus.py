@@ -19,6 +19,7 @@ from ivr import state
 from ivr.flow import (
     AGENT_OPTION,
     MAIN_MENU_OPTION,
+    NOTICE_NODE,
     REPEAT_KEY,
     Go,
     Menu,
@@ -27,6 +28,7 @@ from ivr.flow import (
     Reply,
     Step,
     register,
+    register_topics,
 )
 from ivr.twiml import say
 from tickets import callbacks
@@ -138,17 +140,25 @@ def _choose_language(step: Step, code: str) -> None:
 
 
 class Welcome(Node):
-    """After the language choice: the service notices, and the hours if the centre is closed."""
+    """After the language choice: the hours if the centre is closed, then the main menu.
+
+    The main menu's notices are heard on the way in (see ivr.flow, `register_topics`).
+    """
 
     name = "welcome"
 
     def enter(self, step: Step) -> Go:
-        """Pass on to the main menu, prefaced by what the caller must know today."""
-        call = step.call
-        preface = welcome_preface(
-            step.language, call.country, call.dialled, call.context.get("tz"), now()
-        )
+        """Pass on to the main menu, prefaced by the hours when the centre is closed."""
+        preface = hours_preface(step.language, step.call.context.get("tz"), now())
         return Go("main", preface=tuple(preface))
+
+
+def hours_preface(language: languages.Language, zones: str | None, moment: datetime) -> list[str]:
+    """Return the sentences saying when agents are back, when the centre is closed at `moment`."""
+    availability = calendar.availability(moment)
+    if availability.open:
+        return []
+    return closed_sentences(language, zones, availability.next_opening)
 
 
 def welcome_preface(
@@ -158,12 +168,31 @@ def welcome_preface(
     zones: str | None,
     moment: datetime,
 ) -> list[str]:
-    """Return what a caller hears before the main menu: today's notices, the hours if closed."""
-    preface = notices.active_texts(language.code, country, dialled, moment)
-    availability = calendar.availability(moment)
-    if not availability.open:
-        preface.extend(closed_sentences(language, zones, availability.next_opening))
-    return preface
+    """Return what a caller hears before the main menu: the hours if closed, today's notices."""
+    said = hours_preface(language, zones, moment)
+    return said + notices.active_texts(language.code, country, dialled, moment)
+
+
+class Notices(Node):
+    """The notices of the topic the caller is reaching: a key skips them, `*` says them again."""
+
+    name = NOTICE_NODE
+
+    def render(self, step: Step) -> None:
+        """Say the notices inside a short gather: any key interrupts them."""
+        texts = notices.texts_of(step.call.context.get("notices_here", ()), step.language.code)
+        gather = step.prompt(timeout=2)
+        for text in texts:
+            say(gather, text, step.language)
+        say(gather, gettext("To hear this notice again, press star."), step.language)
+
+    def handle(self, step: Step, reply: Reply) -> Go:
+        """Say them again on `*`; on any other key, or silence, go on where the caller was going."""
+        if reply.digits == REPEAT_KEY:
+            return Go(self.name)
+        going = step.call.context.get("notices_next", "main")
+        step.set_context(notices_here=None, notices_next=None)
+        return Go(going)
 
 
 def closed_sentences(
@@ -499,6 +528,7 @@ def register_nodes() -> None:
     """Add the centre's own nodes to the call flow: language, welcome, main menu, feedback, agents."""
     register(LanguageMenu())
     register(Welcome())
+    register(Notices())
     register(MainMenu())
     register(
         Menu(
@@ -510,6 +540,7 @@ def register_nodes() -> None:
     )
     register(Record())
     register(Agent())
+    register_topics("agent", lambda step: [("queue", "")])
     register(CallbackOffer())
     register(BookCallback())
     register(Goodbye())

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from centre import notices
+from centre.clock import now
 from centre.messaging import send_sms
 from ivr import state
 from ivr.flow import (
@@ -30,6 +32,7 @@ from ivr.flow import (
     follow,
     no_choice,
     register,
+    register_topics,
     retry,
 )
 from ivr.twiml import say
@@ -358,13 +361,31 @@ def _text_answer(step: Step, entry: services.Published) -> str:
     slug = entry.service.slug
     if slug in texted:
         return gettext("This answer has already been sent to you by text message.")
-    send_sms(number, services.sms_text(entry), step.language.code, purpose="guide")
+    call = step.call
+    said = notices.heard(step.language.code, call.country, call.dialled, now(),
+                         _answer_topics(step))  # fmt: skip
+    body = "\n".join([services.sms_text(entry), *(text for _, text in said)])
+    send_sms(number, body, step.language.code, purpose="guide")
     step.set_context(guide_texted=[*texted, slug])
     return gettext("We have sent you this answer by text message.")
 
 
+def _category_topics(step: Step) -> list[notices.Topic]:
+    return [("category", step.call.context.get("guide_category", ""))]
+
+
+def _answer_topics(step: Step) -> list[notices.Topic]:
+    """Return the service being read and its category: their notices are for this caller."""
+    entry = Answer._entry(step)
+    if entry is None:
+        return []
+    return [("service", entry.service.slug), ("category", entry.service.category.slug)]
+
+
 def register_nodes() -> None:
     """Add the guide's nodes to the call flow."""
+    register_topics("guide_category", _category_topics)
+    register_topics("guide_answer", _answer_topics)
     register(GuideMenu())
     register(TopicMenu())
     register(ChoiceMenu())

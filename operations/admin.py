@@ -15,12 +15,13 @@ from flask_babel import get_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
 from centre import calendar, languages, notices
-from centre.clock import CENTRE_TZ, now, to_storage
+from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.formatting import page_date, page_time, too_long
 from centre.refusals import Refused
+from knowledge import services as guide
 from operations import running
-from staff import role_required
+from staff import audit, role_required
 
 bp = Blueprint("centre_admin", __name__, url_prefix="/centre", template_folder="templates")
 ROLES = ("supervisor", "admin")
@@ -125,6 +126,26 @@ def holidays() -> str:
                            holidays=running.holidays_of(year))  # fmt: skip
 
 
+@bp.post("/holidays")
+@role_required(*ROLES)
+def add_holiday() -> Response:
+    """Add a public holiday the calendar does not know (a holiday decreed this year)."""
+    name = _limited(request.form.get("name", "").strip(), 120)
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash(gettext("Give the date announced, e.g. 2027-03-10."))
+        return redirect(url_for("centre_admin.holidays"))
+    if not name:
+        flash(gettext("Give the holiday's name."))
+        return redirect(url_for("centre_admin.holidays", year=day.year))
+    running.add_holiday(day, name)
+    moved = running.reschedule_callbacks()
+    db.session.commit()
+    flash(_moved_message(moved))
+    return redirect(url_for("centre_admin.holidays", year=day.year))
+
+
 @bp.post("/holidays/<int:holiday_id>")
 @role_required(*ROLES)
 def confirm_holiday(holiday_id: int) -> Response:
@@ -180,10 +201,23 @@ def closures() -> str | Response | tuple[str, int]:
     return (page, 422) if error else page
 
 
+@bp.get("/closures/<int:closure_id>/remove")
+@role_required(*ROLES)
+def confirm_remove_closure(closure_id: int) -> str:
+    """Ask before removing a closure: what it is, and that its callbacks may move back."""
+    closure = db.session.get(calendar.Closure, closure_id) or abort(404)
+    kind = gettext("Maintenance") if closure.kind == "maintenance" else gettext("Closure")
+    details = [f"{kind}: {centre_moment(closure.starts_at)} → {centre_moment(closure.ends_at)}",
+               closure.reason]  # fmt: skip
+    return render_template("centre_admin/confirm.html", title=gettext("Remove this closure?"),
+                           details=[d for d in details if d], back=url_for("centre_admin.closures"),
+                           action=url_for("centre_admin.remove_closure", closure_id=closure.id))  # fmt: skip
+
+
 @bp.post("/closures/<int:closure_id>/remove")
 @role_required(*ROLES)
 def remove_closure(closure_id: int) -> Response:
-    """Remove a closure or maintenance window."""
+    """Remove a closure or maintenance window (confirmed on its own page first)."""
     closure = db.session.get(calendar.Closure, closure_id) or abort(404)
     running.remove_closure(closure)
     moved = running.reschedule_callbacks()
@@ -192,20 +226,87 @@ def remove_closure(closure_id: int) -> Response:
     return redirect(url_for("centre_admin.closures"))
 
 
-@bp.route("/notices", methods=["GET", "POST"])
-@role_required(*ROLES)
-def notices_page() -> str | Response | tuple[str, int]:
-    """List notices that have not ended; add one, in all seven languages."""
-    form = request.form
+def topic_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return where a notice can be heard, grouped, as (value, words) in the page's language."""
+    locale = str(get_locale() or languages.DEFAULT.code)
+    categories = guide.categories(locale)
+    answers = [item for slug, _ in categories for item in guide.services_in(slug, locale)]
+    return [
+        ("", [("", gettext("Before the main menu")), ("queue:", gettext("On the way to an agent")),
+              ("case_status:", gettext("With the status of any application"))]),
+        (gettext("A topic of the guide"), [(f"category:{slug}", name) for slug, name in categories]),
+        (gettext("An answer of the guide"), [(f"service:{slug}", title) for slug, title in answers]),
+        (gettext("With the status of an application for"),
+         [(f"case_status:{slug}", title) for slug, title in answers]),
+    ]  # fmt: skip
+
+
+def topic_words(value: str) -> str:
+    """Return where a notice is heard, in words ("An answer of the guide: Visa")."""
+    for group, choices in topic_choices():
+        for choice, words in choices:
+            if choice == value:
+                return f"{group}: {words}" if group else words
+    kind = value.split(":", 1)[0]
+    return {"category": gettext("A topic of the guide"), "service": gettext("An answer of the guide"),
+            "case_status": gettext("With the status of an application for")}.get(kind, value)  # fmt: skip
+
+
+class _TopicNames(dict):  # type: ignore[type-arg]
+    """The audit log's words for a notice's topic, looked up in the reader's language."""
+
+    def get(self, value: str, default: object = None) -> str:  # type: ignore[override]
+        """Return the topic in words."""
+        return topic_words(value)
+
+
+audit.register_values("topic", _TopicNames())
+
+
+def _topic(value: str) -> notices.Topic:
+    """Return the topic chosen in the form, refusing one the form did not offer."""
+    offered = {choice for _, choices in topic_choices() for choice, _ in choices}
+    if value not in offered:
+        raise FormRefused(gettext("Choose where callers hear the notice from the list."))
+    if not value:
+        return notices.CENTRE
+    kind, _, key = value.partition(":")
+    return (kind, key)
+
+
+def _notice_form(notice: notices.Notice) -> dict[str, str]:
+    """Return a notice as its form's fields, times in Moroccan time."""
+    def local(moment: datetime) -> str:
+        return from_storage(moment).astimezone(CENTRE_TZ).strftime("%Y-%m-%dT%H:%M")  # type: ignore[union-attr]
+
+    form = {"starts": local(notice.starts_at), "ends": local(notice.ends_at),
+            "countries": notice.countries, "numbers": notice.numbers,
+            "topic": f"{notice.topic}:{notice.topic_key}" if notice.topic else "",
+            "urgent": "1" if notice.urgent else ""}  # fmt: skip
+    return form | {f"text_{t.language}": t.text for t in notice.texts}
+
+
+def _save_notice(form: Any, notice: notices.Notice | None) -> None:
+    """Add a notice from the form, or change `notice`."""
+    fields = (
+        _moment(form.get("starts")), _moment(form.get("ends")),
+        {code: _limited(form.get(f"text_{code}", ""), NOTICE_MAX) for code in languages.CODES},
+        _limited(form.get("countries", ""), 500), _limited(form.get("numbers", ""), 500),
+    )  # fmt: skip
+    topic, urgent = _topic(form.get("topic", "")), form.get("urgent") == "1"
+    if notice is None:
+        running.add_notice(*fields, topic=topic, urgent=urgent)
+    else:
+        running.update_notice(notice, *fields, topic=topic, urgent=urgent)
+
+
+def _notices_page(notice: notices.Notice | None) -> str | Response | tuple[str, int]:
+    form: Any = request.form if request.method == "POST" else (
+        _notice_form(notice) if notice else {})  # fmt: skip
     error = None
     if request.method == "POST":
         try:
-            running.add_notice(
-                _moment(form.get("starts")), _moment(form.get("ends")),
-                {code: _limited(form.get(f"text_{code}", ""), NOTICE_MAX)
-                 for code in languages.CODES},
-                _limited(form.get("countries", ""), 500), _limited(form.get("numbers", ""), 500),
-            )  # fmt: skip
+            _save_notice(form, notice)
             db.session.commit()
             flash(gettext("Saved."))
             return redirect(url_for("centre_admin.notices_page"))
@@ -217,14 +318,42 @@ def notices_page() -> str | Response | tuple[str, int]:
     query = sa.select(notices.Notice).where(notices.Notice.ends_at > to_storage(now()))
     current = list(db.session.scalars(query.order_by(notices.Notice.starts_at)))
     page = render_template("centre_admin/notices.html", notices=current, error=error, form=form,
-                           languages=languages.LANGUAGES)  # fmt: skip
+                           languages=languages.LANGUAGES, editing=notice,
+                           topics=topic_choices(), topic_words=topic_words)  # fmt: skip
     return (page, 422) if error else page
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@role_required(*ROLES)
+def notices_page() -> str | Response | tuple[str, int]:
+    """List notices that have not ended; add one, in all seven languages, for callers of a topic."""
+    return _notices_page(None)
+
+
+@bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
+@role_required(*ROLES)
+def edit_notice(notice_id: int) -> str | Response | tuple[str, int]:
+    """Change a notice: its times, texts, callers and topic."""
+    return _notices_page(db.session.get(notices.Notice, notice_id) or abort(404))
+
+
+@bp.get("/notices/<int:notice_id>/remove")
+@role_required(*ROLES)
+def confirm_remove_notice(notice_id: int) -> str:
+    """Ask before removing a notice, showing when it plays and its text in the reader's language."""
+    notice = db.session.get(notices.Notice, notice_id) or abort(404)
+    texts = {text.language: text.text for text in notice.texts}
+    shown = texts.get(str(get_locale() or "fr")) or texts.get("fr", "")
+    details = [f"{centre_moment(notice.starts_at)} → {centre_moment(notice.ends_at)}", shown]
+    return render_template("centre_admin/confirm.html", title=gettext("Remove this notice?"),
+                           details=details, back=url_for("centre_admin.notices_page"),
+                           action=url_for("centre_admin.remove_notice", notice_id=notice.id))  # fmt: skip
 
 
 @bp.post("/notices/<int:notice_id>/remove")
 @role_required(*ROLES)
 def remove_notice(notice_id: int) -> Response:
-    """Remove a notice."""
+    """Remove a notice (confirmed on its own page first)."""
     notice = db.session.get(notices.Notice, notice_id) or abort(404)
     running.remove_notice(notice)
     db.session.commit()
@@ -240,17 +369,20 @@ def preview() -> str | tuple[str, int]:
     language = languages.get(args.get("language"))
     country = (args.get("country") or "FR").upper()[:2]
     number = (args.get("number") or "").strip()[:32] or None
-    error, heard = None, None
+    error, heard, at_topics = None, None, []
     moment = now().astimezone(CENTRE_TZ).replace(second=0, microsecond=0)
     try:
         if args.get("at"):
             moment = _moment(args.get("at"))
         heard = running.heard_at(language.code, country, number, moment)
+        at_topics = [(topic_words(f"{kind}:{key}"), text) for (kind, key), text
+                     in notices.at_topics(language.code, country, number, moment)]  # fmt: skip
     except FormRefused as refused:
         error = refused.message
     shown = {"time": page_time(moment), "date": page_date(moment, "long")}
     page = render_template("centre_admin/preview.html", language=language, country=country,
                            shown=shown,
                            number=number or "", moment=moment, heard=heard, error=error,
+                           at_topics=at_topics,
                            countries=COUNTRIES, languages=languages.LANGUAGES)  # fmt: skip
     return (page, 400) if error else page

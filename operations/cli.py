@@ -203,14 +203,26 @@ notices_group = AppGroup("notices", help="Service notices played after the langu
     help="Only callers to this dialled number, in international form (+34900000000).",
 )
 @click.option("--text", "texts", multiple=True, required=True, help="LANG=TEXT, once per language.")
+@click.option(
+    "--topic",
+    default="",
+    help="Heard where the caller reaches it instead of before the menu: service:SLUG,"
+    " category:SLUG, case_status[:SLUG] or queue.",
+)
+@click.option("--urgent", is_flag=True, help="A topic notice heard before the menu too.")
 def notices_add(
     starts: str,
     ends: str,
     countries: tuple[str, ...],
     numbers: tuple[str, ...],
     texts: tuple[str, ...],
+    topic: str,
+    urgent: bool,
 ) -> None:
     """Add a notice; it needs its text in all seven languages."""
+    kind, _, key = topic.partition(":")
+    if topic and (kind not in notices.TOPIC_KINDS or (kind in ("service", "category") and not key)):
+        raise click.UsageError("--topic must be service:SLUG, category:SLUG, case_status[:SLUG] or queue")
     by_language: dict[str, str] = {}
     for item in texts:
         code, _, text = item.partition("=")
@@ -219,7 +231,9 @@ def notices_add(
         by_language[code] = text.strip()
     try:
         notice = running.add_notice(_moment(starts), _moment(ends), by_language, list(countries),
-                                    list(numbers), actor_email=CLI)  # fmt: skip
+                                    list(numbers), actor_email=CLI,
+                                    topic=(kind, key) if topic else notices.CENTRE,
+                                    urgent=urgent)  # fmt: skip
     except running.ChangeRefused as exc:
         raise click.UsageError(str(exc)) from exc
     db.session.commit()
@@ -232,6 +246,9 @@ def notices_list() -> None:
     query = sa.select(notices.Notice).where(notices.Notice.ends_at > to_storage(now()))
     for notice in db.session.scalars(query.order_by(notices.Notice.starts_at)):
         scope = " ".join(filter(None, [notice.countries, notice.numbers])) or "all callers"
+        if notice.topic:
+            scope += f", at {notice.topic}{':' + notice.topic_key if notice.topic_key else ''}"
+            scope += ", urgent" if notice.urgent else ""
         english = next((t.text for t in notice.texts if t.language == "en"), "")
         click.echo(
             f"{notice.id:>4}  {notice.starts_at:%Y-%m-%d %H:%M} -> {notice.ends_at:%Y-%m-%d %H:%M} UTC  [{scope}]  {english}"

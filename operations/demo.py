@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from centre import notices, phones
-from centre.clock import now, to_storage
+from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
 from ivr.models import Call
 from tickets.models import Ticket
@@ -23,6 +23,26 @@ DEMO_NOTICE = {
     "de": "Zur Erinnerung: Seit dem 1. April 2024 vergeben alle Konsulate Termine online und nehmen die Gebühren elektronisch entgegen.",
     "en": "A reminder: since 1 April 2024 every consulate books appointments online and takes fees by electronic payment.",
 }  # fmt: skip
+
+# Heard only by callers who reach the guide's visa service, in their language (issue 16).
+VISA_NOTICE = {
+    "ar": "خدمات التأشيرة معلقة إلى غاية 8 فبراير. تُسترجع الرسوم المؤداة قبل 3 فبراير عبر الإنترنت بمرجع الأداء وتاريخ المعاملة. لا يمكن لمركز الاتصال مساعدتكم في هذا الإجراء.",
+    "fr": "Les services de visa sont suspendus jusqu'au 8 février. Les frais payés avant le 3 février se récupèrent en ligne avec la référence du paiement et la date de la transaction. Le centre d'appels ne peut pas vous aider dans cette démarche.",
+    "es": "Los servicios de visado están suspendidos hasta el 8 de febrero. Las tasas pagadas antes del 3 de febrero se recuperan en línea con la referencia del pago y la fecha de la transacción. El centro de llamadas no puede ayudarle con ese trámite.",
+    "it": "I servizi visti sono sospesi fino all'8 febbraio. I diritti pagati prima del 3 febbraio si recuperano online con il riferimento del pagamento e la data della transazione. Il call center non può aiutarla in questa procedura.",
+    "nl": "De visumdiensten zijn opgeschort tot 8 februari. Kosten die vóór 3 februari zijn betaald, worden online teruggevorderd met de betalingsreferentie en de datum van de transactie. Het callcenter kan u bij die procedure niet helpen.",
+    "de": "Die Visadienste sind bis zum 8. Februar ausgesetzt. Vor dem 3. Februar gezahlte Gebühren werden online mit der Zahlungsreferenz und dem Transaktionsdatum zurückgefordert. Das Callcenter kann Ihnen bei diesem Verfahren nicht helfen.",
+    "en": "Visa services are suspended until 8 February. Fees paid before 3 February are recovered online with the payment reference and the transaction date. The call centre cannot help with that procedure.",
+}  # fmt: skip
+VISA_TOPIC = ("service", "visa")
+
+
+def visa_suspension_ends(moment: datetime) -> datetime:
+    """Return the next 8 February (Moroccan midnight) after `moment`: when the suspension ends."""
+    local = moment.astimezone(CENTRE_TZ)
+    ends = datetime(local.year, 2, 8, tzinfo=CENTRE_TZ)
+    return ends if ends > local else ends.replace(year=local.year + 1)
+
 
 DEMO_CALLS = [
     # (call sid, caller, dialled, country, language, outcome, minutes ago)
@@ -45,6 +65,8 @@ def load_demo() -> str:
         return "Demo data already present."
     moment = now()
     notices.add_notice(moment - timedelta(days=1), moment + timedelta(days=30), DEMO_NOTICE)
+    notices.add_notice(moment - timedelta(days=1), visa_suspension_ends(moment), VISA_NOTICE,
+                       topic=VISA_TOPIC)  # fmt: skip
     for sid, caller, dialled, country, language, outcome, ago in DEMO_CALLS:
         started = moment - timedelta(minutes=ago)
         db.session.add(

@@ -346,27 +346,23 @@ def notice_numbers(given: str | list[str]) -> list[str]:
 
 
 def _same_notice(starts: datetime, ends: datetime, texts: dict[str, str], countries: list[str],
-                 numbers: list[str]) -> notices.Notice | None:  # fmt: skip
+                 numbers: list[str], topic: notices.Topic = notices.CENTRE,
+                 other_than: int | None = None) -> notices.Notice | None:  # fmt: skip
     """Return a notice saying the same to the same callers at an overlapping time, if any."""
     query = sa.select(notices.Notice).where(
         notices.Notice.starts_at < to_storage(ends), notices.Notice.ends_at > to_storage(starts)
     )
     for notice in db.session.scalars(query.order_by(notices.Notice.id)):
         same_scope = (sorted(notice.countries.split()) == countries
-                      and sorted(notice.numbers.split()) == numbers)  # fmt: skip
-        if same_scope and {t.language: t.text for t in notice.texts} == texts:
+                      and sorted(notice.numbers.split()) == numbers
+                      and (notice.topic, notice.topic_key) == tuple(topic))  # fmt: skip
+        if notice.id != other_than and same_scope and {t.language: t.text for t in notice.texts} == texts:
             return notice
     return None
 
 
-def add_notice(starts: datetime, ends: datetime, texts: dict[str, str],
-               countries: str | list[str], numbers: str | list[str],
-               actor_email: str | None = None) -> notices.Notice:  # fmt: skip
-    """Add a service notice (its text in all seven languages is required).
-
-    Countries are codes or names (see `notice_countries`), numbers international ones of the
-    centre's countries; an identical notice for an overlapping time is refused.
-    """
+def _notice_texts(texts: dict[str, str]) -> dict[str, str]:
+    """Return the seven texts, stripped; refuse a missing or unreadable one."""
     missing = [code for code in CODES if not texts.get(code, "").strip()]
     if missing:
         raise MissingNoticeText("missing the text in: " + " ".join(missing))
@@ -376,17 +372,69 @@ def add_notice(starts: datetime, ends: datetime, texts: dict[str, str],
             refuse_controls(texts[code], multiline=True)
         except ControlCharacter as refused:
             raise UnreadableNoticeText(code, refused.code) from None
+    return texts
+
+
+def _notice_state(notice: notices.Notice) -> dict[str, Any]:
+    """Return what the audit log keeps of a notice."""
+    return {"starts": from_storage(notice.starts_at).isoformat(timespec="minutes"),  # type: ignore[union-attr]
+            "ends": from_storage(notice.ends_at).isoformat(timespec="minutes"),  # type: ignore[union-attr]
+            "countries": notice.countries, "numbers": notice.numbers,
+            "topic": f"{notice.topic}:{notice.topic_key}" if notice.topic else "",
+            "urgent": notice.urgent,
+            "texts": {t.language: t.text for t in notice.texts}}  # fmt: skip
+
+
+def add_notice(starts: datetime, ends: datetime, texts: dict[str, str],
+               countries: str | list[str], numbers: str | list[str],
+               actor_email: str | None = None, topic: notices.Topic = notices.CENTRE,
+               urgent: bool = False) -> notices.Notice:  # fmt: skip
+    """Add a service notice (its text in all seven languages is required).
+
+    Countries are codes or names (see `notice_countries`), numbers international ones of the
+    centre's countries; `topic` is where in the call it is heard (notices.CENTRE: before the
+    main menu); an identical notice for an overlapping time is refused.
+    """
+    texts = _notice_texts(texts)
     if ends <= starts:
         raise EndsBeforeStart("a notice must end after it starts")
     countries, numbers = notice_countries(countries), notice_numbers(numbers)
-    same = _same_notice(starts, ends, texts, countries, numbers)
+    same = _same_notice(starts, ends, texts, countries, numbers, topic)
     if same is not None:
         raise DuplicateNotice(same.id)
-    notice = notices.add_notice(starts, ends, texts, countries, numbers)
-    _record("centre.notice_add", "notice", notice.id, None,
-            {"starts": starts.isoformat(timespec="minutes"), "ends": ends.isoformat(timespec="minutes"),
-             "countries": notice.countries, "numbers": notice.numbers, "texts": texts},
-            actor_email)  # fmt: skip
+    notice = notices.add_notice(starts, ends, texts, countries, numbers, topic=topic, urgent=urgent)
+    _record("centre.notice_add", "notice", notice.id, None, _notice_state(notice), actor_email)
+    return notice
+
+
+def update_notice(notice: notices.Notice, starts: datetime, ends: datetime,
+                  texts: dict[str, str], countries: str | list[str], numbers: str | list[str],
+                  topic: notices.Topic = notices.CENTRE, urgent: bool = False,
+                  actor_email: str | None = None) -> notices.Notice:  # fmt: skip
+    """Change a notice: its times, texts, callers and topic, checked as when it was added."""
+    texts = _notice_texts(texts)
+    if ends <= starts:
+        raise EndsBeforeStart("a notice must end after it starts")
+    countries, numbers = notice_countries(countries), notice_numbers(numbers)
+    same = _same_notice(starts, ends, texts, countries, numbers, topic, other_than=notice.id)
+    if same is not None:
+        raise DuplicateNotice(same.id)
+    before = _notice_state(notice)
+    notice.starts_at, notice.ends_at = to_storage(starts), to_storage(ends)
+    notice.countries, notice.numbers = " ".join(countries), " ".join(numbers)
+    notice.topic = topic[0]
+    notice.topic_key = topic[1] if topic[0] != "queue" else ""
+    notice.urgent = urgent and topic != notices.CENTRE
+    by_language = {t.language: t for t in notice.texts}
+    for code, text in texts.items():
+        if code in by_language:
+            by_language[code].text = text
+        else:
+            notice.texts.append(notices.NoticeText(language=code, text=text))
+    db.session.flush()
+    old, new = audit.changes(before, _notice_state(notice))
+    if new:
+        _record("centre.notice_edit", "notice", notice.id, old, new, actor_email)
     return notice
 
 

@@ -23,6 +23,7 @@ from reports.figures import (
     Dashboard,
     series_keys,
 )
+from reports.wallboard import share
 from tickets.labels import STATUS_NAMES, TYPE_NAMES
 from tickets.models import STATUSES, TYPES
 
@@ -40,6 +41,11 @@ QUEUE_NAMES = {
     "all": _l("All queued calls"),
 }
 SLA_NAMES = {"met": _l("Met"), "breached": _l("Breached"), "in_time": _l("Not yet due")}
+# The same meaning has the same colour on every chart: good, bad, pending, neutral.
+OUTCOME_COLOURS = {"self_service": "ok", "escalated": "info", "abandoned": "alarm", "other": "neutral"}
+SLA_COLOURS = {"met": "ok", "breached": "alarm", "in_time": "pending"}
+STATUS_COLOURS = {"new": "pending", "open": "info", "waiting": "neutral", "resolved": "ok",
+                  "closed": "done"}  # fmt: skip
 
 
 @dataclass
@@ -53,9 +59,27 @@ class Table:
     chart: Markup | None = None
     note: str = ""
 
+    @property
+    def empty(self) -> bool:
+        """Tell whether the table holds nothing to read: no rows, or only zeros."""
+        return not any(
+            value for row in self.rows for value in row[1:] if isinstance(value, int | float)
+        )
+
     def csv(self) -> str:
-        """Return exactly the table, as CSV (raw numbers, no thousands separators, no formulas)."""
-        return csv_text([self.columns, *self.rows])
+        """Return exactly the table, as CSV (raw numbers, no thousands separators, no formulas).
+
+        UTF-8 with a byte-order mark, so that Excel reads accents and Arabic right; numbers
+        are machine-readable (a point before decimals, no thousands separator).
+        """
+        return BOM + csv_text([self.columns, *self.rows])
+
+
+BOM = "\ufeff"
+
+
+def _rtl() -> bool:
+    return languages.get(str(get_locale() or "fr")).direction == "rtl"
 
 
 def cell(value: Any) -> str:
@@ -69,11 +93,33 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def headline(dashboard: Dashboard, target: int) -> list[tuple[str, str]]:
+    """Return the period's figures read first: calls, self-service, abandonment, waits, tickets."""
+    calls = sum(dashboard.outcomes.values())
+    queued = dashboard.queued["all"]
+    within = sum(n for seconds, n in dashboard.waits["bridged"].seconds.items() if seconds <= target)
+    none_yet, nobody = gettext("no calls yet"), gettext("no one queued yet")
+    return [
+        (gettext("Calls"), format_decimal(calls)),
+        (gettext("Self-service"),
+         share(dashboard.outcomes["self_service"] / calls if calls else None, none_yet)),
+        (gettext("Abandoned in the queue"),
+         share(dashboard.queued["hangup"] / queued if queued else None, nobody)),
+        (gettext("Answered within target"), share(within / queued if queued else None, nobody)),
+        (gettext("Tickets opened"),
+         format_decimal(sum(sum(c.values()) for c in dashboard.tickets.values()))),
+        (gettext("Deadlines missed"),
+         format_decimal(sum(c["breached"] for c in dashboard.sla.values()))),
+        (gettext("Satisfaction"), gettext("no answers yet")),
+    ]  # fmt: skip
+
+
 def _share(count: int, total: int) -> float:
     return round(100.0 * count / total, 1) if total else 0.0
 
 
-def _language_name(code: str) -> str:
+def language_name(code: str) -> str:
+    """Return a language's own name, or say that no language was chosen."""
     return (
         languages.BY_CODE[code].native_name
         if code in languages.BY_CODE
@@ -81,7 +127,8 @@ def _language_name(code: str) -> str:
     )
 
 
-def _country_name(code: str) -> str:
+def country_name(code: str) -> str:
+    """Return a country's name in the page's language, with its code."""
     if not code:
         return gettext("Unknown")
     locale = Locale.parse(str(get_locale() or "fr"))
@@ -97,7 +144,8 @@ def _ranked(key: str, title: str, name: str, counts: dict[str, int], label: Any)
     total = sum(counts.values())
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     rows = [[label(value), count, _share(count, total)] for value, count in ordered]
-    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])])
+    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])],
+                        rtl=_rtl())  # fmt: skip
     return Table(key, title, [name, gettext("Calls"), gettext("Share (%)")], rows, chart)
 
 
@@ -117,7 +165,8 @@ def build(dashboard: Dashboard) -> list[Table]:
     title = gettext("Calls per day")
     every = max(1, len(rows) // 12)
     chart = charts.columns(title, [r[0][5:] for r in rows],
-                           _series([], OUTCOME_NAMES, OUTCOME_GROUPS, rows), every=every)  # fmt: skip
+                           _series([], OUTCOME_NAMES, OUTCOME_GROUPS, rows), every=every,
+                           classes=[OUTCOME_COLOURS[g] for g in OUTCOME_GROUPS], rtl=_rtl())  # fmt: skip
     tables.append(Table("calls-per-day", title, [gettext("Day"),
                         *(str(OUTCOME_NAMES[g]) for g in OUTCOME_GROUPS), gettext("Total")],
                         rows, chart))  # fmt: skip
@@ -126,21 +175,22 @@ def build(dashboard: Dashboard) -> list[Table]:
     rows = [[f"{hour:02d}:00", dashboard.per_hour[hour]] for hour in range(24)]
     title = gettext("Calls per hour of the day (Moroccan time)")
     chart = charts.columns(
-        title, [r[0][:2] for r in rows], [(gettext("Calls"), [r[1] for r in rows])]
+        title, [r[0][:2] for r in rows], [(gettext("Calls"), [r[1] for r in rows])], rtl=_rtl()
     )
     tables.append(Table("calls-per-hour", title, [gettext("Hour"), gettext("Calls")], rows, chart))
 
     tables.append(_ranked("calls-per-language", gettext("Calls per language"), gettext("Language"),
-                          dashboard.languages, _language_name))  # fmt: skip
+                          dashboard.languages, language_name))  # fmt: skip
     tables.append(_ranked("calls-per-country", gettext("Calls per country (number dialled)"),
-                          gettext("Country"), dashboard.countries, _country_name))  # fmt: skip
+                          gettext("Country"), dashboard.countries, country_name))  # fmt: skip
 
     # Self-service against escalation.
     total = sum(dashboard.outcomes.values())
     rows = [[str(OUTCOME_NAMES[g]), dashboard.outcomes[g], _share(dashboard.outcomes[g], total)]
             for g in OUTCOME_GROUPS]  # fmt: skip
     title = gettext("How calls ended")
-    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])])
+    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])],
+                        rtl=_rtl())  # fmt: skip
     tables.append(Table("outcomes", title, [gettext("Outcome"), gettext("Calls"),
                         gettext("Share (%)")], rows, chart))  # fmt: skip
 
@@ -157,7 +207,7 @@ def build(dashboard: Dashboard) -> list[Table]:
     chart = charts.bars(title, [r[0] for r in rows],
                         [(gettext("Median wait (s)"), [r[3] or 0 for r in rows]),
                          (gettext("90th percentile (s)"), [r[4] or 0 for r in rows])],
-                        stacked=False)  # fmt: skip
+                        stacked=False, classes=["info", "pending"], rtl=_rtl())  # fmt: skip
     tables.append(Table("queue", title, [gettext("How the caller left the queue"),
                         gettext("Calls"), gettext("Share (%)"), gettext("Median wait (s)"),
                         gettext("90th percentile (s)")], rows, chart))  # fmt: skip
@@ -166,14 +216,16 @@ def build(dashboard: Dashboard) -> list[Table]:
     rows = [[str(TYPE_NAMES[t]), *(dashboard.tickets[t][s] for s in STATUSES),
              sum(dashboard.tickets[t].values())] for t in TYPES]  # fmt: skip
     title = gettext("Tickets by type and status")
-    chart = charts.bars(title, [r[0] for r in rows], _series([], STATUS_NAMES, STATUSES, rows))
+    chart = charts.bars(title, [r[0] for r in rows], _series([], STATUS_NAMES, STATUSES, rows),
+                        classes=[STATUS_COLOURS[s] for s in STATUSES], rtl=_rtl())  # fmt: skip
     tables.append(Table("tickets", title, [gettext("Type"),
                         *(str(STATUS_NAMES[s]) for s in STATUSES), gettext("Total")], rows, chart))  # fmt: skip
 
     # Service levels.
     rows = [[str(TYPE_NAMES[t]), *(dashboard.sla[t][s] for s in SLA_STATES)] for t in TYPES]
     title = gettext("Service level (SLA) met or breached")
-    chart = charts.bars(title, [r[0] for r in rows], _series([], SLA_NAMES, SLA_STATES, rows))
+    chart = charts.bars(title, [r[0] for r in rows], _series([], SLA_NAMES, SLA_STATES, rows),
+                        classes=[SLA_COLOURS[s] for s in SLA_STATES], rtl=_rtl())  # fmt: skip
     tables.append(Table("sla", title, [gettext("Type"), *(str(SLA_NAMES[s]) for s in SLA_STATES)],
                         rows, chart,
                         gettext("Counted in opening hours; merged duplicates are left out.")))  # fmt: skip
@@ -181,12 +233,14 @@ def build(dashboard: Dashboard) -> list[Table]:
     # The guide.
     rows = [[_service_title(slug), count] for slug, count in dashboard.guide]
     title = gettext("Guide services most asked for")
-    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])])
+    chart = charts.bars(title, [r[0] for r in rows], [(gettext("Calls"), [r[1] for r in rows])],
+                        rtl=_rtl())  # fmt: skip
     tables.append(Table("guide", title, [gettext("Service"), gettext("Calls")], rows, chart,
                         gettext("Calls that heard a service of the guide, by the last one heard.")))  # fmt: skip
-    rows = [[code, phrase, count] for code, phrase, count in dashboard.unmatched]
+    rows = [[language_name(code), phrase, count] for code, phrase, count in dashboard.unmatched]
     title = gettext("Phrases nobody could answer")
-    chart = charts.bars(title, [r[1] for r in rows], [(gettext("Times"), [r[2] for r in rows])])
+    chart = charts.bars(title, [r[1] for r in rows], [(gettext("Times"), [r[2] for r in rows])],
+                        rtl=_rtl())  # fmt: skip
     tables.append(Table("unmatched", title, [gettext("Language"), gettext("Phrase"),
                         gettext("Times")], rows, chart,
                         gettext("Phrases the guide did not find, heard during the period; times since first heard.")))  # fmt: skip
@@ -202,7 +256,8 @@ def build(dashboard: Dashboard) -> list[Table]:
     )
     chart = charts.columns(title, [r[0] if period.by_month else r[0][5:] for r in rows],
                            _series([], TYPE_NAMES, FEEDBACK_TYPES, rows), stacked=False,
-                           every=max(1, len(rows) // 12))  # fmt: skip
+                           every=max(1, len(rows) // 12), classes=["s5", "info", "neutral"],
+                           rtl=_rtl())  # fmt: skip
     tables.append(Table("feedback", title, [gettext("Month") if period.by_month else gettext("Day"),
                         *(str(TYPE_NAMES[t]) for t in FEEDBACK_TYPES)], rows, chart))  # fmt: skip
     return tables

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from centre.clock import CENTRE_TZ, now
 from centre.extensions import db
-from reports import figures, tables
+from reports import exports, figures, floor, tables, wallboard
 from staff import role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
                static_folder="static", static_url_path="/static")  # fmt: skip
 REPORT_ROLES = ("supervisor", "admin")
+FLOOR_REFRESH_SECONDS = 5
 
 
 def _period() -> tuple[figures.Period, str | None]:
@@ -28,10 +29,12 @@ def _period() -> tuple[figures.Period, str | None]:
 def dashboard() -> tuple[str, int]:
     """Show every figure for the period, each as a chart, a table and a CSV link."""
     period, error = _period()
-    shown = tables.build(figures.compute(period, store=True))
+    computed = figures.compute(period, store=True)
+    shown = tables.build(computed)
     db.session.commit()  # the days summarised on the way
+    top = tables.headline(computed, current_app.config["QUEUE_WAIT_TARGET_SECONDS"])
     page = render_template("reports/dashboard.html", period=period, tables=shown, error=error,
-                           cell=tables.cell)  # fmt: skip
+                           cell=tables.cell, headline=top, words=wallboard.words_class)  # fmt: skip
     return page, 400 if error else 200
 
 
@@ -49,3 +52,48 @@ def table_csv(key: str) -> Response:
     name = f"{key}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(found[0].csv(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _list_csv(kind: str, rows) -> Response:  # type: ignore[no-untyped-def]
+    """Return the period's list of `kind` (calls, tickets) as a streamed CSV download."""
+    period, error = _period()
+    if error:
+        return Response(error + "\n", status=400, mimetype="text/plain")
+    name = f"{kind}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    # Built whole (a year of calls is a few tens of megabytes): a stream would hold the
+    # request open past its view, with the database session and the reader's language.
+    return Response("".join(rows(period)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@bp.get("/lists/calls.csv")
+@role_required(*REPORT_ROLES)
+def calls_csv() -> Response:
+    """Return every call started in the period, one line each, as CSV."""
+    return _list_csv("calls", exports.calls)
+
+
+@bp.get("/lists/tickets.csv")
+@role_required(*REPORT_ROLES)
+def tickets_csv() -> Response:
+    """Return every ticket opened in the period, one line each, as CSV."""
+    return _list_csv("tickets", exports.tickets)
+
+
+@bp.get("/floor")
+@role_required(*REPORT_ROLES)
+def floor_page() -> str:
+    """Show the live floor: queues, agents, stages, alerts; the page refreshes its own figures."""
+    shown = floor.snapshot(now())
+    return render_template("reports/floor.html", floor=shown, cells=wallboard.cells(shown),
+                           board=wallboard, interval=FLOOR_REFRESH_SECONDS,
+                           words=wallboard.words_class)  # fmt: skip
+
+
+@bp.get("/floor.json")
+@role_required(*REPORT_ROLES)
+def floor_json() -> Response:
+    """Return the live floor's figures as the texts the wallboard writes over its own."""
+    response = jsonify(wallboard.as_json(floor.snapshot(now())))
+    response.headers["Cache-Control"] = "no-store"
+    return response

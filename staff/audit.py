@@ -8,17 +8,21 @@ exception: `tally` adds to the repeat count of a refusal (failed logins, stale f
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_request_context, request
+from flask import g, has_request_context, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState
 
-from centre.clock import now, to_storage
+from centre import languages
+from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
+from centre.formatting import page_datetime, page_day, page_locale
 from staff.models import AuditEntry, StaffUser
 
 PAGE_SIZE = 50
@@ -68,6 +72,7 @@ ACTION_NAMES = {
     "centre.closure_remove": _l("Closure removed"),
     "centre.notice_add": _l("Service notice added"),
     "centre.notice_remove": _l("Service notice removed"),
+    "centre.notice_edit": _l("Service notice changed"),
 }
 # What an entry is about, as staff read it.
 TARGET_NAMES = {
@@ -81,6 +86,142 @@ TARGET_NAMES = {
     "closure": _l("Closure"),
     "notice": _l("Service notice"),
 }
+
+
+# The fields entries keep before and after a change, as staff read them; `version` is the
+# optimistic lock's counter, not something a person changed, and is left out.
+FIELD_NAMES = {
+    "status": _l("status"), "assignee": _l("assigned to"), "merged_into": _l("merged into"),
+    "merged": _l("merged"), "outcome": _l("outcome"), "call": _l("call"),
+    "email": _l("email"), "role": _l("role"), "languages": _l("languages"),
+    "locale": _l("page language"), "phone": _l("phone"), "active": _l("active"),
+    "available": _l("available for calls"), "starts": _l("starts"), "ends": _l("ends"),
+    "countries": _l("countries"), "numbers": _l("numbers"), "texts": _l("texts"),
+    "reason": _l("reason"), "topic": _l("topic"), "urgent": _l("urgent"), "kind": _l("kind"),
+    "day": _l("day"), "days": _l("days"), "name": _l("name"),
+}  # fmt: skip
+HIDDEN_FIELDS = {"version"}
+# Values written left to right whatever the page's direction (a number, an address).
+LTR_FIELDS = {"phone", "numbers", "email", "assignee", "merged_into", "merged"}
+# How other domains name their targets (ticket ids -> references and links) and values.
+Describer = Callable[[list[int]], dict[int, tuple[str, str | None]]]
+DESCRIBERS: dict[str, Describer] = {}
+VALUE_NAMES: dict[str, Mapping[str, Any]] = {}
+
+
+def register_target(target_type: str, describer: Describer) -> None:
+    """Let a domain name its targets: ids -> (what a person reads, a link or None)."""
+    DESCRIBERS[target_type] = describer
+
+
+def register_values(field: str, names: Mapping[str, Any]) -> None:
+    """Let a domain name the values of one of its fields ("status": {"new": "New", ...})."""
+    VALUE_NAMES[field] = names
+
+
+def _users(ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    rows = db.session.execute(sa.select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids)))
+    return {ident: (email, url_for("staff.edit_user", user_id=ident)) for ident, email in rows}
+
+
+register_target("user", _users)
+register_values("kind", {"closure": _l("Closure"), "maintenance": _l("Maintenance")})
+register_values("role", {"agent": _l("Agent"), "supervisor": _l("Supervisor"),
+                         "editor": _l("Editor"), "admin": _l("Administrator")})  # fmt: skip
+
+
+def targets(found: Iterable[AuditEntry]) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """Return the name (and link) of what each entry is about, looked up once per kind."""
+    wanted: dict[str, set[int]] = {}
+    for entry in found:
+        if entry.target_type and entry.target_id is not None:
+            wanted.setdefault(entry.target_type, set()).add(entry.target_id)
+    named = {}
+    for kind, ids in wanted.items():
+        describer = DESCRIBERS.get(kind)
+        if describer is not None:
+            for ident, name in describer(sorted(ids)).items():
+                named[(kind, ident)] = name
+    return named
+
+
+def _value(field: str, value: Any) -> str:
+    """Return a value as a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if field in VALUE_NAMES and isinstance(value, str):
+        return str(VALUE_NAMES[field].get(value, value))
+    if field in ("languages", "locale") and isinstance(value, str):
+        return ", ".join(languages.name_in(code, page_locale()) for code in value.split())
+    if isinstance(value, dict):
+        return ", ".join(languages.name_in(code, page_locale()) if code in languages.BY_CODE
+                         else str(code) for code in value)  # fmt: skip
+    if isinstance(value, list):
+        return ", ".join(_value(field, item) for item in value)
+    text = str(value)
+    moment = _moment(text)
+    if moment is not None:
+        return moment
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _moment(text: str) -> str | None:
+    """Return an ISO date or date-time the log kept, as the page writes dates; else None."""
+    if not (len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()):
+        return None
+    try:
+        if len(text) == 10:
+            return page_day(date.fromisoformat(text))
+        return page_datetime(datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def changed(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> list[tuple[str, str | None, str | None]]:
+    """Return what an entry changed, field by field, in words: (field, before, after).
+
+    `before` is None for a field only set, `after` None for one only removed.
+    """
+    return [(name, old, new) for name, old, new, _ in changed_fields(before, after)]
+
+
+def changed_fields(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> list[tuple[str, str | None, str | None, str]]:
+    """Return `changed`'s lines with the direction their values are written in ("ltr", "auto")."""
+    before, after = before or {}, after or {}
+    found = []
+    for field in dict.fromkeys([*before, *after]):
+        if field in HIDDEN_FIELDS:
+            continue
+        name = str(FIELD_NAMES.get(field, field.replace("_", " ")))
+        old, new = before.get(field), after.get(field)
+        direction = "ltr" if field in LTR_FIELDS else "auto"
+        if field in before and field in after:
+            if old != new:
+                found.append((name, _value(field, old), _value(field, new), direction))
+        elif field in after:
+            found.append((name, None, _value(field, new), direction))
+        else:
+            found.append((name, _value(field, old), None, direction))
+    return found
+
+
+def change_text(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str]:
+    """Say what an entry changed, field by field: "status: New → Open"."""
+    lines = []
+    for name, old, new in changed(before, after):
+        if old is not None and new is not None:
+            lines.append(f"{name}: {old} → {new}")
+        elif new is not None:
+            lines.append(f"{name}: {new}")
+        else:
+            lines.append(gettext("%(field)s was: %(value)s", field=name, value=old))
+    return lines
 
 
 class AuditLogIsAppendOnly(PermissionError):
@@ -167,10 +308,20 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
 
 
 def entries(
-    action: str = "", actor: str = "", before_id: int | None = None, limit: int = PAGE_SIZE
+    action: str = "",
+    actor: str = "",
+    before_id: int | None = None,
+    limit: int = PAGE_SIZE,
+    first: date | None = None,
+    last: date | None = None,
 ) -> list[AuditEntry]:
-    """Return entries newest first, filtered by action (or its prefix) and actor, from `before_id`."""
+    """Return entries newest first, filtered by action (or its prefix), actor and Moroccan days."""
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if first is not None:
+        query = query.where(AuditEntry.at >= to_storage(datetime.combine(first, time(0), CENTRE_TZ)))
+    if last is not None:
+        end = datetime.combine(last + timedelta(days=1), time(0), CENTRE_TZ)
+        query = query.where(AuditEntry.at < to_storage(end))
     if action in ACTION_NAMES:
         query = query.where(AuditEntry.action == action)
     elif action:

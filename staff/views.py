@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -208,13 +208,26 @@ def audit_log() -> str:
     action = request.args.get("action", "")[:40]
     actor = request.args.get("actor", "")[:254]
     before = request.args.get("before", type=int)
-    found = audit.entries(action, actor, before, audit.PAGE_SIZE + 1)
+    first, last = _day(request.args.get("from")), _day(request.args.get("to"))
+    found = audit.entries(action, actor, before, audit.PAGE_SIZE + 1, first, last)
     more = len(found) > audit.PAGE_SIZE
     found = found[: audit.PAGE_SIZE]
     choices = sorted(((code, str(name)) for code, name in audit.ACTION_NAMES.items()),
                      key=lambda choice: choice[1].casefold())  # fmt: skip
+    filters = {"action": action, "actor": actor, "from": first.isoformat() if first else "",
+               "to": last.isoformat() if last else ""}  # fmt: skip
     return render_template("staff/audit.html", entries=found, action=action, actor=actor,
-                           choices=choices, next_before=found[-1].id if more else None)  # fmt: skip
+                           choices=choices, next_before=found[-1].id if more else None,
+                           targets=audit.targets(found), changed=audit.changed_fields,
+                           filters=filters)  # fmt: skip
+
+
+def _day(text: str | None) -> date | None:
+    """Return the ISO date given in a filter, or None when there is none or it is not a date."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @bp.app_errorhandler(CSRFError)

@@ -31,6 +31,7 @@ def test_a_supervisor_shows_a_period_and_downloads_a_table_as_csv(
     page.fill("input[name=to]", "2026-12-03")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/reports/?from=2026-12-01&to=2026-12-03")
+    page.locator("#calls-per-day details summary").click()  # the table is folded under its chart
     day_rows = page.locator("table[data-figure=calls-per-day] tbody tr")
     assert day_rows.count() == 3
     assert day_rows.nth(1).locator("td").all_inner_texts() == [
@@ -45,7 +46,7 @@ def test_a_supervisor_shows_a_period_and_downloads_a_table_as_csv(
     with page.expect_download() as download:
         page.locator("#calls-per-day a.csv").click()
     assert download.value.suggested_filename == "calls-per-day-2026-12-01-2026-12-03.csv"
-    with open(download.value.path(), encoding="utf-8") as exported:
+    with open(download.value.path(), encoding="utf-8-sig") as exported:  # a byte-order mark first
         rows = list(csv.reader(io.StringIO(exported.read())))
     assert rows == [
         ["Day", "Self-service only", "Escalated to a person", "Abandoned in the queue",

@@ -198,7 +198,7 @@ EXPECTED_PAGE = {
         ["Call for an agent", "0", "2", "0"],
     ],
     "guide": [["Service", "Calls"], ["Biometric passport", "2"], ["Collecting your passport", "1"]],
-    "unmatched": [["Language", "Phrase", "Times"], ["fr", "je cherche un chameau", "1"]],
+    "unmatched": [["Language", "Phrase", "Times"], ["français", "je cherche un chameau", "1"]],
     "feedback": [
         ["Day", "Complaint", "Suggestion", "Observation"],
         ["2026-12-01", "1", "0", "0"], ["2026-12-02", "0", "1", "0"], ["2026-12-03", "1", "0", "0"],
@@ -228,7 +228,9 @@ def csv_rows(client, key: str) -> list[list[str]]:  # type: ignore[no-untyped-de
     response = client.get(f"/reports/{key}.csv", query_string=PERIOD)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # a byte-order mark: Excel then reads UTF-8
+    return list(csv.reader(io.StringIO(text[1:])))
 
 
 def summarised_days(app) -> list[str]:  # type: ignore[no-untyped-def]

@@ -405,7 +405,7 @@ def test_supervisors_read_the_audit_log_and_agents_are_refused(app, log_in):
     # Actions and what they are about by their names in the reader's language, never as codes.
     assert "<td>Accès refusé</td>" in text and "<td>Connexion</td>" in text
     assert "access.refused</td>" not in text and "login.success</td>" not in text
-    assert "<td>Compte <span" in text
+    assert "<td>Compte <a href=\"/staff/users/" in text  # the account, named by its email
     refusals = supervisor.get("/staff/audit?action=access.refused").get_data(as_text=True)
     assert '<option value="access.refused" selected>Accès refusé</option>' in refusals
     assert "<td>Accès refusé</td>" in refusals and "<td>Connexion</td>" not in refusals

@@ -77,6 +77,15 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     # Supervisors' dashboard and the running of the centre: supervisors and admins.
     ("GET", "reports.dashboard"): (LOGIN, 403, 200, 403, 200),
     ("GET", "reports.table_csv"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "reports.calls_csv"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "reports.tickets_csv"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "reports.floor_page"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "reports.floor_json"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "centre_admin.add_holiday"): (LOGIN, 403, 302, 403, 302),
+    ("GET", "centre_admin.confirm_remove_closure"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "centre_admin.confirm_remove_notice"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "centre_admin.edit_notice"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "centre_admin.edit_notice"): (LOGIN, 403, 302, 403, 302),
     ("GET", "centre_admin.hours"): (LOGIN, 403, 200, 403, 200),
     ("POST", "centre_admin.hours"): (LOGIN, 403, 302, 403, 302),
     ("GET", "centre_admin.holidays"): (LOGIN, 403, 200, 403, 200),
@@ -219,6 +228,9 @@ def form(app: Flask, endpoint: str, role: str, ids: dict[str, Any]) -> dict[str,
         "centre_admin.confirm_holiday": {"day": ids["holiday_day"]},
         "centre_admin.closures": {"starts": later, "ends": "2031-03-02T12:00", "reason": "Works"},
         "centre_admin.notices_page": {"starts": later, "ends": "2031-03-03T10:00", **texts},
+        "centre_admin.edit_notice": {"starts": "2030-01-01T11:00", "ends": f"2030-01-0{2 + ROLES.index(role)}T10:00",
+                                     "topic": "queue:", **texts},
+        "centre_admin.add_holiday": {"day": f"2031-04-0{1 + ROLES.index(role)}", "name": f"Decreed ({role})"},
     }.get(endpoint, {})
 
 

@@ -165,3 +165,19 @@ def test_removing_an_unknown_notice_and_a_malformed_text_are_refused(app, runner
     assert backwards.exit_code == 2 and "a notice must end after it starts" in backwards.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
+
+
+def test_a_notice_added_from_the_shell_can_aim_at_a_topic(app, runner, open_hours):
+    added = invoke(runner, "notices", "add", "--starts", "2026-12-01T08:00", "--ends",
+                   "2026-12-08T08:00", "--topic", "service:visa", "--urgent", *TEXTS,
+                   "--text=en=Visas suspended")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    listed = invoke(runner, "notices", "list").output
+    assert "[all callers, at service:visa, urgent]" in listed
+    with app.app_context():
+        notice = db.session.scalars(sa.select(Notice)).one()
+        assert (notice.topic, notice.topic_key, notice.urgent) == ("service", "visa", True)
+    for wrong in ("weather", "service:", "service"):
+        refused = invoke(runner, "notices", "add", "--starts", "2026-12-01T08:00", "--ends",
+                         "2026-12-08T08:00", "--topic", wrong, *TEXTS, "--text=en=x")  # fmt: skip
+        assert refused.exit_code == 2 and "--topic must be" in refused.output

@@ -1,0 +1,160 @@
+"""Take the supervisors' screenshots in docs/: the wallboard and the dashboard, in French and Arabic.
+
+    python docs/screenshots.py      # writes docs/wallboard-fr.png, docs/wallboard-ar.png,
+                                    # docs/dashboard-fr.png and docs/dashboard-ar.png
+
+Runs the app on a temporary SQLite database, at a fixed working morning (so the centre is
+open whatever day it is run), with callers placed by the phone driver and a month of
+recorded calls and tickets behind them; touches nothing else. Debian's Chromium only.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import time_machine  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from app import create_app  # noqa: E402
+from centre import calendar  # noqa: E402
+from centre.clock import to_storage  # noqa: E402
+from centre.extensions import db  # noqa: E402
+from ivr.driver import FlaskTransport, PhoneCall  # noqa: E402
+from ivr.models import Call  # noqa: E402
+from staff import accounts  # noqa: E402
+from tickets import callbacks, services  # noqa: E402
+
+PASSWORD = "Screenshot-Kumquat-Harbour-7"  # noqa: S105  (a throwaway database)
+MORNING = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)  # a Tuesday, 10:30 in Casablanca
+CHROMIUM = "/usr/bin/chromium"
+DOCS = ROOT / "docs"
+
+
+def history(app) -> None:  # type: ignore[no-untyped-def]
+    """Record a month of ended calls and a few tickets, as the webhooks leave them."""
+    rng = random.Random(16)
+    outcomes = ["self_service"] * 6 + ["escalated"] * 3 + ["abandoned", "failed"]
+    codes = ["fr", "fr", "ar", "ar", "es", "it", "nl", "de", "en"]
+    with app.app_context():
+        for n in range(900):
+            started = MORNING - timedelta(days=rng.randint(0, 29), minutes=rng.randint(0, 480))
+            outcome = rng.choice(outcomes)
+            queued = outcome in ("escalated", "abandoned")
+            wait = timedelta(seconds=rng.randint(10, 400))
+            db.session.add(Call(
+                call_sid=f"CAHIST{n:028d}", caller_hash=None, caller_masked="+33******00",
+                dialled="+33805000000", country=rng.choice(["FR", "BE", "ES", "IT", "NL", "DE"]),
+                language=rng.choice(codes), offered="fr ar es it nl de en", node="goodbye",
+                context={}, started_at=to_storage(started),
+                ended_at=to_storage(started + timedelta(minutes=4)), status="completed",
+                duration=240, outcome=outcome,
+                queue_entered_at=to_storage(started + timedelta(seconds=40)) if queued else None,
+                queue_left_at=to_storage(started + timedelta(seconds=40) + wait) if queued else None,
+                queue_result=("bridged" if outcome == "escalated" else "hangup") if queued else None,
+            ))  # fmt: skip
+        for n in range(40):
+            at = MORNING - timedelta(days=rng.randint(0, 29), hours=rng.randint(0, 8))
+            services.open_ticket(rng.choice(["complaint", "suggestion", "observation"]),
+                                 rng.choice(codes), f"+3361234{n:04d}", "k", country="FR", at=at)  # fmt: skip
+        db.session.commit()
+
+
+def floor(app) -> None:  # type: ignore[no-untyped-def]
+    """Put callers on the floor with the phone driver: in the menu, the guide, the queue."""
+    token = app.config["TWILIO_AUTH_TOKEN"]
+
+    def caller(number: str) -> PhoneCall:
+        return PhoneCall(FlaskTransport(app), token, caller=number, to="+33805000000")
+
+    def language(phone: PhoneCall, code: str) -> None:
+        from centre import languages
+
+        phone.dial()
+        phone.press(languages.get(code).digit)
+
+    for n, code in enumerate(["fr", "fr", "ar", "es", "fr", "ar", "nl"]):
+        phone = caller(f"+3361200{n:04d}")
+        language(phone, code)
+        phone.press("0")  # into the queue
+    for n, code in enumerate(["fr", "ar", "de", "it"]):
+        language(caller(f"+3361300{n:04d}"), code)  # listening to the main menu
+    with app.app_context():
+        for n in range(3):
+            callbacks.book(f"+336140000{n}", ["fr", "ar", "es"][n], "k", MORNING, country="FR")
+        db.session.commit()
+
+
+def seed(app) -> None:  # type: ignore[no-untyped-def]
+    """Create the schema, the calendar, the staff and the morning's traffic."""
+    with app.app_context():
+        upgrade()
+        calendar.seed_hours()
+        calendar.seed_holidays([2026, 2027])
+        for email, role, codes, locale in (
+            ("superviseur@example.org", "supervisor", "", "fr"),
+            ("mushrif@example.org", "supervisor", "", "ar"),
+            ("amina@example.org", "agent", "fr ar", "fr"),
+            ("youssef@example.org", "agent", "ar", "ar"),
+            ("lucia@example.org", "agent", "es it", "es"),
+            ("pieter@example.org", "agent", "nl de en", "nl"),
+        ):
+            user = accounts.create(email, PASSWORD, role, codes, locale=locale,
+                                   phone="+212600000101", actor_email="screenshots")  # fmt: skip
+            if email in ("amina@example.org", "lucia@example.org"):
+                user.available = True
+        db.session.commit()
+    history(app)
+    floor(app)
+
+
+def shoot(base: str) -> None:
+    """Log in as each supervisor and photograph the wallboard and the dashboard."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/staff/login")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", PASSWORD)
+            page.locator("form.stacked button[type=submit]").click()
+            page.wait_for_load_state()
+            page.goto(f"{base}/reports/floor")
+            page.screenshot(path=str(DOCS / f"wallboard-{code}.png"), full_page=True)
+            page.goto(f"{base}/reports/")
+            page.screenshot(path=str(DOCS / f"dashboard-{code}.png"), full_page=True)
+            page.close()
+        browser.close()
+
+
+def main() -> None:
+    """Seed a temporary database, serve the app on it, and take the screenshots."""
+    with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/shots.db",
+                          "SECRET_KEY": "screenshots", "PHONE_HASH_KEY": "screenshots",
+                          "SESSION_COOKIE_SECURE": False})  # fmt: skip
+        seed(app)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            shoot(f"http://127.0.0.1:{server.server_port}")
+        finally:
+            server.shutdown()
+    print("wrote", ", ".join(f"docs/{kind}-{code}.png" for kind in ("wallboard", "dashboard")
+                               for code in ("fr", "ar")))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
+
