@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test install catalogs lint bench load
+.PHONY: run test install catalogs lint typecheck bench load
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,10 @@ test: catalogs
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+	$(BIN)/ruff format --check . && $(BIN)/ruff check . && $(BIN)/mypy
+
+typecheck: install
+	$(BIN)/ruff check . && $(BIN)/mypy
 
 bench: catalogs
 	$(BIN)/python bench/webhooks.py

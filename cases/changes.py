@@ -294,8 +294,8 @@ def apply_changes(changes: Sequence[Change], source: str) -> Applied:
         _insert_many(
             Case.__table__, columns, [[case[n] for n in columns] for case in created.values()]
         )
-        query = sa.select(Case.id, Case.reference).where(_among(Case.reference, created))
-        for row in db.session.execute(query):
+        ids = sa.select(Case.id, Case.reference).where(_among(Case.reference, created))
+        for row in db.session.execute(ids):
             created[row.reference]["id"] = row.id
     if changed:
         table = Case.__table__
@@ -359,6 +359,7 @@ def _insert_many(table: sa.Table, columns: list[str], rows: list[list[Any]]) -> 
     # COPY is several times faster than multi-row INSERTs for thousands of rows.
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     driver = connection.connection.driver_connection
+    assert driver is not None  # a connection in use holds its psycopg connection
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from centre.extensions import db
+from centre.extensions import Model
 
 STATUSES = (
     "received",
@@ -23,7 +23,7 @@ NEWSWORTHY = ("awaiting_documents", "ready_for_collection")
 OUTCOMES = ("found", "bad_check_digit", "unknown_reference", "wrong_birth_date", "refused")
 
 
-class Case(db.Model):
+class Case(Model):
     """An application as the back office last reported it."""
 
     __tablename__ = "cases"
@@ -48,7 +48,7 @@ class Case(db.Model):
     created_at: so.Mapped[datetime]
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One status change as a feed reported it; a second report of it changes nothing."""
 
     __tablename__ = "case_events"
@@ -63,7 +63,7 @@ class CaseEvent(db.Model):
     notified: so.Mapped[str | None] = so.mapped_column(sa.String(10))
 
 
-class CaseLookup(db.Model):
+class CaseLookup(Model):
     """One attempt to look a case up by phone, good or bad; never the date of birth."""
 
     __tablename__ = "case_lookups"
@@ -81,7 +81,7 @@ class CaseLookup(db.Model):
     )
 
 
-class FeedClient(db.Model):
+class FeedClient(Model):
     """A back-office system allowed to push status changes, known by its token's hash."""
 
     __tablename__ = "case_feed_clients"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from cases.models import Case, CaseLookup
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from centre.forgetting import Caller, Report
 
 PLAIN = {"synchronize_session": False}
@@ -37,4 +37,4 @@ def forget_caller(caller: Caller, report: Report) -> None:
         ),
     )
     for kind, statement in steps:
-        report.add(kind, db.session.execute(statement, execution_options=PLAIN).rowcount)  # type: ignore[attr-defined]
+        report.add(kind, rows_changed(db.session.execute(statement, execution_options=PLAIN)))

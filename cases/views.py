@@ -58,9 +58,9 @@ def _depth(body: object) -> int:
     deepest, stack = 0, [(body, 1)]
     while stack:
         value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value
         if isinstance(value, dict | list):
             deepest = max(deepest, depth)
+            children = value.values() if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children)
     return deepest
 

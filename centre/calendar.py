@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from centre.clock import CENTRE_TZ, from_storage, to_storage
-from centre.extensions import db
+from centre.extensions import Model, db
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_HOURS = {weekday: (time(8), time(20)) for weekday in range(5)}
@@ -43,7 +43,7 @@ HOLIDAY_NAMES = {
 }
 
 
-class OpeningHours(db.Model):
+class OpeningHours(Model):
     """The hours of one weekday (0 is Monday); a weekday without a row is closed."""
 
     __tablename__ = "opening_hours"
@@ -52,7 +52,7 @@ class OpeningHours(db.Model):
     closes: so.Mapped[time]
 
 
-class Holiday(db.Model):
+class Holiday(Model):
     """A day of a public holiday; Islamic ones are estimated until a supervisor confirms them."""
 
     __tablename__ = "holidays"
@@ -73,7 +73,7 @@ class Holiday(db.Model):
         return self.name
 
 
-class Closure(db.Model):
+class Closure(Model):
     """A one-off closure or maintenance window, stored in UTC."""
 
     __tablename__ = "closures"

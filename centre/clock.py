@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
+from typing import overload
 from zoneinfo import ZoneInfo
 
 
@@ -33,6 +34,12 @@ def to_storage(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def from_storage(moment: datetime) -> datetime: ...
+@overload
+def from_storage(moment: None) -> None: ...
+@overload
+def from_storage(moment: datetime | None) -> datetime | None: ...
 def from_storage(moment: datetime | None) -> datetime | None:
     """Return a stored naive-UTC timestamp as an aware datetime."""
     if moment is None:

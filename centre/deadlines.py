@@ -63,13 +63,15 @@ class BoundedConnection(psycopg.Connection[Any]):
         bound = _bound()
         return steps if bound is None else _until(steps, monotonic() + bound)
 
-    def wait(self, gen: Any, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+    def wait(self, gen: Any, interval: float | None = None, timeout: float | None = None) -> Any:
         """Wait for the server as psycopg does, but no longer than the request's bound."""
+        # psycopg's own default interval applies unless a caller names one.
+        polling: dict[str, float] = {} if interval is None else {"interval": interval}
         bound = _bound()
         if bound is None or timeout is not None:
-            return super().wait(gen, *args, timeout=timeout, **kwargs)
+            return super().wait(gen, timeout=timeout, **polling)
         try:
-            return super().wait(gen, *args, timeout=bound, **kwargs)
+            return super().wait(gen, timeout=bound, **polling)
         except _WAIT_TIMEOUT:
             # Half a conversation: the connection cannot be used again. Closed, the pool's
             # disconnect check sees it and throws it away.

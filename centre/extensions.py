@@ -1,7 +1,7 @@
 """Extensions created unbound here and bound to the app in `create_app`."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from flask import Flask
@@ -25,11 +25,33 @@ class Base(DeclarativeBase):
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        # Declarative types it as any FROM clause; every model here maps one plain table.
+        __table__: ClassVar[sa.Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# The base of every model. `db.Model` is made at run time (a subclass of `Base` that names
+# tables and binds the session); a type checker cannot take an attribute as a base class, so
+# it reads `Base`, which `db.Model` is.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def rows_changed(result: sa.Result[Any]) -> int:
+    """Return how many rows the INSERT, UPDATE or DELETE that gave `result` changed.
+
+    `Session.execute` is typed as returning any `Result`; for these statements it is a
+    `CursorResult`, the one that counts rows.
+    """
+    return cast(sa.CursorResult[Any], result).rowcount
+
 
 # Where the app lists every session-wide listener its packages registered (see below).
 SESSION_LISTENERS = "session.listeners"

@@ -33,11 +33,11 @@ class Language:
     @property
     def native_name(self) -> str:
         """Return the language's name in itself, e.g. "Deutsch"."""
-        return Locale.parse(self.code).get_display_name(self.code)
+        return Locale.parse(self.code).get_display_name(self.code) or self.code
 
     def name_in(self, locale: str) -> str:
         """Return the language's name in `locale`, e.g. "arabe" for Arabic in French."""
-        return Locale.parse(self.code).get_display_name(locale)
+        return Locale.parse(self.code).get_display_name(locale) or self.code
 
 
 LANGUAGES: tuple[Language, ...] = (
@@ -82,8 +82,10 @@ def spoken_names() -> dict[str, tuple[str, ...]]:
     names: dict[str, tuple[str, ...]] = {}
     for language in LANGUAGES:
         locale = Locale.parse(language.code)
-        variants = {locale.get_display_name(other).lower() for other in CODES}
-        variants.add(locale.get_language_name(language.code).lower())
+        # Babel names every one of the seven in every other (None is for a locale it lacks).
+        variants = {(locale.get_display_name(other) or "").lower() for other in CODES}
+        variants.add((locale.get_language_name(language.code) or "").lower())
+        variants.discard("")
         names[language.code] = tuple(sorted(variants))
     names["ar"] += ("عربي", "العربي", "arab", "darija")
     return names

@@ -23,13 +23,13 @@ from twilio.rest import Client
 
 from centre import phones
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import Model, db, rows_changed
 from centre.forgetting import Caller, Report
 
 log = logging.getLogger(__name__)
 
 
-class OutboundMessage(db.Model):
+class OutboundMessage(Model):
     """One SMS or call the centre sent, or would have sent without credentials."""
 
     __tablename__ = "outbound_messages"
@@ -160,4 +160,4 @@ def forget_caller(caller: Caller, report: Report) -> None:
         .values(to_number="")
     )
     rows = db.session.execute(statement, execution_options={"synchronize_session": False})
-    report.add("outbox numbers", rows.rowcount)  # type: ignore[attr-defined]
+    report.add("outbox numbers", rows_changed(rows))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from centre.clock import to_storage
-from centre.extensions import db
+from centre.extensions import Model, db
 
 # Where a notice is heard, besides before the main menu ("" below): the topic's kind, whose
 # key is a guide category's or service's slug (a service's slug, or none, for case status).
@@ -24,7 +24,7 @@ CENTRE = ("", "")  # the topic of the main menu: every caller hears its notices
 Topic = tuple[str, str]
 
 
-class Notice(db.Model):
+class Notice(Model):
     """An announcement played, while it is valid, where its topic is (else before the menu)."""
 
     __tablename__ = "notices"
@@ -61,7 +61,7 @@ class Notice(db.Model):
         return (self.topic, self.topic_key) in wanted
 
 
-class NoticeText(db.Model):
+class NoticeText(Model):
     """The text of a notice in one language."""
 
     __tablename__ = "notice_texts"

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import redis
 import sqlalchemy as sa
@@ -39,14 +39,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import Model, db
 
 KEY_MAX = 200
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class RateCounter(db.Model):
+class RateCounter(Model):
     """One counter of the database backend: its hits since the window started."""
 
     __tablename__ = "rate_counters"
@@ -191,11 +191,16 @@ class RedisBackend:
         """Count the hit in a Lua script: the count it returns is the one that decides."""
         seconds = window.total_seconds()
         keep = math.ceil(seconds) + 1
-        return int(self.client.eval(_HIT, 1, self.name(key), at.timestamp(), seconds, keep))
+        # Sent as text, as redis-py would send the numbers; its sync client's replies are typed
+        # as possibly awaitable (one type for both clients), hence the casts below.
+        hits = self.client.eval(
+            _HIT, 1, self.name(key), str(at.timestamp()), str(seconds), str(keep)
+        )
+        return int(cast(int, hits))
 
     def count(self, key: str, at: datetime, window: timedelta) -> int:
         """Read the counter if its window is still open."""
-        started, hits = self.client.hmget(self.name(key), ["started", "hits"])
+        started, hits = cast(list[Any], self.client.hmget(self.name(key), ["started", "hits"]))
         if started is None or float(started) <= at.timestamp() - window.total_seconds():
             return 0
         return int(hits or 0)

@@ -15,7 +15,7 @@ from flask_babel import gettext
 
 from centre import messaging
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from centre.refusals import Refused
 from centre.urls import callback_url
 from desk.queue import DESK_ROLES, can_see, visible_languages
@@ -311,14 +311,14 @@ def take_next_call(user: StaffUser) -> Ticket | None:
             continue
         before = snapshot(ticket)
         # Two agents may pick the same caller at once: the database lets one of them win.
-        won = db.session.execute(
+        won = rows_changed(db.session.execute(
             sa.update(Ticket)
             .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None),
                    Ticket.version == ticket.version)
             .values(assignee_id=user.id, status="open", version=Ticket.version + 1,
                     updated_at=to_storage(now())),
             execution_options={"synchronize_session": False},
-        ).rowcount  # fmt: skip
+        ))  # fmt: skip
         if not won:
             continue
         db.session.refresh(ticket)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from werkzeug.datastructures import MultiDict
 
 from centre import languages
@@ -98,10 +99,10 @@ def _start_of(day: date) -> datetime:
     return to_storage(datetime.combine(day, time(0), CENTRE_TZ))
 
 
-def _conditions(user: StaffUser, filters: Filters) -> list[sa.ColumnElement[bool]]:
+def _conditions(user: StaffUser, filters: Filters) -> list[sa.ColumnElement[bool] | sa.TextClause]:
     allowed = visible_languages(user)
     chosen = [filters.language] if filters.language in allowed else allowed
-    conditions: list[sa.ColumnElement[bool]] = [Ticket.language.in_(chosen)]
+    conditions: list[sa.ColumnElement[bool] | sa.TextClause] = [Ticket.language.in_(chosen)]
     if filters.status == "active":
         # Written as the partial indexes' predicate, so the planner uses them.
         conditions.append(sa.text(f"tickets.{ACTIVE_PREDICATE}"))
@@ -184,7 +185,7 @@ def page(user: StaffUser, filters: Filters, after: tuple[int, int, int] | None =
     """Return the page of the queue after `after` (keyset): the most urgent first."""
     moment = now()
     conditions = _conditions(user, filters)
-    key: sa.ColumnElement[int] = Ticket.queue_key
+    key: sa.ColumnElement[int] | so.QueryableAttribute[int] = Ticket.queue_key
     if _narrow_dates(filters):
         # A few weeks of tickets: read them by date and sort them, rather than walk the whole
         # queue index looking for them (the planner cannot tell the two columns correlate).

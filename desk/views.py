@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import requests
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -22,6 +21,7 @@ from flask import (
 from flask_babel import format_timedelta, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
 from cases import lookups as case_lookups
 from centre import languages

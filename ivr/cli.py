@@ -35,7 +35,7 @@ def _show(turn: Turn) -> None:
 @with_appcontext
 def call_command(caller: str, dialled: str, url: str, inputs: tuple[str, ...]) -> None:
     """Place a simulated call; give INPUTS to play them, or answer each prompt interactively."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     transport = HttpTransport(url) if url else FlaskTransport(app)
     phone = PhoneCall(transport, app.config["TWILIO_AUTH_TOKEN"], caller=caller, to=dialled)
     turn = phone.dial()

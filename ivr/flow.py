@@ -88,7 +88,7 @@ class Step:
         """Return what `look_up` finds, asked once per step: handling, entering and rendering share it."""
         if key not in self.looked_up:
             self.looked_up[key] = look_up()
-        return self.looked_up[key]  # type: ignore[no-any-return]
+        return self.looked_up[key]
 
     def prompt(self, speech: bool = False, hints: Sequence[str] = (), **attributes: Any) -> Gather:
         """Open the gather that posts the caller's answer to the next step; silence is reported after it.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
@@ -57,12 +58,12 @@ def main_options(step: Step) -> list[Option]:
 SpeechListener = Callable[[Step, Reply, Option | None], Go | None]
 
 
-def register_main_speech(app: object, listener: SpeechListener) -> None:
+def register_main_speech(app: Flask, listener: SpeechListener) -> None:
     """Let a domain hear what is said at the main menu first: it returns where that leads, or None.
 
     The listener is told which option, if any, the words clearly named.
     """
-    app.extensions["ivr.main_speech"] = listener  # type: ignore[attr-defined]
+    app.extensions["ivr.main_speech"] = listener
 
 
 class MainMenu(Menu):
@@ -84,9 +85,9 @@ class MainMenu(Menu):
         return super().handle(step, reply)
 
 
-def register_main_option(app: object, option: Option) -> None:
+def register_main_option(app: Flask, option: Option) -> None:
     """Let a domain add its choice to the main menu (announced only once registered)."""
-    options = app.extensions.setdefault("ivr.main_options", [])  # type: ignore[attr-defined]
+    options = app.extensions.setdefault("ivr.main_options", [])
     options.append(option)
     options.sort(key=lambda o: o.key)
 
@@ -109,7 +110,7 @@ class LanguageMenu(Menu):
                 "",
                 "welcome",
                 ", ".join(names[lang.code]),
-                effect=lambda s, code=lang.code: _choose_language(s, code),
+                effect=partial(_choose_language, code=lang.code),
             )
             for lang in (languages.get(code) for code in step.call.offered.split())
         ]
@@ -397,7 +398,8 @@ class Agent(Node):
             return Go("hung_up")
         if result == "leave":
             # The caller asked for a callback from the wait page: keep their place.
-            step.set_context(priority_at=call.queue_entered_at.isoformat())
+            if call.queue_entered_at is not None:
+                step.set_context(priority_at=call.queue_entered_at.isoformat())
             return Go("callback")
         return Go("callback_offer", preface=(gettext("All our agents are busy."),))
 
@@ -463,6 +465,7 @@ class BookCallback(Node):
                 "so we cannot book one for you."
             )
             return Go("main", preface=(full,))
+        assert ticket.callback is not None  # a booking is a ticket with its callback
         when = from_storage(ticket.callback.scheduled_at)
         locale = step.language.babel_locale
         sentence = gettext(

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.ext.mutable import MutableDict
 
-from centre.extensions import db
+from centre.extensions import Model
 
 FIRST_STEP = 1  # the step of a new call; action URLs carry the step the call is at
 
 
-class Call(db.Model):
+class Call(Model):
     """A call and where it stands in the menu."""
 
     __tablename__ = "calls"
@@ -54,7 +54,7 @@ class Call(db.Model):
     queue_result: so.Mapped[str | None] = so.mapped_column(sa.String(20))
 
 
-class CallEvent(db.Model):
+class CallEvent(Model):
     """One step of a call: the node it left, what the caller did, the node it reached."""
 
     __tablename__ = "call_events"
@@ -70,7 +70,7 @@ class CallEvent(db.Model):
     created_at: so.Mapped[datetime]
 
 
-class CallerPreference(db.Model):
+class CallerPreference(Model):
     """The last language of a returning caller, keyed by an HMAC of their number."""
 
     __tablename__ = "caller_preferences"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from centre import phones
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from centre.forgetting import Caller, Report
 from ivr.models import Call, CallerPreference
 
@@ -33,7 +33,7 @@ def forget_caller(caller: Caller, report: Report) -> None:
         ),
     )
     for kind, statement in steps:
-        report.add(kind, db.session.execute(statement, execution_options=PLAIN).rowcount)  # type: ignore[attr-defined]
+        report.add(kind, rows_changed(db.session.execute(statement, execution_options=PLAIN)))
 
 
 def _forget_time_zone(digest: str, attempts: int = 5) -> None:

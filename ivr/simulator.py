@@ -76,6 +76,7 @@ def _dial(caller: str, dialled: str) -> str:
     phone = _phone(caller, dialled, None)
     session[STARTED] = [*_started(), phone.call_sid][-MAX_STARTED:]
     error = None
+    turn: Turn | None
     try:
         turn = phone.dial()
     except TwimlError as exc:
@@ -85,7 +86,7 @@ def _dial(caller: str, dialled: str) -> str:
 
 
 def _phone(caller: str, dialled: str, call_sid: str | None) -> PhoneCall:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     return PhoneCall(FlaskTransport(app), app.config["TWILIO_AUTH_TOKEN"], caller=caller,
                      to=dialled, call_sid=call_sid)  # fmt: skip
 
@@ -116,7 +117,7 @@ def _perform(phone: PhoneCall, action: str, form: dict[str, str]) -> Turn | None
 
 
 def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="simulator-turn")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="simulator-turn")
 
 
 def _store(phone: PhoneCall, turn: Turn | None) -> str:

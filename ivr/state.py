@@ -165,8 +165,14 @@ def start(call_sid: str) -> CallState:
 
 @cache
 def _insert_new_call(dialect: str) -> sa.Insert:
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    return insert(CALLS).on_conflict_do_nothing(index_elements=["call_sid"]).returning(CALLS.c.id)
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(CALLS)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(CALLS)
+    else:
+        raise KeyError(dialect)
+    return statement.on_conflict_do_nothing(index_elements=["call_sid"]).returning(CALLS.c.id)
 
 
 def save(call: CallState, event: Event) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
@@ -46,7 +47,7 @@ def clean_form() -> None:
     """Once the signature is checked, strip control characters from every field Twilio sent."""
     form = request.form
     if any(_CONTROL.search(value) for _, value in form.items(multi=True)):
-        request.form = ImmutableMultiDict(  # type: ignore[misc]
+        request.form = ImmutableMultiDict(
             [(key, _CONTROL.sub("", value)) for key, value in form.items(multi=True)]
         )
 
@@ -78,16 +79,16 @@ def _language_hint() -> str | None:
 
 def answered_with(
     failed: Callable[[], VoiceResponse], replayed: Callable[[], VoiceResponse] | None = None
-) -> Callable[[Callable[..., VoiceResponse]], Callable[..., object]]:
+) -> Callable[[Callable[..., VoiceResponse]], Callable[..., ResponseReturnValue]]:
     """Wrap a Twilio webhook: one transaction, always TwiML (`failed()` when it fails), no 5xx.
 
     `replayed` answers a step another worker took first (a replayed or duplicated webhook);
     without it, that is a failure like any other.
     """
 
-    def decorate(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
+    def decorate(view: Callable[..., VoiceResponse]) -> Callable[..., ResponseReturnValue]:
         @wraps(view)
-        def wrapper(*args: object, **kwargs: object) -> object:
+        def wrapper(*args: object, **kwargs: object) -> ResponseReturnValue:
             try:
                 response = view(*args, **kwargs)
                 db.session.commit()
@@ -116,17 +117,19 @@ def hang_up() -> VoiceResponse:
     return response
 
 
-def webhook(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
+def webhook(view: Callable[..., VoiceResponse]) -> Callable[..., ResponseReturnValue]:
     """Run a caller's step in one transaction; a replay re-renders, a failure apologises."""
     return answered_with(apology, replayed=_replay)(view)
 
 
-def agent_webhook(view: Callable[..., VoiceResponse]) -> Callable[..., object]:
+def agent_webhook(view: Callable[..., VoiceResponse]) -> Callable[..., ResponseReturnValue]:
     """Run a webhook of the desk's call to an agent in one transaction; a failure hangs up."""
     return answered_with(hang_up)(view)
 
 
-def _route(rule: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
+def _route(
+    rule: str,
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
     """Declare a webhook URL: POST only, and never a redirect (no merging of double slashes)."""
     return bp.post(rule, merge_slashes=False)
 
@@ -146,7 +149,7 @@ def _replay() -> VoiceResponse:
 
 
 @bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> object:
+def http_error(error: HTTPException) -> ResponseReturnValue:
     """Refuse unsigned or oversized requests plainly; answer any other error with spoken TwiML."""
     if error.code in (403, 405, 413):
         return error
@@ -155,7 +158,7 @@ def http_error(error: HTTPException) -> object:
 
 
 @bp.errorhandler(Exception)
-def unexpected_error(error: Exception) -> object:
+def unexpected_error(error: Exception) -> ResponseReturnValue:
     """Last resort for anything that escaped a webhook: still valid TwiML, never a 500 page."""
     log.exception("webhook %s failed outside its step", request.path)
     try:

@@ -216,7 +216,7 @@ def _terms(value: Any, name: str) -> list[str]:
 
 def clean_text(values: dict[str, Any]) -> dict[str, Any]:
     """Return the text fields tidied (spaces, empty lines and rows dropped); refuse a bad one."""
-    cleaned = {
+    cleaned: dict[str, Any] = {
         name: _text(values.get(name), LIMITS.get(name), name)
         for name in TEXT_FIELDS
         if name not in ("documents", "keywords", "synonyms")
@@ -443,7 +443,7 @@ def clean_facts(values: dict[str, Any]) -> dict[str, Any]:
     source = _text(values.get("source_language")) or None
     if source is not None and source not in CODES:
         raise EditRefused(gettext("Unknown language: %(code)s.", code=source[:10]))
-    fees = []
+    fees: list[dict[str, Any]] = []
     for fee in values.get("fees") or []:
         kind = _text(fee.get("kind"), LIMITS["kind"], "fees")
         if not kind and fee.get("amount_dh") in (None, ""):
@@ -702,8 +702,8 @@ def translation_status() -> tuple[list[StatusRow], dict[str, dict[str, int]]]:
     for service in all_services():
         cells = {}
         for code in CODES:
-            review, number = published.get((service.id, code), ("missing", None))
-            cells[code] = Cell(review, (service.id, code) in drafts, number)
+            review, version = published.get((service.id, code), ("missing", None))
+            cells[code] = Cell(review, (service.id, code) in drafts, version)
             totals[code][review] += 1
         table.append(StatusRow(service, source_language(service), cells))
     return table, totals

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from centre.extensions import db
+from centre.extensions import Model
 
 DRAFT, PUBLISHED, ARCHIVED = "draft", "published", "archived"
 CURRENT, STALE = "current", "stale"
@@ -44,7 +44,7 @@ FEE_KIND_NAMES = {
 }
 
 
-class Category(db.Model):
+class Category(Model):
     """A group of services offered together on the keypad (identity and travel, ...)."""
 
     __tablename__ = "guide_categories"
@@ -61,7 +61,7 @@ class Category(db.Model):
         return next((n.name for n in self.names if n.language == language), self.slug)
 
 
-class CategoryName(db.Model):
+class CategoryName(Model):
     """A category's name in one language."""
 
     __tablename__ = "guide_category_names"
@@ -75,7 +75,7 @@ class CategoryName(db.Model):
     category: so.Mapped[Category] = so.relationship(back_populates="names")
 
 
-class Service(db.Model):
+class Service(Model):
     """One consular service and its language-independent facts."""
 
     __tablename__ = "guide_services"
@@ -113,7 +113,7 @@ class Service(db.Model):
 CURRENCY = "MAD"  # every fee is a whole number of Moroccan dirhams
 
 
-class Fee(db.Model):
+class Fee(Model):
     """A fee of a service in dirhams, for one kind of applicant, with the date it was checked."""
 
     __tablename__ = "guide_fees"
@@ -129,7 +129,7 @@ class Fee(db.Model):
     service: so.Mapped[Service] = so.relationship(back_populates="fees")
 
 
-class ServiceTranslation(db.Model):
+class ServiceTranslation(Model):
     """One version of a service's text in one language."""
 
     __tablename__ = "guide_service_translations"
@@ -162,7 +162,7 @@ class ServiceTranslation(db.Model):
     service: so.Mapped[Service] = so.relationship(back_populates="translations")
 
 
-class ServiceFacts(db.Model):
+class ServiceFacts(Model):
     """One version of a service's language-independent facts, as editors draft and publish them.
 
     The published version's values are copied onto the `Service` row and its `Fee` rows,
@@ -194,7 +194,7 @@ class ServiceFacts(db.Model):
     service: so.Mapped[Service] = so.relationship(back_populates="facts_versions")
 
 
-class UnmatchedPhrase(db.Model):
+class UnmatchedPhrase(Model):
     """Something callers asked for that the guide did not recognise, counted per language.
 
     `count`: times it matched nothing; `agent_requests`: times the caller then asked for an agent.
@@ -214,7 +214,7 @@ class UnmatchedPhrase(db.Model):
     resolved_at: so.Mapped[datetime | None]
 
 
-class GuideRevision(db.Model):
+class GuideRevision(Model):
     """A counter bumped by every change of the guide, so each worker knows when to reindex."""
 
     __tablename__ = "guide_revision"

@@ -11,6 +11,7 @@ an agent).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -95,8 +96,7 @@ class GuideMenu(Menu):
         return [
             *(
                 Option(key, _announce(name), "guide_category", name,
-                       effect=lambda s, slug=slug: s.set_context(guide_category=slug,
-                                                                 guide_topic_page=0))
+                       effect=partial(Step.set_context, guide_category=slug, guide_topic_page=0))
                 for key, (slug, name) in zip(KEYPAD, topics, strict=False)
             ),
             AGENT,
@@ -232,7 +232,7 @@ class TopicMenu(Menu):
         return [
             *(
                 Option(key, _announce(title), "guide_answer", title,
-                       effect=lambda s, slug=slug: _open_service(s, slug, "guide_category"))
+                       effect=partial(_open_service, slug=slug, back="guide_category"))
                 for key, (slug, title) in zip(KEYPAD, self._services(step), strict=False)
             ),
             *self._more(step),
@@ -257,7 +257,7 @@ class ChoiceMenu(Menu):
         return [
             *(
                 Option(key, _announce(title), "guide_answer", title,
-                       effect=lambda s, slug=slug: _open_service(s, slug, "guide_choice"))
+                       effect=partial(_open_service, slug=slug, back="guide_choice"))
                 for key, (slug, title) in zip(KEYPAD, found, strict=False)
             ),
             AGENT,

@@ -15,7 +15,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from centre.languages import CODES
 from centre.plaintext import is_web_link
 from knowledge.models import (
@@ -65,7 +65,7 @@ def bump_revision(session: so.Session, context: Any, instances: Any) -> None:
         .values(revision=GuideRevision.revision + 1, token=token),
         execution_options={"synchronize_session": False},
     )
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
+    if rows_changed(updated) == 0:
         session.add(GuideRevision(id=1, revision=1, token=token))
 
 

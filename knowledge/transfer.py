@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -369,12 +370,12 @@ def _import_service(data: dict[str, Any], author: Author, publish: bool, summary
     source = editing.source_language(service)
     for code in sorted(texts, key=lambda code: code != source):  # the source language first
         values = {k: v for k, v in texts[code].items() if k in TEXT_FIELDS}
-        _save(lambda code=code, values=values: editing.save_text(service, code, values, author),
-              lambda code=code: editing.open_draft(service, code) is not None,
-              lambda code=code: editing.publish_text(service, code, author), publish, summary)  # fmt: skip
+        _save(partial(editing.save_text, service, code, values, author),
+              partial(editing.open_draft, service, code),
+              partial(editing.publish_text, service, code, author), publish, summary)  # fmt: skip
 
 
-def _save(save: Callable[[], Any], pending: Callable[[], bool], release: Callable[[], Any],
+def _save(save: Callable[[], Any], pending: Callable[[], object], release: Callable[[], Any],
           publish: bool, summary: Summary) -> None:  # fmt: skip
     """Save what differs as a draft; with `publish`, publish it (or a draft the file equals)."""
     if save() is not None:

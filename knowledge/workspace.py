@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -23,6 +22,7 @@ from flask import (
 from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from centre import languages
 from centre.clock import now
@@ -56,7 +56,7 @@ VERDICT_NAMES = {
 
 
 @bp.app_template_global("rows_for")
-def rows_for(text: str | Sequence[str] | None, least: int = 2, most: int = 14) -> int:
+def rows_for(text: str | list[str] | tuple[str, ...] | None, least: int = 2, most: int = 14) -> int:
     """Return how many rows a text area needs to show `text` whole (lines of about 50 signs)."""
     lines = list(text) if isinstance(text, list | tuple) else (text or "").split("\n")
     needed = sum(1 + len(line) // 50 for line in lines) + 1
@@ -320,7 +320,8 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
     def again(error: str) -> tuple[str, int]:
         return _render_text(service, language, _typed(service, language, fields), error, 422)
 
-    here = url_for(".edit_text", slug=slug, code=language, **{"with": request.args.get("with")})
+    values: dict[str, Any] = {"with": request.args.get("with")}  # a keyword: passed as a mapping
+    here = url_for(".edit_text", slug=slug, code=language, **values)
     seen = request.form.get("revision")
     try:
         return _save(service, here, lambda: editing.save_text(service, language, fields,

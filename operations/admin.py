@@ -252,10 +252,10 @@ def topic_words(value: str) -> str:
             "case_status": gettext("With the status of an application for")}.get(kind, value)  # fmt: skip
 
 
-class _TopicNames(dict):  # type: ignore[type-arg]
+class _TopicNames(dict):
     """The audit log's words for a notice's topic, looked up in the reader's language."""
 
-    def get(self, value: str, default: object = None) -> str:  # type: ignore[override]
+    def get(self, value: str, default: object = None) -> str:
         """Return the topic in words."""
         return topic_words(value)
 
@@ -277,7 +277,7 @@ def _topic(value: str) -> notices.Topic:
 def _notice_form(notice: notices.Notice) -> dict[str, str]:
     """Return a notice as its form's fields, times in Moroccan time."""
     def local(moment: datetime) -> str:
-        return from_storage(moment).astimezone(CENTRE_TZ).strftime("%Y-%m-%dT%H:%M")  # type: ignore[union-attr]
+        return from_storage(moment).astimezone(CENTRE_TZ).strftime("%Y-%m-%dT%H:%M")
 
     form = {"starts": local(notice.starts_at), "ends": local(notice.ends_at),
             "countries": notice.countries, "numbers": notice.numbers,

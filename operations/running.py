@@ -377,8 +377,8 @@ def _notice_texts(texts: dict[str, str]) -> dict[str, str]:
 
 def _notice_state(notice: notices.Notice) -> dict[str, Any]:
     """Return what the audit log keeps of a notice."""
-    return {"starts": from_storage(notice.starts_at).isoformat(timespec="minutes"),  # type: ignore[union-attr]
-            "ends": from_storage(notice.ends_at).isoformat(timespec="minutes"),  # type: ignore[union-attr]
+    return {"starts": from_storage(notice.starts_at).isoformat(timespec="minutes"),
+            "ends": from_storage(notice.ends_at).isoformat(timespec="minutes"),
             "countries": notice.countries, "numbers": notice.numbers,
             "topic": f"{notice.topic}:{notice.topic_key}" if notice.topic else "",
             "urgent": notice.urgent,

@@ -25,7 +25,7 @@ def refresh_command(since: str | None) -> None:
     db.session.commit()
     click.echo(f"Days summarised: {done.summarised}")
     click.echo(f"Days already up to date: {done.up_to_date}")
-    live = done.live or []
+    live = done.live
     if live:
         shown = ", ".join(day.isoformat() for day in live[:10]) + (" ..." if len(live) > 10 else "")
         click.echo(f"Days left to live figures (calls not ended): {len(live)} ({shown})")

@@ -216,7 +216,7 @@ def mark_changed_by_statement(state: ORMExecuteState) -> None:
         query = sa.select(hour_bucket(column)).distinct()
         if mapper.class_ is TicketNote:
             query = query.select_from(TicketNote).join(Ticket, TicketNote.ticket_id == Ticket.id)
-        where = state.statement.whereclause  # type: ignore[attr-defined]
+        where = state.statement.whereclause  # type: ignore[attr-defined]  # an ORM query: a Select
         if where is not None:
             query = query.where(where)
         elif isinstance(state.parameters, list):  # an UPDATE by primary key, row by row

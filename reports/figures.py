@@ -212,7 +212,7 @@ def collect(first: date, last: date, moment: datetime) -> Collected:
 
 def _collect_tickets(
     start: datetime, end: datetime, moment: datetime, add, found: Collected
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     tickets = between(Ticket.created_at, start, end)
     bucket = hour_bucket(Ticket.created_at)
     for hour, kind, status, count in db.session.execute(
@@ -363,7 +363,7 @@ class Refreshed:
 
     summarised: int = 0
     up_to_date: int = 0
-    live: list[date] | None = None
+    live: list[date] = field(default_factory=list)
 
 
 def refresh(since: date | None, moment: datetime | None = None) -> Refreshed:
@@ -376,7 +376,7 @@ def refresh(since: date | None, moment: datetime | None = None) -> Refreshed:
         known = [daily.local_day(moment) for moment in (first_call, first_ticket) if moment is not None]
         since = min(known, default=today)
     last = today - timedelta(days=1)
-    done = Refreshed(live=[])
+    done = Refreshed()
     if since > last:
         return done
     current, missing = daily.begin_refresh(since, last, moment)

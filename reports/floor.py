@@ -229,8 +229,8 @@ def _agents_today(start: datetime, agents: list[AgentFigures]) -> None:
         if ticket_id in ended:
             seconds = max((ended[ticket_id] - at).total_seconds(), 0.0)
             lengths.setdefault(actor, []).append(seconds)
-    for actor, seconds in lengths.items():
-        by_id[actor].handling_seconds = sum(seconds) / len(seconds)
+    for actor, handled in lengths.items():
+        by_id[actor].handling_seconds = sum(handled) / len(handled)
     for agent_id, count in db.session.execute(
         sa.select(CallbackAttempt.agent_id, sa.func.count())
         .where(CallbackAttempt.outcome == "reached", CallbackAttempt.outcome_at >= since)

@@ -7,10 +7,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from centre.extensions import db
+from centre.extensions import Model
 
 
-class ReportDay(db.Model):
+class ReportDay(Model):
     """Every figure of one past Moroccan day, recomputed from that day's calls and tickets.
 
     `figures` maps a figure ("outcome", "hour", "wait:bridged", "ticket", ...) to counts by
@@ -28,7 +28,7 @@ class ReportDay(db.Model):
     figures: so.Mapped[dict[str, dict[str, int]]] = so.mapped_column(sa.JSON)
 
 
-class ReportMark(db.Model):
+class ReportMark(Model):
     """A row of this day's calls or tickets changed after the day was over: recompute it."""
 
     __tablename__ = "report_marks"

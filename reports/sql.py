@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 
@@ -47,6 +48,8 @@ def _whole_seconds_sqlite(element: whole_seconds, compiler: Any, **kw: Any) -> s
     return f"CAST(round((julianday({end}) - julianday({start})) * 86400.0, 3) AS INTEGER)"
 
 
-def between(column: ColumnElement[Any], start: Any, end: Any) -> ColumnElement[bool]:
+def between(
+    column: ColumnElement[Any] | QueryableAttribute[Any], start: Any, end: Any
+) -> ColumnElement[bool]:
     """Return `start <= column < end`."""
     return sa.and_(column >= start, column < end)

@@ -159,8 +159,8 @@ def build(dashboard: Dashboard) -> list[Table]:
     tables: list[Table] = []
     period = dashboard.period
 
-    # Calls per day, by outcome.
-    rows = [[day.isoformat(), *(dashboard.per_day[day][g] for g in OUTCOME_GROUPS),
+    # Calls per day, by outcome. A row holds a label, then figures (`Any`: mixed cells).
+    rows: list[list[Any]] = [[day.isoformat(), *(dashboard.per_day[day][g] for g in OUTCOME_GROUPS),
              sum(dashboard.per_day[day].values())] for day in period.days]  # fmt: skip
     title = gettext("Calls per day")
     every = max(1, len(rows) // 12)

@@ -54,7 +54,7 @@ def table_csv(key: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
-def _list_csv(kind: str, rows) -> Response:  # type: ignore[no-untyped-def]
+def _list_csv(kind: str, rows) -> Response:
     """Return the period's list of `kind` (calls, tickets) as a streamed CSV download."""
     period, error = _period()
     if error:

@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from centre import languages, phones
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from centre.refusals import Refused
 from staff import audit, passwords
 from staff.models import ROLES, StaffSession, StaffUser
@@ -68,7 +68,7 @@ def create(
     email: str,
     password: str,
     role: str,
-    language_codes: str = "",
+    language_codes: str | list[str] = "",
     locale: str | None = None,
     phone: str | None = None,
     actor: StaffUser | None = None,
@@ -101,7 +101,7 @@ def create(
 def update(
     user: StaffUser,
     role: str,
-    language_codes: str,
+    language_codes: str | list[str],
     locale: str | None,
     phone: str | None,
     active: bool,
@@ -151,7 +151,7 @@ def end_sessions(user: StaffUser) -> int:
         .values(ended_at=to_storage(now())),
         execution_options={"synchronize_session": False},
     )
-    return result.rowcount or 0
+    return rows_changed(result) or 0
 
 
 def set_availability(user: StaffUser, available: bool) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import ORMExecuteState
 
 from centre import languages
 from centre.clock import CENTRE_TZ, now, to_storage
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from centre.formatting import page_datetime, page_day, page_locale
 from staff.models import AuditEntry, StaffUser
 
@@ -194,7 +194,7 @@ def changed_fields(
 ) -> list[tuple[str, str | None, str | None, str]]:
     """Return `changed`'s lines with the direction their values are written in ("ltr", "auto")."""
     before, after = before or {}, after or {}
-    found = []
+    found: list[tuple[str, str | None, str | None, str]] = []
     for field in dict.fromkeys([*before, *after]):
         if field in HIDDEN_FIELDS:
             continue
@@ -297,7 +297,7 @@ def tally(
         .values(occurrences=AuditEntry.occurrences + 1, last_at=moment)
         .execution_options(synchronize_session=False, audit_tally=True)
     )
-    if not counted.rowcount:  # type: ignore[attr-defined]
+    if not rows_changed(counted):
         record(action, target_type, target_id, after=after, actor=actor, actor_email=email)
 
 

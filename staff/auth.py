@@ -72,7 +72,7 @@ def load_session() -> None:
         and moment - from_storage(record.last_seen_at) <= idle
         and moment - from_storage(record.created_at) <= absolute
     )
-    if not valid:
+    if record is None or not valid:
         session.pop(SESSION_KEY, None)
         if record is not None and record.ended_at is None:
             record.ended_at = to_storage(moment)
@@ -187,8 +187,8 @@ def role_required(*roles: str) -> Callable[[View], View]:
                 refuse(request.path)
             return view(*args, **kwargs)
 
-        wrapper.roles = roles  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        wrapper.roles = roles  # type: ignore[attr-defined]  # the roles, read off the view
+        return wrapper  # type: ignore[return-value]  # wraps keeps the view's signature
 
     return decorate
 

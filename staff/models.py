@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from centre.extensions import db
+from centre.extensions import Model
 
 ROLES = ("agent", "supervisor", "editor", "admin")
 
 
-class StaffUser(db.Model):
+class StaffUser(Model):
     """A person who logs in to the staff pages."""
 
     __tablename__ = "staff_users"
@@ -49,7 +49,7 @@ class StaffUser(db.Model):
         }
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """A login: the cookie holds a random token, this row its hash, so logout ends it for good."""
 
     __tablename__ = "staff_sessions"
@@ -62,7 +62,7 @@ class StaffSession(db.Model):
     user: so.Mapped[StaffUser] = so.relationship()
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One thing a staff member did or was refused: who, what, when, before and after."""
 
     __tablename__ = "audit_entries"
@@ -83,7 +83,7 @@ class AuditEntry(db.Model):
     last_at: so.Mapped[datetime | None]
 
 
-class KeptForm(db.Model):
+class KeptForm(Model):
     """A form posted after its author's session lapsed, kept until they log in again."""
 
     __tablename__ = "staff_kept_forms"

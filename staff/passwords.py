@@ -54,7 +54,7 @@ def _cores(lowered: str) -> set[str]:
 
     "#Qwerty2026!" yields "qwerty" among others; "0000000000002026!" yields "000000000000".
     """
-    cores = set()
+    cores: set[str] = set()
     tail = len(lowered) - len(_TAIL.sub("", lowered))
     for end in range(len(lowered) - tail, len(lowered) + 1):
         core = lowered[:end]

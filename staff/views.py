@@ -244,7 +244,7 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 
 
 @bp.app_errorhandler(HTTPException)
-def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+def http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPException:
     """Answer 403, 404 and other errors with a page in the person's language (JSON under /api/)."""
     if error.code is None or error.code >= 500 or error.code in (301, 302, 303, 307, 308):
         return error

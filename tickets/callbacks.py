@@ -221,6 +221,7 @@ def notify_moves(moves: list[Move], exclude: int | None = None) -> None:
         if move.ticket.id == exclude:
             continue
         language = languages.get(move.ticket.language)
+        assert move.ticket.callback is not None  # only a booked callback moves
         number = move.ticket.callback.number
         with force_locale(language.code):
             times = _times(move.new, language, number)
@@ -273,6 +274,7 @@ def due(limit: int = 50) -> list[Callback]:
 def confirm(ticket: Ticket) -> None:
     """Text the caller the time of the callback just booked, in their language and time."""
     language = languages.get(ticket.language)
+    assert ticket.callback is not None  # called right after booking it
     when = from_storage(ticket.callback.scheduled_at)
     number = ticket.callback.number
     with force_locale(language.code):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from centre import phones
-from centre.extensions import db
+from centre.extensions import Model
 from staff.models import StaffUser
 
 TYPES = ("complaint", "suggestion", "observation", "callback", "escalated_call")
@@ -21,7 +21,7 @@ CALLBACK_OUTCOMES = ("reached", "no_answer", "rescheduled")
 ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{status}'" for status in ACTIVE_STATUSES) + ")"
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """A caller's request that a person must handle."""
 
     __tablename__ = "tickets"
@@ -95,7 +95,7 @@ class Ticket(db.Model):
         return self.caller_masked == phones.ANONYMISED
 
 
-class TicketNote(db.Model):
+class TicketNote(Model):
     """A note on a ticket: an agent's words (a note, a resolution), or what the desk recorded.
 
     What the desk records (a merge, a callback's outcome) is kept as its `kind` and `params`,
@@ -115,7 +115,7 @@ class TicketNote(db.Model):
     author: so.Mapped[StaffUser | None] = so.relationship()
 
 
-class CallbackAttempt(db.Model):
+class CallbackAttempt(Model):
     """An agent's "call back": the call placed through Twilio, then its outcome."""
 
     __tablename__ = "callback_attempts"
@@ -130,7 +130,7 @@ class CallbackAttempt(db.Model):
     ticket: so.Mapped[Ticket] = so.relationship()
 
 
-class Recording(db.Model):
+class Recording(Model):
     """A caller's recorded message, attached once whatever Twilio retries."""
 
     __tablename__ = "recordings"
@@ -148,7 +148,7 @@ class Recording(db.Model):
         return not self.url
 
 
-class Callback(db.Model):
+class Callback(Model):
     """When a callback ticket's caller is to be rung back.
 
     `priority_at` is when the caller first asked for a human (the time they joined the

@@ -19,7 +19,7 @@ from twilio.rest import Client
 
 from centre import phones
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from centre.forgetting import Caller, Report
 from centre.messaging import OutboundMessage
 from tickets.models import Callback, Recording, Ticket, TicketNote
@@ -112,4 +112,4 @@ def forget_caller(caller: Caller, report: Report) -> None:
         ),
     )
     for kind, statement in steps:
-        report.add(kind, db.session.execute(statement, execution_options=PLAIN).rowcount)  # type: ignore[attr-defined]
+        report.add(kind, rows_changed(db.session.execute(statement, execution_options=PLAIN)))
