@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from centre import messaging, ratelimit, web  # noqa: F401  (ratelimit: its table is part of the schema)
+from centre import messaging, ratelimit, transactions, web  # noqa: F401  (ratelimit: its table is part of the schema)
 from centre.extensions import listen_to_sessions
 from centre.forgetting import register_forget_caller
 from centre.translate import translate_group
@@ -12,6 +12,7 @@ from centre.translate import translate_group
 
 def init_app(app: Flask) -> None:
     """Register the page layout, the `translate` commands, the outbox's listeners and forgetting."""
+    transactions.init_app(app)  # first: every request's one commit, whatever else follows
     app.register_blueprint(web.bp)
     app.cli.add_command(translate_group)
     listen_to_sessions(app, "after_commit", messaging.hand_over_committed)

@@ -161,7 +161,7 @@ def ticket_page(ticket_id: int) -> tuple[str, int]:
     typed = kept.take(_me(), url_for("tickets.save", ticket_id=ticket_id))
     if typed is None:
         return _render(ticket)
-    db.session.commit()  # taken back once: a reload shows the ticket as it is
+    # Taken back once (the request commits it): a reload shows the ticket as it is.
     flash(gettext("What you typed before your session expired is back in the form: check it, "
                   "then save."))  # fmt: skip
     # The version the form was loaded from comes back too: a change made meanwhile by
@@ -171,7 +171,7 @@ def ticket_page(ticket_id: int) -> tuple[str, int]:
 
 
 def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
-    """Run one change from the ticket page, committing once; show a conflict or a refusal."""
+    """Run one change from the ticket page (the request commits it); show a conflict or refusal."""
     ticket = _ticket(ticket_id)
     form = request.form
     seen = form.get("version", type=int) or 0
@@ -204,7 +204,7 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
             message = gettext("Callback outcome recorded.")
         else:
             abort(404)
-        db.session.commit()
+        db.session.flush()  # a change made meanwhile shows here, as a conflict
     except desk.Conflict as conflict:
         db.session.rollback()
         return _conflict(ticket_id, conflict.seen_version, draft, chosen)
@@ -318,7 +318,6 @@ def availability() -> Response:
         flash(gettext("Set your phone number in your account first."))
         return redirect(url_for("tickets.queue"))
     accounts.set_availability(user, wanted)
-    db.session.commit()
     return redirect(url_for("tickets.queue"))
 
 
@@ -332,7 +331,6 @@ def take_call() -> Response:
         db.session.rollback()
         flash(refused.message)
         return redirect(url_for("tickets.queue"))
-    db.session.commit()
     if ticket is None:
         flash(gettext("No caller is waiting in your languages."))
         return redirect(url_for("tickets.queue"))

@@ -1,7 +1,7 @@
 """The editors' workspace: edit, preview, publish, compare and restore the guide; phrases; files.
 
 Editors and admins change the guide; supervisors may read every page. Thin: read the form,
-call `knowledge.editing` / `knowledge.transfer`, commit once, answer.
+call `knowledge.editing` / `knowledge.transfer`, answer (the request commits once).
 """
 
 from __future__ import annotations
@@ -110,7 +110,6 @@ def _language(code: str) -> str:
 
 
 def _done(message: str, target: str) -> Response:
-    db.session.commit()
     flash(message)
     return redirect(target)
 
@@ -310,7 +309,7 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
         typed = kept.take(user, request.path) if user is not None and _can_edit() else None
         if typed is None:
             return _render_text(service, language)
-        db.session.commit()  # taken back once
+        # Taken back once (the request commits it).
         flash(gettext("What you typed before your session expired is back in the form: "
                       "check it, then save."))  # fmt: skip
         return _render_text(service, language, _typed(service, language, _text_form(typed)),

@@ -1,7 +1,7 @@
 """Supervisors' pages to run the centre: hours, holidays, closures, notices, and what callers hear.
 
 Thin: each page reads the form, calls operations.running (the same functions as the shell
-commands), commits once, and says what happened.
+commands), and says what happened; the request commits once.
 """
 
 from __future__ import annotations
@@ -102,7 +102,6 @@ def hours() -> str | Response | tuple[str, int]:
             for weekday, span in wanted.items():
                 running.set_hours(weekday, span)
             moved = running.reschedule_callbacks()
-            db.session.commit()
             flash(_moved_message(moved))
             return redirect(url_for("centre_admin.hours"))
         except running.ChangeRefused as refused:
@@ -141,7 +140,6 @@ def add_holiday() -> Response:
         return redirect(url_for("centre_admin.holidays", year=day.year))
     running.add_holiday(day, name)
     moved = running.reschedule_callbacks()
-    db.session.commit()
     flash(_moved_message(moved))
     return redirect(url_for("centre_admin.holidays", year=day.year))
 
@@ -163,7 +161,6 @@ def confirm_holiday(holiday_id: int) -> Response:
         db.session.rollback()
         flash(refused.message)
         return redirect(url_for("centre_admin.holidays", year=holiday.day.year))
-    db.session.commit()
     flash(_moved_message(moved))
     return redirect(url_for("centre_admin.holidays", year=day.year))
 
@@ -188,7 +185,6 @@ def closures() -> str | Response | tuple[str, int]:
             if not moves or form.get("confirm") == "1":
                 running.add_closure(starts, ends, kind, reason)
                 moved = running.reschedule_callbacks()
-                db.session.commit()
                 flash(_moved_message(moved))
                 return redirect(url_for("centre_admin.closures"))
         except running.ChangeRefused as refused:
@@ -221,7 +217,6 @@ def remove_closure(closure_id: int) -> Response:
     closure = db.session.get(calendar.Closure, closure_id) or abort(404)
     running.remove_closure(closure)
     moved = running.reschedule_callbacks()
-    db.session.commit()
     flash(_moved_message(moved))
     return redirect(url_for("centre_admin.closures"))
 
@@ -307,7 +302,6 @@ def _notices_page(notice: notices.Notice | None) -> str | Response | tuple[str, 
     if request.method == "POST":
         try:
             _save_notice(form, notice)
-            db.session.commit()
             flash(gettext("Saved."))
             return redirect(url_for("centre_admin.notices_page"))
         except running.ChangeRefused as refused:
@@ -356,7 +350,6 @@ def remove_notice(notice_id: int) -> Response:
     """Remove a notice (confirmed on its own page first)."""
     notice = db.session.get(notices.Notice, notice_id) or abort(404)
     running.remove_notice(notice)
-    db.session.commit()
     flash(gettext("Notice removed."))
     return redirect(url_for("centre_admin.notices_page"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from centre.clock import CENTRE_TZ, now
-from centre.extensions import db
+from centre.transactions import keep_when_refused
 from reports import exports, figures, floor, tables, wallboard
 from staff import role_required
 
@@ -31,7 +31,7 @@ def dashboard() -> tuple[str, int]:
     period, error = _period()
     computed = figures.compute(period, store=True)
     shown = tables.build(computed)
-    db.session.commit()  # the days summarised on the way
+    keep_when_refused()  # the days summarised on the way are kept, whatever the answer
     top = tables.headline(computed, current_app.config["QUEUE_WAIT_TARGET_SECONDS"])
     page = render_template("reports/dashboard.html", period=period, tables=shown, error=error,
                            cell=tables.cell, headline=top, words=wallboard.words_class)  # fmt: skip
@@ -46,7 +46,7 @@ def table_csv(key: str) -> Response:
     if error:
         return Response(error + "\n", status=400, mimetype="text/plain")
     found = [t for t in tables.build(figures.compute(period, store=True)) if t.key == key]
-    db.session.commit()
+    keep_when_refused()  # the days summarised on the way are kept, whatever the answer
     if not found:
         abort(404)
     name = f"{key}-{period.first.isoformat()}-{period.last.isoformat()}.csv"

@@ -28,6 +28,7 @@ from centre import ratelimit
 from centre.clock import from_storage, now, to_storage
 from centre.extensions import db
 from centre.refusals import Refused
+from centre.transactions import keep_when_refused
 from staff import accounts, audit, kept, passwords
 from staff.models import ROLES, StaffSession, StaffUser
 
@@ -78,6 +79,8 @@ def load_session() -> None:
             record.ended_at = to_storage(moment)
             if record.user.active:  # lapsed, not logged out nor disabled
                 session[LAPSED_KEY] = record.user_id
+            # Committed now, not with the page: a session's bookkeeping stands whatever the
+            # page then does (a refused form rolls its own work back).
             db.session.commit()
         return
     if moment - from_storage(record.last_seen_at) >= TOUCH_EVERY:
@@ -205,7 +208,6 @@ def _keep_and_log_in_again(user_id: int) -> Any:
     """Keep the form posted after the session lapsed; send its author to log in, then back."""
     page = _page_of_form()
     kept.keep(user_id, request.path, page, request.form)
-    db.session.commit()
     flash(gettext("Your session expired. Log in again: what you typed is kept."))
     return redirect(url_for("staff.login", next=page))
 
@@ -220,7 +222,7 @@ def refuse(
 ) -> NoReturn:
     """Record the refusal in the audit log and answer 403 (or 404: "there is no such thing")."""
     audit.record("access.refused", target_type, target_id, after={"path": what[:200]})
-    db.session.commit()
+    keep_when_refused()
     abort(code)
 
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from centre import languages
 from centre.extensions import db
 from centre.formatting import page_datetime, page_locale
+from centre.transactions import keep_when_refused
 from staff import accounts, audit, passwords
 from staff.auth import (
     LoginRefused,
@@ -91,14 +92,13 @@ def login() -> str | Response:
     try:
         user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
     except LoginRefused as refused:
-        db.session.commit()  # the failure counts and its audit entry are kept
+        keep_when_refused()  # the failure counts and its audit entry are kept
         page = render_template(
             "staff/login.html", error=refused.message, next=target or "",
             email=request.form.get("email", "")[:254],
         )  # fmt: skip
         return Response(page, status=401, mimetype="text/html")
     begin_session(user)
-    db.session.commit()
     return redirect(target or home_url(user))
 
 
@@ -106,7 +106,6 @@ def login() -> str | Response:
 def logout() -> Response:
     """End the session everywhere its cookie might be."""
     end_session()
-    db.session.commit()
     return redirect(url_for("staff.login"))
 
 
@@ -125,15 +124,12 @@ def account() -> str | Response:
                 ):
                     raise accounts.AccountRefused(gettext("Your current password is wrong."))
                 accounts.set_password(user, request.form.get("new", ""), actor=user)
-                db.session.commit()
                 begin_session(user)  # every other session ended with the change
-                db.session.commit()
                 flash(gettext("Your password has been changed."))
             else:
                 accounts.update_preferences(
                     user, request.form.get("locale") or None, request.form.get("phone") or None
                 )
-                db.session.commit()
                 flash(gettext("Saved."))
             return redirect(url_for("staff.account"))
         except accounts.AccountRefused as refused:
@@ -163,7 +159,6 @@ def new_user() -> str | Response:
                 form.getlist("languages"), form.get("locale") or None, form.get("phone") or None,
                 actor=current_staff(),
             )  # fmt: skip
-            db.session.commit()
             flash(gettext("Account created: %(email)s.", email=user.email))
             return redirect(url_for("staff.users"))
         except accounts.AccountRefused as refused:
@@ -190,7 +185,6 @@ def edit_user(user_id: int) -> str | Response:
                     form.get("locale") or None, form.get("phone") or None,
                     form.get("active") == "on", actor=current_staff(),
                 )  # fmt: skip
-            db.session.commit()
             flash(gettext("Saved."))
             return redirect(url_for("staff.edit_user", user_id=user.id))
         except accounts.AccountRefused as refused:
@@ -238,7 +232,7 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
     else:  # a stranger's: counted per address and route, whatever ids a flood puts in the path
         route = request.url_rule.rule if request.url_rule else request.path
         audit.tally("csrf.refused", after={"path": route[:200]})
-    db.session.commit()
+    keep_when_refused()
     message = gettext("This form has expired. Go back, reload the page and try again.")
     return render_template("staff/error.html", code=400, message=message), 400
 
