@@ -33,6 +33,7 @@ from centre.extensions import db
 from centre.formatting import too_long
 from centre.languages import CODES
 from centre.plaintext import is_web_link, unsafe_character
+from centre.refusals import Refused
 from knowledge import services
 from knowledge.models import (
     ARCHIVED,
@@ -62,17 +63,27 @@ FACTS_CALLERS_HEAR = ("fees", "delay_days", "appointment_required", "presence_re
 LIMITS = {"title": 200, "source_url": 500, "kind": 30, "when": 30, "term": 120}
 
 
-class EditRefused(ValueError):
-    """The change cannot be made as asked; the message says why, in the page's language."""
+class EditRefused(Refused):
+    """The change cannot be made as asked; `message` says why, in the page's language."""
 
 
-class EditConflict(Exception):
+class EditConflict(Refused):
     """Someone saved this text after the editor's page was loaded; nothing was written."""
 
     def __init__(self, theirs: ServiceTranslation) -> None:
         """Keep the version now stored (the other editor's)."""
-        super().__init__(f"text is at version {theirs.version} with other content")
+        super().__init__(text=f"text is at version {theirs.version} with other content")
         self.theirs = theirs
+
+    @property
+    def message(self) -> str:
+        """Say whose version is stored now, and that nothing of the editor's was saved."""
+        return gettext(
+            "Someone else saved this text while you were editing it (version %(version)s, by "
+            "%(author)s). Nothing of yours was saved: compare, then save again.",
+            version=self.theirs.version,
+            author=self.theirs.created_by or "?",
+        )
 
 
 # What editors see each field called, in forms and in what refuses a value.

@@ -29,6 +29,7 @@ from flask_babel import gettext
 from centre.extensions import db
 from centre.languages import CODES
 from centre.plaintext import is_web_link, unsafe_character
+from centre.refusals import Refused
 from knowledge import editing
 from knowledge.editing import FACT_FIELDS, TEXT_FIELDS, Author, EditRefused
 from knowledge.models import Category, CategoryName
@@ -57,13 +58,18 @@ class Problem:
         )
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Refused):
     """The file was refused; nothing of it was imported."""
 
     def __init__(self, problems: list[Problem]) -> None:
         """Keep the problems found, in file order."""
-        super().__init__("; ".join(str(p) for p in problems))
+        super().__init__(text="; ".join(str(p) for p in problems))
         self.problems = problems
+
+    @property
+    def message(self) -> str:
+        """Return the problems, in file order, in the language of the page being built."""
+        return "; ".join(str(p) for p in self.problems)
 
 
 @dataclass
@@ -320,7 +326,7 @@ def import_guide(text: str, author: Author, publish: bool = False) -> Summary:
         for entry in data.get("services") or []:
             _import_service(entry, author, publish, summary)
     except EditRefused as refused:
-        raise ImportRefused([Problem(1, "", str(refused))]) from None
+        raise ImportRefused([Problem(1, "", refused.message)]) from None
     return summary
 
 

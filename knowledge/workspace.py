@@ -116,7 +116,7 @@ def _done(message: str, target: str) -> Response:
 
 def _refused(refused: EditRefused, target: str) -> Response:
     db.session.rollback()
-    flash(str(refused))
+    flash(refused.message)
     return redirect(target)
 
 
@@ -171,7 +171,7 @@ def _save(
         draft = save()
     except EditRefused as refused:
         db.session.rollback()
-        return again(str(refused))
+        return again(refused.message)
     if draft is None:
         return _done(gettext("Nothing changed."), here)
     return _done(gettext("Draft saved (version %(version)s). Callers still hear the published "
@@ -329,12 +329,8 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
         db.session.rollback()
         # Nothing of theirs is overwritten and nothing typed is lost: their version is shown
         # beside the form, which still holds this editor's text and now carries their revision.
-        error = gettext("Someone else saved this text while you were editing it (version "
-                        "%(version)s, by %(author)s). Nothing of yours was saved: compare, then "
-                        "save again.", version=conflict.theirs.version,
-                        author=conflict.theirs.created_by or "?")  # fmt: skip
         values = _typed(service, language, fields)
-        return _render_text(service, language, values, error, 409,
+        return _render_text(service, language, values, conflict.message, 409,
                             theirs=editing.latest_text(service, language))  # fmt: skip
 
 
