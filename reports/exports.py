@@ -7,8 +7,9 @@ no caller number, not even masked. Rows are read from the database a thousand at
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -39,6 +40,18 @@ def _seconds(start: datetime | None, end: datetime | None) -> int | str:
     return max(int((end - start).total_seconds()), 0)
 
 
+def _in_batches(query: sa.Executable, row: Callable[..., list[Any]]) -> Iterator[str]:
+    """Yield the CSV of `query`'s rows, each written by `row`, `BATCH` rows at a time."""
+    rows = []
+    for found in db.session.execute(query):
+        rows.append(row(*found))
+        if len(rows) == BATCH:
+            yield csv_text(rows)
+            rows = []
+    if rows:
+        yield csv_text(rows)
+
+
 def calls(period: Period) -> Iterator[str]:
     """Yield the CSV of every call started in `period`, a header first."""
     yield BOM + csv_text([[
@@ -53,22 +66,19 @@ def calls(period: Period) -> Iterator[str]:
         .order_by(Call.started_at, Call.id)
         .execution_options(yield_per=BATCH)
     )  # fmt: skip
-    rows = []
-    for started, language, country, outcome, duration, entered, left, result in db.session.execute(
-        query
-    ):
+
+    def row(started: datetime, language: str | None, country: str | None, outcome: str | None,
+            duration: int | None, entered: datetime | None, left: datetime | None,
+            result: str | None) -> list[Any]:  # fmt: skip
         queued = entered is not None
-        rows.append([
+        return [
             _local(started), language_name(language or ""), country_name(country or ""),
             str(OUTCOME_NAMES[outcome_group(outcome)]) if outcome else gettext("In progress"),
             "" if duration is None else duration, _seconds(entered, left) if queued else "",
             str(QUEUE_NAMES[queue_result(result)]) if queued and result else "",
-        ])  # fmt: skip
-        if len(rows) == BATCH:
-            yield csv_text(rows)
-            rows = []
-    if rows:
-        yield csv_text(rows)
+        ]  # fmt: skip
+
+    yield from _in_batches(query, row)
 
 
 def tickets(period: Period) -> Iterator[str]:
@@ -87,17 +97,13 @@ def tickets(period: Period) -> Iterator[str]:
         .order_by(Ticket.created_at, Ticket.id)
         .execution_options(yield_per=BATCH)
     )  # fmt: skip
-    rows = []
-    for reference, kind, status, language, country, created, due, email in db.session.execute(
-        query
-    ):
-        rows.append([
+
+    def row(reference: str, kind: str, status: str, language: str, country: str | None,
+            created: datetime, due: datetime | None, email: str | None) -> list[Any]:  # fmt: skip
+        return [
             reference, str(TYPE_NAMES.get(kind, kind)), str(STATUS_NAMES.get(status, status)),
             language_name(language), country_name(country or ""), _local(created), _local(due),
             email or "",
-        ])  # fmt: skip
-        if len(rows) == BATCH:
-            yield csv_text(rows)
-            rows = []
-    if rows:
-        yield csv_text(rows)
+        ]  # fmt: skip
+
+    yield from _in_batches(query, row)
