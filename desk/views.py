@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import requests
@@ -243,39 +244,28 @@ def _assignee(raw: str) -> StaffUser | None:
     return user
 
 
-@bp.post("/<int:ticket_id>/save")
-@role_required(*DESK_ROLES)
-def save(ticket_id: int) -> Response | tuple[str, int]:
-    """Add a note and/or change the status."""
-    return _act(ticket_id, "save")
+# The ticket page's changes: each its own URL and endpoint, all the same work (`_act`).
+CHANGES = (
+    ("save", "save", "Add a note and/or change the status."),
+    ("assign", "assign", "Claim, release, or hand the ticket to another agent."),
+    ("merge", "merge", "Merge duplicates into this ticket."),
+    ("call_back", "call-back", "Ring the agent's phone and bridge the caller."),
+    ("outcome", "outcome", "Record how the callback went."),
+)
 
 
-@bp.post("/<int:ticket_id>/assign")
-@role_required(*DESK_ROLES)
-def assign(ticket_id: int) -> Response | tuple[str, int]:
-    """Claim, release, or hand the ticket to another agent."""
-    return _act(ticket_id, "assign")
+def _change_view(action: str, doc: str) -> Callable[[int], Response | tuple[str, int]]:
+    def view(ticket_id: int) -> Response | tuple[str, int]:
+        return _act(ticket_id, action)
+
+    view.__name__ = view.__qualname__ = action
+    view.__doc__ = doc
+    return view
 
 
-@bp.post("/<int:ticket_id>/merge")
-@role_required(*DESK_ROLES)
-def merge(ticket_id: int) -> Response | tuple[str, int]:
-    """Merge duplicates into this ticket."""
-    return _act(ticket_id, "merge")
-
-
-@bp.post("/<int:ticket_id>/call-back")
-@role_required(*DESK_ROLES)
-def call_back(ticket_id: int) -> Response | tuple[str, int]:
-    """Ring the agent's phone and bridge the caller."""
-    return _act(ticket_id, "call_back")
-
-
-@bp.post("/<int:ticket_id>/outcome")
-@role_required(*DESK_ROLES)
-def outcome(ticket_id: int) -> Response | tuple[str, int]:
-    """Record how the callback went."""
-    return _act(ticket_id, "outcome")
+for _action, _path, _doc in CHANGES:
+    bp.add_url_rule(f"/<int:ticket_id>/{_path}", endpoint=_action, methods=["POST"],
+                    view_func=role_required(*DESK_ROLES)(_change_view(_action, _doc)))  # fmt: skip
 
 
 @bp.get("/<int:ticket_id>/recordings/<int:recording_id>")
