@@ -244,6 +244,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "GUIDE_SECOND_EDITOR": _bool(environ, "GUIDE_SECOND_EDITOR", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Over HTTPS a staff form must come from one of our own pages (same-origin Referer),
+        # even with its token: Flask-WTF's default, written here so no one drops it unseen.
+        "WTF_CSRF_SSL_STRICT": True,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Africa/Casablanca",
         "BABEL_TRANSLATION_DIRECTORIES": str(project_directory("translations")),
