@@ -192,8 +192,9 @@ def finish(config: dict[str, Any], instance_path: Path) -> None:
     config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, config["DB_TIMEOUT_SECONDS"])
     )
-    # Staff cookies travel over HTTPS only, except on a developer's machine and in tests.
-    config["SESSION_COOKIE_SECURE"] = config["APP_ENV"] not in ("development", "testing")
+    # Staff cookies travel over HTTPS only, except on a developer's machine (plain HTTP).
+    # Browsers and the test client keep them on loopback, so tests run with them on.
+    config["SESSION_COOKIE_SECURE"] = config["APP_ENV"] != "development"
     config["PERMANENT_SESSION_LIFETIME"] = config["STAFF_ABSOLUTE_HOURS"] * 3600
 
 

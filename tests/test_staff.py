@@ -315,7 +315,9 @@ def test_the_idle_and_absolute_limits_cannot_be_set_above_30_minutes_and_12_hour
     assert settings.from_environment({})["STAFF_IDLE_MINUTES"] == 30
 
 
-def test_cookies_are_secure_httponly_and_lax_outside_development(production_app, app, make_user):
+def test_cookies_are_secure_httponly_and_lax_outside_development(
+    production_app, app, make_app, make_user
+):
     member = make_user("agent", "fr")
     client = https_client(production_app)
     response = log_in(client, member.email, member.password)
@@ -325,8 +327,12 @@ def test_cookies_are_secure_httponly_and_lax_outside_development(production_app,
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
     assert expires <= datetime.now(UTC) + timedelta(hours=12, minutes=1)
     assert client.get("/tickets/").status_code == 200
-    testing = app.test_client()  # a developer's plain-HTTP machine still logs in
-    cookie = log_in(testing, member.email, member.password).headers["Set-Cookie"]
+    # The tests' own app is no exception: its cookies are Secure too (no switch for tests).
+    cookie = log_in(app.test_client(), member.email, member.password).headers["Set-Cookie"]
+    assert "; Secure" in cookie and "; HttpOnly" in cookie
+    # A developer's plain-HTTP machine still logs in, without the Secure flag.
+    development = make_app(APP_ENV="development").test_client()
+    cookie = log_in(development, member.email, member.password).headers["Set-Cookie"]
     assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -336,10 +342,16 @@ def test_cookies_are_secure_httponly_and_lax_outside_development(production_app,
 # Every page's headers, as every role, in production: tests/test_staff_routes.py.
 
 
-def test_hsts_is_sent_outside_development_only(production_app, app):
+def test_hsts_is_sent_over_https_outside_development_only(production_app, app, make_app):
     production = https_client(production_app).get("/staff/login")
     assert "max-age=31536000" in production.headers["Strict-Transport-Security"]
+    # The tests' own app behaves as production does: HSTS over HTTPS, never over plain HTTP.
+    secure = app.test_client().get("/staff/login", base_url="https://localhost")
+    assert "max-age=31536000" in secure.headers["Strict-Transport-Security"]
     assert "Strict-Transport-Security" not in app.test_client().get("/staff/login").headers
+    development = make_app(APP_ENV="development").test_client()
+    over_https = development.get("/staff/login", base_url="https://localhost")
+    assert "Strict-Transport-Security" not in over_https.headers
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_audited(app, log_in):
