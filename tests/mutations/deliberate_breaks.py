@@ -3,7 +3,7 @@
 Every break must be caught: the covering tests fail on the broken copy. The tree itself is
 never touched. Run from the project root with the project's virtualenv:
 
-    .venv/bin/python tests/mutations/deliberate_breaks.py [NAME ...]
+    .venv/bin/python tests/mutations/deliberate_breaks.py [--baseline] [NAME ...]
 
 It prints one row per break (caught or MISSED, the first failing test) and exits 1 if any
 break went unnoticed. Each copy runs its tests with `python -m pytest` from the copy's root,
@@ -128,11 +128,34 @@ def check(item: Break, workdir: Path) -> tuple[str, str, float]:
     return "ERROR", (run.stdout + run.stderr).strip().splitlines()[-1], seconds
 
 
+def baseline(tests: tuple[str, ...], workdir: Path) -> str:
+    """Run `tests` on an unbroken copy; return pytest's last line (they must pass)."""
+    copy = workdir / "unbroken"
+    if not copy.exists():
+        shutil.copytree(ROOT, copy, ignore=SKIP)
+    run = subprocess.run(  # noqa: S603 (our own interpreter and pytest, fixed arguments)
+        [sys.executable, "-m", "pytest", *PYTEST, *tests],
+        cwd=copy, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    last = run.stdout.strip().splitlines()[-1]
+    return last if run.returncode == 0 else f"FAILS UNBROKEN: {last}"
+
+
 def main(names: list[str]) -> int:
-    """Check every break (or the ones named); print the table; return 1 if one is not caught."""
+    """Check every break (or the ones named); print the table; return 1 if one is not caught.
+
+    With `--baseline`, first run each break's tests on an unbroken copy: a break only counts
+    as caught when the same tests pass without it.
+    """
+    with_baseline = "--baseline" in names
+    names = [n for n in names if n != "--baseline"]
     chosen = [b for b in BREAKS if not names or b.name in names]
     rows = []
     with tempfile.TemporaryDirectory(prefix="breaks-") as workdir:
+        if with_baseline:
+            for tests in dict.fromkeys(b.tests for b in chosen):
+                print(f"| unbroken | {' '.join(tests)} | {baseline(tests, Path(workdir))} |",
+                      flush=True)  # fmt: skip
         for item in chosen:
             verdict, detail, seconds = check(item, Path(workdir))
             rows.append((item.name, item.path, verdict, detail, seconds))
