@@ -464,3 +464,23 @@ def test_a_webhook_url_never_answers_with_a_redirect(app, client, open_hours, va
     signature = twilio_signature(TOKEN, "http://localhost" + variant, fields.items())
     response = client.post(variant, data=fields, headers={"X-Twilio-Signature": signature})
     assert not 300 <= response.status_code < 400, (variant, response.status_code)
+
+
+@pytest.mark.parametrize("server", ["werkzeug", "gunicorn", "gunicorn absolute-form"])
+def test_a_path_with_an_encoded_letter_is_checked_as_sent_by_servers_that_keep_it(
+    app, client, open_hours, server
+):
+    # A webhook URL typed in Twilio's console as /ivr/%76oice reaches /ivr/voice, but Twilio
+    # signed the URL as typed: the check must use the request line, not the decoded path.
+    base = f"https://{PUBLIC_HOST}"
+    target = "/ivr/%76oice?l=fr"
+    fields = _voice_fields()
+    environ = _server_environ(server, base, target)
+    as_sent = twilio_signature(TOKEN, base + target, fields.items())
+    response = client.post(target, base_url=base, data=fields,
+                           headers={"X-Twilio-Signature": as_sent}, environ_overrides=environ)  # fmt: skip
+    assert response.status_code == 200, server
+    decoded = twilio_signature(TOKEN, base + "/ivr/voice?l=fr", fields.items())
+    refused = client.post(target, base_url=base, data=fields,
+                          headers={"X-Twilio-Signature": decoded}, environ_overrides=environ)  # fmt: skip
+    assert refused.status_code == 403, server
