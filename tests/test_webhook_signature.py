@@ -222,7 +222,7 @@ QUERIES = {
     "several parameters": "s=3&l=fr&x=1&y=&z",
     "repeated query keys": "k=1&k=2&k=1",
 }
-SERVERS = ("werkzeug", "gunicorn", "gunicorn absolute-form", "bare WSGI")
+SERVERS = ("werkzeug", "gunicorn", "gunicorn absolute-form", "uWSGI", "bare WSGI")
 
 
 def _server_environ(server: str, base_url: str, target: str) -> dict[str, str]:
@@ -232,6 +232,7 @@ def _server_environ(server: str, base_url: str, target: str) -> dict[str, str]:
         "werkzeug": {"REQUEST_URI": raw, "RAW_URI": raw},
         "gunicorn": {"REQUEST_URI": "", "RAW_URI": raw},
         "gunicorn absolute-form": {"REQUEST_URI": "", "RAW_URI": base_url + raw},
+        "uWSGI": {"REQUEST_URI": raw, "RAW_URI": ""},
         # A server that keeps no raw target: the check rebuilds it from PATH_INFO and QUERY_STRING.
         "bare WSGI": {"REQUEST_URI": "", "RAW_URI": ""},
     }[server]
@@ -466,7 +467,7 @@ def test_a_webhook_url_never_answers_with_a_redirect(app, client, open_hours, va
     assert not 300 <= response.status_code < 400, (variant, response.status_code)
 
 
-@pytest.mark.parametrize("server", ["werkzeug", "gunicorn", "gunicorn absolute-form"])
+@pytest.mark.parametrize("server", ["werkzeug", "gunicorn", "gunicorn absolute-form", "uWSGI"])
 def test_a_path_with_an_encoded_letter_is_checked_as_sent_by_servers_that_keep_it(
     app, client, open_hours, server
 ):
