@@ -388,6 +388,29 @@ def test_an_admin_creates_an_account_and_changes_its_role_with_before_and_after(
         assert entry.actor_email == admin.member.email and entry.target_id == user_id
 
 
+def test_an_admin_cannot_disable_their_own_account_nor_change_their_own_role(app, log_in):
+    # The last admin could lock everyone out of the accounts page: refused, with a reason.
+    admin = log_in("admin", "", locale="en")
+    own = f"/staff/users/{admin.member.id}"
+    for change in ({"role": "agent", "active": "on"}, {"role": "admin"}):
+        refused = post_form(admin, own, {"action": "account", "languages": "", **change})
+        assert refused.status_code == 200, change
+        page = refused.get_data(as_text=True)
+        assert "You cannot disable your own account or change your role." in page, change
+    with app.app_context():
+        user = accounts.by_email(admin.member.email)
+        assert (user.role, user.active) == ("admin", True)
+        assert not db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action.in_(["user.role", "user.update"]))
+        ).all()
+    # Their own languages are theirs to change.
+    kept = post_form(admin, own, {"action": "account", "role": "admin", "languages": "ar",
+                                  "active": "on"})  # fmt: skip
+    assert kept.status_code == 302
+    with app.app_context():
+        assert accounts.by_email(admin.member.email).languages == "ar"
+
+
 def test_a_weak_password_is_refused_in_the_browser_too(app, log_in):
     admin = log_in("admin", "")
     response = post_form(admin, "/staff/users/new",
