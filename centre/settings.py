@@ -192,8 +192,9 @@ def finish(config: dict[str, Any], instance_path: Path) -> None:
     config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, config["DB_TIMEOUT_SECONDS"])
     )
-    # Staff cookies travel over HTTPS only, except on a developer's machine and in tests.
-    config["SESSION_COOKIE_SECURE"] = config["APP_ENV"] not in ("development", "testing")
+    # Staff cookies travel over HTTPS only, except on a developer's machine (plain HTTP).
+    # Browsers and the test client keep them on loopback, so tests run with them on.
+    config["SESSION_COOKIE_SECURE"] = config["APP_ENV"] != "development"
     config["PERMANENT_SESSION_LIFETIME"] = config["STAFF_ABSOLUTE_HOURS"] * 3600
 
 
@@ -244,6 +245,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "GUIDE_SECOND_EDITOR": _bool(environ, "GUIDE_SECOND_EDITOR", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Over HTTPS a staff form must come from one of our own pages (same-origin Referer),
+        # even with its token: Flask-WTF's default, written here so no one drops it unseen.
+        "WTF_CSRF_SSL_STRICT": True,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Africa/Casablanca",
         "BABEL_TRANSLATION_DIRECTORIES": str(project_directory("translations")),

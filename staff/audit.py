@@ -179,20 +179,14 @@ def _moment(text: str) -> str | None:
         return None
 
 
-def changed(
-    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
-) -> list[tuple[str, str | None, str | None]]:
-    """Return what an entry changed, field by field, in words: (field, before, after).
-
-    `before` is None for a field only set, `after` None for one only removed.
-    """
-    return [(name, old, new) for name, old, new, _ in changed_fields(before, after)]
-
-
 def changed_fields(
     before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 ) -> list[tuple[str, str | None, str | None, str]]:
-    """Return `changed`'s lines with the direction their values are written in ("ltr", "auto")."""
+    """Return what an entry changed, field by field, in words: (field, before, after, direction).
+
+    `before` is None for a field only set, `after` None for one only removed; the direction
+    is the one the values are written in ("ltr", "auto").
+    """
     before, after = before or {}, after or {}
     found: list[tuple[str, str | None, str | None, str]] = []
     for field in dict.fromkeys([*before, *after]):
@@ -209,19 +203,6 @@ def changed_fields(
         else:
             found.append((name, _value(field, old), None, direction))
     return found
-
-
-def change_text(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str]:
-    """Say what an entry changed, field by field: "status: New → Open"."""
-    lines = []
-    for name, old, new in changed(before, after):
-        if old is not None and new is not None:
-            lines.append(f"{name}: {old} → {new}")
-        elif new is not None:
-            lines.append(f"{name}: {new}")
-        else:
-            lines.append(gettext("%(field)s was: %(value)s", field=name, value=old))
-    return lines
 
 
 class AuditLogIsAppendOnly(PermissionError):

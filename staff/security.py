@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -31,7 +31,9 @@ def add_security_headers(response: Response) -> Response:
     if response.mimetype == "text/html" or g.get("staff") is not None:
         # Staff pages carry callers' data: never kept by the browser or a proxy.
         headers["Cache-Control"] = "no-store"
-    if current_app.config["APP_ENV"] not in ("development", "testing"):
+    # HSTS means something only over HTTPS (RFC 6797 §7.2: never sent over plain HTTP); a
+    # developer's machine never gets it, lest the browser pin localhost to HTTPS.
+    if request.is_secure and current_app.config["APP_ENV"] != "development":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 

@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from centre.clock import CENTRE_TZ
 from centre.extensions import db
 from desk import desk
-from staff.models import StaffUser
+from staff.models import AuditEntry, StaffUser
 from tickets import services
 from tickets.models import Ticket
 
 
-def test_a_ticket_change_reads_as_its_reference_and_what_changed(app, log_in, make_user, time_machine):
+def test_a_ticket_change_reads_as_its_reference_and_what_changed(
+    app, log_in, make_user, time_machine
+):
     time_machine.move_to(datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ), tick=False)
     agent = make_user("agent", "fr", email="amina@example.org")
     with app.app_context():
@@ -73,3 +75,46 @@ def test_times_kept_by_the_log_read_as_dates_and_kinds_as_words(app, log_in, ope
     text = re.sub(r"</?bdi[^>]*>", "", page.get_data(as_text=True))
     assert "kind: Closure" in text and "T10:00" not in text and "+00:00" not in text
     assert "12/2/26" in text or "Dec 2, 2026" in text
+
+
+def test_days_kept_by_the_log_read_as_dates_and_a_date_like_text_stays_as_typed(
+    app, log_in, open_hours
+):
+    from datetime import date
+
+    from operations import running
+
+    with app.app_context():
+        holiday = running.add_holiday(date(2026, 12, 24), "2026-13-45 eve", actor_email="a@x.org")
+        running.confirm_holiday(holiday, date(2026, 12, 28), actor_email="a@x.org")
+        db.session.commit()
+    supervisor = log_in("supervisor", "", locale="en")
+    page = supervisor.get("/staff/audit?action=centre.holiday").get_data(as_text=True)
+    text = re.sub(r"</?bdi[^>]*>", "", page)
+    assert "2026-12-24" not in text and "2026-12-28" not in text  # no ISO date for a person
+    assert "12/24/26" in text or "Dec 24, 2026" in text  # the days before the move, a list
+    assert "12/28/26" in text or "Dec 28, 2026" in text
+    assert "2026-13-45 eve" in text  # not a date: left as typed
+
+
+def test_the_audit_log_filters_by_person_and_pages_back_fifty_at_a_time(app, log_in, make_user):
+    for n in range(52):
+        make_user("agent", "fr", email=f"agent{n:02}@example.org")
+    supervisor = log_in("supervisor", "", locale="en")
+    with app.app_context():
+        creations = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "user.create")
+        )
+    first = supervisor.get("/staff/audit?action=user.create").get_data(as_text=True)
+    assert first.count("agent") >= 50 and "agent00@example.org" not in first  # newest first
+    older = re.search(r'href="(/staff/audit\?before=[^"]+)"', first)
+    assert older, "no link to older entries"
+    second = supervisor.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "agent00@example.org" in second and "agent51@example.org" not in second
+    assert second.count("</tr>") - 1 == creations - 50  # the rest, after the heading row
+    # One person's entries, the address typed in capitals: their login, and nothing else.
+    mine = supervisor.get(f"/staff/audit?actor={supervisor.member.email.upper()}")
+    rows = re.findall(r"<tr><td>.*?</tr>", mine.get_data(as_text=True), re.S)
+    assert len(rows) == 1 and "Logged in" in rows[0], rows

@@ -82,7 +82,9 @@ def test_a_supervisor_closes_the_centre_over_booked_callbacks_after_seeing_what_
     assert page.locator("#confirm").count() == 0
     with app.app_context():
         moved = sorted(db.session.scalars(sa.select(Callback.scheduled_at)))
-        assert moved != before and all(m.hour >= 14 for m in moved)  # 14:00 Moroccan, UTC+0
+        # The first slot after the strike, with room for all three: 14:00 Moroccan time (UTC+0
+        # since 20 September 2026), stored as naive UTC.
+        assert moved == [datetime(2026, 12, 1, 14, 0)] * 3
         texts = db.session.scalars(
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_moved")
         ).all()

@@ -11,8 +11,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from helpers import post_form
 
 from centre import languages
+from centre.calendar import Closure
 from centre.clock import CENTRE_TZ, from_storage
 from centre.extensions import db
 from centre.formatting import spoken_date, spoken_time
@@ -432,3 +434,48 @@ def test_a_closure_over_a_callback_already_due_moves_it(
         assert result.exit_code == 0, result.output
         assert slot_of(ticket) == local(TUESDAY, 12, 0)
         assert_told_new_time(ticket.callback.number, "fr", local(TUESDAY, 12, 0))
+
+
+def test_a_closure_added_on_the_page_moves_a_callback_booked_by_phone_and_its_removal_moves_nothing(
+    app: Flask, call, log_in, closed_hours
+) -> None:
+    # Saturday 5 December 11:00: a French caller asks for a callback, booked for the opening,
+    # Monday 7 December 08:00 Moroccan time (UTC+0 since 20 September 2026).
+    phone = call(caller="+33612345678")
+    phone.dial()
+    phone.press("2")  # French
+    phone.press("0")
+    assert phone.press("1").hangup
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        assert ticket.callback.scheduled_at == datetime(2026, 12, 7, 8, 0)  # naive UTC
+        ticket_id, reference = ticket.id, ticket.reference
+    supervisor = log_in("supervisor", "fr", locale="fr")
+    strike = {"starts": "2026-12-07T08:00", "ends": "2026-12-07T12:00", "kind": "closure",
+              "reason": "Grève"}  # fmt: skip
+    shown = post_form(supervisor, "/centre/closures", strike).get_data(as_text=True)
+    assert reference in shown  # the move is shown before anything changes
+    assert post_form(supervisor, "/centre/closures", {**strike, "confirm": "1"}).status_code == 302
+
+    # The first slot after the closure: Monday 12:00 in Casablanca, 13:00 in Paris.
+    with app.app_context():
+        callback = db.session.get(Ticket, ticket_id).callback
+        assert callback.scheduled_at == datetime(2026, 12, 7, 12, 0)
+        texts = sms_to("+33612345678")
+        assert [m.purpose for m in texts] == ["callback_booked", "callback_moved"]
+        moved = texts[1].body
+    assert reference in moved and "7 décembre" in moved
+    assert "12:00" in moved and "13:00" in moved and "08:00" not in moved
+    page = supervisor.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Prévu le 07/12/2026 12:00." in page  # the ticket shows the new time
+
+    # The strike is called off: the caller was told 12:00, so they are not rung earlier.
+    with app.app_context():
+        closure_id = db.session.scalar(sa.select(Closure.id))
+    removed = post_form(supervisor, f"/centre/closures/{closure_id}/remove", {},
+                        page=f"/centre/closures/{closure_id}/remove")  # fmt: skip
+    assert removed.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0
+        assert db.session.get(Ticket, ticket_id).callback.scheduled_at == datetime(2026, 12, 7, 12)
+        assert len(sms_to("+33612345678")) == 2

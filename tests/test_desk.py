@@ -603,3 +603,20 @@ def _signed(url: str, data: dict[str, str] | None = None) -> tuple[dict[str, str
     """Return the form and headers of a request Twilio signed for `url`."""
     form = data or {"CallSid": "CAagentleg", "From": "+18005550000", "To": "+212600000001"}
     return form, {"X-Twilio-Signature": driver.sign(TOKEN, url, form)}
+
+
+def test_the_ticket_page_counts_down_in_opening_hours_and_is_overdue_from_the_due_minute(
+    app, make_ticket, log_in, time_machine
+):
+    # A complaint on Tuesday 1 December at 10:00 has 24 opening hours (08:00-20:00): 10 on
+    # Tuesday, 12 on Wednesday, 2 on Thursday. It falls due on Thursday at 10:00.
+    ticket_id = make_ticket("complaint", at=datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ))
+    for moment, said in (
+        (datetime(2026, 12, 1, 13, tzinfo=CENTRE_TZ), "Due in 21 hours of opening hours."),
+        (datetime(2026, 12, 3, 10, tzinfo=CENTRE_TZ), "Overdue by 0 seconds of opening hours."),
+        (datetime(2026, 12, 3, 12, tzinfo=CENTRE_TZ), "Overdue by 2 hours of opening hours."),
+    ):
+        time_machine.move_to(moment, tick=False)
+        agent = log_in("agent", "fr", locale="en")  # a session lapses after 30 idle minutes
+        page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+        assert said in page, (moment, re.findall(r"<dt>Due</dt><dd[^>]*>[^<]*", page))

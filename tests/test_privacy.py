@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 from test_desk import make_ticket  # noqa: F401  (a fixture)
@@ -24,8 +24,11 @@ def test_recordings_older_than_the_retention_period_are_deleted_and_the_run_is_r
     app, runner, time_machine
 ):
     with app.app_context():
-        for sid, days_ago in (("REold", 100), ("REnew", 10)):
-            time_machine.move_to(local("2026-12-04T12:00") - timedelta(days=days_ago), tick=False)
+        # Exactly 90 days old is not older than 90 days: that one stays one more run.
+        for sid, days_ago in (("REold", 100), ("REedge", 90), ("REnew", 10)):
+            # In UTC: 90 days before 4 December, Casablanca was on UTC+1, not UTC+0.
+            when = local("2026-12-04T12:00").astimezone(UTC) - timedelta(days=days_ago)
+            time_machine.move_to(when, tick=False)
             ticket = services.open_ticket("complaint", "fr", CALLER, "test-phone-key")
             db.session.flush()
             services.attach_recording(ticket.id, sid, f"https://api.twilio.com/x/{sid}", 5)
@@ -37,16 +40,21 @@ def test_recordings_older_than_the_retention_period_are_deleted_and_the_run_is_r
     assert "recordings deleted: 1" in result.output
     with app.app_context():
         urls = dict(db.session.execute(sa.select(Recording.recording_sid, Recording.url)).all())
-        assert urls == {"REold": "", "REnew": "https://api.twilio.com/x/REnew"}
+        assert urls == {"REold": "", "REedge": "https://api.twilio.com/x/REedge",
+                        "REnew": "https://api.twilio.com/x/REnew"}  # fmt: skip
         logged = db.session.scalars(
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "recording_deleted")
         ).all()
         assert [(m.provider_sid, m.status) for m in logged] == [("REold", "recorded")]
-        assert db.session.scalar(
-            sa.select(AuditEntry.after).where(AuditEntry.action == "privacy.purge_recordings")
-        ) == {"days": 90, "recordings deleted": 1}
+        audited = db.session.execute(
+            sa.select(AuditEntry.after, AuditEntry.actor_email).where(
+                AuditEntry.action == "privacy.purge_recordings"
+            )
+        ).one()
+        # The log says the shell ran it (no person is logged in there), and what it did.
+        assert tuple(audited) == ({"days": 90, "recordings deleted": 1}, "cli")
     again = runner.invoke(args=["privacy", "purge-recordings", "--days", "5"])
-    assert "recordings deleted: 1" in again.output  # now the 10-day-old one
+    assert "recordings deleted: 2" in again.output  # now the 90- and 10-day-old ones
 
 
 def test_a_purged_recording_is_said_to_be_deleted_and_offers_no_player(
@@ -102,6 +110,7 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
     assert "Caller +33*******78 anonymised:" in result.output
     assert "calls: 2" in result.output and "tickets: 3" in result.output
     assert "callbacks cancelled: 1" in result.output
+    assert "caller preferences: 1" in result.output  # the language their number chose
 
     with app.app_context():
         for model in (Call, Ticket):

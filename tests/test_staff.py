@@ -315,7 +315,9 @@ def test_the_idle_and_absolute_limits_cannot_be_set_above_30_minutes_and_12_hour
     assert settings.from_environment({})["STAFF_IDLE_MINUTES"] == 30
 
 
-def test_cookies_are_secure_httponly_and_lax_outside_development(production_app, app, make_user):
+def test_cookies_are_secure_httponly_and_lax_outside_development(
+    production_app, app, make_app, make_user
+):
     member = make_user("agent", "fr")
     client = https_client(production_app)
     response = log_in(client, member.email, member.password)
@@ -325,8 +327,12 @@ def test_cookies_are_secure_httponly_and_lax_outside_development(production_app,
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
     assert expires <= datetime.now(UTC) + timedelta(hours=12, minutes=1)
     assert client.get("/tickets/").status_code == 200
-    testing = app.test_client()  # a developer's plain-HTTP machine still logs in
-    cookie = log_in(testing, member.email, member.password).headers["Set-Cookie"]
+    # The tests' own app is no exception: its cookies are Secure too (no switch for tests).
+    cookie = log_in(app.test_client(), member.email, member.password).headers["Set-Cookie"]
+    assert "; Secure" in cookie and "; HttpOnly" in cookie
+    # A developer's plain-HTTP machine still logs in, without the Secure flag.
+    development = make_app(APP_ENV="development").test_client()
+    cookie = log_in(development, member.email, member.password).headers["Set-Cookie"]
     assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -336,10 +342,16 @@ def test_cookies_are_secure_httponly_and_lax_outside_development(production_app,
 # Every page's headers, as every role, in production: tests/test_staff_routes.py.
 
 
-def test_hsts_is_sent_outside_development_only(production_app, app):
+def test_hsts_is_sent_over_https_outside_development_only(production_app, app, make_app):
     production = https_client(production_app).get("/staff/login")
     assert "max-age=31536000" in production.headers["Strict-Transport-Security"]
+    # The tests' own app behaves as production does: HSTS over HTTPS, never over plain HTTP.
+    secure = app.test_client().get("/staff/login", base_url="https://localhost")
+    assert "max-age=31536000" in secure.headers["Strict-Transport-Security"]
     assert "Strict-Transport-Security" not in app.test_client().get("/staff/login").headers
+    development = make_app(APP_ENV="development").test_client()
+    over_https = development.get("/staff/login", base_url="https://localhost")
+    assert "Strict-Transport-Security" not in over_https.headers
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_audited(app, log_in):
@@ -374,6 +386,29 @@ def test_an_admin_creates_an_account_and_changes_its_role_with_before_and_after(
         ).one()
         assert entry.before == {"role": "agent"} and entry.after == {"role": "supervisor"}
         assert entry.actor_email == admin.member.email and entry.target_id == user_id
+
+
+def test_an_admin_cannot_disable_their_own_account_nor_change_their_own_role(app, log_in):
+    # The last admin could lock everyone out of the accounts page: refused, with a reason.
+    admin = log_in("admin", "", locale="en")
+    own = f"/staff/users/{admin.member.id}"
+    for change in ({"role": "agent", "active": "on"}, {"role": "admin"}):
+        refused = post_form(admin, own, {"action": "account", "languages": "", **change})
+        assert refused.status_code == 200, change
+        page = refused.get_data(as_text=True)
+        assert "You cannot disable your own account or change your role." in page, change
+    with app.app_context():
+        user = accounts.by_email(admin.member.email)
+        assert (user.role, user.active) == ("admin", True)
+        assert not db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action.in_(["user.role", "user.update"]))
+        ).all()
+    # Their own languages are theirs to change.
+    kept = post_form(admin, own, {"action": "account", "role": "admin", "languages": "ar",
+                                  "active": "on"})  # fmt: skip
+    assert kept.status_code == 302
+    with app.app_context():
+        assert accounts.by_email(admin.member.email).languages == "ar"
 
 
 def test_a_weak_password_is_refused_in_the_browser_too(app, log_in):

@@ -69,6 +69,19 @@ def test_any_text_comes_out_as_parseable_twiml_with_only_its_invalid_characters_
     )
 
 
+def test_an_attribute_made_only_of_invalid_characters_comes_out_empty() -> None:
+    # Speech hints come from guide words: one made only of control characters gives no hint,
+    # and nothing else takes its place.
+    app = Flask(__name__)
+    with app.app_context():
+        response = VoiceResponse()
+        response.gather(action="/ivr/step", hints="\x01\x02\ufffe")
+        body = twiml(response).get_data()
+    gather = ElementTree.fromstring(body).find("Gather")  # noqa: S314 (our own output)
+    assert gather is not None and gather.get("hints") == ""
+    assert gather.get("action") == "/ivr/step"
+
+
 def test_a_notice_with_control_characters_is_still_played_to_every_caller(
     app, call, open_hours
 ) -> None:

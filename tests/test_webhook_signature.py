@@ -222,7 +222,7 @@ QUERIES = {
     "several parameters": "s=3&l=fr&x=1&y=&z",
     "repeated query keys": "k=1&k=2&k=1",
 }
-SERVERS = ("werkzeug", "gunicorn", "gunicorn absolute-form", "bare WSGI")
+SERVERS = ("werkzeug", "gunicorn", "gunicorn absolute-form", "uWSGI", "bare WSGI")
 
 
 def _server_environ(server: str, base_url: str, target: str) -> dict[str, str]:
@@ -232,6 +232,7 @@ def _server_environ(server: str, base_url: str, target: str) -> dict[str, str]:
         "werkzeug": {"REQUEST_URI": raw, "RAW_URI": raw},
         "gunicorn": {"REQUEST_URI": "", "RAW_URI": raw},
         "gunicorn absolute-form": {"REQUEST_URI": "", "RAW_URI": base_url + raw},
+        "uWSGI": {"REQUEST_URI": raw, "RAW_URI": ""},
         # A server that keeps no raw target: the check rebuilds it from PATH_INFO and QUERY_STRING.
         "bare WSGI": {"REQUEST_URI": "", "RAW_URI": ""},
     }[server]
@@ -464,3 +465,23 @@ def test_a_webhook_url_never_answers_with_a_redirect(app, client, open_hours, va
     signature = twilio_signature(TOKEN, "http://localhost" + variant, fields.items())
     response = client.post(variant, data=fields, headers={"X-Twilio-Signature": signature})
     assert not 300 <= response.status_code < 400, (variant, response.status_code)
+
+
+@pytest.mark.parametrize("server", ["werkzeug", "gunicorn", "gunicorn absolute-form", "uWSGI"])
+def test_a_path_with_an_encoded_letter_is_checked_as_sent_by_servers_that_keep_it(
+    app, client, open_hours, server
+):
+    # A webhook URL typed in Twilio's console as /ivr/%76oice reaches /ivr/voice, but Twilio
+    # signed the URL as typed: the check must use the request line, not the decoded path.
+    base = f"https://{PUBLIC_HOST}"
+    target = "/ivr/%76oice?l=fr"
+    fields = _voice_fields()
+    environ = _server_environ(server, base, target)
+    as_sent = twilio_signature(TOKEN, base + target, fields.items())
+    response = client.post(target, base_url=base, data=fields,
+                           headers={"X-Twilio-Signature": as_sent}, environ_overrides=environ)  # fmt: skip
+    assert response.status_code == 200, server
+    decoded = twilio_signature(TOKEN, base + "/ivr/voice?l=fr", fields.items())
+    refused = client.post(target, base_url=base, data=fields,
+                          headers={"X-Twilio-Signature": decoded}, environ_overrides=environ)  # fmt: skip
+    assert refused.status_code == 403, server

@@ -51,11 +51,6 @@ def _after(intervals: Intervals, start: datetime, seconds: float) -> datetime:
     return end  # the centre never opens in the horizon: due at its end
 
 
-def after_open_time(start: datetime, seconds: float) -> datetime:
-    """Return the moment `seconds` of opening hours after `start` (aware)."""
-    return _after(list(calendar.open_intervals(start, start + HORIZON)), start, seconds)
-
-
 def _start(ticket: Ticket) -> datetime:
     """Return when the ticket's clock starts: its booked time for a callback, else its opening."""
     if ticket.type == "callback" and ticket.callback is not None:
