@@ -97,6 +97,11 @@ TEST_CONFIG = {
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_SMS_FROM": "",
     "TWILIO_CALLER_ID": "",
+    # No worker runs in most tests: a job runs as soon as it is enqueued, unpaced.
+    # tests/test_jobs.py runs them through the real broker (Redis) instead.
+    "JOBS_URL": "immediate",
+    "SMS_PER_SECOND": 0,
+    "CALLS_PER_SECOND": 0,
     "FALLBACK_AGENT_NUMBER": "+212522000000",
     "HOLD_MUSIC_URL": "",
 }
