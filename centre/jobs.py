@@ -195,13 +195,15 @@ def run_ready(limit: int = 10_000) -> int:
     """
     ran = 0
     while ran < limit:
-        for task in huey.read_schedule(huey._get_timestamp()):
+        timestamp = huey._get_timestamp()
+        for task in huey.read_schedule(timestamp):
             huey.enqueue(task)
         task = huey.dequeue()
         if task is None:
             break
-        huey.execute(task)
-        ran += 1
+        if huey.ready_to_run(task, timestamp):
+            ran += 1
+        huey.execute(task, timestamp)  # a job not yet due goes (back) to the schedule
     return ran
 
 
