@@ -405,8 +405,11 @@ def record_report(message_id: int, reported: str, sid: str, error_code: str) -> 
 
 def resend(message: OutboundMessage) -> OutboundMessage:
     """Queue a new message like `message` (undelivered, failed or unsure), replacing it."""
-    if message.status not in NOT_DELIVERED or not message.to_number:
-        raise ValueError("only an undelivered message with a number can be resent")
+    resent = db.session.scalar(
+        sa.select(sa.func.count()).where(OutboundMessage.resent_from_id == message.id)
+    )
+    if message.status not in NOT_DELIVERED or not message.to_number or resent:
+        raise ValueError("only an undelivered message with a number, not yet resent, is resent")
     copy = _write(message.channel, message.to_number, message.body, message.language,
                   message.purpose, url=message.url)  # fmt: skip
     copy.resent_from_id = message.id
@@ -464,7 +467,9 @@ def backlog(midnight: datetime) -> Backlog:
     retrying = sa.and_(c.status == QUEUED, c.next_attempt_at > moment)
     row = db.session.execute(
         sa.select(
-            sa.func.count().filter(c.status == QUEUED, sa.not_(retrying)),
+            sa.func.count().filter(
+                c.status == QUEUED, sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= moment)
+            ),
             sa.func.count().filter(retrying),
             sa.func.count().filter(c.status == SENDING),
             sa.func.count().filter(

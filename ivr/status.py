@@ -4,17 +4,24 @@ Each message is sent with `StatusCallback` set to `/ivr/outbox/<id>/status` on P
 Twilio posts there as the message is queued, sent, delivered, undelivered or failed (a call:
 initiated, ringing, answered, completed, busy, no answer, failed), with `ErrorCode` when it
 failed. Signed like every Twilio route and exempt from CSRF; the outbox decides what a report
-changes (`centre.messaging.record_report`). Answered 204; an unknown message 404.
+changes (`centre.messaging.record_report`). Answered, like every webhook, with TwiML
+(empty: Twilio reads nothing in it); a report naming no known message is logged and ignored.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, request
+import logging
+
+from flask import Blueprint, Flask, Response, request
+from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from centre import messaging
 from centre.extensions import csrf, db
 from ivr.signature import require_twilio_signature
+from ivr.twiml import twiml
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("outbox_status", __name__, url_prefix="/ivr/outbox")
 csrf.exempt(bp)
@@ -29,7 +36,7 @@ def refused(error: HTTPException) -> HTTPException:
 
 
 @bp.post("/<int:message_id>/status")
-def report(message_id: int) -> tuple[str, int]:
+def report(message_id: int) -> Response:
     """Apply one delivery report to the outbox row it names."""
     form = request.form
     reported = form.get("MessageStatus") or form.get("SmsStatus") or form.get("CallStatus") or ""
@@ -42,8 +49,8 @@ def report(message_id: int) -> tuple[str, int]:
         db.session.rollback()
         raise
     if not known:
-        abort(404)
-    return "", 204
+        log.warning("a delivery report for outbox message %s matched no message", message_id)
+    return twiml(VoiceResponse())
 
 
 def init_app(app: Flask) -> None:

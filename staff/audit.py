@@ -87,6 +87,7 @@ TARGET_NAMES = {
     "holiday": _l("Holiday"),
     "closure": _l("Closure"),
     "notice": _l("Service notice"),
+    "outbound_message": _l("Outgoing message"),
 }
 
 
