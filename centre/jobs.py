@@ -170,7 +170,7 @@ def run_scheduled(name: str) -> None:
     log.info("scheduled work %s done", name)
 
 
-@huey.periodic_task(crontab(), name="centre.jobs.tick")
+@huey.periodic_task(crontab(), name="tick")
 def tick() -> None:
     """Enqueue every scheduled entry due this minute (the scheduler runs this each minute)."""
     app = _bound.app
