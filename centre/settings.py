@@ -233,7 +233,6 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "OUTBOX_RETRY_SECONDS": _float(environ, "OUTBOX_RETRY_SECONDS", 30),
         "OUTBOX_CHECK_AFTER_SECONDS": _int(environ, "OUTBOX_CHECK_AFTER_SECONDS", 120),
         "OUTBOX_REQUEUE_SECONDS": _int(environ, "OUTBOX_REQUEUE_SECONDS", 60),
-        "CALLBACK_REMINDER_MINUTES": _int(environ, "CALLBACK_REMINDER_MINUTES", 30),
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
         "PUBLIC_URL": environ.get(
             "PUBLIC_URL", ""

@@ -321,3 +321,17 @@ def test_the_nightly_purge_of_recordings_runs_on_its_own(queued_app, time_machin
             "outbox-sweep",
             "purge-recordings",
         ]
+
+
+def test_one_number_sends_no_faster_than_its_rate_across_workers(queued_app, twilio, time_machine):
+    queued_app.config["SMS_PER_SECOND"] = 1
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    twilio.post(MESSAGES_URL, status=201, json=ACCEPTED)
+    first, second = text_committed(queued_app, "un"), text_committed(queued_app, "deux")
+    with queued_app.app_context():
+        jobs.run_ready()  # the second waits for a turn that does not come in this second
+        assert [row(queued_app, m).status for m in (first, second)] == ["sent", "queued"]
+        assert len(posted(twilio)) == 1 and jobs.queue_depth() == jobs.QueueDepth(0, 1)
+        time_machine.move_to("2026-12-01T10:00:01+00:00", tick=False)
+        assert jobs.run_ready() == 1
+    assert row(queued_app, second).status == "sent" and len(posted(twilio)) == 2
