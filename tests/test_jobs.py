@@ -335,3 +335,28 @@ def test_one_number_sends_no_faster_than_its_rate_across_workers(queued_app, twi
         time_machine.move_to("2026-12-01T10:00:01+00:00", tick=False)
         assert jobs.run_ready() == 1
     assert row(queued_app, second).status == "sent" and len(posted(twilio)) == 2
+
+
+def test_the_daily_holiday_load_brings_next_years_holidays_once(app, time_machine):
+    from centre.calendar import Holiday
+    from staff.models import AuditEntry
+
+    time_machine.move_to(local("2027-06-01T04:00"), tick=False)
+    with app.app_context():
+        assert "load-holidays" in [e.name for e in jobs.due_entries(app, local("2027-06-01T04:00"))]
+
+        def of_2028() -> int:
+            return db.session.scalar(
+                sa.select(sa.func.count()).where(Holiday.day >= datetime(2028, 1, 1).date())
+            )
+
+        assert of_2028() == 0
+        jobs.enqueue(jobs.run_scheduled, "load-holidays")  # the suite runs jobs in place
+        loaded = of_2028()
+        assert loaded >= 10  # Morocco's fixed and Islamic holidays of 2028
+        jobs.enqueue(jobs.run_scheduled, "load-holidays")
+        assert of_2028() == loaded
+        actions = db.session.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.action == "centre.holidays_loaded")
+        ).all()
+        assert actions == ["centre.holidays_loaded"]
