@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
@@ -59,6 +59,13 @@ class Scheduled:
     due: Callable[[datetime], bool]
     run: Callable[[], Any]
     label: str
+
+
+def _app() -> Flask | None:
+    """Return the app a job runs under: the enqueuing one (immediate mode), else the bound one."""
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return _bound.app
 
 
 def storage_for(url: str, name: str, instance_path: Path) -> Any:
@@ -94,7 +101,7 @@ def job(**options: Any) -> Callable[[Callable[..., Any]], Any]:
 
     def declare(function: Callable[..., Any]) -> Any:
         def run(*args: Any, **kwargs: Any) -> Any:
-            app = _bound.app
+            app = _app()
             if app is None:
                 raise RuntimeError("no app is bound to the job queue (centre.jobs.init_app)")
             with app.app_context():
@@ -155,7 +162,7 @@ def due_entries(app: Flask, at: datetime) -> list[Scheduled]:
 @job()
 def run_scheduled(name: str) -> None:
     """Run the scheduled entry called `name`."""
-    app = _bound.app
+    app = _app()
     entry = app.extensions.get(SCHEDULE, {}).get(name) if app else None
     if entry is None:
         log.warning("scheduled work %s is not registered in this process", name)
