@@ -187,6 +187,8 @@ def redis_run_prefix() -> Iterator[str]:
     prefix = f"test-run-{secrets.token_hex(6)}:"
     yield prefix
     keys = list(client.scan_iter(f"{prefix}*", count=1000))
+    # The job queue's keys: Huey names them huey.<kind>.<name>, the name without punctuation.
+    keys += list(client.scan_iter(f"huey.*.{prefix.replace('-', '').replace(':', '')}*", count=1000))
     if keys:
         client.delete(*keys)
     client.close()
