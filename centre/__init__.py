@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from centre import messaging, ratelimit, transactions, web  # noqa: F401  (ratelimit: its table is part of the schema)
+from centre import jobs, messaging, ratelimit, transactions, web  # noqa: F401  (ratelimit: its table is part of the schema)
 from centre.extensions import listen_to_sessions
 from centre.forgetting import register_forget_caller
+from centre.jobs_cli import jobs_group
 from centre.translate import translate_group
 
 
 def init_app(app: Flask) -> None:
-    """Register the page layout, the `translate` commands, the outbox's listeners and forgetting."""
+    """Register the page layout, the commands, the job queue, the outbox's listeners and forgetting."""
     transactions.init_app(app)  # first: every request's one commit, whatever else follows
     app.register_blueprint(web.bp)
     app.cli.add_command(translate_group)
+    app.cli.add_command(jobs_group)
+    jobs.init_app(app)
+    jobs.register_scheduled(app, "outbox-sweep", jobs.every(), messaging.sweep,
+                            "enqueue lost messages again, settle those left sending")  # fmt: skip
     listen_to_sessions(app, "after_commit", messaging.hand_over_committed)
     listen_to_sessions(app, "after_rollback", messaging.forget_rolled_back)
     register_forget_caller(app, messaging.forget_caller)

@@ -184,6 +184,10 @@ def finish(config: dict[str, Any], instance_path: Path) -> None:
     )
     _check_public_url(config)
     if config.get("APP_ENV") == "production":
+        if config.get("TWILIO_API_URL") or config.get("JOBS_URL") == "immediate":
+            raise ConfigurationError(
+                "TWILIO_API_URL and JOBS_URL=immediate are for tests and benchmarks only"
+            )
         # The simulator signs webhooks with the live Twilio token: never on a real centre.
         config["SIMULATOR_ENABLED"] = False
     _refuse_missing_catalogs(config)
@@ -218,6 +222,18 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "TWILIO_ACCOUNT_SID": environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": token or DEVELOPMENT_AUTH_TOKEN,
         "TWILIO_SMS_FROM": environ.get("TWILIO_SMS_FROM", ""),
+        "TWILIO_TIMEOUT_SECONDS": _float(environ, "TWILIO_TIMEOUT_SECONDS", 10),
+        # Another origin for Twilio's REST API: a stub on loopback (benchmarks); never in production.
+        "TWILIO_API_URL": environ.get("TWILIO_API_URL", ""),
+        # The job queue: redis://... (else REDIS_URL), sqlite:///FILE, or immediate (tests).
+        "JOBS_URL": environ.get("JOBS_URL", ""),
+        "JOBS_WORKERS": _int(environ, "JOBS_WORKERS", 4),
+        "SMS_PER_SECOND": _float(environ, "SMS_PER_SECOND", 1),
+        "CALLS_PER_SECOND": _float(environ, "CALLS_PER_SECOND", 1),
+        "OUTBOX_MAX_ATTEMPTS": _int(environ, "OUTBOX_MAX_ATTEMPTS", 6),
+        "OUTBOX_RETRY_SECONDS": _float(environ, "OUTBOX_RETRY_SECONDS", 30),
+        "OUTBOX_CHECK_AFTER_SECONDS": _int(environ, "OUTBOX_CHECK_AFTER_SECONDS", 120),
+        "OUTBOX_REQUEUE_SECONDS": _int(environ, "OUTBOX_REQUEUE_SECONDS", 60),
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
         "PUBLIC_URL": environ.get(
             "PUBLIC_URL", ""

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from operations import admin
+from centre import jobs
+from operations import admin, privacy, running
 from operations.cli import register_commands
 
 
 def init_app(app: Flask) -> None:
-    """Register the centre's admin pages and the `setup`, calendar, notices and privacy commands."""
+    """Register the admin pages, the `setup`, calendar, notices and privacy commands, their schedule."""
     app.register_blueprint(admin.bp)
     register_commands(app)
+    jobs.register_scheduled(app, "purge-recordings", jobs.every(minute="30", hour="2"),
+                            privacy.purge_expired_recordings,
+                            "delete the recordings past their retention period")  # fmt: skip
+    jobs.register_scheduled(app, "load-holidays", jobs.every(minute="0", hour="4"),
+                            running.load_coming_holidays,
+                            "load this year's and next year's public holidays")  # fmt: skip

@@ -9,7 +9,7 @@ their time zone and the caller's language; the case store the number on their ca
 the hash on their lookups; the outbox the numbers it sent to. The audit log never held the
 notes' text (only a note's id and length), so it has nothing to erase.
 
-    flask --app app privacy purge-recordings      # a scheduler runs it daily
+    flask --app app privacy purge-recordings      # the scheduler runs it nightly (02:30)
     flask --app app privacy anonymise +33612345678
 """
 
@@ -35,6 +35,13 @@ def purge_recordings(days: int) -> Report:
     report = tickets_privacy.purge_recordings(days)
     audit.record("privacy.purge_recordings", after={"days": days, **report.counts},
                  actor_email="cli")  # fmt: skip
+    return report
+
+
+def purge_expired_recordings() -> Report:
+    """Delete the recordings past RECORDING_RETENTION_DAYS (the scheduler runs it nightly)."""
+    report = purge_recordings(current_app.config["RECORDING_RETENTION_DAYS"])
+    log.info("recordings purged: %s", report.counts)
     return report
 
 

@@ -18,7 +18,7 @@ from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from centre import calendar, languages, notices, phones
-from centre.clock import CENTRE_TZ, from_storage, to_storage
+from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
 from centre.languages import CODES, COUNTRY_LANGUAGE
 from centre.plaintext import ControlCharacter, refuse_controls
@@ -179,6 +179,20 @@ def set_hours(
     _record("centre.hours", "weekday", weekday, {calendar.WEEKDAYS[weekday]: before},
             {calendar.WEEKDAYS[weekday]: after}, actor_email)  # fmt: skip
     return True
+
+
+def load_coming_holidays() -> int:
+    """Load this year's and next year's public holidays not yet loaded; return how many.
+
+    The scheduler runs it daily, so next year's holidays are there long before New Year,
+    ready to be confirmed on the calendar page; loaded ones are never changed.
+    """
+    year = now().astimezone(CENTRE_TZ).year
+    added = calendar.seed_holidays([year, year + 1])
+    if added:
+        _record("centre.holidays_loaded", "holiday", None, None,
+                {"years": [year, year + 1], "added": added}, "scheduler")  # fmt: skip
+    return added
 
 
 def holidays_of(year: int) -> list[calendar.Holiday]:

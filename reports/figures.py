@@ -13,6 +13,7 @@ date; today, and any day not summarised, are collected from the rows on the spot
 from __future__ import annotations
 
 import functools
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ FEEDBACK_TYPES = ("complaint", "suggestion", "observation")
 SLA_STATES = ("met", "breached", "in_time")
 MAX_DAYS = 400
 TOP = 15
+
+log = logging.getLogger(__name__)
 
 
 class PeriodRefused(Refused):
@@ -364,6 +367,13 @@ class Refreshed:
     summarised: int = 0
     up_to_date: int = 0
     live: list[date] = field(default_factory=list)
+
+
+def refresh_past_days() -> Refreshed:
+    """Summarise every past day not up to date (the scheduler runs it nightly)."""
+    done = refresh(None)
+    log.info("days summarised: %s, already up to date: %s", done.summarised, done.up_to_date)
+    return done
 
 
 def refresh(since: date | None, moment: datetime | None = None) -> Refreshed:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from centre import languages
+from centre import languages, messaging
 from centre.clock import CENTRE_TZ, to_storage
 from centre.extensions import db
 from ivr.models import Call
@@ -90,7 +90,7 @@ class Headline:
 class Alert:
     """Something the supervisor should act on: its kind, the language, and its figures."""
 
-    kind: str  # wait_over_target, no_agent, sla_breached
+    kind: str  # wait_over_target, no_agent, sla_breached, outbox_failed
     language: str | None = None
     count: int = 0
     seconds: int = 0
@@ -108,6 +108,7 @@ class Floor:
     agents: list[AgentFigures]
     breached_today: int
     alerts: list[Alert]
+    outbox: messaging.Backlog | None = None  # what the job queue still has to send
 
 
 def _seconds(since: datetime | str | None, moment: datetime) -> int | None:
@@ -310,7 +311,11 @@ def snapshot(moment: datetime) -> Floor:
     for line in lines.values():
         stages.update(line.stages)
     shown = [lines[code] for code in languages.CODES]
-    return Floor(moment, top, shown, stages, agents, breached, alerts(shown, breached))
+    outbox = messaging.backlog(start)
+    found = alerts(shown, breached)
+    if outbox.failed_today:
+        found.append(Alert("outbox_failed", count=outbox.failed_today))
+    return Floor(moment, top, shown, stages, agents, breached, found, outbox)
 
 
 def headline(moment: datetime, targets: dict[str, int]) -> Headline:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
 
 from centre.clock import CENTRE_TZ, now
 from centre.transactions import keep_when_refused
-from reports import exports, figures, floor, tables, wallboard
+from centre.extensions import db
+from centre.messaging import OutboundMessage
+from reports import exports, figures, floor, messages, tables, wallboard
 from staff import role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
@@ -97,3 +111,28 @@ def floor_json() -> Response:
     response = jsonify(wallboard.as_json(floor.snapshot(now())))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/messages/")
+@role_required(*REPORT_ROLES)
+def messages_page() -> str:
+    """List the texts and calls of the last days that did not arrive, each with a resend button."""
+    return render_template("reports/messages.html", rows=messages.not_delivered(),
+                           days=messages.SHOWN_DAYS)  # fmt: skip
+
+
+@bp.post("/messages/<int:message_id>/resend")
+@role_required(*REPORT_ROLES)
+def resend_message(message_id: int) -> Response:
+    """Queue a message that did not arrive again, as a new message."""
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        abort(404)
+    try:
+        messages.resend(message)
+    except ValueError:
+        flash(gettext("This message was already resent or cannot be resent."))
+    else:
+        db.session.commit()
+        flash(gettext("The message is queued again."))
+    return redirect(url_for("reports.messages_page"))

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from centre import languages
-from centre.clock import CENTRE_TZ
+from centre.clock import CENTRE_TZ, to_storage
 from centre.formatting import page_locale, page_number
 from reports.floor import STAGES, AgentFigures, Alert, Floor
 
@@ -40,6 +40,12 @@ LANGUAGE_COLUMNS = (
     ("on_call", _l("On a call")),
     ("away", _l("Away")),
     ("callbacks", _l("Callbacks due in the next hour")),
+)
+OUTBOX_CELLS = (
+    ("outbox.queued", _l("Waiting to be sent")),
+    ("outbox.retrying", _l("To be tried again")),
+    ("outbox.failed_today", _l("Not delivered today")),
+    ("outbox.oldest", _l("Oldest waiting for")),
 )
 AGENT_COLUMNS = (
     _l("Agent"),
@@ -83,11 +89,14 @@ def cells(floor: Floor) -> dict[str, str]:
         "within_target": share(top.within_target, gettext("no one queued yet")),
         "satisfaction": share(top.satisfaction, gettext("no answers yet")),
         "breached": page_number(floor.breached_today),
-        "updated": gettext("Updated at %(time)s", time=format_time(
-            floor.moment, "HH:mm:ss", tzinfo=CENTRE_TZ, locale=page_locale())),  # seconds: it is live
+        "updated": gettext(
+            "Updated at %(time)s",
+            time=format_time(floor.moment, "HH:mm:ss", tzinfo=CENTRE_TZ, locale=page_locale()),
+        ),  # seconds: it is live
     }
     for stage in STAGES:
         found[f"stage.{stage}"] = page_number(floor.stages[stage])
+    found |= outbox_cells(floor)
     for line in floor.languages:
         code = line.code
         found |= {
@@ -104,6 +113,21 @@ def cells(floor: Floor) -> dict[str, str]:
     return found
 
 
+def outbox_cells(floor: Floor) -> dict[str, str]:
+    """Return the backlog of texts and calls still to send, and today's failures, as text."""
+    outbox = floor.outbox
+    if outbox is None:
+        return {key: "–" for key, _ in OUTBOX_CELLS}
+    oldest = outbox.oldest_waiting
+    waited = (to_storage(floor.moment) - oldest).total_seconds() if oldest else None
+    return {
+        "outbox.queued": page_number(outbox.queued + outbox.sending),
+        "outbox.retrying": page_number(outbox.retrying),
+        "outbox.failed_today": page_number(outbox.failed_today),
+        "outbox.oldest": duration(max(waited, 0) if waited is not None else None),
+    }
+
+
 def alert_text(alert: Alert) -> str:
     """Return an alert as the sentence a supervisor reads."""
     name = languages.name_in(alert.language, page_locale()) if alert.language else ""
@@ -117,6 +141,10 @@ def alert_text(alert: Alert) -> str:
             "%(language)s: no agent available, callers waiting: %(count)s.",
             language=name, count=page_number(alert.count),
         )  # fmt: skip
+    if alert.kind == "outbox_failed":
+        return gettext(
+            "Texts or calls not delivered today: %(count)s.", count=page_number(alert.count)
+        )
     return gettext(
         "Tickets past their deadline today without an answer: %(count)s.",
         count=page_number(alert.count),

@@ -68,6 +68,8 @@ ACTION_NAMES = {
     "centre.hours": _l("Opening hours changed"),
     "centre.holiday": _l("Holiday confirmed or moved"),
     "centre.holiday_add": _l("Holiday added"),
+    "centre.holidays_loaded": _l("Holidays loaded for the coming year"),
+    "outbox.resend": _l("Message sent again"),
     "centre.closure_add": _l("Closure added"),
     "centre.closure_remove": _l("Closure removed"),
     "centre.notice_add": _l("Service notice added"),
@@ -85,6 +87,7 @@ TARGET_NAMES = {
     "holiday": _l("Holiday"),
     "closure": _l("Closure"),
     "notice": _l("Service notice"),
+    "outbound_message": _l("Outgoing message"),
 }
 
 

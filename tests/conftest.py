@@ -97,6 +97,11 @@ TEST_CONFIG = {
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_SMS_FROM": "",
     "TWILIO_CALLER_ID": "",
+    # No worker runs in most tests: a job runs as soon as it is enqueued, unpaced.
+    # tests/test_jobs.py runs them through the real broker (Redis) instead.
+    "JOBS_URL": "immediate",
+    "SMS_PER_SECOND": 0,
+    "CALLS_PER_SECOND": 0,
     "FALLBACK_AGENT_NUMBER": "+212522000000",
     "HOLD_MUSIC_URL": "",
 }
@@ -182,6 +187,8 @@ def redis_run_prefix() -> Iterator[str]:
     prefix = f"test-run-{secrets.token_hex(6)}:"
     yield prefix
     keys = list(client.scan_iter(f"{prefix}*", count=1000))
+    # The job queue's keys: Huey names them huey.<kind>.<name>, the name without punctuation.
+    keys += list(client.scan_iter(f"huey.*.{prefix.replace('-', '').replace(':', '')}*", count=1000))
     if keys:
         client.delete(*keys)
     client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import parse_qs
 
 import pytest
@@ -70,26 +71,36 @@ def test_a_step_that_rolls_back_sends_nothing(app, call, closed_hours, sms_api, 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
 
 
-@pytest.mark.parametrize(
-    "answer",
-    [
-        {"status": 400, "json": {"code": 21211, "message": "Invalid 'To' Phone Number"}},
-        {"body": requests.ConnectionError("api.twilio.com unreachable")},
-    ],
-    ids=["refused", "unreachable"],
-)
-def test_twilio_refusing_or_unreachable_leaves_the_booking_and_a_failed_message(
-    app, call, closed_hours, twilio_api, answer
+def test_twilio_refusing_the_number_leaves_the_booking_and_a_failed_message(
+    app, call, closed_hours, twilio_api
 ):
     app.config["TWILIO_SMS_FROM"] = SENDER
-    twilio_api.post(MESSAGES_URL, **answer)
+    twilio_api.post(MESSAGES_URL, status=400,
+                    json={"code": 21211, "message": "Invalid 'To' Phone Number"})  # fmt: skip
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("0")
     turn = phone.press("1")
     assert turn.hangup and "rappellera" in turn.text  # the caller hears their callback time
     (message,) = outbox(app)
-    assert message.status == "failed" and message.error
-    assert "+336" not in message.error
+    assert (message.status, message.error_code, message.attempts) == ("failed", "21211", 1)
+    assert message.error and "+336" not in message.error
     with app.app_context():
         assert db.session.scalar(sa.select(Ticket.type)) == "callback"
+
+
+def test_twilio_unreachable_leaves_the_message_queued_for_a_later_attempt(
+    app, call, closed_hours, twilio_api
+):
+    app.config["TWILIO_SMS_FROM"] = SENDER
+    twilio_api.post(MESSAGES_URL, body=requests.ConnectionError("api.twilio.com unreachable"))
+    phone = call()
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    turn = phone.press("1")
+    assert turn.hangup and "rappellera" in turn.text
+    (message,) = outbox(app)
+    assert (message.status, message.attempts) == ("queued", 1)
+    # closed_hours froze the clock at 11:00:00 UTC; the first retry waits 30 seconds.
+    assert message.next_attempt_at == datetime(2026, 12, 5, 11, 0, 30)
+    assert message.error and "+336" not in message.error

@@ -15,6 +15,7 @@ from helpers import csrf_token, inline_code, log_in, table_contents
 from centre.calendar import Holiday
 from centre.extensions import db
 from centre.languages import CODES
+from centre.messaging import OutboundMessage
 from ivr.driver import sign
 from knowledge import services as guide_services
 from knowledge.models import Category
@@ -81,6 +82,8 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     ("GET", "reports.tickets_csv"): (LOGIN, 403, 200, 403, 200),
     ("GET", "reports.floor_page"): (LOGIN, 403, 200, 403, 200),
     ("GET", "reports.floor_json"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "reports.messages_page"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "reports.resend_message"): (LOGIN, 403, 302, 403, 302),
     ("POST", "centre_admin.add_holiday"): (LOGIN, 403, 302, 403, 302),
     ("GET", "centre_admin.confirm_remove_closure"): (LOGIN, 403, 200, 403, 200),
     ("GET", "centre_admin.confirm_remove_notice"): (LOGIN, 403, 200, 403, 200),
@@ -101,7 +104,7 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
 }
 OPEN_TO_ALL = {"front_door", "staff.login", "staff.logout"}  # the only views without a role check
 # Machines' routes: Twilio's webhooks (signed) and the back office's push API (bearer tokens).
-WEBHOOK_BLUEPRINTS = ("ivr", "desk_voice")
+WEBHOOK_BLUEPRINTS = ("ivr", "desk_voice", "outbox_status")
 MACHINE_BLUEPRINTS = (*WEBHOOK_BLUEPRINTS, "cases")
 PUBLIC_BLUEPRINTS = (*MACHINE_BLUEPRINTS, "centre", "simulator", "guide")  # guide: read-only API
 # Rows the app keeps for itself, not changes a person made: the log itself, sessions, throttle
@@ -171,11 +174,15 @@ def route_ids(app, make_user, guide) -> dict[str, Any]:  # type: ignore[no-untyp
         holiday = db.session.scalars(sa.select(Holiday).where(Holiday.islamic)).first()
         phrase = guide_services.log_unmatched("la météo de demain", "fr")
         category = db.session.scalars(sa.select(Category.slug)).first()
+        undelivered = OutboundMessage(channel="sms", purpose="callback_booked", language="fr",
+                                      to_number="+33612345678", body="x", status="undelivered",
+                                      error_code="30003", attempts=1, created_at=datetime.now(UTC).replace(tzinfo=None))  # fmt: skip
+        db.session.add(undelivered)
         db.session.commit()
         ids = {"ticket": ticket.id, "recording": ticket.recordings[0].id, "holiday": holiday.id,
                "holiday_day": holiday.day.isoformat(), "phrase": phrase.id,
                "duplicate": duplicate.reference, "closure": closure.id, "notice": notice.id,
-               "category": category}  # fmt: skip
+               "category": category, "message": undelivered.id}  # fmt: skip
     ids["user"] = make_user("agent", "fr").id
     return ids
 
@@ -186,6 +193,7 @@ def path_of(app: Flask, endpoint: str, ids: dict[str, Any]) -> str:
     known = {"ticket_id": ids["ticket"], "recording_id": ids["recording"], "user_id": ids["user"],
              "phrase_id": ids["phrase"], "holiday_id": ids["holiday"],
              "closure_id": ids["closure"], "notice_id": ids["notice"], "key": "queue",
+             "message_id": ids["message"],
              "slug": "passport", "code": "fr"}  # fmt: skip
     query = {"q": "passeport", "lang": "fr"} if endpoint == "guide.search_guide" else {}
     with app.test_request_context():
@@ -471,6 +479,7 @@ WEBHOOK_PATHS = {
     "ivr.queue_choice": "/ivr/queue/choice?l=fr",
     "desk_voice.bridge": "/ivr/desk/bridge?a=1",
     "desk_voice.connect": "/ivr/desk/connect?l=fr",
+    "outbox_status.report": "/ivr/outbox/1/status",
 }
 
 
