@@ -13,6 +13,8 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 # tune on without touching the held-out set, and the ones kept apart.
 TUNING = DATA / "guide_phrases.json"
 DEV = DATA / "guide_phrases_dev.json"
+# A second development set, written to tune the larger guide once the fresh set had been seen.
+DEV2 = DATA / "guide_phrases_dev2.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
 FRESH = DATA / "guide_phrases_fresh.json"

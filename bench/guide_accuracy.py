@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.guide import (  # noqa: E402
     DEV,
+    DEV2,
     FRESH,
     HELD_OUT,
     OUT_OF_SCOPE,
@@ -121,6 +122,7 @@ def main(verbose: bool) -> None:
     sets = (
         ("tuning set (flattering)", TUNING, verbose),
         ("development set", DEV, verbose),
+        ("second development set", DEV2, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
     )

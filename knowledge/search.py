@@ -24,16 +24,20 @@ from knowledge.models import PUBLISHED, GuideRevision, Service, ServiceTranslati
 from knowledge.normalise import normalise, tokens
 
 MAX_NGRAM = 4
-CLEAR_MIN = 82  # a best match at least this good ...
+CLEAR_MIN = 86  # a best match at least this good ...
 CLEAR_MARGIN = 6  # ... and this far ahead of the next is read out directly
+ALONE_MIN = 83  # a best match a little less good is read out directly too ...
+ALONE_MARGIN = 20  # ... when no other service comes anywhere near it
 CLOSE_MIN = 75  # below this nothing is offered
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
 WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
-EXPLAINED = 6.0  # points per word of the phrase a service explains, for the rarest words
+EXPLAINED = 10.0  # points per word of the phrase a service explains, for the rarest words
 HEARD = 85  # a word of the phrase this close to a word of the guide is one the guide knows
-UNHEARD = 10.0  # points off every service per word of the phrase the guide never uses ...
-UNHEARD_MAX = 2  # ... for two such words at most: a long, chatty request is not a stranger one
+UNHEARD = 20.0  # points off every service per word of the phrase the guide never uses ...
+WORD_BONUS = 3.0  # points per further word of a term said whole, up to four words
+UNHEARD_MAX = 1  # ... for one such word at most: a long, chatty request, or one naming a town,
+# is not a stranger one
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,9 @@ class GuideIndex:
             terms = self.multi_word[whole]
             best[terms] = np.maximum(best[terms], mean[whole])
         # A term of several words said whole is stronger evidence than one word.
-        weighted = np.where(best >= 85, best + 3 * (np.minimum(self.term_words, 4) - 1), best)
+        weighted = np.where(
+            best >= 85, best + WORD_BONUS * (np.minimum(self.term_words, 4) - 1), best
+        )
         totals = np.zeros(len(self.entries))
         np.maximum.at(totals, self.owners, weighted)
         # Each service's best term (terms are stored service by service, best first here).
@@ -200,7 +206,10 @@ def verdict(matches: Sequence[Match]) -> Outcome:
         return Outcome("none", ())
     top = matches[0]
     runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if top.score >= CLEAR_MIN and top.score - runner_up >= CLEAR_MARGIN:
+    ahead = top.score - runner_up
+    if (top.score >= CLEAR_MIN and ahead >= CLEAR_MARGIN) or (
+        top.score >= ALONE_MIN and ahead >= ALONE_MARGIN
+    ):
         return Outcome("clear", (top,))
     return Outcome("close", tuple(m for m in matches[:3] if m.score >= CLOSE_MIN * 0.75))
 
