@@ -18,6 +18,8 @@ DEV2 = DATA / "guide_phrases_dev2.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
 FRESH = DATA / "guide_phrases_fresh.json"
+# Written once the tuning on the second development set was done, never tuned on, reported apart.
+FINAL = DATA / "guide_phrases_final.json"
 # Everyday questions the guide does not answer: one set to tune the confidence on, one kept apart.
 OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
@@ -42,5 +44,12 @@ def seed_entries(language: str) -> list[Entry]:
     for service in facts["services"]:
         text = texts[language][service["slug"]]
         terms = (*text["keywords"], *text.get("synonyms", []))
-        entries.append(Entry(service["slug"], text["title"], tuple(terms)))
+        entries.append(
+            Entry(
+                service["slug"],
+                text["title"],
+                tuple(terms),
+                text["summary"] + " " + text.get("eligibility", ""),
+            )
+        )
     return entries

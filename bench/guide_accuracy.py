@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.guide import (  # noqa: E402
     DEV,
     DEV2,
+    FINAL,
     FRESH,
     HELD_OUT,
     OUT_OF_SCOPE,
@@ -125,6 +126,7 @@ def main(verbose: bool) -> None:
         ("second development set", DEV2, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
+        ("final held-out set (after the second development set)", FINAL, False),
     )
     for label, path, list_misses in sets:
         print(f"{label}: {path.name}")
