@@ -352,6 +352,28 @@ def test_search_answers_best_first_with_a_verdict(app, guide):
         assert search.search("", "fr") == []
 
 
+def test_a_match_far_ahead_of_every_other_is_read_out_though_a_little_weaker():
+    def verdict_of(*scores):
+        return search.verdict([search.Match(f"s{i}", "", s) for i, s in enumerate(scores)]).kind
+
+    assert verdict_of(86, 80) == "clear"  # good enough, and ahead
+    assert verdict_of(86, 82) == "close"  # good enough, but another is near
+    assert verdict_of(83, 63) == "clear"  # a little weaker, but nothing comes near
+    assert verdict_of(83, 64) == "close"
+    assert verdict_of(82, 40) == "close"  # too weak to be read out alone
+    assert verdict_of(74, 10) == "none"
+
+
+def test_a_word_only_a_services_description_uses_tips_a_tie_its_way():
+    entries = [
+        search.Entry("a", "certificate", ("certificate",), "for people who never married"),
+        search.Entry("b", "certificate", ("certificate",), "for pensioners abroad"),
+    ]
+    index = search.GuideIndex("en", entries)
+    assert index.search("certificate for pensioners")[0].slug == "b"
+    assert index.search("certificate as I never married")[0].slug == "a"
+
+
 def test_a_published_edit_is_searchable_at_once_and_a_draft_is_not(app, guide):
     with app.app_context():
         service = db.session.scalar(sa.select(Service).where(Service.slug == "visa"))
