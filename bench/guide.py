@@ -20,6 +20,8 @@ HELD_OUT = DATA / "guide_phrases_held_out.json"
 FRESH = DATA / "guide_phrases_fresh.json"
 # Written once the tuning on the second development set was done, never tuned on, reported apart.
 FINAL = DATA / "guide_phrases_final.json"
+# Written after the last tuning round (measured once the final set had been), never tuned on.
+CLOSING = DATA / "guide_phrases_closing.json"
 # Everyday questions the guide does not answer: one set to tune the confidence on, one kept apart.
 OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"

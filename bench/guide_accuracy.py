@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.guide import (  # noqa: E402
+    CLOSING,
     DEV,
     DEV2,
     FINAL,
@@ -126,7 +127,8 @@ def main(verbose: bool) -> None:
         ("second development set", DEV2, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
-        ("final held-out set (after the second development set)", FINAL, False),
+        ("final held-out set (before the last tuning round)", FINAL, False),
+        ("closing held-out set (after all the tuning)", CLOSING, False),
     )
     for label, path, list_misses in sets:
         print(f"{label}: {path.name}")

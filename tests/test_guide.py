@@ -32,6 +32,8 @@ HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding=
 FRESH = json.loads((DATA / "guide_phrases_fresh.json").read_text(encoding="utf-8"))
 # ... and a final held-out set, written once the tuning on the second development set was done.
 FINAL = json.loads((DATA / "guide_phrases_final.json").read_text(encoding="utf-8"))
+# ... and a closing one, written after the last tuning round (measured after the final set).
+CLOSING = json.loads((DATA / "guide_phrases_closing.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
@@ -232,6 +234,7 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_five_percent(
         (FRESH, [PHRASES, DEV, HELD_OUT]),
         (DEV2, [PHRASES, DEV, HELD_OUT, FRESH]),
         (FINAL, [PHRASES, DEV, HELD_OUT, FRESH, DEV2]),
+        (CLOSING, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL]),
     ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
@@ -246,7 +249,7 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     phrases = kept_apart[code]
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
     asked = {slug for _, slug in phrases}
-    if any(kept_apart is s for s in (FRESH, DEV2, FINAL)):  # the catalogue's new services too
+    if any(kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING)):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
         assert len(set(FACT_SLUGS) - asked) <= 1
@@ -258,29 +261,33 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
 # them): each must hold within one phrase, and the whole within a point. The development set
 # was tuned on and flatters a little; the held-out set was not, and is the figure to quote.
 MEASURED = {
-    "held-out": (HELD_OUT, (0.97, 0.99), {
-        "ar": (0.96, 1.00), "fr": (1.00, 1.00), "es": (1.00, 1.00), "it": (0.96, 1.00),
+    "held-out": (HELD_OUT, (0.96, 0.99), {
+        "ar": (0.96, 1.00), "fr": (0.96, 1.00), "es": (1.00, 1.00), "it": (0.96, 1.00),
         "nl": (0.96, 1.00), "de": (0.96, 1.00), "en": (0.92, 0.96),
     }),
     "development": (DEV, (0.95, 0.99), {
-        "ar": (0.95, 0.96), "fr": (0.93, 1.00), "es": (0.97, 1.00), "it": (0.97, 1.00),
-        "nl": (0.96, 1.00), "de": (0.94, 0.99), "en": (0.96, 1.00),
+        "ar": (0.94, 0.96), "fr": (0.94, 1.00), "es": (0.96, 1.00), "it": (0.97, 1.00),
+        "nl": (0.96, 1.00), "de": (0.94, 1.00), "en": (0.97, 1.00),
     }),
-    "second development": (DEV2, (0.97, 1.00), {
-        "ar": (0.97, 0.99), "fr": (0.97, 0.99), "es": (0.98, 0.99), "it": (0.99, 1.00),
-        "nl": (0.95, 1.00), "de": (0.98, 1.00), "en": (0.94, 1.00),
+    "second development": (DEV2, (0.92, 0.98), {
+        "ar": (0.94, 0.96), "fr": (0.93, 0.98), "es": (0.91, 0.97), "it": (0.94, 0.97),
+        "nl": (0.92, 0.99), "de": (0.88, 0.99), "en": (0.92, 0.99),
     }),
-    # Written when the guide grew from 23 services to 38, then measured before the second
+    # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items): short of the 95% aimed at.
-    "fresh held-out": (FRESH, (0.89, 0.96), {
-        "ar": (0.83, 0.97), "fr": (0.87, 0.97), "es": (0.87, 0.97), "it": (0.93, 0.97),
-        "nl": (0.90, 0.93), "de": (0.90, 0.97), "en": (0.90, 0.93),
+    "fresh held-out": (FRESH, (0.88, 0.95), {
+        "ar": (0.83, 0.97), "fr": (0.87, 0.93), "es": (0.87, 0.97), "it": (0.93, 0.97),
+        "nl": (0.90, 0.97), "de": (0.87, 0.93), "en": (0.90, 0.93),
     }),
-    # Written after all the tuning, never tuned on: longer, more roundabout requests; the
-    # honest figure, and far short of the 95% aimed at (see README).
-    "final held-out": (FINAL, (0.76, 0.88), {
-        "ar": (0.84, 0.89), "fr": (0.74, 0.92), "es": (0.76, 0.87), "it": (0.79, 0.95),
-        "nl": (0.76, 0.82), "de": (0.68, 0.82), "en": (0.71, 0.92),
+    # Written before the last tuning round, measured before and after it, items never read.
+    "final held-out": (FINAL, (0.77, 0.89), {
+        "ar": (0.84, 0.89), "fr": (0.76, 0.95), "es": (0.76, 0.87), "it": (0.79, 0.95),
+        "nl": (0.76, 0.82), "de": (0.68, 0.82), "en": (0.79, 0.92),
+    }),
+    # Written after all the tuning, measured once: the honest figure, far short of 95% (README).
+    "closing held-out": (CLOSING, (0.69, 0.85), {
+        "ar": (0.68, 0.82), "fr": (0.79, 0.87), "es": (0.58, 0.87), "it": (0.76, 0.89),
+        "nl": (0.71, 0.89), "de": (0.58, 0.82), "en": (0.71, 0.82),
     }),
 }  # fmt: skip
 
