@@ -10,8 +10,11 @@ flattering. The development set (tests/data/guide_phrases_dev.json) holds caller
 written later to tune on, none a seed term: its misses are the ones to study. The held-out
 set (tests/data/guide_phrases_held_out.json) was never tuned on and holds no seed term
 (tests/test_guide.py checks both); the fresh held-out set (guide_phrases_fresh.json) was
-written when the guide grew to the ministry's catalogue, before any result on it was seen:
-their figures are the ones to quote.
+written when the guide grew to the ministry's catalogue, before any result on it was seen.
+The second development set (guide_phrases_dev2.json) was written in three batches to tune
+the larger guide on; the final held-out set before its last batch, the closing held-out set
+(guide_phrases_closing.json) after it. The closing set's figure is the one to quote: the
+totals of the others were read while the weights and the seed's words were chosen.
 
 Questions the guide does not answer (money transfers, ferries, parcels, jobs, taxes abroad)
 are counted by what the caller would hear: one service read as if it were the answer
