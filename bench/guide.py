@@ -13,9 +13,15 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 # tune on without touching the held-out set, and the ones kept apart.
 TUNING = DATA / "guide_phrases.json"
 DEV = DATA / "guide_phrases_dev.json"
+# A second development set, written to tune the larger guide once the fresh set had been seen.
+DEV2 = DATA / "guide_phrases_dev2.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
 FRESH = DATA / "guide_phrases_fresh.json"
+# Written once the tuning on the second development set was done, never tuned on, reported apart.
+FINAL = DATA / "guide_phrases_final.json"
+# Written after the last tuning round (measured once the final set had been), never tuned on.
+CLOSING = DATA / "guide_phrases_closing.json"
 # Everyday questions the guide does not answer: one set to tune the confidence on, one kept apart.
 OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
@@ -40,5 +46,12 @@ def seed_entries(language: str) -> list[Entry]:
     for service in facts["services"]:
         text = texts[language][service["slug"]]
         terms = (*text["keywords"], *text.get("synonyms", []))
-        entries.append(Entry(service["slug"], text["title"], tuple(terms)))
+        entries.append(
+            Entry(
+                service["slug"],
+                text["title"],
+                tuple(terms),
+                text["summary"] + " " + text.get("eligibility", ""),
+            )
+        )
     return entries

@@ -10,8 +10,11 @@ flattering. The development set (tests/data/guide_phrases_dev.json) holds caller
 written later to tune on, none a seed term: its misses are the ones to study. The held-out
 set (tests/data/guide_phrases_held_out.json) was never tuned on and holds no seed term
 (tests/test_guide.py checks both); the fresh held-out set (guide_phrases_fresh.json) was
-written when the guide grew to the ministry's catalogue, before any result on it was seen:
-their figures are the ones to quote.
+written when the guide grew to the ministry's catalogue, before any result on it was seen.
+The second development set (guide_phrases_dev2.json) was written in three batches to tune
+the larger guide on; the final held-out set before its last batch, the closing held-out set
+(guide_phrases_closing.json) after it. The closing set's figure is the one to quote: the
+totals of the others were read while the weights and the seed's words were chosen.
 
 Questions the guide does not answer (money transfers, ferries, parcels, jobs, taxes abroad)
 are counted by what the caller would hear: one service read as if it were the answer
@@ -28,7 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.guide import (  # noqa: E402
+    CLOSING,
     DEV,
+    DEV2,
+    FINAL,
     FRESH,
     HELD_OUT,
     OUT_OF_SCOPE,
@@ -121,8 +127,11 @@ def main(verbose: bool) -> None:
     sets = (
         ("tuning set (flattering)", TUNING, verbose),
         ("development set", DEV, verbose),
+        ("second development set", DEV2, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
+        ("final held-out set (before the last tuning round)", FINAL, False),
+        ("closing held-out set (after all the tuning)", CLOSING, False),
     )
     for label, path, list_misses in sets:
         print(f"{label}: {path.name}")

@@ -7,13 +7,15 @@ so the phrase "je dois renouveler mon passeport" meets the term "passeport" whol
 and "passe port" or "pasport" still come close. A service then gains a few points for each
 other word of the phrase its terms use, the more so the fewer services use that word: "my
 passport was stolen, I fly tomorrow" leans to the emergency travel document, not renewal.
+The words of a service's own description count too, for less: they reach ways of saying a
+need that no editor listed as a synonym.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlalchemy as sa
@@ -24,16 +26,23 @@ from knowledge.models import PUBLISHED, GuideRevision, Service, ServiceTranslati
 from knowledge.normalise import normalise, tokens
 
 MAX_NGRAM = 4
-CLEAR_MIN = 82  # a best match at least this good ...
+CLEAR_MIN = 86  # a best match at least this good ...
 CLEAR_MARGIN = 6  # ... and this far ahead of the next is read out directly
+ALONE_MIN = 83  # a best match a little less good is read out directly too ...
+ALONE_MARGIN = 20  # ... when no other service comes anywhere near it
 CLOSE_MIN = 75  # below this nothing is offered
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
 WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
-EXPLAINED = 6.0  # points per word of the phrase a service explains, for the rarest words
+EXPLAINED = 10.0  # points per word of the phrase a service explains, for the rarest words
 HEARD = 85  # a word of the phrase this close to a word of the guide is one the guide knows
-UNHEARD = 10.0  # points off every service per word of the phrase the guide never uses ...
-UNHEARD_MAX = 2  # ... for two such words at most: a long, chatty request is not a stranger one
+UNHEARD = 20.0  # points off every service per word of the phrase the guide never uses ...
+WORD_BONUS = 3.0  # points per further word of a term said whole, up to four words
+DESCRIBED = 4.0  # points per word of the phrase only a service's description uses, rarest words
+DESCRIBED_MATCH = 88  # how close a word of the phrase must be to a word of a description
+DESCRIBED_LENGTH = 4  # shorter words of a description say too little
+UNHEARD_MAX = 1  # ... for one such word at most: a long, chatty request, or one naming a town,
+# is not a stranger one
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Entry:
     slug: str
     title: str
     terms: tuple[str, ...]  # raw titles, keywords, synonyms
+    description: str = ""  # what the answer says of the service (summary, who may apply)
 
 
 class GuideIndex:
@@ -116,6 +126,19 @@ class GuideIndex:
             if raw not in hints and len(raw) <= 100:
                 hints.append(raw)
         self.hints = hints[:HINTS_MAX]
+        # The words each service's own description uses: weaker evidence than its terms,
+        # but they reach the ways of saying a need no editor listed ("abandoned child").
+        described: dict[str, set[int]] = {}
+        for index, entry in enumerate(self.entries):
+            for word in set(tokens(entry.description, language)):
+                if len(word) >= DESCRIBED_LENGTH:
+                    described.setdefault(word, set()).add(index)
+        self.described = list(described)
+        self.described_users = np.zeros((len(self.described), len(self.entries)), dtype=bool)
+        for row, word in enumerate(self.described):
+            self.described_users[row, list(described[word])] = True
+        self.described_weight = np.log(count / np.maximum(self.described_users.sum(axis=1), 1))
+        self.described_weight /= np.log(count)
 
     def search(self, phrase: str, limit: int = 3) -> list[Match]:
         """Return up to `limit` services for `phrase`, best first, scored 0-100."""
@@ -153,7 +176,9 @@ class GuideIndex:
             terms = self.multi_word[whole]
             best[terms] = np.maximum(best[terms], mean[whole])
         # A term of several words said whole is stronger evidence than one word.
-        weighted = np.where(best >= 85, best + 3 * (np.minimum(self.term_words, 4) - 1), best)
+        weighted = np.where(
+            best >= 85, best + WORD_BONUS * (np.minimum(self.term_words, 4) - 1), best
+        )
         totals = np.zeros(len(self.entries))
         np.maximum.at(totals, self.owners, weighted)
         # Each service's best term (terms are stored service by service, best first here).
@@ -162,6 +187,7 @@ class GuideIndex:
         best_terms = np.full(len(self.entries), -1)
         best_terms[services] = order[first]
         totals += EXPLAINED * self._explained(ratios >= WORD_MATCH, best_terms)
+        totals += DESCRIBED * self._described(words, ratios >= WORD_MATCH)
         # Words the guide never uses ("ferry", "parcel", "salary") say the caller asks about
         # something else: each takes points from every service alike, so the ranking stays
         # and only the confidence falls ("how much is a flight" is no question about fees).
@@ -175,6 +201,19 @@ class GuideIndex:
             for i in ranked
             if totals[i] > 0
         ]
+
+    def _described(self, words: list[str], found: np.ndarray) -> np.ndarray:
+        """Return, per service, how much of the phrase its description explains and its terms do not."""
+        said = [w for w in dict.fromkeys(words) if len(w) >= DESCRIBED_LENGTH]
+        if not said or not self.described:
+            return np.zeros(len(self.entries))
+        close = process.cdist(said, self.described, scorer=fuzz.ratio, dtype=np.uint8)
+        weights = np.where(close >= DESCRIBED_MATCH, self.described_weight[None, :], 0.0)
+        per_service = (weights[:, :, None] * self.described_users[None, :, :]).max(axis=1)
+        # A word the service's terms already explain is counted there, not twice.
+        rows = [i for i, w in enumerate(dict.fromkeys([*words])) if len(w) >= DESCRIBED_LENGTH]
+        by_terms = (found[rows][:, :, None] * self.word_users[None, :, :]).any(axis=1)
+        return np.where(by_terms, 0.0, per_service).sum(axis=0)
 
     def _explained(self, found: np.ndarray, best_terms: np.ndarray) -> np.ndarray:
         """Return, per service, how much of the phrase its words explain beyond its best term.
@@ -200,7 +239,10 @@ def verdict(matches: Sequence[Match]) -> Outcome:
         return Outcome("none", ())
     top = matches[0]
     runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if top.score >= CLEAR_MIN and top.score - runner_up >= CLEAR_MARGIN:
+    ahead = top.score - runner_up
+    if (top.score >= CLEAR_MIN and ahead >= CLEAR_MARGIN) or (
+        top.score >= ALONE_MIN and ahead >= ALONE_MARGIN
+    ):
         return Outcome("clear", (top,))
     return Outcome("close", tuple(m for m in matches[:3] if m.score >= CLOSE_MIN * 0.75))
 
@@ -229,7 +271,13 @@ def published_entries(language: str) -> list[Entry]:
         .order_by(Service.position, Service.slug)
     )
     return [
-        Entry(slug, t.title, tuple([*(t.keywords or []), *(t.synonyms or [])])) for slug, t in rows
+        Entry(
+            slug,
+            t.title,
+            tuple([*(t.keywords or []), *(t.synonyms or [])]),
+            f"{t.summary} {t.eligibility or ''}",
+        )
+        for slug, t in rows
     ]
 
 
@@ -254,7 +302,7 @@ def search(phrase: str, language: str, limit: int = 3) -> list[Match]:
 def search_with(phrase: str, language: str, slug: str, term: str, limit: int = 3) -> list[Match]:
     """Return what `phrase` would find if `term` were one more synonym of service `slug`."""
     entries = [
-        Entry(entry.slug, entry.title, (*entry.terms, term)) if entry.slug == slug else entry
+        replace(entry, terms=(*entry.terms, term)) if entry.slug == slug else entry
         for entry in published_entries(language)
     ]
     return GuideIndex(language, entries).search(phrase, limit)

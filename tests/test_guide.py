@@ -24,10 +24,16 @@ DATA = Path(__file__).parent / "data"
 PHRASES = json.loads((DATA / "guide_phrases.json").read_text(encoding="utf-8"))
 # ... caller phrasings written later to tune on, none of them a seed term ...
 DEV = json.loads((DATA / "guide_phrases_dev.json").read_text(encoding="utf-8"))
+# ... a second set written to tune the larger guide on, once the fresh set below had been seen ...
+DEV2 = json.loads((DATA / "guide_phrases_dev2.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
 FRESH = json.loads((DATA / "guide_phrases_fresh.json").read_text(encoding="utf-8"))
+# ... and a final held-out set, written once the tuning on the second development set was done.
+FINAL = json.loads((DATA / "guide_phrases_final.json").read_text(encoding="utf-8"))
+# ... and a closing one, written after the last tuning round (measured after the final set).
+CLOSING = json.loads((DATA / "guide_phrases_closing.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
@@ -222,7 +228,14 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_five_percent(
 @pytest.mark.parametrize("code", CODES)
 @pytest.mark.parametrize(
     ("kept_apart", "others"),
-    [(HELD_OUT, [PHRASES]), (DEV, [PHRASES, HELD_OUT]), (FRESH, [PHRASES, DEV, HELD_OUT])],
+    [
+        (HELD_OUT, [PHRASES]),
+        (DEV, [PHRASES, HELD_OUT]),
+        (FRESH, [PHRASES, DEV, HELD_OUT]),
+        (DEV2, [PHRASES, DEV, HELD_OUT, FRESH]),
+        (FINAL, [PHRASES, DEV, HELD_OUT, FRESH, DEV2]),
+        (CLOSING, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL]),
+    ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
     facts, texts = read_seed()
@@ -236,7 +249,7 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     phrases = kept_apart[code]
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
     asked = {slug for _, slug in phrases}
-    if kept_apart is FRESH:  # every service the catalogue added, and most of the others
+    if any(kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING)):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
         assert len(set(FACT_SLUGS) - asked) <= 1
@@ -248,19 +261,33 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
 # them): each must hold within one phrase, and the whole within a point. The development set
 # was tuned on and flatters a little; the held-out set was not, and is the figure to quote.
 MEASURED = {
-    "held-out": (HELD_OUT, (0.94, 0.99), {
-        "ar": (0.92, 1.00), "fr": (1.00, 1.00), "es": (1.00, 1.00), "it": (0.92, 1.00),
-        "nl": (0.88, 0.96), "de": (0.96, 1.00), "en": (0.92, 1.00),
+    "held-out": (HELD_OUT, (0.96, 0.99), {
+        "ar": (0.96, 1.00), "fr": (0.96, 1.00), "es": (1.00, 1.00), "it": (0.96, 1.00),
+        "nl": (0.96, 1.00), "de": (0.96, 1.00), "en": (0.92, 0.96),
     }),
-    "development": (DEV, (0.92, 0.98), {
-        "ar": (0.94, 0.96), "fr": (0.95, 1.00), "es": (0.92, 0.99), "it": (0.91, 0.98),
-        "nl": (0.95, 0.99), "de": (0.89, 0.99), "en": (0.89, 0.98),
+    "development": (DEV, (0.95, 0.99), {
+        "ar": (0.94, 0.96), "fr": (0.94, 1.00), "es": (0.96, 1.00), "it": (0.97, 1.00),
+        "nl": (0.96, 1.00), "de": (0.94, 1.00), "en": (0.97, 1.00),
     }),
-    # Written when the guide grew from 23 services to 38, never tuned on: the honest figure,
-    # short of the 95% aimed at (see README).
-    "fresh held-out": (FRESH, (0.84, 0.94), {
-        "ar": (0.87, 0.97), "fr": (0.83, 0.90), "es": (0.83, 0.93), "it": (0.83, 0.93),
-        "nl": (0.87, 0.97), "de": (0.83, 0.93), "en": (0.80, 0.93),
+    "second development": (DEV2, (0.92, 0.98), {
+        "ar": (0.94, 0.96), "fr": (0.93, 0.98), "es": (0.91, 0.97), "it": (0.94, 0.97),
+        "nl": (0.92, 0.99), "de": (0.88, 0.99), "en": (0.92, 0.99),
+    }),
+    # Written when the guide grew from 23 services to 38, then measured while the second
+    # development set was written and tuned on (never its items): short of the 95% aimed at.
+    "fresh held-out": (FRESH, (0.88, 0.95), {
+        "ar": (0.83, 0.97), "fr": (0.87, 0.93), "es": (0.87, 0.97), "it": (0.93, 0.97),
+        "nl": (0.90, 0.97), "de": (0.87, 0.93), "en": (0.90, 0.93),
+    }),
+    # Written before the last tuning round, measured before and after it, items never read.
+    "final held-out": (FINAL, (0.77, 0.89), {
+        "ar": (0.84, 0.89), "fr": (0.76, 0.95), "es": (0.76, 0.87), "it": (0.79, 0.95),
+        "nl": (0.76, 0.82), "de": (0.68, 0.82), "en": (0.79, 0.92),
+    }),
+    # Written after all the tuning, measured once: the honest figure, far short of 95% (README).
+    "closing held-out": (CLOSING, (0.69, 0.85), {
+        "ar": (0.68, 0.82), "fr": (0.79, 0.87), "es": (0.58, 0.87), "it": (0.76, 0.89),
+        "nl": (0.71, 0.89), "de": (0.58, 0.82), "en": (0.71, 0.82),
     }),
 }  # fmt: skip
 
@@ -289,8 +316,8 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
 # Questions outside the guide answered with one confident wrong service, per language, when
 # last measured: at most 5% of the held-out set in every language (the set tuned on, less).
 CONFIDENT_WRONG = {
-    "held-out": (OUTSIDE, {"ar": 1, "fr": 1, "es": 1, "it": 0, "nl": 1, "de": 0, "en": 1}),
-    "tuned on": (OUTSIDE_DEV, {"ar": 0, "fr": 2, "es": 2, "it": 1, "nl": 1, "de": 0, "en": 0}),
+    "held-out": (OUTSIDE, {"ar": 1, "fr": 1, "es": 0, "it": 1, "nl": 1, "de": 0, "en": 0}),
+    "tuned on": (OUTSIDE_DEV, {"ar": 0, "fr": 1, "es": 1, "it": 1, "nl": 1, "de": 1, "en": 0}),
 }  # fmt: skip
 
 
@@ -330,6 +357,28 @@ def test_search_answers_best_first_with_a_verdict(app, guide):
         assert search.verdict(search.search("combien coûte le passeport", "fr")).kind == "close"
         assert search.verdict(search.search("quelle est la météo demain", "fr")).kind == "none"
         assert search.search("", "fr") == []
+
+
+def test_a_match_far_ahead_of_every_other_is_read_out_though_a_little_weaker():
+    def verdict_of(*scores):
+        return search.verdict([search.Match(f"s{i}", "", s) for i, s in enumerate(scores)]).kind
+
+    assert verdict_of(86, 80) == "clear"  # good enough, and ahead
+    assert verdict_of(86, 82) == "close"  # good enough, but another is near
+    assert verdict_of(83, 63) == "clear"  # a little weaker, but nothing comes near
+    assert verdict_of(83, 64) == "close"
+    assert verdict_of(82, 40) == "close"  # too weak to be read out alone
+    assert verdict_of(74, 10) == "none"
+
+
+def test_a_word_only_a_services_description_uses_tips_a_tie_its_way():
+    entries = [
+        search.Entry("a", "certificate", ("certificate",), "for people who never married"),
+        search.Entry("b", "certificate", ("certificate",), "for pensioners abroad"),
+    ]
+    index = search.GuideIndex("en", entries)
+    assert index.search("certificate for pensioners")[0].slug == "b"
+    assert index.search("certificate as I never married")[0].slug == "a"
 
 
 def test_a_published_edit_is_searchable_at_once_and_a_draft_is_not(app, guide):
