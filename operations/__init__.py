@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from operations import admin
+from operations import admin, week
 from operations.cli import register_commands
 
 
 def init_app(app: Flask) -> None:
-    """Register the centre's admin pages and the `setup`, calendar, notices and privacy commands."""
+    """Register the admin pages, the `setup`, calendar, notices and privacy commands, the demo week."""
     app.register_blueprint(admin.bp)
     register_commands(app)
+    # After the staff accounts and the demo cases (their packages are wired first).
+    app.extensions.setdefault("setup.demo", []).append(week.week_lines)
