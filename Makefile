@@ -18,7 +18,7 @@ catalogs: install
 	$(BIN)/pybabel compile -d translations >/dev/null
 
 run: catalogs
-	$(BIN)/flask --app app setup --demo
+	PORT=$(PORT) $(BIN)/flask --app app setup --demo
 	@echo "Phone menu simulator: http://127.0.0.1:$(PORT)/try/"
 	$(BIN)/flask --app app run --port $(PORT)
 

@@ -52,8 +52,8 @@ COUNTRY_WEIGHTS = {
     "MT": 0.2,
 }  # fmt: skip
 # What callers came for, when the centre is open.
-JOURNEYS = {"guide": 36, "case": 14, "feedback": 8, "agent": 23, "callback": 7,
-            "abandoned": 9, "hung_up": 2, "failed": 1}  # fmt: skip
+JOURNEYS = {"guide": 38, "case": 14, "feedback": 8, "agent": 24, "callback": 7,
+            "abandoned": 5, "hung_up": 2, "failed": 1}  # fmt: skip
 GUIDE_SLUGS = ("passport", "national-id-card", "consular-registration", "birth-declaration",
                "civil-status-extracts", "legalisation", "power-of-attorney", "marriage",
                "appointments", "fees-and-payment", "visa", "change-of-residence")  # fmt: skip
@@ -75,6 +75,11 @@ NOTES = {
     "en": ["Caller advised to book online; link sent by text.",
            "Passed to the consulate in Brussels: documents checked twice at the counter.",
            "Asked about a lost passport abroad; emergency travel document explained."],
+}  # fmt: skip
+HUNG_UP = {
+    "fr": "La personne a raccroché avant qu'un conseiller ne réponde.",
+    "ar": "أنهى المتصل المكالمة قبل رد أحد الموظفين.",
+    "en": "The caller hung up before an agent answered.",
 }  # fmt: skip
 RESOLUTIONS = {
     "fr": "Réponse donnée, la personne est satisfaite.",
@@ -185,7 +190,8 @@ def _call(rng: random.Random, n: int, started: datetime, number: str, country: s
     context: dict[str, Any] = {}
     duration = rng.randint(60, 240)
     queued = journey in ("agent", "abandoned") or (journey == "callback" and rng.random() < 0.6)
-    wait = rng.randint(15, 420) if queued else 0
+    # Most callers are answered within a minute or two; a few wait long (busy evenings).
+    wait = min(900, 10 + int(rng.expovariate(1 / 75))) if queued else 0
     outcome, status = "self_service", "completed"
     queue_result = None
     if journey == "guide":
@@ -290,28 +296,26 @@ def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | N
     """Move the ticket as far as an agent would have by now: the older, the further."""
     if agent is None:
         return
+    locale = NOTE_LOCALE[agent.email]
     if journey == "abandoned":
-        _change(
-            ticket,
-            agent,
-            "closed",
-            "Caller hung up before an agent answered.",
-            "resolution",
-            ticket.created_at + timedelta(minutes=30),
-        )
+        at = ticket.created_at + timedelta(minutes=rng.randint(5, 60))
+        _change(ticket, agent, "closed", HUNG_UP[locale], "resolution", at)
         return
     days = age.total_seconds() / 86400
-    done = rng.random() < min(0.95, 0.25 + days / 4)
-    locale = NOTE_LOCALE[agent.email]
-    at = ticket.created_at + timedelta(minutes=rng.randint(10, 240))
+    if journey == "agent":  # the agent who took the call settles it as it ends
+        done = rng.random() < (0.97 if days > 0.2 else 0.6)
+        at = ticket.created_at + timedelta(minutes=rng.randint(3, 25))
+    else:
+        done = rng.random() < (0.97 if days > 3 else 0.75 if days > 1 else 0.3)
+        at = ticket.created_at + timedelta(minutes=rng.randint(10, 240))
     if done:
-        if rng.random() < 0.5:
+        if rng.random() < 0.4:
             _change(ticket, agent, "open", rng.choice(NOTES[locale]), "note", at)
-            at += timedelta(minutes=rng.randint(20, 600))
+            at += timedelta(minutes=rng.randint(5, 120))
         status = "closed" if rng.random() < 0.4 else "resolved"
         _change(ticket, agent, status, RESOLUTIONS[locale], "resolution", at)
         return
-    state = rng.choice(("new", "new", "open", "waiting"))
+    state = rng.choice(("new", "open", "open", "waiting"))
     if state == "new":
         return
     _change(ticket, agent, state, rng.choice(NOTES[locale]) if state == "waiting" else "",

@@ -70,6 +70,8 @@ def tickets_in_every_state_with_notes_and_recordings(app, demo: str) -> None:  #
         assert all(ticket.has_message and ticket.recordings for ticket in complaints)
         states = Counter(db.session.scalars(sa.select(Callback.state)))
         assert states["done"] and states["no_answer"] and states["booked"]
+    assert re.search(r"Staff login: http://127\.0\.0\.1:\d+/staff/login", demo)
+    assert "run .venv/bin/flask --app app users password EMAIL" in demo
     assert re.search(r"Demo week: 3000 calls .* [1-9]\d* callbacks moved by a closure", demo)
 
 
