@@ -66,8 +66,8 @@ def _show(turn: Turn) -> None:
 def call_command(caller: str, dialled: str, url: str, inputs: tuple[str, ...]) -> None:
     """Place a simulated call; give INPUTS to play them, or answer each prompt interactively.
 
-    Example: `flask --app app call 2 2 1000000016# 1 05031984# 1` looks up a demo application
-    in French.
+    Example: `flask --app app call 2 1 2 1000000016# 1 05031984# 1` looks up a demo application
+    in French (the 1 after the language skips the demo notice).
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     transport = HttpTransport(url) if url else FlaskTransport(app)

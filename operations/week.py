@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from knowledge.services import log_agent_request, log_unmatched
 from operations import running
 from staff import accounts, audit
 from staff.models import StaffUser
-from tickets import callbacks
+from tickets import callbacks, sla
 from tickets.models import Callback, CallbackAttempt, Recording, Ticket, TicketNote
 from tickets.services import open_ticket
 
@@ -80,6 +81,11 @@ HUNG_UP = {
     "fr": "La personne a raccroché avant qu'un conseiller ne réponde.",
     "ar": "أنهى المتصل المكالمة قبل رد أحد الموظفين.",
     "en": "The caller hung up before an agent answered.",
+}  # fmt: skip
+NO_ANSWER = {
+    "fr": "Pas de réponse au rappel ; nouvel essai demain.",
+    "ar": "لم يرد المتصل على معاودة الاتصال؛ محاولة أخرى غدا.",
+    "en": "No answer to the callback; trying again tomorrow.",
 }  # fmt: skip
 RESOLUTIONS = {
     "fr": "Réponse donnée, la personne est satisfaite.",
@@ -173,7 +179,8 @@ def build_week(end: datetime) -> dict[str, int]:
     db.session.flush()
     lookups = [_lookup(rng, call, case_ids) for call in calls if call.context.get("case")]
     db.session.add_all(lookups)
-    tickets = [_ticket(rng, call, journey, number, key, agents, end) for call, journey, number
+    taken: Counter[datetime] = Counter()  # callbacks per slot
+    tickets = [_ticket(rng, call, journey, number, key, agents, end, taken) for call, journey, number
                in work]  # fmt: skip
     db.session.flush()
     for phrase_language, phrase in UNMATCHED:
@@ -249,7 +256,8 @@ def _lookup(rng: random.Random, call: Call, case_ids: list[int]) -> CaseLookup:
 
 
 def _ticket(rng: random.Random, call: Call, journey: str, number: str, key: str,
-            agents: dict[str, StaffUser | None], end: datetime) -> Ticket:  # fmt: skip
+            agents: dict[str, StaffUser | None], end: datetime,
+            taken: Counter[datetime]) -> Ticket:  # fmt: skip
     """Open the ticket a call left, then work it as the desk's agents would have."""
     kind = {"feedback": rng.choice(FEEDBACK), "callback": "callback"}.get(journey, "escalated_call")
     opened = call.queue_entered_at or call.started_at + timedelta(seconds=50)
@@ -264,31 +272,41 @@ def _ticket(rng: random.Random, call: Call, journey: str, number: str, key: str,
                                  url=f"https://api.twilio.com/2010-04-01/Recordings/{sid}",
                                  created_at=opened + timedelta(seconds=seconds + 5)))  # fmt: skip
         ticket.has_message = True
-    if kind == "callback":
-        _past_callback(rng, ticket, number, opened, agents)
     agent = agents.get(AGENTS.get(ticket.language, "agent.en@example.org"))
-    age = to_storage(end) - opened
-    _work(rng, ticket, journey, agent, age)
+    if kind == "callback":
+        _past_callback(rng, ticket, number, opened, agent, end, taken)
+    else:
+        _work(rng, ticket, journey, agent, to_storage(end) - opened)
     return ticket
 
 
 def _past_callback(rng: random.Random, ticket: Ticket, number: str, opened: datetime,
-                   agents: dict[str, StaffUser | None]) -> None:  # fmt: skip
-    """Book the callback at an open slot after the call, and say how it went."""
+                   agent: StaffUser | None, end: datetime, taken: Counter[datetime]) -> None:  # fmt: skip
+    """Book the callback at the first open slot with room, then settle it if its time is past."""
     slot = calendar.next_opening(from_storage(opened) + timedelta(minutes=30))
-    scheduled = to_storage(slot) if slot else opened + timedelta(hours=1)
-    outcome = rng.choices(("reached", "no_answer"), weights=(85, 15))[0]
+    while slot is not None and taken[slot] >= current_app.config["CALLBACK_SLOT_CAPACITY"]:
+        slot = calendar.next_opening(slot + timedelta(minutes=15))
+    moment = slot or from_storage(opened) + timedelta(hours=1)
+    taken[moment] += 1
+    scheduled = to_storage(moment)
     ticket.callback = Callback(number=number, priority_at=opened, not_before=scheduled,
-                               scheduled_at=scheduled,
-                               state="done" if outcome == "reached" else "no_answer")  # fmt: skip
-    agent = agents.get(AGENTS.get(ticket.language, "agent.en@example.org"))
-    if agent is not None:
-        db.session.add(CallbackAttempt(ticket=ticket, agent_id=agent.id, requested_at=scheduled,
-                                       outcome=outcome,
-                                       outcome_at=scheduled + timedelta(minutes=4)))  # fmt: skip
-        db.session.add(TicketNote(ticket=ticket, author=agent, kind="callback", body="",
-                                  params={"outcome": outcome},
-                                  created_at=scheduled + timedelta(minutes=4)))  # fmt: skip
+                               scheduled_at=scheduled)  # fmt: skip
+    sla.set_due(ticket)  # an open hour after the booked time
+    if agent is None or moment > end:
+        return  # still to come: booked, the ticket new
+    outcome = rng.choices(("reached", "no_answer"), weights=(92, 8))[0]
+    ticket.callback.state = "done" if outcome == "reached" else "no_answer"
+    at = scheduled + timedelta(minutes=rng.randint(1, 12))
+    db.session.add(CallbackAttempt(ticket=ticket, agent_id=agent.id, requested_at=scheduled,
+                                   outcome=outcome, outcome_at=at))  # fmt: skip
+    db.session.add(TicketNote(ticket=ticket, author=agent, kind="callback", body="",
+                              params={"outcome": outcome}, created_at=at))  # fmt: skip
+    locale = NOTE_LOCALE[agent.email]
+    if outcome == "reached":
+        status = "closed" if rng.random() < 0.4 else "resolved"
+        _change(ticket, agent, status, RESOLUTIONS[locale], "resolution", at)
+    else:
+        _change(ticket, agent, "waiting", NO_ANSWER[locale], "note", at)
 
 
 def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | None,
@@ -303,7 +321,7 @@ def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | N
         return
     days = age.total_seconds() / 86400
     if journey == "agent":  # the agent who took the call settles it as it ends
-        done = rng.random() < (0.97 if days > 0.2 else 0.6)
+        done = rng.random() < (0.995 if days > 0.2 else 0.6)
         at = ticket.created_at + timedelta(minutes=rng.randint(3, 25))
     else:
         done = rng.random() < (0.97 if days > 3 else 0.75 if days > 1 else 0.3)
