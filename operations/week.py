@@ -353,7 +353,8 @@ def _change(ticket: Ticket, agent: StaffUser, status: str, body: str, kind: str,
         db.session.add(note)
         db.session.flush()
         facts |= {"note_id": note.id, "note_length": len(body)}
-    entry = audit.record("ticket.status", "ticket", ticket.id, before, facts, actor=agent)
+    action = "ticket.note" if before["status"] == status else "ticket.status"
+    entry = audit.record(action, "ticket", ticket.id, before, facts, actor=agent)
     entry.at = at
 
 
