@@ -123,8 +123,8 @@ def act() -> str | tuple[str, int]:
         _perform(phone, action, form, progress)
     except TwimlError:
         error = gettext("The phone cannot do that at this point of the call.")
-    if not progress.turns:
-        progress.turns.append(phone.turn)
+    if not progress.turns and not progress.ended:
+        progress.turns.append(phone.turn)  # nothing new was said: the prompt still stands
     return _page(phone, progress, error)
 
 
@@ -211,7 +211,7 @@ def _sound_url(name: str) -> str:
 
 
 def _page(phone: PhoneCall, progress: Progress, error: str | None) -> str:
-    turn = progress.last
+    turn = progress.last or phone.turn
     fields = {"call_sid": phone.call_sid, "caller": phone.caller, "to": phone.to}
     queued = None if progress.ended else _queued(phone, turn)
     return render_template(

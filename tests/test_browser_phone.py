@@ -129,6 +129,7 @@ def test_hanging_up_ends_the_call_as_twilio_would(app, live_server, page, open_h
         page.locator("button.hangup").click()
     assert page.locator(".ended").inner_text() == "L'appel est terminé."
     assert page.locator("form.keypad").count() == 0
+    assert page.locator(".heard li").count() == 0  # no prompt left standing
     [call] = calls(app)
     assert call.ended_at is not None and call.status == "completed"
     assert call.outcome == "self_service"
