@@ -145,3 +145,16 @@ def test_hanging_up_in_the_queue_leaves_no_caller_waiting(app, live_server, page
     [call] = calls(app)
     assert call.queue_left_at is not None and call.ended_at is not None
     assert call.outcome == "abandoned"
+
+
+def test_keys_typed_then_left_alone_are_sent_when_the_prompt_times_out(
+    app, live_server, page, open_hours
+):
+    dial(page, live_server, "fr")
+    press(page, "2")
+    press(page, "2")
+    timeout = int(page.locator("form.keypad").get_attribute("data-timeout"))
+    with page.expect_navigation(timeout=(timeout + 5) * 1000):
+        for key in "1234":  # no #: the caller stops typing, as Twilio's timeout ends the entry
+            page.locator(f".keys button[value='{key}']").click()
+    assert "dix chiffres" in heard(page)  # the four keys went as one entry, too short
