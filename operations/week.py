@@ -82,11 +82,6 @@ HUNG_UP = {
     "ar": "أنهى المتصل المكالمة قبل رد أحد الموظفين.",
     "en": "The caller hung up before an agent answered.",
 }  # fmt: skip
-NO_ANSWER = {
-    "fr": "Pas de réponse au rappel ; nouvel essai demain.",
-    "ar": "لم يرد المتصل على معاودة الاتصال؛ محاولة أخرى غدا.",
-    "en": "No answer to the callback; trying again tomorrow.",
-}  # fmt: skip
 RESOLUTIONS = {
     "fr": "Réponse donnée, la personne est satisfaite.",
     "ar": "تمت الإجابة عن الطلب.",
@@ -263,6 +258,7 @@ def _ticket(rng: random.Random, call: Call, journey: str, number: str, key: str,
     opened = call.queue_entered_at or call.started_at + timedelta(seconds=50)
     ticket = open_ticket(kind, call.language or "fr", number, key, country=call.country,
                          call_sid=call.call_sid, source_key=f"{call.call_sid}:{kind}",
+                         ivr_path=_journey(rng, call, kind),
                          at=from_storage(opened))  # fmt: skip
     ticket.created_at = ticket.updated_at = opened
     if kind in FEEDBACK:
@@ -278,6 +274,28 @@ def _ticket(rng: random.Random, call: Call, journey: str, number: str, key: str,
     else:
         _work(rng, ticket, journey, agent, to_storage(end) - opened)
     return ticket
+
+
+def _step(left: str, pressed: str, reached: str) -> dict[str, str]:
+    return {"from": left, "input": pressed, "to": reached}
+
+
+def _journey(rng: random.Random, call: Call, kind: str) -> list[dict[str, str]]:
+    """Return the menu path the call took to leave this ticket, as the call's steps record it."""
+    path = [_step("language", languages.get(call.language).digit, "welcome")]
+    if kind == "escalated_call":
+        return [*path, _step("main", "0", "agent")]
+    if kind == "callback" and call.queue_entered_at is not None:
+        return [*path, _step("main", "0", "agent"), _step("agent", "1", "callback")]
+    if kind == "callback":
+        return [
+            *path,
+            _step("main", "0", "callback_offer"),
+            _step("callback_offer", "1", "callback"),
+        ]
+    key = {"complaint": "1", "suggestion": "2", "observation": "3"}[kind]
+    said = "speech" if rng.random() < 0.2 else "3"  # some say "réclamation" instead of a key
+    return [*path, _step("main", said, "feedback"), _step("feedback", key, "record")]
 
 
 def _past_callback(rng: random.Random, ticket: Ticket, number: str, opened: datetime,
@@ -306,7 +324,7 @@ def _past_callback(rng: random.Random, ticket: Ticket, number: str, opened: date
         status = "closed" if rng.random() < 0.4 else "resolved"
         _change(ticket, agent, status, RESOLUTIONS[locale], "resolution", at)
     else:
-        _change(ticket, agent, "waiting", NO_ANSWER[locale], "note", at)
+        _change(ticket, agent, "waiting", "", "note", at)  # the callback's note says it
 
 
 def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | None,
@@ -365,8 +383,13 @@ def _closure_over_booked_callbacks(rng: random.Random, end: datetime, key: str,
         country = rng.choice(("FR", "ES", "BE", "IT"))
         number = _caller(rng, country)
         language = _language(rng, country)
+        path = [
+            _step("language", languages.get(language).digit, "welcome"),
+            _step("main", "0", "callback_offer"),
+            _step("callback_offer", "1", "callback"),
+        ]
         callbacks.book(number, language, key, priority_at=end, country=country,
-                       call_sid=f"{WEEK_PREFIX}cb{n:024d}")  # fmt: skip
+                       call_sid=f"{WEEK_PREFIX}cb{n:024d}", ivr_path=path)  # fmt: skip
     db.session.flush()
     first = db.session.scalar(
         sa.select(sa.func.min(Callback.scheduled_at)).where(Callback.state == "booked")

@@ -68,6 +68,8 @@ def tickets_in_every_state_with_notes_and_recordings(app, demo: str) -> None:  #
             sa.select(Ticket).where(Ticket.type == "complaint", Ticket.call_sid.like("CAweek%"))
         )
         assert all(ticket.has_message and ticket.recordings for ticket in complaints)
+        week = list(db.session.scalars(sa.select(Ticket).where(Ticket.call_sid.like("CAweek%"))))
+        assert all(ticket.ivr_path and ticket.ivr_path[0]["from"] == "language" for ticket in week)
         states = Counter(db.session.scalars(sa.select(Callback.state)))
         assert states["done"] and states["no_answer"] and states["booked"]
     assert re.search(r"Staff login: http://127\.0\.0\.1:\d+/staff/login", demo)
