@@ -313,18 +313,29 @@ def _past_callback(rng: random.Random, ticket: Ticket, number: str, opened: date
     if agent is None or moment > end:
         return  # still to come: booked, the ticket new
     outcome = rng.choices(("reached", "no_answer"), weights=(92, 8))[0]
+    at = _attempt(rng, ticket, agent, scheduled, outcome)
+    locale = NOTE_LOCALE[agent.email]
+    if outcome == "no_answer":
+        again = calendar.next_opening(from_storage(at) + timedelta(days=1))
+        if again is None or again > end:
+            _change(ticket, agent, "waiting", "", "note", at)  # the callback's note says it
+            return
+        at = _attempt(rng, ticket, agent, to_storage(again), "reached")  # tried again next day
+    status = "closed" if rng.random() < 0.4 else "resolved"
+    _change(ticket, agent, status, RESOLUTIONS[locale], "resolution", at)
+
+
+def _attempt(rng: random.Random, ticket: Ticket, agent: StaffUser, placed: datetime,
+             outcome: str) -> datetime:  # fmt: skip
+    """Record one call back placed at `placed` and its outcome (with the desk's note); return when."""
+    assert ticket.callback is not None
     ticket.callback.state = "done" if outcome == "reached" else "no_answer"
-    at = scheduled + timedelta(minutes=rng.randint(1, 12))
-    db.session.add(CallbackAttempt(ticket=ticket, agent_id=agent.id, requested_at=scheduled,
+    at = placed + timedelta(minutes=rng.randint(1, 12))
+    db.session.add(CallbackAttempt(ticket=ticket, agent_id=agent.id, requested_at=placed,
                                    outcome=outcome, outcome_at=at))  # fmt: skip
     db.session.add(TicketNote(ticket=ticket, author=agent, kind="callback", body="",
                               params={"outcome": outcome}, created_at=at))  # fmt: skip
-    locale = NOTE_LOCALE[agent.email]
-    if outcome == "reached":
-        status = "closed" if rng.random() < 0.4 else "resolved"
-        _change(ticket, agent, status, RESOLUTIONS[locale], "resolution", at)
-    else:
-        _change(ticket, agent, "waiting", "", "note", at)  # the callback's note says it
+    return at
 
 
 def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | None,
