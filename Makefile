@@ -20,7 +20,7 @@ catalogs: install
 # The worker and scheduler run beside the app (jobs in instance/jobs.db unless JOBS_URL or
 # REDIS_URL names Redis) and stop with it.
 run: catalogs
-	$(BIN)/flask --app app setup --demo
+	PORT=$(PORT) $(BIN)/flask --app app setup --demo
 	@echo "Phone menu simulator: http://127.0.0.1:$(PORT)/try/"
 	$(BIN)/flask --app app jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --port $(PORT)

@@ -1,7 +1,12 @@
-"""Take the supervisors' screenshots in docs/: the wallboard and the dashboard, in French and Arabic.
+"""Take the screenshots in docs/, in French and Arabic: those the README opens with, then the
+supervisors' wallboard and dashboard.
 
-    python docs/screenshots.py      # writes docs/wallboard-fr.png, docs/wallboard-ar.png,
-                                    # docs/dashboard-fr.png and docs/dashboard-ar.png
+    python docs/screenshots.py      # writes docs/phone-*.png, docs/desk-*.png, docs/editor-*.png
+                                    # (on the demo week of `flask setup --demo`), then
+                                    # docs/wallboard-*.png and docs/dashboard-*.png
+
+The README's are taken on what a newcomer gets from `make run` (`setup --demo`), the phone
+tried by the browser phone at /try/ as a person would click it.
 
 Runs the app on a temporary SQLite database, at a fixed working morning (so the centre is
 open whatever day it is run), with callers placed by the phone driver and a month of
@@ -137,8 +142,119 @@ def shoot(base: str) -> None:
         browser.close()
 
 
+def log_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in on the staff login page."""
+    page.goto(f"{base}/staff/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def press(page, keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Press keys on the browser phone one by one; the entry goes when the prompt's rule says."""
+    with page.expect_navigation():
+        for key in keys:
+            page.locator(f".keys button[value='{key}']").click()
+
+
+def choose_language(page, code: str) -> None:  # type: ignore[no-untyped-def]
+    """Choose the language on the phone and skip the demo notice to reach the main menu."""
+    from centre import languages
+    from operations.demo import DEMO_NOTICE
+
+    press(page, languages.get(code).digit)
+    if DEMO_NOTICE[code][:30] in page.locator(".heard").inner_text():
+        press(page, "1")  # any key skips a notice
+
+
+def shoot_readme(base: str) -> None:
+    """Photograph the browser phone, the desk, the dashboard and the editor in French and Arabic."""
+    from cases.demo import demo_references
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(f"{base}/try/?lang=fr")
+        page.locator("form.dial button[type=submit]").click()
+        choose_language(page, "fr")
+        press(page, "2")
+        press(page, demo_references()[0] + "#")
+        press(page, "1")
+        press(page, "05031984#")
+        press(page, "1")
+        press(page, "1")
+        page.screenshot(path=str(DOCS / "phone-fr.png"), full_page=True)
+        page.goto(f"{base}/try/?lang=ar")
+        page.fill("input[name=caller]", "+33612345699")
+        page.locator("form.dial button[type=submit]").click()
+        choose_language(page, "ar")
+        press(page, "0")
+        page.screenshot(path=str(DOCS / "phone-ar.png"), full_page=True)
+        page.close()
+        for email, code in (("amina@example.org", "fr"), ("youssef@example.org", "ar")):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            log_in(page, base, email)
+            page.goto(f"{base}/tickets/")
+            page.screenshot(path=str(DOCS / f"desk-{code}.png"))
+            page.close()
+        for email, code in (("redactrice@example.org", "fr"), ("muharrir@example.org", "ar")):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            log_in(page, base, email)
+            page.goto(f"{base}/guide/editor/")
+            page.screenshot(path=str(DOCS / f"editor-{code}.png"))
+            page.close()
+        for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            log_in(page, base, email)
+            page.goto(f"{base}/reports/")
+            page.screenshot(path=str(DOCS / f"week-dashboard-{code}.png"))
+            page.close()
+        browser.close()
+
+
+def demo_week(app) -> None:  # type: ignore[no-untyped-def]
+    """Run `flask setup --demo`, then add the accounts the screenshots log in with."""
+    result = app.test_cli_runner().invoke(args=["setup", "--demo"])
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
+    with app.app_context():
+        for email, role, codes, locale in (
+            ("superviseur@example.org", "supervisor", "", "fr"),
+            ("mushrif@example.org", "supervisor", "", "ar"),
+            ("amina@example.org", "agent", "fr es", "fr"),
+            ("youssef@example.org", "agent", "ar", "ar"),
+            ("redactrice@example.org", "editor", "", "fr"),
+            ("muharrir@example.org", "editor", "", "ar"),
+        ):
+            accounts.create(email, PASSWORD, role, codes, locale=locale,
+                            phone="+212600000101", actor_email="screenshots")  # fmt: skip
+        db.session.commit()
+
+
+def serve(app, shoot_with) -> None:  # type: ignore[no-untyped-def]
+    """Serve the app on a loopback port while `shoot_with(base_url)` runs."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        shoot_with(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+
+
 def main() -> None:
-    """Seed a temporary database, serve the app on it, and take the screenshots."""
+    """Seed temporary databases, serve the app on each, and take the screenshots."""
+    with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/week.db",
+                          "SECRET_KEY": "screenshots", "PHONE_HASH_KEY": "screenshots",
+                          "SESSION_COOKIE_SECURE": False})  # fmt: skip
+        demo_week(app)
+        serve(app, shoot_readme)
+    print("wrote", ", ".join(f"docs/{kind}-{code}.png" for kind in ("phone", "desk", "editor",
+                                                                    "week-dashboard")
+                               for code in ("fr", "ar")))  # fmt: skip
     with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/shots.db",
                           "SECRET_KEY": "screenshots", "PHONE_HASH_KEY": "screenshots",
@@ -157,4 +273,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -196,6 +196,7 @@ class PhoneCall:
         self.recorder: dict[str, str] | None = None
         self.last_recording: dict[str, str] = {}
         self.queue: dict[str, str] | None = None
+        self.queue_place = (1, 30)  # (position, seconds waited) Twilio reports to the wait URL
 
     # --- what Twilio sends ---------------------------------------------------------------
 
@@ -232,6 +233,8 @@ class PhoneCall:
     def request(self, url: str, **extra: str) -> Turn:
         """POST to `url` with the call's parameters, check the TwiML, follow bare redirects."""
         for _ in range(MAX_REDIRECTS):
+            if self._to_wait_url(url) and "QueuePosition" not in extra:
+                extra = self._queue_params()  # Twilio tells the wait URL where the caller is
             status, content_type, body = self.post(url, self.params(**extra))
             if status != 200:
                 raise TwimlError(f"{url} answered {status}: {body[:200]!r}")
@@ -245,6 +248,16 @@ class PhoneCall:
                 continue
             return turn
         raise TwimlError(f"more than {MAX_REDIRECTS} redirects in a row")
+
+    def _to_wait_url(self, url: str) -> bool:
+        if self.queue is None or not self.queue.get("waitUrl"):
+            return False
+        return urlsplit(url).path == urlsplit(self.queue["waitUrl"]).path
+
+    def _queue_params(self) -> dict[str, str]:
+        position, waited = self.queue_place
+        return {"QueuePosition": str(position), "QueueTime": str(waited),
+                "CurrentQueueSize": str(position)}  # fmt: skip
 
     # --- what the caller does ------------------------------------------------------------
 
@@ -310,14 +323,20 @@ class PhoneCall:
             raise TwimlError("nothing follows the gather: the call would hang up on silence")
         return self.request(self.turn.redirect)
 
-    def leave_message(self, seconds: int = 12, recording_sid: str | None = None) -> Turn:
-        """Speak after the tone and press #: Twilio posts the recording to the action URL."""
+    def leave_message(
+        self, seconds: int = 12, recording_sid: str | None = None, url: str | None = None
+    ) -> Turn:
+        """Speak after the tone and press #: Twilio posts the recording to the action URL.
+
+        `url` is where the recording can be fetched (Twilio's API unless given).
+        """
         if self.turn is None or self.turn.record is None:
             raise TwimlError(f"the call is not recording but waiting for {self._waiting()}")
         sid = recording_sid or "RE" + secrets.token_hex(16)
         self.last_recording = {
             "RecordingSid": sid,
-            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/{sid}",
+            "RecordingUrl": url
+            or f"https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/{sid}",
             "RecordingDuration": str(seconds),
         }
         self.recorder = self.turn.record
@@ -340,15 +359,12 @@ class PhoneCall:
 
     def hold(self, position: int = 1, waited: int = 30) -> Turn:
         """While queued, Twilio fetches the wait URL with the caller's position."""
-        if self.turn is None or self.turn.enqueue is None:
+        if self.turn is not None and self.turn.enqueue is not None:
+            self.queue = self.turn.enqueue
+        elif self.queue is None:
             raise TwimlError(f"the call is not queued but waiting for {self._waiting()}")
-        self.queue = self.turn.enqueue
-        return self.request(
-            self.queue["waitUrl"],
-            QueuePosition=str(position),
-            QueueTime=str(waited),
-            CurrentQueueSize=str(position),
-        )
+        self.queue_place = (position, waited)
+        return self.request(self.queue["waitUrl"], **self._queue_params())
 
     def leave_queue(self, result: str = "bridged", waited: int = 60) -> Turn:
         """The caller leaves the queue (`bridged`, `hangup`, `leave`, ...): Twilio posts the action."""
@@ -356,6 +372,12 @@ class PhoneCall:
         if queue is None:
             raise TwimlError("the call was never queued")
         return self.request(queue["action"], QueueResult=result, QueueTime=str(waited))
+
+    def left(self) -> Turn:
+        """After `<Leave>`, Twilio posts the queue's action with QueueResult=leave; so do we."""
+        if self.turn is None or not self.turn.leave:
+            raise TwimlError(f"the call is not leaving a queue but waiting for {self._waiting()}")
+        return self.leave_queue("leave")
 
     def hang_up(self, status: str = "completed", duration: int = 95) -> int:
         """The call ends: Twilio posts the status callback; return the HTTP status."""

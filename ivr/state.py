@@ -298,3 +298,32 @@ def queued_count(language_codes: list[str]) -> int:
     """Return how many calls wait for an agent in these languages, however many."""
     query = sa.select(sa.func.count()).select_from(Call).where(_waiting(language_codes))
     return db.session.scalar(query) or 0
+
+
+def queue_place(call_sid: str) -> tuple[int, int] | None:
+    """Return a queued call's position in its language's queue and the seconds it has waited."""
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None or call.language is None or call.queue_entered_at is None:
+        return None
+    if call.queue_left_at is not None or call.ended_at is not None:
+        return None
+    ahead = sa.or_(
+        Call.queue_entered_at < call.queue_entered_at,
+        sa.and_(Call.queue_entered_at == call.queue_entered_at, Call.id <= call.id),
+    )
+    query = sa.select(sa.func.count()).select_from(Call).where(_waiting([call.language]), ahead)
+    waited = to_storage(now()) - call.queue_entered_at
+    return db.session.scalar(query) or 1, max(0, int(waited.total_seconds()))
+
+
+def call_started_at(call_sid: str) -> datetime | None:
+    """Return when the call began (naive UTC), None for a call with no row."""
+    return db.session.scalar(sa.select(Call.started_at).where(Call.call_sid == call_sid))
+
+
+def seconds_since_start(call_sid: str) -> int | None:
+    """Return how long the call has lasted so far, as Twilio's CallDuration counts it."""
+    started = call_started_at(call_sid)
+    if started is None:
+        return None
+    return max(0, int((to_storage(now()) - started).total_seconds()))

@@ -100,3 +100,4 @@ def load_demo() -> str:
     db.session.flush()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
     return f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets."
+

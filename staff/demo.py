@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+
+from flask import current_app
 
 from centre.extensions import db
 from staff import accounts
@@ -18,6 +21,9 @@ DEMO_USERS = [
 ]
 
 
+RESET = ".venv/bin/flask --app app users password {email}"
+
+
 def demo_password() -> str:
     """Return a random password of 128 bits (22 characters), as strong as any account needs."""
     return secrets.token_urlsafe(16)
@@ -28,9 +34,7 @@ def load_demo_users() -> list[str]:
     lines = []
     for email, role, codes, locale, phone in DEMO_USERS:
         if accounts.by_email(email) is not None:
-            lines.append(
-                f"{email:<26} {role:<10} (exists; `flask users password {email}` resets it)"
-            )
+            lines.append(f"{email:<26} {role:<10} (exists; {RESET.format(email=email)} resets it)")
             continue
         password = demo_password()
         accounts.create(email, password, role, codes, locale, phone, actor_email="setup --demo")
@@ -41,6 +45,12 @@ def load_demo_users() -> list[str]:
 
 def demo_lines() -> list[str]:
     """Add the demo accounts; return what `flask setup --demo` prints of them."""
-    return ["Demo staff accounts (passwords are shown once):"] + [
-        "  " + line for line in load_demo_users()
+    base = (
+        current_app.config.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    )
+    return [
+        f"Staff login: {base.rstrip('/')}/staff/login",
+        "Demo staff accounts (passwords are shown once):",
+        *("  " + line for line in load_demo_users()),
+        f"To choose another, run {RESET.format(email='EMAIL')} (it reads the new one).",
     ]

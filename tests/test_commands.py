@@ -73,3 +73,24 @@ def test_the_demo_cases_can_be_looked_up_by_phone(app, runner, call, time_machin
     ready = demo_references()[2]
     turn = look_up(call(), "en", ready, "05031984")
     assert "ready" in turn.text.lower() and "Paris" in turn.text
+
+
+def test_the_call_command_books_a_callback_from_the_waiting_message(runner, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    result = runner.invoke(args=["call", "7", "0", "1"])
+    assert result.exit_code == 0, result.output
+    assert "You are number 1 in the queue." in result.output  # the wait URL, asked at once
+    assert "You keep your place. Let us book your callback." in result.output
+    assert "An agent will call you back on" in result.output  # booked, with no `leave leave`
+
+
+def test_the_call_command_explains_what_a_caller_can_type(runner):
+    result = runner.invoke(args=["call", "--help"])
+    for entry in ("say WORDS", "record", "hold", "answer", "hangup", "1000000016#"):
+        assert entry in result.output
+
+
+def test_the_call_command_asks_in_the_language_chosen(runner, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    result = runner.invoke(args=["call"], input="2\nquit\n")
+    assert "Touches" in result.output.split("> 2")[1]  # after choosing French

@@ -19,10 +19,10 @@ def test_a_person_can_walk_the_menu_in_the_browser(client, time_machine):
     token = _fields(page)["csrf_token"]
     page = client.post("/try/", data={"csrf_token": token, "action": "dial", "to": "+34900000000",
                                       "caller": "+34612345678"}).get_data(as_text=True)  # fmt: skip
-    assert 'lang="es-ES"' in page and "Polly.Lucia" in page
+    assert 'lang="es" dir="ltr" data-voice="Polly.Lucia"' in page
     fields = _fields(page)
     page = client.post("/try/", data={**fields, "digits": "7"}).get_data(as_text=True)
-    assert 'lang="en-GB"' in page
+    assert '<li lang="en" dir="ltr"' in page
     fields = _fields(page)
     page = client.post("/try/", data={**fields, "digits": "3"}).get_data(as_text=True)
     page = client.post("/try/", data={**_fields(page), "digits": "1"}).get_data(as_text=True)
@@ -61,10 +61,38 @@ def test_the_simulator_waits_in_the_queue_and_is_answered(client, time_machine):
     page = client.post("/try/", data={**_fields(page), "action": "dial"}).get_data(as_text=True)
     for digits in ("7", "0"):
         page = client.post("/try/", data={**_fields(page), "digits": digits}).get_data(as_text=True)
-    assert "Please hold" in page
-    queued = _fields(page)
-    page = client.post("/try/", data={**queued, "action": "hold"}).get_data(as_text=True)
+    assert "Please hold" in page  # and Twilio asks the wait URL at once:
     assert "You are number 1 in the queue." in page
+    queued = _fields(page)
     page = client.post("/try/", data={**queued, "action": "bridged"}).get_data(as_text=True)
     assert "Goodbye." in page
     assert client.post("/try/", data={**queued, "action": "whistle"}).status_code == 400
+
+
+def test_the_phone_sounds_are_real_wav_files_of_the_length_said():
+    import io
+    import wave
+
+    from ivr import sounds
+
+    for audio, seconds in ((sounds.hold_music(), 4), (sounds.message(), sounds.MESSAGE_SECONDS)):
+        with wave.open(io.BytesIO(audio)) as wav:
+            assert wav.getnchannels() == 1 and wav.getframerate() == 8000
+            assert wav.getnframes() == 8000 * seconds
+
+
+def test_a_prompt_that_takes_only_keys_refuses_words_in_the_page_language(client, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    page = client.get("/try/?lang=fr").get_data(as_text=True)
+    page = client.post("/try/", data={**_fields(page), "action": "dial"}).get_data(as_text=True)
+    page = client.post("/try/", data={**_fields(page), "digits": "7"}).get_data(as_text=True)
+    page = client.post("/try/", data={**_fields(page), "digits": "2"}).get_data(as_text=True)
+    assert 'name="speech"' not in page  # the reference prompt listens for keys only
+    page = client.post("/try/", data={**_fields(page), "action": "speak",
+                                      "speech": "1000000016"}).get_data(as_text=True)  # fmt: skip
+    assert "Le téléphone ne peut pas faire cela à ce moment de l&#39;appel." in page
+    assert "does not listen" not in page
+    page = client.post("/try/", data={**_fields(page), "digits": "1000000016#"}).get_data(
+        as_text=True
+    )
+    assert "1, 0, 0, 0, 0, 0, 0, 0, 1, 6" in page  # one entry, read back digit by digit
