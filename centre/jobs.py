@@ -64,7 +64,7 @@ class Scheduled:
 def _app() -> Flask | None:
     """Return the app a job runs under: the enqueuing one (immediate mode), else the bound one."""
     if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+        return current_app._get_current_object()  # type: ignore[attr-defined]
     return _bound.app
 
 
@@ -145,7 +145,7 @@ def register_scheduled(
 
 def every(**fields: str) -> Callable[[datetime], bool]:
     """Return a test of a local time against cron fields: `every(minute="0", hour="3")`."""
-    return crontab(**fields)  # type: ignore[no-any-return]
+    return crontab(**fields)  # type: ignore[no-any-return,unused-ignore]
 
 
 def scheduled(app: Flask) -> list[Scheduled]:

@@ -193,7 +193,7 @@ def backoff_seconds(attempts: int) -> float:
 
 def _create(client: Client, row: Any, sender: str) -> Any:
     callback = _status_callback(row.id)
-    extra = {"status_callback": callback} if callback else {}
+    extra: dict[str, Any] = {"status_callback": callback} if callback else {}
     if row.channel == "call":
         if callback:
             extra["status_callback_event"] = ["initiated", "ringing", "answered", "completed"]

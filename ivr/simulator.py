@@ -138,7 +138,6 @@ def _dial(caller: str, dialled: str) -> str:
     session[STARTED] = [*_started(), phone.call_sid][-MAX_STARTED:]
     progress = Progress()
     error = None
-    turn: Turn | None
     try:
         _follow(phone, phone.dial(), progress)
     except TwimlError:

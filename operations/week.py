@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,7 +107,7 @@ def week_lines() -> list[str]:
     ]
 
 
-def _weighted(rng: random.Random, weights: dict[Any, float]) -> Any:
+def _weighted(rng: random.Random, weights: Mapping[Any, float]) -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -128,6 +129,7 @@ def _moments(rng: random.Random, end: datetime) -> list[datetime]:
 def _caller(rng: random.Random, country: str) -> str:
     """Return a made-up mobile number of `country`, valid in its national plan."""
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None, country  # every centre country has an example mobile
     digits = str(example.national_number)
     for _ in range(20):
         tail = "".join(rng.choice("0123456789") for _ in range(4))

@@ -15,11 +15,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from centre.clock import CENTRE_TZ, now
-from centre.transactions import keep_when_refused
 from centre.extensions import db
 from centre.messaging import OutboundMessage
+from centre.transactions import keep_when_refused
 from reports import exports, figures, floor, messages, tables, wallboard
 from staff import role_required
 
@@ -123,7 +124,7 @@ def messages_page() -> str:
 
 @bp.post("/messages/<int:message_id>/resend")
 @role_required(*REPORT_ROLES)
-def resend_message(message_id: int) -> Response:
+def resend_message(message_id: int) -> WerkzeugResponse:
     """Queue a message that did not arrive again, as a new message."""
     message = db.session.get(OutboundMessage, message_id)
     if message is None:
