@@ -217,7 +217,11 @@ def deliver(message_id: int) -> str:
     client, sender = _client(), config[SENDER_SETTING[row.channel]]
     if client is None or not sender:
         return "skipped"  # credentials were taken away: the row waits for them
-    if not pacing.take_turn(row.channel, sender, config[RATE_SETTING[row.channel]]):
+    paced = pacing.take_turn(row.channel, sender, config[RATE_SETTING[row.channel]])
+    # On SQLite the turn is counted in the session's own transaction: end it before the
+    # writes below, which go through connections of their own (the file has one writer).
+    db.session.commit()
+    if not paced:
         jobs.enqueue(send_message, message_id, delay=1)
         return "paced"
     token = secrets.token_hex(16)
