@@ -156,3 +156,13 @@ def test_an_unsigned_or_badly_signed_text_is_refused_and_writes_nothing(
     assert phone.text(STOP["en"], signature="bm90IGEgc2lnbmF0dXJl")[0] == 403
     assert row_counts(app) == before
     assert ticket_survey(app, ticket_id) == ("sent", None)
+
+
+def test_the_answer_shows_on_the_ticket_page(app: Flask, call, open_hours, log_in) -> None:
+    ticket_id = resolved_complaint(app, call, "fr")
+    agent = log_in("agent", "fr", locale="en")
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Survey sent on" in page and "out of 5" not in page
+    call(caller=CALLER).text("4")
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "<strong>4 out of 5</strong>" in page and "answered on" in page
