@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from conftest import TOKEN
 from flask import Flask
 from flask_babel import force_locale, gettext
-from helpers import row_counts, walk_to_main_menu
+from helpers import post_form, row_counts, walk_to_main_menu
 
 from centre import languages, phones
+from centre.clock import now
 from centre.extensions import db
 from centre.messaging import OutboundMessage
-from ivr.driver import PhoneCall
-from tickets import survey
+from ivr.driver import FlaskTransport, PhoneCall
+from tickets import callbacks, survey
 from tickets.models import SurveyOptOut, Ticket
 
 CALLER = "+33612345678"
@@ -166,3 +168,26 @@ def test_the_answer_shows_on_the_ticket_page(app: Flask, call, open_hours, log_i
     call(caller=CALLER).text("4")
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "<strong>4 out of 5</strong>" in page and "answered on" in page
+
+
+def test_resolving_on_the_desk_texts_the_survey_and_counts_it_to_the_agent(
+    app: Flask, open_hours, log_in
+) -> None:
+    with app.app_context():
+        booked = callbacks.book(CALLER, "es", app.config["PHONE_HASH_KEY"], now())
+        db.session.commit()
+        ticket_id, version = booked.id, str(booked.version)
+    agent = log_in("agent", "es")
+    resolved = post_form(agent, f"/tickets/{ticket_id}/save",
+                         {"version": version, "status": "resolved", "note": "Resuelto."},
+                         page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert resolved.status_code == 302
+    sent = [m for m in texts_to(app) if m.purpose == "ticket:survey"]
+    assert len(sent) == 1 and sent[0].language == "es" and "BAJA" in sent[0].body
+    call_back = PhoneCall(FlaskTransport(app), TOKEN, caller=CALLER)
+    assert call_back.text("5")[0] == 200
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        assert (ticket.satisfaction, ticket.resolved_by_id) == (5, agent.member.id)
+    assert ticket_survey(app, ticket_id) == ("answered", 5)
