@@ -32,6 +32,7 @@ from tickets.models import (
     Ticket,
     TicketNote,
 )
+from tickets.signals import ticket_resolved
 
 NOTE_MAX = 5000
 RESCHEDULE_AFTER = timedelta(hours=1)
@@ -133,6 +134,8 @@ def save(ticket: Ticket, user: StaffUser, seen_version: int, status: str, note: 
     # log, which nobody may change, could not be anonymised.
     facts = {"note_id": written.id, "note_length": len(written.body)} if written else None
     _log(action, ticket, before, user, facts)
+    if status == "resolved" and before["status"] != "resolved":
+        ticket_resolved.send(ticket, agent=user, closing_words=note)
 
 
 def assign(ticket: Ticket, user: StaffUser, seen_version: int, to: StaffUser | None) -> None:

@@ -55,6 +55,7 @@ def open_ticket(
             country=country,
             caller_masked=phones.mask(caller),
             caller_hash=phones.keyed_hash(caller, hash_key),
+            caller_number=phones.normalise(caller),
             call_sid=call_sid,
             source_key=source_key,
             ivr_path=ivr_path or [],
