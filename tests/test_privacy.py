@@ -139,13 +139,14 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_booked")
         ).one()
         assert confirmation.to_number == ""
-        assert "outbox numbers: 1" in result.output
+        # With the text that told them their complaint was handled.
+        assert "outbox numbers: 2" in result.output
         notes = db.session.scalars(
             sa.select(TicketNote.body).join(Ticket).where(Ticket.id == complaint_id)
         ).all()
-        assert notes == ["[anonymised]"]
+        assert notes == ["[anonymised]", "[anonymised]"]  # the resolution and the text telling it
         assert "Mr Dupont" not in " ".join(db.session.scalars(sa.select(TicketNote.body)))
-        assert other_notes - 1 == db.session.scalar(
+        assert other_notes - 2 == db.session.scalar(
             sa.select(sa.func.count())
             .select_from(TicketNote)
             .where(TicketNote.body != "[anonymised]")

@@ -142,6 +142,10 @@ class Recording(Model):
     url: so.Mapped[str] = so.mapped_column(sa.String(500))
     duration: so.Mapped[int | None]
     created_at: so.Mapped[datetime]
+    # The audio itself when the app holds it (development, demo data); else Twilio does.
+    audio: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    # What Twilio's transcription heard, when it was asked for and delivered.
+    transcript: so.Mapped[str | None] = so.mapped_column(sa.Text)
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="recordings")
 
     @property
