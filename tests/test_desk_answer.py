@@ -4,6 +4,11 @@
 
 from __future__ import annotations
 
+import io
+import re
+import wave
+from html import unescape
+
 import sqlalchemy as sa
 from conftest import TOKEN
 from helpers import post_form
@@ -13,7 +18,7 @@ from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr import driver
 from staff.models import AuditEntry
-from tickets.models import Ticket, TicketNote
+from tickets.models import Recording, Ticket, TicketNote
 from tickets.replies import ReplyTemplate
 from tickets.signals import ticket_resolved
 
@@ -234,3 +239,84 @@ def test_resolving_a_complaint_texts_the_caller_in_their_language_with_shared_wo
     assert "Text message telling the caller it was handled" in agent.get(
         f"/tickets/{shared}"
     ).get_data(as_text=True)
+
+
+# --- recordings and transcripts ------------------------------------------------------------
+
+
+def _fields(page: str) -> dict[str, str]:
+    return {name: unescape(value) for name, value
+            in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}  # fmt: skip
+
+
+def test_a_message_left_in_the_simulator_plays_on_the_ticket_without_a_twilio_account(
+    app, client, log_in, open_hours
+):
+    page = client.get("/try/?lang=fr").get_data(as_text=True)
+    page = client.post("/try/", data={**_fields(page), "action": "dial", "to": "+33805000000",
+                                      "caller": "+33612345678"}).get_data(as_text=True)  # fmt: skip
+    for digits in ("2", "3", "1"):  # French, feedback, complaint
+        page = client.post("/try/", data={**_fields(page), "digits": digits}).get_data(as_text=True)
+    client.post("/try/", data={**_fields(page), "action": "record"})
+    with app.app_context():
+        found = db.session.scalars(sa.select(Ticket)).one()
+        ticket_id, recording_id = found.id, found.recordings[0].id
+    agent = log_in("agent", "fr")
+    player = f"/tickets/{ticket_id}/recordings/{recording_id}"
+    assert f'src="{player}"' in agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    played = agent.get(player)
+    assert played.status_code == 200 and played.mimetype == "audio/wav"
+    with wave.open(io.BytesIO(played.data)) as audio:
+        assert audio.getnframes() / audio.getframerate() >= 2  # seconds of sound, not a stub
+    # The player may seek: a range is answered with just that part.
+    part = agent.get(player, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and len(part.data) == 100
+    assert log_in("agent", "es").get(player).status_code == 404
+    assert app.test_client().get(player).status_code == 302  # to the login page
+
+
+def test_twilio_transcribes_a_message_when_there_is_an_account_and_the_desk_finds_its_words(
+    app, call, log_in, open_hours, twilio_api, runner
+):
+    phone = call()
+    phone.dial()
+    phone.press("2")
+    phone.press("3")
+    phone.press("1")
+    recorder = phone.turn.record
+    assert (
+        recorder["transcribe"] == "true"
+        and "/ivr/transcription?t=" in recorder["transcribeCallback"]
+    )
+    phone.leave_message()
+    assert phone.recording_ready() == 200
+    heard = "Mon passeport est bloqué depuis trois semaines au guichet de Lyon."
+    sid = phone.last_recording["RecordingSid"]
+    data = phone.params(TranscriptionSid="TR" + "1" * 32, TranscriptionStatus="completed",
+                        TranscriptionText=heard, RecordingSid=sid,
+                        RecordingUrl=phone.last_recording["RecordingUrl"])  # fmt: skip
+    assert phone.post(recorder["transcribeCallback"], data)[0] == 200
+    assert phone.post(recorder["transcribeCallback"], data, signature="forged")[0] == 403
+    with app.app_context():
+        ticket_id = db.session.scalars(sa.select(Ticket.id)).one()
+    agent = log_in("agent", "fr")
+    assert heard in agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    found = agent.get("/tickets/?q=guichet+de+Lyon").get_data(as_text=True)
+    assert f'href="/tickets/{ticket_id}"' in found
+    assert f'href="/tickets/{ticket_id}"' not in agent.get("/tickets/?q=Marseille").get_data(
+        as_text=True
+    )
+    # The caller's words go when they ask to be forgotten.
+    twilio_api.delete(re.compile(r"https://api\.twilio\.com/.*"), status=204)
+    runner.invoke(args=["privacy", "anonymise", "+33612345678"])
+    with app.app_context():
+        assert db.session.scalars(sa.select(Recording.transcript)).all() == [None]
+
+
+def test_without_an_account_no_transcription_is_asked_for(call, open_hours):
+    phone = call()
+    phone.dial()
+    phone.press("2")
+    phone.press("3")
+    phone.press("1")
+    assert "transcribe" not in phone.turn.record

@@ -485,6 +485,7 @@ WEBHOOK_PATHS = {
     "ivr.step": "/ivr/step?s=1&l=fr",
     "ivr.status": "/ivr/status",
     "ivr.recording": "/ivr/recording?t=1",
+    "ivr.transcription": "/ivr/transcription?t=1",
     "ivr.fallback": "/ivr/fallback",
     "ivr.queue_wait": "/ivr/queue/wait?l=fr",
     "ivr.queue_choice": "/ivr/queue/choice?l=fr",

@@ -35,6 +35,11 @@ def delete_recordings(recordings: Iterable[Recording], report: Report) -> None:
     sid = current_app.config["TWILIO_ACCOUNT_SID"]
     client = Client(sid, current_app.config["TWILIO_AUTH_TOKEN"]) if sid else None
     for recording in recordings:
+        recording.transcript = None  # the caller's words, as Twilio heard them
+        if recording.audio is not None:  # held by the app, never sent to Twilio
+            recording.audio, recording.url = None, ""
+            report.add("recordings deleted", 1)
+            continue
         status, error = "recorded", None
         if client is not None:
             try:
