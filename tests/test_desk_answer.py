@@ -12,6 +12,7 @@ from html import unescape
 import sqlalchemy as sa
 from conftest import TOKEN
 from helpers import post_form
+from test_demo_week import demo  # noqa: F401  (a fixture)
 from test_desk import make_ticket, ticket, version  # noqa: F401  (make_ticket is a fixture)
 
 from centre.extensions import db
@@ -320,3 +321,37 @@ def test_without_an_account_no_transcription_is_asked_for(call, open_hours):
     phone.press("3")
     phone.press("1")
     assert "transcribe" not in phone.turn.record
+
+
+# --- demo data ---------------------------------------------------------------------------
+
+
+def test_the_demo_has_prepared_replies_answered_tickets_and_recordings_that_play(
+    app, guide, demo, log_in
+):
+    assert re.search(r"\(1 answered by SMS\), 14 prepared replies", demo)
+    with app.app_context():
+        spanish = db.session.scalars(
+            sa.select(Ticket).where(Ticket.source_key == "CAdemo0002:demo")
+        ).one()
+        week = db.session.scalars(
+            sa.select(Ticket)
+            .where(Ticket.type == "complaint", Ticket.call_sid.like("CAweek%"))
+            .order_by(Ticket.id)
+            .limit(1)
+        ).one()
+        players = [(t.id, t.recordings[0].id, t.language) for t in (spanish, week)]
+        reference = spanish.reference
+    for ticket_id, recording_id, language in players:
+        agent = log_in("agent", language, locale="en")
+        played = agent.get(f"/tickets/{ticket_id}/recordings/{recording_id}")
+        assert played.status_code == 200 and played.mimetype == "audio/wav"
+    page = (
+        log_in("agent", "es", locale="en").get(f"/tickets/{players[0][0]}").get_data(as_text=True)
+    )
+    assert "Llevo tres semanas esperando mi pasaporte" in page  # the transcript
+    assert (
+        f"Text message sent to the caller: Centro de llamadas consular: hemos recibido su solicitud {reference}."
+        in page
+    )
+    assert "Falta un documento" in page  # a prepared reply in the caller's language
