@@ -19,10 +19,11 @@ from centre.extensions import db, rows_changed
 from centre.refusals import Refused
 from centre.urls import callback_url
 from desk.queue import DESK_ROLES, can_see, visible_languages
+from desk.resolution import tell_resolved
 from ivr import state
 from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
-from tickets import callbacks
+from tickets import callbacks, contact
 from tickets.models import (
     CALLBACK_OUTCOMES,
     DONE_STATUSES,
@@ -106,14 +107,30 @@ def note_text(note: TicketNote) -> str:
         return note.body
     if note.kind == "callback":
         return outcome_label(str(params.get("outcome", "")))
+    if note.kind == "reply":
+        if params.get("resolution"):
+            return gettext(
+                "Text message telling the caller it was handled: %(text)s", text=note.body
+            )
+        return gettext("Text message sent to the caller: %(text)s", text=note.body)
     if note.kind == "merge":
         references = ", ".join(str(r) for r in params.get("references", []))
         return gettext("Merged into this ticket: %(references)s.", references=references)
     return note.body
 
 
-def save(ticket: Ticket, user: StaffUser, seen_version: int, status: str, note: str) -> None:
-    """Add a note and/or change the status; resolving or closing needs a resolution note."""
+def save(
+    ticket: Ticket,
+    user: StaffUser,
+    seen_version: int,
+    status: str,
+    note: str,
+    share_words: bool = False,
+) -> None:
+    """Add a note and/or change the status; resolving or closing needs a resolution note.
+
+    Resolving a complaint or suggestion texts its caller, with the note if `share_words`.
+    """
     _check(ticket, seen_version)
     note = note.strip()
     if status not in STATUSES:
@@ -135,6 +152,7 @@ def save(ticket: Ticket, user: StaffUser, seen_version: int, status: str, note: 
     facts = {"note_id": written.id, "note_length": len(written.body)} if written else None
     _log(action, ticket, before, user, facts)
     if status == "resolved" and before["status"] != "resolved":
+        tell_resolved(ticket, user, note if share_words else None)
         ticket_resolved.send(ticket, agent=user, closing_words=note)
 
 
@@ -216,7 +234,7 @@ def changes_since(ticket: Ticket, seen_version: int) -> list[AuditEntry]:
 def request_callback(ticket: Ticket, user: StaffUser, seen_version: int) -> CallbackAttempt:
     """Ring the agent's phone through Twilio; when they answer, the caller is dialled."""
     _check(ticket, seen_version)
-    if ticket.callback is None or not ticket.callback.number:
+    if contact.caller_number(ticket) is None:
         raise Refused(gettext("This ticket has no number to call back."))
     if not user.phone:
         raise Refused(gettext("Set your phone number in your account first."))

@@ -21,7 +21,15 @@ from centre import languages
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
 from staff.models import StaffUser
-from tickets.models import ACTIVE_PREDICATE, ACTIVE_STATUSES, STATUSES, TYPES, Ticket, TicketNote
+from tickets.models import (
+    ACTIVE_PREDICATE,
+    ACTIVE_STATUSES,
+    STATUSES,
+    TYPES,
+    Recording,
+    Ticket,
+    TicketNote,
+)
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -126,7 +134,7 @@ def _conditions(user: StaffUser, filters: Filters) -> list[sa.ColumnElement[bool
 
 
 def _search(text: str) -> sa.ColumnElement[bool]:
-    """Match a reference, a ticket number (#123), or words in the ticket's notes."""
+    """Match a reference, a ticket number (#123), or words in the ticket's notes or transcripts."""
     if REFERENCE.match(text):
         return Ticket.reference == text
     number = NUMBER.match(text)
@@ -135,7 +143,10 @@ def _search(text: str) -> sa.ColumnElement[bool]:
     notes = sa.select(TicketNote.id).where(
         TicketNote.ticket_id == Ticket.id, TicketNote.body.icontains(text, autoescape=True)
     )
-    return sa.exists(notes)
+    heard = sa.select(Recording.id).where(
+        Recording.ticket_id == Ticket.id, Recording.transcript.icontains(text, autoescape=True)
+    )
+    return sa.or_(sa.exists(notes), sa.exists(heard))
 
 
 def _narrow_dates(filters: Filters) -> bool:

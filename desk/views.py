@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -29,11 +31,11 @@ from centre import languages
 from centre.clock import now
 from centre.extensions import db
 from centre.formatting import too_long
-from desk import desk, queue
+from desk import answer, desk, queue
 from desk.queue import DESK_ROLES
 from staff import accounts, current_staff, kept, refuse, role_required
 from staff.models import StaffUser
-from tickets import sla
+from tickets import contact, replies, sla
 from tickets.labels import STATUS_NAMES, TYPE_NAMES
 from tickets.models import (
     CALLBACK_OUTCOMES,
@@ -152,7 +154,9 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
         standing=standing, user=_me(), note_max=desk.NOTE_MAX,
         case_lookups=case_lookups.during_call(ticket.call_sid),
-        lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES, **extra,
+        lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES,
+        caller_number=contact.caller_number(ticket),
+        reply_templates=replies.in_language(ticket.language), **extra,
     )  # fmt: skip
     return page, status
 
@@ -186,7 +190,8 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
         return _render(ticket, 422, error=error, draft=draft, draft_status=chosen)
     try:
         if action == "save":
-            desk.save(ticket, _me(), seen, form.get("status", ticket.status), draft)
+            desk.save(ticket, _me(), seen, form.get("status", ticket.status), draft,
+                      share_words=form.get("share") == "1")  # fmt: skip
             message = gettext("Saved.")
         elif action == "assign":
             target = _assignee(form.get("to", ""))
@@ -203,6 +208,10 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
         elif action == "call_back":
             desk.request_callback(ticket, _me(), seen)
             message = gettext("Your phone will ring; answer it to be put through to the caller.")
+        elif action == "reply":
+            answer.reply_by_sms(ticket, _me(), seen, form.get("text", ""),
+                                form.get("template", type=int))  # fmt: skip
+            message = gettext("Your text message to the caller is on its way.")
         elif action == "outcome":
             desk.callback_outcome(ticket, _me(), seen, form.get("outcome", ""))
             message = gettext("Callback outcome recorded.")
@@ -254,6 +263,7 @@ CHANGES = (
     ("merge", "merge", "Merge duplicates into this ticket."),
     ("call_back", "call-back", "Ring the agent's phone and bridge the caller."),
     ("outcome", "outcome", "Record how the callback went."),
+    ("reply", "reply", "Text the caller a prepared reply or the agent's words."),
 )
 
 
@@ -279,6 +289,11 @@ def recording(ticket_id: int, recording_id: int) -> Response:
     found = db.session.get(Recording, recording_id)
     if found is None or found.ticket_id != ticket.id:
         abort(404)
+    if found.audio is not None:  # held by the app (development, demo data)
+        held = send_file(io.BytesIO(found.audio), mimetype="audio/wav", conditional=True,
+                         max_age=0)  # fmt: skip
+        held.headers["Cache-Control"] = "no-store"
+        return held
     sid = current_app.config["TWILIO_ACCOUNT_SID"]
     # The URL Twilio posted came with the request: never send the credentials where it says.
     audio = recording_audio_url(sid, found.recording_sid) if not found.deleted else None

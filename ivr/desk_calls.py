@@ -16,6 +16,7 @@ from ivr.menus import queue_name
 from ivr.signature import require_twilio_signature
 from ivr.twiml import answer_in_time, say
 from ivr.views import agent_webhook
+from tickets import contact
 from tickets.models import CallbackAttempt
 
 bp = Blueprint("desk_voice", __name__, url_prefix="/ivr/desk")
@@ -39,20 +40,20 @@ def _agent_language(attempt: CallbackAttempt | None, fallback: str | None) -> la
 @bp.post("/bridge")
 @agent_webhook
 def bridge() -> VoiceResponse:
-    """The agent answered a callback: tell them which ticket, then dial the caller."""
+    """The agent answered a call back (from any ticket with a number): say which, dial the caller."""
     response = VoiceResponse()
     attempt = db.session.get(CallbackAttempt, request.args.get("a", type=int) or 0)
-    booking = attempt.ticket.callback if attempt else None
+    number = contact.caller_number(attempt.ticket) if attempt else None
     language = _agent_language(attempt, attempt.ticket.language if attempt else None)
     with force_locale(language.code):
-        if attempt is None or booking is None:
+        if attempt is None or number is None:
             say(response, gettext("This callback is no longer available."), language)
             response.hangup()
             return response
         say(response, gettext("Connecting you to the caller of ticket %(reference)s.",
                               reference=" ".join(attempt.ticket.reference)), language)  # fmt: skip
     caller_id = current_app.config["TWILIO_CALLER_ID"] or None
-    response.dial(booking.number, caller_id=caller_id)
+    response.dial(number, caller_id=caller_id)
     return response
 
 

@@ -297,6 +297,10 @@ class Record(Node):
         """Invite the message, record it, and fall through if the recording was empty."""
         step.say(gettext("Please leave your message after the tone, then press the hash key."))
         action = step.action_url()
+        ticket = step.call.context.get("ticket")
+        # Twilio's transcription, asked for only where there is an account to run it.
+        transcribe = {"transcribe": True, "transcribe_callback": url_for("ivr.transcription", t=ticket)} \
+            if current_app.config["TWILIO_ACCOUNT_SID"] else {}  # fmt: skip
         step.response.record(
             action=action,
             method="POST",
@@ -304,9 +308,10 @@ class Record(Node):
             finish_on_key="#",
             timeout=5,
             play_beep=True,
-            recording_status_callback=url_for("ivr.recording", t=step.call.context.get("ticket")),
+            recording_status_callback=url_for("ivr.recording", t=ticket),
             recording_status_callback_method="POST",
             recording_status_callback_event="completed absent",
+            **transcribe,
         )
         # Twilio skips the action of an empty recording and carries on here: the same step,
         # without a RecordingUrl.

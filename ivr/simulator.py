@@ -38,6 +38,7 @@ from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr import sounds, state
 from ivr.driver import STATUS_PATH, FlaskTransport, PhoneCall, Said, Turn, TwimlError, parse
+from tickets import services
 
 bp = Blueprint(
     "simulator", __name__, url_prefix="/try", template_folder="templates",
@@ -161,6 +162,11 @@ def _perform(phone: PhoneCall, action: str, form: dict[str, str], progress: Prog
     elif action == "record":
         turn = phone.leave_message(seconds=sounds.MESSAGE_SECONDS, url=_sound_url("message"))
         phone.recording_ready()
+        # No Twilio behind the simulator: the app keeps the message's audio for the desk's player.
+        # Committed at once, as Twilio's own callback would be: the page reads fresh snapshots
+        # (it rolls its session back) before the request ends.
+        services.keep_audio(phone.last_recording["RecordingSid"], sounds.message())
+        db.session.commit()
         progress.recording = True
     elif action == "speak":
         turn = phone.speak(form.get("speech", "")[:300])

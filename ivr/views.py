@@ -27,7 +27,7 @@ from ivr.models import Call
 from ivr.signature import require_twilio_signature, signed
 from ivr.twiml import answer_in_time, say, twiml
 from tickets.models import Ticket
-from tickets.services import attach_recording
+from tickets.services import attach_recording, attach_transcript
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -295,6 +295,21 @@ def recording() -> VoiceResponse:
             form.get("RecordingUrl", ""),
             form.get("RecordingDuration", type=int),
         )
+    return VoiceResponse()
+
+
+@_route("/transcription")
+@webhook
+def transcription() -> VoiceResponse:
+    """Keep the transcript Twilio made of a recording, once it is ready."""
+    form = request.form
+    ticket = db.session.get(Ticket, request.args.get("t", type=int) or 0)
+    if ticket is None or ticket.call_sid != form.get("CallSid"):
+        log.warning("transcription callback for an unknown ticket")
+        return VoiceResponse()
+    if form.get("TranscriptionStatus") == "completed":
+        attach_transcript(ticket.id, form.get("RecordingSid", "")[:64],
+                          form.get("RecordingUrl", ""), form.get("TranscriptionText", ""))  # fmt: skip
     return VoiceResponse()
 
 

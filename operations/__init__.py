@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Flask
 
 from centre import jobs
-from operations import admin, privacy, running, week
+from operations import admin, privacy, replies, running, week
 from operations.cli import register_commands
 
 
 def init_app(app: Flask) -> None:
     """Register the admin pages, the `setup`, calendar, notices and privacy commands, their schedule, the demo week."""
     app.register_blueprint(admin.bp)
+    app.register_blueprint(replies.bp)
+    replies.register()
     register_commands(app)
     jobs.register_scheduled(app, "purge-recordings", jobs.every(minute="30", hour="2"),
                             privacy.purge_expired_recordings,

@@ -11,6 +11,7 @@ from centre import notices, phones
 from centre.clock import CENTRE_TZ, now, to_storage
 from centre.extensions import db
 from ivr.models import Call
+from operations import demo_answers
 from tickets.models import Ticket
 from tickets.services import open_ticket
 
@@ -99,5 +100,9 @@ def load_demo() -> str:
         )
     db.session.flush()
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
-    return f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets."
+    demo = list(db.session.scalars(sa.select(Ticket).where(Ticket.source_key.like("CAdemo%:demo"))))
+    answered = demo_answers.answer_demo_tickets(demo)
+    prepared = demo_answers.load_prepared_replies()
+    return (f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets "
+            f"({answered} answered by SMS), {prepared} prepared replies.")  # fmt: skip
 

@@ -27,6 +27,7 @@ from cases.models import Case, CaseLookup
 from centre import calendar, languages, phones
 from centre.clock import CENTRE_TZ, from_storage, now, to_storage
 from centre.extensions import db
+from ivr import sounds
 from ivr.models import Call
 from knowledge.services import log_agent_request, log_unmatched
 from operations import running
@@ -267,8 +268,9 @@ def _ticket(rng: random.Random, call: Call, journey: str, number: str, key: str,
     if kind in FEEDBACK:
         seconds = rng.randint(8, 60)
         sid = "RE" + secrets.token_hex(16)
-        db.session.add(Recording(ticket=ticket, recording_sid=sid, duration=seconds,
-                                 url=f"https://api.twilio.com/2010-04-01/Recordings/{sid}",
+        # The app holds a short message (the simulator's), so the desk's player works offline.
+        db.session.add(Recording(ticket=ticket, recording_sid=sid, duration=sounds.MESSAGE_SECONDS,
+                                 url="app", audio=sounds.message(),
                                  created_at=opened + timedelta(seconds=seconds + 5)))  # fmt: skip
         ticket.has_message = True
     agent = agents.get(AGENTS.get(ticket.language, "agent.en@example.org"))
@@ -383,7 +385,11 @@ def _surveys(tickets: list[Ticket], end: datetime) -> None:
     """
     rng = random.Random(WEEK_SEED + 1)
     for ticket in sorted(tickets, key=lambda t: t.id):
-        if ticket.status != "resolved" or ticket.caller_hash is None:
+        if (
+            ticket.status != "resolved"
+            or ticket.caller_hash is None
+            or ticket.type == "observation"
+        ):
             continue
         ticket.resolved_by_id = ticket.assignee_id
         sent = ticket.updated_at + timedelta(minutes=1)

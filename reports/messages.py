@@ -21,6 +21,8 @@ PURPOSES = {
     "queued_call": _l("Queued caller: the agent's phone"),
     "guide": _l("Guide checklist"),
     "case:lookup": _l("Application status"),
+    "reply": _l("Reply to a caller"),
+    "resolution": _l("Request handled: the caller told"),
 }
 STATUSES = {
     messaging.UNDELIVERED: _l("Not delivered"),

@@ -16,7 +16,7 @@ from centre.messaging import OutboundMessage
 from ivr import state
 from ivr.models import Call, CallerPreference
 from staff.models import AuditEntry
-from tickets import callbacks, services
+from tickets import callbacks, contact, services
 from tickets.models import Callback, Recording, Ticket, TicketNote
 
 
@@ -115,6 +115,7 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
     with app.app_context():
         for model in (Call, Ticket):
             assert not db.session.scalars(sa.select(model).where(model.caller_hash == digest)).all()
+        assert not db.session.scalars(sa.select(Ticket).where(Ticket.caller_number == CALLER)).all()
         assert db.session.get(CallerPreference, digest) is None
         assert (
             db.session.scalar(sa.select(Recording.url).where(Recording.recording_sid == "RE9"))
@@ -138,13 +139,14 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_booked")
         ).one()
         assert confirmation.to_number == ""
-        assert "outbox numbers: 1" in result.output
+        # With the text that told them their complaint was handled, and its survey.
+        assert "outbox numbers: 3" in result.output
         notes = db.session.scalars(
             sa.select(TicketNote.body).join(Ticket).where(Ticket.id == complaint_id)
         ).all()
-        assert notes == ["[anonymised]"]
+        assert notes == ["[anonymised]", "[anonymised]"]  # the resolution and the text telling it
         assert "Mr Dupont" not in " ".join(db.session.scalars(sa.select(TicketNote.body)))
-        assert other_notes - 1 == db.session.scalar(
+        assert other_notes - 2 == db.session.scalar(
             sa.select(sa.func.count())
             .select_from(TicketNote)
             .where(TicketNote.body != "[anonymised]")
@@ -258,3 +260,43 @@ def test_a_caller_anonymised_during_their_call_can_still_press_their_next_key(
         row = db.session.scalars(sa.select(Call)).one()
         assert (row.node, row.caller_masked) == ("agent", "anonymised")
         assert "tz" not in row.context
+
+
+def test_a_ticket_opened_by_phone_keeps_the_number_to_answer_until_the_caller_is_forgotten(
+    app, call, runner, open_hours
+):
+    phone = call(caller="+33 6 12 34 56 78")
+    phone.dial()
+    phone.press("2")  # French
+    phone.press("3")  # feedback
+    phone.press("1")  # complaint
+    phone.leave_message()
+    other = call(caller="+33699887766")
+    other.dial()
+    other.press("2")
+    other.press("3")
+    other.press("2")  # a suggestion, from someone else
+    other.leave_message()
+    with app.app_context():
+        numbers = {t.type: contact.caller_number(t) for t in db.session.scalars(sa.select(Ticket))}
+        assert numbers == {"complaint": "+33612345678", "suggestion": "+33699887766"}
+    result = runner.invoke(args=["privacy", "anonymise", "+33612345678"])
+    assert "tickets: 1" in result.output
+    with app.app_context():
+        numbers = {t.type: contact.caller_number(t) for t in db.session.scalars(sa.select(Ticket))}
+        assert numbers == {"complaint": None, "suggestion": "+33699887766"}
+        assert (
+            db.session.scalar(sa.select(Ticket.caller_number).where(Ticket.type == "complaint"))
+            is None
+        )
+
+
+def test_a_callback_tickets_number_is_its_bookings_and_goes_with_it(
+    app, runner, make_ticket, open_hours
+):
+    ticket_id = make_ticket("callback", caller=CALLER)
+    with app.app_context():
+        assert contact.caller_number(db.session.get(Ticket, ticket_id)) == CALLER
+    runner.invoke(args=["privacy", "anonymise", CALLER])
+    with app.app_context():
+        assert contact.caller_number(db.session.get(Ticket, ticket_id)) is None

@@ -171,23 +171,60 @@ def test_the_answer_shows_on_the_ticket_page(app: Flask, call, open_hours, log_i
 
 
 def test_resolving_on_the_desk_texts_the_survey_and_counts_it_to_the_agent(
-    app: Flask, open_hours, log_in
+    app: Flask, call, open_hours, log_in
 ) -> None:
+    phone = call(caller=CALLER)
+    walk_to_main_menu(phone, "es")
+    phone.press("3")
+    phone.press("1")
+    phone.leave_message()
+    phone.hang_up()
     with app.app_context():
-        booked = callbacks.book(CALLER, "es", app.config["PHONE_HASH_KEY"], now())
-        db.session.commit()
-        ticket_id, version = booked.id, str(booked.version)
+        opened = db.session.scalar(sa.select(Ticket))
+        assert opened is not None
+        ticket_id, version = opened.id, str(opened.version)
     agent = log_in("agent", "es")
     resolved = post_form(agent, f"/tickets/{ticket_id}/save",
                          {"version": version, "status": "resolved", "note": "Resuelto."},
                          page=f"/tickets/{ticket_id}")  # fmt: skip
     assert resolved.status_code == 302
-    sent = [m for m in texts_to(app) if m.purpose == "ticket:survey"]
-    assert len(sent) == 1 and sent[0].language == "es" and "BAJA" in sent[0].body
-    call_back = PhoneCall(FlaskTransport(app), TOKEN, caller=CALLER)
-    assert call_back.text("5")[0] == 200
+    # First the text saying it was handled, then the survey.
+    assert [m.purpose for m in texts_to(app)] == ["resolution", "ticket:survey"]
+    survey_text = texts_to(app)[-1]
+    assert survey_text.language == "es" and "BAJA" in survey_text.body
+    assert phone.text("5")[0] == 200
     with app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
         assert ticket is not None
         assert (ticket.satisfaction, ticket.resolved_by_id) == (5, agent.member.id)
-    assert ticket_survey(app, ticket_id) == ("answered", 5)
+
+
+def test_a_callback_resolved_on_the_desk_is_surveyed_at_its_number(
+    app: Flask, open_hours, log_in
+) -> None:
+    with app.app_context():
+        booked = callbacks.book("+34612345678", "es", app.config["PHONE_HASH_KEY"], now())
+        db.session.commit()
+        ticket_id, version = booked.id, str(booked.version)
+    agent = log_in("agent", "es")
+    post_form(agent, f"/tickets/{ticket_id}/save",
+              {"version": version, "status": "resolved", "note": "Resuelto."},
+              page=f"/tickets/{ticket_id}")  # fmt: skip
+    assert [m.purpose for m in texts_to(app, "+34612345678")][-1] == "ticket:survey"
+    assert PhoneCall(FlaskTransport(app), TOKEN, caller="+34612345678").text("3")[0] == 200
+    assert ticket_survey(app, ticket_id) == ("answered", 3)
+
+
+def test_an_observation_is_not_surveyed(app: Flask, call, open_hours) -> None:
+    phone = call(caller=CALLER)
+    walk_to_main_menu(phone, "en")
+    phone.press("3")
+    phone.press("3")
+    phone.leave_message()
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        assert ticket is not None and ticket.type == "observation"
+        ticket.status = "resolved"
+        assert survey.send_survey(ticket, CALLER) is False
+        db.session.commit()
+    assert texts_to(app) == []

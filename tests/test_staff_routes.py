@@ -22,7 +22,7 @@ from knowledge.models import Category
 from operations import running
 from staff.audit import ACTION_NAMES
 from staff.models import AuditEntry
-from tickets import services
+from tickets import replies, services
 from tickets.models import Ticket
 
 ROLES = ("anonymous", "agent", "supervisor", "editor", "admin")
@@ -49,6 +49,7 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     ("POST", "tickets.merge"): (LOGIN, 302, 302, 403, 302),
     ("POST", "tickets.call_back"): (LOGIN, 422, 422, 403, 422),  # not a callback, no phone
     ("POST", "tickets.outcome"): (LOGIN, 422, 422, 403, 422),  # no callback was made
+    ("POST", "tickets.reply"): (LOGIN, 302, 302, 403, 302),  # an SMS to the caller
     ("GET", "tickets.recording"): (LOGIN, 200, 200, 403, 200),  # streamed from (mock) Twilio
     ("POST", "tickets.availability"): (LOGIN, 302, 302, 403, 302),
     ("POST", "tickets.take_call"): (LOGIN, 302, 302, 403, 302),
@@ -100,6 +101,12 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     ("POST", "centre_admin.notices_page"): (LOGIN, 403, 302, 403, 302),
     ("POST", "centre_admin.remove_notice"): (LOGIN, 403, 302, 403, 302),
     ("GET", "centre_admin.preview"): (LOGIN, 403, 200, 403, 200),
+    ("GET", "reply_templates.index"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "reply_templates.index"): (LOGIN, 403, 302, 403, 302),
+    ("GET", "reply_templates.edit"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "reply_templates.edit"): (LOGIN, 403, 302, 403, 302),
+    ("GET", "reply_templates.confirm_remove"): (LOGIN, 403, 200, 403, 200),
+    ("POST", "reply_templates.remove"): (LOGIN, 403, 302, 403, 302),
     ("POST", "staff.logout"): (302, 302, 302, 302, 302),  # last: it ends the session
 }
 OPEN_TO_ALL = {"front_door", "staff.login", "staff.logout"}  # the only views without a role check
@@ -178,11 +185,12 @@ def route_ids(app, make_user, guide) -> dict[str, Any]:  # type: ignore[no-untyp
                                       to_number="+33612345678", body="x", status="undelivered",
                                       error_code="30003", attempts=1, created_at=datetime.now(UTC).replace(tzinfo=None))  # fmt: skip
         db.session.add(undelivered)
+        template = replies.keep(None, "fr", "Reçu", "Nous avons bien reçu {reference}.")
         db.session.commit()
         ids = {"ticket": ticket.id, "recording": ticket.recordings[0].id, "holiday": holiday.id,
                "holiday_day": holiday.day.isoformat(), "phrase": phrase.id,
                "duplicate": duplicate.reference, "closure": closure.id, "notice": notice.id,
-               "category": category, "message": undelivered.id}  # fmt: skip
+               "category": category, "message": undelivered.id, "template": template.id}  # fmt: skip
     ids["user"] = make_user("agent", "fr").id
     return ids
 
@@ -193,7 +201,7 @@ def path_of(app: Flask, endpoint: str, ids: dict[str, Any]) -> str:
     known = {"ticket_id": ids["ticket"], "recording_id": ids["recording"], "user_id": ids["user"],
              "phrase_id": ids["phrase"], "holiday_id": ids["holiday"],
              "closure_id": ids["closure"], "notice_id": ids["notice"], "key": "queue",
-             "message_id": ids["message"],
+             "message_id": ids["message"], "template_id": ids["template"],
              "slug": "passport", "code": "fr"}  # fmt: skip
     query = {"q": "passeport", "lang": "fr"} if endpoint == "guide.search_guide" else {}
     with app.test_request_context():
@@ -228,6 +236,9 @@ def form(app: Flask, endpoint: str, role: str, ids: dict[str, Any]) -> dict[str,
         "tickets.merge": {"version": version, "references": ids["duplicate"]},
         "tickets.call_back": {"version": version},
         "tickets.outcome": {"version": version, "outcome": "reached"},
+        "tickets.reply": {"version": version, "text": "Bonjour, nous avons votre message."},
+        "reply_templates.index": {"language": "es", "title": f"Recibido ({role})", "body": "Recibido."},
+        "reply_templates.edit": {"language": "fr", "title": f"Reçu ({role})", "body": "Reçu {reference}."},
         "tickets.availability": {"available": "0"},
         "guide_editor.new_service": {"slug": f"new-service-{role}", "category": ids["category"]},
         "guide_editor.edit_text": {"summary": f"A summary rewritten by the {role}."},
@@ -328,7 +339,7 @@ def test_an_agent_cannot_reach_a_ticket_outside_their_languages_by_guessing_its_
     ids = {**route_ids, **guessed}
     routes = [(method, rule.endpoint) for rule in app.url_map.iter_rules()
               if "ticket_id" in rule.arguments for method in rule.methods - {"HEAD", "OPTIONS"}]  # fmt: skip
-    assert len(routes) == 7
+    assert len(routes) == 8
     # Its own French ticket's URL with the Spanish recording's id, and the Spanish one merged in.
     french = {"ticket": route_ids["ticket"], "recording": guessed["recording"]}
     attempts = [(method, path_of(app, endpoint, ids), form(app, endpoint, "agent", ids))
@@ -350,7 +361,7 @@ def test_an_agent_cannot_reach_a_ticket_outside_their_languages_by_guessing_its_
         refused = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "access.refused")
         ).all()
-        assert [(e.target_id, e.actor_id) for e in refused] == [(spanish.id, agent.member.id)] * 7
+        assert [(e.target_id, e.actor_id) for e in refused] == [(spanish.id, agent.member.id)] * 8
 
 
 # --- headers and inline code on every page ---------------------------------------------------
@@ -474,6 +485,7 @@ WEBHOOK_PATHS = {
     "ivr.step": "/ivr/step?s=1&l=fr",
     "ivr.status": "/ivr/status",
     "ivr.recording": "/ivr/recording?t=1",
+    "ivr.transcription": "/ivr/transcription?t=1",
     "ivr.fallback": "/ivr/fallback",
     "ivr.queue_wait": "/ivr/queue/wait?l=fr",
     "ivr.queue_choice": "/ivr/queue/choice?l=fr",

@@ -433,7 +433,8 @@ def test_the_webhook_routes_are_the_ones_these_tests_know(app):
     assert _webhook_rules(app) == ["/ivr/desk/bridge", "/ivr/desk/connect", "/ivr/fallback",
                                    "/ivr/outbox/1/status", "/ivr/queue/choice",
                                    "/ivr/queue/wait", "/ivr/recording", "/ivr/sms",
-                                   "/ivr/status", "/ivr/step", "/ivr/voice"]  # fmt: skip
+                                   "/ivr/status", "/ivr/step", "/ivr/transcription",
+                                   "/ivr/voice"]  # fmt: skip
 
 
 @pytest.mark.parametrize("method", ["POST", "GET", "PUT", "OPTIONS", "HEAD"])

@@ -60,6 +60,8 @@ class Ticket(Model):
     country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     caller_masked: so.Mapped[str] = so.mapped_column(sa.String(40))
     caller_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    # The number itself, to answer the caller (see tickets.contact); erased with the hash.
+    caller_number: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     call_sid: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
     # "<CallSid>:<step>" for tickets opened by the phone menu: a replayed webhook cannot open two.
     source_key: so.Mapped[str | None] = so.mapped_column(sa.String(80), unique=True)
@@ -150,6 +152,10 @@ class Recording(Model):
     url: so.Mapped[str] = so.mapped_column(sa.String(500))
     duration: so.Mapped[int | None]
     created_at: so.Mapped[datetime]
+    # The audio itself when the app holds it (development, demo data); else Twilio does.
+    audio: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    # What Twilio's transcription heard, when it was asked for and delivered.
+    transcript: so.Mapped[str | None] = so.mapped_column(sa.Text)
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="recordings")
 
     @property

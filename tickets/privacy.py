@@ -1,9 +1,9 @@
 """What the ticket store forgets: recordings past their retention, and a caller on request.
 
 Anonymising keeps every ticket and every figure (types, statuses, languages, countries,
-times): only what points to the person goes (the keyed hash and masked form of their number,
-their recordings, the notes' free text, the callback numbers). A callback still booked is
-cancelled: there is no number left to ring.
+times): only what points to the person goes (their number on the ticket, its keyed hash and
+masked form, their recordings, the notes' free text, the callback numbers). A callback still
+booked is cancelled: there is no number left to ring.
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ def delete_recordings(recordings: Iterable[Recording], report: Report) -> None:
     sid = current_app.config["TWILIO_ACCOUNT_SID"]
     client = Client(sid, current_app.config["TWILIO_AUTH_TOKEN"]) if sid else None
     for recording in recordings:
+        recording.transcript = None  # the caller's words, as Twilio heard them
+        if recording.audio is not None:  # held by the app, never sent to Twilio
+            recording.audio, recording.url = None, ""
+            report.add("recordings deleted", 1)
+            continue
         status, error = "recorded", None
         if client is not None:
             try:
@@ -81,7 +86,11 @@ def purge_recordings(days: int) -> Report:
 def forget_caller(caller: Caller, report: Report) -> None:
     """Remove what points to the caller from their tickets, notes, recordings and callbacks."""
     tickets = list(
-        db.session.scalars(sa.select(Ticket.id).where(Ticket.caller_hash == caller.digest))
+        db.session.scalars(
+            sa.select(Ticket.id).where(
+                sa.or_(Ticket.caller_hash == caller.digest, Ticket.caller_number == caller.number)
+            )
+        )
     )
     recordings = list(
         db.session.scalars(
@@ -108,7 +117,12 @@ def forget_caller(caller: Caller, report: Report) -> None:
             "tickets",
             sa.update(Ticket)
             .where(Ticket.id.in_(tickets))
-            .values(caller_hash=None, caller_masked=phones.ANONYMISED, version=Ticket.version + 1),
+            .values(
+                caller_hash=None,
+                caller_number=None,
+                caller_masked=phones.ANONYMISED,
+                version=Ticket.version + 1,
+            ),
         ),
     )
     for kind, statement in steps:

@@ -18,6 +18,7 @@ from tickets import sla
 from tickets.models import TYPES, Recording, Ticket
 
 REFERENCE_DIGITS = 9  # eight random digits and a Luhn check digit
+TRANSCRIPT_MAX = 10000
 
 
 def new_reference() -> str:
@@ -55,6 +56,7 @@ def open_ticket(
             country=country,
             caller_masked=phones.mask(caller),
             caller_hash=phones.keyed_hash(caller, hash_key),
+            caller_number=phones.normalise(caller),
             call_sid=call_sid,
             source_key=source_key,
             ivr_path=ivr_path or [],
@@ -114,6 +116,34 @@ def attach_recording(ticket_id: int, recording_sid: str, url: str, duration: int
         return False  # the same callback, delivered twice at once
     ticket.has_message = True
     ticket.updated_at = to_storage(now())
+    return True
+
+
+def keep_audio(recording_sid: str, audio: bytes) -> bool:
+    """Keep a recording's audio in the app (development, demo data); False if no such recording."""
+    recording = db.session.scalar(
+        sa.select(Recording).where(Recording.recording_sid == recording_sid)
+    )
+    if recording is None or recording.deleted:
+        return False
+    recording.audio = audio
+    db.session.flush()
+    return True
+
+
+def attach_transcript(
+    ticket_id: int, recording_sid: str, url: str, text: str, duration: int | None = None
+) -> bool:
+    """Keep what Twilio's transcription heard, attaching the recording first if it came later."""
+    if not recording_sid or not text.strip():
+        return False
+    attach_recording(ticket_id, recording_sid, url, duration)
+    recording = db.session.scalar(
+        sa.select(Recording).where(Recording.recording_sid == recording_sid)
+    )
+    if recording is None or recording.deleted:
+        return False  # erased meanwhile: the words go with it
+    recording.transcript = text.strip()[:TRANSCRIPT_MAX]
     return True
 
 

@@ -23,12 +23,15 @@ from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.messaging import send_sms
 from staff.models import StaffUser
+from tickets import contact
 from tickets.models import DONE_STATUSES, SurveyOptOut, Ticket
 
 # A reply later than this answers nothing; while a survey waits this long, no other is sent
 # to the same number (a bare "4" could not say which ticket it is about).
 SURVEY_WINDOW = timedelta(days=7)
 SCORES = range(1, 6)
+# An observation asks for no answer: its caller is not told it was handled, nor surveyed.
+SURVEYED_TYPES = ("complaint", "suggestion", "callback", "escalated_call")
 # The words that stop the surveys, as a caller may type them in each of the centre's
 # languages (compared without case, accents or punctuation): Twilio's own English keywords,
 # then French, Spanish, Italian, Dutch, German and Arabic.
@@ -113,10 +116,12 @@ def _survey_text(ticket: Ticket) -> str:
 def send_survey(ticket: Ticket, number: str | None) -> bool:
     """Text the ticket's caller the survey once; return False when it is not sent.
 
-    Not sent without a number, to a number that opted out, for a ticket already surveyed
-    or not resolved, or while another survey waits for that number's answer.
+    Not sent without a number, to a number that opted out, for a ticket already surveyed,
+    not resolved or an observation, or while another survey waits for that number's answer.
     """
     if ticket.survey_state is not None or ticket.status not in DONE_STATUSES:
+        return False
+    if ticket.type not in SURVEYED_TYPES:
         return False
     number_hash = phones.keyed_hash(number, current_app.config["PHONE_HASH_KEY"])
     if number is None or number_hash is None or opted_out(number_hash):
@@ -137,20 +142,10 @@ def record_resolution(ticket: Ticket, agent: StaffUser | None) -> None:
         ticket.resolved_by_id = agent.id
 
 
-def number_to_survey(ticket: Ticket) -> str | None:
-    """Return the number to text the ticket's caller at: for now, a callback's booked number.
-
-    Replaced by `tickets.contact.caller_number` once tickets keep every caller's number.
-    """
-    if ticket.anonymised or ticket.callback is None:
-        return None
-    return ticket.callback.number or None
-
-
 def on_resolved(ticket: Ticket, agent: StaffUser | None = None, **extra: object) -> None:
     """Receive `ticket_resolved`: note who resolved the ticket and text its caller the survey."""
     record_resolution(ticket, agent)
-    send_survey(ticket, number_to_survey(ticket))
+    send_survey(ticket, contact.caller_number(ticket))
 
 
 def _tell(number: str, language: str, text: str) -> None:

@@ -5,7 +5,7 @@ the survey stands, the answer (1 to 5) and when it came (indexed: the wallboard 
 dashboard count the answers of a period). Numbers that replied STOP are kept by keyed hash.
 
 Revision ID: survey01b3e5
-Revises: e5a7c3d91b42
+Revises: answer02b3d4
 Create Date: 2026-12-06 00:50:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'survey01b3e5'
-down_revision = 'e5a7c3d91b42'
+down_revision = 'answer02b3d4'
 branch_labels = None
 depends_on = None
 
