@@ -24,6 +24,7 @@ from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
 from tickets import callbacks
 from tickets.models import (
+    ACTIVE_STATUSES,
     CALLBACK_OUTCOMES,
     DONE_STATUSES,
     STATUSES,
@@ -190,6 +191,29 @@ def merge(survivor: Ticket, user: StaffUser, seen_version: int, references: list
 def merged_tickets(ticket: Ticket) -> list[Ticket]:
     """Return the tickets merged into this one, oldest first."""
     query = sa.select(Ticket).where(Ticket.merged_into_id == ticket.id).order_by(Ticket.id)
+    return list(db.session.scalars(query))
+
+
+def same_caller_open(ticket: Ticket, limit: int = 10) -> list[Ticket]:
+    """Return the caller's other open tickets in the ticket's language, oldest first.
+
+    A returning caller (same number, by its keyed hash) may be asking again about what an
+    open ticket already holds: the agent is offered those tickets, to merge or to follow.
+    """
+    if ticket.caller_hash is None:
+        return []
+    query = (
+        sa.select(Ticket)
+        .where(
+            Ticket.caller_hash == ticket.caller_hash,
+            Ticket.language == ticket.language,
+            Ticket.id != ticket.id,
+            Ticket.status.in_(ACTIVE_STATUSES),
+            Ticket.merged_into_id.is_(None),
+        )
+        .order_by(Ticket.id)
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 

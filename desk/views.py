@@ -90,6 +90,13 @@ CASE_STATUSES = {
 bp.add_app_template_filter(desk.note_text, "note_text")
 
 
+@bp.app_template_filter("other_requests")
+def other_requests(ticket: Ticket) -> list[str]:
+    """Return the names of what else the caller asked for in the ticket's call, in order."""
+    names = dict.fromkeys(str(TYPE_NAMES[t]) for t in ticket.request_types if t != ticket.type)
+    return list(names)
+
+
 @bp.app_context_processor
 def desk_names() -> dict[str, object]:
     """Give the desk's templates the translated names of types, statuses and nodes."""
@@ -149,6 +156,7 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
         standing=standing, user=_me(), note_max=desk.NOTE_MAX,
         case_lookups=case_lookups.during_call(ticket.call_sid),
+        same_caller=desk.same_caller_open(ticket),
         lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES, **extra,
     )  # fmt: skip
     return page, status

@@ -27,7 +27,7 @@ from centre.formatting import spoken_date, spoken_time
 from centre.messaging import send_sms
 from tickets import sla
 from tickets.models import Callback, Ticket
-from tickets.services import open_ticket
+from tickets.services import ticket_for_call
 
 HORIZON = timedelta(days=60)  # callers hear "no callback time is free in the next two months"
 # Key of the PostgreSQL advisory lock that lets one transaction at a time reassign slots.
@@ -138,12 +138,12 @@ def book(
     source_key: str | None = None,
     ivr_path: list[dict[str, Any]] | None = None,
 ) -> Ticket:
-    """Open a callback ticket at the next free slot; tell any caller whose slot moved.
+    """Book a callback at the next free slot on the call's ticket (opened if need be); tell any caller whose slot moved.
 
     Raise `NoCallbackSlot` when every slot of the horizon is full (the ticket opened is
     then in the session: roll back, or book inside a savepoint).
     """
-    ticket = open_ticket(
+    ticket = ticket_for_call(
         "callback",
         language,
         number,
