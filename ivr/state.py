@@ -332,3 +332,16 @@ def seconds_since_start(call_sid: str) -> int | None:
     if started is None:
         return None
     return max(0, int((to_storage(now()) - started).total_seconds()))
+
+
+def with_events(call_sid: str | None) -> tuple[Call | None, list[CallEvent]]:
+    """Return the call with this CallSid and its steps in order, for the caller's story."""
+    if not call_sid:
+        return None, []
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        return None, []
+    events = db.session.scalars(
+        sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
+    )
+    return call, list(events)
