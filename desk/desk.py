@@ -7,15 +7,17 @@ Every change is written to the audit log, which is also the ticket's history.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext
 
 from centre import messaging
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
+from centre.formatting import page_datetime
 from centre.refusals import Refused
 from centre.urls import callback_url
 from desk.queue import DESK_ROLES, can_see, visible_languages
@@ -105,7 +107,18 @@ def note_text(note: TicketNote) -> str:
     if params is None:
         return note.body
     if note.kind == "callback":
-        return outcome_label(str(params.get("outcome", "")))
+        said = outcome_label(str(params.get("outcome", "")))
+        if params.get("retry_at"):
+            when = page_datetime(datetime.fromisoformat(str(params["retry_at"])))
+            return said + " " + gettext("Tried again on %(when)s; the caller was texted.", when=when)
+        if params.get("gave_up"):
+            return said + " " + gettext(
+                "No more tries after %(count)s: the caller was texted to call us again.",
+                count=params["gave_up"],
+            )
+        if params.get("resolved"):
+            return said + " " + gettext("The ticket is resolved.")
+        return said
     if note.kind == "merge":
         references = ", ".join(str(r) for r in params.get("references", []))
         return gettext("Merged into this ticket: %(references)s.", references=references)
@@ -271,8 +284,15 @@ def outcome_label(outcome: str) -> str:
     return labels.get(outcome, outcome)
 
 
-def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome: str) -> None:
-    """Record how the callback went: reached, no answer, or rescheduled (the caller is told)."""
+def callback_outcome(
+    ticket: Ticket, user: StaffUser, seen_version: int, outcome: str, keep_open: bool = False
+) -> None:
+    """Record how the callback went, and close the loop.
+
+    Reached: the ticket is resolved (or, `keep_open`, stays open for whoever takes it on).
+    No answer: tried again later, up to CALLBACK_ATTEMPTS tries; the caller is texted either
+    way. Rescheduled: moved later, the caller told.
+    """
     _check(ticket, seen_version)
     if ticket.callback is None or not ticket.callback.number:
         raise Refused(gettext("This ticket has no number to call back."))
@@ -292,10 +312,32 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
     attempt.outcome, attempt.outcome_at = outcome, to_storage(moment)
     before = snapshot(ticket)
     booking = ticket.callback
+    params: dict[str, Any] = {"outcome": outcome}
+    if booking.state != "booked":
+        raise Refused(gettext("This callback is already settled."))
     if outcome == "reached":
         booking.state = "done"
+        if not keep_open:
+            ticket.status, params["resolved"] = "resolved", True
+        elif ticket.status == "new":
+            ticket.status = "open"
     elif outcome == "no_answer":
-        booking.state = "no_answer"
+        db.session.flush()
+        tries = db.session.scalar(
+            sa.select(sa.func.count()).select_from(CallbackAttempt)
+            .where(CallbackAttempt.ticket_id == ticket.id, CallbackAttempt.outcome == "no_answer")
+        ) or 1  # fmt: skip
+        if tries < current_app.config["CALLBACK_ATTEMPTS"]:
+            try:
+                when = callbacks.retry_unanswered(ticket, moment + RESCHEDULE_AFTER)
+            except callbacks.NoCallbackSlot as full:
+                raise Refused(
+                    gettext("Not rescheduled: no callback time is free within the booking horizon.")
+                ) from full
+            params["retry_at"] = to_storage(when).isoformat()
+        else:
+            callbacks.give_up_unanswered(ticket, tries)
+            ticket.status, params["gave_up"] = "resolved", tries
     else:
         booking.state = "booked"
         booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
@@ -306,7 +348,7 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
             raise Refused(
                 gettext("Not rescheduled: no callback time is free within the booking horizon.")
             ) from full
-    _note(ticket, user, "", "callback", {"outcome": outcome})
+    _note(ticket, user, "", "callback", params)
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
 
 

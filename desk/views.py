@@ -194,7 +194,8 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
             desk.request_callback(ticket, _me(), seen)
             message = gettext("Your phone will ring; answer it to be put through to the caller.")
         elif action == "outcome":
-            desk.callback_outcome(ticket, _me(), seen, form.get("outcome", ""))
+            desk.callback_outcome(ticket, _me(), seen, form.get("outcome", ""),
+                                  keep_open=form.get("keep_open") == "1")  # fmt: skip
             message = gettext("Callback outcome recorded.")
         else:
             abort(404)

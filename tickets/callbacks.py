@@ -295,3 +295,55 @@ def confirm(ticket: Ticket) -> None:
                 **times,
             )
     send_sms(number, body, language.code, "callback_booked")
+
+
+def retry_unanswered(ticket: Ticket, not_before: datetime) -> datetime:
+    """Book the next try of a callback nobody answered, from `not_before`; text the caller when.
+
+    Return the new time. Raise `NoCallbackSlot` when the horizon is full.
+    """
+    booking = ticket.callback
+    assert booking is not None  # only a booked callback is tried again
+    booking.state = "booked"
+    booking.not_before = to_storage(not_before)
+    db.session.flush()
+    _serialise()
+    moves = _reflow(now())
+    notify_moves(moves, exclude=ticket.id)
+    when = from_storage(booking.scheduled_at)
+    language = languages.get(ticket.language)
+    with force_locale(language.code):
+        times = _times(when, language, booking.number)
+        if "local_time" in times:
+            body = gettext(
+                "Consular call centre: we called you but could not reach you. We will call you "
+                "again on %(date)s at %(time)s (Moroccan time), that is %(local_date)s at "
+                "%(local_time)s your time. Reference %(reference)s.",
+                reference=ticket.reference,
+                **times,
+            )
+        else:
+            body = gettext(
+                "Consular call centre: we called you but could not reach you. We will call you "
+                "again on %(date)s at %(time)s (Moroccan time). Reference %(reference)s.",
+                reference=ticket.reference,
+                **times,
+            )
+    send_sms(booking.number, body, language.code, "callback_retry")
+    return when
+
+
+def give_up_unanswered(ticket: Ticket, tries: int) -> None:
+    """Stop calling back a caller nobody reached `tries` times; text them to call again."""
+    booking = ticket.callback
+    assert booking is not None  # only a booked callback is given up
+    booking.state = "no_answer"
+    language = languages.get(ticket.language)
+    with force_locale(language.code):
+        body = gettext(
+            "Consular call centre: we tried %(count)s times to call you back without reaching "
+            "you. Please call us again when you can, with your reference %(reference)s.",
+            count=tries,
+            reference=ticket.reference,
+        )
+    send_sms(booking.number, body, language.code, "callback_unreached")
