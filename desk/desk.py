@@ -7,15 +7,17 @@ Every change is written to the audit log, which is also the ticket's history.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext
 
 from centre import messaging
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
+from centre.formatting import page_datetime
 from centre.refusals import Refused
 from centre.urls import callback_url
 from desk.queue import DESK_ROLES, can_see, visible_languages
@@ -25,6 +27,7 @@ from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
 from tickets import callbacks, contact
 from tickets.models import (
+    ACTIVE_STATUSES,
     CALLBACK_OUTCOMES,
     DONE_STATUSES,
     STATUSES,
@@ -106,7 +109,18 @@ def note_text(note: TicketNote) -> str:
     if params is None:
         return note.body
     if note.kind == "callback":
-        return outcome_label(str(params.get("outcome", "")))
+        said = outcome_label(str(params.get("outcome", "")))
+        if params.get("retry_at"):
+            when = page_datetime(datetime.fromisoformat(str(params["retry_at"])))
+            return said + " " + gettext("Tried again on %(when)s; the caller was texted.", when=when)
+        if params.get("gave_up"):
+            return said + " " + gettext(
+                "No more tries after %(count)s: the caller was texted to call us again.",
+                count=params["gave_up"],
+            )
+        if params.get("resolved"):
+            return said + " " + gettext("The ticket is resolved.")
+        return said
     if note.kind == "reply":
         if params.get("resolution"):
             return gettext(
@@ -214,6 +228,29 @@ def merged_tickets(ticket: Ticket) -> list[Ticket]:
     return list(db.session.scalars(query))
 
 
+def same_caller_open(ticket: Ticket, limit: int = 10) -> list[Ticket]:
+    """Return the caller's other open tickets in the ticket's language, oldest first.
+
+    A returning caller (same number, by its keyed hash) may be asking again about what an
+    open ticket already holds: the agent is offered those tickets, to merge or to follow.
+    """
+    if ticket.caller_hash is None:
+        return []
+    query = (
+        sa.select(Ticket)
+        .where(
+            Ticket.caller_hash == ticket.caller_hash,
+            Ticket.language == ticket.language,
+            Ticket.id != ticket.id,
+            Ticket.status.in_(ACTIVE_STATUSES),
+            Ticket.merged_into_id.is_(None),
+        )
+        .order_by(Ticket.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def history(ticket: Ticket, merged: list[Ticket]) -> list[AuditEntry]:
     """Return the ticket's history with that of the duplicates `merged` into it, oldest first."""
     return audit.history("ticket", [ticket.id, *(duplicate.id for duplicate in merged)])
@@ -268,8 +305,15 @@ def outcome_label(outcome: str) -> str:
     return labels.get(outcome, outcome)
 
 
-def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome: str) -> None:
-    """Record how the callback went: reached, no answer, or rescheduled (the caller is told)."""
+def callback_outcome(
+    ticket: Ticket, user: StaffUser, seen_version: int, outcome: str, keep_open: bool = False
+) -> None:
+    """Record how the callback went, and close the loop.
+
+    Reached: the ticket is resolved (or, `keep_open`, stays open for whoever takes it on).
+    No answer: tried again later, up to CALLBACK_ATTEMPTS tries; the caller is texted either
+    way. Rescheduled: moved later, the caller told.
+    """
     _check(ticket, seen_version)
     if ticket.callback is None or not ticket.callback.number:
         raise Refused(gettext("This ticket has no number to call back."))
@@ -289,10 +333,32 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
     attempt.outcome, attempt.outcome_at = outcome, to_storage(moment)
     before = snapshot(ticket)
     booking = ticket.callback
+    params: dict[str, Any] = {"outcome": outcome}
+    if booking.state != "booked":
+        raise Refused(gettext("This callback is already settled."))
     if outcome == "reached":
         booking.state = "done"
+        if not keep_open:
+            ticket.status, params["resolved"] = "resolved", True
+        elif ticket.status == "new":
+            ticket.status = "open"
     elif outcome == "no_answer":
-        booking.state = "no_answer"
+        db.session.flush()
+        tries = db.session.scalar(
+            sa.select(sa.func.count()).select_from(CallbackAttempt)
+            .where(CallbackAttempt.ticket_id == ticket.id, CallbackAttempt.outcome == "no_answer")
+        ) or 1  # fmt: skip
+        if tries < current_app.config["CALLBACK_ATTEMPTS"]:
+            try:
+                when = callbacks.retry_unanswered(ticket, moment + RESCHEDULE_AFTER)
+            except callbacks.NoCallbackSlot as full:
+                raise Refused(
+                    gettext("Not rescheduled: no callback time is free within the booking horizon.")
+                ) from full
+            params["retry_at"] = to_storage(when).isoformat()
+        else:
+            callbacks.give_up_unanswered(ticket, tries)
+            ticket.status, params["gave_up"] = "resolved", tries
     else:
         booking.state = "booked"
         booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
@@ -303,7 +369,7 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
             raise Refused(
                 gettext("Not rescheduled: no callback time is free within the booking horizon.")
             ) from full
-    _note(ticket, user, "", "callback", {"outcome": outcome})
+    _note(ticket, user, "", "callback", params)
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
 
 

@@ -68,6 +68,10 @@ class CallEvent(Model):
     # "1", "*", "speech" or "timeout": never what the caller said, which may be personal.
     caller_input: so.Mapped[str] = so.mapped_column(sa.String(20))
     created_at: so.Mapped[datetime]
+    # What the agent reads of the step, for the caller's story on their ticket: the words
+    # recognised ("said"), the guide answer heard or texted, the notices heard. Personal:
+    # emptied when the caller is forgotten.
+    detail: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON(none_as_null=True))
 
 
 class CallerPreference(Model):

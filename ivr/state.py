@@ -95,6 +95,8 @@ class Event:
     from_node: str
     caller_input: str
     to_node: str
+    # What the ticket's story tells of this step (see CallEvent.detail); never in the path.
+    detail: dict[str, Any] | None = None
 
     def as_path(self) -> dict[str, str]:
         """Return the event as an agent reads it in the call's path."""
@@ -189,6 +191,7 @@ def save(call: CallState, event: Event) -> None:
         "from_node": event.from_node,
         "to_node": event.to_node,
         "caller_input": event.caller_input,
+        "detail": event.detail or None,
         "created_at": moment,
     }
     connection = db.session.connection()
@@ -212,6 +215,7 @@ _INSERT_EVENT = sa.insert(EVENTS).values(
     to_node=sa.bindparam("to_node"),
     caller_input=sa.bindparam("caller_input"),
     created_at=sa.bindparam("created_at", type_=EVENTS.c.created_at.type),
+    detail=sa.bindparam("detail", type_=EVENTS.c.detail.type),
 )
 
 
@@ -231,7 +235,7 @@ def _move(changed: tuple[str, ...], with_event: bool) -> sa.Executable:
     return (
         sa.insert(EVENTS)
         .from_select(
-            ["call_id", "step", "from_node", "to_node", "caller_input", "created_at"],
+            ["call_id", "step", "from_node", "to_node", "caller_input", "created_at", "detail"],
             sa.select(
                 moved.c.id,
                 sa.bindparam("old_step", type_=sa.Integer),
@@ -239,6 +243,7 @@ def _move(changed: tuple[str, ...], with_event: bool) -> sa.Executable:
                 sa.bindparam("to_node", type_=sa.String),
                 sa.bindparam("caller_input", type_=sa.String),
                 sa.bindparam("created_at", type_=EVENTS.c.created_at.type),
+                sa.bindparam("detail", type_=EVENTS.c.detail.type),
             ),
         )
         .returning(EVENTS.c.id)
@@ -327,3 +332,16 @@ def seconds_since_start(call_sid: str) -> int | None:
     if started is None:
         return None
     return max(0, int((to_storage(now()) - started).total_seconds()))
+
+
+def with_events(call_sid: str | None) -> tuple[Call | None, list[CallEvent]]:
+    """Return the call with this CallSid and its steps in order, for the caller's story."""
+    if not call_sid:
+        return None, []
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        return None, []
+    events = db.session.scalars(
+        sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
+    )
+    return call, list(events)

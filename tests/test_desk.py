@@ -327,7 +327,8 @@ def test_the_second_of_two_agents_saving_is_told_and_sees_the_other_change(
     assert late.status_code == 409
     page = late.get_data(as_text=True)
     assert "Quelqu&#39;un d&#39;autre a modifié ce ticket" in page
-    assert first.member.email in page and '"status": "waiting"' in page
+    assert first.member.email in page and 'statut: <bdi dir="auto">' in page
+    assert '<bdi dir="auto">En attente</bdi>' in page and '"status": ' not in page  # words, no JSON
     assert "Clos par erreur</textarea>" in page  # the second agent's text is not lost
     assert ticket(app, ticket_id).status == "waiting"
     with app.app_context():
