@@ -116,6 +116,9 @@ frontend public
     # and the caller's address from these headers, trusting exactly one proxy (TRUSTED_PROXIES=1).
     http-request set-header X-Forwarded-Proto https
     http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    # The instances are reached by an internal name: only the forwarded headers carry the
+    # public one (so the app must trust them, and only from the one proxy, to check signatures).
+    http-request set-header Host app.internal
     http-request del-header X-Forwarded-Port
     option forwardfor
     http-response set-header {SERVED_BY} %[srv_name]
@@ -240,6 +243,9 @@ def _settings(database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
         "PUBLIC_URL": PUBLIC_URL,
         "HOLD_MUSIC_URL": "",
         "LOG_LEVEL": "WARNING",
+        # On one machine gunicorn would trust X-Forwarded-Proto from loopback by itself; on two
+        # it would not: leave that to the app (TRUSTED_PROXIES), as in production.
+        "FORWARDED_ALLOW_IPS": "",
     }
 
 
