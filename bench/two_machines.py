@@ -9,6 +9,7 @@ consecutive webhooks land on alternate instances. Checked:
 - every phone path completes: language, main menu, guide, case status, queue, callback, complaint;
 - signatures validate behind the balancer (TRUSTED_PROXIES=1, PUBLIC_URL) and only there;
 - the case-lookup limit is counted once across both instances (in Redis);
+- a step delivered again (a retry after a lost answer) on the other instance acts once;
 - killing one instance mid-call loses no call: the next webhook lands on the other and carries on.
 
 By hand (about 20 s; needs haproxy, PostgreSQL and Redis):
@@ -585,6 +586,27 @@ def lookup_limit_across_instances(machines: TwoMachines) -> str:
     return "lookup limit: 6 failures over both instances, the next call refused (Redis counts)"
 
 
+def a_webhook_delivered_again_on_the_other_instance(machines: TwoMachines) -> str:
+    """The same step delivered twice (a retry after a lost answer), once on each instance, acts once."""
+    phone = machines.phone()
+    menu = walk_to_main_menu(phone, "it")
+    assert menu.gather is not None
+    data = phone.params(Digits="0")  # "an agent, please": a ticket and the queue
+    first = phone.post(menu.gather["action"], data)
+    again = phone.post(menu.gather["action"], data)
+    served = served_by(phone)[-2:]
+    assert served[0] != served[1], served
+    assert first[0] == again[0] == 200, (first[0], again[0])
+    assert first[2] == again[2], "the repeated delivery was not answered as the first"
+    tickets = machines.read(
+        lambda: db.session.scalar(
+            sa.select(sa.func.count()).select_from(Ticket).where(Ticket.call_sid == phone.call_sid)
+        )
+    )
+    assert tickets == 1, tickets
+    return f"one step delivered on {served[0]} then on {served[1]}: the same answer, one ticket"
+
+
 def killing_an_instance_mid_call(machines: TwoMachines) -> str:
     """Kill one instance halfway through a lookup: the call carries on on the other."""
     phone = machines.phone()
@@ -612,6 +634,7 @@ SCENARIOS: Sequence[Callable[[TwoMachines], str]] = (
     *PATHS,
     signatures_behind_the_balancer,
     lookup_limit_across_instances,
+    a_webhook_delivered_again_on_the_other_instance,
     killing_an_instance_mid_call,  # last: it leaves one instance
 )
 

@@ -66,6 +66,12 @@ def test_the_case_lookup_limit_is_counted_once_across_both_instances(
     two_machines.lookup_limit_across_instances(machines)
 
 
+def test_a_step_delivered_again_on_the_other_instance_is_answered_alike_and_acts_once(
+    machines: TwoMachines,
+) -> None:
+    two_machines.a_webhook_delivered_again_on_the_other_instance(machines)
+
+
 def test_killing_an_instance_mid_call_loses_no_call(machines: TwoMachines) -> None:
     # Last in the module: it leaves one instance running.
     two_machines.killing_an_instance_mid_call(machines)
