@@ -8,7 +8,8 @@ consecutive webhooks land on alternate instances. Checked:
 
 - every phone path completes: language, main menu, guide, case status, queue, callback, complaint;
 - signatures validate behind the balancer (TRUSTED_PROXIES=1, PUBLIC_URL) and only there;
-- the case-lookup limit is counted once across both instances (in Redis);
+- the case-lookup limit is counted once across both instances (in Redis), and so is the staff
+  login throttle; a staff session holds on both instances (no sticky sessions);
 - a step delivered again (a retry after a lost answer) on the other instance acts once;
 - killing one instance mid-call loses no call: the next webhook lands on the other and carries on.
 
@@ -25,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -37,6 +40,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -59,6 +63,7 @@ from centre.check_digit import luhn_check_digit  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from ivr.driver import PhoneCall, Turn, sign  # noqa: E402
 from ivr.models import Call  # noqa: E402
+from staff import accounts  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 BALANCER = "haproxy"
@@ -86,10 +91,17 @@ def balancer_binary() -> str | None:
 
 
 def instance() -> Flask:
-    """Create the app for one gunicorn worker, its clock moved to TWO_MACHINES_CLOCK (ticking)."""
-    at = os.environ.get(CLOCK_VARIABLE, "")
-    if at:
-        time_machine.travel(at, tick=True).start()  # for the worker's life
+    """Create the app for one gunicorn worker, its clock moved to TWO_MACHINES_CLOCK (ticking).
+
+    TWO_MACHINES_CLOCK is "<ISO instant>@<Unix time>": the instant it was at that real time.
+    Every instance keeps the same offset, so their clocks agree as NTP-kept machines' do (a
+    session signed on one is not "from the future" on the other).
+    """
+    setting = os.environ.get(CLOCK_VARIABLE, "")
+    if setting:
+        instant, _, anchor = setting.partition("@")
+        elapsed = timedelta(seconds=time.time() - float(anchor))
+        time_machine.travel(datetime.fromisoformat(instant) + elapsed, tick=True).start()
     return create_app()
 
 
@@ -294,7 +306,7 @@ class TwoMachines:
         """Prepare the database, start both instances and the balancer."""
         try:
             self._prepare_database()
-            env = {**os.environ, **self.env, CLOCK_VARIABLE: CLOCK}
+            env = {**os.environ, **self.env, CLOCK_VARIABLE: f"{CLOCK}@{time.time()}"}
             for name in INSTANCES:
                 server = Gunicorn("bench.two_machines:instance()", workers=1, env=env,
                                   cwd=ROOT, log=self.directory / f"instance-{name}.log")  # fmt: skip
@@ -586,6 +598,92 @@ def lookup_limit_across_instances(machines: TwoMachines) -> str:
     return "lookup limit: 6 failures over both instances, the next call refused (Redis counts)"
 
 
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Hand redirects back to the caller, unfollowed (the browser below follows them itself)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        """Follow nothing."""
+        return None
+
+
+class StaffBrowser:
+    """A member of staff's browser on the public origin, through the balancer: it keeps cookies."""
+
+    def __init__(self, balancer_port: int) -> None:
+        """Start with no cookie."""
+        self.balancer_port = balancer_port
+        self.cookies: dict[str, str] = {}
+        self.served: list[str] = []
+        self.opener = urllib.request.build_opener(_KeepRedirects())
+
+    def open(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
+        """GET `path` (or POST `form` to it); return the status, the Location and the page."""
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            f"http://{HOST}:{self.balancer_port}{path}",
+            data=urlencode(form).encode() if form is not None else None,
+            method="POST" if form is not None else "GET",
+        )
+        request.add_header("Host", urlsplit(PUBLIC_URL).netloc)
+        request.add_header("Accept-Language", "en")
+        if form is not None:  # over HTTPS, the CSRF check wants the page the form was on
+            request.add_header("Referer", PUBLIC_URL + path)
+        if self.cookies:
+            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        try:
+            response = self.opener.open(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, value = header.split(";", 1)[0].partition("=")
+                self.cookies[name.strip()] = value.strip()
+            self.served.append(response.headers.get(SERVED_BY, "?"))
+            location = response.headers.get("Location", "")
+            return response.status, location, response.read().decode()
+
+    def log_in(self, email: str, password: str) -> tuple[int, str, str]:
+        """Load the login form, then submit it (the two requests land on different instances)."""
+        _, _, page = self.open("/staff/login")
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert found, "no login form"
+        token = html.unescape(found.group(1))
+        return self.open("/staff/login", {"csrf_token": token, "email": email,
+                                          "password": password, "next": ""})  # fmt: skip
+
+
+STAFF_PASSWORD = "Kumquat-Harbour-Lantern-7"  # noqa: S105 (an account of the harness's own)
+
+
+def staff_across_instances(machines: TwoMachines) -> str:
+    """A staff session needs no sticky balancer; the login throttle counts across both instances."""
+    suffix = secrets.token_hex(3)
+    emails = [f"agent-{n}-{suffix}@example.org" for n in range(2)]
+
+    def create() -> None:
+        for email in emails:
+            accounts.create(email, STAFF_PASSWORD, "agent", "fr", actor_email="two-machines")
+        db.session.commit()
+
+    machines.read(create)
+    assert machines.balancer is not None
+    member = StaffBrowser(machines.balancer.port)
+    status, home, _ = member.log_in(emails[0], STAFF_PASSWORD)
+    assert status == 302 and home and "/staff/login" not in home, (status, home)
+    path = urlsplit(home).path
+    for _ in range(2):  # the home page, on each instance in turn: still logged in
+        status, location, page = member.open(path)
+        assert status == 200 and 'name="password"' not in page, (status, location)
+    assert set(member.served) == set(INSTANCES), member.served
+    guesser = StaffBrowser(machines.balancer.port)
+    for _ in range(5):
+        status, _, page = guesser.log_in(emails[1], "wrong-password-123")
+        assert status == 401 and "Wrong email or password." in page, status
+    status, _, page = guesser.log_in(emails[1], STAFF_PASSWORD)  # right, but too late
+    assert status == 401 and "Too many failed attempts." in page, status
+    assert set(guesser.served) == set(INSTANCES), guesser.served
+    return "staff: logged in and kept on both instances; 5 failures over both lock the account"
+
+
 def a_webhook_delivered_again_on_the_other_instance(machines: TwoMachines) -> str:
     """The same step delivered twice (a retry after a lost answer), once on each instance, acts once."""
     phone = machines.phone()
@@ -634,6 +732,7 @@ SCENARIOS: Sequence[Callable[[TwoMachines], str]] = (
     *PATHS,
     signatures_behind_the_balancer,
     lookup_limit_across_instances,
+    staff_across_instances,
     a_webhook_delivered_again_on_the_other_instance,
     killing_an_instance_mid_call,  # last: it leaves one instance
 )

@@ -66,6 +66,12 @@ def test_the_case_lookup_limit_is_counted_once_across_both_instances(
     two_machines.lookup_limit_across_instances(machines)
 
 
+def test_a_staff_session_holds_on_both_instances_and_the_login_throttle_counts_across_them(
+    machines: TwoMachines,
+) -> None:
+    two_machines.staff_across_instances(machines)
+
+
 def test_a_step_delivered_again_on_the_other_instance_is_answered_alike_and_acts_once(
     machines: TwoMachines,
 ) -> None:
