@@ -93,14 +93,15 @@ def balancer_binary() -> str | None:
 def instance() -> Flask:
     """Create the app for one gunicorn worker, its clock moved to TWO_MACHINES_CLOCK (ticking).
 
-    TWO_MACHINES_CLOCK is "<ISO instant>@<Unix time>": the instant it was at that real time.
-    Every instance keeps the same offset, so their clocks agree as NTP-kept machines' do (a
-    session signed on one is not "from the future" on the other).
+    TWO_MACHINES_CLOCK is "<ISO instant>@<monotonic time>": the instant it was when the system's
+    monotonic clock (one for every process, and never moved by time_machine, even under
+    TEST_CLOCK_AT) read that. Every instance keeps the same offset, so their clocks agree as
+    NTP-kept machines' do (a session signed on one is not "from the future" on the other).
     """
     setting = os.environ.get(CLOCK_VARIABLE, "")
     if setting:
         instant, _, anchor = setting.partition("@")
-        elapsed = timedelta(seconds=time.time() - float(anchor))
+        elapsed = timedelta(seconds=time.monotonic() - float(anchor))
         time_machine.travel(datetime.fromisoformat(instant) + elapsed, tick=True).start()
     return create_app()
 
@@ -306,7 +307,7 @@ class TwoMachines:
         """Prepare the database, start both instances and the balancer."""
         try:
             self._prepare_database()
-            env = {**os.environ, **self.env, CLOCK_VARIABLE: f"{CLOCK}@{time.time()}"}
+            env = {**os.environ, **self.env, CLOCK_VARIABLE: f"{CLOCK}@{time.monotonic()}"}
             for name in INSTANCES:
                 server = Gunicorn("bench.two_machines:instance()", workers=1, env=env,
                                   cwd=ROOT, log=self.directory / f"instance-{name}.log")  # fmt: skip
