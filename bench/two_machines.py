@@ -770,7 +770,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except AssertionError as error:
                 failed += 1
                 print(f"FAIL {scenario.__name__}: {error}", flush=True)
-        print(f"errors logged by the instances: {machines.errors()}")
+        print(f"errors logged by the instances: {machines.errors()} (logs in {machines.directory})")
     print(
         f"{len(SCENARIOS) - failed}/{len(SCENARIOS)} passed in {time.monotonic() - started:.1f} s"
     )

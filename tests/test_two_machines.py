@@ -37,13 +37,18 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def machines(redis_run_prefix: str) -> Iterator[TwoMachines]:
+def machines(
+    redis_run_prefix: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TwoMachines]:
     """Start two instances and the balancer for this module; stop them after."""
     url = sa.make_url(DATABASE)
     own = url.set(database=f"{url.database}_two_machines_bench").render_as_string(
         hide_password=False
     )
-    with TwoMachines(own, TEST_REDIS_URL, prefix=f"{redis_run_prefix}two-machines:") as running:
+    logs = tmp_path_factory.mktemp("two-machines")  # the instances' and haproxy's logs
+    with TwoMachines(
+        own, TEST_REDIS_URL, prefix=f"{redis_run_prefix}two-machines:", directory=logs
+    ) as running:
         yield running
 
 
