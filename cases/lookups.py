@@ -21,8 +21,11 @@ import sqlalchemy as sa
 from cases.models import Case, CaseLookup
 from cases.references import is_well_formed, proofs_match, reference_hash
 from centre import ratelimit
+from centre.check_digit import luhn_check_digit
 from centre.clock import now, to_storage
 from centre.extensions import db
+from tickets.models import Ticket
+from tickets.services import REFERENCE_DIGITS as TICKET_REFERENCE_DIGITS
 
 FAILURE_WINDOW = timedelta(hours=24)
 MAX_FAILURES_PER_NUMBER = 5  # more than this in the window: no more lookups from the number
@@ -37,11 +40,12 @@ class Lookup:
 
     outcome: str
     case_id: int | None = None
+    ticket_id: int | None = None  # a ticket followed by its reference
 
     @property
     def found(self) -> bool:
-        """Return True when the caller proved the case is theirs."""
-        return self.outcome == "found"
+        """Return True when the caller proved the case (or the ticket) is theirs."""
+        return self.outcome in ("found", "ticket_found")
 
 
 def _number_key(caller_hash: str) -> str:
@@ -130,3 +134,45 @@ def look_up(
         outcome = "wrong_birth_date"
     _log(outcome, call_sid, caller_hash, ref_hash)
     return Lookup(outcome)
+
+
+def look_up_ticket(
+    reference: str, call_sid: str | None, caller_hash: str | None, key: str
+) -> Lookup:
+    """Find a ticket for the number that opened it; count, check and log it as a case lookup.
+
+    A ticket reference alone proves nothing: only the number that opened the ticket may hear
+    it. An unknown reference and another number's ticket fail alike, against the same limit.
+    """
+    ref_hash = reference_hash(reference, key)
+    limit_key = _limit_key(caller_hash, ref_hash)
+    if ratelimit.hit(limit_key, FAILURE_WINDOW) > MAX_FAILURES_PER_NUMBER + 1:
+        _log("refused", call_sid, caller_hash, ref_hash)
+        return Lookup("refused")
+    ticket = None
+    if is_ticket_reference(reference):
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.reference == reference))
+    while ticket is not None and ticket.merged_into is not None:
+        ticket = ticket.merged_into  # a duplicate merged since: its survivor carries on
+    theirs = (
+        bool(caller_hash)
+        and ticket is not None
+        and proofs_match(caller_hash or "", ticket.caller_hash or _NO_CASE)
+    )
+    if ticket is not None and theirs:
+        _log("ticket_found", call_sid, caller_hash, ref_hash)
+        ratelimit.release(limit_key)
+        return Lookup("ticket_found", ticket_id=ticket.id)
+    outcome = "ticket_unknown" if ticket is None else "ticket_not_theirs"
+    _log(outcome, call_sid, caller_hash, ref_hash)
+    return Lookup(outcome)
+
+
+def is_ticket_reference(reference: str) -> bool:
+    """Return True when `reference` has a ticket reference's shape and its check digit is right."""
+    return (
+        len(reference) == TICKET_REFERENCE_DIGITS
+        and reference.isascii()
+        and reference.isdigit()
+        and luhn_check_digit(reference[:-1]) == reference[-1]
+    )

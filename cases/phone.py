@@ -3,6 +3,11 @@
     case_reference -> case_reference_check -> case_birth_date -> case_birth_date_check
         -> case_lookup -> case_status (-> case_sms)     or back to case_reference, or case_help
 
+A ticket's reference (nine digits: a complaint, a suggestion, a callback) typed at the same
+prompt is followed instead, for the number that opened the ticket only:
+
+    case_reference -> ticket_lookup -> ticket_status     or back to case_reference, or case_help
+
 The call's context holds the typed reference and, between the date's entry and its
 confirmation, only a keyed proof of the date (never the date). Both go at the lookup.
 """
@@ -18,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from cases import lookups
 from cases.changes import news_of
+from cases.following import ticket_sentences
 from cases.models import Case
 from cases.references import REFERENCE_DIGITS, birth_date_proof
 from cases.wording import message_text, spoken_day, status_sentences
@@ -38,10 +44,12 @@ from ivr.flow import (
     register,
     register_topics,
 )
+from tickets.models import Ticket
+from tickets.services import REFERENCE_DIGITS as TICKET_REFERENCE_DIGITS
 
 BIRTH_DATE_DIGITS = 8  # DDMMYYYY
 EXAMPLE_BIRTH_DATE = date(1984, 3, 5)
-TRANSIENT = ("case_ref", "case_proof", "case_id")
+TRANSIENT = ("case_ref", "case_proof", "case_id", "ticket_ref", "ticket_id")
 
 
 def _neutral() -> str:
@@ -73,7 +81,8 @@ class CaseReference(DigitEntry):
             "case_reference",
             lambda step: (
                 gettext(
-                    "Please type your application reference number, ten digits, then press the hash key."
+                    "Please type your application reference number, ten digits, or the "
+                    "reference of your request, nine digits, then press the hash key."
                 ),
             ),
             self._accept,
@@ -96,8 +105,13 @@ class CaseReference(DigitEntry):
         return None
 
     def _accept(self, step: Step, digits: str) -> Go | str:
+        if digits.isdigit() and len(digits) == TICKET_REFERENCE_DIGITS:
+            step.set_context(ticket_ref=digits)
+            return Go("ticket_lookup")
         if len(digits) != REFERENCE_DIGITS or not digits.isdigit():
-            return gettext("A reference number has ten digits.")
+            return gettext(
+                "An application reference has ten digits; the reference of a request has nine."
+            )
         step.set_context(case_ref=digits)
         return Go("case_reference_check")
 
@@ -196,6 +210,52 @@ class CaseLookupStep(Node):
         return Go("case_reference", preface=(_neutral(), again))
 
 
+class TicketLookupStep(Node):
+    """Follow a ticket by its reference, for the number that opened it; or a new try, or help."""
+
+    name = "ticket_lookup"
+
+    def enter(self, step: Step) -> Go:
+        """Look the ticket up once, under the case lookups' limits; the reference leaves here."""
+        call = step.call
+        reference = call.context.get("ticket_ref")
+        step.set_context(ticket_ref=None)
+        if not reference:
+            return Go("case_reference")
+        found = lookups.look_up_ticket(
+            reference, call.call_sid, call.caller_hash, current_app.config["PHONE_HASH_KEY"]
+        )
+        if found.found:
+            step.set_context(ticket_id=found.ticket_id)
+            return Go("ticket_status")
+        if found.outcome == "refused":
+            return Go("case_help", preface=_refused_sentences(hidden=not call.caller_hash))
+        failures = call.context.get("case_failures", 0) + 1
+        step.set_context(case_failures=failures)
+        # One sentence whether the reference is unknown or another number's: it tells nothing.
+        neutral = gettext(
+            "We could not confirm a request made from this number with the reference you typed."
+        )
+        if failures >= lookups.MAX_FAILURES_PER_CALL:
+            ended = gettext(
+                "For your security, no more applications can be checked during this call."
+            )
+            return Go("case_help", preface=(neutral, ended))
+        again = gettext(
+            "A request can only be followed from the number that made it. "
+            "Please check the reference number and try again."
+        )
+        return Go("case_reference", preface=(neutral, again))
+
+
+def _ticket_intro(step: Step) -> list[str]:
+    ticket_id = step.call.context.get("ticket_id")
+    ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
+    if ticket is None:
+        return []
+    return ticket_sentences(ticket, step.language.babel_locale)
+
+
 def _case(step: Step) -> Case | None:
     case_id = step.call.context.get("case_id")
     return db.session.get(Case, case_id) if case_id else None
@@ -283,6 +343,8 @@ def register_nodes() -> None:
         )
     )
     register(CaseLookupStep())
+    register(TicketLookupStep())
+    register(Menu("ticket_status", _ticket_intro, _help_options, exhausted="agent"))
     register(Menu("case_status", _status_intro, _status_options, exhausted="agent"))
     register_topics("case_status", _status_topics)
     register(CaseSms())

@@ -16,7 +16,10 @@ from tickets.models import Ticket
 
 def _tickets(ids: list[int]) -> dict[int, tuple[str, str | None]]:
     rows = db.session.execute(sa.select(Ticket.id, Ticket.reference).where(Ticket.id.in_(ids)))
-    return {ident: (reference, url_for("tickets.ticket_page", ticket_id=ident)) for ident, reference in rows}
+    return {
+        ident: (reference, url_for("tickets.ticket_page", ticket_id=ident))
+        for ident, reference in rows
+    }
 
 
 def register() -> None:

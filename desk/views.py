@@ -62,6 +62,9 @@ LOOKUP_OUTCOMES = {
     "unknown_reference": _l("Unknown reference"),
     "wrong_birth_date": _l("Date of birth did not match"),
     "refused": _l("Refused: too many failed lookups from this number"),
+    "ticket_found": _l("Request followed by its reference"),
+    "ticket_unknown": _l("Unknown request reference"),
+    "ticket_not_theirs": _l("Request reference of another number"),
 }
 CASE_STATUSES = {
     "received": _l("Received"),

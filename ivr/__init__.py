@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from centre.forgetting import register_forget_caller
-from ivr import desk_calls, menus, privacy, simulator, status, views
+from ivr import desk_calls, menus, privacy, simulator, sms, status, views
 from ivr.cli import call_command
 
 
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     menus.register_nodes()
     app.register_blueprint(views.bp)
     app.register_blueprint(desk_calls.bp)
+    app.register_blueprint(sms.bp)
     status.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)

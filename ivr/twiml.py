@@ -6,6 +6,7 @@ import re
 from xml.etree import ElementTree
 
 from flask import Response, current_app
+from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from centre.deadlines import SERVER_FIRST_SECONDS, bound_database_waits
@@ -26,7 +27,7 @@ def answer_in_time() -> None:
     bound_database_waits(current_app.config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS)
 
 
-def twiml(response: VoiceResponse) -> Response:
+def twiml(response: TwiML) -> Response:
     """Return the TwiML document as an XML response, whatever text went into it.
 
     Input is checked where it comes in; this is the last line of defence: one stray control

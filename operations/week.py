@@ -181,6 +181,7 @@ def build_week(end: datetime) -> dict[str, int]:
     tickets = [_ticket(rng, call, journey, number, key, agents, end, taken) for call, journey, number
                in work]  # fmt: skip
     db.session.flush()
+    _surveys(tickets, end)
     for phrase_language, phrase in UNMATCHED:
         for _ in range(rng.randint(1, 6)):
             log_unmatched(phrase, phrase_language)
@@ -371,6 +372,29 @@ def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | N
         return
     _change(ticket, agent, state, rng.choice(NOTES[locale]) if state == "waiting" else "",
             "note", at)  # fmt: skip
+
+
+# How callers answer the satisfaction survey, when they do (about half of them).
+SURVEY_SCORES = {5: 40, 4: 28, 3: 12, 2: 8, 1: 12}
+
+
+def _surveys(tickets: list[Ticket], end: datetime) -> None:
+    """Survey the callers of the resolved tickets; about half answer within hours.
+
+    Their own random draws (not the week's): the rest of the week stays as it was.
+    """
+    rng = random.Random(WEEK_SEED + 1)
+    for ticket in sorted(tickets, key=lambda t: t.id):
+        if ticket.status != "resolved" or ticket.caller_hash is None:
+            continue
+        ticket.resolved_by_id = ticket.assignee_id
+        sent = ticket.updated_at + timedelta(minutes=1)
+        ticket.survey_state, ticket.survey_sent_at = "sent", sent
+        answer_at = sent + timedelta(minutes=rng.randint(2, 600))
+        if rng.random() < 0.55 and answer_at < to_storage(end):
+            ticket.satisfaction = _weighted(rng, SURVEY_SCORES)
+            ticket.satisfaction_at, ticket.survey_state = answer_at, "answered"
+    db.session.flush()
 
 
 def _change(ticket: Ticket, agent: StaffUser, status: str, body: str, kind: str,

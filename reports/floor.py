@@ -18,7 +18,7 @@ from centre import languages, messaging
 from centre.clock import CENTRE_TZ, to_storage
 from centre.extensions import db
 from ivr.models import Call
-from reports import figures
+from reports import figures, satisfaction
 from reports.sql import whole_seconds
 from staff.models import AuditEntry, StaffUser
 from tickets.models import ACTIVE_STATUSES, Callback, CallbackAttempt, Ticket
@@ -73,6 +73,7 @@ class AgentFigures:
     calls_taken: int = 0
     handling_seconds: float | None = None  # average, over the taken calls that have ended
     callbacks_reached: int = 0
+    satisfaction: float | None = None  # share of today's survey answers of 4 or 5
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Headline:
     self_service: float | None
     abandonment: float | None
     within_target: float | None
-    satisfaction: float | None = None  # no survey data in this product yet
+    satisfaction: float | None = None  # share of today's survey answers of 4 or 5
 
 
 @dataclass
@@ -239,6 +240,9 @@ def _agents_today(start: datetime, agents: list[AgentFigures]) -> None:
     ):
         if agent_id in by_id:
             by_id[agent_id].callbacks_reached = count
+    for resolver, answers in satisfaction.by_agent(start, start + timedelta(days=1)).items():
+        if resolver in by_id:
+            by_id[resolver].satisfaction = answers.share
 
 
 def _callbacks_due(moment: datetime, lines: dict[str, LanguageFloor]) -> None:
@@ -326,11 +330,13 @@ def headline(moment: datetime, targets: dict[str, int]) -> Headline:
     calls = sum(board.outcomes.values())
     ended = calls - days.unended[today]
     within, queued = _answered_within(moment, targets)
+    start = figures.day_start(today)
     return Headline(
         calls=calls,
         self_service=_share(board.outcomes["self_service"], ended),
         abandonment=_share(board.outcomes["abandoned"], queued),
         within_target=_share(within, queued),
+        satisfaction=satisfaction.overall(start, start + timedelta(days=1)).share,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from babel import Locale
@@ -14,7 +15,7 @@ from markupsafe import Markup
 from centre import languages
 from centre.spreadsheet import csv_text
 from knowledge import services
-from reports import charts
+from reports import charts, satisfaction
 from reports.figures import (
     FEEDBACK_TYPES,
     OUTCOME_GROUPS,
@@ -110,7 +111,9 @@ def headline(dashboard: Dashboard, target: int) -> list[tuple[str, str]]:
          format_decimal(sum(sum(c.values()) for c in dashboard.tickets.values()))),
         (gettext("Deadlines missed"),
          format_decimal(sum(c["breached"] for c in dashboard.sla.values()))),
-        (gettext("Satisfaction"), gettext("no answers yet")),
+        (gettext("Satisfaction"),
+         share(satisfaction.overall(dashboard.period.start, dashboard.period.end).share,
+               gettext("no answers yet"))),
     ]  # fmt: skip
 
 
@@ -260,4 +263,39 @@ def build(dashboard: Dashboard) -> list[Table]:
                            rtl=_rtl())  # fmt: skip
     tables.append(Table("feedback", title, [gettext("Month") if period.by_month else gettext("Day"),
                         *(str(TYPE_NAMES[t]) for t in FEEDBACK_TYPES)], rows, chart))  # fmt: skip
+    tables.extend(satisfaction_tables(period.start, period.end))
     return tables
+
+
+def _satisfaction_table(key: str, title: str, name: str,
+                        groups: list[tuple[str, satisfaction.Satisfaction]]) -> Table:  # fmt: skip
+    rows: list[list[Any]] = [
+        [label, found.answers, round(found.average or 0.0, 1), _share(found.satisfied, found.answers)]
+        for label, found in groups
+    ]
+    average = gettext("Average answer (1 to 5)")
+    chart = charts.bars(title, [r[0] for r in rows], [(average, [r[2] for r in rows])],
+                        classes=["ok"], rtl=_rtl())  # fmt: skip
+    columns = [name, gettext("Answers"), average, gettext("Satisfied: 4 or 5 (%)")]
+    note = gettext("Survey answers received in the period, by SMS after the ticket was resolved.")
+    return Table(key, title, columns, rows, chart, note)
+
+
+def satisfaction_tables(start: datetime, end: datetime) -> list[Table]:
+    """Return the survey answers of the period by language, by ticket type and by agent."""
+    found = satisfaction.by_language(start, end)
+    by_language = [(language_name(code), found[code]) for code in languages.CODES if code in found]
+    found_types = satisfaction.by_type(start, end)
+    by_type = [(str(TYPE_NAMES[t]), found_types[t]) for t in TYPES if t in found_types]
+    agents = satisfaction.by_agent(start, end)
+    emails = satisfaction.agent_emails([ident for ident in agents if ident is not None])
+    by_agent = sorted(((emails.get(ident or 0) or gettext("No agent recorded"), figures)
+                       for ident, figures in agents.items()), key=lambda item: item[0])  # fmt: skip
+    return [
+        _satisfaction_table("satisfaction-language", gettext("Satisfaction by language"),
+                            gettext("Language"), by_language),
+        _satisfaction_table("satisfaction-type", gettext("Satisfaction by type of request"),
+                            gettext("Type"), by_type),
+        _satisfaction_table("satisfaction-agent", gettext("Satisfaction by agent"),
+                            gettext("Agent"), by_agent),
+    ]  # fmt: skip

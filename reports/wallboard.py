@@ -55,6 +55,7 @@ AGENT_COLUMNS = (
     _l("Calls taken"),
     _l("Average handling time"),
     _l("Callbacks reached"),
+    _l("Satisfaction"),
 )
 
 
@@ -162,6 +163,7 @@ def agent_row(agent: AgentFigures) -> list[str]:
         page_number(agent.calls_taken),
         duration(agent.handling_seconds),
         page_number(agent.callbacks_reached),
+        share(agent.satisfaction, "–"),
     ]
 
 

@@ -91,6 +91,9 @@ def every_staff_page_shows_the_week(app, log_in) -> None:  # type: ignore[no-unt
     assert reference in queue
     dashboard = supervisor.get("/reports/?from=2026-11-24&to=2026-12-01").get_data(as_text=True)
     assert re.search(r"\b3\W?005\b", dashboard)  # the week's calls and today's five
+    # Callers answered the satisfaction survey: the figures have something to show.
+    assert 'data-figure="satisfaction-agent"' in dashboard
+    assert 'data-figure="satisfaction-language"' in dashboard
     floor = supervisor.get("/reports/floor.json").get_json()
     assert floor
     audit = supervisor.get("/staff/audit").get_data(as_text=True)

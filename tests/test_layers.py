@@ -29,7 +29,8 @@ DOMAIN_IMPORTS: dict[str, frozenset[str]] = {
     "tickets": frozenset({"staff"}),  # a ticket is assigned to a staff member
     "ivr": frozenset({"tickets"}),  # the phone menu opens tickets and books callbacks
     "knowledge": frozenset({"staff", "ivr"}),  # staff edit the guide; callers hear it by phone
-    "cases": frozenset({"ivr", "knowledge"}),  # option 2 by phone; a case names a guide service
+    # option 2 by phone (cases, and tickets followed by their reference); a case names a service
+    "cases": frozenset({"ivr", "knowledge", "tickets"}),
 }
 NOT_APPLICATION = {"tests", "bench", "migrations"}
 RANK = {package: level for level, packages in enumerate(LAYERS) for package in packages}

@@ -432,7 +432,7 @@ def test_the_webhook_routes_are_the_ones_these_tests_know(app):
     # A new webhook must be added here, and so to every test below that walks this list.
     assert _webhook_rules(app) == ["/ivr/desk/bridge", "/ivr/desk/connect", "/ivr/fallback",
                                    "/ivr/outbox/1/status", "/ivr/queue/choice",
-                                   "/ivr/queue/wait", "/ivr/recording",
+                                   "/ivr/queue/wait", "/ivr/recording", "/ivr/sms",
                                    "/ivr/status", "/ivr/step", "/ivr/transcription",
                                    "/ivr/voice"]  # fmt: skip
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from flask import Flask
 
 from centre.forgetting import register_forget_caller
-from tickets import privacy
+from tickets import privacy, survey
 from tickets.cli import tickets_group
+from tickets.signals import ticket_resolved
 
 
 def init_app(app: Flask) -> None:
-    """Register the `tickets` commands and how the ticket store forgets a caller."""
+    """Register the `tickets` commands, how the store forgets a caller, and the survey's sender."""
     app.cli.add_command(tickets_group)
     register_forget_caller(app, privacy.forget_caller)
+    # Connected once per process (blinker keeps one receiver however many apps are made).
+    ticket_resolved.connect(survey.on_resolved)

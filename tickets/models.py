@@ -20,6 +20,9 @@ CALLBACK_OUTCOMES = ("reached", "no_answer", "rescheduled")
 # What one call may ask of a person, most pressing first: a ticket carrying several requests
 # takes the type of its most pressing one (a callback booked is what the desk must do next).
 PRECEDENCE = ("callback", "escalated_call", "complaint", "suggestion", "observation")
+# sent: waiting for the caller's answer; clarified: they were told once what we can read;
+# answered; skipped: not sent (no number, the number opted out, a survey already waiting).
+SURVEY_STATES = ("sent", "clarified", "answered", "skipped")
 # ACTIVE_STATUSES as SQL: the predicate of the partial indexes on the work still to do.
 ACTIVE_PREDICATE = "status IN (" + ", ".join(f"'{status}'" for status in ACTIVE_STATUSES) + ")"
 
@@ -87,6 +90,13 @@ class Ticket(Model):
     warn_at: so.Mapped[datetime | None]
     # Where the ticket stands in the desk's queue (see tickets.sla.queue_key).
     queue_key: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    # The satisfaction survey texted once the ticket is resolved (see tickets.survey): who
+    # resolved it, where the survey stands, the caller's answer (1 to 5) and when it came.
+    resolved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_users.id"))
+    survey_state: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    survey_sent_at: so.Mapped[datetime | None]
+    satisfaction: so.Mapped[int | None]
+    satisfaction_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
     recordings: so.Mapped[list[Recording]] = so.relationship(
         back_populates="ticket", order_by="Recording.id"
     )
@@ -94,7 +104,7 @@ class Ticket(Model):
     notes: so.Mapped[list[TicketNote]] = so.relationship(
         back_populates="ticket", order_by="TicketNote.id"
     )
-    assignee: so.Mapped[StaffUser | None] = so.relationship()
+    assignee: so.Mapped[StaffUser | None] = so.relationship(foreign_keys=[assignee_id])
     merged_into: so.Mapped[Ticket | None] = so.relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}
@@ -187,3 +197,14 @@ class Callback(Model):
     scheduled_at: so.Mapped[datetime] = so.mapped_column(index=True)
     state: so.Mapped[str] = so.mapped_column(sa.String(20), default="booked", index=True)
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="callback")
+
+
+class SurveyOptOut(Model):
+    """A number that asked for no more surveys (STOP), known only by its keyed hash.
+
+    Kept when a caller is forgotten: it is what protects them from further texts.
+    """
+
+    __tablename__ = "survey_opt_outs"
+    number_hash: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    at: so.Mapped[datetime]
