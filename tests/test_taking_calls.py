@@ -36,8 +36,9 @@ def escalated(app, phone) -> int:  # type: ignore[no-untyped-def]
     """Return the id of the call-for-an-agent ticket of `phone`'s call."""
     with app.app_context():
         return db.session.scalars(
-            sa.select(Ticket.id).where(Ticket.call_sid == phone.call_sid,
-                                       Ticket.type == "escalated_call")  # fmt: skip
+            sa.select(Ticket.id).where(
+                Ticket.call_sid == phone.call_sid, Ticket.type == "escalated_call"
+            )  # fmt: skip
         ).one()
 
 
@@ -94,7 +95,9 @@ def test_the_agent_is_put_through_to_the_caller_they_took_not_the_front_of_the_q
     assert caller.dial == f"desk-{ticket_id}"
     # The front caller still waits, and is the only one counted.
     seen = available_agent.get("/tickets/waiting").get_json()
-    assert seen["waiting"] == 1 and [c["ticket"] for c in seen["callers"]] == [escalated(app, front)]
+    assert seen["waiting"] == 1 and [c["ticket"] for c in seen["callers"]] == [
+        escalated(app, front)
+    ]
 
 
 def test_a_caller_who_hung_up_before_the_agent_answered_is_not_put_through(
