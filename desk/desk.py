@@ -342,6 +342,8 @@ def take_call(user: StaffUser, ticket_id: int | None = None) -> Ticket | None:
     db.session.execute(sa.select(StaffUser.id).where(StaffUser.id == user.id).with_for_update())
     if state.ringing_for(user.id) is not None:
         raise Refused(gettext("Your phone is already ringing for a caller: answer it first."))
+    if state.on_call_with(user.id) is not None:
+        raise Refused(gettext("You are on a call with a caller: finish it first."))
     for caller in waiting_callers(user, limit=50):
         if ticket_id is not None and caller.ticket_id != ticket_id:
             continue
@@ -375,6 +377,11 @@ def waiting_count(user: StaffUser) -> int:
 def ringing(user: StaffUser) -> bool:
     """Tell whether the agent's phone is ringing for a caller they took."""
     return state.ringing_for(user.id) is not None
+
+
+def on_call(user: StaffUser) -> bool:
+    """Tell whether the agent is talking to a caller they took from the queue."""
+    return state.on_call_with(user.id) is not None
 
 
 def agents_for(ticket: Ticket) -> list[StaffUser]:

@@ -134,7 +134,7 @@ def queue_page() -> str:
         sla_running=sla.is_running,
         standings={t.id: sla.standing(t, moment) for t in result.tickets}, user=user,
         waiting=desk.waiting_count(user), callers=desk.waiting_callers(user),
-        ringing=desk.ringing(user), poll_seconds=current_app.config.get("DESK_POLL_SECONDS", 5),
+        ringing=desk.ringing(user), on_call=desk.on_call(user), poll_seconds=current_app.config.get("DESK_POLL_SECONDS", 5),
     )  # fmt: skip
 
 
@@ -345,6 +345,7 @@ def waiting() -> Response:
     return jsonify(
         available=user.available,
         ringing=desk.ringing(user),
+        on_call=desk.on_call(user),
         waiting=desk.waiting_count(user),
         callers=[
             {"ticket": c.ticket_id, "reference": c.reference, "language": c.language,

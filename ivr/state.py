@@ -358,6 +358,23 @@ def ringing_for(agent_id: int) -> Call | None:
     return db.session.scalars(query.limit(1)).first()
 
 
+# A caller the agent answered keeps them busy until the call ends; a call whose end Twilio
+# never reported stops counting after this long.
+ON_CALL_AT_MOST = timedelta(hours=2)
+
+
+def on_call_with(agent_id: int) -> Call | None:
+    """Return the queued caller the agent answered and is still talking to, if any."""
+    moment = now()
+    query = sa.select(Call).where(
+        Call.taken_by_id == agent_id,
+        Call.agent_answered_at.is_not(None),
+        Call.agent_answered_at >= to_storage(moment - ON_CALL_AT_MOST),
+        Call.ended_at.is_(None),
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
 def take(call_sid: str, agent_id: int) -> bool:
     """Give the queued caller to the agent, if still waiting and untaken; tell whether it was."""
     moment = now()

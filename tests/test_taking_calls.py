@@ -173,3 +173,25 @@ def test_the_desk_webhooks_answer_only_twilio(app, client):
     assert client.post(url, data=form).status_code == 403
     signed = {"X-Twilio-Signature": driver.sign(TOKEN, url, form)}
     assert "<Hangup" in client.post(url, data=form, headers=signed).get_data(as_text=True)
+
+
+def test_an_agent_talking_to_a_caller_takes_the_next_one_only_when_that_call_ends(
+    app, call, available_agent, open_hours
+):
+    first, _ = queue_callers(call, "+33612340001", "+33612340002")
+    post_form(available_agent, "/tickets/take-call", {}, page="/tickets/")
+    answer(call, agent_leg(app))  # no credentials: nothing leaves, the caller is put through
+    first.taken_out_of_queue(f"/ivr/desk/join?t={escalated(app, first)}")
+    seen = available_agent.get("/tickets/waiting").get_json()
+    assert (seen["ringing"], seen["on_call"], seen["waiting"]) == (False, True, 1)
+    busy = post_form(available_agent, "/tickets/take-call", {}, page="/tickets/")
+    assert busy.headers["Location"] == "/tickets/"
+    page = available_agent.get("/tickets/").get_data(as_text=True)
+    assert "You are on a call with a caller: finish it first." in page
+    first.hang_up()
+    assert available_agent.get("/tickets/waiting").get_json()["on_call"] is False
+    taken = post_form(available_agent, "/tickets/take-call", {}, page="/tickets/")
+    assert (
+        taken.headers["Location"].startswith("/tickets/")
+        and taken.headers["Location"] != "/tickets/"
+    )

@@ -12,6 +12,7 @@
   var available = box.dataset.available === "1";
   var count = document.getElementById("waiting-count");
   var ringing = document.getElementById("ringing");
+  var onCall = document.getElementById("on-call");
   var takeNext = document.getElementById("take-next");
   var list = document.getElementById("waiting-callers");
   var row = document.getElementById("waiting-caller");
@@ -83,10 +84,12 @@
       .then(function (data) {
         if (!data) { return; }
         count.textContent = String(data.waiting);
+        var busy = data.ringing || data.on_call;
         if (ringing) { ringing.hidden = !data.ringing; }
-        if (takeNext) { takeNext.disabled = data.waiting === 0 || data.ringing; }
+        if (onCall) { onCall.hidden = !data.on_call; }
+        if (takeNext) { takeNext.disabled = data.waiting === 0 || busy; }
         var fresh = show(data.callers || []);
-        if (available && data.available && fresh && !data.ringing) { notify(); }
+        if (available && data.available && fresh && !busy) { notify(); }
       })
       .catch(function () { /* offline for a moment: try again at the next tick */ });
   }
