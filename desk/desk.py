@@ -311,7 +311,7 @@ def waiting_callers(user: StaffUser, limit: int = 20) -> list[WaitingCaller]:
                 Ticket.call_sid.in_(sids),
                 Ticket.type == "escalated_call",
                 Ticket.merged_into_id.is_(None),
-            )  # fmt: skip
+            )
         )
     }
     moment = to_storage(now())
@@ -321,7 +321,7 @@ def waiting_callers(user: StaffUser, limit: int = 20) -> list[WaitingCaller]:
             ticket.reference,
             ticket.language,
             max(0, int((moment - call.queue_entered_at).total_seconds())),
-        )  # fmt: skip
+        )
         for call in calls
         if (ticket := tickets.get(call.call_sid)) is not None and call.queue_entered_at is not None
     ]
