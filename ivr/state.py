@@ -388,6 +388,18 @@ def take(call_sid: str, agent_id: int) -> bool:
     return rows_changed(result) > 0
 
 
+def release_take(call_sid: str, agent_id: int) -> bool:
+    """Give back a caller the agent took but did not answer for; tell whether one was."""
+    result = db.session.execute(
+        sa.update(Call)
+        .where(Call.call_sid == call_sid, Call.taken_by_id == agent_id,
+               Call.agent_answered_at.is_(None))
+        .values(taken_by_id=None, taken_at=None),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+    return rows_changed(result) > 0
+
+
 def agent_answered(call_sid: str, agent_id: int) -> Call | None:
     """Note that the agent answered for their caller; return the call if it still waits for them."""
     call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))

@@ -195,3 +195,23 @@ def test_an_agent_talking_to_a_caller_takes_the_next_one_only_when_that_call_end
         taken.headers["Location"].startswith("/tickets/")
         and taken.headers["Location"] != "/tickets/"
     )
+
+
+def test_an_agent_who_does_not_answer_gives_the_caller_back_at_once(
+    app, call, client, available_agent, open_hours
+):
+    queue_callers(call, "+33612340001")
+    post_form(available_agent, "/tickets/take-call", {}, page="/tickets/")
+    assert available_agent.get("/tickets/waiting").get_json()["waiting"] == 0
+    with app.app_context():
+        message_id = db.session.scalars(
+            sa.select(OutboundMessage.id).where(OutboundMessage.purpose == "queued_call")
+        ).one()
+    url = f"http://localhost/ivr/outbox/{message_id}/status"
+    form = {"AccountSid": TWILIO_SID, "CallSid": "CA" + "c" * 32, "CallStatus": "no-answer"}
+    reported = client.post(
+        url, data=form, headers={"X-Twilio-Signature": driver.sign(TOKEN, url, form)}
+    )
+    assert reported.status_code == 200
+    seen = available_agent.get("/tickets/waiting").get_json()
+    assert (seen["ringing"], seen["waiting"]) == (False, 1)
