@@ -215,3 +215,46 @@ def test_an_agent_who_does_not_answer_gives_the_caller_back_at_once(
     assert reported.status_code == 200
     seen = available_agent.get("/tickets/waiting").get_json()
     assert (seen["ringing"], seen["waiting"]) == (False, 1)
+
+
+def test_two_agents_taking_the_same_caller_at_once_ring_one_phone(
+    app, make_app, make_user, call, open_hours, time_machine
+):
+    import threading
+
+    from helpers import csrf_token
+    from helpers import log_in as submit
+
+    agents = []
+    for n, worker in enumerate((make_app(), make_app())):  # two workers, two connection pools
+        member = make_user("agent", "fr", phone=f"+21260000001{n}")
+        client = worker.test_client()
+        assert submit(client, member.email, member.password).status_code == 302
+        post_form(client, "/tickets/availability", {"available": "1"}, page="/tickets/")
+        agents.append(client)
+    for round_ in range(3):  # each round one more chance to collide
+        time_machine.move_to(f"2026-12-01T10:{2 * round_:02d}:00+00:00", tick=False)
+        (caller,) = queue_callers(call, f"+3361234010{round_}")
+        tokens = [csrf_token(agent, "/tickets/") for agent in agents]
+        barrier = threading.Barrier(2)
+        answers: list[str] = ["", ""]
+
+        def take(index: int) -> None:
+            barrier.wait(timeout=10)
+            answer = agents[index].post("/tickets/take-call", data={"csrf_token": tokens[index]})
+            answers[index] = answer.headers["Location"]
+
+        threads = [threading.Thread(target=take, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        ticket_id = escalated(app, caller)
+        assert sorted(answers) == ["/tickets/", f"/tickets/{ticket_id}"], answers
+        with app.app_context():
+            rung = db.session.scalar(
+                sa.select(sa.func.count()).where(OutboundMessage.purpose == "queued_call")
+            )
+        assert rung == round_ + 1
+        caller.leave_queue("hangup")
+        caller.hang_up()
