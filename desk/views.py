@@ -35,6 +35,7 @@ from desk import answer, desk, queue, story
 from desk.queue import DESK_ROLES
 from staff import accounts, current_staff, kept, refuse, role_required
 from staff.models import StaffUser
+from staff.views import language_name
 from tickets import contact, replies, sla
 from tickets.labels import STATUS_NAMES, TYPE_NAMES
 from tickets.models import (
@@ -87,6 +88,12 @@ def other_requests(ticket: Ticket) -> list[str]:
     return list(names)
 
 
+@bp.app_template_filter("seconds_waited")
+def seconds_waited(seconds: int) -> str:
+    """Return how long a caller has waited, in the reader's language ("3 minutes")."""
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.1)
+
+
 @bp.app_context_processor
 def desk_names() -> dict[str, object]:
     """Give the desk's templates the translated names of types, statuses and nodes."""
@@ -123,7 +130,8 @@ def queue_page() -> str:
         languages=[languages.get(c) for c in queue.visible_languages(user)],
         sla_running=sla.is_running,
         standings={t.id: sla.standing(t, moment) for t in result.tickets}, user=user,
-        waiting=desk.waiting_count(user) if user.available else 0,
+        waiting=desk.waiting_count(user), callers=desk.waiting_callers(user),
+        ringing=desk.ringing(user), on_call=desk.on_call(user), poll_seconds=current_app.config.get("DESK_POLL_SECONDS", 5),
     )  # fmt: skip
 
 
@@ -326,9 +334,9 @@ def availability() -> Response:
 @bp.post("/take-call")
 @role_required(*DESK_ROLES)
 def take_call() -> Response:
-    """Connect the longest-waiting caller of the agent's languages and open their ticket."""
+    """Ring the agent's phone for a waiting caller (the one chosen, or the longest-waiting)."""
     try:
-        ticket = desk.take_next_call(_me())
+        ticket = desk.take_call(_me(), request.form.get("ticket", type=int))
     except desk.Refused as refused:
         db.session.rollback()
         flash(refused.message)
@@ -343,6 +351,18 @@ def take_call() -> Response:
 @bp.get("/waiting")
 @role_required(*DESK_ROLES)
 def waiting() -> Response:
-    """Tell the desk's page how many callers wait in the agent's languages (polled by desk.js)."""
+    """Tell the queue page who waits in the agent's languages (polled by desk.js, no reload)."""
     user = _me()
-    return jsonify(available=user.available, waiting=desk.waiting_count(user))
+    callers = desk.waiting_callers(user)
+    return jsonify(
+        available=user.available,
+        ringing=desk.ringing(user),
+        on_call=desk.on_call(user),
+        waiting=desk.waiting_count(user),
+        callers=[
+            {"ticket": c.ticket_id, "reference": c.reference, "language": c.language,
+             "language_name": language_name(c.language),
+             "waited": seconds_waited(c.waited_seconds)}
+            for c in callers
+        ],
+    )  # fmt: skip

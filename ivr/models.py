@@ -52,6 +52,13 @@ class Call(Model):
     queue_entered_at: so.Mapped[datetime | None]
     queue_left_at: so.Mapped[datetime | None]
     queue_result: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # The agent who took this queued caller, when their phone was rung, and when they answered:
+    # while it rings, neither the caller nor the agent is offered to anyone else.
+    taken_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("staff_users.id"), index=True
+    )
+    taken_at: so.Mapped[datetime | None]
+    agent_answered_at: so.Mapped[datetime | None]
 
 
 class CallEvent(Model):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from centre import languages, phones
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 
 CALLS = Call.__table__
@@ -63,6 +63,10 @@ class CallState:
     queue_entered_at: datetime | None = None
     queue_left_at: datetime | None = None
     queue_result: str | None = None
+    # Written by the desk when an agent takes the caller (`take`), never by the call flow.
+    taken_by_id: int | None = None
+    taken_at: datetime | None = None
+    agent_answered_at: datetime | None = None
     # The row as last read or written, to send only what the step changed.
     stored: dict[str, Any] = field(init=False, repr=False)
 
@@ -84,7 +88,10 @@ class CallState:
 
 # Every column but the keys and the step counter, which `save` moves itself.
 CHANGEABLE = tuple(
-    f.name for f in fields(CallState) if f.name not in ("id", "call_sid", "step", "stored")
+    f.name
+    for f in fields(CallState)
+    if f.name
+    not in ("id", "call_sid", "step", "stored", "taken_by_id", "taken_at", "agent_answered_at")
 )
 
 
@@ -303,6 +310,121 @@ def queued_count(language_codes: list[str]) -> int:
     """Return how many calls wait for an agent in these languages, however many."""
     query = sa.select(sa.func.count()).select_from(Call).where(_waiting(language_codes))
     return db.session.scalar(query) or 0
+
+
+# How long an agent's phone may ring for a caller they took: until then the caller is theirs and
+# they take nobody else; after it, unanswered, the caller waits for anyone again.
+RING_SECONDS = 60
+
+
+def _ringing_since(moment: datetime) -> datetime:
+    return to_storage(moment - timedelta(seconds=RING_SECONDS))
+
+
+def _untaken(moment: datetime) -> sa.ColumnElement[bool]:
+    """Return, as SQL, the queued calls no agent has taken (or whose agent's phone rang out)."""
+    return sa.or_(
+        Call.taken_by_id.is_(None),
+        sa.and_(Call.agent_answered_at.is_(None), Call.taken_at < _ringing_since(moment)),
+    )
+
+
+def waiting_for_agent(language_codes: list[str], limit: int = 50) -> list[Call]:
+    """Return the queued calls of these languages still waiting to be taken, longest first."""
+    query = (
+        sa.select(Call)
+        .where(_waiting(language_codes), _untaken(now()))
+        .order_by(Call.queue_entered_at, Call.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def waiting_for_agent_count(language_codes: list[str]) -> int:
+    """Return how many queued calls of these languages are still waiting to be taken."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Call)
+        .where(_waiting(language_codes), _untaken(now()))
+    )
+    return db.session.scalar(query) or 0
+
+
+def ringing_for(agent_id: int) -> Call | None:
+    """Return the queued caller whose call is ringing on this agent's phone, if any."""
+    moment = now()
+    query = sa.select(Call).where(
+        Call.taken_by_id == agent_id,
+        Call.agent_answered_at.is_(None),
+        Call.taken_at >= _ringing_since(moment),
+        Call.queue_left_at.is_(None),
+        Call.ended_at.is_(None),
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
+# A caller the agent answered keeps them busy until the call ends; a call whose end Twilio
+# never reported stops counting after this long.
+ON_CALL_AT_MOST = timedelta(hours=2)
+
+
+def on_call_with(agent_id: int) -> Call | None:
+    """Return the queued caller the agent answered and is still talking to, if any."""
+    moment = now()
+    query = sa.select(Call).where(
+        Call.taken_by_id == agent_id,
+        Call.agent_answered_at.is_not(None),
+        Call.agent_answered_at >= to_storage(moment - ON_CALL_AT_MOST),
+        Call.ended_at.is_(None),
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
+def take(call_sid: str, agent_id: int) -> bool:
+    """Give the queued caller to the agent, if still waiting and untaken; tell whether it was."""
+    moment = now()
+    result = db.session.execute(
+        sa.update(Call)
+        .where(Call.call_sid == call_sid, Call.queue_entered_at.is_not(None),
+               Call.queue_left_at.is_(None), Call.ended_at.is_(None), _untaken(moment))
+        .values(taken_by_id=agent_id, taken_at=to_storage(moment), agent_answered_at=None),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+    return rows_changed(result) > 0
+
+
+def release_take(call_sid: str, agent_id: int) -> bool:
+    """Give back a caller the agent took but did not answer for; tell whether one was."""
+    result = db.session.execute(
+        sa.update(Call)
+        .where(Call.call_sid == call_sid, Call.taken_by_id == agent_id,
+               Call.agent_answered_at.is_(None))
+        .values(taken_by_id=None, taken_at=None),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+    return rows_changed(result) > 0
+
+
+def agent_answered(call_sid: str, agent_id: int) -> Call | None:
+    """Note that the agent answered for their caller; return the call if it still waits for them."""
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None or call.taken_by_id != agent_id:
+        return None
+    if call.queue_left_at is not None or call.ended_at is not None:
+        return None
+    call.agent_answered_at = to_storage(now())
+    return call
+
+
+def put_through(call_sid: str) -> Call | None:
+    """Note that the queued caller left the queue to join the agent who took them."""
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None or call.taken_by_id is None or call.ended_at is not None:
+        return None
+    if call.queue_left_at is None:
+        call.queue_left_at = to_storage(now())
+        call.queue_result = "bridged"
+    return call
 
 
 def queue_place(call_sid: str) -> tuple[int, int] | None:
