@@ -20,7 +20,7 @@ from blinker import Namespace
 from flask import current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from centre import languages, phones
+from centre import calendar, languages, notices, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
@@ -106,13 +106,22 @@ def caller_number() -> str | None:
     return phones.normalise(request.form.get("From"))
 
 
-_SELECT = sa.select(CALLS).where(CALLS.c.call_sid == sa.bindparam("sid"))
+# The call's row, and in the same statement the revisions of what its step may read (the
+# calendar, the notices), so that the workers' caches of them cost no round trip of their own.
+_CACHED = (calendar.REVISION, notices.REVISION)
+_SELECT = sa.select(
+    CALLS, *(revisions.token_column(name).label(f"revision_{name}") for name in _CACHED)
+).where(CALLS.c.call_sid == sa.bindparam("sid"))
 
 
 def load(call_sid: str) -> CallState | None:
     """Return the call with this CallSid, if any."""
     row = db.session.connection().execute(_SELECT, {"sid": call_sid}).first()
-    return CallState(**row._asdict()) if row is not None else None
+    if row is None:
+        return None
+    values = row._asdict()
+    revisions.prime({name: values.pop(f"revision_{name}") for name in _CACHED})
+    return CallState(**values)
 
 
 def language_order(caller_hash: str | None, country: str | None) -> list[str]:
