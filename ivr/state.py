@@ -20,7 +20,7 @@ from blinker import Namespace
 from flask import current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from centre import languages, phones
+from centre import calendar, languages, notices, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
@@ -115,22 +115,37 @@ def caller_number() -> str | None:
     return phones.normalise(request.form.get("From"))
 
 
-_SELECT = sa.select(CALLS).where(CALLS.c.call_sid == sa.bindparam("sid"))
+# The call's row, and in the same statement the revisions of what its step may read (the
+# calendar, the notices), so that the workers' caches of them cost no round trip of their own.
+_CACHED = (calendar.REVISION, notices.REVISION)
+_SELECT = sa.select(
+    CALLS, *(revisions.token_column(name).label(f"revision_{name}") for name in _CACHED)
+).where(CALLS.c.call_sid == sa.bindparam("sid"))
 
 
 def load(call_sid: str) -> CallState | None:
     """Return the call with this CallSid, if any."""
     row = db.session.connection().execute(_SELECT, {"sid": call_sid}).first()
-    return CallState(**row._asdict()) if row is not None else None
+    if row is None:
+        return None
+    values = row._asdict()
+    revisions.prime({name: values.pop(f"revision_{name}") for name in _CACHED})
+    return CallState(**values)
 
 
 def language_order(caller_hash: str | None, country: str | None) -> list[str]:
     """Return the languages in the order offered: last used, the country's, then the rest."""
-    first: list[str] = []
+    remembered = None
     if caller_hash is not None:
         remembered = db.session.connection().scalar(_REMEMBERED, {"hash": caller_hash})
-        if remembered in languages.BY_CODE:
-            first.append(remembered)
+    return _order(remembered, country)
+
+
+def _order(remembered: str | None, country: str | None) -> list[str]:
+    """Return the languages offered to a caller who last chose `remembered`, calling `country`."""
+    first: list[str] = []
+    if remembered in languages.BY_CODE:
+        first.append(remembered)
     usual = languages.COUNTRY_LANGUAGE.get(country or "")
     if usual and usual not in first:
         first.append(usual)
@@ -140,6 +155,20 @@ def language_order(caller_hash: str | None, country: str | None) -> list[str]:
 _REMEMBERED = sa.select(CallerPreference.language).where(
     CallerPreference.caller_hash == sa.bindparam("hash")
 )
+
+
+def _offered(caller_hash: str | None, country: str | None) -> sa.ColumnElement[str]:
+    """Return the languages offered, as SQL that reads the caller's remembered language itself."""
+    default = " ".join(_order(None, country))
+    if caller_hash is None:
+        return sa.literal(default, sa.String)
+    remembered = (
+        sa.select(CallerPreference.language)
+        .where(CallerPreference.caller_hash == caller_hash)
+        .scalar_subquery()
+    )
+    orders = {code: " ".join(_order(code, country)) for code in languages.CODES}
+    return sa.case(orders, value=remembered, else_=default)
 
 
 def start(call_sid: str) -> CallState:
@@ -154,7 +183,6 @@ def start(call_sid: str) -> CallState:
         "dialled": dialled,
         "country": country,
         "language": None,
-        "offered": " ".join(language_order(caller.hash, country)),
         "node": "language",
         "step": FIRST_STEP,
         "retries": 0,
@@ -163,13 +191,17 @@ def start(call_sid: str) -> CallState:
         "status": "in-progress",
     }
     connection = db.session.connection()
-    inserted = connection.execute(_insert_new_call(connection.dialect.name), values).first()
+    # The remembered language is read inside the INSERT: a new call is one statement, not two.
+    statement = _insert_new_call(connection.dialect.name).values(
+        offered=_offered(caller.hash, country)
+    )
+    inserted = connection.execute(statement, values).first()
     if inserted is None:  # the same CallSid arrived twice: the first request created it
         existing = load(call_sid)
         if existing is None:
             raise CallMoved(call_sid)
         return existing
-    return CallState(id=inserted.id, **values)
+    return CallState(id=inserted.id, offered=inserted.offered, **values)
 
 
 @cache
@@ -181,7 +213,9 @@ def _insert_new_call(dialect: str) -> sa.Insert:
         statement = sqlite.insert(CALLS)
     else:
         raise KeyError(dialect)
-    return statement.on_conflict_do_nothing(index_elements=["call_sid"]).returning(CALLS.c.id)
+    return statement.on_conflict_do_nothing(index_elements=["call_sid"]).returning(
+        CALLS.c.id, CALLS.c.offered
+    )
 
 
 def save(call: CallState, event: Event) -> None:
