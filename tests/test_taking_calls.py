@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
 from conftest import TOKEN, TWILIO_SID
-from helpers import post_form
+from helpers import csrf_token, post_form
+from helpers import log_in as submit
 
 from centre import jobs
 from centre.extensions import db
@@ -217,14 +219,28 @@ def test_an_agent_who_does_not_answer_gives_the_caller_back_at_once(
     assert (seen["ringing"], seen["waiting"]) == (False, 1)
 
 
+def taken_at_once(agents) -> list[str]:  # type: ignore[no-untyped-def]
+    """Post "take the next caller" from each agent's page at the same moment; return where each went."""
+    tokens = [csrf_token(agent, "/tickets/") for agent in agents]
+    barrier = threading.Barrier(len(agents))
+    answers = [""] * len(agents)
+
+    def take(index: int) -> None:
+        barrier.wait(timeout=10)
+        answer = agents[index].post("/tickets/take-call", data={"csrf_token": tokens[index]})
+        answers[index] = answer.headers["Location"]
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(len(agents))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
 def test_two_agents_taking_the_same_caller_at_once_ring_one_phone(
     app, make_app, make_user, call, open_hours, time_machine
 ):
-    import threading
-
-    from helpers import csrf_token
-    from helpers import log_in as submit
-
     agents = []
     for n, worker in enumerate((make_app(), make_app())):  # two workers, two connection pools
         member = make_user("agent", "fr", phone=f"+21260000001{n}")
@@ -235,25 +251,7 @@ def test_two_agents_taking_the_same_caller_at_once_ring_one_phone(
     for round_ in range(3):  # each round one more chance to collide
         time_machine.move_to(f"2026-12-01T10:{2 * round_:02d}:00+00:00", tick=False)
         (caller,) = queue_callers(call, f"+3361234010{round_}")
-        tokens = [csrf_token(agent, "/tickets/") for agent in agents]
-        barrier = threading.Barrier(2)
-        answers: list[str] = ["", ""]
-
-        def take(
-            index: int,
-            barrier: threading.Barrier = barrier,
-            tokens: list[str] = tokens,
-            answers: list[str] = answers,
-        ) -> None:
-            barrier.wait(timeout=10)
-            answer = agents[index].post("/tickets/take-call", data={"csrf_token": tokens[index]})
-            answers[index] = answer.headers["Location"]
-
-        threads = [threading.Thread(target=take, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        answers = taken_at_once(agents)
         ticket_id = escalated(app, caller)
         assert sorted(answers) == ["/tickets/", f"/tickets/{ticket_id}"], answers
         with app.app_context():
