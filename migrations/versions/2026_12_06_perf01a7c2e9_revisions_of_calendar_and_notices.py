@@ -5,7 +5,7 @@ reads them again only when a change replaced the token. No row until the first c
 token is then "": the tables are as the schema made them, empty).
 
 Revision ID: perf01a7c2e9
-Revises: e5a7c3d91b42
+Revises: taking01a7c2
 Create Date: 2026-12-06 01:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "perf01a7c2e9"
-down_revision = "e5a7c3d91b42"
+down_revision = "taking01a7c2"
 branch_labels = None
 depends_on = None
 
