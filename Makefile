@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test install catalogs lint typecheck bench load
+.PHONY: run test install catalogs lint typecheck bench load capacity
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ bench: catalogs
 
 load: catalogs
 	$(BIN)/python bench/callers.py
+
+capacity: catalogs
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/capacity.py --plot docs/capacity.png

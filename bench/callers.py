@@ -55,6 +55,7 @@ class Tally:
 
     latencies: list[float] = field(default_factory=list)
     by_webhook: dict[str, list[float]] = field(default_factory=dict)  # path -> latencies
+    timed: list[tuple[float, float]] = field(default_factory=list)  # (wall clock start, latency)
     failures: list[str] = field(default_factory=list)
     calls_done: int = 0
     messages_left: int = 0
@@ -82,6 +83,7 @@ class TimedTransport(HttpTransport):
             elapsed = time.perf_counter() - started
             with self.tally.lock:
                 self.tally.latencies.append(elapsed)
+                self.tally.timed.append((time.time() - elapsed, elapsed))
                 self.tally.by_webhook.setdefault(urlsplit(url).path, []).append(elapsed)
         return answer
 

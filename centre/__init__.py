@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from centre import jobs, messaging, ratelimit, transactions, web  # noqa: F401  (ratelimit: its table is part of the schema)
+from centre import calendar, jobs, messaging, notices, ratelimit, transactions, web  # noqa: F401  (ratelimit: its table is part of the schema)
 from centre.extensions import listen_to_sessions
 from centre.forgetting import register_forget_caller
 from centre.jobs_cli import jobs_group
@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
     """Register the page layout, the commands, the job queue, the outbox's listeners and forgetting."""
     transactions.init_app(app)  # first: every request's one commit, whatever else follows
     app.register_blueprint(web.bp)
+    calendar.init_app(app)
+    notices.init_app(app)
     app.cli.add_command(translate_group)
     app.cli.add_command(jobs_group)
     jobs.init_app(app)

@@ -13,9 +13,11 @@ from datetime import date, datetime, time, timedelta
 import holidays as holiday_tables
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from centre.clock import CENTRE_TZ, from_storage, to_storage
+from centre import revisions
+from centre.clock import CENTRE_TZ, from_storage
 from centre.extensions import Model, db
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -137,33 +139,43 @@ def move_holiday(holiday: Holiday, day: date | None) -> list[Holiday]:
     return group
 
 
-def _weekly_hours() -> dict[int, tuple[time, time]]:
-    return {
+@dataclass(frozen=True)
+class Calendar:
+    """The whole calendar as one worker read it: weekly hours, holiday days, closures."""
+
+    hours: dict[int, tuple[time, time]]
+    holiday_days: frozenset[date]
+    closures: tuple[tuple[datetime, datetime], ...]  # aware, by start
+
+
+def _read_calendar() -> Calendar:
+    """Read the calendar's three tables (a few dozen rows a year)."""
+    hours = {
         row.weekday: (row.opens, row.closes) for row in db.session.scalars(sa.select(OpeningHours))
     }
+    days = frozenset(db.session.scalars(sa.select(Holiday.day)))
+    closures = tuple(
+        (from_storage(c.starts_at), from_storage(c.ends_at))
+        for c in db.session.scalars(sa.select(Closure).order_by(Closure.starts_at, Closure.id))
+    )
+    return Calendar(hours, days, closures)
+
+
+# Read again only when a change to the calendar moved its revision (see centre.revisions).
+REVISION = "calendar"
+_calendar = revisions.Cached("calendar", REVISION, _read_calendar)
 
 
 def open_intervals(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
     """Yield the open periods between `start` and `end` (aware), in Moroccan time, in order."""
-    hours = _weekly_hours()
+    known = _calendar.get()
+    hours = known.hours
     first_day = start.astimezone(CENTRE_TZ).date()
     last_day = end.astimezone(CENTRE_TZ).date()
-    holiday_days = set(
-        db.session.scalars(
-            sa.select(Holiday.day).where(Holiday.day >= first_day, Holiday.day <= last_day)
-        )
-    )
-    closures = [
-        (from_storage(c.starts_at), from_storage(c.ends_at))
-        for c in db.session.scalars(
-            sa.select(Closure)
-            .where(Closure.ends_at > to_storage(start), Closure.starts_at < to_storage(end))
-            .order_by(Closure.starts_at)
-        )
-    ]
+    closures = [(a, b) for a, b in known.closures if b > start and a < end]
     day = first_day
     while day <= last_day:
-        if day not in holiday_days and day.weekday() in hours:
+        if day not in known.holiday_days and day.weekday() in hours:
             opens, closes = hours[day.weekday()]
             period_start = max(datetime.combine(day, opens, CENTRE_TZ), start).astimezone(CENTRE_TZ)
             period_end = min(datetime.combine(day, closes, CENTRE_TZ), end).astimezone(CENTRE_TZ)
@@ -215,3 +227,8 @@ def next_opening(moment: datetime, horizon_days: int = 60) -> datetime | None:
 def open_seconds_between(start: datetime, end: datetime) -> float:
     """Return how many seconds of opening hours lie between `start` and `end`."""
     return sum((b - a).total_seconds() for a, b in open_intervals(start, end))
+
+
+def init_app(app: Flask) -> None:
+    """Make every change to the hours, holidays or closures move the calendar's revision."""
+    revisions.follow(app, REVISION, (OpeningHours, Holiday, Closure))

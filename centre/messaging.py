@@ -168,6 +168,30 @@ def _status_callback(message_id: int) -> str | None:
     return public + template.format(message_id) if public and template else None
 
 
+def redirect_queue_member(queue: str, call_sid: str, url: str) -> bool:
+    """Take the call `call_sid` out of Twilio's queue `queue` and have it fetch `url` next.
+
+    Twilio's Member resource, addressed by the caller's CallSid: that caller, not the front of
+    the queue. Returns False without credentials (nothing leaves the machine) or when Twilio
+    does not hold the call in that queue any more; raises on an error worth retrying.
+    """
+    client = _client()
+    if client is None:
+        log.info("queued call not redirected (no Twilio credentials)")
+        return False
+    found = [q for q in client.queues.list(limit=1000) if q.friendly_name == queue]
+    if not found:
+        return False
+    try:
+        client.queues(str(found[0].sid)).members(call_sid).update(url=url, method="POST")
+    except TwilioRestException as exc:
+        if exc.status in RETRYABLE_HTTP:
+            raise
+        log.warning("queued call not redirected: Twilio refused it (%s)", exc.code or exc.status)
+        return False
+    return True
+
+
 # --- the worker's side ----------------------------------------------------------------------
 
 _outbox = OutboundMessage.__table__

@@ -9,12 +9,15 @@ urgent topic notice is heard before the main menu as well.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import Flask
 
-from centre.clock import to_storage
+from centre import revisions
+from centre.clock import now, to_storage
 from centre.extensions import Model, db
 
 # Where a notice is heard, besides before the main menu ("" below): the topic's kind, whose
@@ -44,21 +47,29 @@ class Notice(Model):
 
     def applies_to(self, country: str | None, dialled: str | None) -> bool:
         """Tell whether a caller of `dialled` (in `country`) is in this notice's scope."""
-        if not self.countries and not self.numbers:
-            return True
-        return (country or "") in self.countries.split() or (dialled or "") in self.numbers.split()
+        return _applies_to(self.countries, self.numbers, country, dialled)
 
     def heard_at(self, topics: Iterable[Topic]) -> bool:
         """Tell whether a caller at one of `topics` hears this notice (CENTRE: before the menu)."""
-        wanted = set(topics)
-        if CENTRE in wanted and (not self.topic or self.urgent):
-            return True
-        if not self.topic:
-            return False
-        # A case-status notice without a service is for every application's status.
-        if self.topic == "case_status" and not self.topic_key:
-            return any(kind == "case_status" for kind, _ in wanted)
-        return (self.topic, self.topic_key) in wanted
+        return _heard_at(self.topic, self.topic_key, self.urgent, topics)
+
+
+def _applies_to(countries: str, numbers: str, country: str | None, dialled: str | None) -> bool:
+    if not countries and not numbers:
+        return True
+    return (country or "") in countries.split() or (dialled or "") in numbers.split()
+
+
+def _heard_at(topic: str, topic_key: str, urgent: bool, topics: Iterable[Topic]) -> bool:
+    wanted = set(topics)
+    if CENTRE in wanted and (not topic or urgent):
+        return True
+    if not topic:
+        return False
+    # A case-status notice without a service is for every application's status.
+    if topic == "case_status" and not topic_key:
+        return any(kind == "case_status" for kind, _ in wanted)
+    return (topic, topic_key) in wanted
 
 
 class NoticeText(Model):
@@ -71,6 +82,81 @@ class NoticeText(Model):
     language: so.Mapped[str] = so.mapped_column(sa.String(5))
     text: so.Mapped[str] = so.mapped_column(sa.Text)
     notice: so.Mapped[Notice] = so.relationship(back_populates="texts")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A notice as a worker keeps it: its period, scope, topic and texts (by language)."""
+
+    id: int
+    starts_at: datetime  # naive UTC, as stored
+    ends_at: datetime
+    countries: str
+    numbers: str
+    topic: str
+    topic_key: str
+    urgent: bool
+    texts: dict[str, str]  # filled while reading, then only read
+
+    def applies_to(self, country: str | None, dialled: str | None) -> bool:
+        """Tell whether a caller of `dialled` (in `country`) is in this notice's scope."""
+        return _applies_to(self.countries, self.numbers, country, dialled)
+
+    def heard_at(self, topics: Iterable[Topic]) -> bool:
+        """Tell whether a caller at one of `topics` hears this notice (CENTRE: before the menu)."""
+        return _heard_at(self.topic, self.topic_key, self.urgent, topics)
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Tell whether the notice is valid at `moment` (naive UTC)."""
+        return self.starts_at <= moment < self.ends_at
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The notices not over a day before `since` (naive UTC), by start: what a worker keeps."""
+
+    since: datetime
+    notices: tuple[Valid, ...]
+
+
+KEPT_BACK = timedelta(days=1)  # notices over for longer than this are not kept
+
+
+def _read(since: datetime) -> Kept:
+    """Read the notices still valid at `since` or later, with their texts, in hearing order."""
+    rows = db.session.execute(
+        sa.select(Notice, NoticeText.language, NoticeText.text)
+        .join(NoticeText, NoticeText.notice_id == Notice.id)
+        .where(Notice.ends_at > since)
+        .order_by(Notice.starts_at, Notice.id)
+    )
+    kept: dict[int, Valid] = {}
+    for notice, language, text in rows:
+        if notice.id not in kept:
+            kept[notice.id] = Valid(
+                notice.id, notice.starts_at, notice.ends_at, notice.countries, notice.numbers,
+                notice.topic, notice.topic_key, notice.urgent, {},
+            )  # fmt: skip
+        kept[notice.id].texts[language] = text
+    return Kept(since, tuple(kept.values()))
+
+
+def _read_recent() -> Kept:
+    return _read(to_storage(now()) - KEPT_BACK)
+
+
+# Read again only when a change to the notices moved their revision (see centre.revisions).
+REVISION = "notices"
+_kept = revisions.Cached("notices", REVISION, _read_recent)
+
+
+def valid_at(at: datetime) -> list[Valid]:
+    """Return the notices valid at `at` (aware), in hearing order: by start, then id."""
+    moment = to_storage(at)
+    kept = _kept.get()
+    if moment < kept.since:  # further back than the worker keeps: read them for this once
+        kept = _read(moment)
+    return [notice for notice in kept.notices if notice.valid_at(moment)]
 
 
 def active_texts(
@@ -93,21 +179,13 @@ def heard(
     `unless`: the ids already heard on this call, which are not said twice.
     """
     topics, skip = list(topics), set(unless)
-    moment = to_storage(at)
-    rows = db.session.execute(
-        sa.select(Notice, NoticeText.text)
-        .join(NoticeText, NoticeText.notice_id == Notice.id)
-        .where(
-            Notice.starts_at <= moment,
-            Notice.ends_at > moment,
-            NoticeText.language == language,
-        )
-        .order_by(Notice.starts_at, Notice.id)
-    )
     return [
-        (notice.id, text)
-        for notice, text in rows
-        if notice.id not in skip and notice.applies_to(country, dialled) and notice.heard_at(topics)
+        (notice.id, notice.texts[language])
+        for notice in valid_at(at)
+        if language in notice.texts
+        and notice.id not in skip
+        and notice.applies_to(country, dialled)
+        and notice.heard_at(topics)
     ]
 
 
@@ -118,28 +196,32 @@ def at_topics(
 
     Urgent ones are left out: heard before the main menu, they are not said again at their topic.
     """
-    rows = db.session.execute(
-        sa.select(Notice, NoticeText.text)
-        .join(NoticeText, NoticeText.notice_id == Notice.id)
-        .where(Notice.starts_at <= to_storage(at), Notice.ends_at > to_storage(at),
-               Notice.topic != "", Notice.urgent.is_(False), NoticeText.language == language)
-        .order_by(Notice.topic, Notice.topic_key, Notice.starts_at, Notice.id)
-    )  # fmt: skip
-    return [((n.topic, n.topic_key), text) for n, text in rows if n.applies_to(country, dialled)]
+    found = [
+        notice
+        for notice in valid_at(at)
+        if notice.topic and not notice.urgent and language in notice.texts
+        and notice.applies_to(country, dialled)
+    ]  # fmt: skip
+    found.sort(key=lambda n: (n.topic, n.topic_key, n.starts_at, n.id))
+    return [((n.topic, n.topic_key), n.texts[language]) for n in found]
 
 
 def texts_of(ids: Iterable[int], language: str) -> list[str]:
     """Return the texts in `language` of the notices `ids`, in that order (gone ones left out)."""
     wanted = list(ids)
-    rows = {
-        ident: text
-        for ident, text in db.session.execute(
-            sa.select(NoticeText.notice_id, NoticeText.text).where(
-                NoticeText.notice_id.in_(wanted), NoticeText.language == language
-            )
+    if not wanted:
+        return []
+    kept = {notice.id: notice for notice in _kept.get().notices}
+    if any(ident not in kept for ident in wanted):  # over, or gone: ask the database
+        rows = dict(
+            db.session.execute(
+                sa.select(NoticeText.notice_id, NoticeText.text).where(
+                    NoticeText.notice_id.in_(wanted), NoticeText.language == language
+                )
+            ).tuples()
         )
-    }
-    return [rows[ident] for ident in wanted if ident in rows]
+        return [rows[ident] for ident in wanted if ident in rows]
+    return [kept[i].texts[language] for i in wanted if language in kept[i].texts]
 
 
 def add_notice(
@@ -169,3 +251,8 @@ def add_notice(
     db.session.add(notice)
     db.session.flush()
     return notice
+
+
+def init_app(app: Flask) -> None:
+    """Make every change to the notices or their texts move the notices' revision."""
+    revisions.follow(app, REVISION, (Notice, NoticeText))

@@ -31,6 +31,8 @@ def register() -> None:
     """Name the audit actions of answering the caller for the log's readers."""
     audit.ACTION_NAMES.update(ACTION_NAMES)
     audit.ACTION_NAMES.update(resolution.ACTION_NAMES)
+    audit.FIELD_NAMES.setdefault("length", _l("length in characters"))
+    audit.FIELD_NAMES.setdefault("shared", _l("closing words shared"))
 
 
 def reply_text(ticket: Ticket, text: str, template: ReplyTemplate | None) -> str:

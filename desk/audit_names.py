@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 
+from centre import messaging
 from centre.extensions import db
 from desk.views import OUTCOME_NAMES
 from staff import audit
@@ -25,3 +27,17 @@ def register() -> None:
     audit.register_target("ticket", _tickets)
     audit.register_values("status", STATUS_NAMES)
     audit.register_values("outcome", OUTCOME_NAMES)
+    audit.register_values("call", CALL_STATES)
+
+
+# Where the call placed for a callback stood when it was logged, as staff read it.
+CALL_STATES = {
+    messaging.RECORDED: _l("recorded (no Twilio account)"),
+    messaging.QUEUED: _l("waiting to be placed"),
+    messaging.SENDING: _l("being placed"),
+    messaging.SENT: _l("placed"),
+    messaging.DELIVERED: _l("answered"),
+    messaging.UNDELIVERED: _l("not answered"),
+    messaging.FAILED: _l("failed"),
+    messaging.CHECK: _l("unsure: check before trying again"),
+}

@@ -7,15 +7,18 @@ Every change is written to the audit log, which is also the ticket's history.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext
 
 from centre import messaging
 from centre.clock import now, to_storage
-from centre.extensions import db, rows_changed
+from centre.extensions import db
+from centre.formatting import page_datetime
 from centre.refusals import Refused
 from centre.urls import callback_url
 from desk.queue import DESK_ROLES, can_see, visible_languages
@@ -25,6 +28,7 @@ from staff import accounts, audit
 from staff.models import AuditEntry, StaffUser
 from tickets import callbacks, contact
 from tickets.models import (
+    ACTIVE_STATUSES,
     CALLBACK_OUTCOMES,
     DONE_STATUSES,
     STATUSES,
@@ -106,7 +110,18 @@ def note_text(note: TicketNote) -> str:
     if params is None:
         return note.body
     if note.kind == "callback":
-        return outcome_label(str(params.get("outcome", "")))
+        said = outcome_label(str(params.get("outcome", "")))
+        if params.get("retry_at"):
+            when = page_datetime(datetime.fromisoformat(str(params["retry_at"])))
+            return said + " " + gettext("Tried again on %(when)s; the caller was texted.", when=when)
+        if params.get("gave_up"):
+            return said + " " + gettext(
+                "No more tries after %(count)s: the caller was texted to call us again.",
+                count=params["gave_up"],
+            )
+        if params.get("resolved"):
+            return said + " " + gettext("The ticket is resolved.")
+        return said
     if note.kind == "reply":
         if params.get("resolution"):
             return gettext(
@@ -214,6 +229,29 @@ def merged_tickets(ticket: Ticket) -> list[Ticket]:
     return list(db.session.scalars(query))
 
 
+def same_caller_open(ticket: Ticket, limit: int = 10) -> list[Ticket]:
+    """Return the caller's other open tickets in the ticket's language, oldest first.
+
+    A returning caller (same number, by its keyed hash) may be asking again about what an
+    open ticket already holds: the agent is offered those tickets, to merge or to follow.
+    """
+    if ticket.caller_hash is None:
+        return []
+    query = (
+        sa.select(Ticket)
+        .where(
+            Ticket.caller_hash == ticket.caller_hash,
+            Ticket.language == ticket.language,
+            Ticket.id != ticket.id,
+            Ticket.status.in_(ACTIVE_STATUSES),
+            Ticket.merged_into_id.is_(None),
+        )
+        .order_by(Ticket.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def history(ticket: Ticket, merged: list[Ticket]) -> list[AuditEntry]:
     """Return the ticket's history with that of the duplicates `merged` into it, oldest first."""
     return audit.history("ticket", [ticket.id, *(duplicate.id for duplicate in merged)])
@@ -268,8 +306,15 @@ def outcome_label(outcome: str) -> str:
     return labels.get(outcome, outcome)
 
 
-def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome: str) -> None:
-    """Record how the callback went: reached, no answer, or rescheduled (the caller is told)."""
+def callback_outcome(
+    ticket: Ticket, user: StaffUser, seen_version: int, outcome: str, keep_open: bool = False
+) -> None:
+    """Record how the callback went, and close the loop.
+
+    Reached: the ticket is resolved (or, `keep_open`, stays open for whoever takes it on).
+    No answer: tried again later, up to CALLBACK_ATTEMPTS tries; the caller is texted either
+    way. Rescheduled: moved later, the caller told.
+    """
     _check(ticket, seen_version)
     if ticket.callback is None or not ticket.callback.number:
         raise Refused(gettext("This ticket has no number to call back."))
@@ -289,10 +334,32 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
     attempt.outcome, attempt.outcome_at = outcome, to_storage(moment)
     before = snapshot(ticket)
     booking = ticket.callback
+    params: dict[str, Any] = {"outcome": outcome}
+    if booking.state != "booked":
+        raise Refused(gettext("This callback is already settled."))
     if outcome == "reached":
         booking.state = "done"
+        if not keep_open:
+            ticket.status, params["resolved"] = "resolved", True
+        elif ticket.status == "new":
+            ticket.status = "open"
     elif outcome == "no_answer":
-        booking.state = "no_answer"
+        db.session.flush()
+        tries = db.session.scalar(
+            sa.select(sa.func.count()).select_from(CallbackAttempt)
+            .where(CallbackAttempt.ticket_id == ticket.id, CallbackAttempt.outcome == "no_answer")
+        ) or 1  # fmt: skip
+        if tries < current_app.config["CALLBACK_ATTEMPTS"]:
+            try:
+                when = callbacks.retry_unanswered(ticket, moment + RESCHEDULE_AFTER)
+            except callbacks.NoCallbackSlot as full:
+                raise Refused(
+                    gettext("Not rescheduled: no callback time is free within the booking horizon.")
+                ) from full
+            params["retry_at"] = to_storage(when).isoformat()
+        else:
+            callbacks.give_up_unanswered(ticket, tries)
+            ticket.status, params["gave_up"] = "resolved", tries
     else:
         booking.state = "booked"
         booking.not_before = to_storage(moment + RESCHEDULE_AFTER)
@@ -303,61 +370,105 @@ def callback_outcome(ticket: Ticket, user: StaffUser, seen_version: int, outcome
             raise Refused(
                 gettext("Not rescheduled: no callback time is free within the booking horizon.")
             ) from full
-    _note(ticket, user, "", "callback", {"outcome": outcome})
+    _note(ticket, user, "", "callback", params)
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
 
 
 # --- queued calls ------------------------------------------------------------------------
 
 
-def take_next_call(user: StaffUser) -> Ticket | None:
-    """Connect the longest-waiting caller of the agent's languages to their phone.
+@dataclass(frozen=True)
+class WaitingCaller:
+    """A caller in the queue no agent has taken yet, as the desk shows them."""
 
-    The agent's leg dials the caller's language queue (`<Dial><Queue>`); the escalated-call
-    ticket is claimed for the agent and returned, for the desk to open.
+    ticket_id: int
+    reference: str
+    language: str
+    waited_seconds: int
+
+
+def waiting_callers(user: StaffUser, limit: int = 20) -> list[WaitingCaller]:
+    """Return the callers of the agent's languages still waiting to be taken, longest first."""
+    calls = state.waiting_for_agent(visible_languages(user), limit)
+    sids = [call.call_sid for call in calls]
+    tickets = {
+        ticket.call_sid: ticket
+        for ticket in db.session.scalars(
+            sa.select(Ticket).where(
+                Ticket.call_sid.in_(sids),
+                Ticket.type == "escalated_call",
+                Ticket.merged_into_id.is_(None),
+            )
+        )
+    }
+    moment = to_storage(now())
+    return [
+        WaitingCaller(
+            ticket.id,
+            ticket.reference,
+            ticket.language,
+            max(0, int((moment - call.queue_entered_at).total_seconds())),
+        )
+        for call in calls
+        if (ticket := tickets.get(call.call_sid)) is not None and call.queue_entered_at is not None
+    ]
+
+
+def take_call(user: StaffUser, ticket_id: int | None = None) -> Ticket | None:
+    """Ring the agent's phone for one waiting caller (that ticket's, or the longest-waiting).
+
+    The caller's row says who took them, so nobody else is offered them while the agent's
+    phone rings; when the agent answers, that caller (by CallSid, not the front of the queue)
+    is put through. The escalated-call ticket is the agent's, returned for the desk to open.
     """
     if not user.phone:
         raise Refused(gettext("Set your phone number in your account first."))
     if not user.available:
         raise Refused(gettext("Mark yourself available first."))
-    for call in state.queued(visible_languages(user)):
-        ticket = db.session.scalar(
-            sa.select(Ticket).where(
-                Ticket.call_sid == call.call_sid,
-                Ticket.type == "escalated_call",
-                Ticket.merged_into_id.is_(None),
-            )
-        )
-        if ticket is None or ticket.assignee_id is not None:
+    # One take at a time per agent, whatever their tabs do: their row is locked until commit.
+    db.session.execute(sa.select(StaffUser.id).where(StaffUser.id == user.id).with_for_update())
+    if state.ringing_for(user.id) is not None:
+        raise Refused(gettext("Your phone is already ringing for a caller: answer it first."))
+    if state.on_call_with(user.id) is not None:
+        raise Refused(gettext("You are on a call with a caller: finish it first."))
+    for caller in waiting_callers(user, limit=50):
+        if ticket_id is not None and caller.ticket_id != ticket_id:
+            continue
+        ticket = db.session.get(Ticket, caller.ticket_id)
+        if ticket is None or ticket.call_sid is None:
+            continue
+        # Two agents may pick the same caller at once: the database lets one of them win.
+        if not state.take(ticket.call_sid, user.id):
             continue
         before = snapshot(ticket)
-        # Two agents may pick the same caller at once: the database lets one of them win.
-        won = rows_changed(db.session.execute(
-            sa.update(Ticket)
-            .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None),
-                   Ticket.version == ticket.version)
-            .values(assignee_id=user.id, status="open", version=Ticket.version + 1,
-                    updated_at=to_storage(now())),
-            execution_options={"synchronize_session": False},
-        ))  # fmt: skip
-        if not won:
-            continue
-        db.session.refresh(ticket)
+        ticket.assignee = user
+        if ticket.status == "new":
+            ticket.status = "open"
         messaging.place_call(
             user.phone,
-            callback_url("desk_voice.connect", l=call.language),
-            call.language or ticket.language,
+            callback_url("desk_voice.connect", t=ticket.id, a=user.id),
+            ticket.language,
             "queued_call",
             f"queued caller, ticket {ticket.reference}",
         )
-        _log("ticket.take_call", ticket, before, user, flush=False)
+        _log("ticket.take_call", ticket, before, user)
         return ticket
     return None
 
 
 def waiting_count(user: StaffUser) -> int:
-    """Return how many callers of the agent's languages wait in the queue."""
-    return state.queued_count(visible_languages(user))
+    """Return how many callers of the agent's languages wait in the queue, not yet taken."""
+    return state.waiting_for_agent_count(visible_languages(user))
+
+
+def ringing(user: StaffUser) -> bool:
+    """Tell whether the agent's phone is ringing for a caller they took."""
+    return state.ringing_for(user.id) is not None
+
+
+def on_call(user: StaffUser) -> bool:
+    """Tell whether the agent is talking to a caller they took from the queue."""
+    return state.on_call_with(user.id) is not None
 
 
 def agents_for(ticket: Ticket) -> list[StaffUser]:

@@ -31,10 +31,11 @@ from centre import languages
 from centre.clock import now
 from centre.extensions import db
 from centre.formatting import too_long
-from desk import answer, desk, queue
+from desk import answer, desk, queue, story
 from desk.queue import DESK_ROLES
 from staff import accounts, current_staff, kept, refuse, role_required
 from staff.models import StaffUser
+from staff.views import language_name
 from tickets import contact, replies, sla
 from tickets.labels import STATUS_NAMES, TYPE_NAMES
 from tickets.models import (
@@ -55,21 +56,6 @@ OUTCOME_NAMES = {
     "no_answer": _l("No answer"),
     "rescheduled": _l("Rescheduled"),
 }
-# The phone menu's nodes as an agent reads them; other domains' nodes show their name.
-NODE_NAMES = {
-    "language": _l("Language menu"),
-    "welcome": _l("Welcome and notices"),
-    "notice": _l("Service notice"),
-    "main": _l("Main menu"),
-    "feedback": _l("Complaints and suggestions"),
-    "record": _l("Recorded message"),
-    "agent": _l("Queue for an agent"),
-    "callback_offer": _l("Callback offer"),
-    "callback": _l("Callback booked"),
-    "goodbye": _l("Goodbye"),
-    "hung_up": _l("Hung up"),
-}
-
 # How each case lookup of the call ended, and the cases' statuses, as an agent reads them.
 LOOKUP_OUTCOMES = {
     "found": _l("Case found"),
@@ -95,11 +81,24 @@ CASE_STATUSES = {
 bp.add_app_template_filter(desk.note_text, "note_text")
 
 
+@bp.app_template_filter("other_requests")
+def other_requests(ticket: Ticket) -> list[str]:
+    """Return the names of what else the caller asked for in the ticket's call, in order."""
+    names = dict.fromkeys(str(TYPE_NAMES[t]) for t in ticket.request_types if t != ticket.type)
+    return list(names)
+
+
+@bp.app_template_filter("seconds_waited")
+def seconds_waited(seconds: int) -> str:
+    """Return how long a caller has waited, in the reader's language ("3 minutes")."""
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.1)
+
+
 @bp.app_context_processor
 def desk_names() -> dict[str, object]:
     """Give the desk's templates the translated names of types, statuses and nodes."""
     return {"type_names": TYPE_NAMES, "status_names": STATUS_NAMES,
-            "outcome_names": OUTCOME_NAMES, "node_names": NODE_NAMES}  # fmt: skip
+            "outcome_names": OUTCOME_NAMES}  # fmt: skip
 
 
 def _me() -> StaffUser:
@@ -131,7 +130,8 @@ def queue_page() -> str:
         languages=[languages.get(c) for c in queue.visible_languages(user)],
         sla_running=sla.is_running,
         standings={t.id: sla.standing(t, moment) for t in result.tickets}, user=user,
-        waiting=desk.waiting_count(user) if user.available else 0,
+        waiting=desk.waiting_count(user), callers=desk.waiting_callers(user),
+        ringing=desk.ringing(user), on_call=desk.on_call(user), poll_seconds=current_app.config.get("DESK_POLL_SECONDS", 5),
     )  # fmt: skip
 
 
@@ -154,6 +154,7 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
         standing=standing, user=_me(), note_max=desk.NOTE_MAX,
         case_lookups=case_lookups.during_call(ticket.call_sid),
+        same_caller=desk.same_caller_open(ticket), story=story.of(ticket),
         lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES,
         caller_number=contact.caller_number(ticket),
         reply_templates=replies.in_language(ticket.language), **extra,
@@ -213,7 +214,8 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
                                 form.get("template", type=int))  # fmt: skip
             message = gettext("Your text message to the caller is on its way.")
         elif action == "outcome":
-            desk.callback_outcome(ticket, _me(), seen, form.get("outcome", ""))
+            desk.callback_outcome(ticket, _me(), seen, form.get("outcome", ""),
+                                  keep_open=form.get("keep_open") == "1")  # fmt: skip
             message = gettext("Callback outcome recorded.")
         else:
             abort(404)
@@ -332,9 +334,9 @@ def availability() -> Response:
 @bp.post("/take-call")
 @role_required(*DESK_ROLES)
 def take_call() -> Response:
-    """Connect the longest-waiting caller of the agent's languages and open their ticket."""
+    """Ring the agent's phone for a waiting caller (the one chosen, or the longest-waiting)."""
     try:
-        ticket = desk.take_next_call(_me())
+        ticket = desk.take_call(_me(), request.form.get("ticket", type=int))
     except desk.Refused as refused:
         db.session.rollback()
         flash(refused.message)
@@ -349,6 +351,18 @@ def take_call() -> Response:
 @bp.get("/waiting")
 @role_required(*DESK_ROLES)
 def waiting() -> Response:
-    """Tell the desk's page how many callers wait in the agent's languages (polled by desk.js)."""
+    """Tell the queue page who waits in the agent's languages (polled by desk.js, no reload)."""
     user = _me()
-    return jsonify(available=user.available, waiting=desk.waiting_count(user))
+    callers = desk.waiting_callers(user)
+    return jsonify(
+        available=user.available,
+        ringing=desk.ringing(user),
+        on_call=desk.on_call(user),
+        waiting=desk.waiting_count(user),
+        callers=[
+            {"ticket": c.ticket_id, "reference": c.reference, "language": c.language,
+             "language_name": language_name(c.language),
+             "waited": seconds_waited(c.waited_seconds)}
+            for c in callers
+        ],
+    )  # fmt: skip

@@ -5,19 +5,25 @@ Signed like every Twilio route, exempt from CSRF, and always answered with TwiML
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, request
 from flask_babel import force_locale, gettext
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from centre import languages
+from centre import jobs, languages, messaging
 from centre.extensions import csrf, db
+from centre.urls import callback_url
+from ivr import state
 from ivr.menus import queue_name
 from ivr.signature import require_twilio_signature
 from ivr.twiml import answer_in_time, say
 from ivr.views import agent_webhook
 from tickets import contact
-from tickets.models import CallbackAttempt
+from tickets.models import CallbackAttempt, Ticket
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("desk_voice", __name__, url_prefix="/ivr/desk")
 csrf.exempt(bp)
@@ -57,14 +63,65 @@ def bridge() -> VoiceResponse:
     return response
 
 
+def conference_name(ticket: Ticket) -> str:
+    """Return the conference where an agent and the queued caller they took meet."""
+    return f"desk-{ticket.id}"
+
+
+@jobs.job()
+def redirect_taken_caller(ticket_id: int, url: str) -> None:
+    """Take the caller of `ticket_id` out of their language queue, to join their agent at `url`."""
+    ticket = db.session.get(Ticket, ticket_id)
+    call = state.load(ticket.call_sid) if ticket and ticket.call_sid else None
+    if ticket is None or call is None or call.language is None:
+        return
+    if not messaging.redirect_queue_member(queue_name(call.language), call.call_sid, url):
+        log.warning("the caller of ticket %s could not be taken out of the queue", ticket_id)
+
+
 @bp.post("/connect")
 @agent_webhook
 def connect() -> VoiceResponse:
-    """The agent answered: put them through to the longest-waiting caller of the language."""
-    language = languages.get(request.args.get("l"))
+    """The agent answered: put them through to the caller they took (that one, by CallSid)."""
+    ticket = db.session.get(Ticket, request.args.get("t", type=int) or 0)
+    agent_id = request.args.get("a", type=int) or 0
+    agent = ticket.assignee if ticket is not None and ticket.assignee_id == agent_id else None
+    language = languages.get(agent.locale if agent and agent.locale else None)
     response = VoiceResponse()
+    call = None
+    if ticket is not None and ticket.call_sid and agent is not None:
+        call = state.agent_answered(ticket.call_sid, agent.id)
     with force_locale(language.code):
-        say(response, gettext("Connecting you to the next caller."), language)
+        if ticket is None or call is None:
+            say(response, gettext("This caller is no longer waiting."), language)
+            response.hangup()
+            return response
+        say(response, gettext("Connecting you to the caller of ticket %(reference)s.",
+                              reference=" ".join(ticket.reference)), language)  # fmt: skip
     dial = response.dial()
-    dial.queue(queue_name(language.code))
+    dial.conference(conference_name(ticket), start_conference_on_enter=True,
+                    end_conference_on_exit=True, beep=False)  # fmt: skip
+    # The caller leaves the queue once the agent is on the line: never to wait for a phone
+    # that may not be answered.
+    jobs.enqueue(redirect_taken_caller, ticket.id, callback_url("desk_voice.join", t=ticket.id))
+    return response
+
+
+@bp.post("/join")
+@agent_webhook
+def join() -> VoiceResponse:
+    """Twilio took the caller out of the queue for their agent: join the agent's conference."""
+    ticket = db.session.get(Ticket, request.args.get("t", type=int) or 0)
+    response = VoiceResponse()
+    sid = request.form.get("CallSid", "")
+    call = state.put_through(sid) if ticket is not None and ticket.call_sid == sid else None
+    if ticket is None or call is None:
+        response.hangup()
+        return response
+    language = languages.get(call.language)
+    with force_locale(language.code):
+        say(response, gettext("Connecting you to an agent."), language)
+    dial = response.dial()
+    dial.conference(conference_name(ticket), start_conference_on_enter=True,
+                    end_conference_on_exit=True, beep=False)  # fmt: skip
     return response

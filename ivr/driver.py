@@ -394,6 +394,14 @@ class PhoneCall:
             raise TwimlError("the call was never queued")
         return self.request(queue["action"], QueueResult=result, QueueTime=str(waited))
 
+    def taken_out_of_queue(self, url: str) -> Turn:
+        """An agent took this caller: Twilio's queue member update sends the call to `url`."""
+        queue = self.queue or (self.turn.enqueue if self.turn else None)
+        if queue is None:
+            raise TwimlError("the call was never queued")
+        self.queue = None
+        return self.request(url)
+
     def left(self) -> Turn:
         """After `<Leave>`, Twilio posts the queue's action with QueueResult=leave; so do we."""
         if self.turn is None or not self.turn.leave:

@@ -8,7 +8,7 @@ enter that node (its side effects), then render its TwiML. Silence, unknown keys
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from flask import url_for
@@ -69,6 +69,8 @@ class Step:
     response: VoiceResponse = field(default_factory=VoiceResponse)
     event: Event | None = None  # the step being taken, once the caller's reply is known
     looked_up: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    # What the ticket's story tells of this step, kept with its event (see `tell`).
+    story: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def language(self) -> Language:
@@ -83,6 +85,14 @@ class Step:
         """Replace keys of the call's context; a None value removes the key."""
         merged = {**self.call.context, **changes}
         self.call.context = {k: v for k, v in merged.items() if v is not None}
+
+    def tell(self, **facts: Any) -> None:
+        """Keep facts of this step for the agent's story ("guide": a service heard...); lists add up."""
+        for key, value in facts.items():
+            if isinstance(value, list):
+                self.story[key] = [*self.story.get(key, []), *value]
+            else:
+                self.story[key] = value
 
     def once(self, key: Hashable, look_up: Callable[[], T]) -> T:
         """Return what `look_up` finds, asked once per step: handling, entering and rendering share it."""
@@ -375,6 +385,7 @@ def _notices_before(step: Step, node: str) -> Go | None:
     if not found:
         return None
     ids = [ident for ident, _ in found]
+    step.tell(notices=ids)
     step.set_context(notices_heard=[*call.context.get("notices_heard", ()), *ids],
                      notices_here=ids, notices_next=node)  # fmt: skip
     return Go(NOTICE_NODE)
@@ -386,6 +397,8 @@ def take(step: Step, reply: Reply) -> Go:
     with force_locale(step.language.code), db.session.no_autoflush:
         go = node.handle(step, reply)
     step.event = Event(step.call.node, node.input_label(reply), go.node)
+    if reply.speech:
+        step.tell(said=reply.speech[:300])  # as recognised: the agent reads what the caller said
     return go
 
 
@@ -415,6 +428,8 @@ def arrive(step: Step, go: Go, max_hops: int = 8) -> None:
         # the URLs rendered below already carry the new step.
         if step.event is None:
             raise RuntimeError("a step arrives only after take() read the caller's reply")
+        if step.story:
+            step.event = replace(step.event, detail=dict(step.story))
         state.save(step.call, step.event)
         for sentence in preface:
             step.say(sentence)

@@ -34,7 +34,7 @@ from ivr.flow import (
 from ivr.twiml import say
 from tickets import callbacks
 from tickets.models import Ticket
-from tickets.services import open_ticket
+from tickets.services import ticket_for_call
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +254,8 @@ def ticket_source(step: Step) -> dict[str, Any]:
 
 
 def open_step_ticket(step: Step, kind: str) -> Ticket:
-    """Open (or find again, on a replay) the ticket of `kind` this step leaves for a person."""
-    ticket = open_ticket(
+    """Add the request of `kind` this step leaves for a person to the call's ticket (or open it)."""
+    ticket = ticket_for_call(
         kind,
         step.language.code,
         state.caller_number(),

@@ -52,6 +52,13 @@ class Call(Model):
     queue_entered_at: so.Mapped[datetime | None]
     queue_left_at: so.Mapped[datetime | None]
     queue_result: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # The agent who took this queued caller, when their phone was rung, and when they answered:
+    # while it rings, neither the caller nor the agent is offered to anyone else.
+    taken_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("staff_users.id"), index=True
+    )
+    taken_at: so.Mapped[datetime | None]
+    agent_answered_at: so.Mapped[datetime | None]
 
 
 class CallEvent(Model):
@@ -68,6 +75,10 @@ class CallEvent(Model):
     # "1", "*", "speech" or "timeout": never what the caller said, which may be personal.
     caller_input: so.Mapped[str] = so.mapped_column(sa.String(20))
     created_at: so.Mapped[datetime]
+    # What the agent reads of the step, for the caller's story on their ticket: the words
+    # recognised ("said"), the guide answer heard or texted, the notices heard. Personal:
+    # emptied when the caller is forgotten.
+    detail: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON(none_as_null=True))
 
 
 class CallerPreference(Model):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from centre import phones
 from centre.extensions import db, rows_changed
 from centre.forgetting import Caller, Report
-from ivr.models import Call, CallerPreference
+from ivr.models import Call, CallerPreference, CallEvent
 
 PLAIN = {"synchronize_session": False}
 
@@ -21,6 +21,13 @@ def forget_caller(caller: Caller, report: Report) -> None:
     """Anonymise the caller's calls and drop the language their number chose."""
     _forget_time_zone(caller.digest)
     steps = (
+        (
+            # The words the caller said, the answers heard: their calls' story goes.
+            "call steps' story",
+            sa.update(CallEvent)
+            .where(CallEvent.call_id.in_(sa.select(Call.id).where(Call.caller_hash == caller.digest)))
+            .values(detail=None),
+        ),
         (
             "calls",
             sa.update(Call)

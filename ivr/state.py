@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -20,9 +20,9 @@ from blinker import Namespace
 from flask import current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from centre import languages, phones
+from centre import calendar, languages, notices, phones, revisions
 from centre.clock import now, to_storage
-from centre.extensions import db
+from centre.extensions import db, rows_changed
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 
 CALLS = Call.__table__
@@ -63,6 +63,10 @@ class CallState:
     queue_entered_at: datetime | None = None
     queue_left_at: datetime | None = None
     queue_result: str | None = None
+    # Written by the desk when an agent takes the caller (`take`), never by the call flow.
+    taken_by_id: int | None = None
+    taken_at: datetime | None = None
+    agent_answered_at: datetime | None = None
     # The row as last read or written, to send only what the step changed.
     stored: dict[str, Any] = field(init=False, repr=False)
 
@@ -84,7 +88,10 @@ class CallState:
 
 # Every column but the keys and the step counter, which `save` moves itself.
 CHANGEABLE = tuple(
-    f.name for f in fields(CallState) if f.name not in ("id", "call_sid", "step", "stored")
+    f.name
+    for f in fields(CallState)
+    if f.name
+    not in ("id", "call_sid", "step", "stored", "taken_by_id", "taken_at", "agent_answered_at")
 )
 
 
@@ -95,6 +102,8 @@ class Event:
     from_node: str
     caller_input: str
     to_node: str
+    # What the ticket's story tells of this step (see CallEvent.detail); never in the path.
+    detail: dict[str, Any] | None = None
 
     def as_path(self) -> dict[str, str]:
         """Return the event as an agent reads it in the call's path."""
@@ -106,22 +115,37 @@ def caller_number() -> str | None:
     return phones.normalise(request.form.get("From"))
 
 
-_SELECT = sa.select(CALLS).where(CALLS.c.call_sid == sa.bindparam("sid"))
+# The call's row, and in the same statement the revisions of what its step may read (the
+# calendar, the notices), so that the workers' caches of them cost no round trip of their own.
+_CACHED = (calendar.REVISION, notices.REVISION)
+_SELECT = sa.select(
+    CALLS, *(revisions.token_column(name).label(f"revision_{name}") for name in _CACHED)
+).where(CALLS.c.call_sid == sa.bindparam("sid"))
 
 
 def load(call_sid: str) -> CallState | None:
     """Return the call with this CallSid, if any."""
     row = db.session.connection().execute(_SELECT, {"sid": call_sid}).first()
-    return CallState(**row._asdict()) if row is not None else None
+    if row is None:
+        return None
+    values = row._asdict()
+    revisions.prime({name: values.pop(f"revision_{name}") for name in _CACHED})
+    return CallState(**values)
 
 
 def language_order(caller_hash: str | None, country: str | None) -> list[str]:
     """Return the languages in the order offered: last used, the country's, then the rest."""
-    first: list[str] = []
+    remembered = None
     if caller_hash is not None:
         remembered = db.session.connection().scalar(_REMEMBERED, {"hash": caller_hash})
-        if remembered in languages.BY_CODE:
-            first.append(remembered)
+    return _order(remembered, country)
+
+
+def _order(remembered: str | None, country: str | None) -> list[str]:
+    """Return the languages offered to a caller who last chose `remembered`, calling `country`."""
+    first: list[str] = []
+    if remembered in languages.BY_CODE:
+        first.append(remembered)
     usual = languages.COUNTRY_LANGUAGE.get(country or "")
     if usual and usual not in first:
         first.append(usual)
@@ -131,6 +155,20 @@ def language_order(caller_hash: str | None, country: str | None) -> list[str]:
 _REMEMBERED = sa.select(CallerPreference.language).where(
     CallerPreference.caller_hash == sa.bindparam("hash")
 )
+
+
+def _offered(caller_hash: str | None, country: str | None) -> sa.ColumnElement[str]:
+    """Return the languages offered, as SQL that reads the caller's remembered language itself."""
+    default = " ".join(_order(None, country))
+    if caller_hash is None:
+        return sa.literal(default, sa.String)
+    remembered = (
+        sa.select(CallerPreference.language)
+        .where(CallerPreference.caller_hash == caller_hash)
+        .scalar_subquery()
+    )
+    orders = {code: " ".join(_order(code, country)) for code in languages.CODES}
+    return sa.case(orders, value=remembered, else_=default)
 
 
 def start(call_sid: str) -> CallState:
@@ -145,7 +183,6 @@ def start(call_sid: str) -> CallState:
         "dialled": dialled,
         "country": country,
         "language": None,
-        "offered": " ".join(language_order(caller.hash, country)),
         "node": "language",
         "step": FIRST_STEP,
         "retries": 0,
@@ -154,13 +191,17 @@ def start(call_sid: str) -> CallState:
         "status": "in-progress",
     }
     connection = db.session.connection()
-    inserted = connection.execute(_insert_new_call(connection.dialect.name), values).first()
+    # The remembered language is read inside the INSERT: a new call is one statement, not two.
+    statement = _insert_new_call(connection.dialect.name).values(
+        offered=_offered(caller.hash, country)
+    )
+    inserted = connection.execute(statement, values).first()
     if inserted is None:  # the same CallSid arrived twice: the first request created it
         existing = load(call_sid)
         if existing is None:
             raise CallMoved(call_sid)
         return existing
-    return CallState(id=inserted.id, **values)
+    return CallState(id=inserted.id, offered=inserted.offered, **values)
 
 
 @cache
@@ -172,7 +213,9 @@ def _insert_new_call(dialect: str) -> sa.Insert:
         statement = sqlite.insert(CALLS)
     else:
         raise KeyError(dialect)
-    return statement.on_conflict_do_nothing(index_elements=["call_sid"]).returning(CALLS.c.id)
+    return statement.on_conflict_do_nothing(index_elements=["call_sid"]).returning(
+        CALLS.c.id, CALLS.c.offered
+    )
 
 
 def save(call: CallState, event: Event) -> None:
@@ -189,6 +232,7 @@ def save(call: CallState, event: Event) -> None:
         "from_node": event.from_node,
         "to_node": event.to_node,
         "caller_input": event.caller_input,
+        "detail": event.detail or None,
         "created_at": moment,
     }
     connection = db.session.connection()
@@ -212,6 +256,7 @@ _INSERT_EVENT = sa.insert(EVENTS).values(
     to_node=sa.bindparam("to_node"),
     caller_input=sa.bindparam("caller_input"),
     created_at=sa.bindparam("created_at", type_=EVENTS.c.created_at.type),
+    detail=sa.bindparam("detail", type_=EVENTS.c.detail.type),
 )
 
 
@@ -231,7 +276,7 @@ def _move(changed: tuple[str, ...], with_event: bool) -> sa.Executable:
     return (
         sa.insert(EVENTS)
         .from_select(
-            ["call_id", "step", "from_node", "to_node", "caller_input", "created_at"],
+            ["call_id", "step", "from_node", "to_node", "caller_input", "created_at", "detail"],
             sa.select(
                 moved.c.id,
                 sa.bindparam("old_step", type_=sa.Integer),
@@ -239,6 +284,7 @@ def _move(changed: tuple[str, ...], with_event: bool) -> sa.Executable:
                 sa.bindparam("to_node", type_=sa.String),
                 sa.bindparam("caller_input", type_=sa.String),
                 sa.bindparam("created_at", type_=EVENTS.c.created_at.type),
+                sa.bindparam("detail", type_=EVENTS.c.detail.type),
             ),
         )
         .returning(EVENTS.c.id)
@@ -300,6 +346,121 @@ def queued_count(language_codes: list[str]) -> int:
     return db.session.scalar(query) or 0
 
 
+# How long an agent's phone may ring for a caller they took: until then the caller is theirs and
+# they take nobody else; after it, unanswered, the caller waits for anyone again.
+RING_SECONDS = 60
+
+
+def _ringing_since(moment: datetime) -> datetime:
+    return to_storage(moment - timedelta(seconds=RING_SECONDS))
+
+
+def _untaken(moment: datetime) -> sa.ColumnElement[bool]:
+    """Return, as SQL, the queued calls no agent has taken (or whose agent's phone rang out)."""
+    return sa.or_(
+        Call.taken_by_id.is_(None),
+        sa.and_(Call.agent_answered_at.is_(None), Call.taken_at < _ringing_since(moment)),
+    )
+
+
+def waiting_for_agent(language_codes: list[str], limit: int = 50) -> list[Call]:
+    """Return the queued calls of these languages still waiting to be taken, longest first."""
+    query = (
+        sa.select(Call)
+        .where(_waiting(language_codes), _untaken(now()))
+        .order_by(Call.queue_entered_at, Call.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def waiting_for_agent_count(language_codes: list[str]) -> int:
+    """Return how many queued calls of these languages are still waiting to be taken."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Call)
+        .where(_waiting(language_codes), _untaken(now()))
+    )
+    return db.session.scalar(query) or 0
+
+
+def ringing_for(agent_id: int) -> Call | None:
+    """Return the queued caller whose call is ringing on this agent's phone, if any."""
+    moment = now()
+    query = sa.select(Call).where(
+        Call.taken_by_id == agent_id,
+        Call.agent_answered_at.is_(None),
+        Call.taken_at >= _ringing_since(moment),
+        Call.queue_left_at.is_(None),
+        Call.ended_at.is_(None),
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
+# A caller the agent answered keeps them busy until the call ends; a call whose end Twilio
+# never reported stops counting after this long.
+ON_CALL_AT_MOST = timedelta(hours=2)
+
+
+def on_call_with(agent_id: int) -> Call | None:
+    """Return the queued caller the agent answered and is still talking to, if any."""
+    moment = now()
+    query = sa.select(Call).where(
+        Call.taken_by_id == agent_id,
+        Call.agent_answered_at.is_not(None),
+        Call.agent_answered_at >= to_storage(moment - ON_CALL_AT_MOST),
+        Call.ended_at.is_(None),
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
+def take(call_sid: str, agent_id: int) -> bool:
+    """Give the queued caller to the agent, if still waiting and untaken; tell whether it was."""
+    moment = now()
+    result = db.session.execute(
+        sa.update(Call)
+        .where(Call.call_sid == call_sid, Call.queue_entered_at.is_not(None),
+               Call.queue_left_at.is_(None), Call.ended_at.is_(None), _untaken(moment))
+        .values(taken_by_id=agent_id, taken_at=to_storage(moment), agent_answered_at=None),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+    return rows_changed(result) > 0
+
+
+def release_take(call_sid: str, agent_id: int) -> bool:
+    """Give back a caller the agent took but did not answer for; tell whether one was."""
+    result = db.session.execute(
+        sa.update(Call)
+        .where(Call.call_sid == call_sid, Call.taken_by_id == agent_id,
+               Call.agent_answered_at.is_(None))
+        .values(taken_by_id=None, taken_at=None),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+    return rows_changed(result) > 0
+
+
+def agent_answered(call_sid: str, agent_id: int) -> Call | None:
+    """Note that the agent answered for their caller; return the call if it still waits for them."""
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None or call.taken_by_id != agent_id:
+        return None
+    if call.queue_left_at is not None or call.ended_at is not None:
+        return None
+    call.agent_answered_at = to_storage(now())
+    return call
+
+
+def put_through(call_sid: str) -> Call | None:
+    """Note that the queued caller left the queue to join the agent who took them."""
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None or call.taken_by_id is None or call.ended_at is not None:
+        return None
+    if call.queue_left_at is None:
+        call.queue_left_at = to_storage(now())
+        call.queue_result = "bridged"
+    return call
+
+
 def queue_place(call_sid: str) -> tuple[int, int] | None:
     """Return a queued call's position in its language's queue and the seconds it has waited."""
     call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
@@ -327,3 +488,16 @@ def seconds_since_start(call_sid: str) -> int | None:
     if started is None:
         return None
     return max(0, int((to_storage(now()) - started).total_seconds()))
+
+
+def with_events(call_sid: str | None) -> tuple[Call | None, list[CallEvent]]:
+    """Return the call with this CallSid and its steps in order, for the caller's story."""
+    if not call_sid:
+        return None, []
+    call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        return None, []
+    events = db.session.scalars(
+        sa.select(CallEvent).where(CallEvent.call_id == call.id).order_by(CallEvent.step)
+    )
+    return call, list(events)

@@ -11,6 +11,7 @@ changes (`centre.messaging.record_report`). Answered, like every webhook, with T
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Flask, Response, request
 from twilio.twiml.voice_response import VoiceResponse
@@ -18,8 +19,10 @@ from werkzeug.exceptions import HTTPException
 
 from centre import messaging
 from centre.extensions import csrf, db
+from ivr import state
 from ivr.signature import require_twilio_signature
 from ivr.twiml import twiml
+from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,11 @@ def report(message_id: int) -> Response:
     try:
         known = messaging.record_report(message_id, reported[:20], sid[:64],
                                         (form.get("ErrorCode") or "")[:10])  # fmt: skip
+        if known and messaging.CALL_STATUSES.get(reported.lower()) in (
+            messaging.UNDELIVERED,
+            messaging.FAILED,
+        ):
+            _release_unanswered_take(message_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -51,6 +59,21 @@ def report(message_id: int) -> Response:
     if not known:
         log.warning("a delivery report for outbox message %s matched no message", message_id)
     return twiml(VoiceResponse())
+
+
+def _release_unanswered_take(message_id: int) -> None:
+    """The agent's phone was busy, not answered or failed: their caller waits for anyone again."""
+    message = db.session.get(messaging.OutboundMessage, message_id)
+    if message is None or message.purpose != "queued_call" or not message.url:
+        return
+    query = parse_qs(urlsplit(message.url).query)
+    try:
+        ticket_id, agent_id = int(query["t"][0]), int(query["a"][0])
+    except (KeyError, ValueError):
+        return
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is not None and ticket.call_sid:
+        state.release_take(ticket.call_sid, agent_id)
 
 
 def init_app(app: Flask) -> None:

@@ -284,8 +284,11 @@ class Answer(Node):
 
     def enter(self, step: Step) -> Go | None:
         """Go back to the guide if the service is no longer published in this language."""
-        if self._entry(step) is None:
+        entry = self._entry(step)
+        if entry is None:
             return Go("guide", preface=(gettext("Sorry, this answer is no longer available."),))
+        if self.read_part:
+            step.tell(guide=entry.service.slug)  # the agent reads which answer the caller heard
         return None
 
     @staticmethod
@@ -367,6 +370,7 @@ def _text_answer(step: Step, entry: services.Published) -> str:
     body = "\n".join([services.sms_text(entry), *(text for _, text in said)])
     send_sms(number, body, step.language.code, purpose="guide")
     step.set_context(guide_texted=[*texted, slug])
+    step.tell(texted=slug)
     return gettext("We have sent you this answer by text message.")
 
 

@@ -17,6 +17,8 @@ PURPOSES = {
     "callback_booked": _l("Callback confirmation"),
     "callback_moved": _l("Callback moved"),
     "callback_reminder": _l("Callback reminder"),
+    "callback_retry": _l("Callback: tried again after no answer"),
+    "callback_unreached": _l("Callback: caller never reached"),
     "callback": _l("Callback: the agent's phone"),
     "queued_call": _l("Queued caller: the agent's phone"),
     "guide": _l("Guide checklist"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from centre import jobs
 from centre.extensions import listen_to_sessions
 from staff import audit, auth, demo, security, views
 from staff.auth import current_staff, login_required, refuse, register_home, role_required
@@ -26,6 +27,8 @@ __all__ = [
 def init_app(app: Flask) -> None:
     """Check the session before every request, add the security headers, register the pages."""
     app.before_request(auth.load_session)
+    jobs.register_scheduled(app, "release-departed-agents", jobs.every(), auth.release_the_departed,
+                            "end the availability of agents whose session ended")  # fmt: skip
     security.init_app(app)
     app.register_blueprint(views.bp)
     app.add_url_rule("/", "front_door", views.front_door)

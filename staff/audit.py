@@ -102,8 +102,9 @@ FIELD_NAMES = {
     "countries": _l("countries"), "numbers": _l("numbers"), "texts": _l("texts"),
     "reason": _l("reason"), "topic": _l("topic"), "urgent": _l("urgent"), "kind": _l("kind"),
     "day": _l("day"), "days": _l("days"), "name": _l("name"),
+    "note_length": _l("note length (characters)"),
 }  # fmt: skip
-HIDDEN_FIELDS = {"version"}
+HIDDEN_FIELDS = {"version", "note_id"}
 # Values written left to right whatever the page's direction (a number, an address).
 LTR_FIELDS = {"phone", "numbers", "email", "assignee", "merged_into", "merged"}
 # How other domains name their targets (ticket ids -> references and links) and values.

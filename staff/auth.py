@@ -16,11 +16,12 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 
@@ -35,6 +36,7 @@ from staff.models import ROLES, StaffSession, StaffUser
 SESSION_KEY = "staff_token"
 # Set in the (signed) cookie when a session lapses: whose form to keep if one is posted next.
 LAPSED_KEY = "staff_lapsed"
+POLL_HEADER = "X-Desk-Poll"  # sent by pages that ask the server on their own (desk.js)
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most once a minute
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5  # from one address
@@ -77,17 +79,53 @@ def load_session() -> None:
         session.pop(SESSION_KEY, None)
         if record is not None and record.ended_at is None:
             record.ended_at = to_storage(moment)
+            release_when_gone(record.user, record.id)
             if record.user.active:  # lapsed, not logged out nor disabled
                 session[LAPSED_KEY] = record.user_id
             # Committed now, not with the page: a session's bookkeeping stands whatever the
             # page then does (a refused form rolls its own work back).
             db.session.commit()
         return
-    if moment - from_storage(record.last_seen_at) >= TOUCH_EVERY:
+    # A page polling in the background is not the person at work: it keeps no session open.
+    polled = request.headers.get(POLL_HEADER) == "1"
+    if moment - from_storage(record.last_seen_at) >= TOUCH_EVERY and not polled:
         record.last_seen_at = to_storage(moment)
         db.session.commit()
     g.staff = record.user
     g.staff_locale = record.user.locale
+
+
+def _live(moment: datetime) -> sa.ColumnElement[bool]:
+    """Return, as SQL, the sessions still valid at `moment` (open, not idle, not too old)."""
+    idle = timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
+    absolute = timedelta(hours=current_app.config["STAFF_ABSOLUTE_HOURS"])
+    return sa.and_(
+        StaffSession.ended_at.is_(None),
+        StaffSession.last_seen_at >= to_storage(moment - idle),
+        StaffSession.created_at >= to_storage(moment - absolute),
+    )
+
+
+def release_when_gone(user: StaffUser, ending: str) -> None:
+    """End the agent's availability for calls when the session `ending` was their last one."""
+    if not user.available:
+        return
+    others = sa.select(StaffSession.id).where(
+        StaffSession.user_id == user.id, StaffSession.id != ending, _live(now())
+    )
+    if db.session.scalar(others.limit(1)) is None:
+        accounts.set_availability(user, False)
+
+
+def release_the_departed() -> int:
+    """End the availability of every agent with no valid session left; return how many."""
+    live = sa.select(StaffSession.user_id).where(_live(now()))
+    gone = db.session.scalars(
+        sa.select(StaffUser).where(StaffUser.available.is_(True), StaffUser.id.not_in(live))
+    ).all()
+    for user in gone:
+        accounts.set_availability(user, False)
+    return len(gone)
 
 
 def _address() -> str:
@@ -152,6 +190,7 @@ def end_session() -> None:
         if record is not None and record.ended_at is None:
             record.ended_at = to_storage(now())
             audit.record("logout", "user", record.user_id, actor=record.user)
+            release_when_gone(record.user, record.id)
     session.clear()
     g.staff = None
 

@@ -44,6 +44,9 @@ def staff_datetime(moment: datetime | None, style: str = "short") -> str:
     return page_datetime(moment, style)
 
 
+bp.add_app_template_global(audit.changed_fields, "changed_fields")
+
+
 @bp.app_template_filter("language_name")
 def language_name(code: str) -> str:
     """Name a language (by its code) in the page's language: "ar" is "Arabe" on a French page."""

@@ -327,7 +327,8 @@ def test_the_second_of_two_agents_saving_is_told_and_sees_the_other_change(
     assert late.status_code == 409
     page = late.get_data(as_text=True)
     assert "Quelqu&#39;un d&#39;autre a modifié ce ticket" in page
-    assert first.member.email in page and '"status": "waiting"' in page
+    assert first.member.email in page and 'statut: <bdi dir="auto">' in page
+    assert '<bdi dir="auto">En attente</bdi>' in page and '"status": ' not in page  # words, no JSON
     assert "Clos par erreur</textarea>" in page  # the second agent's text is not lost
     assert ticket(app, ticket_id).status == "waiting"
     with app.app_context():
@@ -561,7 +562,9 @@ def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
     assert post_form(agent, "/tickets/take-call", {}, page="/tickets/").status_code == 302
     assert "Indiquez d&#39;abord que vous" in agent.get("/tickets/").get_data(as_text=True)
     post_form(agent, "/tickets/availability", {"available": "1"}, page="/tickets/")
-    assert agent.get("/tickets/waiting").get_json() == {"available": True, "waiting": 2}
+    seen = agent.get("/tickets/waiting").get_json()
+    assert (seen["available"], seen["ringing"], seen["waiting"]) == (True, False, 2)
+    assert [caller["language_name"] for caller in seen["callers"]] == ["Français", "Français"]
     taken = post_form(agent, "/tickets/take-call", {}, page="/tickets/")
     with app.app_context():
         escalated = db.session.scalars(
@@ -582,11 +585,15 @@ def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
         assert entry.before == {"status": "new", "assignee": None, "version": oldest.version - 1}
         assert entry.after == {"status": "open", "assignee": agent.member.email,
                                "version": oldest.version}  # fmt: skip
-    url = "http://localhost/ivr/desk/connect?l=fr"
-    status, _, xml = call().transport.post(url, *_signed(url))
-    assert status == 200 and "<Dial><Queue>agents-fr</Queue></Dial>" in xml
-    # The next take gets the second caller; an agent of another language gets nobody.
-    second = post_form(agent, "/tickets/take-call", {}, page="/tickets/")
+    # While the agent's phone rings for that caller, they take nobody else; the second caller
+    # still waits, and goes to another French agent.
+    refused = post_form(agent, "/tickets/take-call", {}, page="/tickets/")
+    assert refused.headers["Location"] == "/tickets/"
+    assert "Votre téléphone sonne déjà" in agent.get("/tickets/").get_data(as_text=True)
+    assert agent.get("/tickets/waiting").get_json()["waiting"] == 1
+    colleague = log_in("agent", "fr", phone="+212600000004")
+    post_form(colleague, "/tickets/availability", {"available": "1"}, page="/tickets/")
+    second = post_form(colleague, "/tickets/take-call", {}, page="/tickets/")
     assert second.headers["Location"] == f"/tickets/{escalated[1].id}"
     dutch = log_in("agent", "nl", phone="+212600000003")
     post_form(dutch, "/tickets/availability", {"available": "1"}, page="/tickets/")
@@ -595,7 +602,8 @@ def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
 
 
 def test_desk_webhooks_refuse_unsigned_requests(app, client):
-    assert client.post("/ivr/desk/connect?l=fr").status_code == 403
+    assert client.post("/ivr/desk/connect?t=1&a=1").status_code == 403
+    assert client.post("/ivr/desk/join?t=1").status_code == 403
     assert client.post("/ivr/desk/bridge?a=1").status_code == 403
 
 

@@ -139,6 +139,9 @@ def test_an_agent_texts_a_prepared_reply_in_the_callers_language_with_the_refere
         ).one()
         assert "Consulado" not in str(entry.after) and entry.after["length"] == len(message.body)
     assert ticket(app, ticket_id).status == "open"
+    audited = supervisor.get("/staff/audit").get_data(as_text=True)
+    assert "Text message sent to the caller" in audited and "length in characters" in audited
+    assert "Consulado" not in audited
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert f"SMS envoyé à l’appelant : Consulado: hemos recibido su queja {reference}." in page
 

@@ -320,6 +320,7 @@ def test_the_nightly_purge_of_recordings_runs_on_its_own(queued_app, time_machin
         assert [e.name for e in jobs.due_entries(queued_app, local("2026-12-04T02:30"))] == [
             "outbox-sweep",
             "purge-recordings",
+            "release-departed-agents",
         ]
 
 

@@ -490,7 +490,8 @@ WEBHOOK_PATHS = {
     "ivr.queue_wait": "/ivr/queue/wait?l=fr",
     "ivr.queue_choice": "/ivr/queue/choice?l=fr",
     "desk_voice.bridge": "/ivr/desk/bridge?a=1",
-    "desk_voice.connect": "/ivr/desk/connect?l=fr",
+    "desk_voice.connect": "/ivr/desk/connect?t=1&a=1",
+    "desk_voice.join": "/ivr/desk/join?t=1",
     "outbox_status.report": "/ivr/outbox/1/status",
 }
 

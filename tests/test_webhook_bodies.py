@@ -45,7 +45,7 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("route", ["/ivr/voice", "/ivr/step?s=2", "/ivr/desk/connect?l=fr"])
+@pytest.mark.parametrize("route", ["/ivr/voice", "/ivr/step?s=2", "/ivr/desk/connect?t=1&a=1"])
 @pytest.mark.parametrize("which", HOSTILE)
 def test_a_hostile_body_is_refused_unread_and_writes_nothing(app, call, open_hours, route, which):
     body, content_type = HOSTILE[which]

@@ -430,7 +430,8 @@ def _webhook_rules(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_the_webhook_routes_are_the_ones_these_tests_know(app):
     # A new webhook must be added here, and so to every test below that walks this list.
-    assert _webhook_rules(app) == ["/ivr/desk/bridge", "/ivr/desk/connect", "/ivr/fallback",
+    assert _webhook_rules(app) == ["/ivr/desk/bridge", "/ivr/desk/connect", "/ivr/desk/join",
+                                   "/ivr/fallback",
                                    "/ivr/outbox/1/status", "/ivr/queue/choice",
                                    "/ivr/queue/wait", "/ivr/recording", "/ivr/sms",
                                    "/ivr/status", "/ivr/step", "/ivr/transcription",

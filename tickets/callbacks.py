@@ -27,7 +27,7 @@ from centre.formatting import spoken_date, spoken_time
 from centre.messaging import send_sms
 from tickets import sla
 from tickets.models import Callback, Ticket
-from tickets.services import open_ticket
+from tickets.services import ticket_for_call
 
 HORIZON = timedelta(days=60)  # callers hear "no callback time is free in the next two months"
 # Key of the PostgreSQL advisory lock that lets one transaction at a time reassign slots.
@@ -138,12 +138,12 @@ def book(
     source_key: str | None = None,
     ivr_path: list[dict[str, Any]] | None = None,
 ) -> Ticket:
-    """Open a callback ticket at the next free slot; tell any caller whose slot moved.
+    """Book a callback at the next free slot on the call's ticket (opened if need be); tell any caller whose slot moved.
 
     Raise `NoCallbackSlot` when every slot of the horizon is full (the ticket opened is
     then in the session: roll back, or book inside a savepoint).
     """
-    ticket = open_ticket(
+    ticket = ticket_for_call(
         "callback",
         language,
         number,
@@ -295,3 +295,55 @@ def confirm(ticket: Ticket) -> None:
                 **times,
             )
     send_sms(number, body, language.code, "callback_booked")
+
+
+def retry_unanswered(ticket: Ticket, not_before: datetime) -> datetime:
+    """Book the next try of a callback nobody answered, from `not_before`; text the caller when.
+
+    Return the new time. Raise `NoCallbackSlot` when the horizon is full.
+    """
+    booking = ticket.callback
+    assert booking is not None  # only a booked callback is tried again
+    booking.state = "booked"
+    booking.not_before = to_storage(not_before)
+    db.session.flush()
+    _serialise()
+    moves = _reflow(now())
+    notify_moves(moves, exclude=ticket.id)
+    when = from_storage(booking.scheduled_at)
+    language = languages.get(ticket.language)
+    with force_locale(language.code):
+        times = _times(when, language, booking.number)
+        if "local_time" in times:
+            body = gettext(
+                "Consular call centre: we called you but could not reach you. We will call you "
+                "again on %(date)s at %(time)s (Moroccan time), that is %(local_date)s at "
+                "%(local_time)s your time. Reference %(reference)s.",
+                reference=ticket.reference,
+                **times,
+            )
+        else:
+            body = gettext(
+                "Consular call centre: we called you but could not reach you. We will call you "
+                "again on %(date)s at %(time)s (Moroccan time). Reference %(reference)s.",
+                reference=ticket.reference,
+                **times,
+            )
+    send_sms(booking.number, body, language.code, "callback_retry")
+    return when
+
+
+def give_up_unanswered(ticket: Ticket, tries: int) -> None:
+    """Stop calling back a caller nobody reached `tries` times; text them to call again."""
+    booking = ticket.callback
+    assert booking is not None  # only a booked callback is given up
+    booking.state = "no_answer"
+    language = languages.get(ticket.language)
+    with force_locale(language.code):
+        body = gettext(
+            "Consular call centre: we tried %(count)s times to call you back without reaching "
+            "you. Please call us again when you can, with your reference %(reference)s.",
+            count=tries,
+            reference=ticket.reference,
+        )
+    send_sms(booking.number, body, language.code, "callback_unreached")

@@ -17,6 +17,9 @@ STATUSES = ("new", "open", "waiting", "resolved", "closed")
 ACTIVE_STATUSES = ("new", "open", "waiting")
 DONE_STATUSES = ("resolved", "closed")
 CALLBACK_OUTCOMES = ("reached", "no_answer", "rescheduled")
+# What one call may ask of a person, most pressing first: a ticket carrying several requests
+# takes the type of its most pressing one (a callback booked is what the desk must do next).
+PRECEDENCE = ("callback", "escalated_call", "complaint", "suggestion", "observation")
 # sent: waiting for the caller's answer; clarified: they were told once what we can read;
 # answered; skipped: not sent (no number, the number opted out, a survey already waiting).
 SURVEY_STATES = ("sent", "clarified", "answered", "skipped")
@@ -66,6 +69,11 @@ class Ticket(Model):
     # "<CallSid>:<step>" for tickets opened by the phone menu: a replayed webhook cannot open two.
     source_key: so.Mapped[str | None] = so.mapped_column(sa.String(80), unique=True)
     ivr_path: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON, default=list)
+    # What the caller asked for during the call, in order: [{"type", "at", "key"}], `key`
+    # being the step's source key (a replayed step adds nothing). None before one call, one ticket.
+    requests: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(
+        sa.JSON(none_as_null=True)
+    )
     has_message: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(index=True)
     updated_at: so.Mapped[datetime]
@@ -100,6 +108,11 @@ class Ticket(Model):
     merged_into: so.Mapped[Ticket | None] = so.relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def request_types(self) -> list[str]:
+        """Return the types of what the caller asked for during the call, in order."""
+        return [str(r["type"]) for r in self.requests or ()] or [self.type]
 
     @property
     def anonymised(self) -> bool:

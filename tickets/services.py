@@ -15,7 +15,7 @@ from centre.check_digit import luhn_check_digit
 from centre.clock import now, to_storage
 from centre.extensions import db
 from tickets import sla
-from tickets.models import TYPES, Recording, Ticket
+from tickets.models import PRECEDENCE, TYPES, Recording, Ticket
 
 REFERENCE_DIGITS = 9  # eight random digits and a Luhn check digit
 TRANSCRIPT_MAX = 10000
@@ -78,6 +78,62 @@ def open_ticket(
             continue  # a reference collision: draw another
         return ticket
     raise RuntimeError("could not draw a unique ticket reference")
+
+
+def ticket_for_call(
+    type: str,
+    language: str,
+    caller: str | None,
+    hash_key: str,
+    country: str | None = None,
+    call_sid: str | None = None,
+    source_key: str | None = None,
+    ivr_path: list[dict[str, Any]] | None = None,
+) -> Ticket:
+    """Add this request to the ticket the call already opened, or open the call's ticket with it.
+
+    One call, one ticket: a caller who records a complaint, then asks for an agent, then
+    leaves the queue for a callback leaves one ticket carrying the three requests in order.
+    A replayed step (same `source_key`) adds nothing.
+    """
+    ticket = call_ticket(call_sid)
+    if ticket is None:
+        ticket = open_ticket(type, language, caller, hash_key, country=country, call_sid=call_sid,
+                             source_key=source_key, ivr_path=ivr_path)  # fmt: skip
+    add_request(ticket, type, source_key)
+    return ticket
+
+
+def call_ticket(call_sid: str | None) -> Ticket | None:
+    """Return the ticket this call opened (or the one it was merged into), if any."""
+    if not call_sid:
+        return None
+    ticket = db.session.scalar(
+        sa.select(Ticket).where(Ticket.call_sid == call_sid).order_by(Ticket.id).limit(1)
+    )
+    while ticket is not None and ticket.merged_into is not None:
+        ticket = ticket.merged_into
+    return ticket
+
+
+def add_request(ticket: Ticket, type: str, source_key: str | None, at: datetime | None = None) -> None:
+    """Add what the caller asked for to the ticket, once per step; the most pressing gives its type."""
+    if type not in TYPES:
+        raise ValueError(f"unknown ticket type {type!r}")
+    first = {"type": ticket.type, "at": ticket.created_at.isoformat(), "key": ticket.source_key}
+    requests = list(ticket.requests or [first])
+    if source_key is not None and any(r.get("key") == source_key for r in requests):
+        if ticket.requests is None:
+            ticket.requests = requests
+        return
+    moment = to_storage(at or now())
+    requests.append({"type": type, "at": moment.isoformat(), "key": source_key})
+    ticket.requests = requests
+    pressing = min((str(r["type"]) for r in requests), key=PRECEDENCE.index)
+    if pressing != ticket.type:
+        ticket.type = pressing
+        sla.set_due(ticket)
+    ticket.updated_at = moment
 
 
 TWILIO_API = "https://api.twilio.com/2010-04-01"

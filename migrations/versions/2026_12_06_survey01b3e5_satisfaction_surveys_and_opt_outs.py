@@ -5,7 +5,7 @@ the survey stands, the answer (1 to 5) and when it came (indexed: the wallboard 
 dashboard count the answers of a period). Numbers that replied STOP are kept by keyed hash.
 
 Revision ID: survey01b3e5
-Revises: answer02b3d4
+Revises: story01a4c2e7
 Create Date: 2026-12-06 00:50:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'survey01b3e5'
-down_revision = 'answer02b3d4'
+down_revision = 'story01a4c2e7'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,80 @@
+"""What staff change is heard on the next webhook of every worker, whatever that worker cached.
+
+Each worker (an app instance) keeps the calendar, the notices and the guide's search index it
+read; two instances on one database here are two workers. One answers a call first (so it has
+read everything), staff change something through the other, and the first worker's next
+call must hear the change.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from helpers import post_form, walk_to_main_menu
+
+from centre.extensions import db
+from centre.languages import CODES
+from knowledge.editing import Author, publish_text, save_text
+from knowledge.models import Service
+
+NOTICE = "The consulate moves to 12 Harbour Street on Monday."
+
+
+def test_a_notice_added_by_a_supervisor_is_heard_on_another_worker(
+    app, make_app, call, log_in, open_hours
+) -> None:
+    other = make_app()
+    before = walk_to_main_menu(call(on=other), "en")
+    assert NOTICE not in before.text
+    supervisor = log_in("supervisor", "", locale="en")
+    form = {"starts": "2026-12-01T09:00", "ends": "2026-12-08T09:00", "countries": "",
+            "numbers": "", "topic": "", "urgent": ""}  # fmt: skip
+    added = post_form(supervisor, "/centre/notices",
+                      form | {f"text_{code}": NOTICE for code in CODES})  # fmt: skip
+    assert added.status_code == 302
+    after = walk_to_main_menu(call(on=other), "en")
+    assert NOTICE in after.text
+    # And gone from every worker once removed.
+    with app.app_context():
+        notice_id = db.session.scalar(sa.text("SELECT id FROM notices"))
+    removal = f"/centre/notices/{notice_id}/remove"
+    assert post_form(supervisor, removal, {}, page=removal).status_code == 302
+    assert NOTICE not in walk_to_main_menu(call(on=other), "en").text
+
+
+def test_a_holiday_added_by_a_supervisor_closes_the_centre_on_another_worker(
+    app, make_app, call, log_in, open_hours
+) -> None:
+    other = make_app()
+    open_today = walk_to_main_menu(call(on=other), "en")
+    assert "Our agents are available again" not in open_today.text
+    supervisor = log_in("supervisor", "", locale="en")
+    added = post_form(supervisor, "/centre/holidays", {"day": "2026-12-01", "name": "Decreed"},
+                      page="/centre/holidays")  # fmt: skip
+    assert added.status_code == 302
+    closed_today = walk_to_main_menu(call(on=other), "en")
+    assert "Our agents are available again on Wednesday" in closed_today.text
+
+
+def test_a_keyword_published_in_the_guide_is_understood_on_another_worker(
+    app, make_app, call, guide, open_hours
+) -> None:
+    other = make_app()
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    phone.press("1")
+    missed = phone.speak("lighthouse keeper")
+    assert "passport" not in missed.text.lower()
+    with app.test_request_context():
+        service = db.session.scalar(sa.select(Service).where(Service.slug == "passport"))
+        assert service is not None
+        editor = Author(email="editor@example.org")
+        text = next(t for t in service.translations if t.language == "en")
+        save_text(service, "en", {"keywords": [*(text.keywords or []), "lighthouse keeper"]},
+                  editor)  # fmt: skip
+        publish_text(service, "en", editor)
+        db.session.commit()
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    phone.press("1")
+    found = phone.speak("lighthouse keeper")
+    assert "passport" in found.text.lower()

@@ -1,0 +1,107 @@
+"""A callback's outcome closes the loop: reached resolves it, no answer tries again and tells the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers import post_form, walk_to_main_menu
+
+from centre.extensions import db
+from centre.messaging import OutboundMessage
+from ivr.driver import PhoneCall
+from tickets.models import Callback, Ticket
+
+CALLER = "+33612340001"
+
+
+def book_by_phone(app: Flask, call: Callable[..., PhoneCall]) -> int:
+    """Ask for an agent in French, leave the queue for a callback; return the ticket's id."""
+    phone = call(caller=CALLER)
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    phone.hold()
+    phone.press("1")
+    phone.left()
+    with app.app_context():
+        return db.session.scalars(sa.select(Ticket.id)).one()
+
+
+def outcome(app: Flask, agent: FlaskClient, ticket_id: int, result: str, **extra: str):  # type: ignore[no-untyped-def]
+    """Record a callback outcome from the ticket page, as the agent does."""
+    with app.app_context():
+        version = db.session.get(Ticket, ticket_id).version
+    path = f"/tickets/{ticket_id}"
+    return post_form(agent, f"{path}/outcome", {"version": str(version), "outcome": result, **extra},
+                     page=path)  # fmt: skip
+
+
+def texts(app: Flask, purpose: str) -> list[OutboundMessage]:
+    """Return the texts of `purpose` sent to the caller, oldest first."""
+    with app.app_context():
+        found = list(db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == purpose,
+                                             OutboundMessage.to_number == CALLER)
+            .order_by(OutboundMessage.id)))  # fmt: skip
+        for message in found:
+            db.session.expunge(message)
+        return found
+
+
+def test_a_reached_caller_resolves_the_ticket_and_the_call_back_button_goes(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None, log_in: Callable[..., FlaskClient]
+) -> None:
+    ticket_id = book_by_phone(app, call)
+    agent = log_in("agent", "fr", locale="en", phone="+212600000001")
+    assert "Call back</button>" in agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert outcome(app, agent, ticket_id, "reached").status_code == 302
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Call back</button>" not in page and "The caller was reached." in page
+    assert "Callback: caller reached. The ticket is resolved." in page
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).status == "resolved"
+    assert outcome(app, agent, ticket_id, "no_answer").status_code == 422  # settled already
+
+
+def test_a_reached_caller_kept_open_is_handed_on_not_resolved(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None, log_in: Callable[..., FlaskClient]
+) -> None:
+    ticket_id = book_by_phone(app, call)
+    agent = log_in("agent", "fr", locale="en")
+    outcome(app, agent, ticket_id, "reached", keep_open="1")
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).status == "open"
+        assert db.session.get(Callback, ticket_id).state == "done"
+
+
+def test_no_answer_tries_again_later_texting_the_caller_then_gives_up_after_three_tries(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None, log_in: Callable[..., FlaskClient],
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:  # fmt: skip
+    ticket_id = book_by_phone(app, call)
+    agent = log_in("agent", "fr", locale="en")
+    with app.app_context():
+        first = db.session.get(Callback, ticket_id).scheduled_at
+    outcome(app, agent, ticket_id, "no_answer")
+    with app.app_context():
+        second = db.session.get(Callback, ticket_id).scheduled_at
+        assert db.session.get(Callback, ticket_id).state == "booked"
+    assert (second - first).total_seconds() >= 3600
+    (retry,) = texts(app, "callback_retry")
+    assert retry.language == "fr" and "nous n'avons pas pu vous joindre" in retry.body
+    assert "Call back</button>" in agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    time_machine.shift(20 * 60)  # the agent tries again, still logged in
+    again = outcome(app, agent, ticket_id, "no_answer")
+    assert again.status_code == 302, again.get_data(as_text=True)[-3000:]
+    assert len(texts(app, "callback_retry")) == 2
+    time_machine.shift(20 * 60)  # the agent tries again, still logged in
+    outcome(app, agent, ticket_id, "no_answer")
+    (unreached,) = texts(app, "callback_unreached")
+    assert "3 fois" in unreached.body
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Call back</button>" not in page and "No more tries after 3" in page
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).status == "resolved"
+        assert db.session.get(Callback, ticket_id).state == "no_answer"
