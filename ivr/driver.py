@@ -249,10 +249,11 @@ class PhoneCall:
             return turn
         raise TwimlError(f"more than {MAX_REDIRECTS} redirects in a row")
 
-    def text(self, body: str, signature: str | None = None) -> tuple[int, str]:
+    def text(self, body: str, signature: str | None = None, **extra: str) -> tuple[int, str]:
         """Text `body` from the caller's number to the centre's, as Twilio Messaging posts it.
 
-        Return the status and the body of the answer (TwiML); `signature` replaces the good one.
+        Return the status and the body of the answer (TwiML); `signature` replaces the good one,
+        `extra` adds fields (Twilio's `OptOutType`, say).
         """
         data = {
             "AccountSid": "AC" + "0" * 32,
@@ -266,6 +267,7 @@ class PhoneCall:
             "NumSegments": "1",
             "FromCountry": phones.country(self.caller) or "",
             "ToCountry": phones.country(self.to) or "",
+            **extra,
         }
         status, _content_type, answer = self.post("/ivr/sms", data, signature)
         return status, answer

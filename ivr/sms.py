@@ -41,7 +41,10 @@ def inbound() -> Response:
     if number is None:
         return twiml(MessagingResponse())
     try:
-        outcome = survey.receive_reply(number, request.form.get("Body", ""))
+        body = request.form.get("Body", "")
+        if request.form.get("OptOutType") == "STOP":  # Twilio's Advanced Opt-Out recognised one
+            body = "STOP"
+        outcome = survey.receive_reply(number, body)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -228,3 +228,12 @@ def test_an_observation_is_not_surveyed(app: Flask, call, open_hours) -> None:
         assert survey.send_survey(ticket, CALLER) is False
         db.session.commit()
     assert texts_to(app) == []
+
+
+def test_an_opt_out_twilio_recognised_is_honoured_whatever_the_word(
+    app: Flask, call, open_hours
+) -> None:
+    resolved_complaint(app, call, "fr")
+    call(caller=CALLER).text("DÉSINSCRIPTION SVP", OptOutType="STOP")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyOptOut)) == 1
