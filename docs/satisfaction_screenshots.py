@@ -1,11 +1,12 @@
-"""Take docs/satisfaction-fr.png and docs/satisfaction-ar.png: the survey answers supervisors read.
+"""Take docs/satisfaction-{fr,ar}.png and docs/satisfaction-wallboard-{fr,ar}.png.
 
     python docs/satisfaction_screenshots.py
 
 On the demo week of `flask setup --demo` (whose resolved tickets were surveyed), at a fixed
 working morning: the dashboard's headline and its three satisfaction figures (by language,
 type of request and agent), their tables unfolded; the other figures are hidden for the
-photograph only. Debian's Chromium only; a temporary SQLite database, nothing else touched.
+photograph only; then the wallboard, whose headline and agents' table give today's
+satisfaction. Debian's Chromium only; a temporary SQLite database, nothing else touched.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def shoot(base: str) -> None:
             page.goto(f"{base}/reports/?{PERIOD}")
             page.evaluate(KEEP_SATISFACTION)
             page.screenshot(path=str(DOCS / f"satisfaction-{code}.png"), full_page=True)
+            page.goto(f"{base}/reports/floor")
+            page.screenshot(path=str(DOCS / f"satisfaction-wallboard-{code}.png"), full_page=True)
             page.close()
         browser.close()
 
@@ -57,7 +60,7 @@ def main() -> None:
                           "SESSION_COOKIE_SECURE": False})  # fmt: skip
         demo_week(app)
         serve(app, shoot)
-    print("wrote docs/satisfaction-fr.png, docs/satisfaction-ar.png")
+    print("wrote docs/satisfaction-{fr,ar}.png, docs/satisfaction-wallboard-{fr,ar}.png")
 
 
 if __name__ == "__main__":
