@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from flask import Flask
 
+from centre import jobs
 from centre.forgetting import register_forget_caller
-from tickets import privacy
+from tickets import callbacks, privacy
 from tickets.cli import tickets_group
+
+# Every five minutes, off the hour and the quarters the other scheduled work takes.
+REMINDER_MINUTES = ",".join(str(minute) for minute in range(2, 60, 5))
 
 
 def init_app(app: Flask) -> None:
-    """Register the `tickets` commands and how the ticket store forgets a caller."""
+    """Register the `tickets` commands, the callback reminders and how the ticket store forgets a caller."""
     app.cli.add_command(tickets_group)
     register_forget_caller(app, privacy.forget_caller)
+    jobs.register_scheduled(app, "callback-reminders", jobs.every(minute=REMINDER_MINUTES),
+                            callbacks.send_reminders,
+                            "text the callers who asked for it that their callback comes soon")  # fmt: skip
