@@ -507,6 +507,7 @@ class Goodbye(Node):
         offered = step.call.context.get("reminder_offer")
         step.set_context(reminder_offer=None)
         if offered and reply.digits == "1" and callbacks.ask_reminder(int(offered)):
+            step.tell(reminder=True)
             return Go("goodbye", preface=(gettext("We will send you a text message shortly before we call."),))
         return Go("goodbye")
 
