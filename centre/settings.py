@@ -248,6 +248,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "CALLBACK_SLOT_CAPACITY": _int(environ, "CALLBACK_SLOT_CAPACITY", 4),
         # An unanswered callback is tried again (an hour later at the earliest) up to this many tries.
         "CALLBACK_ATTEMPTS": _int(environ, "CALLBACK_ATTEMPTS", 3),
+        # How long before a callback the callers who asked for it are texted a reminder.
+        "CALLBACK_REMINDER_MINUTES": _int(environ, "CALLBACK_REMINDER_MINUTES", 30),
         "SPEECH_CONFIDENCE_MIN": _float(environ, "SPEECH_CONFIDENCE_MIN", 0.5),
         "HOLD_MUSIC_URL": environ.get(
             "HOLD_MUSIC_URL", "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"

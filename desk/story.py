@@ -108,6 +108,8 @@ def _facts(detail: dict[str, Any], caller_language: str) -> list[str]:
     if detail.get("guide"):
         title = _service_title(str(detail["guide"]), caller_language)
         facts.append(gettext("Heard the guide's answer: %(title)s", title=title))
+    if detail.get("reminder"):
+        facts.append(gettext("Asked for a text message shortly before the callback."))
     if detail.get("texted"):
         title = _service_title(str(detail["texted"]), caller_language)
         facts.append(gettext("Had this answer sent by text message: %(title)s", title=title))
@@ -134,8 +136,11 @@ def of(ticket: Ticket) -> list[Line]:
         if event.from_node == "agent" and call.queue_entered_at is not None:
             lines.append(_wait(call.queue_entered_at, call.queue_left_at, call.queue_result))
             continue
+        did = action(event.caller_input, detail)
+        if event.from_node == "record" and event.caller_input == "#":
+            did = gettext("left a recorded message")
         text = gettext("%(place)s: %(action)s → %(next)s", place=place(event.from_node),
-                       action=action(event.caller_input, detail), next=place(event.to_node))  # fmt: skip
+                       action=did, next=place(event.to_node))  # fmt: skip
         facts = _facts(detail, language)
         if event.from_node == "language" and event.to_node != "language" and call.language:
             chosen = languages.name_in(call.language, page_locale())

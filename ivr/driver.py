@@ -342,6 +342,15 @@ class PhoneCall:
     def silence(self) -> Turn:
         """Say nothing: the gather times out and Twilio moves to the next verb."""
         self._gather()
+        if self.turn is not None and not self.turn.redirect and self.turn.hangup:
+            # What follows the gather ends the call (a goodbye): Twilio plays it and hangs up.
+            ended = Turn(url=self.turn.url, xml=self.turn.xml)
+            for verb in ElementTree.fromstring(self.turn.xml):  # noqa: S314 (our own app's TwiML)
+                if verb.tag != "Gather":
+                    _read_verb(ended, verb)
+            self.history.append(ended)
+            self.turn = ended
+            return ended
         if self.turn is None or not self.turn.redirect:
             raise TwimlError("nothing follows the gather: the call would hang up on silence")
         return self.request(self.turn.redirect)

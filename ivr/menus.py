@@ -484,22 +484,36 @@ class BookCallback(Node):
         )
         if not call.context.get("callback_texted"):
             callbacks.confirm(ticket)
-            step.set_context(callback_texted=True)
+            step.set_context(callback_texted=True, reminder_offer=ticket.id)
         return Go("goodbye", preface=(*sentences, reference), remember=True)
 
 
 class Goodbye(Node):
-    """Thank the caller and hang up."""
+    """Thank the caller and hang up; after booking a callback, offer a reminder by text first.
+
+    The offer is a short gather before the goodbye: a caller who presses nothing simply
+    hears the goodbye, as before.
+    """
 
     name = "goodbye"
 
     def render(self, step: Step) -> None:
-        """Say goodbye and end the call."""
+        """Offer the callback reminder (once), then say goodbye and end the call."""
+        if type(self) is Goodbye and step.call.context.get("reminder_offer"):
+            gather = step.response.gather(action=step.action_url(), method="POST",
+                                          input="dtmf", num_digits=1, timeout=4)  # fmt: skip
+            say(gather, gettext("To receive a text message shortly before we call you, press 1."),
+                step.language)  # fmt: skip
         step.say(gettext("Thank you for calling the consular services. Goodbye."))
         step.response.hangup()
 
     def handle(self, step: Step, reply: Reply) -> Go:
-        """Nothing follows a goodbye."""
+        """Book the reminder on 1 after a callback; nothing else follows a goodbye."""
+        offered = step.call.context.get("reminder_offer")
+        step.set_context(reminder_offer=None)
+        if offered and reply.digits == "1" and callbacks.ask_reminder(int(offered)):
+            step.tell(reminder=True)
+            return Go("goodbye", preface=(gettext("We will send you a text message shortly before we call."),))
         return Go("goodbye")
 
 

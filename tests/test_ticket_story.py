@@ -86,3 +86,21 @@ def test_the_history_reads_as_words_not_json(
     assert "status: New → Open" in history and "status: Open → Waiting" in history
     assert "version" not in history and "note id" not in history
     assert not INTERNAL.search(history), history
+
+
+def test_forgetting_a_caller_erases_the_words_they_said_from_the_story(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None, runner,  # type: ignore[no-untyped-def]
+    log_in: Callable[..., FlaskClient],
+) -> None:  # fmt: skip
+    phone = call(caller="+33612345678")
+    walk_to_main_menu(phone, "fr")
+    phone.speak("je veux faire une réclamation pour mon passeport")
+    phone.press("1")
+    phone.leave_message()
+    ticket = the_ticket(app)
+    agent = log_in("agent", "fr", locale="en")
+    assert "mon passeport" in agent.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    result = runner.invoke(args=["privacy", "anonymise", "+33 6 12 34 56 78"])
+    assert result.exit_code == 0, result.output
+    story = section(agent.get(f"/tickets/{ticket.id}").get_data(as_text=True), "story")
+    assert "mon passeport" not in story and "Main menu: spoken answer" in story

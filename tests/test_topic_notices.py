@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -206,3 +207,5 @@ def test_an_agent_reads_the_notice_in_the_callers_journey_in_words(app, call, lo
         ident = db.session.scalar(sa.select(Ticket.id))
     page = agent.get(f"/tickets/{ident}").get_data(as_text=True)
     assert "Service notice" in page and ">notice<" not in page
+    # The notice the caller heard is in the story, in the agent's language.
+    assert "Heard the notice: “" + VISA_NOTICE["en"] in unescape(page)

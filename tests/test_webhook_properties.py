@@ -296,8 +296,8 @@ class MenuWalk(RuleBasedStateMachine):
     def check_a_person_can_be_reached_from_here(self) -> None:
         """From this prompt, 0 or a few silences reach an agent or a callback (on a copy)."""
         here = self._row()
-        if here.node in PERSON_NODES:
-            return
+        if here.node in PERSON_NODES or self.turn.hangup:
+            return  # a person is reached, or the call ends here (a callback booked: goodbye)
         clone_sid = "CA" + secrets.token_hex(16)
         with self.app.app_context():
             copy = Call(**{c.key: getattr(here, c.key) for c in Call.__table__.columns
@@ -342,7 +342,9 @@ class MenuWalk(RuleBasedStateMachine):
         waiting = turn.waiting_for
         assert waiting in ("gather", "record", "queue", "hangup"), turn.xml
         if turn.gather is not None:
-            assert turn.gather.get("action") and turn.redirect, turn.xml  # answer and silence
+            # Answer and silence: silence is redirected, or (the reminder offered after a
+            # callback is booked) falls through to the goodbye and the hangup.
+            assert turn.gather.get("action") and (turn.redirect or turn.hangup), turn.xml
             assert turn.said, turn.xml
         if turn.record is not None:
             assert turn.record.get("action") and turn.redirect, turn.xml

@@ -123,6 +123,8 @@ def _reflow(start: datetime) -> list[Move]:
             booking.scheduled_at = to_storage(new)
             # A caller is never moved earlier than the time they were last told.
             booking.not_before = to_storage(new)
+            if booking.reminder == "sent":
+                booking.reminder = "asked"  # the reminder was for the old time
             sla.set_due(booking.ticket)
             moves.append(Move(booking.ticket, old, new))
     return moves
@@ -347,3 +349,49 @@ def give_up_unanswered(ticket: Ticket, tries: int) -> None:
             reference=ticket.reference,
         )
     send_sms(booking.number, body, language.code, "callback_unreached")
+
+
+def ask_reminder(ticket_id: int) -> bool:
+    """Note that the caller of this booked callback wants a text shortly before it; False if none."""
+    booking = db.session.get(Callback, ticket_id)
+    if booking is None or booking.state != "booked":
+        return False
+    booking.reminder = booking.reminder or "asked"
+    return True
+
+
+def send_reminders() -> int:
+    """Text the callers who asked for it that their callback comes soon; return how many."""
+    moment = now()
+    soon = moment + timedelta(minutes=current_app.config["CALLBACK_REMINDER_MINUTES"])
+    due_soon = db.session.scalars(
+        sa.select(Callback).where(
+            Callback.state == "booked",
+            Callback.reminder == "asked",
+            Callback.scheduled_at > to_storage(moment),
+            Callback.scheduled_at <= to_storage(soon),
+        )
+    ).all()
+    for booking in due_soon:
+        ticket = booking.ticket
+        language = languages.get(ticket.language)
+        when = from_storage(booking.scheduled_at)
+        with force_locale(language.code):
+            times = _times(when, language, booking.number)
+            if "local_time" in times:
+                body = gettext(
+                    "Consular call centre: a reminder, we will call you back today at %(time)s "
+                    "(Moroccan time), that is %(local_time)s your time. Reference %(reference)s.",
+                    reference=ticket.reference,
+                    **times,
+                )
+            else:
+                body = gettext(
+                    "Consular call centre: a reminder, we will call you back today at %(time)s "
+                    "(Moroccan time). Reference %(reference)s.",
+                    reference=ticket.reference,
+                    **times,
+                )
+        send_sms(booking.number, body, language.code, "callback_reminder")
+        booking.reminder = "sent"
+    return len(due_soon)

@@ -196,6 +196,9 @@ class Callback(Model):
     not_before: so.Mapped[datetime]
     scheduled_at: so.Mapped[datetime] = so.mapped_column(index=True)
     state: so.Mapped[str] = so.mapped_column(sa.String(20), default="booked", index=True)
+    # A text shortly before the call, if the caller asked for it when booking: None (not
+    # asked), "asked", then "sent" (asked again when the callback moves).
+    reminder: so.Mapped[str | None] = so.mapped_column(sa.String(10))
     ticket: so.Mapped[Ticket] = so.relationship(back_populates="callback")
 
 

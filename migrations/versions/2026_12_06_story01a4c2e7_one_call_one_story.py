@@ -3,6 +3,7 @@
 A call opens at most one ticket; what the caller asks next in the same call is added to the
 ticket's `requests`, in order. Each step of a call keeps what the agent's story tells of it
 (the words recognised, the guide answer heard or texted, the notices heard) in `detail`.
+A callback keeps whether the caller asked for a reminder by text, and whether it went.
 
 Revision ID: story01a4c2e7
 Revises: answer02b3d4
@@ -25,9 +26,13 @@ def upgrade():
         batch_op.add_column(sa.Column('requests', sa.JSON(none_as_null=True), nullable=True))
     with op.batch_alter_table('call_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('detail', sa.JSON(none_as_null=True), nullable=True))
+    with op.batch_alter_table('callbacks', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminder', sa.String(length=10), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('callbacks', schema=None) as batch_op:
+        batch_op.drop_column('reminder')
     with op.batch_alter_table('call_events', schema=None) as batch_op:
         batch_op.drop_column('detail')
     with op.batch_alter_table('tickets', schema=None) as batch_op:

@@ -1,0 +1,87 @@
+"""Callers who ask for it when booking are texted a reminder shortly before their callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask
+from helpers import walk_to_main_menu
+
+from centre import jobs
+from centre.clock import CENTRE_TZ, from_storage
+from centre.extensions import db
+from centre.messaging import OutboundMessage
+from ivr.driver import PhoneCall
+from tickets.models import Callback
+
+
+def book(call: Callable[..., PhoneCall], caller: str, code: str, remind: bool) -> None:
+    """Book a callback from the closed centre's offer; press 1 at the goodbye if `remind`."""
+    phone = call(caller=caller)
+    walk_to_main_menu(phone, code)
+    phone.press("0")
+    booked = phone.press("1")
+    assert booked.hangup and booked.gather is not None  # the offer, then the goodbye
+    if remind:
+        assert "1" in booked.text
+        confirmed = phone.press("1")
+        assert confirmed.hangup and confirmed.gather is None
+
+
+def reminders(app: Flask) -> list[OutboundMessage]:
+    """Return the reminders texted, oldest first."""
+    with app.app_context():
+        found = list(db.session.scalars(sa.select(OutboundMessage)
+                                        .where(OutboundMessage.purpose == "callback_reminder")))  # fmt: skip
+        for message in found:
+            db.session.expunge(message)
+        return found
+
+
+def run_reminders(app: Flask) -> None:
+    """Run the scheduled reminders as the scheduler would (the suite runs jobs in place)."""
+    with app.app_context():
+        jobs.enqueue(jobs.run_scheduled, "callback-reminders")
+
+
+def test_a_caller_who_pressed_1_is_texted_once_shortly_before_the_callback_in_their_language(
+    app: Flask, call: Callable[..., PhoneCall], closed_hours: None, time_machine,  # type: ignore[no-untyped-def]
+) -> None:  # fmt: skip
+    book(call, "+34612345678", "es", remind=True)
+    book(call, "+33612345678", "fr", remind=False)
+    with app.app_context():
+        slots = {
+            b.number: from_storage(b.scheduled_at) for b in db.session.scalars(sa.select(Callback))
+        }
+        assert db.session.scalars(
+            sa.select(Callback.reminder).order_by(Callback.ticket_id)
+        ).all() == ["asked", None]
+    slot = slots["+34612345678"]
+    time_machine.move_to(slot - timedelta(hours=2), tick=False)
+    run_reminders(app)
+    assert reminders(app) == []  # too early
+    time_machine.move_to(slot - timedelta(minutes=28), tick=False)
+    run_reminders(app)
+    run_reminders(app)
+    (reminder,) = reminders(app)
+    assert (reminder.to_number, reminder.language) == ("+34612345678", "es")
+    assert (
+        "recordatorio" in reminder.body
+        and slot.astimezone(CENTRE_TZ).strftime("%H:%M") in reminder.body
+    )
+
+
+def test_the_reminders_run_every_five_minutes_on_their_own(app: Flask) -> None:
+    from datetime import datetime
+
+    with app.app_context():
+        due = [
+            e.name for e in jobs.due_entries(app, datetime(2026, 12, 1, 10, 2, tzinfo=CENTRE_TZ))
+        ]
+        assert "callback-reminders" in due
+        quiet = [
+            e.name for e in jobs.due_entries(app, datetime(2026, 12, 1, 10, 4, tzinfo=CENTRE_TZ))
+        ]
+        assert "callback-reminders" not in quiet
