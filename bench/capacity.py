@@ -184,7 +184,8 @@ def plot(levels: Sequence[Level], path: Path, title: str) -> None:
     latency.plot(callers, [lv.p99_ms for lv in levels], "s-", label="p99 latency")
     latency.axhline(P99_LIMIT_MS, color="grey", linestyle=":", label="p99 limit (100 ms)")
     latency.set_xlabel("simultaneous callers (5 s between keys)")
-    latency.set_ylabel("latency (ms)")
+    latency.set_ylabel("latency (ms, log scale)")
+    latency.set_yscale("log")
     cores = latency.twinx()
     cores.plot(callers, [lv.server_cpu for lv in levels], "^--", color="tab:green",
                label="gunicorn CPU (cores)")  # fmt: skip
@@ -196,7 +197,7 @@ def plot(levels: Sequence[Level], path: Path, title: str) -> None:
     cores.set_ylim(0, 2.2)
     handles = latency.get_legend_handles_labels()
     more = cores.get_legend_handles_labels()
-    latency.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="upper left")
+    latency.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="center right")
     latency.set_title(title, fontsize=9)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

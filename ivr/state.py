@@ -157,18 +157,16 @@ _REMEMBERED = sa.select(CallerPreference.language).where(
 )
 
 
-def _offered(caller_hash: str | None, country: str | None) -> sa.ColumnElement[str]:
+@cache
+def _offered(country: str | None) -> sa.ColumnElement[str]:
     """Return the languages offered, as SQL that reads the caller's remembered language itself."""
-    default = " ".join(_order(None, country))
-    if caller_hash is None:
-        return sa.literal(default, sa.String)
     remembered = (
         sa.select(CallerPreference.language)
-        .where(CallerPreference.caller_hash == caller_hash)
+        .where(CallerPreference.caller_hash == sa.bindparam("remembered_hash"))
         .scalar_subquery()
     )
     orders = {code: " ".join(_order(code, country)) for code in languages.CODES}
-    return sa.case(orders, value=remembered, else_=default)
+    return sa.case(orders, value=remembered, else_=" ".join(_order(None, country)))
 
 
 def start(call_sid: str) -> CallState:
@@ -192,10 +190,8 @@ def start(call_sid: str) -> CallState:
     }
     connection = db.session.connection()
     # The remembered language is read inside the INSERT: a new call is one statement, not two.
-    statement = _insert_new_call(connection.dialect.name).values(
-        offered=_offered(caller.hash, country)
-    )
-    inserted = connection.execute(statement, values).first()
+    statement = _insert_new_call(connection.dialect.name, country)
+    inserted = connection.execute(statement, {**values, "remembered_hash": caller.hash}).first()
     if inserted is None:  # the same CallSid arrived twice: the first request created it
         existing = load(call_sid)
         if existing is None:
@@ -205,7 +201,7 @@ def start(call_sid: str) -> CallState:
 
 
 @cache
-def _insert_new_call(dialect: str) -> sa.Insert:
+def _insert_new_call(dialect: str, country: str | None) -> sa.Insert:
     statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         statement = postgresql.insert(CALLS)
@@ -213,8 +209,10 @@ def _insert_new_call(dialect: str) -> sa.Insert:
         statement = sqlite.insert(CALLS)
     else:
         raise KeyError(dialect)
-    return statement.on_conflict_do_nothing(index_elements=["call_sid"]).returning(
-        CALLS.c.id, CALLS.c.offered
+    return (
+        statement.values(offered=_offered(country))
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(CALLS.c.id, CALLS.c.offered)
     )
 
 
