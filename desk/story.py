@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 
+from cases import lookups
 from centre import languages, notices
 from centre.formatting import page_locale
 from ivr import state
@@ -57,6 +58,28 @@ QUEUE_ENDS = {
     "leave": _l("Waited %(time)s in the queue, then asked to be called back instead."),
 }
 WAITED = _l("Waited %(time)s in the queue for an agent.")
+
+
+# How each case lookup of the call ended, and the cases' statuses, as an agent reads them.
+LOOKUP_OUTCOMES = {
+    "found": _l("Case found"),
+    "bad_check_digit": _l("Mistyped reference (check digit)"),
+    "unknown_reference": _l("Unknown reference"),
+    "wrong_birth_date": _l("Date of birth did not match"),
+    "refused": _l("Refused: too many failed lookups from this number"),
+    "ticket_found": _l("Request followed by its reference"),
+    "ticket_unknown": _l("Unknown request reference"),
+    "ticket_not_theirs": _l("Request reference of another number"),
+}
+CASE_STATUSES = {
+    "received": _l("Received"),
+    "in_review": _l("In review"),
+    "awaiting_documents": _l("Awaiting documents"),
+    "ready_for_collection": _l("Ready for collection"),
+    "collected": _l("Collected"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 def place(node: str) -> str:
@@ -148,6 +171,8 @@ def of(ticket: Ticket) -> list[Line]:
         lines.append(Line(event.created_at, text, facts))
     if call.queue_entered_at is not None and call.queue_left_at is None:
         lines.append(_wait(call.queue_entered_at, call.ended_at, call.queue_result))
+    lines.extend(_lookups(ticket.call_sid, language))
+    lines.sort(key=lambda line: (line.at is None, line.at or datetime.min))
     if call.ended_at is None:
         lines.append(Line(None, gettext("The call is still going.")))
     elif call.node in ("goodbye", "call_later") and call.status == "completed":
@@ -158,6 +183,22 @@ def of(ticket: Ticket) -> list[Line]:
         where = events[-1].from_node if call.node == "hung_up" and events else call.node
         lines.append(Line(call.ended_at, gettext("The caller hung up at: %(place)s (%(time)s).",
                                                  place=place(where), time=_span(call.duration or 0))))  # fmt: skip
+    return lines
+
+
+def _lookups(call_sid: str | None, caller_language: str) -> list[Line]:
+    """Return a line per case looked up during the call: what was asked and what was heard."""
+    lines = []
+    for lookup, case in lookups.during_call(call_sid):
+        outcome = str(LOOKUP_OUTCOMES.get(lookup.outcome, gettext("another outcome")))
+        if case is not None and lookup.outcome == "found":
+            text = gettext("%(outcome)s: %(reference)s, %(service)s; the caller heard: %(status)s.",
+                           outcome=outcome, reference=case.reference,
+                           service=_service_title(case.service, caller_language),
+                           status=CASE_STATUSES.get(case.status, gettext("another status")))  # fmt: skip
+        else:
+            text = gettext("Case lookup: %(outcome)s.", outcome=outcome)
+        lines.append(Line(lookup.at, text))
     return lines
 
 

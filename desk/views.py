@@ -26,7 +26,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from cases import lookups as case_lookups
 from centre import languages
 from centre.clock import now
 from centre.extensions import db
@@ -56,27 +55,6 @@ OUTCOME_NAMES = {
     "no_answer": _l("No answer"),
     "rescheduled": _l("Rescheduled"),
 }
-# How each case lookup of the call ended, and the cases' statuses, as an agent reads them.
-LOOKUP_OUTCOMES = {
-    "found": _l("Case found"),
-    "bad_check_digit": _l("Mistyped reference (check digit)"),
-    "unknown_reference": _l("Unknown reference"),
-    "wrong_birth_date": _l("Date of birth did not match"),
-    "refused": _l("Refused: too many failed lookups from this number"),
-    "ticket_found": _l("Request followed by its reference"),
-    "ticket_unknown": _l("Unknown request reference"),
-    "ticket_not_theirs": _l("Request reference of another number"),
-}
-CASE_STATUSES = {
-    "received": _l("Received"),
-    "in_review": _l("In review"),
-    "awaiting_documents": _l("Awaiting documents"),
-    "ready_for_collection": _l("Ready for collection"),
-    "collected": _l("Collected"),
-    "rejected": _l("Rejected"),
-    "cancelled": _l("Cancelled"),
-}
-
 
 bp.add_app_template_filter(desk.note_text, "note_text")
 
@@ -153,9 +131,7 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
         history=desk.history(ticket, merged), merged=merged,
         agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
         standing=standing, user=_me(), note_max=desk.NOTE_MAX,
-        case_lookups=case_lookups.during_call(ticket.call_sid),
         same_caller=desk.same_caller_open(ticket), story=story.of(ticket),
-        lookup_outcomes=LOOKUP_OUTCOMES, case_statuses=CASE_STATUSES,
         caller_number=contact.caller_number(ticket),
         reply_templates=replies.in_language(ticket.language), **extra,
     )  # fmt: skip
