@@ -4,7 +4,8 @@
 
 Each scenario warmed up then measured with wrk on loopback: the floor and two references
 (bench/floor.py: signed with no database; signed plus one statement), `POST /ivr/voice` for
-new calls, a main-menu step (`*`), and the floor again.
+new calls, a main-menu step (`*`), the stateful reference and the floor again. The headline
+is each scenario's ratio to the stateful reference (the mean of its two measurements).
 """
 
 from __future__ import annotations
