@@ -372,6 +372,8 @@ def callback_outcome(
             ) from full
     _note(ticket, user, "", "callback", params)
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
+    if ticket.status == "resolved" and before["status"] != "resolved":
+        ticket_resolved.send(ticket, agent=user, closing_words="")
 
 
 # --- queued calls ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.messaging import send_sms
 from staff.models import StaffUser
+from tickets import contact
 from tickets.models import DONE_STATUSES, SurveyOptOut, Ticket
 
 # A reply later than this answers nothing; while a survey waits this long, no other is sent
@@ -137,20 +138,10 @@ def record_resolution(ticket: Ticket, agent: StaffUser | None) -> None:
         ticket.resolved_by_id = agent.id
 
 
-def number_to_survey(ticket: Ticket) -> str | None:
-    """Return the number to text the ticket's caller at: for now, a callback's booked number.
-
-    Replaced by `tickets.contact.caller_number` once tickets keep every caller's number.
-    """
-    if ticket.anonymised or ticket.callback is None:
-        return None
-    return ticket.callback.number or None
-
-
 def on_resolved(ticket: Ticket, agent: StaffUser | None = None, **extra: object) -> None:
     """Receive `ticket_resolved`: note who resolved the ticket and text its caller the survey."""
     record_resolution(ticket, agent)
-    send_survey(ticket, number_to_survey(ticket))
+    send_survey(ticket, contact.caller_number(ticket))
 
 
 def _tell(number: str, language: str, text: str) -> None:
