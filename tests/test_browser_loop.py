@@ -7,7 +7,6 @@ the supervisor use the pages in a browser; the texts the caller gets are read fr
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
