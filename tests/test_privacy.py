@@ -139,8 +139,8 @@ def test_anonymising_a_caller_removes_what_points_to_them_and_keeps_every_figure
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_booked")
         ).one()
         assert confirmation.to_number == ""
-        # With the text that told them their complaint was handled.
-        assert "outbox numbers: 2" in result.output
+        # With the text that told them their complaint was handled, and its survey.
+        assert "outbox numbers: 3" in result.output
         notes = db.session.scalars(
             sa.select(TicketNote.body).join(Ticket).where(Ticket.id == complaint_id)
         ).all()
