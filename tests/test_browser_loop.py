@@ -130,6 +130,9 @@ def test_a_complaint_is_heard_answered_resolved_rated_and_followed_by_phone(
     assert phone.text("5")[0] == 200
     page.reload()
     assert words["score"] in page.locator("#satisfaction").inner_text()
+    # The ticket is the agent's who answered it; nobody else to hand it to: no empty list.
+    assert page.locator("#assignee").inner_text() == agent.email
+    assert page.locator("select[name=to]").count() == 0
     notes = page.locator("ul.notes").inner_text()
     assert replied in notes and words["closing"] in notes
     shots = Path(SHOTS) if SHOTS else tmp_path
