@@ -100,6 +100,8 @@ def test_no_answer_tries_again_later_texting_the_caller_then_gives_up_after_thre
     outcome(app, agent, ticket_id, "no_answer")
     (unreached,) = texts(app, "callback_unreached")
     assert "3 fois" in unreached.body
+    # Resolved without reaching them: the survey still asks how the request was handled.
+    assert [m.id for m in texts(app, "ticket:survey")] == [unreached.id + 1]
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "Call back</button>" not in page and "No more tries after 3" in page
     with app.app_context():
