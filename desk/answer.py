@@ -71,6 +71,8 @@ def reply_by_sms(
     note = _note(ticket, user, body, "reply", params)
     if ticket.status == "new":
         ticket.status = "open"
+    if ticket.assignee is None:  # the agent who answers the caller follows the ticket
+        ticket.assignee = user
     _log("ticket.reply", ticket, before, user, {"length": len(body)})
     return note
 

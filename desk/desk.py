@@ -161,6 +161,8 @@ def save(
         written = _note(ticket, user, note, kind)
         db.session.flush()  # the note's id, for the log
     ticket.status = status
+    if status in DONE_STATUSES and ticket.assignee is None:
+        ticket.assignee = user  # nobody had it: whoever settles it is who the caller dealt with
     action = "ticket.note" if before["status"] == status else "ticket.status"
     # The log says a note was written, never what it says: notes may name the caller, and the
     # log, which nobody may change, could not be anonymised.
@@ -372,6 +374,8 @@ def callback_outcome(
             ) from full
     _note(ticket, user, "", "callback", params)
     _log("ticket.callback_outcome", ticket, before, user, {"outcome": outcome})
+    if ticket.status == "resolved" and before["status"] != "resolved":
+        ticket_resolved.send(ticket, agent=user, closing_words="")
 
 
 # --- queued calls ------------------------------------------------------------------------

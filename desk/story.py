@@ -50,6 +50,8 @@ PLACES = {
     "case_status": _l("Case follow-up: where the case stands"),
     "case_sms": _l("Case follow-up: status by text message"),
     "case_help": _l("Case follow-up: help"),
+    "ticket_lookup": _l("Request follow-up: looking up the request"),
+    "ticket_status": _l("Request follow-up: where the request stands"),
 }
 # How the caller left the queue (Twilio's QueueResult), as an agent reads it.
 QUEUE_ENDS = {

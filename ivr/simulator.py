@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from centre import languages, phones
+from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr import sounds, state
@@ -50,6 +52,7 @@ DEMO_NUMBERS = {
     "FR": "+33805000000", "BE": "+3280000000", "NL": "+31800000000", "DE": "+498000000000",
     "ES": "+34900000000", "IT": "+39800000000", "GB": "+448000000000",
 }  # fmt: skip
+RECENT_TEXTS = timedelta(days=7)
 ACTIONS = ("press", "speak", "silence", "record", "bridged", "hangup")
 STARTED = "simulator_calls"  # the session key listing the calls this browser dialled
 MAX_STARTED = 20
@@ -97,6 +100,8 @@ def act() -> str | tuple[str, int]:
     """Dial, or send the caller's action to the pending prompt, and show what they hear."""
     form = request.form
     action = form.get("action", "dial")
+    if action == "text":
+        return _text_centre(form.get("caller", "")[:20], form.get("body", "")[:320])
     if action == "dial" or not form.get("turn"):
         return _dial(
             form.get("caller", "+33612345678")[:20], form.get("to", DEMO_NUMBERS["FR"])[:20]
@@ -144,6 +149,42 @@ def _dial(caller: str, dialled: str) -> str:
     except TwimlError:
         error = gettext("The phone cannot do that at this point of the call.")
     return _page(phone, progress, error)
+
+
+def _text_centre(caller: str, body: str) -> str:
+    """Text the centre from the caller's number (a survey's answer, STOP), as Twilio posts it."""
+    if phones.parse(caller) is None:
+        return render_template(
+            "ivr/simulator.html", turn=None, numbers=DEMO_NUMBERS, state={},
+            error=gettext("Enter numbers in international format, e.g. +33612345678."),
+        )  # fmt: skip
+    if body.strip():
+        _phone(caller, DEMO_NUMBERS["FR"], None).text(body)
+    return render_template("ivr/simulator.html", turn=None, numbers=DEMO_NUMBERS,
+                           state={"caller": caller}, texted=body.strip() or None,
+                           texts=_recent_texts(caller), show_texts=True)  # fmt: skip
+
+
+def _recent_texts(caller: str) -> list[dict[str, str]]:
+    """Return the last texts the caller's number was sent in the past days, oldest first.
+
+    After the call, the resolution's text and the survey come later: the page shows them
+    when the person texts the centre back from that number.
+    """
+    db.session.rollback()  # read what the webhook just committed
+    query = (
+        sa.select(OutboundMessage)
+        .where(OutboundMessage.channel == "sms", OutboundMessage.to_number == caller,
+               OutboundMessage.created_at >= to_storage(now() - RECENT_TEXTS))
+        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+        .limit(10)
+    )  # fmt: skip
+    return [_text_line(message) for message in reversed(list(db.session.scalars(query)))]
+
+
+def _text_line(message: OutboundMessage) -> dict[str, str]:
+    return {"body": message.body, "lang": message.language,
+            "dir": languages.get(message.language).direction}  # fmt: skip
 
 
 def _phone(caller: str, dialled: str, call_sid: str | None) -> PhoneCall:
@@ -282,11 +323,7 @@ def _texts(caller: str, call_sid: str) -> list[dict[str, str]]:
                OutboundMessage.created_at >= started)
         .order_by(OutboundMessage.created_at, OutboundMessage.id)
     )  # fmt: skip
-    return [
-        {"body": message.body, "lang": message.language,
-         "dir": languages.get(message.language).direction}
-        for message in db.session.scalars(query)
-    ]  # fmt: skip
+    return [_text_line(message) for message in db.session.scalars(query)]
 
 
 def _started() -> list[str]:

@@ -100,8 +100,32 @@ def test_no_answer_tries_again_later_texting_the_caller_then_gives_up_after_thre
     outcome(app, agent, ticket_id, "no_answer")
     (unreached,) = texts(app, "callback_unreached")
     assert "3 fois" in unreached.body
+    # Resolved without reaching them: the survey still asks how the request was handled.
+    assert [m.id for m in texts(app, "ticket:survey")] == [unreached.id + 1]
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "Call back</button>" not in page and "No more tries after 3" in page
     with app.app_context():
         assert db.session.get(Ticket, ticket_id).status == "resolved"
         assert db.session.get(Callback, ticket_id).state == "no_answer"
+
+
+def test_a_reached_caller_gets_the_survey_counted_to_the_agent_who_called(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None, log_in: Callable[..., FlaskClient]
+) -> None:
+    ticket_id = book_by_phone(app, call)
+    agent = log_in("agent", "fr", locale="en")
+    assert outcome(app, agent, ticket_id, "reached").status_code == 302
+    (survey,) = texts(app, "ticket:survey")
+    assert survey.language == "fr" and "Répondez par un seul chiffre" in survey.body
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert (ticket.survey_state, ticket.resolved_by_id) == ("sent", agent.member.id)
+
+
+def test_a_reached_caller_kept_open_gets_no_survey_yet(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None, log_in: Callable[..., FlaskClient]
+) -> None:
+    ticket_id = book_by_phone(app, call)
+    agent = log_in("agent", "fr", locale="en")
+    outcome(app, agent, ticket_id, "reached", keep_open="1")
+    assert texts(app, "ticket:survey") == []

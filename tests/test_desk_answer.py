@@ -166,6 +166,22 @@ def test_an_agent_texts_their_own_words_and_an_empty_reply_is_refused(app, log_i
     assert f"Text message sent to the caller: {words}" in agent.get(page).get_data(as_text=True)
 
 
+def test_answering_or_resolving_a_ticket_nobody_had_makes_it_the_agents(app, log_in, make_ticket):
+    replied, resolved = make_ticket("complaint"), make_ticket("suggestion", caller="+33612345602")
+    agent = log_in("agent", "fr", locale="en")
+    for ticket_id, path, data in (
+        (replied, "reply", {"text": "Nous étudions votre réclamation."}),
+        (resolved, "save", {"status": "resolved", "note": "Transmis au consul."}),
+    ):
+        page = f"/tickets/{ticket_id}"
+        done = post_form(agent, f"{page}/{path}", {"version": version(app, ticket_id), **data},
+                         page=page)  # fmt: skip
+        assert done.status_code == 302
+        shown = agent.get(page).get_data(as_text=True)
+        assert f'id="assignee"><bdi dir="ltr">{agent.member.email}</bdi>' in shown
+        assert ">Claim</button>" not in shown
+
+
 def test_a_hidden_or_erased_number_cannot_be_answered(app, log_in, make_ticket, runner):
     ticket_id = make_ticket(caller="+33612340000")
     runner.invoke(args=["privacy", "anonymise", "+33612340000"])
@@ -232,8 +248,10 @@ def test_resolving_a_complaint_texts_the_caller_in_their_language_with_shared_wo
     assert resolve(app, agent, kept, "Internal: passed to the consul.", False).status_code == 302
     assert resolve(app, agent, silent, "Noted.", True).status_code == 302
     with app.app_context():
-        told = sa.select(OutboundMessage).where(OutboundMessage.purpose != "ticket:survey")
-        texts = {m.to_number: m for m in db.session.scalars(told)}
+        sent = db.session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.purpose == "resolution")
+        )
+        texts = {m.to_number: m for m in sent}
         assert set(texts) == {"+4915112345678", "+33612345601"}
         german, arabic = texts["+4915112345678"], texts["+33612345601"]
         assert german.purpose == "resolution" and german.language == "de"

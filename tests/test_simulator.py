@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import sqlalchemy as sa
+
+from centre.extensions import db
+from tickets import survey
+from tickets.models import Ticket
+
 
 def _fields(page: str) -> dict[str, str]:
     fields = {}
@@ -96,3 +102,30 @@ def test_a_prompt_that_takes_only_keys_refuses_words_in_the_page_language(client
         as_text=True
     )
     assert "1, 0, 0, 0, 0, 0, 0, 0, 1, 6" in page  # one entry, read back digit by digit
+
+
+def test_a_person_answers_the_survey_by_text_from_the_page(app, client, time_machine):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    page = client.get("/try/?lang=en").get_data(as_text=True)
+    page = client.post("/try/", data={"csrf_token": _fields(page)["csrf_token"], "action": "dial",
+                                      "to": "+33805000000", "caller": "+33612345678"}
+                       ).get_data(as_text=True)  # fmt: skip
+    for keys in ("2", "3", "1"):  # French, feedback, a complaint
+        page = client.post("/try/", data={**_fields(page), "digits": keys}).get_data(as_text=True)
+    page = client.post("/try/", data={**_fields(page), "action": "record"}).get_data(as_text=True)
+    client.post("/try/", data={**_fields(page), "action": "hangup"})
+    with app.app_context():  # later, on the desk, the complaint is resolved
+        ticket = db.session.scalars(sa.select(Ticket)).one()
+        ticket.status = "resolved"
+        assert survey.send_survey(ticket, "+33612345678")
+        db.session.commit()
+    time_machine.move_to("2026-12-01T11:00:00+00:00", tick=False)
+    token = _fields(client.get("/try/?lang=en").get_data(as_text=True))["csrf_token"]
+    page = client.post("/try/", data={"csrf_token": token, "action": "text",
+                                      "caller": "+33612345678", "body": "4"}
+                       ).get_data(as_text=True)  # fmt: skip
+    assert "You texted: 4" in page
+    assert "êtes-vous satisfait" in unescape(page)  # the survey, sent after the call
+    assert "Merci de votre réponse" in unescape(page)  # and the thanks for the answer
+    with app.app_context():
+        assert db.session.scalars(sa.select(Ticket.satisfaction)).one() == 4

@@ -84,6 +84,8 @@ def test_the_history_reads_as_words_not_json(
                                        "note": "Asked the consulate"}, page=path)  # fmt: skip
     history = section(agent.get(path).get_data(as_text=True), "history")
     assert "status: New → Open" in history and "status: Open → Waiting" in history
+    # What was done, then what it changed: the two never run together.
+    assert "Status changed · status: Open → Waiting" in history
     assert "version" not in history and "note id" not in history
     assert not INTERNAL.search(history), history
 

@@ -7,6 +7,7 @@ from blinker import Namespace
 signals = Namespace()
 
 # Sent with the Ticket as sender, and `agent` (the StaffUser) and `closing_words` (the
-# resolution note), whenever a ticket becomes resolved through the desk, after the change is
+# resolution note, empty when there is none), whenever a ticket becomes resolved: saved so on
+# the desk, or by a callback's outcome (reached, or no more tries). Sent after the change is
 # flushed and before the request commits: a receiver adds its work to the same transaction.
 ticket_resolved = signals.signal("ticket-resolved")
