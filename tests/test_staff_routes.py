@@ -111,7 +111,7 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
 }
 OPEN_TO_ALL = {"front_door", "staff.login", "staff.logout"}  # the only views without a role check
 # Machines' routes: Twilio's webhooks (signed) and the back office's push API (bearer tokens).
-WEBHOOK_BLUEPRINTS = ("ivr", "desk_voice", "outbox_status")
+WEBHOOK_BLUEPRINTS = ("ivr", "desk_voice", "outbox_status", "inbound_sms")
 MACHINE_BLUEPRINTS = (*WEBHOOK_BLUEPRINTS, "cases")
 PUBLIC_BLUEPRINTS = (*MACHINE_BLUEPRINTS, "centre", "simulator", "guide")  # guide: read-only API
 # Rows the app keeps for itself, not changes a person made: the log itself, sessions, throttle
@@ -493,6 +493,7 @@ WEBHOOK_PATHS = {
     "desk_voice.connect": "/ivr/desk/connect?t=1&a=1",
     "desk_voice.join": "/ivr/desk/join?t=1",
     "outbox_status.report": "/ivr/outbox/1/status",
+    "inbound_sms.inbound": "/ivr/sms",
 }
 
 
