@@ -28,11 +28,10 @@ run: catalogs
 test: catalogs
 	$(BIN)/python -m pytest
 
-lint: install
-	$(BIN)/ruff format --check . && $(BIN)/ruff check . && $(BIN)/mypy
+lint: typecheck
 
 typecheck: install
-	$(BIN)/ruff check . && $(BIN)/mypy
+	$(BIN)/ruff format --check . && $(BIN)/ruff check . && $(BIN)/mypy
 
 bench: catalogs
 	$(BIN)/python bench/webhooks.py

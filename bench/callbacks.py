@@ -27,15 +27,26 @@ from centre.clock import now  # noqa: E402
 from centre.extensions import db  # noqa: E402
 from tickets import callbacks  # noqa: E402
 
-CONFIG = {"APP_ENV": "bench", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",
-          "TWILIO_AUTH_TOKEN": "bench", "LOG_LEVEL": "WARNING"}  # fmt: skip
+CONFIG = {
+    "APP_ENV": "bench",
+    "SECRET_KEY": "bench",
+    "PHONE_HASH_KEY": "bench-key",
+    "TWILIO_AUTH_TOKEN": "bench",
+    "LOG_LEVEL": "WARNING",
+}
 
 
 def book(n: int, asked_at_offset: timedelta = timedelta(0)) -> float:
     """Book the n-th callback in its own transaction; return the milliseconds it took."""
     started = time.perf_counter()
-    callbacks.book(f"+3361{n:07d}", "fr", CONFIG["PHONE_HASH_KEY"], now() - asked_at_offset,
-                   country="FR", source_key=f"bench-callback-{n}")  # fmt: skip
+    callbacks.book(
+        f"+3361{n:07d}",
+        "fr",
+        CONFIG["PHONE_HASH_KEY"],
+        now() - asked_at_offset,
+        country="FR",
+        source_key=f"bench-callback-{n}",
+    )
     db.session.commit()
     return (time.perf_counter() - started) * 1000
 
@@ -60,8 +71,10 @@ def main() -> None:
                 last = timings[-args.every :]
                 print(f"{n:>6} waiting: booking {spread(last)}")
         kept = [book(args.pending + n, timedelta(hours=1)) for n in range(1, 11)]
-        print(f"a caller who kept an earlier place (reassigns everyone after them), "
-              f"{len(kept)} bookings: {spread(kept)}")  # fmt: skip
+        print(
+            f"a caller who kept an earlier place (reassigns everyone after them), "
+            f"{len(kept)} bookings: {spread(kept)}"
+        )
 
 
 if __name__ == "__main__":

@@ -274,8 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = options.results / f"callers-{stamp}.log"
     try:
         with servers.Gunicorn("app:create_app()", options.workers, env, ROOT, log) as server:
-            print(f"{options.callers} callers against {server.base_url}, "
-                  f"{options.workers} gunicorn workers", flush=True)  # fmt: skip
+            print(
+                f"{options.callers} callers against {server.base_url}, "
+                f"{options.workers} gunicorn workers",
+                flush=True,
+            )
             tally, seconds = run(options, server.base_url, token)
             errors = server.errors()
         held = database_figures(engine)
@@ -284,20 +287,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     requests = len(tally.latencies)
     failures = len(tally.failures)
     print()
-    print(f"callers {options.callers}, calls completed {tally.calls_done}, "
-          f"messages left {tally.messages_left}, queued {tally.queued}, "
-          f"callbacks booked {tally.callbacks}")  # fmt: skip
-    print(f"requests {requests} in {seconds:.1f} s ({requests / seconds:.0f} req/s), "
-          f"failures {failures}, server errors logged {errors}")  # fmt: skip
-    print(f"latency ms: p50 {1000 * percentile(tally.latencies, 0.50):.1f}, "
-          f"p90 {1000 * percentile(tally.latencies, 0.90):.1f}, "
-          f"p99 {1000 * percentile(tally.latencies, 0.99):.1f}, "
-          f"max {1000 * max(tally.latencies, default=0):.1f}")  # fmt: skip
+    print(
+        f"callers {options.callers}, calls completed {tally.calls_done}, "
+        f"messages left {tally.messages_left}, queued {tally.queued}, "
+        f"callbacks booked {tally.callbacks}"
+    )
+    print(
+        f"requests {requests} in {seconds:.1f} s ({requests / seconds:.0f} req/s), "
+        f"failures {failures}, server errors logged {errors}"
+    )
+    print(
+        f"latency ms: p50 {1000 * percentile(tally.latencies, 0.50):.1f}, "
+        f"p90 {1000 * percentile(tally.latencies, 0.90):.1f}, "
+        f"p99 {1000 * percentile(tally.latencies, 0.99):.1f}, "
+        f"max {1000 * max(tally.latencies, default=0):.1f}"
+    )
     for path, latencies in sorted(tally.by_webhook.items()):
-        print(f"  {path:<24} {len(latencies):>6} requests, "
-              f"p50 {1000 * percentile(latencies, 0.50):.1f}, "
-              f"p99 {1000 * percentile(latencies, 0.99):.1f}, "
-              f"max {1000 * max(latencies):.1f}")  # fmt: skip
+        print(
+            f"  {path:<24} {len(latencies):>6} requests, "
+            f"p50 {1000 * percentile(latencies, 0.50):.1f}, "
+            f"p99 {1000 * percentile(latencies, 0.99):.1f}, "
+            f"max {1000 * max(latencies):.1f}"
+        )
     print("database: " + ", ".join(f"{k} {v}" for k, v in held.items()))
     for failure in tally.failures[:10]:
         print(f"  {failure}")

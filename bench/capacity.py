@@ -133,10 +133,17 @@ def measure(
     end = measure_from + options.seconds + options.think
     share = -(-count // options.processes)
     jobs = [
-        (server.base_url, token, range(p * share, min(count, (p + 1) * share)), options.think,
-         measure_from, end, options.seed)
+        (
+            server.base_url,
+            token,
+            range(p * share, min(count, (p + 1) * share)),
+            options.think,
+            measure_from,
+            end,
+            options.seed,
+        )
         for p in range(options.processes)
-    ]  # fmt: skip
+    ]
     context = multiprocessing.get_context("fork")
     with context.Pool(options.processes) as pool:
         pending = pool.map_async(_callers, jobs)
@@ -187,12 +194,27 @@ def plot(levels: Sequence[Level], path: Path, title: str) -> None:
     latency.set_ylabel("latency (ms, log scale)")
     latency.set_yscale("log")
     cores = latency.twinx()
-    cores.plot(callers, [lv.server_cpu for lv in levels], "^--", color="tab:green",
-               label="gunicorn CPU (cores)")  # fmt: skip
-    cores.plot(callers, [lv.database_cpu for lv in levels], "v--", color="tab:red",
-               label="PostgreSQL CPU (cores)")  # fmt: skip
-    cores.plot(callers, [lv.machine_cpu for lv in levels], "x:", color="black",
-               label="whole machine (cores)")  # fmt: skip
+    cores.plot(
+        callers,
+        [lv.server_cpu for lv in levels],
+        "^--",
+        color="tab:green",
+        label="gunicorn CPU (cores)",
+    )
+    cores.plot(
+        callers,
+        [lv.database_cpu for lv in levels],
+        "v--",
+        color="tab:red",
+        label="PostgreSQL CPU (cores)",
+    )
+    cores.plot(
+        callers,
+        [lv.machine_cpu for lv in levels],
+        "x:",
+        color="black",
+        label="whole machine (cores)",
+    )
     cores.set_ylabel("CPU (cores of 2)")
     cores.set_ylim(0, 2.2)
     handles = latency.get_legend_handles_labels()
@@ -231,28 +253,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{count} callers, {options.think:.0f} s between keys...", flush=True)
                 level = measure(options, server, engine, count, token)
                 levels.append(level)
-                print(f"  {level.rps:.0f} req/s, p50 {level.p50_ms:.1f} ms, "
-                      f"p99 {level.p99_ms:.1f} ms, failures {level.failures}, "
-                      f"CPU gunicorn {level.server_cpu:.2f} PostgreSQL {level.database_cpu:.2f} "
-                      f"machine {level.machine_cpu:.2f} cores: "
-                      f"{'held' if level.held else 'NOT held'}", flush=True)  # fmt: skip
+                print(
+                    f"  {level.rps:.0f} req/s, p50 {level.p50_ms:.1f} ms, "
+                    f"p99 {level.p99_ms:.1f} ms, failures {level.failures}, "
+                    f"CPU gunicorn {level.server_cpu:.2f} PostgreSQL {level.database_cpu:.2f} "
+                    f"machine {level.machine_cpu:.2f} cores: "
+                    f"{'held' if level.held else 'NOT held'}",
+                    flush=True,
+                )
                 if not level.held and not options.keep_going:
                     break
             errors = server.errors()
     finally:
         engine.dispose()
     held = [level.callers for level in levels if level.held]
-    print(f"\nheld: {max(held) if held else 0} simultaneous callers "
-          f"(p99 < {P99_LIMIT_MS:.0f} ms, every answer playable); server errors logged {errors}")  # fmt: skip
+    print(
+        f"\nheld: {max(held) if held else 0} simultaneous callers "
+        f"(p99 < {P99_LIMIT_MS:.0f} ms, every answer playable); server errors logged {errors}"
+    )
     options.results.mkdir(parents=True, exist_ok=True)
     saved = options.results / f"capacity-{stamp}.json"
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()}
-    saved.write_text(json.dumps({"options": settings, "levels": [asdict(lv) for lv in levels]},
-                                indent=2))  # fmt: skip
+    saved.write_text(
+        json.dumps({"options": settings, "levels": [asdict(lv) for lv in levels]}, indent=2)
+    )
     print(f"saved {saved.relative_to(ROOT)}")
     if options.plot:
-        title = (f"{options.workers} gunicorn workers, PostgreSQL, 2 shared cores, "
-                 f"{options.think:.0f} s think time, {options.seconds:.0f} s per level")  # fmt: skip
+        title = (
+            f"{options.workers} gunicorn workers, PostgreSQL, 2 shared cores, "
+            f"{options.think:.0f} s think time, {options.seconds:.0f} s per level"
+        )
         plot(levels, options.plot, title)
         print(f"plotted {options.plot}")
     return 0 if held and errors == 0 else 1

@@ -35,12 +35,33 @@ from centre.languages import CODES  # noqa: E402
 from ivr.driver import FlaskTransport, PhoneCall  # noqa: E402
 
 TOKEN = "bench-token"  # noqa: S105 (signs the simulated webhooks only)
-CONFIG = {"APP_ENV": "bench", "LOG_LEVEL": "WARNING", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",
-          "TWILIO_AUTH_TOKEN": TOKEN, "HOLD_MUSIC_URL": ""}  # fmt: skip
-HEADER = ["reference", "birth_date", "service", "status", "updated_at", "phone", "language",
-          "missing_documents", "consulate", "expected_date"]  # fmt: skip
-SERVICES = ["passport-renewal", "national-id-card", "consular-registration", "birth-certificate",
-            "repatriation"]  # fmt: skip
+CONFIG = {
+    "APP_ENV": "bench",
+    "LOG_LEVEL": "WARNING",
+    "SECRET_KEY": "bench",
+    "PHONE_HASH_KEY": "bench-key",
+    "TWILIO_AUTH_TOKEN": TOKEN,
+    "HOLD_MUSIC_URL": "",
+}
+HEADER = [
+    "reference",
+    "birth_date",
+    "service",
+    "status",
+    "updated_at",
+    "phone",
+    "language",
+    "missing_documents",
+    "consulate",
+    "expected_date",
+]
+SERVICES = [
+    "passport-renewal",
+    "national-id-card",
+    "consular-registration",
+    "birth-certificate",
+    "repatriation",
+]
 CONSULATES = ["Paris", "Bruxelles", "Madrid", "Milano", "Rotterdam", "Düsseldorf", "London"]
 
 
@@ -63,13 +84,20 @@ def write_cases(path: Path, count: int) -> None:
         writer.writerow(HEADER)
         for n in range(count):
             status = rng.choice(STATUSES)
-            writer.writerow([
-                reference(n), birth_date(n).isoformat(), rng.choice(SERVICES), status,
-                f"2026-11-{1 + n % 20:02d}T{n % 24:02d}:{n % 60:02d}:00+01:00",
-                f"+336{n % 100_000_000:08d}" if n % 3 == 0 else "", rng.choice(CODES),
-                "photos;birth_certificate" if status == "awaiting_documents" else "",
-                rng.choice(CONSULATES), "2026-12-15" if n % 2 else "",
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    reference(n),
+                    birth_date(n).isoformat(),
+                    rng.choice(SERVICES),
+                    status,
+                    f"2026-11-{1 + n % 20:02d}T{n % 24:02d}:{n % 60:02d}:00+01:00",
+                    f"+336{n % 100_000_000:08d}" if n % 3 == 0 else "",
+                    rng.choice(CODES),
+                    "photos;birth_certificate" if status == "awaiting_documents" else "",
+                    rng.choice(CONSULATES),
+                    "2026-12-15" if n % 2 else "",
+                ]
+            )
 
 
 def time_lookups(app, count: int, total: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
@@ -114,18 +142,27 @@ def load(app, url: str, count: int) -> None:  # type: ignore[no-untyped-def]
         path = Path(folder) / "cases.csv"
         started = time.perf_counter()
         write_cases(path, count)
-        print(f"wrote {count:,} cases ({path.stat().st_size / 1e6:.0f} MB) in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        env = {**os.environ, "DATABASE_URL": url, "PHONE_HASH_KEY": "bench-key",
-               "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}  # fmt: skip
+        print(
+            f"wrote {count:,} cases ({path.stat().st_size / 1e6:.0f} MB) in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "PHONE_HASH_KEY": "bench-key",
+            "SECRET_KEY": "bench",
+            "LOG_LEVEL": "WARNING",
+        }
         started = time.perf_counter()
-        subprocess.run(["flask", "--app", "app", "cases", "import", str(path)],
-                       cwd=ROOT, env=env, check=True)  # fmt: skip
+        subprocess.run(
+            ["flask", "--app", "app", "cases", "import", str(path)], cwd=ROOT, env=env, check=True
+        )
         imported = time.perf_counter() - started
         print(f"import: {imported:.1f} s, {count / imported:,.0f} rows/s")
         started = time.perf_counter()
-        subprocess.run(["flask", "--app", "app", "cases", "import", str(path)],
-                       cwd=ROOT, env=env, check=True)  # fmt: skip
+        subprocess.run(
+            ["flask", "--app", "app", "cases", "import", str(path)], cwd=ROOT, env=env, check=True
+        )
         print(
             f"re-import of the same file (all already known): {time.perf_counter() - started:.1f} s"
         )
@@ -167,7 +204,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": args.database_url,
             "REDIS_URL": args.redis_url,
             "REDIS_PREFIX": "bench-case-lookup:",
-        }  # fmt: skip
+        }
     )
     if not args.lookups_only:
         load(app, args.database_url, args.cases)

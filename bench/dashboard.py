@@ -86,8 +86,9 @@ def build(app) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
         tickets = db.session.scalar(sa.text("SELECT count(*) FROM tickets"))
         print(f"generated {CALLS:,} calls and {tickets:,} tickets in {seconds:.1f} s")
-        accounts.create("supervisor@bench.example.org", PASSWORD, "supervisor", "",
-                        actor_email="bench")  # fmt: skip
+        accounts.create(
+            "supervisor@bench.example.org", PASSWORD, "supervisor", "", actor_email="bench"
+        )
         db.session.commit()
 
 
@@ -106,10 +107,13 @@ def touch_past_days(app, days: int) -> None:  # type: ignore[no-untyped-def]
         for n in range(days):
             day = today.fromordinal(today.toordinal() - 3 - n * 31)
             ticket = db.session.scalars(
-                sa.select(Ticket).where(Ticket.status == "open",
-                                        Ticket.created_at >= to_storage(calendar_start(day)))
-                .order_by(Ticket.created_at).limit(1)
-            ).first()  # fmt: skip
+                sa.select(Ticket)
+                .where(
+                    Ticket.status == "open", Ticket.created_at >= to_storage(calendar_start(day))
+                )
+                .order_by(Ticket.created_at)
+                .limit(1)
+            ).first()
             if ticket is None:  # a small run may have no open ticket left that far back
                 continue
             ticket.status = "waiting"
@@ -127,8 +131,13 @@ def calendar_start(day):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     """Build the data, then time the dashboard for the last month and the last year."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(), "DB_TIMEOUT_SECONDS": 60,
-                      "WTF_CSRF_ENABLED": True})  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url(),
+            "DB_TIMEOUT_SECONDS": 60,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
     build(app)
     client = logged_in(app, "supervisor@bench.example.org")
     from centre.clock import CENTRE_TZ, now
@@ -145,8 +154,10 @@ def main() -> None:
     runner = app.test_cli_runner()
     began = time.perf_counter()
     result = runner.invoke(args=["reports", "refresh"])
-    print(f"flask reports refresh (every past day): {time.perf_counter() - began:.1f} s; "
-          + result.output.replace("\n", "; ").strip("; "))  # fmt: skip
+    print(
+        f"flask reports refresh (every past day): {time.perf_counter() - began:.1f} s; "
+        + result.output.replace("\n", "; ").strip("; ")
+    )
     for label in ("month", "year"):
         show(f"{label}, past days summarised", page_times(client, [paths[label]] * REQUESTS))
     touch_past_days(app, 10)

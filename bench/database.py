@@ -89,6 +89,11 @@ def spread(values: Sequence[float], digits: int = 1) -> str:
     """Return "p50 … ms   p99 … ms   max … ms" for times in milliseconds."""
     if not values:
         return "no values"
-    return "   ".join(f"{label} {value:.{digits}f} ms" for label, value in (
-        ("p50", statistics.median(values)), ("p99", percentile(values, 0.99)), ("max", max(values))
-    ))  # fmt: skip
+    return "   ".join(
+        f"{label} {value:.{digits}f} ms"
+        for label, value in (
+            ("p50", statistics.median(values)),
+            ("p99", percentile(values, 0.99)),
+            ("max", max(values)),
+        )
+    )

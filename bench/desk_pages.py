@@ -71,28 +71,47 @@ def build(app) -> None:  # type: ignore[no-untyped-def]
     seconds = generate(app, (GENERATE, NOTES, RECORDINGS), {"count": TICKETS})
     print(f"generated {TICKETS:,} tickets in {seconds:.1f} s")
     with app.app_context():
-        for email, role, codes in (("agent@bench.example.org", "agent", "fr ar"),
-                                   ("supervisor@bench.example.org", "supervisor", "")):  # fmt: skip
+        for email, role, codes in (
+            ("agent@bench.example.org", "agent", "fr ar"),
+            ("supervisor@bench.example.org", "supervisor", ""),
+        ):
             accounts.create(email, PASSWORD, role, codes, actor_email="bench")
         db.session.commit()
 
 
 def main() -> None:
     """Build the data, then time the queue and ticket pages and print p50/p99."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(), "APP_ENV": "testing", "TESTING": False,
-                      "SECRET_KEY": "bench", "DB_TIMEOUT_SECONDS": 10})  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url(),
+            "APP_ENV": "testing",
+            "TESTING": False,
+            "SECRET_KEY": "bench",
+            "DB_TIMEOUT_SECONDS": 10,
+        }
+    )
     build(app)
     agent = logged_in(app, "agent@bench.example.org")
     supervisor = logged_in(app, "supervisor@bench.example.org")
     with app.app_context():
-        visible = list(db.session.scalars(sa.text(
-            "SELECT id FROM tickets WHERE language IN ('fr', 'ar') ORDER BY random() LIMIT 2000"
-        )))  # fmt: skip
-        plan = db.session.execute(sa.text(
-            "EXPLAIN ANALYZE SELECT * FROM tickets WHERE language IN ('fr','ar') AND "
-            "status IN ('new','open','waiting') AND merged_into_id IS NULL "
-            "ORDER BY queue_key, id LIMIT 51"
-        )).scalars().all()  # fmt: skip
+        visible = list(
+            db.session.scalars(
+                sa.text(
+                    "SELECT id FROM tickets WHERE language IN ('fr', 'ar') ORDER BY random() LIMIT 2000"
+                )
+            )
+        )
+        plan = (
+            db.session.execute(
+                sa.text(
+                    "EXPLAIN ANALYZE SELECT * FROM tickets WHERE language IN ('fr','ar') AND "
+                    "status IN ('new','open','waiting') AND merged_into_id IS NULL "
+                    "ORDER BY queue_key, id LIMIT 51"
+                )
+            )
+            .scalars()
+            .all()
+        )
     print("queue query plan:", " | ".join(line.strip() for line in plan[:3]))
     queue_paths = [
         "/tickets/",

@@ -36,8 +36,15 @@ def seed(app) -> int:  # type: ignore[no-untyped-def]
         upgrade()
         calendar.seed_hours()
         calendar.seed_holidays([2026, 2027])
-        accounts.create("agent.fr@example.org", PASSWORD, "agent", "fr ar", "en",
-                        "+212600000101", actor_email="screenshots")  # fmt: skip
+        accounts.create(
+            "agent.fr@example.org",
+            PASSWORD,
+            "agent",
+            "fr ar",
+            "en",
+            "+212600000101",
+            actor_email="screenshots",
+        )
         moment = datetime.now(UTC)
         shown = None
         kinds = ["escalated_call", "complaint", "suggestion", "observation", "complaint"]
@@ -46,12 +53,19 @@ def seed(app) -> int:  # type: ignore[no-untyped-def]
             language = "fr" if n % 3 else "ar"
             at = moment - timedelta(hours=n * 5 + 1)
             ticket = services.open_ticket(
-                kind, language, CALLERS[n % 5], "k", country=["FR", "BE", "ES"][n % 3], at=at,
-                ivr_path=[{"from": "language", "input": "2", "to": "welcome"},
-                          {"from": "main", "input": "3", "to": "feedback"},
-                          {"from": "feedback", "input": "1", "to": "record"},
-                          {"from": "record", "input": "#", "to": "main"}],
-            )  # fmt: skip
+                kind,
+                language,
+                CALLERS[n % 5],
+                "k",
+                country=["FR", "BE", "ES"][n % 3],
+                at=at,
+                ivr_path=[
+                    {"from": "language", "input": "2", "to": "welcome"},
+                    {"from": "main", "input": "3", "to": "feedback"},
+                    {"from": "feedback", "input": "1", "to": "record"},
+                    {"from": "record", "input": "#", "to": "main"},
+                ],
+            )
             db.session.flush()
             services.attach_recording(ticket.id, f"RE{n}", f"https://api.twilio.com/x/RE{n}", 42)
             if kind == "complaint" and shown is None:
@@ -66,8 +80,13 @@ def seed(app) -> int:  # type: ignore[no-untyped-def]
 def main() -> None:
     """Serve the app, log in, and screenshot the queue and a ticket into docs/."""
     folder = Path(tempfile.mkdtemp())
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'shots.db'}",
-                      "APP_ENV": "testing", "SECRET_KEY": "screenshots"})  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'shots.db'}",
+            "APP_ENV": "testing",
+            "SECRET_KEY": "screenshots",
+        }
+    )
     ticket_id = seed(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -75,8 +94,11 @@ def main() -> None:
     out = ROOT / "docs"
     out.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu"],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{base}/tickets/")
         page.fill("input[name=email]", "agent.fr@example.org")

@@ -135,8 +135,10 @@ def main(verbose: bool) -> None:
     )
     for label, path, list_misses in sets:
         print(f"{label}: {path.name}")
-        print(f"{'lang':<5}{'phrases':>8}{'top-1':>8}{'top-3':>8}{'clear':>8}{'close':>8}"
-              f"{'none':>7}{'seed':>7}")  # fmt: skip
+        print(
+            f"{'lang':<5}{'phrases':>8}{'top-1':>8}{'top-3':>8}{'clear':>8}{'close':>8}"
+            f"{'none':>7}{'seed':>7}"
+        )
         pairs = phrases(path)
         total = Score()
         for code in CODES:

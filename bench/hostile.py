@@ -108,8 +108,9 @@ def phones_at_the_main_menu(
     """Return a driver per call, holding the TwiML of the main menu it stands at."""
     phones = []
     for menu in menus:
-        phone = PhoneCall(HttpTransport(base_url), token, caller=menu.caller, to=DIALLED,
-                          call_sid=menu.call_sid)  # fmt: skip
+        phone = PhoneCall(
+            HttpTransport(base_url), token, caller=menu.caller, to=DIALLED, call_sid=menu.call_sid
+        )
         phone.request(menu.action_at(menu.step), Digits="*")  # untimed: where the call stands
         phones.append(phone)
     return phones
@@ -192,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         attackers = [
             threading.Thread(
                 target=attack, args=(server.port, requests["1 MiB, 110,000 fields"], stop, sent)
-            )  # fmt: skip
+            )
             for _ in range(ATTACKERS)
         ]
         for attacker in attackers:
@@ -208,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"a real step, {ATTACKERS} attackers looping ({len(sent)} bodies, "
                 f"{len(failed)} steps failed)",
                 attacked,
-            )  # fmt: skip
+            )
         )
         errors = server.errors()
     print(f"gunicorn --workers={options.workers}, app from {options.root}")

@@ -51,25 +51,43 @@ SID, TOKEN, SENDER = "AC" + "5" * 32, "bench-token", "+33700000000"
 def settings(args: argparse.Namespace, prefix: str, stub: StubTwilio) -> dict[str, str]:
     """Return the environment the app and its worker share."""
     return {
-        "APP_ENV": "development", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",
-        "DATABASE_URL": args.database_url, "JOBS_URL": args.redis_url,
-        "REDIS_URL": args.redis_url, "REDIS_PREFIX": prefix, "TWILIO_ACCOUNT_SID": SID,
-        "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_SMS_FROM": SENDER, "TWILIO_API_URL": stub.origin,
-        "PUBLIC_URL": "https://centre.example.org", "LOG_LEVEL": "WARNING",
-        "SMS_PER_SECOND": "0", "CALLBACK_SLOT_CAPACITY": "250",
-    }  # fmt: skip
+        "APP_ENV": "development",
+        "SECRET_KEY": "bench",
+        "PHONE_HASH_KEY": "bench-key",
+        "DATABASE_URL": args.database_url,
+        "JOBS_URL": args.redis_url,
+        "REDIS_URL": args.redis_url,
+        "REDIS_PREFIX": prefix,
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_SMS_FROM": SENDER,
+        "TWILIO_API_URL": stub.origin,
+        "PUBLIC_URL": "https://centre.example.org",
+        "LOG_LEVEL": "WARNING",
+        "SMS_PER_SECOND": "0",
+        "CALLBACK_SLOT_CAPACITY": "250",
+    }
 
 
 def config(env: dict[str, str]) -> dict[str, object]:
     """Return the app's overrides for `env` (the bench process builds its app from them)."""
     return {
-        "APP_ENV": "development", "SECRET_KEY": "bench", "PHONE_HASH_KEY": "bench-key",
-        "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "JOBS_URL": env["JOBS_URL"],
-        "REDIS_URL": env["REDIS_URL"], "REDIS_PREFIX": env["REDIS_PREFIX"],
-        "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_SMS_FROM": SENDER,
-        "TWILIO_API_URL": env["TWILIO_API_URL"], "PUBLIC_URL": env["PUBLIC_URL"],
-        "LOG_LEVEL": "WARNING", "CALLBACK_SLOT_CAPACITY": 250, "DB_TIMEOUT_SECONDS": 60,
-    }  # fmt: skip
+        "APP_ENV": "development",
+        "SECRET_KEY": "bench",
+        "PHONE_HASH_KEY": "bench-key",
+        "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+        "JOBS_URL": env["JOBS_URL"],
+        "REDIS_URL": env["REDIS_URL"],
+        "REDIS_PREFIX": env["REDIS_PREFIX"],
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_SMS_FROM": SENDER,
+        "TWILIO_API_URL": env["TWILIO_API_URL"],
+        "PUBLIC_URL": env["PUBLIC_URL"],
+        "LOG_LEVEL": "WARNING",
+        "CALLBACK_SLOT_CAPACITY": 250,
+        "DB_TIMEOUT_SECONDS": 60,
+    }
 
 
 def worker(env: dict[str, str], workers: int, **extra: str) -> subprocess.Popen[bytes]:
@@ -77,8 +95,9 @@ def worker(env: dict[str, str], workers: int, **extra: str) -> subprocess.Popen[
     flask = Path(sys.executable).with_name("flask")
     return subprocess.Popen(
         [str(flask), "--app", "app", "jobs", "run", "--workers", str(workers), "--no-scheduler"],
-        cwd=ROOT, env={**os.environ, **env, **extra},
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**os.environ, **env, **extra},
+    )
 
 
 def wait_sent(app, count: int, limit: float = 600) -> float:  # type: ignore[no-untyped-def]
@@ -133,9 +152,11 @@ def main() -> None:
         process = worker(env, args.workers)
         seconds = wait_sent(app, args.messages)
         stop(process)
-        print(f"throughput: {args.messages} texts in {seconds:.1f} s by {args.workers} worker "
-              f"threads: {args.messages / seconds:.0f} messages/s (Twilio stub accepted "
-              f"{stub.count()})")  # fmt: skip
+        print(
+            f"throughput: {args.messages} texts in {seconds:.1f} s by {args.workers} worker "
+            f"threads: {args.messages / seconds:.0f} messages/s (Twilio stub accepted "
+            f"{stub.count()})"
+        )
 
         # 2. Pacing: one sender number, --paced per second.
         paced = int(args.paced * 5)
@@ -143,15 +164,23 @@ def main() -> None:
         process = worker(env, args.workers, SMS_PER_SECOND=str(args.paced))
         seconds = wait_sent(app, args.messages + paced)
         stop(process)
-        print(f"pacing at {args.paced:g}/s: {paced} texts in {seconds:.1f} s "
-              f"({paced / seconds:.1f} messages/s, worker start-up included)")  # fmt: skip
+        print(
+            f"pacing at {args.paced:g}/s: {paced} texts in {seconds:.1f} s "
+            f"({paced / seconds:.1f} messages/s, worker start-up included)"
+        )
 
         # 3. A closure over the booked callbacks.
         app.config["TWILIO_ACCOUNT_SID"] = ""  # the bookings' own confirmations: only recorded
         with app.test_request_context():
             for n in range(args.callbacks):
-                callbacks.book(f"+3362{n:07d}", "fr", "bench-key", now(), country="FR",
-                               source_key=f"bench-callback-{n}")  # fmt: skip
+                callbacks.book(
+                    f"+3362{n:07d}",
+                    "fr",
+                    "bench-key",
+                    now(),
+                    country="FR",
+                    source_key=f"bench-callback-{n}",
+                )
                 if n % 500 == 499:
                     db.session.commit()
             db.session.commit()
@@ -162,21 +191,29 @@ def main() -> None:
         with app.test_request_context():
             started = time.perf_counter()
             starts = from_storage(first)
-            running.add_closure(starts, from_storage(last) + timedelta(minutes=30),
-                                reason="bench", actor_email="bench")  # fmt: skip
+            running.add_closure(
+                starts,
+                from_storage(last) + timedelta(minutes=30),
+                reason="bench",
+                actor_email="bench",
+            )
             moved = running.reschedule_callbacks()
             db.session.commit()
             closing = time.perf_counter() - started
             backlog = messaging.backlog(now() - timedelta(days=1))
             depth = jobs.queue_depth()
-        print(f"closure: {moved} callbacks moved and their texts written in {closing:.1f} s; "
-              f"backlog {backlog.queued} texts (broker: {depth.waiting if depth else '?'} jobs)")  # fmt: skip
+        print(
+            f"closure: {moved} callbacks moved and their texts written in {closing:.1f} s; "
+            f"backlog {backlog.queued} texts (broker: {depth.waiting if depth else '?'} jobs)"
+        )
         sent_before = args.messages + paced
         process = worker(env, args.workers)
         seconds = wait_sent(app, sent_before + moved)
         stop(process)
-        print(f"drain: {moved} texts in {seconds:.1f} s ({moved / seconds:.0f} messages/s, "
-              f"worker start-up included); Twilio stub accepted {stub.count()} in all")  # fmt: skip
+        print(
+            f"drain: {moved} texts in {seconds:.1f} s ({moved / seconds:.0f} messages/s, "
+            f"worker start-up included); Twilio stub accepted {stub.count()} in all"
+        )
     finally:
         stub.stop()
         client = redis.Redis.from_url(args.redis_url)

@@ -18,8 +18,9 @@ def logged_in(app: Flask, email: str) -> FlaskClient:
     page = client.get("/staff/login").get_data(as_text=True)
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found is not None, "no CSRF token on the login page"
-    response = client.post("/staff/login", data={"csrf_token": found.group(1), "email": email,
-                                                 "password": PASSWORD})  # fmt: skip
+    response = client.post(
+        "/staff/login", data={"csrf_token": found.group(1), "email": email, "password": PASSWORD}
+    )
     assert response.status_code == 302, response.status_code
     return client
 

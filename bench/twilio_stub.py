@@ -102,10 +102,23 @@ class StubTwilio:
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 kind = "call" if parts.path.endswith("/Calls.json") else "sms"
                 with stub.lock:
-                    found = [i for i in stub.kept if i["kind"] == kind
-                             and i["to"] == query.get("To") and i["from"] == query.get("From")]  # fmt: skip
+                    found = [
+                        i
+                        for i in stub.kept
+                        if i["kind"] == kind
+                        and i["to"] == query.get("To")
+                        and i["from"] == query.get("From")
+                    ]
                 key = "calls" if kind == "call" else "messages"
-                self._answer(200, {key: found, "next_page_uri": None, "page": 0,
-                                   "page_size": 50, "uri": parts.path})  # fmt: skip
+                self._answer(
+                    200,
+                    {
+                        key: found,
+                        "next_page_uri": None,
+                        "page": 0,
+                        "page_size": 50,
+                        "uri": parts.path,
+                    },
+                )
 
         return Handler

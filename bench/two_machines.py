@@ -163,9 +163,12 @@ class Balancer:
         """Start HAProxy and wait until it accepts connections."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                self.command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -309,8 +312,13 @@ class TwoMachines:
             self._prepare_database()
             env = {**os.environ, **self.env, CLOCK_VARIABLE: f"{CLOCK}@{time.monotonic()}"}
             for name in INSTANCES:
-                server = Gunicorn("bench.two_machines:instance()", workers=1, env=env,
-                                  cwd=ROOT, log=self.directory / f"instance-{name}.log")  # fmt: skip
+                server = Gunicorn(
+                    "bench.two_machines:instance()",
+                    workers=1,
+                    env=env,
+                    cwd=ROOT,
+                    log=self.directory / f"instance-{name}.log",
+                )
                 self.servers[name] = self._stack.enter_context(server)
             ports = {name: server.port for name, server in self.servers.items()}
             self.balancer = self._stack.enter_context(Balancer(ports, self.directory))
@@ -356,8 +364,12 @@ class TwoMachines:
             key: value for key, value in self.env.items() if key != "DATABASE_URL"
         }
         # The harness's own app seeds and reads; it runs no job (production would refuse that).
-        config.update(APP_ENV="bench", SQLALCHEMY_DATABASE_URI=self.database_url,
-                      TRUSTED_PROXIES=1, JOBS_URL="immediate")  # fmt: skip
+        config.update(
+            APP_ENV="bench",
+            SQLALCHEMY_DATABASE_URI=self.database_url,
+            TRUSTED_PROXIES=1,
+            JOBS_URL="immediate",
+        )
         self.app = create_app(config)
         with time_machine.travel(CLOCK, tick=False), self.app.app_context():
             runner = self.app.test_cli_runner()
@@ -552,8 +564,9 @@ def signatures_behind_the_balancer(machines: TwoMachines) -> str:
     assert phone.post("/ivr/voice", fields, signature[:-2] + "AA")[0] == 403
     # Without the balancer's headers the instance sees http://127.0.0.1:port, not the public URL.
     for name, server in machines.servers.items():
-        status, _, _ = post_form(server.base_url + "/ivr/voice", fields,
-                                 {"X-Twilio-Signature": signature})  # fmt: skip
+        status, _, _ = post_form(
+            server.base_url + "/ivr/voice", fields, {"X-Twilio-Signature": signature}
+        )
         assert status == 403, (name, status)
     return "signatures: 200 through the balancer, 403 forged, 403 straight at each instance"
 
@@ -646,8 +659,9 @@ class StaffBrowser:
         found = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert found, "no login form"
         token = html.unescape(found.group(1))
-        return self.open("/staff/login", {"csrf_token": token, "email": email,
-                                          "password": password, "next": ""})  # fmt: skip
+        return self.open(
+            "/staff/login", {"csrf_token": token, "email": email, "password": password, "next": ""}
+        )
 
 
 STAFF_PASSWORD = "Kumquat-Harbour-Lantern-7"  # noqa: S105 (an account of the harness's own)
@@ -761,9 +775,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     failed = 0
     with running(options.database_url, options.redis_url) as machines:
-        print(f"two instances {dict((n, s.port) for n, s in machines.servers.items())} "
-              f"behind haproxy on port {machines.balancer.port if machines.balancer else '?'} "
-              f"({time.monotonic() - started:.1f} s to start)", flush=True)  # fmt: skip
+        print(
+            f"two instances {dict((n, s.port) for n, s in machines.servers.items())} "
+            f"behind haproxy on port {machines.balancer.port if machines.balancer else '?'} "
+            f"({time.monotonic() - started:.1f} s to start)",
+            flush=True,
+        )
         for scenario in SCENARIOS:
             try:
                 print(f"PASS {scenario(machines)}", flush=True)

@@ -96,29 +96,46 @@ FROM tickets t WHERE t.type = 'callback'
 
 def build(app) -> None:  # type: ignore[no-untyped-def]
     """Drop and rebuild the schema, then generate the year behind and the floor of now."""
-    statements = (CALLS_SQL, TICKETS_SQL, NOTES_SQL, AGENTS_SQL, LIVE_SQL, QUEUED_TICKETS_SQL,
-                  AUDIT_SQL, CALLBACKS_SQL, ATTEMPTS_SQL)  # fmt: skip
+    statements = (
+        CALLS_SQL,
+        TICKETS_SQL,
+        NOTES_SQL,
+        AGENTS_SQL,
+        LIVE_SQL,
+        QUEUED_TICKETS_SQL,
+        AUDIT_SQL,
+        CALLBACKS_SQL,
+        ATTEMPTS_SQL,
+    )
     seconds = generate(app, statements, {"count": CALLS, "live": LIVE})
     with app.app_context():
         count = db.session.scalar(sa.text("SELECT count(*) FROM calls"))
         going = db.session.scalar(sa.text("SELECT count(*) FROM calls WHERE ended_at IS NULL"))
         print(f"generated {count:,} calls ({going:,} in progress) in {seconds:.1f} s")
-        accounts.create("supervisor@bench.example.org", PASSWORD, "supervisor", "",
-                        actor_email="bench")  # fmt: skip
+        accounts.create(
+            "supervisor@bench.example.org", PASSWORD, "supervisor", "", actor_email="bench"
+        )
         db.session.commit()
 
 
 def main() -> None:
     """Build the data, then time the floor's reads and the refresh the wallboard polls."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(), "DB_TIMEOUT_SECONDS": 60,
-                      "WTF_CSRF_ENABLED": True})  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url(),
+            "DB_TIMEOUT_SECONDS": 60,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
     if not KEEP:
         build(app)
     with app.test_request_context("/reports/floor.json"):
         shown = floor.snapshot(now())
-        print(f"on the floor: {sum(shown.stages.values())} calls going, "
-              f"{sum(line.waiting for line in shown.languages)} waiting, "
-              f"{len(shown.agents)} agents, {len(shown.alerts)} alerts")  # fmt: skip
+        print(
+            f"on the floor: {sum(shown.stages.values())} calls going, "
+            f"{sum(line.waiting for line in shown.languages)} waiting, "
+            f"{len(shown.agents)} agents, {len(shown.alerts)} alerts"
+        )
         times = []
         for _ in range(REQUESTS):
             began = time.perf_counter()

@@ -30,8 +30,15 @@ from centre.plaintext import ControlCharacter, refuse_controls
 from knowledge import services as guide
 
 REQUIRED = ("reference", "status", "updated_at")
-OPTIONAL = ("birth_date", "service", "phone", "language", "missing_documents", "consulate",
-            "expected_date")  # fmt: skip
+OPTIONAL = (
+    "birth_date",
+    "service",
+    "phone",
+    "language",
+    "missing_documents",
+    "consulate",
+    "expected_date",
+)
 FIELDS = REQUIRED + OPTIONAL
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -303,9 +310,11 @@ def apply_changes(changes: Sequence[Change], source: str) -> Applied:
             sa.update(table)
             .where(table.c.id == sa.bindparam("case_id"))
             .values({name: sa.bindparam(f"new_{name}") for name in CASE_COLUMNS if name != "id"}),
-            [{"case_id": case["id"], **{f"new_{n}": case[n] for n in CASE_COLUMNS if n != "id"}}
-             for case in changed.values()],
-        )  # fmt: skip
+            [
+                {"case_id": case["id"], **{f"new_{n}": case[n] for n in CASE_COLUMNS if n != "id"}}
+                for case in changed.values()
+            ],
+        )
     if events:
         columns = ["case_id", *EVENT_COLUMNS]
         _insert_many(

@@ -20,8 +20,16 @@ STATUSES = (
 )
 # A change to one of these is news the applicant must act on: they get an SMS.
 NEWSWORTHY = ("awaiting_documents", "ready_for_collection")
-OUTCOMES = ("found", "bad_check_digit", "unknown_reference", "wrong_birth_date", "refused",
-            "ticket_found", "ticket_unknown", "ticket_not_theirs")  # fmt: skip
+OUTCOMES = (
+    "found",
+    "bad_check_digit",
+    "unknown_reference",
+    "wrong_birth_date",
+    "refused",
+    "ticket_found",
+    "ticket_unknown",
+    "ticket_not_theirs",
+)
 
 
 class Case(Model):

@@ -97,8 +97,12 @@ class CaseReference(DigitEntry):
         if call.context.get("case_failures", 0) >= lookups.MAX_FAILURES_PER_CALL:
             return Go(
                 "case_help",
-                preface=(gettext("For your security, no more applications can be checked during this call."),),
-            )  # fmt: skip
+                preface=(
+                    gettext(
+                        "For your security, no more applications can be checked during this call."
+                    ),
+                ),
+            )
         if lookups.is_refused(call.caller_hash):
             lookups.refuse(call.call_sid, call.caller_hash)
             return Go("case_help", preface=_refused_sentences())

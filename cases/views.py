@@ -132,9 +132,12 @@ def push_status() -> tuple[Response, int]:
             return response, status
     log.info(
         "push from %s: %d created, %d applied, %d history, %d duplicate",
-        client.name, applied.created, applied.applied - applied.created,
-        applied.history_only, applied.duplicates,
-    )  # fmt: skip
+        client.name,
+        applied.created,
+        applied.applied - applied.created,
+        applied.history_only,
+        applied.duplicates,
+    )
     return jsonify(
         {
             "received": len(changes),

@@ -20,8 +20,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(translate_group)
     app.cli.add_command(jobs_group)
     jobs.init_app(app)
-    jobs.register_scheduled(app, "outbox-sweep", jobs.every(), messaging.sweep,
-                            "enqueue lost messages again, settle those left sending")  # fmt: skip
+    jobs.register_scheduled(
+        app,
+        "outbox-sweep",
+        jobs.every(),
+        messaging.sweep,
+        "enqueue lost messages again, settle those left sending",
+    )
     listen_to_sessions(app, "after_commit", messaging.hand_over_committed)
     listen_to_sessions(app, "after_rollback", messaging.forget_rolled_back)
     register_forget_caller(app, messaging.forget_caller)

@@ -190,8 +190,13 @@ def tick() -> None:
 
 def run_worker(workers: int, scheduler: bool = True) -> None:
     """Run Huey's consumer in this process until it is stopped (SIGINT/SIGTERM)."""
-    consumer = huey.create_consumer(workers=workers, periodic=scheduler, worker_type="thread",
-                                    check_worker_health=True, max_delay=1.0)  # fmt: skip
+    consumer = huey.create_consumer(
+        workers=workers,
+        periodic=scheduler,
+        worker_type="thread",
+        check_worker_health=True,
+        max_delay=1.0,
+    )
     consumer.run()
 
 

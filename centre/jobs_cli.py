@@ -61,8 +61,10 @@ def backlog_command() -> None:
     midnight = now().replace(hour=0, minute=0, second=0, microsecond=0)
     state = messaging.backlog(midnight)
     depth = jobs.queue_depth()
-    click.echo(f"queued {state.queued}, retrying {state.retrying}, sending {state.sending}, "
-               f"failed today {state.failed_today}, oldest waiting {state.oldest_waiting}")  # fmt: skip
+    click.echo(
+        f"queued {state.queued}, retrying {state.retrying}, sending {state.sending}, "
+        f"failed today {state.failed_today}, oldest waiting {state.oldest_waiting}"
+    )
     if depth is not None:
         click.echo(f"broker: {depth.waiting} jobs waiting, {depth.scheduled} scheduled")
     db.session.rollback()

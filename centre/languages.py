@@ -55,11 +55,33 @@ DEFAULT = BY_CODE["fr"]
 
 # The usual first language of callers to each country's toll-free number.
 COUNTRY_LANGUAGE: dict[str, str] = {
-    "AT": "de", "BE": "fr", "BG": "en", "CH": "fr", "CZ": "en", "DE": "de", "DK": "en",
-    "ES": "es", "FI": "en", "FR": "fr", "GB": "en", "GR": "en", "HR": "en", "HU": "en",
-    "IE": "en", "IT": "it", "LU": "fr", "MT": "en", "NL": "nl", "NO": "en", "PL": "en",
-    "PT": "es", "RO": "fr", "SE": "en", "SI": "en", "SK": "en",
-}  # fmt: skip
+    "AT": "de",
+    "BE": "fr",
+    "BG": "en",
+    "CH": "fr",
+    "CZ": "en",
+    "DE": "de",
+    "DK": "en",
+    "ES": "es",
+    "FI": "en",
+    "FR": "fr",
+    "GB": "en",
+    "GR": "en",
+    "HR": "en",
+    "HU": "en",
+    "IE": "en",
+    "IT": "it",
+    "LU": "fr",
+    "MT": "en",
+    "NL": "nl",
+    "NO": "en",
+    "PL": "en",
+    "PT": "es",
+    "RO": "fr",
+    "SE": "en",
+    "SI": "en",
+    "SK": "en",
+}
 
 
 @cache

@@ -48,8 +48,15 @@ log = logging.getLogger(__name__)
 
 # What a row's status can be; `STAGE` orders them so a late report never moves a row back.
 RECORDED, QUEUED, SENDING, SENT, DELIVERED, UNDELIVERED, FAILED, CHECK = (
-    "recorded", "queued", "sending", "sent", "delivered", "undelivered", "failed", "check"
-)  # fmt: skip
+    "recorded",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "check",
+)
 STAGE = {QUEUED: 0, SENDING: 1, CHECK: 1, SENT: 2, DELIVERED: 3, UNDELIVERED: 3, FAILED: 3}
 NOT_DELIVERED = (UNDELIVERED, FAILED, CHECK)  # what a supervisor is shown and may resend
 RETRYABLE_HTTP = {429, 500, 502, 503, 504}
@@ -120,10 +127,17 @@ def _write(
     )
     stamp = to_storage(now())
     message = OutboundMessage(
-        channel=channel, purpose=purpose, to_number=to, language=language, body=body,
-        status=QUEUED if sending else RECORDED, created_at=stamp, updated_at=stamp,
-        attempts=0, url=url,
-    )  # fmt: skip
+        channel=channel,
+        purpose=purpose,
+        to_number=to,
+        language=language,
+        body=body,
+        status=QUEUED if sending else RECORDED,
+        created_at=stamp,
+        updated_at=stamp,
+        attempts=0,
+        url=url,
+    )
     db.session.add(message)
     if message.status == QUEUED:
         db.session.flush()  # its id, for the job enqueued once the transaction has committed
@@ -221,8 +235,9 @@ def _create(client: Client, row: Any, sender: str) -> Any:
     if row.channel == "call":
         if callback:
             extra["status_callback_event"] = ["initiated", "ringing", "answered", "completed"]
-        return client.calls.create(to=row.to_number, from_=sender, url=row.url, method="POST",
-                                   **extra)  # fmt: skip
+        return client.calls.create(
+            to=row.to_number, from_=sender, url=row.url, method="POST", **extra
+        )
     return client.messages.create(to=row.to_number, from_=sender, body=row.body, **extra)
 
 
@@ -251,10 +266,15 @@ def deliver(message_id: int) -> str:
     token = secrets.token_hex(16)
     due = sa.or_(_columns.next_attempt_at.is_(None), _columns.next_attempt_at <= moment)
     claimed = _update(
-        _columns.id == message_id, _columns.status == QUEUED, due,
-        status=SENDING, claim_token=token, claimed_at=moment, updated_at=moment,
+        _columns.id == message_id,
+        _columns.status == QUEUED,
+        due,
+        status=SENDING,
+        claim_token=token,
+        claimed_at=moment,
+        updated_at=moment,
         attempts=_columns.attempts + 1,
-    )  # fmt: skip
+    )
     if not claimed:
         return "skipped"
     mine = (_columns.id == message_id, _columns.claim_token == token)
@@ -266,8 +286,13 @@ def deliver(message_id: int) -> str:
         if exc.status in RETRYABLE_HTTP:
             return _retry(message_id, token, row.attempts + 1, f"Twilio {exc.status}", code)
         log.warning("%s %s to %s refused by Twilio (%s)", row.channel, message_id, masked, code)
-        _update(*mine, status=FAILED, error=f"Twilio refused it: {exc.msg}"[:500],
-                error_code=code, updated_at=to_storage(now()))  # fmt: skip
+        _update(
+            *mine,
+            status=FAILED,
+            error=f"Twilio refused it: {exc.msg}"[:500],
+            error_code=code,
+            updated_at=to_storage(now()),
+        )
         return FAILED
     except requests.ReadTimeout:
         # The request left: Twilio may have it. The sweep asks Twilio before anything else.
@@ -278,8 +303,9 @@ def deliver(message_id: int) -> str:
         return _retry(message_id, token, row.attempts + 1, type(exc).__name__, None)
     except Exception as exc:  # not knowing whether it left, a person decides
         log.exception("%s %s to %s: unexpected error", row.channel, message_id, masked)
-        _update(*mine, status=CHECK, error=f"{type(exc).__name__}"[:500],
-                updated_at=to_storage(now()))  # fmt: skip
+        _update(
+            *mine, status=CHECK, error=f"{type(exc).__name__}"[:500], updated_at=to_storage(now())
+        )
         return CHECK
     # A status callback may have arrived first and moved the row on: keep its word.
     _update(
@@ -298,14 +324,24 @@ def _retry(message_id: int, token: str, attempts: int, error: str, code: str | N
     moment = now()
     if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         log.warning("outbox message %s failed after %s attempts (%s)", message_id, attempts, error)
-        _update(*mine, status=FAILED, error=f"{error} (after {attempts} attempts)"[:500],
-                error_code=code, updated_at=to_storage(moment))  # fmt: skip
+        _update(
+            *mine,
+            status=FAILED,
+            error=f"{error} (after {attempts} attempts)"[:500],
+            error_code=code,
+            updated_at=to_storage(moment),
+        )
         return FAILED
     wait = backoff_seconds(attempts)
     _update(
-        *mine, status=QUEUED, claim_token=None, error=error[:500], error_code=code,
-        next_attempt_at=to_storage(moment + timedelta(seconds=wait)), updated_at=to_storage(moment),
-    )  # fmt: skip
+        *mine,
+        status=QUEUED,
+        claim_token=None,
+        error=error[:500],
+        error_code=code,
+        next_attempt_at=to_storage(moment + timedelta(seconds=wait)),
+        updated_at=to_storage(moment),
+    )
     log.info(
         "outbox message %s: %s, attempt %s again in %.0f s", message_id, error, attempts + 1, wait
     )
@@ -330,8 +366,11 @@ def _found_at_twilio(client: Client, row: Any, sender: str) -> str | None:
         same = [c for c in listed if c.date_created is None or _naive(c.date_created) >= since]
     else:
         listed = client.messages.list(to=row.to_number, from_=sender, limit=50)
-        same = [m for m in listed if m.body == row.body
-                and (m.date_created is None or _naive(m.date_created) >= since)]  # fmt: skip
+        same = [
+            m
+            for m in listed
+            if m.body == row.body and (m.date_created is None or _naive(m.date_created) >= since)
+        ]
     return str(same[0].sid) if same else None
 
 
@@ -378,16 +417,22 @@ def _settle(client: Client | None, row: Any) -> str:
             raise RuntimeError("no Twilio credentials to ask with")
         sid = _found_at_twilio(client, row, sender)
     except Exception as exc:
-        log.warning("outbox message %s could not be checked at Twilio: %s", row.id,
-                    type(exc).__name__)  # fmt: skip
-        _update(*mine, status=CHECK, updated_at=to_storage(now()),
-                error="handed over, then no answer; Twilio could not be asked")  # fmt: skip
+        log.warning(
+            "outbox message %s could not be checked at Twilio: %s", row.id, type(exc).__name__
+        )
+        _update(
+            *mine,
+            status=CHECK,
+            updated_at=to_storage(now()),
+            error="handed over, then no answer; Twilio could not be asked",
+        )
         return "check"
     if sid:
         _update(*mine, status=SENT, provider_sid=sid, updated_at=to_storage(now()))
         return "found"
-    _update(*mine, status=QUEUED, claim_token=None, next_attempt_at=None,
-            updated_at=to_storage(now()))  # fmt: skip
+    _update(
+        *mine, status=QUEUED, claim_token=None, next_attempt_at=None, updated_at=to_storage(now())
+    )
     jobs.enqueue(send_message, row.id)
     return "resent"
 
@@ -395,15 +440,30 @@ def _settle(client: Client | None, row: Any) -> str:
 # --- what Twilio reports, and what supervisors do about it ---------------------------------
 
 MESSAGE_STATUSES = {
-    "accepted": SENT, "scheduled": SENT, "queued": SENT, "sending": SENT, "sent": SENT,
-    "delivered": DELIVERED, "read": DELIVERED, "receiving": SENT, "received": DELIVERED,
-    "undelivered": UNDELIVERED, "failed": FAILED, "canceled": FAILED,
-}  # fmt: skip
+    "accepted": SENT,
+    "scheduled": SENT,
+    "queued": SENT,
+    "sending": SENT,
+    "sent": SENT,
+    "delivered": DELIVERED,
+    "read": DELIVERED,
+    "receiving": SENT,
+    "received": DELIVERED,
+    "undelivered": UNDELIVERED,
+    "failed": FAILED,
+    "canceled": FAILED,
+}
 CALL_STATUSES = {
-    "queued": SENT, "initiated": SENT, "ringing": SENT, "in-progress": DELIVERED,
-    "completed": DELIVERED, "busy": UNDELIVERED, "no-answer": UNDELIVERED,
-    "failed": FAILED, "canceled": FAILED,
-}  # fmt: skip
+    "queued": SENT,
+    "initiated": SENT,
+    "ringing": SENT,
+    "in-progress": DELIVERED,
+    "completed": DELIVERED,
+    "busy": UNDELIVERED,
+    "no-answer": UNDELIVERED,
+    "failed": FAILED,
+    "canceled": FAILED,
+}
 
 
 def record_report(message_id: int, reported: str, sid: str, error_code: str) -> bool:
@@ -438,8 +498,14 @@ def resend(message: OutboundMessage) -> OutboundMessage:
     )
     if message.status not in NOT_DELIVERED or not message.to_number or resent:
         raise ValueError("only an undelivered message with a number, not yet resent, is resent")
-    copy = _write(message.channel, message.to_number, message.body, message.language,
-                  message.purpose, url=message.url)  # fmt: skip
+    copy = _write(
+        message.channel,
+        message.to_number,
+        message.body,
+        message.language,
+        message.purpose,
+        url=message.url,
+    )
     copy.resent_from_id = message.id
     db.session.flush()
     return copy

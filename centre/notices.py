@@ -134,9 +134,16 @@ def _read(since: datetime) -> Kept:
     for notice, language, text in rows:
         if notice.id not in kept:
             kept[notice.id] = Valid(
-                notice.id, notice.starts_at, notice.ends_at, notice.countries, notice.numbers,
-                notice.topic, notice.topic_key, notice.urgent, {},
-            )  # fmt: skip
+                notice.id,
+                notice.starts_at,
+                notice.ends_at,
+                notice.countries,
+                notice.numbers,
+                notice.topic,
+                notice.topic_key,
+                notice.urgent,
+                {},
+            )
         kept[notice.id].texts[language] = text
     return Kept(since, tuple(kept.values()))
 
@@ -199,9 +206,11 @@ def at_topics(
     found = [
         notice
         for notice in valid_at(at)
-        if notice.topic and not notice.urgent and language in notice.texts
+        if notice.topic
+        and not notice.urgent
+        and language in notice.texts
         and notice.applies_to(country, dialled)
-    ]  # fmt: skip
+    ]
     found.sort(key=lambda n: (n.topic, n.topic_key, n.starts_at, n.id))
     return [((n.topic, n.topic_key), n.texts[language]) for n in found]
 

@@ -134,8 +134,15 @@ def _check_public_url(config: dict[str, Any]) -> None:
         return
     parts = urlsplit(raw)
     schemes = ("https",) if production else ("https", "http")
-    if (parts.scheme not in schemes or not parts.hostname or parts.username is not None
-            or parts.password is not None or parts.path or parts.query or parts.fragment):  # fmt: skip
+    if (
+        parts.scheme not in schemes
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
         raise ConfigurationError(
             f"PUBLIC_URL must be an origin such as https://centre.example.org, got {raw!r}"
         )

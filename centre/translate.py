@@ -25,10 +25,21 @@ def _pybabel(*args: str) -> None:
 def extract() -> None:
     """Collect every message of the code and templates into messages.pot."""
     _pybabel(
-        "extract", "-F", "babel.cfg", "-k", "_l", "--sort-by-file", "--no-wrap",
-        "--ignore-dirs=.venv", "--ignore-dirs=tests", "--ignore-dirs=bench", "--ignore-dirs=migrations",
-        "-o", str(TEMPLATE), ".",
-    )  # fmt: skip
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--sort-by-file",
+        "--no-wrap",
+        "--ignore-dirs=.venv",
+        "--ignore-dirs=tests",
+        "--ignore-dirs=bench",
+        "--ignore-dirs=migrations",
+        "-o",
+        str(TEMPLATE),
+        ".",
+    )
 
 
 @translate_group.command("init")

@@ -98,8 +98,14 @@ def _note(
     kind: str = "note",
     params: dict[str, Any] | None = None,
 ) -> TicketNote:
-    note = TicketNote(ticket=ticket, author=user, kind=kind, body=body[:NOTE_MAX], params=params,
-                      created_at=to_storage(now()))  # fmt: skip
+    note = TicketNote(
+        ticket=ticket,
+        author=user,
+        kind=kind,
+        body=body[:NOTE_MAX],
+        params=params,
+        created_at=to_storage(now()),
+    )
     db.session.add(note)
     return note
 
@@ -113,11 +119,17 @@ def note_text(note: TicketNote) -> str:
         said = outcome_label(str(params.get("outcome", "")))
         if params.get("retry_at"):
             when = page_datetime(datetime.fromisoformat(str(params["retry_at"])))
-            return said + " " + gettext("Tried again on %(when)s; the caller was texted.", when=when)
+            return (
+                said + " " + gettext("Tried again on %(when)s; the caller was texted.", when=when)
+            )
         if params.get("gave_up"):
-            return said + " " + gettext(
-                "No more tries after %(count)s: the caller was texted to call us again.",
-                count=params["gave_up"],
+            return (
+                said
+                + " "
+                + gettext(
+                    "No more tries after %(count)s: the caller was texted to call us again.",
+                    count=params["gave_up"],
+                )
             )
         if params.get("resolved"):
             return said + " " + gettext("The ticket is resolved.")
@@ -208,10 +220,11 @@ def merge(survivor: Ticket, user: StaffUser, seen_version: int, references: list
         )
     # Tickets merged earlier into a duplicate now point to the survivor too.
     db.session.execute(
-        sa.update(Ticket).where(Ticket.merged_into_id.in_(ids))
+        sa.update(Ticket)
+        .where(Ticket.merged_into_id.in_(ids))
         .values(merged_into_id=survivor.id, version=Ticket.version + 1),
         execution_options={"synchronize_session": False},
-    )  # fmt: skip
+    )
     for duplicate in duplicates:
         old = snapshot(duplicate)
         duplicate.merged_into = survivor
@@ -278,8 +291,7 @@ def request_callback(ticket: Ticket, user: StaffUser, seen_version: int) -> Call
         raise Refused(gettext("This ticket has no number to call back."))
     if not user.phone:
         raise Refused(gettext("Set your phone number in your account first."))
-    attempt = CallbackAttempt(ticket_id=ticket.id, agent_id=user.id,
-                              requested_at=to_storage(now()))  # fmt: skip
+    attempt = CallbackAttempt(ticket_id=ticket.id, agent_id=user.id, requested_at=to_storage(now()))
     db.session.add(attempt)
     db.session.flush()
     message = messaging.place_call(
@@ -330,8 +342,9 @@ def callback_outcome(
         .limit(1)
     )
     if attempt is None:
-        attempt = CallbackAttempt(ticket_id=ticket.id, agent_id=user.id,
-                                  requested_at=to_storage(moment))  # fmt: skip
+        attempt = CallbackAttempt(
+            ticket_id=ticket.id, agent_id=user.id, requested_at=to_storage(moment)
+        )
         db.session.add(attempt)
     attempt.outcome, attempt.outcome_at = outcome, to_storage(moment)
     before = snapshot(ticket)
@@ -347,10 +360,16 @@ def callback_outcome(
             ticket.status = "open"
     elif outcome == "no_answer":
         db.session.flush()
-        tries = db.session.scalar(
-            sa.select(sa.func.count()).select_from(CallbackAttempt)
-            .where(CallbackAttempt.ticket_id == ticket.id, CallbackAttempt.outcome == "no_answer")
-        ) or 1  # fmt: skip
+        tries = (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(CallbackAttempt)
+                .where(
+                    CallbackAttempt.ticket_id == ticket.id, CallbackAttempt.outcome == "no_answer"
+                )
+            )
+            or 1
+        )
         if tries < current_app.config["CALLBACK_ATTEMPTS"]:
             try:
                 when = callbacks.retry_unanswered(ticket, moment + RESCHEDULE_AFTER)

@@ -49,9 +49,21 @@ def tell_resolved(ticket: Ticket, user: StaffUser, words: str | None) -> TicketN
     shared = (words or "").strip()[:SHARED_WORDS_MAX]
     body = resolution_text(ticket, shared)
     message = messaging.send_sms(number, body, ticket.language, "resolution")
-    note = TicketNote(ticket=ticket, author=user, kind="reply", body=body, created_at=to_storage(now()),
-                      params={"channel": "sms", "message_id": message.id, "resolution": True})  # fmt: skip
+    note = TicketNote(
+        ticket=ticket,
+        author=user,
+        kind="reply",
+        body=body,
+        created_at=to_storage(now()),
+        params={"channel": "sms", "message_id": message.id, "resolution": True},
+    )
     db.session.add(note)
-    audit.record("ticket.resolution_sms", "ticket", ticket.id, None,
-                 {"length": len(body), "shared": bool(shared)}, user)  # fmt: skip
+    audit.record(
+        "ticket.resolution_sms",
+        "ticket",
+        ticket.id,
+        None,
+        {"length": len(body), "shared": bool(shared)},
+        user,
+    )
     return note

@@ -151,10 +151,17 @@ def of(ticket: Ticket) -> list[Line]:
     language = ticket.language
     if call is None:
         return [
-            Line(None, gettext("%(place)s: %(action)s → %(next)s", place=place(step["from"]),
-                               action=action(step["input"], {}), next=place(step["to"])))
+            Line(
+                None,
+                gettext(
+                    "%(place)s: %(action)s → %(next)s",
+                    place=place(step["from"]),
+                    action=action(step["input"], {}),
+                    next=place(step["to"]),
+                ),
+            )
             for step in ticket.ivr_path or ()
-        ]  # fmt: skip
+        ]
     lines = []
     for event in events:
         detail = event.detail or {}
@@ -164,8 +171,12 @@ def of(ticket: Ticket) -> list[Line]:
         did = action(event.caller_input, detail)
         if event.from_node == "record" and event.caller_input == "#":
             did = gettext("left a recorded message")
-        text = gettext("%(place)s: %(action)s → %(next)s", place=place(event.from_node),
-                       action=did, next=place(event.to_node))  # fmt: skip
+        text = gettext(
+            "%(place)s: %(action)s → %(next)s",
+            place=place(event.from_node),
+            action=did,
+            next=place(event.to_node),
+        )
         facts = _facts(detail, language)
         if event.from_node == "language" and event.to_node != "language" and call.language:
             chosen = languages.name_in(call.language, page_locale())
@@ -178,13 +189,27 @@ def of(ticket: Ticket) -> list[Line]:
     if call.ended_at is None:
         lines.append(Line(None, gettext("The call is still going.")))
     elif call.node in ("goodbye", "call_later") and call.status == "completed":
-        lines.append(Line(call.ended_at, gettext("The call ended after the goodbye (%(time)s).",
-                                                 time=_span(call.duration or 0))))  # fmt: skip
+        lines.append(
+            Line(
+                call.ended_at,
+                gettext(
+                    "The call ended after the goodbye (%(time)s).", time=_span(call.duration or 0)
+                ),
+            )
+        )
     else:
         # Hung up in the queue: the call's node says so; the place is the queue they were in.
         where = events[-1].from_node if call.node == "hung_up" and events else call.node
-        lines.append(Line(call.ended_at, gettext("The caller hung up at: %(place)s (%(time)s).",
-                                                 place=place(where), time=_span(call.duration or 0))))  # fmt: skip
+        lines.append(
+            Line(
+                call.ended_at,
+                gettext(
+                    "The caller hung up at: %(place)s (%(time)s).",
+                    place=place(where),
+                    time=_span(call.duration or 0),
+                ),
+            )
+        )
     return lines
 
 
@@ -194,10 +219,13 @@ def _lookups(call_sid: str | None, caller_language: str) -> list[Line]:
     for lookup, case in lookups.during_call(call_sid):
         outcome = str(LOOKUP_OUTCOMES.get(lookup.outcome, gettext("another outcome")))
         if case is not None and lookup.outcome == "found":
-            text = gettext("%(outcome)s: %(reference)s, %(service)s; the caller heard: %(status)s.",
-                           outcome=outcome, reference=case.reference,
-                           service=_service_title(case.service, caller_language),
-                           status=CASE_STATUSES.get(case.status, gettext("another status")))  # fmt: skip
+            text = gettext(
+                "%(outcome)s: %(reference)s, %(service)s; the caller heard: %(status)s.",
+                outcome=outcome,
+                reference=case.reference,
+                service=_service_title(case.service, caller_language),
+                status=CASE_STATUSES.get(case.status, gettext("another status")),
+            )
         else:
             text = gettext("Case lookup: %(outcome)s.", outcome=outcome)
         lines.append(Line(lookup.at, text))

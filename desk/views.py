@@ -47,8 +47,14 @@ from tickets.models import (
 from tickets.services import recording_audio_url
 
 log = logging.getLogger(__name__)
-bp = Blueprint("tickets", __name__, url_prefix="/tickets", template_folder="templates",
-               static_folder="static", static_url_path="/static")  # fmt: skip
+bp = Blueprint(
+    "tickets",
+    __name__,
+    url_prefix="/tickets",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 OUTCOME_NAMES = {
     "reached": _l("Reached"),
@@ -75,8 +81,7 @@ def seconds_waited(seconds: int) -> str:
 @bp.app_context_processor
 def desk_names() -> dict[str, object]:
     """Give the desk's templates the translated names of types, statuses and nodes."""
-    return {"type_names": TYPE_NAMES, "status_names": STATUS_NAMES,
-            "outcome_names": OUTCOME_NAMES}  # fmt: skip
+    return {"type_names": TYPE_NAMES, "status_names": STATUS_NAMES, "outcome_names": OUTCOME_NAMES}
 
 
 def _me() -> StaffUser:
@@ -104,13 +109,21 @@ def queue_page() -> str:
     result = queue.page(user, filters, queue.parse_after(request.args.get("after")))
     moment = now()
     return render_template(
-        "desk/queue.html", page=result, filters=filters, types=TYPES, statuses=STATUSES,
+        "desk/queue.html",
+        page=result,
+        filters=filters,
+        types=TYPES,
+        statuses=STATUSES,
         languages=[languages.get(c) for c in queue.visible_languages(user)],
         sla_running=sla.is_running,
-        standings={t.id: sla.standing(t, moment) for t in result.tickets}, user=user,
-        waiting=desk.waiting_count(user), callers=desk.waiting_callers(user),
-        ringing=desk.ringing(user), on_call=desk.on_call(user), poll_seconds=current_app.config.get("DESK_POLL_SECONDS", 5),
-    )  # fmt: skip
+        standings={t.id: sla.standing(t, moment) for t in result.tickets},
+        user=user,
+        waiting=desk.waiting_count(user),
+        callers=desk.waiting_callers(user),
+        ringing=desk.ringing(user),
+        on_call=desk.on_call(user),
+        poll_seconds=current_app.config.get("DESK_POLL_SECONDS", 5),
+    )
 
 
 def _sla_text(ticket: Ticket, moment: datetime, standing: str) -> str:
@@ -127,14 +140,23 @@ def _render(ticket: Ticket, status: int = 200, **extra: object) -> tuple[str, in
     moment, merged = now(), desk.merged_tickets(ticket)
     standing = sla.standing(ticket, moment)
     page = render_template(
-        "desk/ticket.html", ticket=ticket, statuses=STATUSES, outcomes=CALLBACK_OUTCOMES,
-        history=desk.history(ticket, merged), merged=merged,
-        agents=desk.agents_for(ticket), sla_text=_sla_text(ticket, moment, standing),
-        standing=standing, user=_me(), note_max=desk.NOTE_MAX,
-        same_caller=desk.same_caller_open(ticket), story=story.of(ticket),
+        "desk/ticket.html",
+        ticket=ticket,
+        statuses=STATUSES,
+        outcomes=CALLBACK_OUTCOMES,
+        history=desk.history(ticket, merged),
+        merged=merged,
+        agents=desk.agents_for(ticket),
+        sla_text=_sla_text(ticket, moment, standing),
+        standing=standing,
+        user=_me(),
+        note_max=desk.NOTE_MAX,
+        same_caller=desk.same_caller_open(ticket),
+        story=story.of(ticket),
         caller_number=contact.caller_number(ticket),
-        reply_templates=replies.in_language(ticket.language), **extra,
-    )  # fmt: skip
+        reply_templates=replies.in_language(ticket.language),
+        **extra,
+    )
     return page, status
 
 
@@ -147,12 +169,19 @@ def ticket_page(ticket_id: int) -> tuple[str, int]:
     if typed is None:
         return _render(ticket)
     # Taken back once (the request commits it): a reload shows the ticket as it is.
-    flash(gettext("What you typed before your session expired is back in the form: check it, "
-                  "then save."))  # fmt: skip
+    flash(
+        gettext(
+            "What you typed before your session expired is back in the form: check it, then save."
+        )
+    )
     # The version the form was loaded from comes back too: a change made meanwhile by
     # someone else is shown as a conflict rather than saved over.
-    return _render(ticket, draft=typed.get("note", ""), draft_status=typed.get("status"),
-                   seen_version=typed.get("version", type=int))  # fmt: skip
+    return _render(
+        ticket,
+        draft=typed.get("note", ""),
+        draft_status=typed.get("status"),
+        seen_version=typed.get("version", type=int),
+    )
 
 
 def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
@@ -167,8 +196,14 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
         return _render(ticket, 422, error=error, draft=draft, draft_status=chosen)
     try:
         if action == "save":
-            desk.save(ticket, _me(), seen, form.get("status", ticket.status), draft,
-                      share_words=form.get("share") == "1")  # fmt: skip
+            desk.save(
+                ticket,
+                _me(),
+                seen,
+                form.get("status", ticket.status),
+                draft,
+                share_words=form.get("share") == "1",
+            )
             message = gettext("Saved.")
         elif action == "assign":
             target = _assignee(form.get("to", ""))
@@ -186,12 +221,14 @@ def _act(ticket_id: int, action: str) -> Response | tuple[str, int]:
             desk.request_callback(ticket, _me(), seen)
             message = gettext("Your phone will ring; answer it to be put through to the caller.")
         elif action == "reply":
-            answer.reply_by_sms(ticket, _me(), seen, form.get("text", ""),
-                                form.get("template", type=int))  # fmt: skip
+            answer.reply_by_sms(
+                ticket, _me(), seen, form.get("text", ""), form.get("template", type=int)
+            )
             message = gettext("Your text message to the caller is on its way.")
         elif action == "outcome":
-            desk.callback_outcome(ticket, _me(), seen, form.get("outcome", ""),
-                                  keep_open=form.get("keep_open") == "1")  # fmt: skip
+            desk.callback_outcome(
+                ticket, _me(), seen, form.get("outcome", ""), keep_open=form.get("keep_open") == "1"
+            )
             message = gettext("Callback outcome recorded.")
         else:
             abort(404)
@@ -216,8 +253,14 @@ def _conflict(ticket_id: int, seen: int, draft: str, chosen: str | None) -> tupl
         "Someone else changed this ticket while you were working on it. Their change is shown "
         "below; nothing of yours was saved. Check it, then save again."
     )
-    return _render(ticket, 409, error=error, conflict=desk.changes_since(ticket, seen),
-                   draft=draft, draft_status=chosen)  # fmt: skip
+    return _render(
+        ticket,
+        409,
+        error=error,
+        conflict=desk.changes_since(ticket, seen),
+        draft=draft,
+        draft_status=chosen,
+    )
 
 
 def _assignee(raw: str) -> StaffUser | None:
@@ -255,8 +298,12 @@ def _change_view(action: str, doc: str) -> Callable[[int], Response | tuple[str,
 
 
 for _action, _path, _doc in CHANGES:
-    bp.add_url_rule(f"/<int:ticket_id>/{_path}", endpoint=_action, methods=["POST"],
-                    view_func=role_required(*DESK_ROLES)(_change_view(_action, _doc)))  # fmt: skip
+    bp.add_url_rule(
+        f"/<int:ticket_id>/{_path}",
+        endpoint=_action,
+        methods=["POST"],
+        view_func=role_required(*DESK_ROLES)(_change_view(_action, _doc)),
+    )
 
 
 @bp.get("/<int:ticket_id>/recordings/<int:recording_id>")
@@ -268,8 +315,7 @@ def recording(ticket_id: int, recording_id: int) -> Response:
     if found is None or found.ticket_id != ticket.id:
         abort(404)
     if found.audio is not None:  # held by the app (development, demo data)
-        held = send_file(io.BytesIO(found.audio), mimetype="audio/wav", conditional=True,
-                         max_age=0)  # fmt: skip
+        held = send_file(io.BytesIO(found.audio), mimetype="audio/wav", conditional=True, max_age=0)
         held.headers["Cache-Control"] = "no-store"
         return held
     sid = current_app.config["TWILIO_ACCOUNT_SID"]
@@ -336,9 +382,13 @@ def waiting() -> Response:
         on_call=desk.on_call(user),
         waiting=desk.waiting_count(user),
         callers=[
-            {"ticket": c.ticket_id, "reference": c.reference, "language": c.language,
-             "language_name": language_name(c.language),
-             "waited": seconds_waited(c.waited_seconds)}
+            {
+                "ticket": c.ticket_id,
+                "reference": c.reference,
+                "language": c.language,
+                "language_name": language_name(c.language),
+                "waited": seconds_waited(c.waited_seconds),
+            }
             for c in callers
         ],
-    )  # fmt: skip
+    )

@@ -27,8 +27,9 @@ from staff import accounts  # noqa: E402
 def shoot(base: str) -> None:
     """Photograph the queue page of a French-speaking and an Arabic-speaking agent."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         for email, code in (("amina@example.org", "fr"), ("youssef@example.org", "ar")):
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             log_in(page, base, email)
@@ -43,9 +44,14 @@ def shoot(base: str) -> None:
 def main() -> None:
     """Seed a temporary database, serve the app on it, and take the screenshots."""
     with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/queue.db",
-                          "SECRET_KEY": "screenshots", "PHONE_HASH_KEY": "screenshots",
-                          "SESSION_COOKIE_SECURE": False})  # fmt: skip
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/queue.db",
+                "SECRET_KEY": "screenshots",
+                "PHONE_HASH_KEY": "screenshots",
+                "SESSION_COOKIE_SECURE": False,
+            }
+        )
         seed(app)
         with app.app_context():
             youssef = accounts.by_email("youssef@example.org")

@@ -38,8 +38,9 @@ KEEP_SATISFACTION = """() => {
 def shoot(base: str) -> None:
     """Photograph the satisfaction part of the dashboard as each supervisor reads it."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
             page = browser.new_page(viewport={"width": 1100, "height": 800})
             log_in(page, base, email)
@@ -55,9 +56,14 @@ def shoot(base: str) -> None:
 def main() -> None:
     """Seed the demo week, serve it, and take the two screenshots."""
     with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/week.db",
-                          "SECRET_KEY": "screenshots", "PHONE_HASH_KEY": "screenshots",
-                          "SESSION_COOKIE_SECURE": False})  # fmt: skip
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/week.db",
+                "SECRET_KEY": "screenshots",
+                "PHONE_HASH_KEY": "screenshots",
+                "SESSION_COOKIE_SECURE": False,
+            }
+        )
         demo_week(app)
         serve(app, shoot)
     print("wrote docs/satisfaction-{fr,ar}.png, docs/satisfaction-wallboard-{fr,ar}.png")

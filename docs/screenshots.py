@@ -56,21 +56,43 @@ def history(app) -> None:  # type: ignore[no-untyped-def]
             outcome = rng.choice(outcomes)
             queued = outcome in ("escalated", "abandoned")
             wait = timedelta(seconds=rng.randint(10, 400))
-            db.session.add(Call(
-                call_sid=f"CAHIST{n:028d}", caller_hash=None, caller_masked="+33******00",
-                dialled="+33805000000", country=rng.choice(["FR", "BE", "ES", "IT", "NL", "DE"]),
-                language=rng.choice(codes), offered="fr ar es it nl de en", node="goodbye",
-                context={}, started_at=to_storage(started),
-                ended_at=to_storage(started + timedelta(minutes=4)), status="completed",
-                duration=240, outcome=outcome,
-                queue_entered_at=to_storage(started + timedelta(seconds=40)) if queued else None,
-                queue_left_at=to_storage(started + timedelta(seconds=40) + wait) if queued else None,
-                queue_result=("bridged" if outcome == "escalated" else "hangup") if queued else None,
-            ))  # fmt: skip
+            db.session.add(
+                Call(
+                    call_sid=f"CAHIST{n:028d}",
+                    caller_hash=None,
+                    caller_masked="+33******00",
+                    dialled="+33805000000",
+                    country=rng.choice(["FR", "BE", "ES", "IT", "NL", "DE"]),
+                    language=rng.choice(codes),
+                    offered="fr ar es it nl de en",
+                    node="goodbye",
+                    context={},
+                    started_at=to_storage(started),
+                    ended_at=to_storage(started + timedelta(minutes=4)),
+                    status="completed",
+                    duration=240,
+                    outcome=outcome,
+                    queue_entered_at=to_storage(started + timedelta(seconds=40))
+                    if queued
+                    else None,
+                    queue_left_at=to_storage(started + timedelta(seconds=40) + wait)
+                    if queued
+                    else None,
+                    queue_result=("bridged" if outcome == "escalated" else "hangup")
+                    if queued
+                    else None,
+                )
+            )
         for n in range(40):
             at = MORNING - timedelta(days=rng.randint(0, 29), hours=rng.randint(0, 8))
-            services.open_ticket(rng.choice(["complaint", "suggestion", "observation"]),
-                                 rng.choice(codes), f"+3361234{n:04d}", "k", country="FR", at=at)  # fmt: skip
+            services.open_ticket(
+                rng.choice(["complaint", "suggestion", "observation"]),
+                rng.choice(codes),
+                f"+3361234{n:04d}",
+                "k",
+                country="FR",
+                at=at,
+            )
         db.session.commit()
 
 
@@ -113,8 +135,15 @@ def seed(app) -> None:  # type: ignore[no-untyped-def]
             ("lucia@example.org", "agent", "es it", "es"),
             ("pieter@example.org", "agent", "nl de en", "nl"),
         ):
-            user = accounts.create(email, PASSWORD, role, codes, locale=locale,
-                                   phone="+212600000101", actor_email="screenshots")  # fmt: skip
+            user = accounts.create(
+                email,
+                PASSWORD,
+                role,
+                codes,
+                locale=locale,
+                phone="+212600000101",
+                actor_email="screenshots",
+            )
             if email in ("amina@example.org", "lucia@example.org"):
                 user.available = True
         db.session.commit()
@@ -125,8 +154,9 @@ def seed(app) -> None:  # type: ignore[no-untyped-def]
 def shoot(base: str) -> None:
     """Log in as each supervisor and photograph the wallboard and the dashboard."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{base}/staff/login")
@@ -173,8 +203,9 @@ def shoot_readme(base: str) -> None:
     from cases.demo import demo_references
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.goto(f"{base}/try/?lang=fr")
         page.locator("form.dial button[type=submit]").click()
@@ -228,8 +259,15 @@ def demo_week(app) -> None:  # type: ignore[no-untyped-def]
             ("redactrice@example.org", "editor", "", "fr"),
             ("muharrir@example.org", "editor", "", "ar"),
         ):
-            accounts.create(email, PASSWORD, role, codes, locale=locale,
-                            phone="+212600000101", actor_email="screenshots")  # fmt: skip
+            accounts.create(
+                email,
+                PASSWORD,
+                role,
+                codes,
+                locale=locale,
+                phone="+212600000101",
+                actor_email="screenshots",
+            )
         db.session.commit()
 
 
@@ -247,18 +285,33 @@ def serve(app, shoot_with) -> None:  # type: ignore[no-untyped-def]
 def main() -> None:
     """Seed temporary databases, serve the app on each, and take the screenshots."""
     with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/week.db",
-                          "SECRET_KEY": "screenshots", "PHONE_HASH_KEY": "screenshots",
-                          "SESSION_COOKIE_SECURE": False})  # fmt: skip
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/week.db",
+                "SECRET_KEY": "screenshots",
+                "PHONE_HASH_KEY": "screenshots",
+                "SESSION_COOKIE_SECURE": False,
+            }
+        )
         demo_week(app)
         serve(app, shoot_readme)
-    print("wrote", ", ".join(f"docs/{kind}-{code}.png" for kind in ("phone", "desk", "editor",
-                                                                    "week-dashboard")
-                               for code in ("fr", "ar")))  # fmt: skip
+    print(
+        "wrote",
+        ", ".join(
+            f"docs/{kind}-{code}.png"
+            for kind in ("phone", "desk", "editor", "week-dashboard")
+            for code in ("fr", "ar")
+        ),
+    )
     with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/shots.db",
-                          "SECRET_KEY": "screenshots", "PHONE_HASH_KEY": "screenshots",
-                          "SESSION_COOKIE_SECURE": False})  # fmt: skip
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/shots.db",
+                "SECRET_KEY": "screenshots",
+                "PHONE_HASH_KEY": "screenshots",
+                "SESSION_COOKIE_SECURE": False,
+            }
+        )
         seed(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -267,8 +320,14 @@ def main() -> None:
             shoot(f"http://127.0.0.1:{server.server_port}")
         finally:
             server.shutdown()
-    print("wrote", ", ".join(f"docs/{kind}-{code}.png" for kind in ("wallboard", "dashboard")
-                               for code in ("fr", "ar")))  # fmt: skip
+    print(
+        "wrote",
+        ", ".join(
+            f"docs/{kind}-{code}.png"
+            for kind in ("wallboard", "dashboard")
+            for code in ("fr", "ar")
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,14 @@ def bridge() -> VoiceResponse:
             say(response, gettext("This callback is no longer available."), language)
             response.hangup()
             return response
-        say(response, gettext("Connecting you to the caller of ticket %(reference)s.",
-                              reference=" ".join(attempt.ticket.reference)), language)  # fmt: skip
+        say(
+            response,
+            gettext(
+                "Connecting you to the caller of ticket %(reference)s.",
+                reference=" ".join(attempt.ticket.reference),
+            ),
+            language,
+        )
     caller_id = current_app.config["TWILIO_CALLER_ID"] or None
     response.dial(number, caller_id=caller_id)
     return response
@@ -96,11 +102,21 @@ def connect() -> VoiceResponse:
             say(response, gettext("This caller is no longer waiting."), language)
             response.hangup()
             return response
-        say(response, gettext("Connecting you to the caller of ticket %(reference)s.",
-                              reference=" ".join(ticket.reference)), language)  # fmt: skip
+        say(
+            response,
+            gettext(
+                "Connecting you to the caller of ticket %(reference)s.",
+                reference=" ".join(ticket.reference),
+            ),
+            language,
+        )
     dial = response.dial()
-    dial.conference(conference_name(ticket), start_conference_on_enter=True,
-                    end_conference_on_exit=True, beep=False)  # fmt: skip
+    dial.conference(
+        conference_name(ticket),
+        start_conference_on_enter=True,
+        end_conference_on_exit=True,
+        beep=False,
+    )
     # The caller leaves the queue once the agent is on the line: never to wait for a phone
     # that may not be answered.
     jobs.enqueue(redirect_taken_caller, ticket.id, callback_url("desk_voice.join", t=ticket.id))
@@ -122,6 +138,10 @@ def join() -> VoiceResponse:
     with force_locale(language.code):
         say(response, gettext("Connecting you to an agent."), language)
     dial = response.dial()
-    dial.conference(conference_name(ticket), start_conference_on_enter=True,
-                    end_conference_on_exit=True, beep=False)  # fmt: skip
+    dial.conference(
+        conference_name(ticket),
+        start_conference_on_enter=True,
+        end_conference_on_exit=True,
+        beep=False,
+    )
     return response

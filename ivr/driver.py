@@ -279,8 +279,11 @@ class PhoneCall:
 
     def _queue_params(self) -> dict[str, str]:
         position, waited = self.queue_place
-        return {"QueuePosition": str(position), "QueueTime": str(waited),
-                "CurrentQueueSize": str(position)}  # fmt: skip
+        return {
+            "QueuePosition": str(position),
+            "QueueTime": str(waited),
+            "CurrentQueueSize": str(position),
+        }
 
     # --- what the caller does ------------------------------------------------------------
 

@@ -107,11 +107,17 @@ class Step:
         """
         language = self.language
         settings: dict[str, Any] = {
-            "input": "dtmf", "num_digits": 1, "timeout": 6, "language": language.speech_language,
-        }  # fmt: skip
+            "input": "dtmf",
+            "num_digits": 1,
+            "timeout": 6,
+            "language": language.speech_language,
+        }
         if speech:
-            settings |= {"input": "dtmf speech", "speech_model": language.speech_model,
-                         "speech_timeout": "auto"}  # fmt: skip
+            settings |= {
+                "input": "dtmf speech",
+                "speech_model": language.speech_model,
+                "speech_timeout": "auto",
+            }
             if hints:
                 settings["hints"] = ", ".join(hints)[:1000]
         action = self.action_url()
@@ -174,8 +180,13 @@ class Option:
 
 def agent_option(effect: Callable[[Step], None] | None = None) -> Option:
     """Return the choice of a person, on 0 in every menu that offers one."""
-    return Option("0", _l("To speak to an agent, press %(key)s."), "agent",
-                  _l("agent, person, adviser, operator"), effect=effect)  # fmt: skip
+    return Option(
+        "0",
+        _l("To speak to an agent, press %(key)s."),
+        "agent",
+        _l("agent, person, adviser, operator"),
+        effect=effect,
+    )
 
 
 AGENT_OPTION = agent_option()
@@ -380,14 +391,23 @@ def _notices_before(step: Step, node: str) -> Go | None:
     if topics_of is None:
         return None
     call = step.call
-    found = notices.heard(step.language.code, call.country, call.dialled, now(), topics_of(step),
-                          unless=call.context.get("notices_heard", ()))  # fmt: skip
+    found = notices.heard(
+        step.language.code,
+        call.country,
+        call.dialled,
+        now(),
+        topics_of(step),
+        unless=call.context.get("notices_heard", ()),
+    )
     if not found:
         return None
     ids = [ident for ident, _ in found]
     step.tell(notices=ids)
-    step.set_context(notices_heard=[*call.context.get("notices_heard", ()), *ids],
-                     notices_here=ids, notices_next=node)  # fmt: skip
+    step.set_context(
+        notices_heard=[*call.context.get("notices_heard", ()), *ids],
+        notices_here=ids,
+        notices_next=node,
+    )
     return Go(NOTICE_NODE)
 
 

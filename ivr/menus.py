@@ -271,15 +271,30 @@ def open_step_ticket(step: Step, kind: str) -> Ticket:
 
 def _feedback_options(step: Step) -> list[Option]:
     return [
-        Option("1", _l("For a complaint, press %(key)s."), "record", _l("complaint, problem"),
-               effect=lambda s: s.set_context(feedback="complaint")),
-        Option("2", _l("For a suggestion, press %(key)s."), "record", _l("suggestion, idea"),
-               effect=lambda s: s.set_context(feedback="suggestion")),
-        Option("3", _l("For an observation, press %(key)s."), "record", _l("observation, comment"),
-               effect=lambda s: s.set_context(feedback="observation")),
+        Option(
+            "1",
+            _l("For a complaint, press %(key)s."),
+            "record",
+            _l("complaint, problem"),
+            effect=lambda s: s.set_context(feedback="complaint"),
+        ),
+        Option(
+            "2",
+            _l("For a suggestion, press %(key)s."),
+            "record",
+            _l("suggestion, idea"),
+            effect=lambda s: s.set_context(feedback="suggestion"),
+        ),
+        Option(
+            "3",
+            _l("For an observation, press %(key)s."),
+            "record",
+            _l("observation, comment"),
+            effect=lambda s: s.set_context(feedback="observation"),
+        ),
         AGENT_OPTION,
         MAIN_MENU_OPTION,
-    ]  # fmt: skip
+    ]
 
 
 class Record(Node):
@@ -299,8 +314,11 @@ class Record(Node):
         action = step.action_url()
         ticket = step.call.context.get("ticket")
         # Twilio's transcription, asked for only where there is an account to run it.
-        transcribe = {"transcribe": True, "transcribe_callback": url_for("ivr.transcription", t=ticket)} \
-            if current_app.config["TWILIO_ACCOUNT_SID"] else {}  # fmt: skip
+        transcribe = (
+            {"transcribe": True, "transcribe_callback": url_for("ivr.transcription", t=ticket)}
+            if current_app.config["TWILIO_ACCOUNT_SID"]
+            else {}
+        )
         step.response.record(
             action=action,
             method="POST",
@@ -500,10 +518,14 @@ class Goodbye(Node):
     def render(self, step: Step) -> None:
         """Offer the callback reminder (once), then say goodbye and end the call."""
         if type(self) is Goodbye and step.call.context.get("reminder_offer"):
-            gather = step.response.gather(action=step.action_url(), method="POST",
-                                          input="dtmf", num_digits=1, timeout=4)  # fmt: skip
-            say(gather, gettext("To receive a text message shortly before we call you, press 1."),
-                step.language)  # fmt: skip
+            gather = step.response.gather(
+                action=step.action_url(), method="POST", input="dtmf", num_digits=1, timeout=4
+            )
+            say(
+                gather,
+                gettext("To receive a text message shortly before we call you, press 1."),
+                step.language,
+            )
         step.say(gettext("Thank you for calling the consular services. Goodbye."))
         step.response.hangup()
 
@@ -513,7 +535,10 @@ class Goodbye(Node):
         step.set_context(reminder_offer=None)
         if offered and reply.digits == "1" and callbacks.ask_reminder(int(offered)):
             step.tell(reminder=True)
-            return Go("goodbye", preface=(gettext("We will send you a text message shortly before we call."),))
+            return Go(
+                "goodbye",
+                preface=(gettext("We will send you a text message shortly before we call."),),
+            )
         return Go("goodbye")
 
 

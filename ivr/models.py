@@ -20,9 +20,13 @@ class Call(Model):
     __tablename__ = "calls"
     __table_args__ = (
         # The calls still going, for the wallboard: a year of ended calls stays out of it.
-        sa.Index("ix_calls_going", "started_at", postgresql_where=sa.text("ended_at IS NULL"),
-                 sqlite_where=sa.text("ended_at IS NULL")),
-    )  # fmt: skip
+        sa.Index(
+            "ix_calls_going",
+            "started_at",
+            postgresql_where=sa.text("ended_at IS NULL"),
+            sqlite_where=sa.text("ended_at IS NULL"),
+        ),
+    )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     call_sid: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     caller_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)

@@ -25,7 +25,9 @@ def forget_caller(caller: Caller, report: Report) -> None:
             # The words the caller said, the answers heard: their calls' story goes.
             "call steps' story",
             sa.update(CallEvent)
-            .where(CallEvent.call_id.in_(sa.select(Call.id).where(Call.caller_hash == caller.digest)))
+            .where(
+                CallEvent.call_id.in_(sa.select(Call.id).where(Call.caller_hash == caller.digest))
+            )
             .values(detail=None),
         ),
         (

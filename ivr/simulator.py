@@ -43,15 +43,24 @@ from ivr.driver import STATUS_PATH, FlaskTransport, PhoneCall, Said, Turn, Twiml
 from tickets import services
 
 bp = Blueprint(
-    "simulator", __name__, url_prefix="/try", template_folder="templates",
-    static_folder="static", static_url_path="/static",
-)  # fmt: skip
+    "simulator",
+    __name__,
+    url_prefix="/try",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 # One demo toll-free number per country (fictional numbers in each national plan).
 DEMO_NUMBERS = {
-    "FR": "+33805000000", "BE": "+3280000000", "NL": "+31800000000", "DE": "+498000000000",
-    "ES": "+34900000000", "IT": "+39800000000", "GB": "+448000000000",
-}  # fmt: skip
+    "FR": "+33805000000",
+    "BE": "+3280000000",
+    "NL": "+31800000000",
+    "DE": "+498000000000",
+    "ES": "+34900000000",
+    "IT": "+39800000000",
+    "GB": "+448000000000",
+}
 RECENT_TEXTS = timedelta(days=7)
 ACTIONS = ("press", "speak", "silence", "record", "bridged", "hangup")
 STARTED = "simulator_calls"  # the session key listing the calls this browser dialled
@@ -91,8 +100,9 @@ def sound(name: str) -> Response:
     """Serve the hold music or the simulated caller's message."""
     if name not in SOUNDS:
         abort(404)
-    return Response(SOUNDS[name](), mimetype="audio/wav",
-                    headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+    return Response(
+        SOUNDS[name](), mimetype="audio/wav", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @bp.post("/")
@@ -115,9 +125,12 @@ def act() -> str | tuple[str, int]:
         or (restored["call"] not in _started())
     ):
         return render_template(
-            "ivr/simulator.html", turn=None, numbers=DEMO_NUMBERS, state={},
+            "ivr/simulator.html",
+            turn=None,
+            numbers=DEMO_NUMBERS,
+            state={},
             error=gettext("This page can only go on with a call it started itself: dial again."),
-        ), 403  # fmt: skip
+        ), 403
     phone = _phone(restored["caller"], restored["to"], restored["call"])
     phone.turn = parse(restored["url"], restored["xml"])
     phone.queue = json.loads(restored["queue"]) if restored["queue"] else None
@@ -137,9 +150,12 @@ def act() -> str | tuple[str, int]:
 def _dial(caller: str, dialled: str) -> str:
     if phones.parse(caller) is None or phones.parse(dialled) is None:
         return render_template(
-            "ivr/simulator.html", turn=None, numbers=DEMO_NUMBERS, state={},
+            "ivr/simulator.html",
+            turn=None,
+            numbers=DEMO_NUMBERS,
+            state={},
             error=gettext("Enter numbers in international format, e.g. +33612345678."),
-        )  # fmt: skip
+        )
     phone = _phone(caller, dialled, None)
     session[STARTED] = [*_started(), phone.call_sid][-MAX_STARTED:]
     progress = Progress()
@@ -155,14 +171,23 @@ def _text_centre(caller: str, body: str) -> str:
     """Text the centre from the caller's number (a survey's answer, STOP), as Twilio posts it."""
     if phones.parse(caller) is None:
         return render_template(
-            "ivr/simulator.html", turn=None, numbers=DEMO_NUMBERS, state={},
+            "ivr/simulator.html",
+            turn=None,
+            numbers=DEMO_NUMBERS,
+            state={},
             error=gettext("Enter numbers in international format, e.g. +33612345678."),
-        )  # fmt: skip
+        )
     if body.strip():
         _phone(caller, DEMO_NUMBERS["FR"], None).text(body)
-    return render_template("ivr/simulator.html", turn=None, numbers=DEMO_NUMBERS,
-                           state={"caller": caller}, texted=body.strip() or None,
-                           texts=_recent_texts(caller), show_texts=True)  # fmt: skip
+    return render_template(
+        "ivr/simulator.html",
+        turn=None,
+        numbers=DEMO_NUMBERS,
+        state={"caller": caller},
+        texted=body.strip() or None,
+        texts=_recent_texts(caller),
+        show_texts=True,
+    )
 
 
 def _recent_texts(caller: str) -> list[dict[str, str]]:
@@ -174,23 +199,34 @@ def _recent_texts(caller: str) -> list[dict[str, str]]:
     db.session.rollback()  # read what the webhook just committed
     query = (
         sa.select(OutboundMessage)
-        .where(OutboundMessage.channel == "sms", OutboundMessage.to_number == caller,
-               OutboundMessage.created_at >= to_storage(now() - RECENT_TEXTS))
+        .where(
+            OutboundMessage.channel == "sms",
+            OutboundMessage.to_number == caller,
+            OutboundMessage.created_at >= to_storage(now() - RECENT_TEXTS),
+        )
         .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
         .limit(10)
-    )  # fmt: skip
+    )
     return [_text_line(message) for message in reversed(list(db.session.scalars(query)))]
 
 
 def _text_line(message: OutboundMessage) -> dict[str, str]:
-    return {"body": message.body, "lang": message.language,
-            "dir": languages.get(message.language).direction}  # fmt: skip
+    return {
+        "body": message.body,
+        "lang": message.language,
+        "dir": languages.get(message.language).direction,
+    }
 
 
 def _phone(caller: str, dialled: str, call_sid: str | None) -> PhoneCall:
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
-    return PhoneCall(FlaskTransport(app), app.config["TWILIO_AUTH_TOKEN"], caller=caller,
-                     to=dialled, call_sid=call_sid)  # fmt: skip
+    return PhoneCall(
+        FlaskTransport(app),
+        app.config["TWILIO_AUTH_TOKEN"],
+        caller=caller,
+        to=dialled,
+        call_sid=call_sid,
+    )
 
 
 def _perform(phone: PhoneCall, action: str, form: dict[str, str], progress: Progress) -> None:
@@ -280,8 +316,12 @@ def _page(phone: PhoneCall, progress: Progress, error: str | None) -> str:
 
 def _line(said: Said) -> dict[str, str]:
     language = SPOKEN_IN.get(said.language, languages.DEFAULT)
-    return {"text": said.text, "lang": language.code, "dir": language.direction,
-            "voice": said.voice}  # fmt: skip
+    return {
+        "text": said.text,
+        "lang": language.code,
+        "dir": language.direction,
+        "voice": said.voice,
+    }
 
 
 def _listens(turn: Turn | None) -> str:
@@ -319,10 +359,13 @@ def _texts(caller: str, call_sid: str) -> list[dict[str, str]]:
         return []
     query = (
         sa.select(OutboundMessage)
-        .where(OutboundMessage.channel == "sms", OutboundMessage.to_number == caller,
-               OutboundMessage.created_at >= started)
+        .where(
+            OutboundMessage.channel == "sms",
+            OutboundMessage.to_number == caller,
+            OutboundMessage.created_at >= started,
+        )
         .order_by(OutboundMessage.created_at, OutboundMessage.id)
-    )  # fmt: skip
+    )
     return [_text_line(message) for message in db.session.scalars(query)]
 
 
@@ -343,9 +386,14 @@ def _store(phone: PhoneCall, turn: Turn | None) -> str:
     """Return the call's state for the next click, signed so that it comes back unchanged."""
     if turn is None or not _own_flow(turn, phone.queue):
         return ""
-    state_ = {"call": phone.call_sid, "caller": phone.caller, "to": phone.to,
-              "url": turn.url, "xml": turn.xml,
-              "queue": json.dumps(phone.queue) if phone.queue else ""}  # fmt: skip
+    state_ = {
+        "call": phone.call_sid,
+        "caller": phone.caller,
+        "to": phone.to,
+        "url": turn.url,
+        "xml": turn.xml,
+        "queue": json.dumps(phone.queue) if phone.queue else "",
+    }
     return str(_signer().dumps(state_))
 
 

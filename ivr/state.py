@@ -417,11 +417,16 @@ def take(call_sid: str, agent_id: int) -> bool:
     moment = now()
     result = db.session.execute(
         sa.update(Call)
-        .where(Call.call_sid == call_sid, Call.queue_entered_at.is_not(None),
-               Call.queue_left_at.is_(None), Call.ended_at.is_(None), _untaken(moment))
+        .where(
+            Call.call_sid == call_sid,
+            Call.queue_entered_at.is_not(None),
+            Call.queue_left_at.is_(None),
+            Call.ended_at.is_(None),
+            _untaken(moment),
+        )
         .values(taken_by_id=agent_id, taken_at=to_storage(moment), agent_answered_at=None),
         execution_options={"synchronize_session": False},
-    )  # fmt: skip
+    )
     return rows_changed(result) > 0
 
 
@@ -429,11 +434,14 @@ def release_take(call_sid: str, agent_id: int) -> bool:
     """Give back a caller the agent took but did not answer for; tell whether one was."""
     result = db.session.execute(
         sa.update(Call)
-        .where(Call.call_sid == call_sid, Call.taken_by_id == agent_id,
-               Call.agent_answered_at.is_(None))
+        .where(
+            Call.call_sid == call_sid,
+            Call.taken_by_id == agent_id,
+            Call.agent_answered_at.is_(None),
+        )
         .values(taken_by_id=None, taken_at=None),
         execution_options={"synchronize_session": False},
-    )  # fmt: skip
+    )
     return rows_changed(result) > 0
 
 

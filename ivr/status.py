@@ -45,8 +45,9 @@ def report(message_id: int) -> Response:
     reported = form.get("MessageStatus") or form.get("SmsStatus") or form.get("CallStatus") or ""
     sid = form.get("MessageSid") or form.get("SmsSid") or form.get("CallSid") or ""
     try:
-        known = messaging.record_report(message_id, reported[:20], sid[:64],
-                                        (form.get("ErrorCode") or "")[:10])  # fmt: skip
+        known = messaging.record_report(
+            message_id, reported[:20], sid[:64], (form.get("ErrorCode") or "")[:10]
+        )
         if known and messaging.CALL_STATUSES.get(reported.lower()) in (
             messaging.UNDELIVERED,
             messaging.FAILED,

@@ -308,8 +308,12 @@ def transcription() -> VoiceResponse:
         log.warning("transcription callback for an unknown ticket")
         return VoiceResponse()
     if form.get("TranscriptionStatus") == "completed":
-        attach_transcript(ticket.id, form.get("RecordingSid", "")[:64],
-                          form.get("RecordingUrl", ""), form.get("TranscriptionText", ""))  # fmt: skip
+        attach_transcript(
+            ticket.id,
+            form.get("RecordingSid", "")[:64],
+            form.get("RecordingUrl", ""),
+            form.get("TranscriptionText", ""),
+        )
     return VoiceResponse()
 
 

@@ -18,15 +18,22 @@ CLI = Author(email="cli")
 
 @guide_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default=None,
-              help="Default: from the file's extension (.json is JSON, anything else YAML).")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default=None,
+    help="Default: from the file's extension (.json is JSON, anything else YAML).",
+)
 def export_command(path: Path, fmt: str | None) -> None:
     """Write the whole guide to PATH (YAML, or JSON)."""
     fmt = fmt or ("json" if path.suffix.lower() == ".json" else "yaml")
     data = transfer.export_guide()
     path.write_text(transfer.dump(data, fmt), encoding="utf-8")
-    click.echo(f"{len(data['services'])} services and {len(data['categories'])} categories "
-               f"written to {path}")  # fmt: skip
+    click.echo(
+        f"{len(data['services'])} services and {len(data['categories'])} categories "
+        f"written to {path}"
+    )
 
 
 @guide_group.command("import")
@@ -47,6 +54,8 @@ def import_command(path: Path, publish: bool) -> None:
                 click.echo(f"{path}: {problem}", err=True)
             raise click.ClickException("the file was refused; nothing was imported") from None
     db.session.commit()
-    click.echo(f"{summary.drafts} text(s) or facts changed, {summary.published} published, "
-               f"{summary.services_added} service(s) added, {summary.categories} "
-               f"categories added or changed")  # fmt: skip
+    click.echo(
+        f"{summary.drafts} text(s) or facts changed, {summary.published} published, "
+        f"{summary.services_added} service(s) added, {summary.categories} "
+        f"categories added or changed"
+    )

@@ -45,8 +45,12 @@ def _fee(fee: dict[str, Any]) -> str:
         checked = page_day(date.fromisoformat(str(fee["checked_on"])))
     except ValueError:
         checked = str(fee["checked_on"])
-    return gettext("%(kind)s: %(amount)s, checked on %(date)s", kind=_kind(fee.get("kind")),
-                   amount=money, date=checked)  # fmt: skip
+    return gettext(
+        "%(kind)s: %(amount)s, checked on %(date)s",
+        kind=_kind(fee.get("kind")),
+        amount=money,
+        date=checked,
+    )
 
 
 def _item(value: Any) -> str:

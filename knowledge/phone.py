@@ -95,13 +95,18 @@ class GuideMenu(Menu):
         topics = services.categories(step.language.code)
         return [
             *(
-                Option(key, _announce(name), "guide_category", name,
-                       effect=partial(Step.set_context, guide_category=slug, guide_topic_page=0))
+                Option(
+                    key,
+                    _announce(name),
+                    "guide_category",
+                    name,
+                    effect=partial(Step.set_context, guide_category=slug, guide_topic_page=0),
+                )
                 for key, (slug, name) in zip(KEYPAD, topics, strict=False)
             ),
             AGENT,
             MAIN_MENU_OPTION,
-        ]  # fmt: skip
+        ]
 
     def hints(self, step: Step, options: Sequence[Option]) -> list[str]:
         """Return the guide's titles and keywords in the caller's language, as many as fit."""
@@ -184,8 +189,9 @@ class TopicMenu(Menu):
     def _all_services(step: Step) -> list[tuple[str, str]]:
         """Return the topic's services, looked up once per step (entering, then the options)."""
         slug, language = step.call.context.get("guide_category", ""), step.language.code
-        return step.once(("guide_category", slug, language),
-                         lambda: services.services_in(slug, language))  # fmt: skip
+        return step.once(
+            ("guide_category", slug, language), lambda: services.services_in(slug, language)
+        )
 
     @classmethod
     def _services(cls, step: Step) -> list[tuple[str, str]]:
@@ -212,9 +218,15 @@ class TopicMenu(Menu):
         page = int(step.call.context.get("guide_topic_page", 0) or 0)
         size = len(KEYPAD) - 1
         following = page + 1 if (page + 1) * size < len(found) else 0
-        return [Option(KEYPAD[-1], _l("For more services, press %(key)s."), "guide_category",
-                       _l("more, other services"),
-                       effect=lambda s: s.set_context(guide_topic_page=following))]  # fmt: skip
+        return [
+            Option(
+                KEYPAD[-1],
+                _l("For more services, press %(key)s."),
+                "guide_category",
+                _l("more, other services"),
+                effect=lambda s: s.set_context(guide_topic_page=following),
+            )
+        ]
 
     @staticmethod
     def _intro(step: Step) -> Sequence[str]:
@@ -231,14 +243,19 @@ class TopicMenu(Menu):
     def _options(self, step: Step) -> list[Option]:
         return [
             *(
-                Option(key, _announce(title), "guide_answer", title,
-                       effect=partial(_open_service, slug=slug, back="guide_category"))
+                Option(
+                    key,
+                    _announce(title),
+                    "guide_answer",
+                    title,
+                    effect=partial(_open_service, slug=slug, back="guide_category"),
+                )
                 for key, (slug, title) in zip(KEYPAD, self._services(step), strict=False)
             ),
             *self._more(step),
             AGENT,
             Option("9", _l("To return to the guide, press %(key)s."), "guide", _l("guide, back")),
-        ]  # fmt: skip
+        ]
 
 
 class ChoiceMenu(Menu):
@@ -256,14 +273,23 @@ class ChoiceMenu(Menu):
         ]
         return [
             *(
-                Option(key, _announce(title), "guide_answer", title,
-                       effect=partial(_open_service, slug=slug, back="guide_choice"))
+                Option(
+                    key,
+                    _announce(title),
+                    "guide_answer",
+                    title,
+                    effect=partial(_open_service, slug=slug, back="guide_choice"),
+                )
                 for key, (slug, title) in zip(KEYPAD, found, strict=False)
             ),
             AGENT,
-            Option("9", _l("To say it again in other words, press %(key)s."), "guide",
-                   _l("again, try again")),
-        ]  # fmt: skip
+            Option(
+                "9",
+                _l("To say it again in other words, press %(key)s."),
+                "guide",
+                _l("again, try again"),
+            ),
+        ]
 
 
 def _not_found_options(step: Step) -> list[Option]:
@@ -365,8 +391,9 @@ def _text_answer(step: Step, entry: services.Published) -> str:
     if slug in texted:
         return gettext("This answer has already been sent to you by text message.")
     call = step.call
-    said = notices.heard(step.language.code, call.country, call.dialled, now(),
-                         _answer_topics(step))  # fmt: skip
+    said = notices.heard(
+        step.language.code, call.country, call.dialled, now(), _answer_topics(step)
+    )
     body = "\n".join([services.sms_text(entry), *(text for _, text in said)])
     send_sms(number, body, step.language.code, purpose="guide")
     step.set_context(guide_texted=[*texted, slug])

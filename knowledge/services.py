@@ -35,8 +35,17 @@ from knowledge.models import (
 from knowledge.normalise import normalise
 
 CONTENT = (Category, CategoryName, Service, Fee, ServiceTranslation)
-TEXT_FIELDS = ("title", "summary", "eligibility", "documents", "fee_text", "delay_text",
-               "where_to_apply", "keywords", "synonyms")  # fmt: skip
+TEXT_FIELDS = (
+    "title",
+    "summary",
+    "eligibility",
+    "documents",
+    "fee_text",
+    "delay_text",
+    "where_to_apply",
+    "keywords",
+    "synonyms",
+)
 LONG_NUMBER = re.compile(r"\d[\d .-]{3,}\d")  # phone, passport or file numbers said aloud
 # Dates (of birth, as a rule) written with slashes, dots or dashes: 05/03/1984, 5-3-84, 1984.03.05.
 NUMERIC_DATE = re.compile(r"(?<!\d)\d{1,4} ?[/.-] ?\d{1,2} ?[/.-] ?\d{2,4}(?!\d)")
@@ -198,8 +207,12 @@ def log_agent_request(phrase: str, language: str) -> UnmatchedPhrase | None:
 def _spoken_date(language: str) -> re.Pattern[str]:
     """Return a pattern of dates said with the month's name in `language` (5 mars 1984)."""
     months = Locale.parse(language).months
-    names = {name.rstrip(".") for context in ("format", "stand-alone")
-             for width in ("wide", "abbreviated") for name in months[context][width].values()}  # fmt: skip
+    names = {
+        name.rstrip(".")
+        for context in ("format", "stand-alone")
+        for width in ("wide", "abbreviated")
+        for name in months[context][width].values()
+    }
     either = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     day = r"\d{1,2}(?:er|st|nd|rd|th|º)?\.?"
     return re.compile(
@@ -229,8 +242,14 @@ def _log_phrase(phrase: str, language: str, counter: Any) -> UnmatchedPhrase | N
     row = db.session.scalar(query)
     if row is None:
         counts = {"count": 0, "agent_requests": 0, counter.key: 1}
-        row = UnmatchedPhrase(language=language, phrase=cleaned, normalised=key,
-                              first_seen=moment, last_seen=moment, **counts)  # fmt: skip
+        row = UnmatchedPhrase(
+            language=language,
+            phrase=cleaned,
+            normalised=key,
+            first_seen=moment,
+            last_seen=moment,
+            **counts,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(row)

@@ -88,21 +88,32 @@ class Summary:
 def export_guide() -> dict[str, Any]:
     """Return the whole guide as plain data, in a stable order."""
     categories = [
-        {"slug": c.slug, "position": c.position,
-         "names": {n.language: n.name for n in sorted(c.names, key=lambda n: CODES.index(n.language))
-                   if n.language in CODES}}
+        {
+            "slug": c.slug,
+            "position": c.position,
+            "names": {
+                n.language: n.name
+                for n in sorted(c.names, key=lambda n: CODES.index(n.language))
+                if n.language in CODES
+            },
+        }
         for c in editing.all_categories()
-    ]  # fmt: skip
+    ]
     services = []
     for service in editing.all_services():
         texts = {}
         for code in CODES:
             text = editing.latest_text(service, code)
             if text is not None:
-                texts[code] = {"version": text.version, "status": text.status,
-                               "review_state": text.review_state, **editing.text_values(text)}  # fmt: skip
-        services.append({"slug": service.slug, "facts": editing.latest_facts(service),
-                         "texts": texts})  # fmt: skip
+                texts[code] = {
+                    "version": text.version,
+                    "status": text.status,
+                    "review_state": text.review_state,
+                    **editing.text_values(text),
+                }
+        services.append(
+            {"slug": service.slug, "facts": editing.latest_facts(service), "texts": texts}
+        )
     return {"guide": FORMAT, "categories": categories, "services": services}
 
 
@@ -133,8 +144,15 @@ def parse(text: str) -> tuple[Any, dict[Path, int]]:
     try:
         loader = _GuideLoader(text)  # refuses bombs (see the end of the file) and bad characters
     except yaml.YAMLError as exc:
-        raise ImportRefused([Problem(1, "", gettext(
-            "the file is not valid YAML or JSON: %(problem)s", problem=str(exc)))]) from None  # fmt: skip
+        raise ImportRefused(
+            [
+                Problem(
+                    1,
+                    "",
+                    gettext("the file is not valid YAML or JSON: %(problem)s", problem=str(exc)),
+                )
+            ]
+        ) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -142,11 +160,25 @@ def parse(text: str) -> tuple[Any, dict[Path, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "?"
-        raise ImportRefused([Problem(line, "", gettext(
-            "the file is not valid YAML or JSON: %(problem)s", problem=problem))]) from None  # fmt: skip
+        raise ImportRefused(
+            [
+                Problem(
+                    line,
+                    "",
+                    gettext("the file is not valid YAML or JSON: %(problem)s", problem=problem),
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
-        raise ImportRefused([Problem(1, "", gettext(
-            "the file is not valid YAML or JSON: %(problem)s", problem=str(exc)))]) from None  # fmt: skip
+        raise ImportRefused(
+            [
+                Problem(
+                    1,
+                    "",
+                    gettext("the file is not valid YAML or JSON: %(problem)s", problem=str(exc)),
+                )
+            ]
+        ) from None
     finally:
         loader.dispose()
     lines: dict[Path, int] = {}
@@ -341,8 +373,10 @@ def _import_category(data: dict[str, Any], author: Author) -> int:
             "position": category.position,
             "names": {n.language: n.name for n in category.names},
         }
-    after = {"position": data.get("position", 0),
-             "names": {**before.get("names", {}), **{k: v.strip() for k, v in data["names"].items()}}}  # fmt: skip
+    after = {
+        "position": data.get("position", 0),
+        "names": {**before.get("names", {}), **{k: v.strip() for k, v in data["names"].items()}},
+    }
     if before == after:
         return 0
     if category.position != after["position"]:
@@ -355,8 +389,15 @@ def _import_category(data: dict[str, Any], author: Author) -> int:
             names[code].name = name
     db.session.flush()
     old, new = audit.changes(before, after)
-    audit.record("guide.category", "guide_category", category.id, old or None, new, author.user,
-                 author.email or None)  # fmt: skip
+    audit.record(
+        "guide.category",
+        "guide_category",
+        category.id,
+        old or None,
+        new,
+        author.user,
+        author.email or None,
+    )
     return 1
 
 
@@ -369,20 +410,33 @@ def _import_service(data: dict[str, Any], author: Author, publish: bool, summary
     if service is None:
         service = editing.create_service(data["slug"], facts["category"], author)
         summary.services_added += 1
-    _save(lambda: editing.save_facts(service, facts, author),
-          lambda: editing.open_facts_draft(service) is not None,
-          lambda: editing.publish_facts(service, author), publish, summary)  # fmt: skip
+    _save(
+        lambda: editing.save_facts(service, facts, author),
+        lambda: editing.open_facts_draft(service) is not None,
+        lambda: editing.publish_facts(service, author),
+        publish,
+        summary,
+    )
     texts = data.get("texts") or {}
     source = editing.source_language(service)
     for code in sorted(texts, key=lambda code: code != source):  # the source language first
         values = {k: v for k, v in texts[code].items() if k in TEXT_FIELDS}
-        _save(partial(editing.save_text, service, code, values, author),
-              partial(editing.open_draft, service, code),
-              partial(editing.publish_text, service, code, author), publish, summary)  # fmt: skip
+        _save(
+            partial(editing.save_text, service, code, values, author),
+            partial(editing.open_draft, service, code),
+            partial(editing.publish_text, service, code, author),
+            publish,
+            summary,
+        )
 
 
-def _save(save: Callable[[], Any], pending: Callable[[], object], release: Callable[[], Any],
-          publish: bool, summary: Summary) -> None:  # fmt: skip
+def _save(
+    save: Callable[[], Any],
+    pending: Callable[[], object],
+    release: Callable[[], Any],
+    publish: bool,
+    summary: Summary,
+) -> None:
     """Save what differs as a draft; with `publish`, publish it (or a draft the file equals)."""
     if save() is not None:
         summary.drafts += 1
@@ -417,8 +471,18 @@ class _GuideLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         """Refuse a file too large to read, then read it as SafeLoader does."""
         if len(stream) > MAX_FILE_BYTES or len(stream.encode("utf-8")) > MAX_FILE_BYTES:
-            raise ImportRefused([Problem(1, "", gettext(
-                "the file is larger than %(size)s MB", size=MAX_FILE_BYTES // (1024 * 1024)))])  # fmt: skip
+            raise ImportRefused(
+                [
+                    Problem(
+                        1,
+                        "",
+                        gettext(
+                            "the file is larger than %(size)s MB",
+                            size=MAX_FILE_BYTES // (1024 * 1024),
+                        ),
+                    )
+                ]
+            )
         super().__init__(stream)
         self._depth = 0
         self._nodes = 0
@@ -428,15 +492,40 @@ class _GuideLoader(yaml.SafeLoader):
         event = self.peek_event()
         line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ImportRefused([Problem(line, "", gettext(
-                "anchors and aliases (& and *) are not accepted: write each value in full"))])  # fmt: skip
+            raise ImportRefused(
+                [
+                    Problem(
+                        line,
+                        "",
+                        gettext(
+                            "anchors and aliases (& and *) are not accepted: write each value in full"
+                        ),
+                    )
+                ]
+            )
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise ImportRefused([Problem(line, "", gettext(
-                "the file holds more than %(count)s values", count=MAX_NODES))])  # fmt: skip
+            raise ImportRefused(
+                [
+                    Problem(
+                        line,
+                        "",
+                        gettext("the file holds more than %(count)s values", count=MAX_NODES),
+                    )
+                ]
+            )
         if self._depth >= MAX_DEPTH:
-            raise ImportRefused([Problem(line, "", gettext(
-                "the file nests values more than %(depth)s levels deep", depth=MAX_DEPTH))])  # fmt: skip
+            raise ImportRefused(
+                [
+                    Problem(
+                        line,
+                        "",
+                        gettext(
+                            "the file nests values more than %(depth)s levels deep", depth=MAX_DEPTH
+                        ),
+                    )
+                ]
+            )
         self._depth += 1
         try:
             return super().compose_node(parent, index)
@@ -457,8 +546,13 @@ def _unsafe_values(data: Any, lines: dict[Path, int]) -> list[Problem]:
         elif isinstance(value, str):
             character = unsafe_character(value, multiline=True)
             if character is not None:
-                c.problem(path, gettext("contains an invisible control character (%(code)s)",
-                                        code=f"U+{ord(character):04X}"))  # fmt: skip
+                c.problem(
+                    path,
+                    gettext(
+                        "contains an invisible control character (%(code)s)",
+                        code=f"U+{ord(character):04X}",
+                    ),
+                )
             elif path[-2:] == ("facts", "source_url") and value and not is_web_link(value):
                 c.problem(path, gettext("must be a web address starting with http:// or https://"))
     return c.problems

@@ -15,11 +15,19 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(replies.bp)
     replies.register()
     register_commands(app)
-    jobs.register_scheduled(app, "purge-recordings", jobs.every(minute="30", hour="2"),
-                            privacy.purge_expired_recordings,
-                            "delete the recordings past their retention period")  # fmt: skip
-    jobs.register_scheduled(app, "load-holidays", jobs.every(minute="0", hour="4"),
-                            running.load_coming_holidays,
-                            "load this year's and next year's public holidays")  # fmt: skip
+    jobs.register_scheduled(
+        app,
+        "purge-recordings",
+        jobs.every(minute="30", hour="2"),
+        privacy.purge_expired_recordings,
+        "delete the recordings past their retention period",
+    )
+    jobs.register_scheduled(
+        app,
+        "load-holidays",
+        jobs.every(minute="0", hour="4"),
+        running.load_coming_holidays,
+        "load this year's and next year's public holidays",
+    )
     # After the staff accounts and the demo cases (their packages are wired first).
     app.extensions.setdefault("setup.demo", []).append(week.week_lines)

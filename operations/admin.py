@@ -39,8 +39,10 @@ def _names() -> dict[str, Any]:
     from babel.dates import get_day_names
 
     locale = Locale.parse(str(get_locale() or languages.DEFAULT.code))
-    return {"weekday_names": get_day_names("wide", locale=locale),
-            "country_names": {code: locale.territories.get(code, code) for code in COUNTRIES}}  # fmt: skip
+    return {
+        "weekday_names": get_day_names("wide", locale=locale),
+        "country_names": {code: locale.territories.get(code, code) for code in COUNTRIES},
+    }
 
 
 @bp.app_template_filter("centre_moment")
@@ -121,8 +123,9 @@ def holidays() -> str:
     """List a year's holidays; the estimated Islamic ones are to confirm or move."""
     year = request.args.get("year", type=int) or now().astimezone(CENTRE_TZ).year
     year = min(max(year, 2000), 2100)
-    return render_template("centre_admin/holidays.html", year=year,
-                           holidays=running.holidays_of(year))  # fmt: skip
+    return render_template(
+        "centre_admin/holidays.html", year=year, holidays=running.holidays_of(year)
+    )
 
 
 @bp.post("/holidays")
@@ -192,8 +195,13 @@ def closures() -> str | Response | tuple[str, int]:
             error = refused.message
         except FormRefused as refused:
             error = refused.message
-    page = render_template("centre_admin/closures.html", closures=_upcoming_closures(),
-                           error=error, moves=moves, form=form)  # fmt: skip
+    page = render_template(
+        "centre_admin/closures.html",
+        closures=_upcoming_closures(),
+        error=error,
+        moves=moves,
+        form=form,
+    )
     return (page, 422) if error else page
 
 
@@ -203,11 +211,17 @@ def confirm_remove_closure(closure_id: int) -> str:
     """Ask before removing a closure: what it is, and that its callbacks may move back."""
     closure = db.session.get(calendar.Closure, closure_id) or abort(404)
     kind = gettext("Maintenance") if closure.kind == "maintenance" else gettext("Closure")
-    details = [f"{kind}: {centre_moment(closure.starts_at)} → {centre_moment(closure.ends_at)}",
-               closure.reason]  # fmt: skip
-    return render_template("centre_admin/confirm.html", title=gettext("Remove this closure?"),
-                           details=[d for d in details if d], back=url_for("centre_admin.closures"),
-                           action=url_for("centre_admin.remove_closure", closure_id=closure.id))  # fmt: skip
+    details = [
+        f"{kind}: {centre_moment(closure.starts_at)} → {centre_moment(closure.ends_at)}",
+        closure.reason,
+    ]
+    return render_template(
+        "centre_admin/confirm.html",
+        title=gettext("Remove this closure?"),
+        details=[d for d in details if d],
+        back=url_for("centre_admin.closures"),
+        action=url_for("centre_admin.remove_closure", closure_id=closure.id),
+    )
 
 
 @bp.post("/closures/<int:closure_id>/remove")
@@ -227,13 +241,27 @@ def topic_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     categories = guide.categories(locale)
     answers = [item for slug, _ in categories for item in guide.services_in(slug, locale)]
     return [
-        ("", [("", gettext("Before the main menu")), ("queue:", gettext("On the way to an agent")),
-              ("case_status:", gettext("With the status of any application"))]),
-        (gettext("A topic of the guide"), [(f"category:{slug}", name) for slug, name in categories]),
-        (gettext("An answer of the guide"), [(f"service:{slug}", title) for slug, title in answers]),
-        (gettext("With the status of an application for"),
-         [(f"case_status:{slug}", title) for slug, title in answers]),
-    ]  # fmt: skip
+        (
+            "",
+            [
+                ("", gettext("Before the main menu")),
+                ("queue:", gettext("On the way to an agent")),
+                ("case_status:", gettext("With the status of any application")),
+            ],
+        ),
+        (
+            gettext("A topic of the guide"),
+            [(f"category:{slug}", name) for slug, name in categories],
+        ),
+        (
+            gettext("An answer of the guide"),
+            [(f"service:{slug}", title) for slug, title in answers],
+        ),
+        (
+            gettext("With the status of an application for"),
+            [(f"case_status:{slug}", title) for slug, title in answers],
+        ),
+    ]
 
 
 def topic_words(value: str) -> str:
@@ -243,8 +271,11 @@ def topic_words(value: str) -> str:
             if choice == value:
                 return f"{group}: {words}" if group else words
     kind = value.split(":", 1)[0]
-    return {"category": gettext("A topic of the guide"), "service": gettext("An answer of the guide"),
-            "case_status": gettext("With the status of an application for")}.get(kind, value)  # fmt: skip
+    return {
+        "category": gettext("A topic of the guide"),
+        "service": gettext("An answer of the guide"),
+        "case_status": gettext("With the status of an application for"),
+    }.get(kind, value)
 
 
 class _TopicNames(dict):
@@ -271,23 +302,30 @@ def _topic(value: str) -> notices.Topic:
 
 def _notice_form(notice: notices.Notice) -> dict[str, str]:
     """Return a notice as its form's fields, times in Moroccan time."""
+
     def local(moment: datetime) -> str:
         return from_storage(moment).astimezone(CENTRE_TZ).strftime("%Y-%m-%dT%H:%M")
 
-    form = {"starts": local(notice.starts_at), "ends": local(notice.ends_at),
-            "countries": notice.countries, "numbers": notice.numbers,
-            "topic": f"{notice.topic}:{notice.topic_key}" if notice.topic else "",
-            "urgent": "1" if notice.urgent else ""}  # fmt: skip
+    form = {
+        "starts": local(notice.starts_at),
+        "ends": local(notice.ends_at),
+        "countries": notice.countries,
+        "numbers": notice.numbers,
+        "topic": f"{notice.topic}:{notice.topic_key}" if notice.topic else "",
+        "urgent": "1" if notice.urgent else "",
+    }
     return form | {f"text_{t.language}": t.text for t in notice.texts}
 
 
 def _save_notice(form: Any, notice: notices.Notice | None) -> None:
     """Add a notice from the form, or change `notice`."""
     fields = (
-        _moment(form.get("starts")), _moment(form.get("ends")),
+        _moment(form.get("starts")),
+        _moment(form.get("ends")),
         {code: _limited(form.get(f"text_{code}", ""), NOTICE_MAX) for code in languages.CODES},
-        _limited(form.get("countries", ""), 500), _limited(form.get("numbers", ""), 500),
-    )  # fmt: skip
+        _limited(form.get("countries", ""), 500),
+        _limited(form.get("numbers", ""), 500),
+    )
     topic, urgent = _topic(form.get("topic", "")), form.get("urgent") == "1"
     if notice is None:
         running.add_notice(*fields, topic=topic, urgent=urgent)
@@ -296,8 +334,9 @@ def _save_notice(form: Any, notice: notices.Notice | None) -> None:
 
 
 def _notices_page(notice: notices.Notice | None) -> str | Response | tuple[str, int]:
-    form: Any = request.form if request.method == "POST" else (
-        _notice_form(notice) if notice else {})  # fmt: skip
+    form: Any = (
+        request.form if request.method == "POST" else (_notice_form(notice) if notice else {})
+    )
     error = None
     if request.method == "POST":
         try:
@@ -311,9 +350,16 @@ def _notices_page(notice: notices.Notice | None) -> str | Response | tuple[str, 
             error = refused.message
     query = sa.select(notices.Notice).where(notices.Notice.ends_at > to_storage(now()))
     current = list(db.session.scalars(query.order_by(notices.Notice.starts_at)))
-    page = render_template("centre_admin/notices.html", notices=current, error=error, form=form,
-                           languages=languages.LANGUAGES, editing=notice,
-                           topics=topic_choices(), topic_words=topic_words)  # fmt: skip
+    page = render_template(
+        "centre_admin/notices.html",
+        notices=current,
+        error=error,
+        form=form,
+        languages=languages.LANGUAGES,
+        editing=notice,
+        topics=topic_choices(),
+        topic_words=topic_words,
+    )
     return (page, 422) if error else page
 
 
@@ -339,9 +385,13 @@ def confirm_remove_notice(notice_id: int) -> str:
     texts = {text.language: text.text for text in notice.texts}
     shown = texts.get(str(get_locale() or "fr")) or texts.get("fr", "")
     details = [f"{centre_moment(notice.starts_at)} → {centre_moment(notice.ends_at)}", shown]
-    return render_template("centre_admin/confirm.html", title=gettext("Remove this notice?"),
-                           details=details, back=url_for("centre_admin.notices_page"),
-                           action=url_for("centre_admin.remove_notice", notice_id=notice.id))  # fmt: skip
+    return render_template(
+        "centre_admin/confirm.html",
+        title=gettext("Remove this notice?"),
+        details=details,
+        back=url_for("centre_admin.notices_page"),
+        action=url_for("centre_admin.remove_notice", notice_id=notice.id),
+    )
 
 
 @bp.post("/notices/<int:notice_id>/remove")
@@ -368,14 +418,24 @@ def preview() -> str | tuple[str, int]:
         if args.get("at"):
             moment = _moment(args.get("at"))
         heard = running.heard_at(language.code, country, number, moment)
-        at_topics = [(topic_words(f"{kind}:{key}"), text) for (kind, key), text
-                     in notices.at_topics(language.code, country, number, moment)]  # fmt: skip
+        at_topics = [
+            (topic_words(f"{kind}:{key}"), text)
+            for (kind, key), text in notices.at_topics(language.code, country, number, moment)
+        ]
     except FormRefused as refused:
         error = refused.message
     shown = {"time": page_time(moment), "date": page_date(moment, "long")}
-    page = render_template("centre_admin/preview.html", language=language, country=country,
-                           shown=shown,
-                           number=number or "", moment=moment, heard=heard, error=error,
-                           at_topics=at_topics,
-                           countries=COUNTRIES, languages=languages.LANGUAGES)  # fmt: skip
+    page = render_template(
+        "centre_admin/preview.html",
+        language=language,
+        country=country,
+        shown=shown,
+        number=number or "",
+        moment=moment,
+        heard=heard,
+        error=error,
+        at_topics=at_topics,
+        countries=COUNTRIES,
+        languages=languages.LANGUAGES,
+    )
     return (page, 400) if error else page

@@ -222,7 +222,9 @@ def notices_add(
     """Add a notice; it needs its text in all seven languages."""
     kind, _, key = topic.partition(":")
     if topic and (kind not in notices.TOPIC_KINDS or (kind in ("service", "category") and not key)):
-        raise click.UsageError("--topic must be service:SLUG, category:SLUG, case_status[:SLUG] or queue")
+        raise click.UsageError(
+            "--topic must be service:SLUG, category:SLUG, case_status[:SLUG] or queue"
+        )
     by_language: dict[str, str] = {}
     for item in texts:
         code, _, text = item.partition("=")
@@ -230,10 +232,16 @@ def notices_add(
             raise click.UsageError(f"--text must be LANG=TEXT with LANG one of {' '.join(CODES)}")
         by_language[code] = text.strip()
     try:
-        notice = running.add_notice(_moment(starts), _moment(ends), by_language, list(countries),
-                                    list(numbers), actor_email=CLI,
-                                    topic=(kind, key) if topic else notices.CENTRE,
-                                    urgent=urgent)  # fmt: skip
+        notice = running.add_notice(
+            _moment(starts),
+            _moment(ends),
+            by_language,
+            list(countries),
+            list(numbers),
+            actor_email=CLI,
+            topic=(kind, key) if topic else notices.CENTRE,
+            urgent=urgent,
+        )
     except running.ChangeRefused as exc:
         raise click.UsageError(str(exc)) from exc
     db.session.commit()

@@ -23,7 +23,7 @@ DEMO_NOTICE = {
     "nl": "Ter herinnering: sinds 1 april 2024 maken alle consulaten afspraken online en kunt u de kosten elektronisch betalen.",
     "de": "Zur Erinnerung: Seit dem 1. April 2024 vergeben alle Konsulate Termine online und nehmen die Gebühren elektronisch entgegen.",
     "en": "A reminder: since 1 April 2024 every consulate books appointments online and takes fees by electronic payment.",
-}  # fmt: skip
+}
 
 # Heard only by callers who reach the guide's visa service, in their language (issue 16).
 VISA_NOTICE = {
@@ -34,7 +34,7 @@ VISA_NOTICE = {
     "nl": "De visumdiensten zijn opgeschort tot 8 februari. Kosten die vóór 3 februari zijn betaald, worden online teruggevorderd met de betalingsreferentie en de datum van de transactie. Het callcenter kan u bij die procedure niet helpen.",
     "de": "Die Visadienste sind bis zum 8. Februar ausgesetzt. Vor dem 3. Februar gezahlte Gebühren werden online mit der Zahlungsreferenz und dem Transaktionsdatum zurückgefordert. Das Callcenter kann Ihnen bei diesem Verfahren nicht helfen.",
     "en": "Visa services are suspended until 8 February. Fees paid before 3 February are recovered online with the payment reference and the transaction date. The call centre cannot help with that procedure.",
-}  # fmt: skip
+}
 VISA_TOPIC = ("service", "visa")
 
 
@@ -66,8 +66,9 @@ def load_demo() -> str:
         return "Demo data already present."
     moment = now()
     notices.add_notice(moment - timedelta(days=1), moment + timedelta(days=30), DEMO_NOTICE)
-    notices.add_notice(moment - timedelta(days=1), visa_suspension_ends(moment), VISA_NOTICE,
-                       topic=VISA_TOPIC)  # fmt: skip
+    notices.add_notice(
+        moment - timedelta(days=1), visa_suspension_ends(moment), VISA_NOTICE, topic=VISA_TOPIC
+    )
     for sid, caller, dialled, country, language, outcome, ago in DEMO_CALLS:
         started = moment - timedelta(minutes=ago)
         db.session.add(
@@ -103,6 +104,7 @@ def load_demo() -> str:
     demo = list(db.session.scalars(sa.select(Ticket).where(Ticket.source_key.like("CAdemo%:demo"))))
     answered = demo_answers.answer_demo_tickets(demo)
     prepared = demo_answers.load_prepared_replies()
-    return (f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets "
-            f"({answered} answered by SMS), {prepared} prepared replies.")  # fmt: skip
-
+    return (
+        f"Demo data added: 1 notice, {len(DEMO_CALLS)} calls, {count} tickets "
+        f"({answered} answered by SMS), {prepared} prepared replies."
+    )

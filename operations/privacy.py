@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 def purge_recordings(days: int) -> Report:
     """Delete the recordings older than `days` days, and log it."""
     report = tickets_privacy.purge_recordings(days)
-    audit.record("privacy.purge_recordings", after={"days": days, **report.counts},
-                 actor_email="cli")  # fmt: skip
+    audit.record(
+        "privacy.purge_recordings", after={"days": days, **report.counts}, actor_email="cli"
+    )
     return report
 
 

@@ -19,8 +19,9 @@ from staff import audit, role_required
 from tickets import replies
 from tickets.replies import ReplyTemplate
 
-bp = Blueprint("reply_templates", __name__, url_prefix="/centre/replies",
-               template_folder="templates")  # fmt: skip
+bp = Blueprint(
+    "reply_templates", __name__, url_prefix="/centre/replies", template_folder="templates"
+)
 ROLES = ("supervisor", "admin")
 ACTION_NAMES = {
     "reply.add": _l("Prepared reply added"),
@@ -44,8 +45,9 @@ def _fields(form: Any) -> tuple[str, str, str]:
     if language not in languages.BY_CODE:
         raise Refused(gettext("Choose the language of the reply."))
     if not title or len(title) > replies.TITLE_MAX:
-        raise Refused(gettext("Give the reply a title of at most %(max)s characters.",
-                              max=replies.TITLE_MAX))  # fmt: skip
+        raise Refused(
+            gettext("Give the reply a title of at most %(max)s characters.", max=replies.TITLE_MAX)
+        )
     if not body or len(body) > replies.BODY_MAX:
         raise Refused(gettext("Write the reply, at most %(max)s characters.", max=replies.BODY_MAX))
     return language, title, body
@@ -61,19 +63,32 @@ def _page(template: ReplyTemplate | None) -> str | Response | tuple[str, int]:
             return _render(template, form, refused.message), 422
         before = {"language": template.language, "title": template.title} if template else None
         kept = replies.keep(template, language, title, body)
-        audit.record("reply.edit" if template else "reply.add", "reply_template", kept.id, before,
-                     {"language": language, "title": title})  # fmt: skip
+        audit.record(
+            "reply.edit" if template else "reply.add",
+            "reply_template",
+            kept.id,
+            before,
+            {"language": language, "title": title},
+        )
         flash(gettext("Prepared reply saved."))
         return redirect(url_for("reply_templates.index"))
-    shown = {"language": template.language, "title": template.title, "body": template.body} \
-        if template else {"language": request.args.get("language", "")}  # fmt: skip
+    shown = (
+        {"language": template.language, "title": template.title, "body": template.body}
+        if template
+        else {"language": request.args.get("language", "")}
+    )
     return _render(template, shown, None)
 
 
 def _render(template: ReplyTemplate | None, form: Any, error: str | None) -> str:
-    return render_template("centre_admin/replies.html", templates=replies.every_template(),
-                           editing=template, form=form, error=error,
-                           languages=languages.LANGUAGES)  # fmt: skip
+    return render_template(
+        "centre_admin/replies.html",
+        templates=replies.every_template(),
+        editing=template,
+        form=form,
+        error=error,
+        languages=languages.LANGUAGES,
+    )
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -99,9 +114,13 @@ def confirm_remove(template_id: int) -> str:
         f"{languages.name_in(template.language, _locale())} · {template.title}",
         template.body,
     ]
-    return render_template("centre_admin/confirm.html", title=gettext("Remove this prepared reply?"),
-                           details=details, back=url_for("reply_templates.index"),
-                           action=url_for("reply_templates.remove", template_id=template.id))  # fmt: skip
+    return render_template(
+        "centre_admin/confirm.html",
+        title=gettext("Remove this prepared reply?"),
+        details=details,
+        back=url_for("reply_templates.index"),
+        action=url_for("reply_templates.remove", template_id=template.id),
+    )
 
 
 def _locale() -> str:
@@ -113,8 +132,13 @@ def _locale() -> str:
 def remove(template_id: int) -> Response:
     """Remove a prepared reply (confirmed on its own page first)."""
     template = db.session.get(ReplyTemplate, template_id) or abort(404)
-    audit.record("reply.remove", "reply_template", template.id,
-                 {"language": template.language, "title": template.title}, None)  # fmt: skip
+    audit.record(
+        "reply.remove",
+        "reply_template",
+        template.id,
+        {"language": template.language, "title": template.title},
+        None,
+    )
     db.session.delete(template)
     flash(gettext("Prepared reply removed."))
     return redirect(url_for("reply_templates.index"))

@@ -149,8 +149,14 @@ def _page_locale_code() -> str:
     return str(get_locale() or languages.DEFAULT.code)
 
 
-def _record(action: str, target: str, target_id: int | None, before: Any, after: Any,
-            actor_email: str | None) -> None:  # fmt: skip
+def _record(
+    action: str,
+    target: str,
+    target_id: int | None,
+    before: Any,
+    after: Any,
+    actor_email: str | None,
+) -> None:
     audit.record(action, target, target_id, before, after, actor_email=actor_email)
 
 
@@ -176,8 +182,14 @@ def set_hours(
     after = f"{hours[0]:%H:%M}-{hours[1]:%H:%M}" if hours else "closed"
     if before == after:
         return False
-    _record("centre.hours", "weekday", weekday, {calendar.WEEKDAYS[weekday]: before},
-            {calendar.WEEKDAYS[weekday]: after}, actor_email)  # fmt: skip
+    _record(
+        "centre.hours",
+        "weekday",
+        weekday,
+        {calendar.WEEKDAYS[weekday]: before},
+        {calendar.WEEKDAYS[weekday]: after},
+        actor_email,
+    )
     return True
 
 
@@ -190,8 +202,14 @@ def load_coming_holidays() -> int:
     year = now().astimezone(CENTRE_TZ).year
     added = calendar.seed_holidays([year, year + 1])
     if added:
-        _record("centre.holidays_loaded", "holiday", None, None,
-                {"years": [year, year + 1], "added": added}, "scheduler")  # fmt: skip
+        _record(
+            "centre.holidays_loaded",
+            "holiday",
+            None,
+            None,
+            {"years": [year, year + 1], "added": added},
+            "scheduler",
+        )
     return added
 
 
@@ -208,13 +226,20 @@ def holidays_of(year: int) -> list[calendar.Holiday]:
     )
 
 
-def confirm_holiday(holiday: calendar.Holiday, day: date | None,
-                    actor_email: str | None = None) -> list[calendar.Holiday]:  # fmt: skip
+def confirm_holiday(
+    holiday: calendar.Holiday, day: date | None, actor_email: str | None = None
+) -> list[calendar.Holiday]:
     """Confirm a holiday, or move it (with its other days) to start on `day`."""
     before = [str(h.day) for h in _group(holiday)]
     moved = calendar.move_holiday(holiday, day)
-    _record("centre.holiday", "holiday", holiday.id, {"name": holiday.name, "days": before},
-            {"days": [str(h.day) for h in moved], "confirmed": True}, actor_email)  # fmt: skip
+    _record(
+        "centre.holiday",
+        "holiday",
+        holiday.id,
+        {"name": holiday.name, "days": before},
+        {"days": [str(h.day) for h in moved], "confirmed": True},
+        actor_email,
+    )
     return moved
 
 
@@ -222,8 +247,13 @@ def _group(holiday: calendar.Holiday) -> list[calendar.Holiday]:
     if not holiday.seed_key:
         return [holiday]
     year, name, _ = holiday.seed_key.split(":", 2)
-    return list(db.session.scalars(sa.select(calendar.Holiday).where(
-        calendar.Holiday.seed_key.like(f"{year}:{name}:%")).order_by(calendar.Holiday.day)))  # fmt: skip
+    return list(
+        db.session.scalars(
+            sa.select(calendar.Holiday)
+            .where(calendar.Holiday.seed_key.like(f"{year}:{name}:%"))
+            .order_by(calendar.Holiday.day)
+        )
+    )
 
 
 def add_holiday(day: date, name: str, actor_email: str | None = None) -> calendar.Holiday:
@@ -231,8 +261,14 @@ def add_holiday(day: date, name: str, actor_email: str | None = None) -> calenda
     holiday = calendar.Holiday(day=day, name=name[:120], islamic=False, confirmed=True)
     db.session.add(holiday)
     db.session.flush()
-    _record("centre.holiday_add", "holiday", holiday.id, None, {"day": str(day), "name": name},
-            actor_email)  # fmt: skip
+    _record(
+        "centre.holiday_add",
+        "holiday",
+        holiday.id,
+        None,
+        {"day": str(day), "name": name},
+        actor_email,
+    )
     return holiday
 
 
@@ -241,12 +277,14 @@ def _closure(starts: datetime, ends: datetime, kind: str, reason: str) -> calend
         raise EndsBeforeStart("a closure must end after it starts")
     if kind not in ("closure", "maintenance"):
         raise UnknownClosureKind(f"unknown kind of closure: {kind!r}")
-    return calendar.Closure(kind=kind, starts_at=to_storage(starts), ends_at=to_storage(ends),
-                            reason=reason[:200])  # fmt: skip
+    return calendar.Closure(
+        kind=kind, starts_at=to_storage(starts), ends_at=to_storage(ends), reason=reason[:200]
+    )
 
 
-def callbacks_moved_by_closure(starts: datetime, ends: datetime, kind: str = "closure",
-                               reason: str = "") -> list[tuple[str, datetime, datetime]]:  # fmt: skip
+def callbacks_moved_by_closure(
+    starts: datetime, ends: datetime, kind: str = "closure", reason: str = ""
+) -> list[tuple[str, datetime, datetime]]:
     """Return the callbacks a closure would move (reference, old, new), adding nothing."""
     closure = _closure(starts, ends, kind, reason)
     savepoint = db.session.begin_nested()
@@ -260,8 +298,13 @@ def callbacks_moved_by_closure(starts: datetime, ends: datetime, kind: str = "cl
         savepoint.rollback()
 
 
-def add_closure(starts: datetime, ends: datetime, kind: str = "closure", reason: str = "",
-                actor_email: str | None = None) -> calendar.Closure:  # fmt: skip
+def add_closure(
+    starts: datetime,
+    ends: datetime,
+    kind: str = "closure",
+    reason: str = "",
+    actor_email: str | None = None,
+) -> calendar.Closure:
     """Close the centre from `starts` to `ends` (aware)."""
     closure = _closure(starts, ends, kind, reason)
     db.session.add(closure)
@@ -276,14 +319,19 @@ def _closure_facts(closure: calendar.Closure) -> dict[str, str]:
         assert aware is not None
         return aware.astimezone(CENTRE_TZ).isoformat(timespec="minutes")
 
-    return {"kind": closure.kind, "starts": moment(closure.starts_at),
-            "ends": moment(closure.ends_at), "reason": closure.reason}  # fmt: skip
+    return {
+        "kind": closure.kind,
+        "starts": moment(closure.starts_at),
+        "ends": moment(closure.ends_at),
+        "reason": closure.reason,
+    }
 
 
 def remove_closure(closure: calendar.Closure, actor_email: str | None = None) -> None:
     """Remove a closure or maintenance window."""
-    _record("centre.closure_remove", "closure", closure.id, _closure_facts(closure), None,
-            actor_email)  # fmt: skip
+    _record(
+        "centre.closure_remove", "closure", closure.id, _closure_facts(closure), None, actor_email
+    )
     db.session.delete(closure)
 
 
@@ -359,18 +407,30 @@ def notice_numbers(given: str | list[str]) -> list[str]:
     return sorted(set(numbers))
 
 
-def _same_notice(starts: datetime, ends: datetime, texts: dict[str, str], countries: list[str],
-                 numbers: list[str], topic: notices.Topic = notices.CENTRE,
-                 other_than: int | None = None) -> notices.Notice | None:  # fmt: skip
+def _same_notice(
+    starts: datetime,
+    ends: datetime,
+    texts: dict[str, str],
+    countries: list[str],
+    numbers: list[str],
+    topic: notices.Topic = notices.CENTRE,
+    other_than: int | None = None,
+) -> notices.Notice | None:
     """Return a notice saying the same to the same callers at an overlapping time, if any."""
     query = sa.select(notices.Notice).where(
         notices.Notice.starts_at < to_storage(ends), notices.Notice.ends_at > to_storage(starts)
     )
     for notice in db.session.scalars(query.order_by(notices.Notice.id)):
-        same_scope = (sorted(notice.countries.split()) == countries
-                      and sorted(notice.numbers.split()) == numbers
-                      and (notice.topic, notice.topic_key) == tuple(topic))  # fmt: skip
-        if notice.id != other_than and same_scope and {t.language: t.text for t in notice.texts} == texts:
+        same_scope = (
+            sorted(notice.countries.split()) == countries
+            and sorted(notice.numbers.split()) == numbers
+            and (notice.topic, notice.topic_key) == tuple(topic)
+        )
+        if (
+            notice.id != other_than
+            and same_scope
+            and {t.language: t.text for t in notice.texts} == texts
+        ):
             return notice
     return None
 
@@ -391,18 +451,27 @@ def _notice_texts(texts: dict[str, str]) -> dict[str, str]:
 
 def _notice_state(notice: notices.Notice) -> dict[str, Any]:
     """Return what the audit log keeps of a notice."""
-    return {"starts": from_storage(notice.starts_at).isoformat(timespec="minutes"),
-            "ends": from_storage(notice.ends_at).isoformat(timespec="minutes"),
-            "countries": notice.countries, "numbers": notice.numbers,
-            "topic": f"{notice.topic}:{notice.topic_key}" if notice.topic else "",
-            "urgent": notice.urgent,
-            "texts": {t.language: t.text for t in notice.texts}}  # fmt: skip
+    return {
+        "starts": from_storage(notice.starts_at).isoformat(timespec="minutes"),
+        "ends": from_storage(notice.ends_at).isoformat(timespec="minutes"),
+        "countries": notice.countries,
+        "numbers": notice.numbers,
+        "topic": f"{notice.topic}:{notice.topic_key}" if notice.topic else "",
+        "urgent": notice.urgent,
+        "texts": {t.language: t.text for t in notice.texts},
+    }
 
 
-def add_notice(starts: datetime, ends: datetime, texts: dict[str, str],
-               countries: str | list[str], numbers: str | list[str],
-               actor_email: str | None = None, topic: notices.Topic = notices.CENTRE,
-               urgent: bool = False) -> notices.Notice:  # fmt: skip
+def add_notice(
+    starts: datetime,
+    ends: datetime,
+    texts: dict[str, str],
+    countries: str | list[str],
+    numbers: str | list[str],
+    actor_email: str | None = None,
+    topic: notices.Topic = notices.CENTRE,
+    urgent: bool = False,
+) -> notices.Notice:
     """Add a service notice (its text in all seven languages is required).
 
     Countries are codes or names (see `notice_countries`), numbers international ones of the
@@ -421,10 +490,17 @@ def add_notice(starts: datetime, ends: datetime, texts: dict[str, str],
     return notice
 
 
-def update_notice(notice: notices.Notice, starts: datetime, ends: datetime,
-                  texts: dict[str, str], countries: str | list[str], numbers: str | list[str],
-                  topic: notices.Topic = notices.CENTRE, urgent: bool = False,
-                  actor_email: str | None = None) -> notices.Notice:  # fmt: skip
+def update_notice(
+    notice: notices.Notice,
+    starts: datetime,
+    ends: datetime,
+    texts: dict[str, str],
+    countries: str | list[str],
+    numbers: str | list[str],
+    topic: notices.Topic = notices.CENTRE,
+    urgent: bool = False,
+    actor_email: str | None = None,
+) -> notices.Notice:
     """Change a notice: its times, texts, callers and topic, checked as when it was added."""
     texts = _notice_texts(texts)
     if ends <= starts:
@@ -454,9 +530,18 @@ def update_notice(notice: notices.Notice, starts: datetime, ends: datetime,
 
 def remove_notice(notice: notices.Notice, actor_email: str | None = None) -> None:
     """Remove a service notice."""
-    _record("centre.notice_remove", "notice", notice.id,
-            {"countries": notice.countries, "numbers": notice.numbers,
-             "texts": {t.language: t.text for t in notice.texts}}, None, actor_email)  # fmt: skip
+    _record(
+        "centre.notice_remove",
+        "notice",
+        notice.id,
+        {
+            "countries": notice.countries,
+            "numbers": notice.numbers,
+            "texts": {t.language: t.text for t in notice.texts},
+        },
+        None,
+        actor_email,
+    )
     db.session.delete(notice)
 
 

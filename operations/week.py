@@ -45,56 +45,131 @@ WEEK_SEED = 17
 # How a week's calls fall: Monday busiest, the weekend quiet (the centre is closed); by
 # Moroccan hour, a morning rise, a lunch dip and the evening peak after work.
 DAY_WEIGHTS = (1.45, 1.1, 1.0, 1.0, 0.95, 0.3, 0.2)  # Monday .. Sunday
-HOUR_WEIGHTS = {8: 3, 9: 6, 10: 7, 11: 7, 12: 5, 13: 4, 14: 6, 15: 6, 16: 7, 17: 10, 18: 12,
-                19: 11, 20: 3, 21: 2, 7: 1, 22: 1}  # fmt: skip
+HOUR_WEIGHTS = {
+    8: 3,
+    9: 6,
+    10: 7,
+    11: 7,
+    12: 5,
+    13: 4,
+    14: 6,
+    15: 6,
+    16: 7,
+    17: 10,
+    18: 12,
+    19: 11,
+    20: 3,
+    21: 2,
+    7: 1,
+    22: 1,
+}
 # Where callers live (the 26 countries of the toll-free numbers), in plausible shares.
 COUNTRY_WEIGHTS = {
-    "FR": 27, "ES": 15, "IT": 12, "BE": 9, "NL": 9, "DE": 8, "GB": 3, "CH": 2.5, "PT": 1.5,
-    "AT": 1.2, "LU": 0.8, "SE": 1, "DK": 0.8, "NO": 0.8, "IE": 0.6, "PL": 0.6, "RO": 0.5,
-    "GR": 0.4, "CZ": 0.4, "HU": 0.4, "FI": 0.4, "HR": 0.3, "BG": 0.3, "SK": 0.3, "SI": 0.2,
+    "FR": 27,
+    "ES": 15,
+    "IT": 12,
+    "BE": 9,
+    "NL": 9,
+    "DE": 8,
+    "GB": 3,
+    "CH": 2.5,
+    "PT": 1.5,
+    "AT": 1.2,
+    "LU": 0.8,
+    "SE": 1,
+    "DK": 0.8,
+    "NO": 0.8,
+    "IE": 0.6,
+    "PL": 0.6,
+    "RO": 0.5,
+    "GR": 0.4,
+    "CZ": 0.4,
+    "HU": 0.4,
+    "FI": 0.4,
+    "HR": 0.3,
+    "BG": 0.3,
+    "SK": 0.3,
+    "SI": 0.2,
     "MT": 0.2,
-}  # fmt: skip
+}
 # What callers came for, when the centre is open.
-JOURNEYS = {"guide": 38, "case": 14, "feedback": 8, "agent": 24, "callback": 7,
-            "abandoned": 5, "hung_up": 2, "failed": 1}  # fmt: skip
-GUIDE_SLUGS = ("passport", "national-id-card", "consular-registration", "birth-declaration",
-               "civil-status-extracts", "legalisation", "power-of-attorney", "marriage",
-               "appointments", "fees-and-payment", "visa", "change-of-residence")  # fmt: skip
+JOURNEYS = {
+    "guide": 38,
+    "case": 14,
+    "feedback": 8,
+    "agent": 24,
+    "callback": 7,
+    "abandoned": 5,
+    "hung_up": 2,
+    "failed": 1,
+}
+GUIDE_SLUGS = (
+    "passport",
+    "national-id-card",
+    "consular-registration",
+    "birth-declaration",
+    "civil-status-extracts",
+    "legalisation",
+    "power-of-attorney",
+    "marriage",
+    "appointments",
+    "fees-and-payment",
+    "visa",
+    "change-of-residence",
+)
 FEEDBACK = ("complaint", "complaint", "suggestion", "observation")
 UNMATCHED = [
-    ("fr", "transfert d'argent vers le maroc"), ("fr", "horaires du ferry tanger"),
-    ("ar", "كيف أرسل طرد إلى المغرب"), ("es", "precio del billete a casablanca"),
-    ("it", "lavoro in marocco"), ("nl", "belasting in marokko betalen"),
-    ("de", "wetter in agadir"), ("en", "phone credit for morocco"),
-]  # fmt: skip
+    ("fr", "transfert d'argent vers le maroc"),
+    ("fr", "horaires du ferry tanger"),
+    ("ar", "كيف أرسل طرد إلى المغرب"),
+    ("es", "precio del billete a casablanca"),
+    ("it", "lavoro in marocco"),
+    ("nl", "belasting in marokko betalen"),
+    ("de", "wetter in agadir"),
+    ("en", "phone credit for morocco"),
+]
 # What agents write, in the language each of them works in (data, not interface text).
 NOTES = {
-    "fr": ["Rappelée : la liste des pièces pour le passeport lui a été lue.",
-           "Le rendez-vous en ligne ne s'affiche pas ; transmis au consulat de Paris.",
-           "Réclamation sur l'attente au guichet, transmise au chef de poste."],
-    "ar": ["تم الاتصال بالمواطن وشرح الوثائق المطلوبة لبطاقة التعريف.",
-           "أحيلت الشكاية إلى القنصلية المعنية.",
-           "طلب موعدا قريبا؛ تم توجيهه إلى الحجز عبر الإنترنت."],
-    "en": ["Caller advised to book online; link sent by text.",
-           "Passed to the consulate in Brussels: documents checked twice at the counter.",
-           "Asked about a lost passport abroad; emergency travel document explained."],
-}  # fmt: skip
+    "fr": [
+        "Rappelée : la liste des pièces pour le passeport lui a été lue.",
+        "Le rendez-vous en ligne ne s'affiche pas ; transmis au consulat de Paris.",
+        "Réclamation sur l'attente au guichet, transmise au chef de poste.",
+    ],
+    "ar": [
+        "تم الاتصال بالمواطن وشرح الوثائق المطلوبة لبطاقة التعريف.",
+        "أحيلت الشكاية إلى القنصلية المعنية.",
+        "طلب موعدا قريبا؛ تم توجيهه إلى الحجز عبر الإنترنت.",
+    ],
+    "en": [
+        "Caller advised to book online; link sent by text.",
+        "Passed to the consulate in Brussels: documents checked twice at the counter.",
+        "Asked about a lost passport abroad; emergency travel document explained.",
+    ],
+}
 HUNG_UP = {
     "fr": "La personne a raccroché avant qu'un conseiller ne réponde.",
     "ar": "أنهى المتصل المكالمة قبل رد أحد الموظفين.",
     "en": "The caller hung up before an agent answered.",
-}  # fmt: skip
+}
 RESOLUTIONS = {
     "fr": "Réponse donnée, la personne est satisfaite.",
     "ar": "تمت الإجابة عن الطلب.",
     "en": "Answered; nothing more to do.",
-}  # fmt: skip
-AGENTS = {"fr": "agent.fr@example.org", "es": "agent.fr@example.org",
-          "ar": "agent.ar@example.org", "en": "agent.en@example.org",
-          "nl": "agent.en@example.org", "de": "agent.en@example.org",
-          "it": "agent.en@example.org"}  # fmt: skip
-NOTE_LOCALE = {"agent.fr@example.org": "fr", "agent.ar@example.org": "ar",
-               "agent.en@example.org": "en"}  # fmt: skip
+}
+AGENTS = {
+    "fr": "agent.fr@example.org",
+    "es": "agent.fr@example.org",
+    "ar": "agent.ar@example.org",
+    "en": "agent.en@example.org",
+    "nl": "agent.en@example.org",
+    "de": "agent.en@example.org",
+    "it": "agent.en@example.org",
+}
+NOTE_LOCALE = {
+    "agent.fr@example.org": "fr",
+    "agent.ar@example.org": "ar",
+    "agent.en@example.org": "en",
+}
 
 
 def week_lines() -> list[str]:
@@ -178,8 +253,10 @@ def build_week(end: datetime) -> dict[str, int]:
     lookups = [_lookup(rng, call, case_ids) for call in calls if call.context.get("case")]
     db.session.add_all(lookups)
     taken: Counter[datetime] = Counter()  # callbacks per slot
-    tickets = [_ticket(rng, call, journey, number, key, agents, end, taken) for call, journey, number
-               in work]  # fmt: skip
+    tickets = [
+        _ticket(rng, call, journey, number, key, agents, end, taken)
+        for call, journey, number in work
+    ]
     db.session.flush()
     _surveys(tickets, end)
     for phrase_language, phrase in UNMATCHED:
@@ -190,8 +267,16 @@ def build_week(end: datetime) -> dict[str, int]:
     return {"calls": len(calls), "tickets": len(tickets), "moved": moved}
 
 
-def _call(rng: random.Random, n: int, started: datetime, number: str, country: str,
-          language: str, journey: str, key: str) -> Call:  # fmt: skip
+def _call(
+    rng: random.Random,
+    n: int,
+    started: datetime,
+    number: str,
+    country: str,
+    language: str,
+    journey: str,
+    key: str,
+) -> Call:
     """Return one ended call of the week, as the webhooks and the status callback leave it."""
     context: dict[str, Any] = {}
     duration = rng.randint(60, 240)
@@ -254,24 +339,45 @@ def _lookup(rng: random.Random, call: Call, case_ids: list[int]) -> CaseLookup:
     )
 
 
-def _ticket(rng: random.Random, call: Call, journey: str, number: str, key: str,
-            agents: dict[str, StaffUser | None], end: datetime,
-            taken: Counter[datetime]) -> Ticket:  # fmt: skip
+def _ticket(
+    rng: random.Random,
+    call: Call,
+    journey: str,
+    number: str,
+    key: str,
+    agents: dict[str, StaffUser | None],
+    end: datetime,
+    taken: Counter[datetime],
+) -> Ticket:
     """Open the ticket a call left, then work it as the desk's agents would have."""
     kind = {"feedback": rng.choice(FEEDBACK), "callback": "callback"}.get(journey, "escalated_call")
     opened = call.queue_entered_at or call.started_at + timedelta(seconds=50)
-    ticket = open_ticket(kind, call.language or "fr", number, key, country=call.country,
-                         call_sid=call.call_sid, source_key=f"{call.call_sid}:{kind}",
-                         ivr_path=_journey(rng, call, kind),
-                         at=from_storage(opened))  # fmt: skip
+    ticket = open_ticket(
+        kind,
+        call.language or "fr",
+        number,
+        key,
+        country=call.country,
+        call_sid=call.call_sid,
+        source_key=f"{call.call_sid}:{kind}",
+        ivr_path=_journey(rng, call, kind),
+        at=from_storage(opened),
+    )
     ticket.created_at = ticket.updated_at = opened
     if kind in FEEDBACK:
         seconds = rng.randint(8, 60)
         sid = "RE" + secrets.token_hex(16)
         # The app holds a short message (the simulator's), so the desk's player works offline.
-        db.session.add(Recording(ticket=ticket, recording_sid=sid, duration=sounds.MESSAGE_SECONDS,
-                                 url="app", audio=sounds.message(),
-                                 created_at=opened + timedelta(seconds=seconds + 5)))  # fmt: skip
+        db.session.add(
+            Recording(
+                ticket=ticket,
+                recording_sid=sid,
+                duration=sounds.MESSAGE_SECONDS,
+                url="app",
+                audio=sounds.message(),
+                created_at=opened + timedelta(seconds=seconds + 5),
+            )
+        )
         ticket.has_message = True
     agent = agents.get(AGENTS.get(ticket.language, "agent.en@example.org"))
     if kind == "callback":
@@ -303,8 +409,15 @@ def _journey(rng: random.Random, call: Call, kind: str) -> list[dict[str, str]]:
     return [*path, _step("main", said, "feedback"), _step("feedback", key, "record")]
 
 
-def _past_callback(rng: random.Random, ticket: Ticket, number: str, opened: datetime,
-                   agent: StaffUser | None, end: datetime, taken: Counter[datetime]) -> None:  # fmt: skip
+def _past_callback(
+    rng: random.Random,
+    ticket: Ticket,
+    number: str,
+    opened: datetime,
+    agent: StaffUser | None,
+    end: datetime,
+    taken: Counter[datetime],
+) -> None:
     """Book the callback at the first open slot with room, then settle it if its time is past."""
     slot = calendar.next_opening(from_storage(opened) + timedelta(minutes=30))
     while slot is not None and taken[slot] >= current_app.config["CALLBACK_SLOT_CAPACITY"]:
@@ -312,8 +425,9 @@ def _past_callback(rng: random.Random, ticket: Ticket, number: str, opened: date
     moment = slot or from_storage(opened) + timedelta(hours=1)
     taken[moment] += 1
     scheduled = to_storage(moment)
-    ticket.callback = Callback(number=number, priority_at=opened, not_before=scheduled,
-                               scheduled_at=scheduled)  # fmt: skip
+    ticket.callback = Callback(
+        number=number, priority_at=opened, not_before=scheduled, scheduled_at=scheduled
+    )
     sla.set_due(ticket)  # an open hour after the booked time
     if agent is None or moment > end:
         return  # still to come: booked, the ticket new
@@ -330,21 +444,34 @@ def _past_callback(rng: random.Random, ticket: Ticket, number: str, opened: date
     _change(ticket, agent, status, RESOLUTIONS[locale], "resolution", at)
 
 
-def _attempt(rng: random.Random, ticket: Ticket, agent: StaffUser, placed: datetime,
-             outcome: str) -> datetime:  # fmt: skip
+def _attempt(
+    rng: random.Random, ticket: Ticket, agent: StaffUser, placed: datetime, outcome: str
+) -> datetime:
     """Record one call back placed at `placed` and its outcome (with the desk's note); return when."""
     assert ticket.callback is not None
     ticket.callback.state = "done" if outcome == "reached" else "no_answer"
     at = placed + timedelta(minutes=rng.randint(1, 12))
-    db.session.add(CallbackAttempt(ticket=ticket, agent_id=agent.id, requested_at=placed,
-                                   outcome=outcome, outcome_at=at))  # fmt: skip
-    db.session.add(TicketNote(ticket=ticket, author=agent, kind="callback", body="",
-                              params={"outcome": outcome}, created_at=at))  # fmt: skip
+    db.session.add(
+        CallbackAttempt(
+            ticket=ticket, agent_id=agent.id, requested_at=placed, outcome=outcome, outcome_at=at
+        )
+    )
+    db.session.add(
+        TicketNote(
+            ticket=ticket,
+            author=agent,
+            kind="callback",
+            body="",
+            params={"outcome": outcome},
+            created_at=at,
+        )
+    )
     return at
 
 
-def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | None,
-          age: timedelta) -> None:  # fmt: skip
+def _work(
+    rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | None, age: timedelta
+) -> None:
     """Move the ticket as far as an agent would have by now: the older, the further."""
     if agent is None:
         return
@@ -370,8 +497,9 @@ def _work(rng: random.Random, ticket: Ticket, journey: str, agent: StaffUser | N
     state = rng.choice(("new", "open", "open", "waiting"))
     if state == "new":
         return
-    _change(ticket, agent, state, rng.choice(NOTES[locale]) if state == "waiting" else "",
-            "note", at)  # fmt: skip
+    _change(
+        ticket, agent, state, rng.choice(NOTES[locale]) if state == "waiting" else "", "note", at
+    )
 
 
 # How callers answer the satisfaction survey, when they do (about half of them).
@@ -401,8 +529,9 @@ def _surveys(tickets: list[Ticket], end: datetime) -> None:
     db.session.flush()
 
 
-def _change(ticket: Ticket, agent: StaffUser, status: str, body: str, kind: str,
-            at: datetime) -> None:  # fmt: skip
+def _change(
+    ticket: Ticket, agent: StaffUser, status: str, body: str, kind: str, at: datetime
+) -> None:
     """Give the ticket to `agent`, write the note and set the status, logged at `at`."""
     before = {"status": ticket.status, "assignee": None}
     ticket.assignee = agent
@@ -419,8 +548,9 @@ def _change(ticket: Ticket, agent: StaffUser, status: str, body: str, kind: str,
     entry.at = at
 
 
-def _closure_over_booked_callbacks(rng: random.Random, end: datetime, key: str,
-                                   supervisor: StaffUser | None) -> int:  # fmt: skip
+def _closure_over_booked_callbacks(
+    rng: random.Random, end: datetime, key: str, supervisor: StaffUser | None
+) -> int:
     """Book a few callbacks for the next opening, then close the centre over them."""
     for n in range(6):
         country = rng.choice(("FR", "ES", "BE", "IT"))
@@ -431,8 +561,15 @@ def _closure_over_booked_callbacks(rng: random.Random, end: datetime, key: str,
             _step("main", "0", "callback_offer"),
             _step("callback_offer", "1", "callback"),
         ]
-        callbacks.book(number, language, key, priority_at=end, country=country,
-                       call_sid=f"{WEEK_PREFIX}cb{n:024d}", ivr_path=path)  # fmt: skip
+        callbacks.book(
+            number,
+            language,
+            key,
+            priority_at=end,
+            country=country,
+            call_sid=f"{WEEK_PREFIX}cb{n:024d}",
+            ivr_path=path,
+        )
     db.session.flush()
     first = db.session.scalar(
         sa.select(sa.func.min(Callback.scheduled_at)).where(Callback.state == "booked")
@@ -440,6 +577,11 @@ def _closure_over_booked_callbacks(rng: random.Random, end: datetime, key: str,
     if first is None:
         return 0
     starts_at = from_storage(first)
-    running.add_closure(starts_at, starts_at + timedelta(hours=2), "closure",
-                        "Staff training", supervisor.email if supervisor else None)  # fmt: skip
+    running.add_closure(
+        starts_at,
+        starts_at + timedelta(hours=2),
+        "closure",
+        "Staff training",
+        supervisor.email if supervisor else None,
+    )
     return running.reschedule_callbacks()

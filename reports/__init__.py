@@ -18,5 +18,10 @@ def init_app(app: Flask) -> None:
     listen_to_sessions(app, "before_flush", daily.mark_changed_rows)
     listen_to_sessions(app, "do_orm_execute", daily.mark_changed_by_statement)
     state.call_step_saved.connect(daily.mark_past_call)
-    jobs.register_scheduled(app, "summarise-days", jobs.every(minute="15", hour="1"),
-                            figures.refresh_past_days, "summarise the past days for the dashboard")  # fmt: skip
+    jobs.register_scheduled(
+        app,
+        "summarise-days",
+        jobs.every(minute="15", hour="1"),
+        figures.refresh_past_days,
+        "summarise the past days for the dashboard",
+    )

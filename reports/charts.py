@@ -38,12 +38,16 @@ class _Canvas:
         self.rtl = rtl
         self.body: list[str] = []
 
-    def rect(self, css: str, x: float, y: float, width: float, height: float, tip: str = "") -> None:
+    def rect(
+        self, css: str, x: float, y: float, width: float, height: float, tip: str = ""
+    ) -> None:
         """Draw a bar; `tip` is its tooltip (already escaped)."""
         left = WIDTH - x - width if self.rtl else x
         title = f"<title>{tip}</title>" if tip else ""
-        self.body.append(f'<rect class="{css}" x="{_number(left)}" y="{_number(y)}" '
-                         f'width="{_number(width)}" height="{_number(height)}">{title}</rect>')  # fmt: skip
+        self.body.append(
+            f'<rect class="{css}" x="{_number(left)}" y="{_number(y)}" '
+            f'width="{_number(width)}" height="{_number(height)}">{title}</rect>'
+        )
 
     def text(self, x: float, y: float, content: str, anchor: str = "start", css: str = "") -> None:
         """Write (escaped) text anchored at `x` by its start, middle or end, mirrored if need be."""
@@ -51,15 +55,18 @@ class _Canvas:
             x = WIDTH - x
             anchor = {"start": "end", "end": "start"}.get(anchor, anchor)
         cls = f' class="{css}"' if css else ""
-        self.body.append(f'<text{cls} x="{_number(x)}" y="{_number(y)}" text-anchor="{anchor}">'
-                         f"{content}</text>")  # fmt: skip
+        self.body.append(
+            f'<text{cls} x="{_number(x)}" y="{_number(y)}" text-anchor="{anchor}">{content}</text>'
+        )
 
     def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         """Draw an axis line."""
         if self.rtl:
             x1, x2 = WIDTH - x1, WIDTH - x2
-        self.body.append(f'<line class="axis" x1="{_number(x1)}" y1="{_number(y1)}" '
-                         f'x2="{_number(x2)}" y2="{_number(y2)}"/>')  # fmt: skip
+        self.body.append(
+            f'<line class="axis" x1="{_number(x1)}" y1="{_number(y1)}" '
+            f'x2="{_number(x2)}" y2="{_number(y2)}"/>'
+        )
 
     def legend(self, series: Sequence[Series], classes: Sequence[str], y: float) -> float:
         """Draw the series' names with their colours, wrapping rows; return the height used."""
@@ -93,8 +100,15 @@ def _tip(label: str, name: str, value: float) -> str:
     return f"{escape(label)} · {escape(name)}: {_number(value)}"
 
 
-def columns(title: str, labels: Sequence[str], series: Sequence[Series], stacked: bool = True,
-            every: int = 1, classes: Sequence[str] | None = None, rtl: bool = False) -> Markup:  # fmt: skip
+def columns(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    stacked: bool = True,
+    every: int = 1,
+    classes: Sequence[str] | None = None,
+    rtl: bool = False,
+) -> Markup:
     """Draw vertical bars, one column per label, the series stacked (or side by side)."""
     canvas, css = _Canvas(rtl), _classes(series, classes)
     count = len(labels)
@@ -119,14 +133,21 @@ def columns(title: str, labels: Sequence[str], series: Sequence[Series], stacked
             if stacked:
                 base -= height
         if i % every == 0:
-            canvas.text(x0 + slot * 0.4, plot_top + plot_height + 14, str(escape(label)),
-                        "middle", "tick")  # fmt: skip
+            canvas.text(
+                x0 + slot * 0.4, plot_top + plot_height + 14, str(escape(label)), "middle", "tick"
+            )
     used = canvas.legend(series, css, plot_top + plot_height + 24)
     return canvas.svg(plot_top + plot_height + 24 + used, title)
 
 
-def bars(title: str, labels: Sequence[str], series: Sequence[Series], stacked: bool = True,
-         classes: Sequence[str] | None = None, rtl: bool = False) -> Markup:  # fmt: skip
+def bars(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    stacked: bool = True,
+    classes: Sequence[str] | None = None,
+    rtl: bool = False,
+) -> Markup:
     """Draw horizontal bars, one row per label, the series stacked (or side by side).
 
     Labels sit in their own column before the bars, the figures after them: never on a bar.

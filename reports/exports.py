@@ -54,56 +54,116 @@ def _in_batches(query: sa.Executable, row: Callable[..., list[Any]]) -> Iterator
 
 def calls(period: Period) -> Iterator[str]:
     """Yield the CSV of every call started in `period`, a header first."""
-    yield BOM + csv_text([[
-        gettext("Started (Moroccan time)"), gettext("Language"), gettext("Country"),
-        gettext("Outcome"), gettext("Duration (s)"), gettext("Wait for an agent (s)"),
-        gettext("How the caller left the queue"),
-    ]])  # fmt: skip
+    yield BOM + csv_text(
+        [
+            [
+                gettext("Started (Moroccan time)"),
+                gettext("Language"),
+                gettext("Country"),
+                gettext("Outcome"),
+                gettext("Duration (s)"),
+                gettext("Wait for an agent (s)"),
+                gettext("How the caller left the queue"),
+            ]
+        ]
+    )
     query = (
-        sa.select(Call.started_at, Call.language, Call.country, Call.outcome, Call.duration,
-                  Call.queue_entered_at, Call.queue_left_at, Call.queue_result)
-        .where(Call.started_at >= to_storage(period.start), Call.started_at < to_storage(period.end))
+        sa.select(
+            Call.started_at,
+            Call.language,
+            Call.country,
+            Call.outcome,
+            Call.duration,
+            Call.queue_entered_at,
+            Call.queue_left_at,
+            Call.queue_result,
+        )
+        .where(
+            Call.started_at >= to_storage(period.start), Call.started_at < to_storage(period.end)
+        )
         .order_by(Call.started_at, Call.id)
         .execution_options(yield_per=BATCH)
-    )  # fmt: skip
+    )
 
-    def row(started: datetime, language: str | None, country: str | None, outcome: str | None,
-            duration: int | None, entered: datetime | None, left: datetime | None,
-            result: str | None) -> list[Any]:  # fmt: skip
+    def row(
+        started: datetime,
+        language: str | None,
+        country: str | None,
+        outcome: str | None,
+        duration: int | None,
+        entered: datetime | None,
+        left: datetime | None,
+        result: str | None,
+    ) -> list[Any]:
         queued = entered is not None
         return [
-            _local(started), language_name(language or ""), country_name(country or ""),
+            _local(started),
+            language_name(language or ""),
+            country_name(country or ""),
             str(OUTCOME_NAMES[outcome_group(outcome)]) if outcome else gettext("In progress"),
-            "" if duration is None else duration, _seconds(entered, left) if queued else "",
+            "" if duration is None else duration,
+            _seconds(entered, left) if queued else "",
             str(QUEUE_NAMES[queue_result(result)]) if queued and result else "",
-        ]  # fmt: skip
+        ]
 
     yield from _in_batches(query, row)
 
 
 def tickets(period: Period) -> Iterator[str]:
     """Yield the CSV of every ticket opened in `period`, a header first."""
-    yield BOM + csv_text([[
-        gettext("Reference"), gettext("Type"), gettext("Status"), gettext("Language"),
-        gettext("Country"), gettext("Opened (Moroccan time)"), gettext("Due (Moroccan time)"),
-        gettext("Assigned to"),
-    ]])  # fmt: skip
+    yield BOM + csv_text(
+        [
+            [
+                gettext("Reference"),
+                gettext("Type"),
+                gettext("Status"),
+                gettext("Language"),
+                gettext("Country"),
+                gettext("Opened (Moroccan time)"),
+                gettext("Due (Moroccan time)"),
+                gettext("Assigned to"),
+            ]
+        ]
+    )
     query = (
-        sa.select(Ticket.reference, Ticket.type, Ticket.status, Ticket.language, Ticket.country,
-                  Ticket.created_at, Ticket.due_at, StaffUser.email)
+        sa.select(
+            Ticket.reference,
+            Ticket.type,
+            Ticket.status,
+            Ticket.language,
+            Ticket.country,
+            Ticket.created_at,
+            Ticket.due_at,
+            StaffUser.email,
+        )
         .outerjoin(StaffUser, StaffUser.id == Ticket.assignee_id)
-        .where(Ticket.created_at >= to_storage(period.start),
-               Ticket.created_at < to_storage(period.end))
+        .where(
+            Ticket.created_at >= to_storage(period.start),
+            Ticket.created_at < to_storage(period.end),
+        )
         .order_by(Ticket.created_at, Ticket.id)
         .execution_options(yield_per=BATCH)
-    )  # fmt: skip
+    )
 
-    def row(reference: str, kind: str, status: str, language: str, country: str | None,
-            created: datetime, due: datetime | None, email: str | None) -> list[Any]:  # fmt: skip
+    def row(
+        reference: str,
+        kind: str,
+        status: str,
+        language: str,
+        country: str | None,
+        created: datetime,
+        due: datetime | None,
+        email: str | None,
+    ) -> list[Any]:
         return [
-            reference, str(TYPE_NAMES.get(kind, kind)), str(STATUS_NAMES.get(status, status)),
-            language_name(language), country_name(country or ""), _local(created), _local(due),
+            reference,
+            str(TYPE_NAMES.get(kind, kind)),
+            str(STATUS_NAMES.get(status, status)),
+            language_name(language),
+            country_name(country or ""),
+            _local(created),
+            _local(due),
             email or "",
-        ]  # fmt: skip
+        ]
 
     yield from _in_batches(query, row)

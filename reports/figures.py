@@ -60,11 +60,15 @@ class Period:
             end = date.fromisoformat(last) if last else today
             start = date.fromisoformat(first) if first else end - timedelta(days=29)
         except ValueError as exc:
-            raise PeriodRefused(_l("Give the dates as a year, month and day, e.g. 2026-12-01."), "dates") from exc
+            raise PeriodRefused(
+                _l("Give the dates as a year, month and day, e.g. 2026-12-01."), "dates"
+            ) from exc
         if start > end:
             raise PeriodRefused(_l("The period must end on or after the day it starts."), "order")
         if (end - start).days + 1 > MAX_DAYS:
-            raise PeriodRefused(_l("The period can be at most %(days)s days.", days=MAX_DAYS), "length")
+            raise PeriodRefused(
+                _l("The period can be at most %(days)s days.", days=MAX_DAYS), "length"
+            )
         return cls(start, end)
 
     @property
@@ -271,11 +275,20 @@ def _counters(keys: Iterable[str]) -> dict[str, Counter[str]]:
 def assemble(period: Period, days: dict[date, DayFigures]) -> Dashboard:
     """Add the days' figures up into the dashboard of `period` (the guide's top, the waits)."""
     dashboard = Dashboard(
-        period=period, per_day={day: Counter() for day in period.days}, per_hour=Counter(),
-        languages=Counter(), countries=Counter(), outcomes=Counter(), queued=Counter(),
-        waits={result: Waits() for result in (*QUEUE_RESULTS, "all")}, tickets=_counters(TYPES),
-        sla=_counters(TYPES), guide=[], unmatched=[], feedback=_counters(series_keys(period)),
-    )  # fmt: skip
+        period=period,
+        per_day={day: Counter() for day in period.days},
+        per_hour=Counter(),
+        languages=Counter(),
+        countries=Counter(),
+        outcomes=Counter(),
+        queued=Counter(),
+        waits={result: Waits() for result in (*QUEUE_RESULTS, "all")},
+        tickets=_counters(TYPES),
+        sla=_counters(TYPES),
+        guide=[],
+        unmatched=[],
+        feedback=_counters(series_keys(period)),
+    )
     guide: Counter[str] = Counter()
     everyone = dashboard.waits["all"].seconds
     for day in period.days:
@@ -383,7 +396,9 @@ def refresh(since: date | None, moment: datetime | None = None) -> Refreshed:
     if since is None:
         first_call = db.session.scalar(sa.select(sa.func.min(Call.started_at)))
         first_ticket = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)))
-        known = [daily.local_day(moment) for moment in (first_call, first_ticket) if moment is not None]
+        known = [
+            daily.local_day(moment) for moment in (first_call, first_ticket) if moment is not None
+        ]
         since = min(known, default=today)
     last = today - timedelta(days=1)
     done = Refreshed()

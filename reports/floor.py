@@ -32,8 +32,14 @@ CALLBACK_CALL = timedelta(minutes=30)
 CALLBACKS_AHEAD = timedelta(hours=1)
 DESK_ROLES = ("agent", "supervisor", "admin")
 # What an agent did to a ticket that counts as handling it.
-HANDLING = ("ticket.status", "ticket.note", "ticket.callback_outcome", "ticket.take_call",
-            "ticket.merge", "ticket.callback")  # fmt: skip
+HANDLING = (
+    "ticket.status",
+    "ticket.note",
+    "ticket.callback_outcome",
+    "ticket.take_call",
+    "ticket.merge",
+    "ticket.callback",
+)
 
 
 def stage_of(node: str) -> str:
@@ -136,11 +142,14 @@ def _calls(moment: datetime, lines: dict[str, LanguageFloor]) -> None:
     # An agent who took a caller from the queue holds that caller's ticket: answered.
     answered = (
         sa.select(Ticket.id)
-        .where(Ticket.call_sid == Call.call_sid, Ticket.type == "escalated_call",
-               Ticket.assignee_id.is_not(None))
+        .where(
+            Ticket.call_sid == Call.call_sid,
+            Ticket.type == "escalated_call",
+            Ticket.assignee_id.is_not(None),
+        )
         .correlate(Call)
         .exists()
-    )  # fmt: skip
+    )
     for code, taken, count, first in db.session.execute(
         sa.select(Call.language, answered, sa.func.count(), sa.func.min(Call.queue_entered_at))
         .where(going, in_queue)
@@ -158,8 +167,12 @@ def _calls(moment: datetime, lines: dict[str, LanguageFloor]) -> None:
 
 def _agents(moment: datetime, lines: dict[str, LanguageFloor]) -> list[AgentFigures]:
     """Return the desk's members with their state now, counted into their languages' lines."""
-    going = sa.and_(Call.ended_at.is_(None), Call.started_at >= to_storage(moment - STALE_AFTER),
-                    Call.queue_entered_at.is_not(None), Call.queue_left_at.is_(None))  # fmt: skip
+    going = sa.and_(
+        Call.ended_at.is_(None),
+        Call.started_at >= to_storage(moment - STALE_AFTER),
+        Call.queue_entered_at.is_not(None),
+        Call.queue_left_at.is_(None),
+    )
     on_queued_call = set(
         db.session.scalars(
             sa.select(Ticket.assignee_id)
@@ -178,7 +191,9 @@ def _agents(moment: datetime, lines: dict[str, LanguageFloor]) -> list[AgentFigu
     agents = []
     for user in db.session.scalars(
         sa.select(StaffUser)
-        .where(StaffUser.active.is_(True), StaffUser.role.in_(DESK_ROLES), StaffUser.languages != "")
+        .where(
+            StaffUser.active.is_(True), StaffUser.role.in_(DESK_ROLES), StaffUser.languages != ""
+        )
         .order_by(StaffUser.email)
     ):
         if user.id in on_queued_call or user.id in on_callback:
@@ -199,10 +214,13 @@ def _agents_today(start: datetime, agents: list[AgentFigures]) -> None:
     since = to_storage(start)
     for actor, count in db.session.execute(
         sa.select(AuditEntry.actor_id, sa.func.count(sa.distinct(AuditEntry.target_id)))
-        .where(AuditEntry.at >= since, AuditEntry.action.in_(HANDLING),
-               AuditEntry.target_type == "ticket")
+        .where(
+            AuditEntry.at >= since,
+            AuditEntry.action.in_(HANDLING),
+            AuditEntry.target_type == "ticket",
+        )
         .group_by(AuditEntry.actor_id)
-    ):  # fmt: skip
+    ):
         if actor in by_id:
             by_id[actor].tickets_handled = count
     # The calls taken today, then when each caller's call ended: two index lookups, since a
@@ -213,16 +231,24 @@ def _agents_today(start: datetime, agents: list[AgentFigures]) -> None:
         )
     ).all()
     call_end = (
-        sa.select(Call.ended_at).where(Call.call_sid == Ticket.call_sid).correlate(Ticket)
+        sa.select(Call.ended_at)
+        .where(Call.call_sid == Ticket.call_sid)
+        .correlate(Ticket)
         .scalar_subquery()
-    )  # fmt: skip
-    ended = {
-        ident: end
-        for ident, end in db.session.execute(
-            sa.select(Ticket.id, call_end).where(Ticket.id.in_({row.target_id for row in taken}))
-        )
-        if end is not None
-    } if taken else {}  # fmt: skip
+    )
+    ended = (
+        {
+            ident: end
+            for ident, end in db.session.execute(
+                sa.select(Ticket.id, call_end).where(
+                    Ticket.id.in_({row.target_id for row in taken})
+                )
+            )
+            if end is not None
+        }
+        if taken
+        else {}
+    )
     lengths: dict[int, list[float]] = {}
     for actor, at, ticket_id in taken:
         if actor not in by_id:
@@ -345,8 +371,9 @@ def alerts(lines: list[LanguageFloor], breached: int) -> list[Alert]:
     found = []
     for line in lines:
         if line.waiting and line.longest_wait is not None and line.longest_wait > line.target:
-            found.append(Alert("wait_over_target", line.code, line.waiting, line.longest_wait,
-                               line.target))  # fmt: skip
+            found.append(
+                Alert("wait_over_target", line.code, line.waiting, line.longest_wait, line.target)
+            )
         if line.waiting and not line.available:
             found.append(Alert("no_agent", line.code, line.waiting))
     if breached:

@@ -88,6 +88,11 @@ def not_delivered() -> list[dict[str, object]]:
 def resend(message: OutboundMessage) -> OutboundMessage:
     """Queue the message again as a new one, and log who did it."""
     copy = messaging.resend(message)
-    audit.record("outbox.resend", "outbound_message", message.id,
-                 before={"status": message.status}, after={"status": copy.status})  # fmt: skip
+    audit.record(
+        "outbox.resend",
+        "outbound_message",
+        message.id,
+        before={"status": message.status},
+        after={"status": copy.status},
+    )
     return copy

@@ -24,8 +24,14 @@ from centre.transactions import keep_when_refused
 from reports import exports, figures, floor, messages, tables, wallboard
 from staff import role_required
 
-bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
-               static_folder="static", static_url_path="/static")  # fmt: skip
+bp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/reports",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 REPORT_ROLES = ("supervisor", "admin")
 FLOOR_REFRESH_SECONDS = 5
 
@@ -48,8 +54,15 @@ def dashboard() -> tuple[str, int]:
     shown = tables.build(computed)
     keep_when_refused()  # the days summarised on the way are kept, whatever the answer
     top = tables.headline(computed, current_app.config["QUEUE_WAIT_TARGET_SECONDS"])
-    page = render_template("reports/dashboard.html", period=period, tables=shown, error=error,
-                           cell=tables.cell, headline=top, words=wallboard.words_class)  # fmt: skip
+    page = render_template(
+        "reports/dashboard.html",
+        period=period,
+        tables=shown,
+        error=error,
+        cell=tables.cell,
+        headline=top,
+        words=wallboard.words_class,
+    )
     return page, 400 if error else 200
 
 
@@ -65,8 +78,11 @@ def table_csv(key: str) -> Response:
     if not found:
         abort(404)
     name = f"{key}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return Response(found[0].csv(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        found[0].csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _list_csv(kind: str, rows) -> Response:
@@ -77,8 +93,11 @@ def _list_csv(kind: str, rows) -> Response:
     name = f"{kind}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     # Built whole (a year of calls is a few tens of megabytes): a stream would hold the
     # request open past its view, with the database session and the reader's language.
-    return Response("".join(rows(period)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        "".join(rows(period)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/lists/calls.csv")
@@ -100,9 +119,14 @@ def tickets_csv() -> Response:
 def floor_page() -> str:
     """Show the live floor: queues, agents, stages, alerts; the page refreshes its own figures."""
     shown = floor.snapshot(now())
-    return render_template("reports/floor.html", floor=shown, cells=wallboard.cells(shown),
-                           board=wallboard, interval=FLOOR_REFRESH_SECONDS,
-                           words=wallboard.words_class)  # fmt: skip
+    return render_template(
+        "reports/floor.html",
+        floor=shown,
+        cells=wallboard.cells(shown),
+        board=wallboard,
+        interval=FLOOR_REFRESH_SECONDS,
+        words=wallboard.words_class,
+    )
 
 
 @bp.get("/floor.json")
@@ -118,8 +142,9 @@ def floor_json() -> Response:
 @role_required(*REPORT_ROLES)
 def messages_page() -> str:
     """List the texts and calls of the last days that did not arrive, each with a resend button."""
-    return render_template("reports/messages.html", rows=messages.not_delivered(),
-                           days=messages.SHOWN_DAYS)  # fmt: skip
+    return render_template(
+        "reports/messages.html", rows=messages.not_delivered(), days=messages.SHOWN_DAYS
+    )
 
 
 @bp.post("/messages/<int:message_id>/resend")

@@ -135,13 +135,16 @@ def alert_text(alert: Alert) -> str:
     if alert.kind == "wait_over_target":
         return gettext(
             "%(language)s: the longest wait is %(wait)s, over the target of %(target)s.",
-            language=name, wait=duration(alert.seconds), target=duration(alert.target),
-        )  # fmt: skip
+            language=name,
+            wait=duration(alert.seconds),
+            target=duration(alert.target),
+        )
     if alert.kind == "no_agent":
         return gettext(
             "%(language)s: no agent available, callers waiting: %(count)s.",
-            language=name, count=page_number(alert.count),
-        )  # fmt: skip
+            language=name,
+            count=page_number(alert.count),
+        )
     if alert.kind == "outbox_failed":
         return gettext(
             "Texts or calls not delivered today: %(count)s.", count=page_number(alert.count)

@@ -27,8 +27,13 @@ __all__ = [
 def init_app(app: Flask) -> None:
     """Check the session before every request, add the security headers, register the pages."""
     app.before_request(auth.load_session)
-    jobs.register_scheduled(app, "release-departed-agents", jobs.every(), auth.release_the_departed,
-                            "end the availability of agents whose session ended")  # fmt: skip
+    jobs.register_scheduled(
+        app,
+        "release-departed-agents",
+        jobs.every(),
+        auth.release_the_departed,
+        "end the availability of agents whose session ended",
+    )
     security.init_app(app)
     app.register_blueprint(views.bp)
     app.add_url_rule("/", "front_door", views.front_door)

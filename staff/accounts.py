@@ -60,8 +60,13 @@ def _checked(
             raise AccountRefused(
                 gettext("Enter numbers in international format, e.g. +33612345678.")
             )
-    return {"email": email, "role": role, "languages": language_codes, "locale": locale or None,
-            "phone": number}  # fmt: skip
+    return {
+        "email": email,
+        "role": role,
+        "languages": language_codes,
+        "locale": locale or None,
+        "phone": number,
+    }
 
 
 def create(
@@ -157,8 +162,14 @@ def end_sessions(user: StaffUser) -> int:
 def set_availability(user: StaffUser, available: bool) -> None:
     """Mark the agent ready (or not) to take queued calls on their phone."""
     if user.available != available:
-        audit.record("user.available", "user", user.id, {"available": user.available},
-                     {"available": available}, user)  # fmt: skip
+        audit.record(
+            "user.available",
+            "user",
+            user.id,
+            {"available": user.available},
+            {"available": available},
+            user,
+        )
         user.available = available
 
 

@@ -94,16 +94,33 @@ TARGET_NAMES = {
 # The fields entries keep before and after a change, as staff read them; `version` is the
 # optimistic lock's counter, not something a person changed, and is left out.
 FIELD_NAMES = {
-    "status": _l("status"), "assignee": _l("assigned to"), "merged_into": _l("merged into"),
-    "merged": _l("merged"), "outcome": _l("outcome"), "call": _l("call"),
-    "email": _l("email"), "role": _l("role"), "languages": _l("languages"),
-    "locale": _l("page language"), "phone": _l("phone"), "active": _l("active"),
-    "available": _l("available for calls"), "starts": _l("starts"), "ends": _l("ends"),
-    "countries": _l("countries"), "numbers": _l("numbers"), "texts": _l("texts"),
-    "reason": _l("reason"), "topic": _l("topic"), "urgent": _l("urgent"), "kind": _l("kind"),
-    "day": _l("day"), "days": _l("days"), "name": _l("name"),
+    "status": _l("status"),
+    "assignee": _l("assigned to"),
+    "merged_into": _l("merged into"),
+    "merged": _l("merged"),
+    "outcome": _l("outcome"),
+    "call": _l("call"),
+    "email": _l("email"),
+    "role": _l("role"),
+    "languages": _l("languages"),
+    "locale": _l("page language"),
+    "phone": _l("phone"),
+    "active": _l("active"),
+    "available": _l("available for calls"),
+    "starts": _l("starts"),
+    "ends": _l("ends"),
+    "countries": _l("countries"),
+    "numbers": _l("numbers"),
+    "texts": _l("texts"),
+    "reason": _l("reason"),
+    "topic": _l("topic"),
+    "urgent": _l("urgent"),
+    "kind": _l("kind"),
+    "day": _l("day"),
+    "days": _l("days"),
+    "name": _l("name"),
     "note_length": _l("note length (characters)"),
-}  # fmt: skip
+}
 HIDDEN_FIELDS = {"version", "note_id"}
 # Values written left to right whatever the page's direction (a number, an address).
 LTR_FIELDS = {"phone", "numbers", "email", "assignee", "merged_into", "merged"}
@@ -130,8 +147,15 @@ def _users(ids: list[int]) -> dict[int, tuple[str, str | None]]:
 
 register_target("user", _users)
 register_values("kind", {"closure": _l("Closure"), "maintenance": _l("Maintenance")})
-register_values("role", {"agent": _l("Agent"), "supervisor": _l("Supervisor"),
-                         "editor": _l("Editor"), "admin": _l("Administrator")})  # fmt: skip
+register_values(
+    "role",
+    {
+        "agent": _l("Agent"),
+        "supervisor": _l("Supervisor"),
+        "editor": _l("Editor"),
+        "admin": _l("Administrator"),
+    },
+)
 
 
 def targets(found: Iterable[AuditEntry]) -> dict[tuple[str, int], tuple[str, str | None]]:
@@ -160,8 +184,10 @@ def _value(field: str, value: Any) -> str:
     if field in ("languages", "locale") and isinstance(value, str):
         return ", ".join(languages.name_in(code, page_locale()) for code in value.split())
     if isinstance(value, dict):
-        return ", ".join(languages.name_in(code, page_locale()) if code in languages.BY_CODE
-                         else str(code) for code in value)  # fmt: skip
+        return ", ".join(
+            languages.name_in(code, page_locale()) if code in languages.BY_CODE else str(code)
+            for code in value
+        )
     if isinstance(value, list):
         return ", ".join(_value(field, item) for item in value)
     text = str(value)
@@ -303,7 +329,9 @@ def entries(
     """Return entries newest first, filtered by action (or its prefix), actor and Moroccan days."""
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if first is not None:
-        query = query.where(AuditEntry.at >= to_storage(datetime.combine(first, time(0), CENTRE_TZ)))
+        query = query.where(
+            AuditEntry.at >= to_storage(datetime.combine(first, time(0), CENTRE_TZ))
+        )
     if last is not None:
         end = datetime.combine(last + timedelta(days=1), time(0), CENTRE_TZ)
         query = query.where(AuditEntry.at < to_storage(end))

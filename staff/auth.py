@@ -174,8 +174,16 @@ def begin_session(user: StaffUser) -> None:
     session.clear()
     token = secrets.token_urlsafe(32)
     moment = to_storage(now())
-    db.session.add(StaffSession(id=_digest(token), user_id=user.id, created_at=moment,
-                                last_seen_at=moment, ended_at=None, address=_address()))  # fmt: skip
+    db.session.add(
+        StaffSession(
+            id=_digest(token),
+            user_id=user.id,
+            created_at=moment,
+            last_seen_at=moment,
+            ended_at=None,
+            address=_address(),
+        )
+    )
     session[SESSION_KEY] = token
     session.permanent = True
     g.staff = user

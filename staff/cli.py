@@ -32,8 +32,9 @@ def users_create(email: str, role: str, languages: str, phone: str | None) -> No
     """Create an account; the password is read from standard input."""
     try:
         with force_locale(SHELL_LOCALE):
-            user = accounts.create(email, _read_password(), role, languages, phone=phone,
-                                   actor_email=CLI_ACTOR)  # fmt: skip
+            user = accounts.create(
+                email, _read_password(), role, languages, phone=phone, actor_email=CLI_ACTOR
+            )
     except accounts.AccountRefused as refused:
         raise click.ClickException(str(refused)) from refused
     db.session.commit()

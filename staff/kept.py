@@ -35,8 +35,15 @@ def keep(user_id: int, action: str, page: str, form: MultiDict[str, str]) -> Non
         sa.delete(KeptForm).where(KeptForm.user_id == user_id, KeptForm.action == action)
     )
     fields = {name: form.getlist(name) for name in form if name not in LEFT_OUT}
-    db.session.add(KeptForm(user_id=user_id, action=action[:300], page=page[:300],
-                            fields=fields, created_at=to_storage(now())))  # fmt: skip
+    db.session.add(
+        KeptForm(
+            user_id=user_id,
+            action=action[:300],
+            page=page[:300],
+            fields=fields,
+            created_at=to_storage(now()),
+        )
+    )
 
 
 def take(user: StaffUser, action: str) -> MultiDict[str, str] | None:

@@ -68,9 +68,13 @@ def target_name(target_type: str) -> str:
 @bp.app_context_processor
 def staff_context() -> dict[str, object]:
     """Give every template the logged-in staff member, the role names and the password limits."""
-    return {"staff_user": current_staff(), "role_names": role_names(),
-            "password_min": passwords.MIN_LENGTH, "password_max": passwords.MAX_LENGTH,
-            "password_typed_max": passwords.TYPED_MAX_LENGTH}  # fmt: skip
+    return {
+        "staff_user": current_staff(),
+        "role_names": role_names(),
+        "password_min": passwords.MIN_LENGTH,
+        "password_max": passwords.MAX_LENGTH,
+        "password_typed_max": passwords.TYPED_MAX_LENGTH,
+    }
 
 
 def role_names() -> dict[str, str]:
@@ -97,9 +101,11 @@ def login() -> str | Response:
     except LoginRefused as refused:
         keep_when_refused()  # the failure counts and its audit entry are kept
         page = render_template(
-            "staff/login.html", error=refused.message, next=target or "",
+            "staff/login.html",
+            error=refused.message,
+            next=target or "",
             email=request.form.get("email", "")[:254],
-        )  # fmt: skip
+        )
         return Response(page, status=401, mimetype="text/html")
     begin_session(user)
     return redirect(target or home_url(user))
@@ -138,8 +144,9 @@ def account() -> str | Response:
         except accounts.AccountRefused as refused:
             db.session.rollback()
             error = refused.message
-    return render_template("staff/account.html", user=user, error=error,
-                           languages=languages.LANGUAGES)  # fmt: skip
+    return render_template(
+        "staff/account.html", user=user, error=error, languages=languages.LANGUAGES
+    )
 
 
 @bp.get("/users")
@@ -158,17 +165,27 @@ def new_user() -> str | Response:
     if request.method == "POST":
         try:
             user = accounts.create(
-                form.get("email", ""), form.get("password", ""), form.get("role", ""),
-                form.getlist("languages"), form.get("locale") or None, form.get("phone") or None,
+                form.get("email", ""),
+                form.get("password", ""),
+                form.get("role", ""),
+                form.getlist("languages"),
+                form.get("locale") or None,
+                form.get("phone") or None,
                 actor=current_staff(),
-            )  # fmt: skip
+            )
             flash(gettext("Account created: %(email)s.", email=user.email))
             return redirect(url_for("staff.users"))
         except accounts.AccountRefused as refused:
             db.session.rollback()
             error = refused.message
-    return render_template("staff/user_form.html", user=None, error=error, form=form,
-                           roles=ROLES, languages=languages.LANGUAGES)  # fmt: skip
+    return render_template(
+        "staff/user_form.html",
+        user=None,
+        error=error,
+        form=form,
+        roles=ROLES,
+        languages=languages.LANGUAGES,
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -184,18 +201,28 @@ def edit_user(user_id: int) -> str | Response:
                 accounts.set_password(user, form.get("password", ""), actor=current_staff())
             else:
                 accounts.update(
-                    user, form.get("role", ""), form.getlist("languages"),
-                    form.get("locale") or None, form.get("phone") or None,
-                    form.get("active") == "on", actor=current_staff(),
-                )  # fmt: skip
+                    user,
+                    form.get("role", ""),
+                    form.getlist("languages"),
+                    form.get("locale") or None,
+                    form.get("phone") or None,
+                    form.get("active") == "on",
+                    actor=current_staff(),
+                )
             flash(gettext("Saved."))
             return redirect(url_for("staff.edit_user", user_id=user.id))
         except accounts.AccountRefused as refused:
             db.session.rollback()
             user = db.session.get(StaffUser, user_id) or abort(404)
             error = refused.message
-    return render_template("staff/user_form.html", user=user, error=error, form=form,
-                           roles=ROLES, languages=languages.LANGUAGES)  # fmt: skip
+    return render_template(
+        "staff/user_form.html",
+        user=user,
+        error=error,
+        form=form,
+        roles=ROLES,
+        languages=languages.LANGUAGES,
+    )
 
 
 @bp.get("/audit")
@@ -209,14 +236,27 @@ def audit_log() -> str:
     found = audit.entries(action, actor, before, audit.PAGE_SIZE + 1, first, last)
     more = len(found) > audit.PAGE_SIZE
     found = found[: audit.PAGE_SIZE]
-    choices = sorted(((code, str(name)) for code, name in audit.ACTION_NAMES.items()),
-                     key=lambda choice: choice[1].casefold())  # fmt: skip
-    filters = {"action": action, "actor": actor, "from": first.isoformat() if first else "",
-               "to": last.isoformat() if last else ""}  # fmt: skip
-    return render_template("staff/audit.html", entries=found, action=action, actor=actor,
-                           choices=choices, next_before=found[-1].id if more else None,
-                           targets=audit.targets(found), changed=audit.changed_fields,
-                           filters=filters)  # fmt: skip
+    choices = sorted(
+        ((code, str(name)) for code, name in audit.ACTION_NAMES.items()),
+        key=lambda choice: choice[1].casefold(),
+    )
+    filters = {
+        "action": action,
+        "actor": actor,
+        "from": first.isoformat() if first else "",
+        "to": last.isoformat() if last else "",
+    }
+    return render_template(
+        "staff/audit.html",
+        entries=found,
+        action=action,
+        actor=actor,
+        choices=choices,
+        next_before=found[-1].id if more else None,
+        targets=audit.targets(found),
+        changed=audit.changed_fields,
+        filters=filters,
+    )
 
 
 def _day(text: str | None) -> date | None:

@@ -9,8 +9,18 @@ from pathlib import Path
 from helpers import walk_to_main_menu
 
 BIRTH_DIGITS = "05031984"  # the 1984-03-05 of `case_row`, as a caller types it
-COLUMNS = ("reference", "birth_date", "service", "status", "updated_at", "phone", "language",
-           "missing_documents", "consulate", "expected_date")  # fmt: skip
+COLUMNS = (
+    "reference",
+    "birth_date",
+    "service",
+    "status",
+    "updated_at",
+    "phone",
+    "language",
+    "missing_documents",
+    "consulate",
+    "expected_date",
+)
 
 
 def luhn_valid(number: str) -> bool:

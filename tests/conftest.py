@@ -188,7 +188,9 @@ def redis_run_prefix() -> Iterator[str]:
     yield prefix
     keys = list(client.scan_iter(f"{prefix}*", count=1000))
     # The job queue's keys: Huey names them huey.<kind>.<name>, the name without punctuation.
-    keys += list(client.scan_iter(f"huey.*.{prefix.replace('-', '').replace(':', '')}*", count=1000))
+    keys += list(
+        client.scan_iter(f"huey.*.{prefix.replace('-', '').replace(':', '')}*", count=1000)
+    )
     if keys:
         client.delete(*keys)
     client.close()
@@ -337,8 +339,9 @@ def make_user(app: Flask) -> Callable[..., StaffMember]:
 
         address = email or f"{role}{next(made)}@example.org"
         with app.app_context():
-            user = accounts.create(address, PASSWORD, role, languages, locale=locale,
-                                   phone=phone, actor_email="test")  # fmt: skip
+            user = accounts.create(
+                address, PASSWORD, role, languages, locale=locale, phone=phone, actor_email="test"
+            )
             db.session.commit()
             return StaffMember(user.id, user.email, role)
 
@@ -378,8 +381,15 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")

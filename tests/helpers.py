@@ -48,8 +48,10 @@ def csrf_token(client, path: str = "/staff/login") -> str:  # type: ignore[no-un
 def log_in(client, email: str, password: str, next_path: str = ""):  # type: ignore[no-untyped-def]
     """Submit the login form as a person would; return the response."""
     token = csrf_token(client)
-    return client.post("/staff/login", data={"csrf_token": token, "email": email,
-                                             "password": password, "next": next_path})  # fmt: skip
+    return client.post(
+        "/staff/login",
+        data={"csrf_token": token, "email": email, "password": password, "next": next_path},
+    )
 
 
 def post_form(client, path: str, data: dict[str, str], page: str | None = None):  # type: ignore[no-untyped-def]
@@ -125,9 +127,15 @@ def forms_of_number(value: str) -> set[str]:
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     spaced = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return {
-        e164, e164[1:], "00" + e164[1:], "%2B" + e164[1:], spaced, national,
-        "".join(c for c in national if c.isdigit()), str(parsed.national_number),
-    }  # fmt: skip
+        e164,
+        e164[1:],
+        "00" + e164[1:],
+        "%2B" + e164[1:],
+        spaced,
+        national,
+        "".join(c for c in national if c.isdigit()),
+        str(parsed.national_number),
+    }
 
 
 def unmasked(texts: list[str], forbidden: set[str]) -> list[str]:

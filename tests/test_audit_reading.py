@@ -68,8 +68,12 @@ def test_times_kept_by_the_log_read_as_dates_and_kinds_as_words(app, log_in, ope
 
     moment = clock.now()
     with app.app_context():
-        running.add_closure(moment + timedelta(days=1), moment + timedelta(days=1, hours=2),
-                            reason="Grève", actor_email="test")  # fmt: skip
+        running.add_closure(
+            moment + timedelta(days=1),
+            moment + timedelta(days=1, hours=2),
+            reason="Grève",
+            actor_email="test",
+        )
         db.session.commit()
     page = log_in("supervisor", "", locale="en").get("/staff/audit?action=centre.closure_add")
     text = re.sub(r"</?bdi[^>]*>", "", page.get_data(as_text=True))

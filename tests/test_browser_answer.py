@@ -41,11 +41,19 @@ def complaint_with_message(app, language: str, caller: str) -> tuple[int, str]: 
 
 @pytest.mark.parametrize(
     ("language", "reply", "send"),
-    [("fr", ("Accusé de réception", "Centre d’appels : nous avons bien reçu {reference}."),
-      "Envoyer le SMS"),
-     ("ar", ("تأكيد الاستلام", "مركز الاتصال القنصلي: توصلنا بطلبكم رقم {reference}."),
-      "إرسال الرسالة النصية")],
-)  # fmt: skip
+    [
+        (
+            "fr",
+            ("Accusé de réception", "Centre d’appels : nous avons bien reçu {reference}."),
+            "Envoyer le SMS",
+        ),
+        (
+            "ar",
+            ("تأكيد الاستلام", "مركز الاتصال القنصلي: توصلنا بطلبكم رقم {reference}."),
+            "إرسال الرسالة النصية",
+        ),
+    ],
+)
 def test_the_agent_hears_the_message_and_texts_a_prepared_reply(
     app, live_server, page, make_user, open_hours, tmp_path, language, reply, send
 ):
@@ -84,5 +92,6 @@ def test_a_supervisor_adds_a_prepared_reply_on_the_page(
     page.fill("textarea[name=body]", "Hemos recibido su solicitud {reference}.")
     page.locator("form.stacked").get_by_role("button", name=save).click()
     assert "Hemos recibido su solicitud {reference}." in page.locator("table.replies").inner_text()
-    page.screenshot(path=str((Path(SHOTS) if SHOTS else tmp_path) / f"replies-{locale}.png"),
-                    full_page=True)  # fmt: skip
+    page.screenshot(
+        path=str((Path(SHOTS) if SHOTS else tmp_path) / f"replies-{locale}.png"), full_page=True
+    )

@@ -16,7 +16,9 @@ SLACK = 0.5  # pixels two neighbours may share at their edges
 
 def overlap(a: list[float], b: list[float]) -> bool:
     """Tell whether two boxes (left, top, right, bottom) cover a common area."""
-    return (min(a[2], b[2]) - max(a[0], b[0]) > SLACK) and (min(a[3], b[3]) - max(a[1], b[1]) > SLACK)
+    return (min(a[2], b[2]) - max(a[0], b[0]) > SLACK) and (
+        min(a[3], b[3]) - max(a[1], b[1]) > SLACK
+    )
 
 
 @pytest.mark.parametrize("locale", ["ar", "fr"])

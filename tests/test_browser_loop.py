@@ -56,10 +56,13 @@ WORDS = {
 def texts_to_caller(app) -> list[OutboundMessage]:  # type: ignore[no-untyped-def]
     """Return the text messages queued for the caller, oldest first."""
     with app.app_context():
-        found = list(db.session.scalars(
-            sa.select(OutboundMessage)
-            .where(OutboundMessage.to_number == CALLER, OutboundMessage.channel == "sms")
-            .order_by(OutboundMessage.id)))  # fmt: skip
+        found = list(
+            db.session.scalars(
+                sa.select(OutboundMessage)
+                .where(OutboundMessage.to_number == CALLER, OutboundMessage.channel == "sms")
+                .order_by(OutboundMessage.id)
+            )
+        )
         db.session.expunge_all()
         return found
 
@@ -143,8 +146,13 @@ def test_a_complaint_is_heard_answered_resolved_rated_and_followed_by_phone(
     context = browser.new_context()
     try:
         boss = context.new_page()
-        log_in_page(boss, live_server, supervisor.email, supervisor.password,
-                    "/reports/?from=2026-12-01&to=2026-12-01")  # fmt: skip
+        log_in_page(
+            boss,
+            live_server,
+            supervisor.email,
+            supervisor.password,
+            "/reports/?from=2026-12-01&to=2026-12-01",
+        )
         by_agent = cells(boss, "satisfaction-agent")
         assert by_agent[0] == agent.email and by_agent[1] == "1" and by_agent[3] == "100", by_agent
         by_type = cells(boss, "satisfaction-type")

@@ -19,8 +19,14 @@ def test_the_messages_not_delivered_read_in_the_supervisors_language(
 ):
     time_machine.move_to("2026-12-01T10:00:00+00:00", tick=True)
     outbox_row(app, status="undelivered", error_code="30006")
-    outbox_row(app, status="check", channel="call", purpose="callback",
-               to_number="+212600000001", created_at=datetime(2026, 12, 1, 9, 30))  # fmt: skip
+    outbox_row(
+        app,
+        status="check",
+        channel="call",
+        purpose="callback",
+        to_number="+212600000001",
+        created_at=datetime(2026, 12, 1, 9, 30),
+    )
     supervisor = make_user("supervisor", "", locale=locale)
     log_in_page(page, live_server, supervisor.email, supervisor.password, path="/reports/messages/")
     rows = page.locator("table.messages tbody tr")

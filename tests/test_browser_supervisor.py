@@ -49,12 +49,18 @@ def test_a_supervisor_shows_a_period_and_downloads_a_table_as_csv(
     with open(download.value.path(), encoding="utf-8-sig") as exported:  # a byte-order mark first
         rows = list(csv.reader(io.StringIO(exported.read())))
     assert rows == [
-        ["Day", "Self-service only", "Escalated to a person", "Abandoned in the queue",
-         "Other (failed, busy, unfinished)", "Total"],
+        [
+            "Day",
+            "Self-service only",
+            "Escalated to a person",
+            "Abandoned in the queue",
+            "Other (failed, busy, unfinished)",
+            "Total",
+        ],
         ["2026-12-01", "1", "1", "1", "0", "3"],
         ["2026-12-02", "1", "2", "0", "0", "3"],
         ["2026-12-03", "0", "1", "0", "1", "2"],
-    ]  # fmt: skip
+    ]
 
 
 def test_a_supervisor_closes_the_centre_over_booked_callbacks_after_seeing_what_moves(

@@ -41,12 +41,24 @@ def one_rich_call(call, clock) -> None:  # type: ignore[no-untyped-def]
     phone.hang_up(duration=240)
 
 
-@pytest.mark.parametrize(("locale", "direction", "words"), [
-    ("fr", "ltr", "a dit « je dois renouveler mon passeport biométrique »"),
-    ("ar", "rtl", "قال: «je dois renouveler mon passeport biométrique»"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("locale", "direction", "words"),
+    [
+        ("fr", "ltr", "a dit « je dois renouveler mon passeport biométrique »"),
+        ("ar", "rtl", "قال: «je dois renouveler mon passeport biométrique»"),
+    ],
+)
 def test_the_ticket_page_tells_the_callers_story_in_the_agents_language(
-    app, call, guide, open_hours, live_server, page, make_user, locale, direction, words,
+    app,
+    call,
+    guide,
+    open_hours,
+    live_server,
+    page,
+    make_user,
+    locale,
+    direction,
+    words,
     time_machine,
 ):  # type: ignore[no-untyped-def]
     one_rich_call(call, time_machine)

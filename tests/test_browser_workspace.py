@@ -46,10 +46,20 @@ def editor_page(live_server, page, make_user):  # type: ignore[no-untyped-def]
     """Return a page logged in as an editor working in English, on the passport's English text."""
     editor = make_user("editor", locale="en")
     errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-            and errors.append(m.text))  # fmt: skip
-    page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-            and errors.append(f"{r.status} {r.url}"))  # fmt: skip
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error" and "Failed to load resource" not in m.text and errors.append(m.text)
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and errors.append(f"{r.status} {r.url}")
+        ),
+    )
     page.add_init_script(FAKE_SPEECH)
     DIALOGS.clear()  # every publish asks first: the editor says yes, the question is kept
     page.on("dialog", lambda d: (DIALOGS.append(d.message), d.accept()))

@@ -26,10 +26,17 @@ def test_a_notice_added_by_a_supervisor_is_heard_on_another_worker(
     before = walk_to_main_menu(call(on=other), "en")
     assert NOTICE not in before.text
     supervisor = log_in("supervisor", "", locale="en")
-    form = {"starts": "2026-12-01T09:00", "ends": "2026-12-08T09:00", "countries": "",
-            "numbers": "", "topic": "", "urgent": ""}  # fmt: skip
-    added = post_form(supervisor, "/centre/notices",
-                      form | {f"text_{code}": NOTICE for code in CODES})  # fmt: skip
+    form = {
+        "starts": "2026-12-01T09:00",
+        "ends": "2026-12-08T09:00",
+        "countries": "",
+        "numbers": "",
+        "topic": "",
+        "urgent": "",
+    }
+    added = post_form(
+        supervisor, "/centre/notices", form | {f"text_{code}": NOTICE for code in CODES}
+    )
     assert added.status_code == 302
     after = walk_to_main_menu(call(on=other), "en")
     assert NOTICE in after.text
@@ -48,8 +55,12 @@ def test_a_holiday_added_by_a_supervisor_closes_the_centre_on_another_worker(
     open_today = walk_to_main_menu(call(on=other), "en")
     assert "Our agents are available again" not in open_today.text
     supervisor = log_in("supervisor", "", locale="en")
-    added = post_form(supervisor, "/centre/holidays", {"day": "2026-12-01", "name": "Decreed"},
-                      page="/centre/holidays")  # fmt: skip
+    added = post_form(
+        supervisor,
+        "/centre/holidays",
+        {"day": "2026-12-01", "name": "Decreed"},
+        page="/centre/holidays",
+    )
     assert added.status_code == 302
     closed_today = walk_to_main_menu(call(on=other), "en")
     assert "Our agents are available again on Wednesday" in closed_today.text
@@ -69,8 +80,9 @@ def test_a_keyword_published_in_the_guide_is_understood_on_another_worker(
         assert service is not None
         editor = Author(email="editor@example.org")
         text = next(t for t in service.translations if t.language == "en")
-        save_text(service, "en", {"keywords": [*(text.keywords or []), "lighthouse keeper"]},
-                  editor)  # fmt: skip
+        save_text(
+            service, "en", {"keywords": [*(text.keywords or []), "lighthouse keeper"]}, editor
+        )
         publish_text(service, "en", editor)
         db.session.commit()
     phone = call(on=other)

@@ -182,8 +182,13 @@ def test_a_closure_with_an_explicit_offset_is_read_in_that_offset(
 
 def test_one_read_of_the_calendar_tells_what_is_open_and_next_opening_tell(app: Flask) -> None:
     with app.app_context():
-        db.session.add(calendar.Closure(kind="maintenance", starts_at=datetime(2026, 12, 2, 11),
-                                        ends_at=datetime(2026, 12, 2, 13, 30)))  # fmt: skip
+        db.session.add(
+            calendar.Closure(
+                kind="maintenance",
+                starts_at=datetime(2026, 12, 2, 11),
+                ends_at=datetime(2026, 12, 2, 13, 30),
+            )
+        )
         db.session.flush()
         moment = local(date(2026, 11, 30), 7)  # a week from Monday, closure and edges included
         while moment < local(date(2026, 12, 7), 9):
@@ -309,8 +314,14 @@ def test_moving_eid_moves_both_of_its_days_and_seeding_again_keeps_the_move(app,
         result = runner.invoke(args=["calendar", "confirm", str(first.id), "--on", "2027-03-10"])
         assert result.exit_code == 0, result.output
         db.session.expire_all()
-        days = sorted(h.day for h in db.session.scalars(sa.select(calendar.Holiday).where(
-            calendar.Holiday.name == "Eid al-Fitr", calendar.Holiday.day >= date(2027, 1, 1))))  # fmt: skip
+        days = sorted(
+            h.day
+            for h in db.session.scalars(
+                sa.select(calendar.Holiday).where(
+                    calendar.Holiday.name == "Eid al-Fitr", calendar.Holiday.day >= date(2027, 1, 1)
+                )
+            )
+        )
         assert days == [date(2027, 3, 10), date(2027, 3, 11)]
         assert calendar.seed_holidays([2027]) == 0
         db.session.commit()

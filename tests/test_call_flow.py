@@ -30,9 +30,15 @@ def test_language_menu_offers_each_language_in_its_own_voice(call, open_hours):
 
 @pytest.mark.parametrize(
     ("dialled", "first"),
-    [("+34900000000", "es"), ("+498000000000", "de"), ("+31800000000", "nl"), ("+39800000000", "it"),
-     ("+448000000000", "en"), ("+33805000000", "fr")],
-)  # fmt: skip
+    [
+        ("+34900000000", "es"),
+        ("+498000000000", "de"),
+        ("+31800000000", "nl"),
+        ("+39800000000", "it"),
+        ("+448000000000", "en"),
+        ("+33805000000", "fr"),
+    ],
+)
 def test_the_dialled_country_puts_its_usual_language_first(call, open_hours, dialled, first):
     turn = call(to=dialled).dial()
     language = languages.get(first)
@@ -57,9 +63,16 @@ def test_a_returning_caller_hears_their_last_language_first(app, call, open_hour
 
 @pytest.mark.parametrize(
     ("phrase", "code"),
-    [("français", "fr"), ("Deutsch", "de"), ("english please", "en"), ("العربية", "ar"),
-     ("español", "es"), ("italiano", "it"), ("Nederlands", "nl")],
-)  # fmt: skip
+    [
+        ("français", "fr"),
+        ("Deutsch", "de"),
+        ("english please", "en"),
+        ("العربية", "ar"),
+        ("español", "es"),
+        ("italiano", "it"),
+        ("Nederlands", "nl"),
+    ],
+)
 def test_a_caller_can_say_the_language(call, open_hours, phrase, code):
     phone = call()
     phone.dial()
@@ -401,8 +414,12 @@ def test_the_status_callback_records_the_outcome_once(app, call, open_hours):
     with app.app_context():
         row = db.session.scalar(sa.select(Call))
         assert (row.status, row.duration, row.outcome, row.language, row.country) == (
-            "completed", 42, "self_service", "nl", "FR",
-        )  # fmt: skip
+            "completed",
+            42,
+            "self_service",
+            "nl",
+            "FR",
+        )
 
 
 def test_hanging_up_in_the_queue_counts_as_abandoned(app, call, open_hours):
@@ -464,10 +481,16 @@ def test_speech_at_the_callback_offer_picks_the_choice_said(
 
 @pytest.mark.parametrize(
     ("code", "phrase"),
-    [("fr", "je voudrais faire une réclamation"), ("de", "ich möchte mich beschweren"),
-     ("es", "quiero poner una queja"), ("en", "I want to make a complaint"),
-     ("nl", "ik heb een klacht"), ("it", "vorrei fare un reclamo"), ("ar", "عندي شكاية")],
-)  # fmt: skip
+    [
+        ("fr", "je voudrais faire une réclamation"),
+        ("de", "ich möchte mich beschweren"),
+        ("es", "quiero poner una queja"),
+        ("en", "I want to make a complaint"),
+        ("nl", "ik heb een klacht"),
+        ("it", "vorrei fare un reclamo"),
+        ("ar", "عندي شكاية"),
+    ],
+)
 def test_a_caller_can_say_what_they_want_at_the_main_menu(app, call, open_hours, code, phrase):
     phone = call()
     walk_to_main_menu(phone, code)

@@ -34,17 +34,21 @@ def outcome(app: Flask, agent: FlaskClient, ticket_id: int, result: str, **extra
     with app.app_context():
         version = db.session.get(Ticket, ticket_id).version
     path = f"/tickets/{ticket_id}"
-    return post_form(agent, f"{path}/outcome", {"version": str(version), "outcome": result, **extra},
-                     page=path)  # fmt: skip
+    return post_form(
+        agent, f"{path}/outcome", {"version": str(version), "outcome": result, **extra}, page=path
+    )
 
 
 def texts(app: Flask, purpose: str) -> list[OutboundMessage]:
     """Return the texts of `purpose` sent to the caller, oldest first."""
     with app.app_context():
-        found = list(db.session.scalars(
-            sa.select(OutboundMessage).where(OutboundMessage.purpose == purpose,
-                                             OutboundMessage.to_number == CALLER)
-            .order_by(OutboundMessage.id)))  # fmt: skip
+        found = list(
+            db.session.scalars(
+                sa.select(OutboundMessage)
+                .where(OutboundMessage.purpose == purpose, OutboundMessage.to_number == CALLER)
+                .order_by(OutboundMessage.id)
+            )
+        )
         for message in found:
             db.session.expunge(message)
         return found
@@ -77,9 +81,12 @@ def test_a_reached_caller_kept_open_is_handed_on_not_resolved(
 
 
 def test_no_answer_tries_again_later_texting_the_caller_then_gives_up_after_three_tries(
-    app: Flask, call: Callable[..., PhoneCall], open_hours: None, log_in: Callable[..., FlaskClient],
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    open_hours: None,
+    log_in: Callable[..., FlaskClient],
     time_machine,  # type: ignore[no-untyped-def]
-) -> None:  # fmt: skip
+) -> None:
     ticket_id = book_by_phone(app, call)
     agent = log_in("agent", "fr", locale="en")
     with app.app_context():

@@ -33,8 +33,11 @@ def book(call: Callable[..., PhoneCall], caller: str, code: str, remind: bool) -
 def reminders(app: Flask) -> list[OutboundMessage]:
     """Return the reminders texted, oldest first."""
     with app.app_context():
-        found = list(db.session.scalars(sa.select(OutboundMessage)
-                                        .where(OutboundMessage.purpose == "callback_reminder")))  # fmt: skip
+        found = list(
+            db.session.scalars(
+                sa.select(OutboundMessage).where(OutboundMessage.purpose == "callback_reminder")
+            )
+        )
         for message in found:
             db.session.expunge(message)
         return found
@@ -47,8 +50,11 @@ def run_reminders(app: Flask) -> None:
 
 
 def test_a_caller_who_pressed_1_is_texted_once_shortly_before_the_callback_in_their_language(
-    app: Flask, call: Callable[..., PhoneCall], closed_hours: None, time_machine,  # type: ignore[no-untyped-def]
-) -> None:  # fmt: skip
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    closed_hours: None,
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
     book(call, "+34612345678", "es", remind=True)
     book(call, "+33612345678", "fr", remind=False)
     with app.app_context():

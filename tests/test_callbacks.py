@@ -451,8 +451,12 @@ def test_a_closure_added_on_the_page_moves_a_callback_booked_by_phone_and_its_re
         assert ticket.callback.scheduled_at == datetime(2026, 12, 7, 8, 0)  # naive UTC
         ticket_id, reference = ticket.id, ticket.reference
     supervisor = log_in("supervisor", "fr", locale="fr")
-    strike = {"starts": "2026-12-07T08:00", "ends": "2026-12-07T12:00", "kind": "closure",
-              "reason": "Grève"}  # fmt: skip
+    strike = {
+        "starts": "2026-12-07T08:00",
+        "ends": "2026-12-07T12:00",
+        "kind": "closure",
+        "reason": "Grève",
+    }
     shown = post_form(supervisor, "/centre/closures", strike).get_data(as_text=True)
     assert reference in shown  # the move is shown before anything changes
     assert post_form(supervisor, "/centre/closures", {**strike, "confirm": "1"}).status_code == 302
@@ -472,8 +476,12 @@ def test_a_closure_added_on_the_page_moves_a_callback_booked_by_phone_and_its_re
     # The strike is called off: the caller was told 12:00, so they are not rung earlier.
     with app.app_context():
         closure_id = db.session.scalar(sa.select(Closure.id))
-    removed = post_form(supervisor, f"/centre/closures/{closure_id}/remove", {},
-                        page=f"/centre/closures/{closure_id}/remove")  # fmt: skip
+    removed = post_form(
+        supervisor,
+        f"/centre/closures/{closure_id}/remove",
+        {},
+        page=f"/centre/closures/{closure_id}/remove",
+    )
     assert removed.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 0

@@ -96,11 +96,20 @@ def test_one_change_creates_the_case_and_the_same_change_again_changes_nothing(a
 def test_many_changes_at_once_and_a_text_once_per_change(app, push, call, open_hours):
     push({"changes": [change(1), change(2)]})
     news = [
-        {"reference": reference(1), "status": "ready_for_collection",
-         "updated_at": "2026-11-25T10:00:00Z", "consulate": "Milano", "expected_date": "2026-12-31"},
-        {"reference": reference(2), "status": "awaiting_documents",
-         "updated_at": "2026-11-25T10:00:00Z", "missing_documents": ["photos", "previous_passport"]},
-    ]  # fmt: skip
+        {
+            "reference": reference(1),
+            "status": "ready_for_collection",
+            "updated_at": "2026-11-25T10:00:00Z",
+            "consulate": "Milano",
+            "expected_date": "2026-12-31",
+        },
+        {
+            "reference": reference(2),
+            "status": "awaiting_documents",
+            "updated_at": "2026-11-25T10:00:00Z",
+            "missing_documents": ["photos", "previous_passport"],
+        },
+    ]
     response = push(news)
     assert response.status_code == 200, response.json
     assert (response.json["applied"], response.json["notified"]) == (2, 2)
@@ -123,16 +132,26 @@ def test_one_bad_change_refuses_the_whole_push_naming_it(app, push):
 
 
 def test_a_new_case_needs_its_birth_date(app, push):
-    response = push({"reference": reference(5), "status": "received", "updated_at": "2026-11-20T10:00:00Z",
-                     "service": "passport"})  # fmt: skip
+    response = push(
+        {
+            "reference": reference(5),
+            "status": "received",
+            "updated_at": "2026-11-20T10:00:00Z",
+            "service": "passport",
+        }
+    )
     assert response.status_code == 400 and "needs its birth_date" in response.json["message"]
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("not json", "send a JSON change"), ([], "between 1 and 1000"), ([1], "is not an object"),
-     ([change(n) for n in range(1001)], "between 1 and 1000")],
-)  # fmt: skip
+    [
+        ("not json", "send a JSON change"),
+        ([], "between 1 and 1000"),
+        ([1], "is not an object"),
+        ([change(n) for n in range(1001)], "between 1 and 1000"),
+    ],
+)
 def test_malformed_bodies_get_a_clear_400(push, client, token, body, message):
     if isinstance(body, str):
         response = client.post(URL, data=body, headers={"Authorization": f"Bearer {token}"})
@@ -152,12 +171,23 @@ def test_a_change_imported_by_csv_then_pushed_is_the_same_change(app, push, runn
     from casefeed import case_row, write_csv
 
     first = [case_row(1, status="in_review", phone="+33611223344")]
-    later = [case_row(1, status="ready_for_collection", updated_at="2026-11-22T08:00:00Z",
-                      phone="+33611223344")]  # fmt: skip
+    later = [
+        case_row(
+            1,
+            status="ready_for_collection",
+            updated_at="2026-11-22T08:00:00Z",
+            phone="+33611223344",
+        )
+    ]
     runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "a.csv", first))])
     runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "b.csv", later))])
-    pushed = push({"reference": reference(1), "status": "ready_for_collection",
-                   "updated_at": "2026-11-22T09:00:00+01:00"})  # fmt: skip
+    pushed = push(
+        {
+            "reference": reference(1),
+            "status": "ready_for_collection",
+            "updated_at": "2026-11-22T09:00:00+01:00",
+        }
+    )
     assert pushed.json["results"] == [{"reference": reference(1), "result": "duplicate"}]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 1

@@ -121,9 +121,12 @@ def test_a_bad_value_is_named_with_its_line(app, runner, tmp_path, field, value,
     ("header", "reason"),
     [
         (("reference", "birth_date", "service", "status"), "line 1: missing column 'updated_at'"),
-        (("reference", "birth_date", "service", "status", "updated_at", "colour"), "unknown column 'colour'"),
+        (
+            ("reference", "birth_date", "service", "status", "updated_at", "colour"),
+            "unknown column 'colour'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_wrong_header_refuses_the_file(app, runner, tmp_path, header, reason):
     path = write_csv(tmp_path / "c.csv", [case_row(1)], columns=header)
     result = runner.invoke(args=["cases", "import", str(path)])
@@ -142,11 +145,18 @@ def test_a_later_change_updates_the_case_and_an_older_one_only_joins_its_history
     app, runner, tmp_path
 ):
     rows = [
-        case_row(1, status="in_review", updated_at="2026-11-20T10:00:00Z", expected_date="2026-12-15"),
+        case_row(
+            1, status="in_review", updated_at="2026-11-20T10:00:00Z", expected_date="2026-12-15"
+        ),
         case_row(1, status="received", updated_at="2026-11-10T10:00:00Z"),  # older, arrives later
-        case_row(1, status="awaiting_documents", updated_at="2026-11-21T10:00:00Z",
-                 missing_documents="photos", expected_date=""),
-    ]  # fmt: skip
+        case_row(
+            1,
+            status="awaiting_documents",
+            updated_at="2026-11-21T10:00:00Z",
+            missing_documents="photos",
+            expected_date="",
+        ),
+    ]
     result = runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "c.csv", rows))])
     assert result.exit_code == 0, result.output
     assert "1 new cases, 1 status changes, 1 older changes kept as history" in result.output
@@ -164,19 +174,34 @@ def test_a_later_change_updates_the_case_and_an_older_one_only_joins_its_history
 
 
 def test_news_is_texted_once_per_change_in_the_case_language(app, runner, tmp_path):
-    first = [case_row(1, status="in_review", language="de", phone="+4915112345678"),
-             case_row(2, status="in_review", phone="")]  # fmt: skip
+    first = [
+        case_row(1, status="in_review", language="de", phone="+4915112345678"),
+        case_row(2, status="in_review", phone=""),
+    ]
     runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "a.csv", first))])
     changes = [
-        case_row(1, status="awaiting_documents", missing_documents="photos",
-                 updated_at="2026-11-21T09:00:00Z", language="de", phone="+4915112345678"),
+        case_row(
+            1,
+            status="awaiting_documents",
+            missing_documents="photos",
+            updated_at="2026-11-21T09:00:00Z",
+            language="de",
+            phone="+4915112345678",
+        ),
         case_row(2, status="ready_for_collection", updated_at="2026-11-21T09:00:00Z", phone=""),
-    ]  # fmt: skip
+    ]
     path = write_csv(tmp_path / "b.csv", changes)
     assert "1 SMS sent" in runner.invoke(args=["cases", "import", str(path)]).output
     assert "0 SMS sent" in runner.invoke(args=["cases", "import", str(path)]).output
-    ready = [case_row(1, status="ready_for_collection", updated_at="2026-11-25T09:00:00Z",
-                      language="de", phone="+4915112345678")]  # fmt: skip
+    ready = [
+        case_row(
+            1,
+            status="ready_for_collection",
+            updated_at="2026-11-25T09:00:00Z",
+            language="de",
+            phone="+4915112345678",
+        )
+    ]
     runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "c.csv", ready))])
     review = [case_row(1, status="collected", updated_at="2026-11-26T09:00:00Z")]
     runner.invoke(args=["cases", "import", str(write_csv(tmp_path / "d.csv", review))])
@@ -188,9 +213,11 @@ def test_news_is_texted_once_per_change_in_the_case_language(app, runner, tmp_pa
         ]
         assert reference(1) in messages[0].body and "Passbilder" in messages[0].body
         assert "Dienstag, 15. Dezember 2026" in messages[1].body
-        notified = dict(db.session.execute(
-            sa.select(CaseEvent.status, CaseEvent.notified).where(CaseEvent.case_id == 2)
-        ).all())  # fmt: skip
+        notified = dict(
+            db.session.execute(
+                sa.select(CaseEvent.status, CaseEvent.notified).where(CaseEvent.case_id == 2)
+            ).all()
+        )
         assert notified == {"in_review": None, "ready_for_collection": "no_phone"}
 
 

@@ -21,9 +21,18 @@ CODES = languages.CODES
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 LANGUAGE_MENU = "To continue in this language, press %(key)s."
 EXTRACT = [
-    "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-    "--ignore-dirs=.venv", "--ignore-dirs=tests", "--ignore-dirs=bench", "--ignore-dirs=migrations",
-]  # fmt: skip
+    "-m",
+    "babel.messages.frontend",
+    "extract",
+    "-F",
+    "babel.cfg",
+    "-k",
+    "_l",
+    "--ignore-dirs=.venv",
+    "--ignore-dirs=tests",
+    "--ignore-dirs=bench",
+    "--ignore-dirs=migrations",
+]
 
 
 def catalog_path(code: str) -> Path:

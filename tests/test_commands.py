@@ -34,12 +34,33 @@ def test_tickets_list_shows_the_newest_first(app, call, runner, time_machine):
 
 
 def test_a_notice_needs_all_seven_languages(app, runner):
-    partial = runner.invoke(args=["notices", "add", "--starts", "2026-12-01T08:00", "--ends", "2026-12-08T08:00",
-                                  "--text", "fr=Services visas suspendus"])  # fmt: skip
+    partial = runner.invoke(
+        args=[
+            "notices",
+            "add",
+            "--starts",
+            "2026-12-01T08:00",
+            "--ends",
+            "2026-12-08T08:00",
+            "--text",
+            "fr=Services visas suspendus",
+        ]
+    )
     assert partial.exit_code != 0 and "missing the text in: ar es it nl de en" in partial.output
     texts = [f"--text={code}=notice {code}" for code in ("ar", "fr", "es", "it", "nl", "de", "en")]
-    added = runner.invoke(args=["notices", "add", "--starts", "2026-12-01T08:00", "--ends", "2026-12-08T08:00",
-                                "--country", "es", *texts])  # fmt: skip
+    added = runner.invoke(
+        args=[
+            "notices",
+            "add",
+            "--starts",
+            "2026-12-01T08:00",
+            "--ends",
+            "2026-12-08T08:00",
+            "--country",
+            "es",
+            *texts,
+        ]
+    )
     assert added.exit_code == 0, added.output
     with app.app_context():
         notice = db.session.scalar(sa.select(Notice))

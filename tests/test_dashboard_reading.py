@@ -47,8 +47,15 @@ def test_the_lists_of_calls_and_tickets_of_a_period_download_in_words(known_data
     calls = download(client, "/reports/lists/calls.csv")
     assert calls[0][:4] == ["Started (Moroccan time)", "Language", "Country", "Outcome"]
     assert len(calls) == 1 + 8  # the eight calls started in the period
-    assert calls[1] == ["2026-12-01 09:10", "français", "France (FR)", "Self-service only", "300",
-                        "", ""]  # fmt: skip
+    assert calls[1] == [
+        "2026-12-01 09:10",
+        "français",
+        "France (FR)",
+        "Self-service only",
+        "300",
+        "",
+        "",
+    ]
     abandoned = next(row for row in calls if row[3] == "Abandoned in the queue")
     assert abandoned[5:] == ["90", "Hung up while waiting"]
     assert any(row[3] == "In progress" for row in calls)
@@ -80,7 +87,9 @@ def test_a_right_to_left_chart_is_the_mirror_image_with_labels_beside_the_bars()
 def test_a_long_legend_wraps_instead_of_running_off_the_chart() -> None:
     names = [f"A rather long series name number {n}" for n in range(6)]
     drawn = charts.columns("t", ["a"], [(name, [1]) for name in names])
-    xs = [float(x) for x in re.findall(r'<rect class="s\d" x="([\d.]+)" y="[\d.]+" width="12"', drawn)]
+    xs = [
+        float(x) for x in re.findall(r'<rect class="s\d" x="([\d.]+)" y="[\d.]+" width="12"', drawn)
+    ]
     assert len(xs) == 6 and max(xs) + 16 + charts.CHAR_WIDTH * len(names[0]) <= charts.WIDTH
     height = float(re.search(r'viewBox="0 0 720 ([\d.]+)"', drawn).group(1))
     assert height > 14 + 180 + 24 + 2 * charts.LEGEND_ROW  # more than one row of legend

@@ -43,8 +43,9 @@ def test_the_week_spreads_three_thousand_calls_as_a_centre_sees_them(app, demo, 
     monday, saturday, sunday = date(2026, 11, 30), date(2026, 11, 28), date(2026, 11, 29)
     whole = [day for day in DAYS[1:-1] if day.weekday() < 5]  # the first and last are partial
     assert all(per_day[monday] > 1.2 * per_day[day] for day in whole if day != monday), per_day
-    assert all(per_day[day] > 2 * per_day[weekend] for day in whole
-               for weekend in (saturday, sunday))  # fmt: skip
+    assert all(
+        per_day[day] > 2 * per_day[weekend] for day in whole for weekend in (saturday, sunday)
+    )
     per_hour = Counter(moment.hour for moment in local)
     assert per_hour[18] > per_hour[10] > per_hour[8]  # the evening peak after work
     assert all(call.ended_at is not None for call in calls)  # no ghost still "going"
@@ -84,9 +85,10 @@ def every_staff_page_shows_the_week(app, log_in) -> None:  # type: ignore[no-unt
     editor = log_in("editor", "")
     with app.app_context():
         reference = db.session.scalar(
-            sa.select(Ticket.reference).where(Ticket.language == "fr", Ticket.status == "new")
+            sa.select(Ticket.reference)
+            .where(Ticket.language == "fr", Ticket.status == "new")
             .order_by(Ticket.queue_key, Ticket.id)
-        )  # fmt: skip
+        )
     queue = agent.get("/tickets/").get_data(as_text=True)
     assert reference in queue
     dashboard = supervisor.get("/reports/?from=2026-11-24&to=2026-12-01").get_data(as_text=True)

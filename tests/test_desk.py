@@ -36,15 +36,18 @@ def make_ticket(app):  # type: ignore[no-untyped-def]
     ) -> int:
         with app.app_context():
             if type == "callback":
-                ticket = callbacks.book(caller, language, HASH_KEY, at or datetime.now(UTC),
-                                        country=country)  # fmt: skip
+                ticket = callbacks.book(
+                    caller, language, HASH_KEY, at or datetime.now(UTC), country=country
+                )
             else:
-                ticket = services.open_ticket(type, language, caller, HASH_KEY, country=country,
-                                              at=at)  # fmt: skip
+                ticket = services.open_ticket(
+                    type, language, caller, HASH_KEY, country=country, at=at
+                )
             db.session.flush()
             if recording:
-                services.attach_recording(ticket.id, recording,
-                                          f"https://api.twilio.com/x/Recordings/{recording}", 12)  # fmt: skip
+                services.attach_recording(
+                    ticket.id, recording, f"https://api.twilio.com/x/Recordings/{recording}", 12
+                )
             db.session.commit()
             return ticket.id
 
@@ -151,8 +154,12 @@ def test_the_queue_filters_by_type_status_language_country_and_date(
 def test_the_queue_searches_by_reference_number_and_note_text(app, log_in, make_ticket):
     first, second = make_ticket(), make_ticket()
     agent = log_in("agent", "fr")
-    post_form(agent, f"/tickets/{second}/save", {"version": version(app, second),
-              "status": "open", "note": "Passeport perdu à Lyon"}, page=f"/tickets/{second}")  # fmt: skip
+    post_form(
+        agent,
+        f"/tickets/{second}/save",
+        {"version": version(app, second), "status": "open", "note": "Passeport perdu à Lyon"},
+        page=f"/tickets/{second}",
+    )
     reference = ticket(app, first).reference
     assert references_on(agent.get(f"/tickets/?q={reference}").get_data(as_text=True)) == [
         reference
@@ -163,8 +170,12 @@ def test_the_queue_searches_by_reference_number_and_note_text(app, log_in, make_
     assert references_on(by_text) == [ticket(app, second).reference]
     assert references_on(agent.get("/tickets/?q=100%25_x").get_data(as_text=True)) == []
     # % and _ are searched for as themselves, not as wildcards.
-    post_form(agent, f"/tickets/{first}/save", {"version": version(app, first),
-              "status": "open", "note": "Frais remboursés à 100%"}, page=f"/tickets/{first}")  # fmt: skip
+    post_form(
+        agent,
+        f"/tickets/{first}/save",
+        {"version": version(app, first), "status": "open", "note": "Frais remboursés à 100%"},
+        page=f"/tickets/{first}",
+    )
     assert references_on(agent.get("/tickets/?q=%C3%A0+100%25").get_data(as_text=True)) == [
         reference
     ]
@@ -178,8 +189,13 @@ def test_the_queue_pages_by_keyset_without_losing_or_repeating_a_ticket(
     time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
     with app.app_context():
         for n in range(120):
-            services.open_ticket("observation", "fr", "+33612345678", HASH_KEY,
-                                 at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=n))  # fmt: skip
+            services.open_ticket(
+                "observation",
+                "fr",
+                "+33612345678",
+                HASH_KEY,
+                at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=n),
+            )
         db.session.commit()
     agent = log_in("agent", "fr")
     seen: list[str] = []
@@ -246,19 +262,32 @@ def test_the_ticket_page_shows_the_journey_and_plays_the_recording_through_the_a
 def test_claim_note_and_resolve_with_a_required_resolution_note(app, log_in, make_ticket):
     ticket_id = make_ticket()
     agent = log_in("agent", "fr")
-    claimed = post_form(agent, f"/tickets/{ticket_id}/assign",
-                        {"version": version(app, ticket_id), "to": "me"},
-                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    claimed = post_form(
+        agent,
+        f"/tickets/{ticket_id}/assign",
+        {"version": version(app, ticket_id), "to": "me"},
+        page=f"/tickets/{ticket_id}",
+    )
     assert claimed.status_code == 302
     assert ticket(app, ticket_id).assignee_id == agent.member.id
     assert ticket(app, ticket_id).status == "open"
-    refused = post_form(agent, f"/tickets/{ticket_id}/save",
-                        {"version": version(app, ticket_id), "status": "resolved", "note": " "},
-                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    refused = post_form(
+        agent,
+        f"/tickets/{ticket_id}/save",
+        {"version": version(app, ticket_id), "status": "resolved", "note": " "},
+        page=f"/tickets/{ticket_id}",
+    )
     assert refused.status_code == 422 and ticket(app, ticket_id).status == "open"
-    resolved = post_form(agent, f"/tickets/{ticket_id}/save",
-                         {"version": version(app, ticket_id), "status": "resolved",
-                          "note": "Rappelé, rendez-vous fixé."}, page=f"/tickets/{ticket_id}")  # fmt: skip
+    resolved = post_form(
+        agent,
+        f"/tickets/{ticket_id}/save",
+        {
+            "version": version(app, ticket_id),
+            "status": "resolved",
+            "note": "Rappelé, rendez-vous fixé.",
+        },
+        page=f"/tickets/{ticket_id}",
+    )
     assert resolved.status_code == 302 and ticket(app, ticket_id).status == "resolved"
     with app.app_context():
         note = db.session.scalar(sa.select(TicketNote))
@@ -282,14 +311,23 @@ def test_a_ticket_is_handed_only_to_an_agent_of_its_language(app, log_in, make_t
     french = make_user("agent", "fr")
     page = supervisor.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert arabic.email in page and french.email not in page
-    wrong = post_form(supervisor, f"/tickets/{ticket_id}/assign",
-                      {"version": version(app, ticket_id), "to": str(french.id)})  # fmt: skip
+    wrong = post_form(
+        supervisor,
+        f"/tickets/{ticket_id}/assign",
+        {"version": version(app, ticket_id), "to": str(french.id)},
+    )
     assert wrong.status_code == 422
-    right = post_form(supervisor, f"/tickets/{ticket_id}/assign",
-                      {"version": version(app, ticket_id), "to": str(arabic.id)})  # fmt: skip
+    right = post_form(
+        supervisor,
+        f"/tickets/{ticket_id}/assign",
+        {"version": version(app, ticket_id), "to": str(arabic.id)},
+    )
     assert right.status_code == 302 and ticket(app, ticket_id).assignee_id == arabic.id
-    post_form(supervisor, f"/tickets/{ticket_id}/assign",
-              {"version": version(app, ticket_id), "to": "none"})  # fmt: skip
+    post_form(
+        supervisor,
+        f"/tickets/{ticket_id}/assign",
+        {"version": version(app, ticket_id), "to": "none"},
+    )
     assert ticket(app, ticket_id).assignee_id is None
 
 
@@ -303,11 +341,17 @@ def test_everyone_who_works_the_desk_can_be_handed_a_ticket(app, log_in, make_ti
     offered = set(re.findall(r'<option value="(\d+)">', hand_to))
     assert offered == {str(agent.member.id), str(supervisor.id), str(admin.id)}
     assert editor.email not in page
-    handed = post_form(agent, f"/tickets/{ticket_id}/assign",
-                       {"version": version(app, ticket_id), "to": str(admin.id)})  # fmt: skip
+    handed = post_form(
+        agent,
+        f"/tickets/{ticket_id}/assign",
+        {"version": version(app, ticket_id), "to": str(admin.id)},
+    )
     assert handed.status_code == 302 and ticket(app, ticket_id).assignee_id == admin.id
-    refused = post_form(agent, f"/tickets/{ticket_id}/assign",
-                        {"version": version(app, ticket_id), "to": str(editor.id)})  # fmt: skip
+    refused = post_form(
+        agent,
+        f"/tickets/{ticket_id}/assign",
+        {"version": version(app, ticket_id), "to": str(editor.id)},
+    )
     assert refused.status_code == 422 and ticket(app, ticket_id).assignee_id == admin.id
 
 
@@ -317,13 +361,19 @@ def test_the_second_of_two_agents_saving_is_told_and_sees_the_other_change(
     ticket_id = make_ticket()
     first, second = log_in("agent", "fr"), log_in("agent", "fr")
     seen = version(app, ticket_id)  # both pages show this version
-    saved = post_form(first, f"/tickets/{ticket_id}/save",
-                      {"version": seen, "status": "waiting", "note": "En attente du passeport"},
-                      page=f"/tickets/{ticket_id}")  # fmt: skip
+    saved = post_form(
+        first,
+        f"/tickets/{ticket_id}/save",
+        {"version": seen, "status": "waiting", "note": "En attente du passeport"},
+        page=f"/tickets/{ticket_id}",
+    )
     assert saved.status_code == 302
-    late = post_form(second, f"/tickets/{ticket_id}/save",
-                     {"version": seen, "status": "closed", "note": "Clos par erreur"},
-                     page=f"/tickets/{ticket_id}")  # fmt: skip
+    late = post_form(
+        second,
+        f"/tickets/{ticket_id}/save",
+        {"version": seen, "status": "closed", "note": "Clos par erreur"},
+        page=f"/tickets/{ticket_id}",
+    )
     assert late.status_code == 409
     page = late.get_data(as_text=True)
     assert "Quelqu&#39;un d&#39;autre a modifié ce ticket" in page
@@ -339,14 +389,20 @@ def test_merging_three_calls_keeps_every_recording_note_and_the_history(app, log
     ids = [make_ticket(recording=f"RE{n}") for n in range(3)]
     agent = log_in("agent", "fr")
     for ticket_id in ids:
-        post_form(agent, f"/tickets/{ticket_id}/save",
-                  {"version": version(app, ticket_id), "status": "open",
-                   "note": f"note {ticket_id}"}, page=f"/tickets/{ticket_id}")  # fmt: skip
+        post_form(
+            agent,
+            f"/tickets/{ticket_id}/save",
+            {"version": version(app, ticket_id), "status": "open", "note": f"note {ticket_id}"},
+            page=f"/tickets/{ticket_id}",
+        )
     survivor, *duplicates = ids
     refs = " ".join(ticket(app, d).reference for d in duplicates)
-    merged = post_form(agent, f"/tickets/{survivor}/merge",
-                       {"version": version(app, survivor), "references": refs},
-                       page=f"/tickets/{survivor}")  # fmt: skip
+    merged = post_form(
+        agent,
+        f"/tickets/{survivor}/merge",
+        {"version": version(app, survivor), "references": refs},
+        page=f"/tickets/{survivor}",
+    )
     assert merged.status_code == 302
     with app.app_context():
         kept = db.session.get(Ticket, survivor)
@@ -358,9 +414,12 @@ def test_merging_three_calls_keeps_every_recording_note_and_the_history(app, log
     page = agent.get(f"/tickets/{survivor}").get_data(as_text=True)
     assert "2 tickets fusionnés avec celui-ci." in page
     assert page.count("<audio") == 3 and f"#{duplicates[0]}" in page  # their history too
-    refused = post_form(agent, f"/tickets/{duplicates[0]}/save",
-                        {"version": version(app, duplicates[0]), "status": "open", "note": "x"},
-                        page=f"/tickets/{duplicates[0]}")  # fmt: skip
+    refused = post_form(
+        agent,
+        f"/tickets/{duplicates[0]}/save",
+        {"version": version(app, duplicates[0]), "status": "open", "note": "x"},
+        page=f"/tickets/{duplicates[0]}",
+    )
     assert refused.status_code == 422
     # A recording Twilio reports late for a merged ticket lands on the survivor.
     with app.app_context():
@@ -433,8 +492,12 @@ def test_tickets_about_to_breach_stand_out(app, log_in, make_ticket, time_machin
 def test_call_back_rings_the_agent_and_bridges_the_caller(app, log_in, make_ticket, call):
     ticket_id = make_ticket("callback", caller="+33612345699")
     agent = log_in("agent", "fr", phone="+212600000001")
-    response = post_form(agent, f"/tickets/{ticket_id}/call-back",
-                         {"version": version(app, ticket_id)}, page=f"/tickets/{ticket_id}")  # fmt: skip
+    response = post_form(
+        agent,
+        f"/tickets/{ticket_id}/call-back",
+        {"version": version(app, ticket_id)},
+        page=f"/tickets/{ticket_id}",
+    )
     assert response.status_code == 302
     with app.app_context():
         placed = db.session.scalars(
@@ -445,12 +508,17 @@ def test_call_back_rings_the_agent_and_bridges_the_caller(app, log_in, make_tick
         attempt_id = db.session.scalar(sa.text("SELECT id FROM callback_attempts"))
     # When the agent answers, Twilio asks the app what to do: dial the caller.
     phone = call()
-    bridged = phone.transport.post(f"http://localhost/ivr/desk/bridge?a={attempt_id}",
-                                   *_signed(f"http://localhost/ivr/desk/bridge?a={attempt_id}"))  # fmt: skip
+    bridged = phone.transport.post(
+        f"http://localhost/ivr/desk/bridge?a={attempt_id}",
+        *_signed(f"http://localhost/ivr/desk/bridge?a={attempt_id}"),
+    )
     assert bridged[0] == 200 and "<Dial" in bridged[2] and "+33612345699" in bridged[2]
-    outcome = post_form(agent, f"/tickets/{ticket_id}/outcome",
-                        {"version": version(app, ticket_id), "outcome": "reached"},
-                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    outcome = post_form(
+        agent,
+        f"/tickets/{ticket_id}/outcome",
+        {"version": version(app, ticket_id), "outcome": "reached"},
+        page=f"/tickets/{ticket_id}",
+    )
     assert outcome.status_code == 302
     with app.app_context():
         assert db.session.get(Callback, ticket_id).state == "done"
@@ -464,16 +532,23 @@ def test_a_rescheduled_callback_moves_later_and_the_caller_is_told(
     with app.app_context():
         before = db.session.get(Callback, ticket_id).scheduled_at
     agent = log_in("agent", "fr")
-    post_form(agent, f"/tickets/{ticket_id}/outcome",
-              {"version": version(app, ticket_id), "outcome": "rescheduled"},
-              page=f"/tickets/{ticket_id}")  # fmt: skip
+    post_form(
+        agent,
+        f"/tickets/{ticket_id}/outcome",
+        {"version": version(app, ticket_id), "outcome": "rescheduled"},
+        page=f"/tickets/{ticket_id}",
+    )
     with app.app_context():
         booking = db.session.get(Callback, ticket_id)
         assert booking.scheduled_at >= before + timedelta(minutes=59)
-        assert db.session.scalar(
-            sa.select(sa.func.count()).select_from(OutboundMessage)
-            .where(OutboundMessage.purpose == "callback_moved")
-        ) == 1  # fmt: skip
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboundMessage)
+                .where(OutboundMessage.purpose == "callback_moved")
+            )
+            == 1
+        )
 
 
 def test_a_callback_rescheduled_after_its_time_came_moves_later_and_the_caller_is_told(
@@ -485,9 +560,12 @@ def test_a_callback_rescheduled_after_its_time_came_moves_later_and_the_caller_i
     # The agent rings at 10:20, after the slot began; the caller asks to be rung later.
     time_machine.move_to("2026-12-01T10:20:00+00:00", tick=False)
     agent = log_in("agent", "fr")
-    done = post_form(agent, f"/tickets/{ticket_id}/outcome",
-                     {"version": version(app, ticket_id), "outcome": "rescheduled"},
-                     page=f"/tickets/{ticket_id}")  # fmt: skip
+    done = post_form(
+        agent,
+        f"/tickets/{ticket_id}/outcome",
+        {"version": version(app, ticket_id), "outcome": "rescheduled"},
+        page=f"/tickets/{ticket_id}",
+    )
     assert done.status_code == 302
     with app.app_context():
         booking = db.session.get(Callback, ticket_id)
@@ -512,9 +590,12 @@ def test_rescheduling_a_callback_with_no_time_free_in_the_horizon_is_refused(
         booked = sorted(db.session.scalars(sa.select(Callback.scheduled_at)))
     time_machine.move_to("2026-12-01T12:10:00+00:00", tick=False)
     agent = log_in("agent", "fr", locale="en")
-    refused = post_form(agent, f"/tickets/{first}/outcome",
-                        {"version": version(app, first), "outcome": "rescheduled"},
-                        page=f"/tickets/{first}")  # fmt: skip
+    refused = post_form(
+        agent,
+        f"/tickets/{first}/outcome",
+        {"version": version(app, first), "outcome": "rescheduled"},
+        page=f"/tickets/{first}",
+    )
     assert refused.status_code == 422
     assert "Not rescheduled: no callback time is free within the booking horizon." in (
         refused.get_data(as_text=True)
@@ -532,12 +613,18 @@ def test_what_the_desk_notes_is_read_in_each_readers_language(app, log_in, make_
     survivor = make_ticket("callback", caller="+33612345697")
     duplicate = make_ticket()
     french = log_in("agent", "fr", locale="fr")
-    post_form(french, f"/tickets/{survivor}/outcome",
-              {"version": version(app, survivor), "outcome": "no_answer"},
-              page=f"/tickets/{survivor}")  # fmt: skip
-    post_form(french, f"/tickets/{survivor}/merge",
-              {"version": version(app, survivor), "references": ticket(app, duplicate).reference},
-              page=f"/tickets/{survivor}")  # fmt: skip
+    post_form(
+        french,
+        f"/tickets/{survivor}/outcome",
+        {"version": version(app, survivor), "outcome": "no_answer"},
+        page=f"/tickets/{survivor}",
+    )
+    post_form(
+        french,
+        f"/tickets/{survivor}/merge",
+        {"version": version(app, survivor), "references": ticket(app, duplicate).reference},
+        page=f"/tickets/{survivor}",
+    )
     reference = ticket(app, duplicate).reference
     seen_in_french = french.get(f"/tickets/{survivor}").get_data(as_text=True)
     assert "Rappel : pas de réponse." in seen_in_french
@@ -583,8 +670,11 @@ def test_an_available_agent_takes_the_longest_waiting_caller_of_their_languages(
         ).one()
         assert (entry.target_id, entry.actor_id) == (oldest.id, agent.member.id)
         assert entry.before == {"status": "new", "assignee": None, "version": oldest.version - 1}
-        assert entry.after == {"status": "open", "assignee": agent.member.email,
-                               "version": oldest.version}  # fmt: skip
+        assert entry.after == {
+            "status": "open",
+            "assignee": agent.member.email,
+            "version": oldest.version,
+        }
     # While the agent's phone rings for that caller, they take nobody else; the second caller
     # still waits, and goes to another French agent.
     refused = post_form(agent, "/tickets/take-call", {}, page="/tickets/")

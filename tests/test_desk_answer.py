@@ -34,12 +34,19 @@ def test_resolving_through_the_desk_tells_whoever_listens_once(app, log_in, make
     agent = log_in("agent", "fr")
     with ticket_resolved.connected_to(receiver):
         page = f"/tickets/{ticket_id}"
-        for status, note in (("waiting", "J'attends un document."), ("resolved", "Réglé."),
-                             ("resolved", "Une précision."), ("open", "Rouvert."),
-                             ("closed", "Clos sans suite.")):  # fmt: skip
-            saved = post_form(agent, f"{page}/save",
-                              {"version": version(app, ticket_id), "status": status, "note": note},
-                              page=page)  # fmt: skip
+        for status, note in (
+            ("waiting", "J'attends un document."),
+            ("resolved", "Réglé."),
+            ("resolved", "Une précision."),
+            ("open", "Rouvert."),
+            ("closed", "Clos sans suite."),
+        ):
+            saved = post_form(
+                agent,
+                f"{page}/save",
+                {"version": version(app, ticket_id), "status": status, "note": note},
+                page=page,
+            )
             assert saved.status_code == 302
     reference = ticket(app, ticket_id).reference
     assert heard == [(reference, agent.member.email, "Réglé.")]
@@ -50,8 +57,9 @@ def test_resolving_through_the_desk_tells_whoever_listens_once(app, log_in, make
 
 def add_reply(client, language: str, title: str, body: str):  # type: ignore[no-untyped-def]
     """Add a prepared reply through the supervisors' page; return the response."""
-    return post_form(client, "/centre/replies/",
-                     {"language": language, "title": title, "body": body})  # fmt: skip
+    return post_form(
+        client, "/centre/replies/", {"language": language, "title": title, "body": body}
+    )
 
 
 def test_supervisors_keep_prepared_replies_per_language_and_the_log_says_so(app, log_in):
@@ -67,8 +75,12 @@ def test_supervisors_keep_prepared_replies_per_language_and_the_log_says_so(app,
     assert refused.status_code == 422 and "Write the reply" in refused.get_data(as_text=True)
     assert add_reply(supervisor, "xx", "Bad", "Text").status_code == 422
     # Without the form's token nothing is kept.
-    assert supervisor.post("/centre/replies/", data={"language": "fr", "title": "T",
-                                                      "body": "B"}).status_code == 400  # fmt: skip
+    assert (
+        supervisor.post(
+            "/centre/replies/", data={"language": "fr", "title": "T", "body": "B"}
+        ).status_code
+        == 400
+    )
     page = supervisor.get("/centre/replies/").get_data(as_text=True)
     assert "Hemos recibido su queja {reference}." in page and "Nous avons bien reçu" in page
     assert "Vide" not in page
@@ -77,13 +89,20 @@ def test_supervisors_keep_prepared_replies_per_language_and_the_log_says_so(app,
         french_id = db.session.scalar(
             sa.select(ReplyTemplate.id).where(ReplyTemplate.language == "fr")
         )
-    changed = post_form(supervisor, f"/centre/replies/{spanish.id}",
-                        {"language": "es", "title": "Recibida", "body": "Su queja {reference} está en curso."})  # fmt: skip
+    changed = post_form(
+        supervisor,
+        f"/centre/replies/{spanish.id}",
+        {"language": "es", "title": "Recibida", "body": "Su queja {reference} está en curso."},
+    )
     assert changed.status_code == 302
     asked = supervisor.get(f"/centre/replies/{french_id}/remove").get_data(as_text=True)
     assert "Nous avons bien reçu {reference}." in asked
-    removed = post_form(supervisor, f"/centre/replies/{french_id}/remove", {},
-                        page=f"/centre/replies/{french_id}/remove")  # fmt: skip
+    removed = post_form(
+        supervisor,
+        f"/centre/replies/{french_id}/remove",
+        {},
+        page=f"/centre/replies/{french_id}/remove",
+    )
     assert removed.status_code == 302
     page = supervisor.get("/centre/replies/").get_data(as_text=True)
     assert "Su queja {reference} está en curso." in page and "Nous avons bien reçu" not in page
@@ -121,9 +140,12 @@ def test_an_agent_texts_a_prepared_reply_in_the_callers_language_with_the_refere
         template_id = db.session.scalar(
             sa.select(ReplyTemplate.id).where(ReplyTemplate.language == "es")
         )
-    sent = post_form(agent, f"/tickets/{ticket_id}/reply",
-                     {"version": version(app, ticket_id), "template": str(template_id), "text": ""},
-                     page=f"/tickets/{ticket_id}")  # fmt: skip
+    sent = post_form(
+        agent,
+        f"/tickets/{ticket_id}/reply",
+        {"version": version(app, ticket_id), "template": str(template_id), "text": ""},
+        page=f"/tickets/{ticket_id}",
+    )
     assert sent.status_code == 302
     with app.app_context():
         message = db.session.scalars(sa.select(OutboundMessage)).one()
@@ -150,13 +172,15 @@ def test_an_agent_texts_their_own_words_and_an_empty_reply_is_refused(app, log_i
     ticket_id = make_ticket("suggestion")
     agent = log_in("agent", "fr", locale="en")
     page = f"/tickets/{ticket_id}"
-    empty = post_form(agent, f"{page}/reply", {"version": version(app, ticket_id), "text": "  "},
-                      page=page)  # fmt: skip
+    empty = post_form(
+        agent, f"{page}/reply", {"version": version(app, ticket_id), "text": "  "}, page=page
+    )
     assert empty.status_code == 422
     assert "Write the text or choose a prepared reply." in empty.get_data(as_text=True)
     words = "Merci pour votre idée, nous allons l’étudier."
-    sent = post_form(agent, f"{page}/reply", {"version": version(app, ticket_id), "text": words},
-                     page=page)  # fmt: skip
+    sent = post_form(
+        agent, f"{page}/reply", {"version": version(app, ticket_id), "text": words}, page=page
+    )
     assert sent.status_code == 302
     with app.app_context():
         (message,) = db.session.scalars(sa.select(OutboundMessage)).all()
@@ -174,8 +198,9 @@ def test_answering_or_resolving_a_ticket_nobody_had_makes_it_the_agents(app, log
         (resolved, "save", {"status": "resolved", "note": "Transmis au consul."}),
     ):
         page = f"/tickets/{ticket_id}"
-        done = post_form(agent, f"{page}/{path}", {"version": version(app, ticket_id), **data},
-                         page=page)  # fmt: skip
+        done = post_form(
+            agent, f"{page}/{path}", {"version": version(app, ticket_id), **data}, page=page
+        )
         assert done.status_code == 302
         shown = agent.get(page).get_data(as_text=True)
         assert f'id="assignee"><bdi dir="ltr">{agent.member.email}</bdi>' in shown
@@ -188,12 +213,19 @@ def test_a_hidden_or_erased_number_cannot_be_answered(app, log_in, make_ticket, 
     agent = log_in("agent", "fr", phone="+212600000001", locale="en")
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "No number to answer" in page and f"/tickets/{ticket_id}/reply" not in page
-    refused = post_form(agent, f"/tickets/{ticket_id}/reply",
-                        {"version": version(app, ticket_id), "text": "Bonjour"},
-                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    refused = post_form(
+        agent,
+        f"/tickets/{ticket_id}/reply",
+        {"version": version(app, ticket_id), "text": "Bonjour"},
+        page=f"/tickets/{ticket_id}",
+    )
     assert refused.status_code == 422
-    refused = post_form(agent, f"/tickets/{ticket_id}/call-back",
-                        {"version": version(app, ticket_id)}, page=f"/tickets/{ticket_id}")  # fmt: skip
+    refused = post_form(
+        agent,
+        f"/tickets/{ticket_id}/call-back",
+        {"version": version(app, ticket_id)},
+        page=f"/tickets/{ticket_id}",
+    )
     assert refused.status_code == 422
     with app.app_context():
         assert not db.session.scalars(sa.select(OutboundMessage)).all()
@@ -206,8 +238,12 @@ def test_calling_a_complaints_caller_rings_the_agent_then_dials_the_caller(
     agent = log_in("agent", "fr", phone="+212600000001")
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert f"/tickets/{ticket_id}/call-back" in page
-    placed = post_form(agent, f"/tickets/{ticket_id}/call-back",
-                       {"version": version(app, ticket_id)}, page=f"/tickets/{ticket_id}")  # fmt: skip
+    placed = post_form(
+        agent,
+        f"/tickets/{ticket_id}/call-back",
+        {"version": version(app, ticket_id)},
+        page=f"/tickets/{ticket_id}",
+    )
     assert placed.status_code == 302
     with app.app_context():
         leg = db.session.scalars(sa.select(OutboundMessage)).one()
@@ -268,16 +304,20 @@ def test_resolving_a_complaint_texts_the_caller_in_their_language_with_shared_wo
 
 
 def _fields(page: str) -> dict[str, str]:
-    return {name: unescape(value) for name, value
-            in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}  # fmt: skip
+    return {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    }
 
 
 def test_a_message_left_in_the_simulator_plays_on_the_ticket_without_a_twilio_account(
     app, client, log_in, open_hours
 ):
     page = client.get("/try/?lang=fr").get_data(as_text=True)
-    page = client.post("/try/", data={**_fields(page), "action": "dial", "to": "+33805000000",
-                                      "caller": "+33612345678"}).get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/try/",
+        data={**_fields(page), "action": "dial", "to": "+33805000000", "caller": "+33612345678"},
+    ).get_data(as_text=True)
     for digits in ("2", "3", "1"):  # French, feedback, complaint
         page = client.post("/try/", data={**_fields(page), "digits": digits}).get_data(as_text=True)
     client.post("/try/", data={**_fields(page), "action": "record"})
@@ -315,9 +355,13 @@ def test_twilio_transcribes_a_message_when_there_is_an_account_and_the_desk_find
     assert phone.recording_ready() == 200
     heard = "Mon passeport est bloqué depuis trois semaines au guichet de Lyon."
     sid = phone.last_recording["RecordingSid"]
-    data = phone.params(TranscriptionSid="TR" + "1" * 32, TranscriptionStatus="completed",
-                        TranscriptionText=heard, RecordingSid=sid,
-                        RecordingUrl=phone.last_recording["RecordingUrl"])  # fmt: skip
+    data = phone.params(
+        TranscriptionSid="TR" + "1" * 32,
+        TranscriptionStatus="completed",
+        TranscriptionText=heard,
+        RecordingSid=sid,
+        RecordingUrl=phone.last_recording["RecordingUrl"],
+    )
     assert phone.post(recorder["transcribeCallback"], data)[0] == 200
     assert phone.post(recorder["transcribeCallback"], data, signature="forged")[0] == 403
     with app.app_context():

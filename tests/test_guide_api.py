@@ -13,11 +13,13 @@ from knowledge.models import Service
 
 @pytest.mark.parametrize(
     ("q", "code", "slug"),
-    [("je dois renouveler mon passeport", "fr", "passport"),
-     ("ik heb een uittreksel nodig", "nl", "civil-status-certificates"),
-     ("البطاقة الوطنية", "ar", "national-id-card"),
-     ("Führerschein umtauschen", "de", "driving-licence")],
-)  # fmt: skip
+    [
+        ("je dois renouveler mon passeport", "fr", "passport"),
+        ("ik heb een uittreksel nodig", "nl", "civil-status-certificates"),
+        ("البطاقة الوطنية", "ar", "national-id-card"),
+        ("Führerschein umtauschen", "de", "driving-licence"),
+    ],
+)
 def test_search_returns_slug_title_and_score_best_first(client, guide, q, code, slug):
     response = client.get("/api/guide/search", query_string={"q": q, "lang": code})
     assert response.status_code == 200
@@ -41,8 +43,10 @@ def test_a_service_is_returned_with_its_structured_fields(client, guide, code):
     body = response.get_json()
     assert body["slug"] == "passport" and body["language"] == code
     assert {f["kind"]: f["amount_dh"] for f in body["fees"]} == {
-        "adult": 860, "minor": 60, "after-loss": 1080,
-    }  # fmt: skip
+        "adult": 860,
+        "minor": 60,
+        "after-loss": 1080,
+    }
     assert body["delay_days"] is None and body["delay_text"]
     assert body["verified"] is True and body["source_url"].startswith("https://")
     assert any(d["when"] == "minor" for d in body["documents"])
@@ -51,15 +55,17 @@ def test_a_service_is_returned_with_its_structured_fields(client, guide, code):
 
 @pytest.mark.parametrize(
     ("url", "status"),
-    [("/api/guide/search?q=passport&lang=pt", 400),
-     ("/api/guide/search?q=passport", 400),
-     ("/api/guide/search?lang=en", 400),
-     ("/api/guide/search?q=%20%20&lang=en", 400),
-     ("/api/guide/search?q=" + "x" * 301 + "&lang=en", 400),
-     ("/api/guide/passport?lang=xx", 400),
-     ("/api/guide/passport", 400),
-     ("/api/guide/no-such-service?lang=en", 404)],
-)  # fmt: skip
+    [
+        ("/api/guide/search?q=passport&lang=pt", 400),
+        ("/api/guide/search?q=passport", 400),
+        ("/api/guide/search?lang=en", 400),
+        ("/api/guide/search?q=%20%20&lang=en", 400),
+        ("/api/guide/search?q=" + "x" * 301 + "&lang=en", 400),
+        ("/api/guide/passport?lang=xx", 400),
+        ("/api/guide/passport", 400),
+        ("/api/guide/no-such-service?lang=en", 404),
+    ],
+)
 def test_bad_requests_get_a_json_error(client, guide, url, status):
     response = client.get(url)
     assert response.status_code == status

@@ -32,16 +32,24 @@ def versions(app) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
         ({"category": "nowhere"}, "Unknown category: nowhere."),
         ({"source_language": "pt"}, "Unknown language: pt."),
         ({"position": "-2"}, "must be a whole number."),
-        ({"fee_kind": ["", "adult"], "fee_amount": ["10", "20"], "fee_checked": ["", ""]},
-         "Each fee needs a kind (standard, adult, minor...)."),
-        ({"fee_kind": ["adult", "adult"], "fee_amount": ["10", "20"], "fee_checked": ["", ""]},
-         "Two fees have the same kind: adult."),
-        ({"fee_kind": ["adult"], "fee_amount": ["10"], "fee_checked": ["1st May"]},
-         "Dates are written YYYY-MM-DD."),
-        ({"fee_kind": ["adult"], "fee_amount": ["ten"], "fee_checked": [""]},
-         "must be a whole number."),
+        (
+            {"fee_kind": ["", "adult"], "fee_amount": ["10", "20"], "fee_checked": ["", ""]},
+            "Each fee needs a kind (standard, adult, minor...).",
+        ),
+        (
+            {"fee_kind": ["adult", "adult"], "fee_amount": ["10", "20"], "fee_checked": ["", ""]},
+            "Two fees have the same kind: adult.",
+        ),
+        (
+            {"fee_kind": ["adult"], "fee_amount": ["10"], "fee_checked": ["1st May"]},
+            "Dates are written YYYY-MM-DD.",
+        ),
+        (
+            {"fee_kind": ["adult"], "fee_amount": ["ten"], "fee_checked": [""]},
+            "must be a whole number.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_refused_facts_form_says_why_and_saves_nothing(app, guide, log_in, changed, message):
     editor = log_in("editor", locale="en")
     before = versions(app)

@@ -28,10 +28,14 @@ NEEDS = {
     "en": ("I need to renew my passport", "passport"),
 }
 NONSENSE = {
-    "ar": "الطقس غدا", "fr": "quelle est la météo demain", "es": "qué tiempo hará mañana",
-    "it": "che tempo fa domani", "nl": "hoe wordt het weer morgen", "de": "wie wird das Wetter morgen",
+    "ar": "الطقس غدا",
+    "fr": "quelle est la météo demain",
+    "es": "qué tiempo hará mañana",
+    "it": "che tempo fa domani",
+    "nl": "hoe wordt het weer morgen",
+    "de": "wie wird das Wetter morgen",
     "en": "what is the weather tomorrow",
-}  # fmt: skip
+}
 
 
 def open_guide(phone, code: str):  # type: ignore[no-untyped-def]
@@ -270,11 +274,14 @@ def test_choosing_a_topic_reads_its_services_from_the_database_once(app, call, g
 
 # A newborn is a birth to declare, however the caller puts it.
 BORN = {
-    "ar": "ولدي تزاد السيمانة اللي فاتت", "fr": "mon fils est né la semaine dernière",
-    "es": "mi hijo nació la semana pasada", "it": "mio figlio è nato la settimana scorsa",
-    "nl": "mijn zoon is vorige week geboren", "de": "mein Sohn ist letzte Woche geboren",
+    "ar": "ولدي تزاد السيمانة اللي فاتت",
+    "fr": "mon fils est né la semaine dernière",
+    "es": "mi hijo nació la semana pasada",
+    "it": "mio figlio è nato la settimana scorsa",
+    "nl": "mijn zoon is vorige week geboren",
+    "de": "mein Sohn ist letzte Woche geboren",
     "en": "my son was born last week",
-}  # fmt: skip
+}
 # Everyday questions the guide does not answer: sending money, a ferry, a parcel.
 OUTSIDE = [
     ("fr", "je cherche un billet de bateau pour Tanger"),

@@ -72,13 +72,20 @@ def test_an_agent_can_neither_read_nor_change_the_guide(app, guide, log_in):
     token = csrf_token(agent, "/staff/account")
     assert agent.get(f"{EDITOR}/").status_code == 403
     assert agent.get(f"{EDITOR}/services/passport/fr").status_code == 403
-    refused = agent.post(f"{EDITOR}/services/passport/fr", data={"csrf_token": token,
-                                                                 "summary": "Changed."})  # fmt: skip
+    refused = agent.post(
+        f"{EDITOR}/services/passport/fr", data={"csrf_token": token, "summary": "Changed."}
+    )
     assert refused.status_code == 403
     assert published(app, "passport", "fr").version == 1
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceTranslation).where(
-            ServiceTranslation.status == DRAFT)) == 0  # fmt: skip
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(ServiceTranslation)
+                .where(ServiceTranslation.status == DRAFT)
+            )
+            == 0
+        )
 
 
 def test_a_supervisor_reads_the_workspace_but_cannot_publish(app, guide, log_in):
@@ -105,16 +112,20 @@ def test_a_draft_is_not_heard_until_published_and_every_step_is_audited(app, gui
     assert published(app, "passport", "en").summary == before.summary  # callers: unchanged
     save(editor, "passport", "en", summary="A passport is valid for five years. Apply early.")
     with app.app_context():
-        drafts = [t for t in editing.versions(editing.service_by_slug("passport"), "en")
-                  if t.status == DRAFT]  # fmt: skip
+        drafts = [
+            t
+            for t in editing.versions(editing.service_by_slug("passport"), "en")
+            if t.status == DRAFT
+        ]
         assert [t.version for t in drafts] == [2]  # saving again updates the one draft
     publish(editor, "passport", "en")
     now = published(app, "passport", "en")
     assert (now.version, now.summary) == (2, "A passport is valid for five years. Apply early.")
     assert audit_actions(app) == ["guide.draft", "guide.draft", "guide.publish"]
     with app.app_context():
-        entry = db.session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.action == "guide.publish")).one()  # fmt: skip
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "guide.publish")
+        ).one()
         assert entry.actor_email == editor.member.email
         assert entry.before["summary"] == before.summary
         assert entry.after["summary"] == now.summary and entry.after["version"] == 2
@@ -132,8 +143,9 @@ def test_the_preview_is_what_the_phone_says_with_its_length(app, guide, log_in, 
     walk_to_main_menu(phone, "en")
     phone.press("1")
     turn = phone.speak("I need to renew my passport")
-    spoken = re.findall(r'<p class="spoken">(.*?)</p>', page_of(editor.get(
-        f"{EDITOR}/services/passport/en")), re.S)  # fmt: skip
+    spoken = re.findall(
+        r'<p class="spoken">(.*?)</p>', page_of(editor.get(f"{EDITOR}/services/passport/en")), re.S
+    )
     assert spoken[0].split() == " ".join(turn.text.split()[: len(spoken[0].split())]).split()
     assert 'data-lang="en-GB"' in html and 'class="listen"' in html
 
@@ -178,14 +190,22 @@ def test_restoring_makes_a_new_version_and_keeps_the_history(app, guide, log_in)
     with app.app_context():
         history = editing.versions(editing.service_by_slug("marriage"), "en")
         assert [(t.version, t.title) for t in history] == [
-            (3, original.title), (2, "Marriage at the consulate"), (1, original.title)]  # fmt: skip
+            (3, original.title),
+            (2, "Marriage at the consulate"),
+            (1, original.title),
+        ]
     assert "guide.restore" in audit_actions(app)
 
 
 def test_two_versions_compare_field_by_field(app, guide, log_in):
     editor = log_in("editor", locale="en")
-    save(editor, "passport", "en", summary="A new passport summary.",
-         keywords="passport\nnew passport\nbiometric passport")  # fmt: skip
+    save(
+        editor,
+        "passport",
+        "en",
+        summary="A new passport summary.",
+        keywords="passport\nnew passport\nbiometric passport",
+    )
     publish(editor, "passport", "en")
     html = page_of(editor.get(f"{EDITOR}/services/passport/en/compare?a=1&b=2"))
     changed = re.findall(r'data-field="(\w+)"', html)
@@ -201,12 +221,21 @@ def test_facts_are_drafted_then_published_and_make_every_language_stale(app, gui
     editor = log_in("editor")
     before = client.get("/api/guide/passport?lang=fr").get_json()["fees"]
     fees = {f["kind"]: f for f in before}
-    form = {"facts_form": "1", "category": "identity-and-travel", "position": "2",
-            "published": "on", "verified": "on", "source_url": "https://www.consulat.ma/",
-            "source_language": "", "delay_days": "", "appointment_required": "yes",
-            "presence_required": "yes",
-            "fee_kind": ["adult", "minor", ""], "fee_amount": ["900", str(fees["minor"]["amount_dh"]), ""],
-            "fee_checked": ["2026-12-01", fees["minor"]["checked_on"], ""]}  # fmt: skip
+    form = {
+        "facts_form": "1",
+        "category": "identity-and-travel",
+        "position": "2",
+        "published": "on",
+        "verified": "on",
+        "source_url": "https://www.consulat.ma/",
+        "source_language": "",
+        "delay_days": "",
+        "appointment_required": "yes",
+        "presence_required": "yes",
+        "fee_kind": ["adult", "minor", ""],
+        "fee_amount": ["900", str(fees["minor"]["amount_dh"]), ""],
+        "fee_checked": ["2026-12-01", fees["minor"]["checked_on"], ""],
+    }
     with app.app_context():
         form["fee_kind"][2:2] = [k for k in fees if k not in ("adult", "minor")]
         form["fee_amount"][2:2] = [
@@ -228,8 +257,11 @@ def test_facts_are_drafted_then_published_and_make_every_language_stale(app, gui
     for code in ("ar", "fr", "en"):
         assert published(app, "passport", code).review_state == STALE
     with app.app_context():
-        versions = db.session.scalars(sa.select(ServiceFacts.version, ServiceFacts.status).where(
-            ServiceFacts.service_id == editing.service_by_slug("passport").id)).all()  # fmt: skip
+        versions = db.session.scalars(
+            sa.select(ServiceFacts.version, ServiceFacts.status).where(
+                ServiceFacts.service_id == editing.service_by_slug("passport").id
+            )
+        ).all()
     html = page_of(editor.get(f"{page}/compare?a=1&b=2"))
     assert (
         'data-field="fees"' in html
@@ -246,15 +278,18 @@ def facts_form(app, slug: str, **changed: str | list[str]) -> dict[str, str | li
         values = editing.latest_facts(editing.service_by_slug(slug))
     yes_no = {True: "yes", False: "no", None: ""}
     form: dict[str, str | list[str]] = {
-        "facts_form": "1", "category": values["category"], "position": str(values["position"]),
-        "source_url": values["source_url"] or "", "source_language": values["source_language"] or "",
+        "facts_form": "1",
+        "category": values["category"],
+        "position": str(values["position"]),
+        "source_url": values["source_url"] or "",
+        "source_language": values["source_language"] or "",
         "delay_days": "" if values["delay_days"] is None else str(values["delay_days"]),
         "appointment_required": yes_no[values["appointment_required"]],
         "presence_required": yes_no[values["presence_required"]],
         "fee_kind": [f["kind"] for f in values["fees"]],
         "fee_amount": [str(f["amount_dh"]) for f in values["fees"]],
         "fee_checked": [f["checked_on"] or "" for f in values["fees"]],
-    }  # fmt: skip
+    }
     for flag in ("published", "verified"):
         if values[flag]:
             form[flag] = "on"
@@ -276,8 +311,12 @@ def test_the_facts_comparison_reads_in_the_editors_language(app, guide, log_in):
         in published_page
     )
     html = page_of(editor.get(f"{page}/compare?a=1&b=2"))
-    kind = {"adult": "Erwachsene", "after-loss": "nach Verlust", "minor": "Minderjährige",
-            "standard": "alle"}[form["fee_kind"][0]]  # who pays, in words  # fmt: skip
+    kind = {
+        "adult": "Erwachsene",
+        "after-loss": "nach Verlust",
+        "minor": "Minderjährige",
+        "standard": "alle",
+    }[form["fee_kind"][0]]  # who pays, in words
     money = format_currency(1080, "MAD", locale="de")
     assert f"{kind}: {money}, geprüft am {format_date(date(2026, 12, 1), locale='de')}" in html
     assert re.search(r'data-field="source_language".*?<ins>Englisch</ins>', html, re.S)
@@ -314,8 +353,13 @@ def test_an_imported_change_is_a_draft_unless_published_at_once(app, guide, runn
         data = transfer.export_guide()
     visa = next(s for s in data["services"] if s["slug"] == "visa")
     visa["texts"]["en"]["summary"] = "Visas are now requested online."
-    data["services"].append({"slug": "new-service", "facts": {**visa["facts"], "position": 9},
-                             "texts": {"fr": {"title": "Nouveau", "summary": "Un service."}}})  # fmt: skip
+    data["services"].append(
+        {
+            "slug": "new-service",
+            "facts": {**visa["facts"], "position": 9},
+            "texts": {"fr": {"title": "Nouveau", "summary": "Un service."}},
+        }
+    )
     path = tmp_path / "guide.yaml"
     path.write_text(transfer.dump(data), encoding="utf-8")
     result = runner.invoke(args=["guide", "import", str(path)])
@@ -363,15 +407,22 @@ def test_a_broken_file_is_refused_with_its_lines_and_fields_and_nothing_imported
     token = csrf_token(editor, f"{EDITOR}/file")
     import io
 
-    response = editor.post(f"{EDITOR}/file/import", data={
-        "csrf_token": token, "file": (io.BytesIO(text.encode()), "guide.yaml")},
-        content_type="multipart/form-data")  # fmt: skip
+    response = editor.post(
+        f"{EDITOR}/file/import",
+        data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "guide.yaml")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     html = page_of(response)
     assert "nothing was imported" in html and f"line {amount_line}, services[0].facts" in html
-    response = editor.post(f"{EDITOR}/file/import", data={
-        "csrf_token": token, "file": (io.BytesIO(b"guide: 1\nservices: [\n  {slug: x"), "g.yaml")},
-        content_type="multipart/form-data")  # fmt: skip
+    response = editor.post(
+        f"{EDITOR}/file/import",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(b"guide: 1\nservices: [\n  {slug: x"), "g.yaml"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "line 3: the file is not valid YAML" in page_of(response)
     assert guide_counts(app) == counts
 
@@ -426,13 +477,20 @@ def test_a_phrase_made_a_synonym_is_found_on_the_next_call(app, guide, log_in, c
         editor.get(f"{EDITOR}/unmatched/{found.id}/synonym?service=birth-registration")
     )
     assert 'id="before" data-kind="none"' in preview and 'id="after" data-kind="clear"' in preview
-    unconfirmed = post_form(editor, f"{EDITOR}/unmatched/{found.id}/synonym",
-                            {"service": "birth-registration"}, f"{EDITOR}/unmatched")  # fmt: skip
+    unconfirmed = post_form(
+        editor,
+        f"{EDITOR}/unmatched/{found.id}/synonym",
+        {"service": "birth-registration"},
+        f"{EDITOR}/unmatched",
+    )
     assert unconfirmed.status_code == 200  # shown again, nothing published yet
     assert published(app, "birth-registration", "fr").version == stale_before
-    response = post_form(editor, f"{EDITOR}/unmatched/{found.id}/synonym",
-                         {"service": "birth-registration", "confirmed": "1"},
-                         f"{EDITOR}/unmatched")  # fmt: skip
+    response = post_form(
+        editor,
+        f"{EDITOR}/unmatched/{found.id}/synonym",
+        {"service": "birth-registration", "confirmed": "1"},
+        f"{EDITOR}/unmatched",
+    )
     assert response.status_code == 302
     assert 'data-phrase="notre petit dernier a vu le jour hier"' not in page_of(
         editor.get(f"{EDITOR}/unmatched")
@@ -453,15 +511,19 @@ def test_a_phrase_made_a_synonym_is_found_on_the_next_call(app, guide, log_in, c
 
 def test_a_new_service_starts_unpublished(app, guide, log_in, client):
     editor = log_in("editor")
-    response = post_form(editor, f"{EDITOR}/services", {"slug": "pension-certificate",
-                                                        "category": "identity-and-travel"},
-                         f"{EDITOR}/")  # fmt: skip
+    response = post_form(
+        editor,
+        f"{EDITOR}/services",
+        {"slug": "pension-certificate", "category": "identity-and-travel"},
+        f"{EDITOR}/",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/facts")
     save(editor, "pension-certificate", "fr", title="Certificat de vie", summary="Pour la pension.")
     publish(editor, "pension-certificate", "fr")
     assert client.get("/api/guide/pension-certificate?lang=fr").status_code == 404  # not offered
-    refused = post_form(editor, f"{EDITOR}/services", {"slug": "Bad Slug", "category": "x"},
-                        f"{EDITOR}/")  # fmt: skip
+    refused = post_form(
+        editor, f"{EDITOR}/services", {"slug": "Bad Slug", "category": "x"}, f"{EDITOR}/"
+    )
     assert refused.status_code == 302
     with app.app_context():
         assert editing.service_by_slug("Bad Slug") is None
@@ -527,10 +589,19 @@ def test_a_centre_can_require_a_second_editor_to_publish(app, guide, log_in):
     now = published(app, "visa", "en")
     assert (now.version, now.summary) == (2, "Foreigners may need a visa.")
     assert now.reviewed_by == checker.member.email
-    post_form(author, f"{EDITOR}/services/visa/facts",
-              {"facts_form": "1", "category": "foreigners", "position": "5", "published": "on",
-               "source_url": "https://www.consulat.ma/", "appointment_required": "",
-               "presence_required": ""})  # fmt: skip
+    post_form(
+        author,
+        f"{EDITOR}/services/visa/facts",
+        {
+            "facts_form": "1",
+            "category": "foreigners",
+            "position": "5",
+            "published": "on",
+            "source_url": "https://www.consulat.ma/",
+            "appointment_required": "",
+            "presence_required": "",
+        },
+    )
     publish_facts = f"{EDITOR}/services/visa/facts/publish"
     post_form(author, publish_facts, {}, f"{EDITOR}/services/visa/facts")
     with app.app_context():

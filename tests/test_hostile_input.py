@@ -21,8 +21,15 @@ NOTICE_FORM = {
     "ends": "2026-12-10T00:00",
     **{f"text_{code}": f"Notice {code}" for code in CODES},
 }
-CLI_NOTICE = ["notices", "add", "--starts", "2026-12-01T08:00", "--ends", "2026-12-08T08:00",
-              *(f"--text={code}=notice {code}" for code in CODES)]  # fmt: skip
+CLI_NOTICE = [
+    "notices",
+    "add",
+    "--starts",
+    "2026-12-01T08:00",
+    "--ends",
+    "2026-12-08T08:00",
+    *(f"--text={code}=notice {code}" for code in CODES),
+]
 
 
 def stored_notices(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -95,32 +102,62 @@ def test_notice_numbers_must_be_international_numbers_of_the_centres_countries(a
         post_form(client, "/centre/notices", {**NOTICE_FORM, "numbers": typed}).status_code == 302
     )
     assert stored_notices(app) == [
-        ("", "+33805000000"), ("", "+32800000000 +32800000001 +34900000000")]  # fmt: skip
+        ("", "+33805000000"),
+        ("", "+32800000000 +32800000001 +34900000000"),
+    ]
 
 
 def test_the_same_notice_for_an_overlapping_time_is_refused(app, log_in, runner):
     client = log_in("supervisor", "", locale="en")
     form = {**NOTICE_FORM, "countries": "FR BE"}
     assert post_form(client, "/centre/notices", form).status_code == 302
-    again = post_form(client, "/centre/notices", {**form, "countries": "be, fr",
-                                                 "starts": "2026-12-09T00:00"})  # fmt: skip
+    again = post_form(
+        client, "/centre/notices", {**form, "countries": "be, fr", "starts": "2026-12-09T00:00"}
+    )
     assert again.status_code == 422
     assert "already planned" in again.get_data(as_text=True)
-    shell = runner.invoke(args=["notices", "add", "--starts", "2026-12-02T08:00", "--ends",
-                                "2026-12-03T08:00", "--country", "FR", "--country", "BE",
-                                *(f"--text={code}=Notice {code}" for code in CODES)])  # fmt: skip
+    shell = runner.invoke(
+        args=[
+            "notices",
+            "add",
+            "--starts",
+            "2026-12-02T08:00",
+            "--ends",
+            "2026-12-03T08:00",
+            "--country",
+            "FR",
+            "--country",
+            "BE",
+            *(f"--text={code}=Notice {code}" for code in CODES),
+        ]
+    )
     assert shell.exit_code != 0 and "already says this" in shell.output
     # After it ends, or to other callers, or saying something else: a notice of its own.
-    assert post_form(client, "/centre/notices", {**form, "starts": "2026-12-10T00:00",
-                                                 "ends": "2026-12-11T00:00"}).status_code == 302  # fmt: skip
+    assert (
+        post_form(
+            client,
+            "/centre/notices",
+            {**form, "starts": "2026-12-10T00:00", "ends": "2026-12-11T00:00"},
+        ).status_code
+        == 302
+    )
     assert post_form(client, "/centre/notices", {**form, "countries": "FR"}).status_code == 302
     assert post_form(client, "/centre/notices", {**form, "text_fr": "Autre"}).status_code == 302
     assert len(stored_notices(app)) == 4
 
 
 def test_a_notice_with_a_date_that_is_not_one_is_refused_by_the_shell(app, runner):
-    shell = runner.invoke(args=["notices", "add", "--starts", "tomorrow", "--ends", "2026-12-08",
-                                *(f"--text={code}=Notice {code}" for code in CODES)])  # fmt: skip
+    shell = runner.invoke(
+        args=[
+            "notices",
+            "add",
+            "--starts",
+            "tomorrow",
+            "--ends",
+            "2026-12-08",
+            *(f"--text={code}=Notice {code}" for code in CODES),
+        ]
+    )
     assert shell.exit_code == 2 and "not 'tomorrow'" in shell.output
     assert "Traceback" not in shell.output
 
@@ -137,8 +174,9 @@ def push(app, client, runner, guide):  # type: ignore[no-untyped-def]
     def send(body: object = None, raw: str | None = None):  # type: ignore[no-untyped-def]
         headers = {"Authorization": f"Bearer {token}"}
         if raw is not None:
-            return client.post("/api/cases/status", data=raw, headers=headers,
-                               content_type="application/json")  # fmt: skip
+            return client.post(
+                "/api/cases/status", data=raw, headers=headers, content_type="application/json"
+            )
         return client.post("/api/cases/status", json=body, headers=headers)
 
     return send
@@ -146,8 +184,14 @@ def push(app, client, runner, guide):  # type: ignore[no-untyped-def]
 
 def api_change(**fields: object) -> dict[str, object]:
     """Return a JSON change of a new case."""
-    return {"reference": reference(1), "status": "received", "service": "passport",
-            "updated_at": "2026-11-20T10:00:00+01:00", "birth_date": "1984-03-05", **fields}  # fmt: skip
+    return {
+        "reference": reference(1),
+        "status": "received",
+        "service": "passport",
+        "updated_at": "2026-11-20T10:00:00+01:00",
+        "birth_date": "1984-03-05",
+        **fields,
+    }
 
 
 def stored_cases(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -185,12 +229,17 @@ def test_a_push_with_a_hostile_field_is_refused_whole_with_a_message(app, push, 
 
 
 def test_a_push_nested_too_deep_is_refused_before_the_parser_runs_out_of_stack(app, push):
-    for raw in ("[" * 100_000 + "]" * 100_000, '{"changes": [[[[[]]]]]}',
-                '{"changes": [' + "[" * 900 + "]" * 900 + "]}"):  # fmt: skip
+    for raw in (
+        "[" * 100_000 + "]" * 100_000,
+        '{"changes": [[[[[]]]]]}',
+        '{"changes": [' + "[" * 900 + "]" * 900 + "]}",
+    ):
         response = push(raw=raw)
         assert response.status_code == 400
-        assert response.json == {"error": "invalid_body",
-                                 "message": "the JSON is nested deeper than 4 levels"}  # fmt: skip
+        assert response.json == {
+            "error": "invalid_body",
+            "message": "the JSON is nested deeper than 4 levels",
+        }
     assert push({"changes": [api_change(missing_documents=["photos"])]}).status_code == 200
     assert stored_cases(app) == (1, 1)
 
@@ -240,9 +289,11 @@ def import_by_page(client, text: str):  # type: ignore[no-untyped-def]
     from helpers import csrf_token
 
     token = csrf_token(client, f"{EDITOR}/file")
-    return client.post(f"{EDITOR}/file/import", data={
-        "csrf_token": token, "file": (io.BytesIO(text.encode()), "guide.yaml")},
-        content_type="multipart/form-data")  # fmt: skip
+    return client.post(
+        f"{EDITOR}/file/import",
+        data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "guide.yaml")},
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.mark.parametrize(
@@ -298,10 +349,14 @@ def test_an_imported_control_character_or_script_link_is_refused_with_its_line(
     script = next(i for i, line in enumerate(lines) if "javascript:" in line) + 1
     result = import_by_command(runner, tmp_path, text)
     assert result.exit_code == 1
-    assert (f"line {bell}, services[0].texts.en.summary: contains an invisible control"
-            " character (U+0007)") in result.output  # fmt: skip
-    assert (f"line {script}, services[1].facts.source_url: must be a web address starting"
-            " with http:// or https://") in result.output  # fmt: skip
+    assert (
+        f"line {bell}, services[0].texts.en.summary: contains an invisible control"
+        " character (U+0007)"
+    ) in result.output
+    assert (
+        f"line {script}, services[1].facts.source_url: must be a web address starting"
+        " with http:// or https://"
+    ) in result.output
 
 
 def test_the_editor_refuses_a_control_character_and_a_link_that_is_not_http(app, guide, log_in):
@@ -309,8 +364,10 @@ def test_the_editor_refuses_a_control_character_and_a_link_that_is_not_http(app,
 
     editor = log_in("editor", locale="en")
     page = f"{EDITOR}/services/passport/en"
-    refused = editor.post(page, data={"csrf_token": csrf_token(editor, page),
-                                      "title": "Passport\x01", "summary": "Apply."})  # fmt: skip
+    refused = editor.post(
+        page,
+        data={"csrf_token": csrf_token(editor, page), "title": "Passport\x01", "summary": "Apply."},
+    )
     assert refused.status_code == 422
     assert "Title contains an invisible control character (U+0001)" in refused.get_data(
         as_text=True
@@ -320,9 +377,13 @@ def test_the_editor_refuses_a_control_character_and_a_link_that_is_not_http(app,
         from knowledge import editing
 
         values = editing.latest_facts(editing.service_by_slug("passport"))
-    form = {"csrf_token": csrf_token(editor, facts), "facts_form": "1",
-            "category": values["category"], "position": str(values["position"]),
-            "source_url": "javascript:alert(1)"}  # fmt: skip
+    form = {
+        "csrf_token": csrf_token(editor, facts),
+        "facts_form": "1",
+        "category": values["category"],
+        "position": str(values["position"]),
+        "source_url": "javascript:alert(1)",
+    }
     for link in ("javascript:alert(1)", "data:text/html,hi", "https://", "//evil.example"):
         refused = editor.post(facts, data={**form, "source_url": link})
         assert refused.status_code == 422, link
@@ -355,11 +416,15 @@ def test_a_file_too_large_for_a_request_is_refused_with_a_page_saying_so(app, gu
     token = csrf_token(editor, f"{EDITOR}/file")
     # The body is built by hand: the test client would spool a large upload to a file it
     # never closes (a ResourceWarning, an error here).
-    body = (f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-            '--b\r\nContent-Disposition: form-data; name="file"; filename="guide.yaml"\r\n'
-            "Content-Type: application/x-yaml\r\n\r\nguide: 1\n# " + "x" * (1024 * 1024)
-            + "\r\n--b--\r\n").encode()  # fmt: skip
-    response = editor.post(f"{EDITOR}/file/import", data=body,
-                           content_type="multipart/form-data; boundary=b")  # fmt: skip
+    body = (
+        f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        '--b\r\nContent-Disposition: form-data; name="file"; filename="guide.yaml"\r\n'
+        "Content-Type: application/x-yaml\r\n\r\nguide: 1\n# "
+        + "x" * (1024 * 1024)
+        + "\r\n--b--\r\n"
+    ).encode()
+    response = editor.post(
+        f"{EDITOR}/file/import", data=body, content_type="multipart/form-data; boundary=b"
+    )
     assert response.status_code == 413
     assert "trop volumineux : 1 Mo au plus" in response.get_data(as_text=True)

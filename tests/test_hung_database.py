@@ -96,10 +96,12 @@ def proxy(app) -> Iterator[FreezingProxy]:  # type: ignore[no-untyped-def]
     try:
         for _ in range(100):
             with engine.connect() as connection:
-                left = connection.scalar(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
-                ))  # fmt: skip
+                left = connection.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                    )
+                )
             if not left:
                 break
             time.sleep(0.05)

@@ -39,8 +39,14 @@ ACCEPTED = {"sid": "SM" + "3" * 32, "status": "queued"}
 @pytest.fixture
 def queued_app(app, make_app, redis_config):  # type: ignore[no-untyped-def]
     """Return an app whose jobs go through Redis, with Twilio credentials and a sender."""
-    return make_app(**redis_config, JOBS_URL=TEST_REDIS_URL, TWILIO_ACCOUNT_SID=TWILIO_SID,
-                    TWILIO_SMS_FROM=SENDER, TWILIO_CALLER_ID=SENDER, PUBLIC_URL=PUBLIC_URL)  # fmt: skip
+    return make_app(
+        **redis_config,
+        JOBS_URL=TEST_REDIS_URL,
+        TWILIO_ACCOUNT_SID=TWILIO_SID,
+        TWILIO_SMS_FROM=SENDER,
+        TWILIO_CALLER_ID=SENDER,
+        PUBLIC_URL=PUBLIC_URL,
+    )
 
 
 @pytest.fixture
@@ -54,8 +60,11 @@ def posted(mock) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     """Return the forms POSTed to Twilio."""
     from urllib.parse import parse_qs
 
-    return [{k: v[0] for k, v in parse_qs(c.request.body).items()}
-            for c in mock.calls if c.request.method == "POST"]  # fmt: skip
+    return [
+        {k: v[0] for k, v in parse_qs(c.request.body).items()}
+        for c in mock.calls
+        if c.request.method == "POST"
+    ]
 
 
 def text_committed(app, body: str = "Votre rappel est confirmé") -> int:  # type: ignore[no-untyped-def]
@@ -180,8 +189,13 @@ def test_an_undelivered_report_keeps_twilios_error_code(queued_app, twilio):
     with queued_app.app_context():
         jobs.run_ready()
     client = queued_app.test_client()
-    report(client, message_id, MessageSid=ACCEPTED["sid"], MessageStatus="undelivered",
-           ErrorCode="30003")  # fmt: skip
+    report(
+        client,
+        message_id,
+        MessageSid=ACCEPTED["sid"],
+        MessageStatus="undelivered",
+        ErrorCode="30003",
+    )
     undelivered = row(queued_app, message_id)
     assert (undelivered.status, undelivered.error_code) == ("undelivered", "30003")
 
@@ -190,8 +204,9 @@ def test_a_call_report_of_no_answer_marks_the_call_undelivered(queued_app, twili
     calls_url = MESSAGES_URL.replace("Messages.json", "Calls.json")
     twilio.post(calls_url, status=201, json={"sid": "CA" + "4" * 32, "status": "queued"})
     with queued_app.test_request_context():
-        call = messaging.place_call(NUMBER, f"{PUBLIC_URL}/ivr/desk/bridge?a=1", "fr",
-                                    "callback", "callback for a ticket")  # fmt: skip
+        call = messaging.place_call(
+            NUMBER, f"{PUBLIC_URL}/ivr/desk/bridge?a=1", "fr", "callback", "callback for a ticket"
+        )
         db.session.commit()
         message_id = call.id
         jobs.run_ready()
@@ -222,8 +237,11 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(  # noqa: S603 (our own flask, our own arguments)
             [str(flask), "--app", "app", "jobs", "run", "--workers", "2"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -251,13 +269,22 @@ def test_a_worker_killed_mid_send_is_restarted_and_the_message_goes_out_once(
     stub.mode = stub_mode
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TEST_")},
-        "APP_ENV": "development", "DATABASE_URL": database_url, "JOBS_URL": TEST_REDIS_URL,
-        "REDIS_URL": TEST_REDIS_URL, "REDIS_PREFIX": redis_config["REDIS_PREFIX"],
-        "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_SMS_FROM": SENDER,
-        "TWILIO_API_URL": stub.origin, "PUBLIC_URL": PUBLIC_URL, "SMS_PER_SECOND": "0",
-        "OUTBOX_CHECK_AFTER_SECONDS": "1", "LOG_LEVEL": "INFO", "SECRET_KEY": "test-secret",
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "JOBS_URL": TEST_REDIS_URL,
+        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_PREFIX": redis_config["REDIS_PREFIX"],
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_SMS_FROM": SENDER,
+        "TWILIO_API_URL": stub.origin,
+        "PUBLIC_URL": PUBLIC_URL,
+        "SMS_PER_SECOND": "0",
+        "OUTBOX_CHECK_AFTER_SECONDS": "1",
+        "LOG_LEVEL": "INFO",
+        "SECRET_KEY": "test-secret",
         "PHONE_HASH_KEY": "test-phone-key",
-    }  # fmt: skip
+    }
     log = tmp_path / "worker.log"
     try:
         message_id = text_committed(queued_app)
@@ -272,8 +299,11 @@ def test_a_worker_killed_mid_send_is_restarted_and_the_message_goes_out_once(
         stub.released.set()
         second = _worker(env, log)
         try:
-            _wait_for(lambda: row(queued_app, message_id).status == outcome, 40,
-                      f"the restarted worker to settle the message as {outcome}")  # fmt: skip
+            _wait_for(
+                lambda: row(queued_app, message_id).status == outcome,
+                40,
+                f"the restarted worker to settle the message as {outcome}",
+            )
             time.sleep(0.5)  # nothing more happens
         finally:
             second.send_signal(signal.SIGTERM)
@@ -308,10 +338,16 @@ def test_the_nightly_purge_of_recordings_runs_on_its_own(queued_app, time_machin
     try:
         with queued_app.app_context():
             _wait_for(
-                lambda: db.session.scalar(sa.select(Recording.url).execution_options(
-                    populate_existing=True)) == "" or db.session.rollback(),
-                20, "the scheduler to purge the old recording",
-            )  # fmt: skip
+                lambda: (
+                    db.session.scalar(
+                        sa.select(Recording.url).execution_options(populate_existing=True)
+                    )
+                    == ""
+                    or db.session.rollback()
+                ),
+                20,
+                "the scheduler to purge the old recording",
+            )
     finally:
         consumer.stop(graceful=True)
         for number, handler in handlers.items():

@@ -267,8 +267,9 @@ def test_an_address_trying_many_accounts_is_refused_in_the_readers_language(
     member = make_user("agent", "fr")
     for n in range(20):
         log_in_from(app.test_client(), "203.0.113.9", f"guess{n}@example.org", WRONG)
-    refused = log_in_from(app.test_client(), "203.0.113.9", member.email, member.password,
-                          **{"Accept-Language": "de"})  # fmt: skip
+    refused = log_in_from(
+        app.test_client(), "203.0.113.9", member.email, member.password, **{"Accept-Language": "de"}
+    )
     assert refused.status_code == 401
     assert "Zu viele fehlgeschlagene Versuche" in refused.get_data(as_text=True)
     # The log names the address refused, not the account the stranger typed.
@@ -297,8 +298,10 @@ def test_two_hundred_failed_logins_from_one_client_leave_a_few_counted_entries(
     client = app.test_client()
     token = csrf_token(client)
     for n in range(200):
-        client.post("/staff/login",
-                    data={"csrf_token": token, "email": f"guess{n}@example.org", "password": WRONG})  # fmt: skip
+        client.post(
+            "/staff/login",
+            data={"csrf_token": token, "email": f"guess{n}@example.org", "password": WRONG},
+        )
     for _ in range(200):
         client.post("/staff/login", data={"email": "x@example.org"})  # no CSRF token
     rows = audit_rows(app)
@@ -324,8 +327,11 @@ def test_each_change_by_a_staff_member_keeps_its_own_entry(app, log_in, make_use
     admin = log_in("admin", "")
     member = make_user("agent", "fr")
     for phone in ("+212600000001", "+212600000002"):
-        response = post_form(admin, f"/staff/users/{member.id}",
-                             {"role": "agent", "languages": "fr", "phone": phone, "active": "on"})  # fmt: skip
+        response = post_form(
+            admin,
+            f"/staff/users/{member.id}",
+            {"role": "agent", "languages": "fr", "phone": phone, "active": "on"},
+        )
         assert response.status_code == 302
     updates = [row for row in audit_rows(app) if row.action == "user.update"]
     assert len(updates) == 2 and all(row.occurrences == 1 for row in updates)

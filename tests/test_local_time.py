@@ -112,9 +112,14 @@ def test_a_moved_callback_is_texted_in_the_callers_time(app, call, closed_hours)
 
 @pytest.mark.parametrize(
     ("zones", "pinned"),
-    [("Europe/Rome Europe/Vatican", "Europe/Rome"), ("Atlantic/Canary Europe/Madrid", None),
-     ("Europe/Paris", "Europe/Paris"), (None, None), ("", None)],
-)  # fmt: skip
+    [
+        ("Europe/Rome Europe/Vatican", "Europe/Rome"),
+        ("Atlantic/Canary Europe/Madrid", None),
+        ("Europe/Paris", "Europe/Paris"),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_a_number_pins_a_zone_only_when_its_candidates_tell_one_time(zones, pinned):
     found = phones.local_zone(zones, datetime(2026, 12, 7, 8, tzinfo=UTC))
     assert (found.key if found else None) == pinned

@@ -44,7 +44,9 @@ def test_a_logger_with_its_own_handler_masks_numbers_too(app):
     assert stream.getvalue() == '"POST /ivr/voice?n=%2B*********78 HTTP/1.1" 200\n'
 
 
-def test_a_traceback_that_carries_the_callers_number_is_masked(app, call, open_hours, caplog, monkeypatch):  # fmt: skip
+def test_a_traceback_that_carries_the_callers_number_is_masked(
+    app, call, open_hours, caplog, monkeypatch
+):
     phone = call(caller=NUMBER)
     walk_to_main_menu(phone, "fr")
 
@@ -71,9 +73,17 @@ def test_the_servers_request_lines_mask_numbers_in_urls(live_server, caplog):
 
 def test_the_scan_finds_a_number_a_signature_or_the_token_that_escaped_masking():
     forbidden = forms_of_number(NUMBER) | {"c2lnbmF0dXJlLXZhbHVlLTEyMzQ1Njc4OTA=", TOKEN}
-    for leaked in ("+33612345678", "+33 6 12 34 56 78", "06 12 34 56 78", "0612345678",
-                   "%2B33612345678", "0033612345678", "+4915112345678",
-                   "sig c2lnbmF0dXJlLXZhbHVlLTEyMzQ1Njc4OTA=", f"token {TOKEN}"):  # fmt: skip
+    for leaked in (
+        "+33612345678",
+        "+33 6 12 34 56 78",
+        "06 12 34 56 78",
+        "0612345678",
+        "%2B33612345678",
+        "0033612345678",
+        "+4915112345678",
+        "sig c2lnbmF0dXJlLXZhbHVlLTEyMzQ1Njc4OTA=",
+        f"token {TOKEN}",
+    ):
         # A record made without the factory, as a library bypassing `logging` might.
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "seen %s", (leaked,), None)
         assert unmasked([logging.Formatter().format(record)], forbidden), leaked

@@ -53,9 +53,13 @@ def test_a_word_ending_like_a_menu_word_does_not_choose_it(app, call, guide, ope
 
 @pytest.mark.parametrize(
     ("code", "phrase"),
-    [("en", "I want to make a complaint"), ("nl", "ik heb een klacht"),
-     ("de", "ich möchte mich beschweren"), ("ar", "عندي شكاية")],
-)  # fmt: skip
+    [
+        ("en", "I want to make a complaint"),
+        ("nl", "ik heb een klacht"),
+        ("de", "ich möchte mich beschweren"),
+        ("ar", "عندي شكاية"),
+    ],
+)
 def test_a_menu_word_said_whole_still_chooses_it(app, call, guide, open_hours, code, phrase):
     phone = call()
     walk_to_main_menu(phone, code)

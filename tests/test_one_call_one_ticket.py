@@ -66,9 +66,11 @@ def test_a_replayed_step_adds_no_second_request(
 
 
 def test_two_calls_of_one_caller_open_two_tickets_and_the_desk_offers_the_open_one(
-    app: Flask, call: Callable[..., PhoneCall], open_hours: None,
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    open_hours: None,
     log_in: Callable[..., FlaskClient],
-) -> None:  # fmt: skip
+) -> None:
     for _ in range(2):
         phone = call(caller="+33612345678")
         walk_to_main_menu(phone, "fr")

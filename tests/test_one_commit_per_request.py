@@ -59,8 +59,9 @@ def test_a_change_is_committed_once_at_the_end_of_its_request(app, log_in, commi
     token_page = client.get("/staff/account")  # the form, read before counting
     assert token_page.status_code == 200
     commits.clear()
-    answer = post_form(client, "/staff/account", {"action": "preferences", "locale": "ar",
-                                                  "phone": ""})  # fmt: skip
+    answer = post_form(
+        client, "/staff/account", {"action": "preferences", "locale": "ar", "phone": ""}
+    )
     assert answer.status_code == 302
     # post_form reads the form page first: that GET commits nothing, the POST once.
     assert commits == [1]
@@ -71,8 +72,11 @@ def test_a_refused_form_leaves_nothing_behind(app, log_in, commits):
     client = log_in("agent", "fr", locale="en")
     before = _user(app, client.member.id).password_hash
     commits.clear()
-    answer = post_form(client, "/staff/account", {"action": "password", "current": "wrong",
-                                                  "new": "a much longer new password 2026"})  # fmt: skip
+    answer = post_form(
+        client,
+        "/staff/account",
+        {"action": "password", "current": "wrong", "new": "a much longer new password 2026"},
+    )
     assert answer.status_code == 200
     assert "current password is wrong" in answer.get_data(as_text=True)
     assert commits == []
@@ -92,9 +96,15 @@ def test_a_password_change_and_the_new_session_are_one_commit(app, log_in, commi
     client = log_in("agent", "fr")
     before = _user(app, client.member.id).password_hash
     commits.clear()
-    answer = post_form(client, "/staff/account", {"action": "password",
-                                                  "current": client.member.password,
-                                                  "new": "a much longer new password 2026"})  # fmt: skip
+    answer = post_form(
+        client,
+        "/staff/account",
+        {
+            "action": "password",
+            "current": client.member.password,
+            "new": "a much longer new password 2026",
+        },
+    )
     assert answer.status_code == 302
     assert commits == [1]  # the password, the other sessions ended and this one begun, together
     assert _user(app, client.member.id).password_hash != before

@@ -75,8 +75,9 @@ def test_twilio_refusing_the_number_leaves_the_booking_and_a_failed_message(
     app, call, closed_hours, twilio_api
 ):
     app.config["TWILIO_SMS_FROM"] = SENDER
-    twilio_api.post(MESSAGES_URL, status=400,
-                    json={"code": 21211, "message": "Invalid 'To' Phone Number"})  # fmt: skip
+    twilio_api.post(
+        MESSAGES_URL, status=400, json={"code": 21211, "message": "Invalid 'To' Phone Number"}
+    )
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("0")

@@ -14,9 +14,16 @@ from staff.models import AuditEntry
 
 def outbox_row(app, **values: object) -> int:  # type: ignore[no-untyped-def]
     """Write an outbox row as a worker and Twilio's reports would have left it."""
-    fields = {"channel": "sms", "purpose": "callback_booked", "to_number": "+33612345678",
-              "language": "fr", "body": "Votre rappel", "attempts": 1,
-              "created_at": datetime(2026, 12, 1, 9, 0), **values}  # fmt: skip
+    fields = {
+        "channel": "sms",
+        "purpose": "callback_booked",
+        "to_number": "+33612345678",
+        "language": "fr",
+        "body": "Votre rappel",
+        "attempts": 1,
+        "created_at": datetime(2026, 12, 1, 9, 0),
+        **values,
+    }
     with app.app_context():
         message = OutboundMessage(**fields)
         db.session.add(message)
@@ -29,8 +36,9 @@ def test_the_page_lists_what_did_not_arrive_in_words_and_a_resend_queues_a_new_m
 ):
     time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
     lost = outbox_row(app, status="undelivered", error_code="30003", provider_status="undelivered")
-    unsure = outbox_row(app, status="check", purpose="case:ready_for_collection",
-                        to_number="+34600111222")  # fmt: skip
+    unsure = outbox_row(
+        app, status="check", purpose="case:ready_for_collection", to_number="+34600111222"
+    )
     outbox_row(app, status="delivered")
     outbox_row(app, status="failed", created_at=datetime(2026, 11, 20, 9, 0))  # too old to show
     supervisor = log_in("supervisor", "fr", locale="fr")
@@ -41,8 +49,9 @@ def test_the_page_lists_what_did_not_arrive_in_words_and_a_resend_queues_a_new_m
     assert "Incertain : vérifier avant de renvoyer" in page
     assert "+33*******78" in page and "+33612345678" not in page
     assert "30003" not in page and "callback_booked" not in page  # words, never codes
-    answer = post_form(supervisor, f"/reports/messages/{lost}/resend", {},
-                       page="/reports/messages/")  # fmt: skip
+    answer = post_form(
+        supervisor, f"/reports/messages/{lost}/resend", {}, page="/reports/messages/"
+    )
     assert answer.status_code == 302
     with app.app_context():
         copy = db.session.scalar(
@@ -61,8 +70,12 @@ def test_the_page_lists_what_did_not_arrive_in_words_and_a_resend_queues_a_new_m
     assert again.status_code == 302
     assert "déjà été renvoyé" in supervisor.get("/reports/messages/").get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).where(
-            OutboundMessage.resent_from_id == lost)) == 1  # fmt: skip
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).where(OutboundMessage.resent_from_id == lost)
+            )
+            == 1
+        )
 
 
 def test_the_wallboard_shows_the_outbox_backlog_and_an_alert_for_failures(
@@ -77,7 +90,10 @@ def test_the_wallboard_shows_the_outbox_backlog_and_an_alert_for_failures(
     board = supervisor.get("/reports/floor.json?lang=en").get_json()
     cells = board["cells"]
     assert (cells["outbox.queued"], cells["outbox.retrying"], cells["outbox.failed_today"]) == (
-        "1", "1", "1")  # fmt: skip
+        "1",
+        "1",
+        "1",
+    )
     assert cells["outbox.oldest"] == "60:00"  # the one to be tried again, written at 09:00
     assert "Texts or calls not delivered today: 1." in board["alerts"]
     page = supervisor.get("/reports/floor").get_data(as_text=True)

@@ -122,9 +122,22 @@ def test_a_silent_caller_with_a_withheld_number_is_told_when_to_call_and_hung_up
 # --- the property: every walk ends, and "finding someone" means an agent ---------------------
 
 SPOKEN = st.sampled_from(
-    ["agent", "complaint", "renew my passport", "call me back", "main menu", "back", "yes",
-     "power of attorney", "français", "again", "guide", "", "blah"]
-)  # fmt: skip
+    [
+        "agent",
+        "complaint",
+        "renew my passport",
+        "call me back",
+        "main menu",
+        "back",
+        "yes",
+        "power of attorney",
+        "français",
+        "again",
+        "guide",
+        "",
+        "blah",
+    ]
+)
 ACTION = st.one_of(
     st.tuples(st.just("press"), st.sampled_from(list("0123456789*#"))),
     st.tuples(st.just("speak"), SPOKEN),
@@ -168,8 +181,13 @@ def test_every_walk_through_the_menus_ends_with_a_person_a_callback_or_when_to_c
     def walk(hours: str, caller: str, actions: list[tuple[str, str]]) -> None:
         app.config["QUEUE_MAX_LENGTH"] = 0 if hours == "full" else usual_length
         moment = CLOSED if hours == "closed" else OPEN
-        phone = PhoneCall(FlaskTransport(app), TOKEN, caller=caller, to="+33805000000",
-                          call_sid="CA" + secrets.token_hex(16))  # fmt: skip
+        phone = PhoneCall(
+            FlaskTransport(app),
+            TOKEN,
+            caller=caller,
+            to="+33805000000",
+            call_sid="CA" + secrets.token_hex(16),
+        )
         with time_machine.travel(moment, tick=False):
             try:
                 phone.dial()

@@ -40,8 +40,11 @@ def test_recordings_older_than_the_retention_period_are_deleted_and_the_run_is_r
     assert "recordings deleted: 1" in result.output
     with app.app_context():
         urls = dict(db.session.execute(sa.select(Recording.recording_sid, Recording.url)).all())
-        assert urls == {"REold": "", "REedge": "https://api.twilio.com/x/REedge",
-                        "REnew": "https://api.twilio.com/x/REnew"}  # fmt: skip
+        assert urls == {
+            "REold": "",
+            "REedge": "https://api.twilio.com/x/REedge",
+            "REnew": "https://api.twilio.com/x/REnew",
+        }
         logged = db.session.scalars(
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "recording_deleted")
         ).all()
@@ -171,9 +174,12 @@ def test_the_audit_log_records_that_a_note_was_written_never_its_text(app, log_i
     with app.app_context():
         version = db.session.get(Ticket, ticket_id).version
     note = "Mme Leila Benali, née le 3 mars 1980, rappeler au 06 12 34 56 78."
-    saved = post_form(agent, f"/tickets/{ticket_id}/save",
-                      {"version": version, "status": "waiting", "note": note},
-                      page=f"/tickets/{ticket_id}")  # fmt: skip
+    saved = post_form(
+        agent,
+        f"/tickets/{ticket_id}/save",
+        {"version": version, "status": "waiting", "note": note},
+        page=f"/tickets/{ticket_id}",
+    )
     assert saved.status_code == 302
     with app.app_context():
         written = db.session.scalars(
@@ -182,8 +188,12 @@ def test_the_audit_log_records_that_a_note_was_written_never_its_text(app, log_i
         entry = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "ticket.status")
         ).one()
-        assert entry.after == {"status": "waiting", "version": version + 1,
-                               "note_id": written.id, "note_length": len(note)}  # fmt: skip
+        assert entry.after == {
+            "status": "waiting",
+            "version": version + 1,
+            "note_id": written.id,
+            "note_length": len(note),
+        }
         assert "Benali" not in str(entry.before) + str(entry.after)
     history = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert history.count("Benali") == 1  # in the note itself, not in the history
@@ -203,8 +213,9 @@ def test_an_anonymised_callback_is_cancelled_and_cannot_be_rung(
     assert f"/tickets/{ticket_id}/call-back" not in page
     with app.app_context():
         version = db.session.get(Ticket, ticket_id).version
-    refused = post_form(agent, f"/tickets/{ticket_id}/call-back", {"version": version},
-                        page=f"/tickets/{ticket_id}")  # fmt: skip
+    refused = post_form(
+        agent, f"/tickets/{ticket_id}/call-back", {"version": version}, page=f"/tickets/{ticket_id}"
+    )
     assert refused.status_code == 422
     assert "This ticket has no number to call back." in refused.get_data(as_text=True)
     with app.app_context():
@@ -228,10 +239,13 @@ def test_upgrading_removes_the_note_text_older_audit_entries_kept(tmp_path):
             ("ticket.merge", '{"merged": "123456782"}'),
         ):
             db.session.execute(
-                sa.text("INSERT INTO audit_entries (at, actor_email, action, target_type, target_id,"
-                        " after, address) VALUES ('2026-11-01 10:00:00', 'a@example.org', :action,"
-                        " 'ticket', 1, :after, '')"), {"action": action, "after": after},
-            )  # fmt: skip
+                sa.text(
+                    "INSERT INTO audit_entries (at, actor_email, action, target_type, target_id,"
+                    " after, address) VALUES ('2026-11-01 10:00:00', 'a@example.org', :action,"
+                    " 'ticket', 1, :after, '')"
+                ),
+                {"action": action, "after": after},
+            )
         db.session.commit()
         upgrade()
         kept = dict(db.session.execute(sa.select(AuditEntry.action, AuditEntry.after)).all())

@@ -42,9 +42,15 @@ def many_calls(app, record_call, time_machine):  # type: ignore[no-untyped-def] 
         at = f"{day.isoformat()}T{pick.randrange(24):02d}:{pick.randrange(60):02d}"
         outcome = pick.choice(OUTCOMES)
         queued = outcome in ("escalated", "abandoned") and pick.random() < 0.8
-        record_call(at, pick.choice(LANGUAGES), pick.choice(COUNTRIES), outcome,
-                    pick.randrange(0, 400) if queued else None,
-                    pick.choice(RESULTS) if queued else None, guide=pick.choice(GUIDE))  # fmt: skip
+        record_call(
+            at,
+            pick.choice(LANGUAGES),
+            pick.choice(COUNTRIES),
+            outcome,
+            pick.randrange(0, 400) if queued else None,
+            pick.choice(RESULTS) if queued else None,
+            guide=pick.choice(GUIDE),
+        )
     with app.app_context():
         from tickets.models import STATUSES, TYPES
 
@@ -53,15 +59,25 @@ def many_calls(app, record_call, time_machine):  # type: ignore[no-untyped-def] 
             created += timedelta(minutes=pick.randrange(24 * 60))
             status = pick.choice(STATUSES)
             ticket = Ticket(
-                reference=f"{n:09d}", type=pick.choice(TYPES), status=status, language="fr",
-                caller_masked="+33*******78", created_at=to_storage(created),
+                reference=f"{n:09d}",
+                type=pick.choice(TYPES),
+                status=status,
+                language="fr",
+                caller_masked="+33*******78",
+                created_at=to_storage(created),
                 updated_at=to_storage(created + timedelta(hours=pick.randrange(1, 72))),
                 due_at=to_storage(created + timedelta(hours=pick.randrange(1, 600))),
-            )  # fmt: skip
+            )
             db.session.add(ticket)
             if status in ("resolved", "closed") and pick.random() < 0.7:
-                db.session.add(TicketNote(ticket=ticket, kind="resolution", body="Done.",
-                                          created_at=to_storage(created + timedelta(hours=pick.randrange(1, 72)))))  # fmt: skip
+                db.session.add(
+                    TicketNote(
+                        ticket=ticket,
+                        kind="resolution",
+                        body="Done.",
+                        created_at=to_storage(created + timedelta(hours=pick.randrange(1, 72))),
+                    )
+                )
         db.session.commit()
     time_machine.move_to(local("2026-12-04T12:00"), tick=False)
 
@@ -100,9 +116,12 @@ def test_a_ticket_resolved_on_the_desk_marks_its_day_and_the_dashboard_counts_it
     with app.app_context():
         suggestion = db.session.scalars(sa.select(Ticket).where(Ticket.type == "suggestion")).one()
         ticket_id, version = suggestion.id, suggestion.version
-    saved = post_form(agent_client, f"/tickets/{ticket_id}/save",
-                      {"version": version, "status": "resolved", "note": "Merci, transmis."},
-                      page=f"/tickets/{ticket_id}")  # fmt: skip
+    saved = post_form(
+        agent_client,
+        f"/tickets/{ticket_id}/save",
+        {"version": version, "status": "resolved", "note": "Merci, transmis."},
+        page=f"/tickets/{ticket_id}",
+    )
     assert saved.status_code == 302
     with app.app_context():
         assert set(db.session.scalars(sa.select(ReportMark.day))) == {date(2026, 12, 2)}
@@ -121,10 +140,11 @@ def test_an_update_statement_on_a_past_day_marks_it_and_the_change_is_counted(
     assert summarised_days(app) == ["2026-11-30", "2026-12-01", "2026-12-02"]
     with app.app_context():
         db.session.execute(
-            sa.update(Ticket).where(Ticket.type == "suggestion")
+            sa.update(Ticket)
+            .where(Ticket.type == "suggestion")
             .values(status="closed", version=Ticket.version + 1),
             execution_options={"synchronize_session": False},
-        )  # fmt: skip
+        )
         db.session.commit()
         assert set(db.session.scalars(sa.select(ReportMark.day))) == {date(2026, 12, 2)}
     tables = dashboard_tables(log_in("supervisor", "", locale="en"))

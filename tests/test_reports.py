@@ -63,9 +63,16 @@ def record_call(app):  # type: ignore[no-untyped-def]
     """Return a factory of recorded calls, as the webhooks leave them once the call is over."""
     made = iter(range(1, 100_000))
 
-    def make(at: str, language: str | None, country: str, outcome: str | None,
-             wait: int | None = None, result: str | None = None, guide: str | None = None,
-             caller: str | None = None) -> int:  # fmt: skip
+    def make(
+        at: str,
+        language: str | None,
+        country: str,
+        outcome: str | None,
+        wait: int | None = None,
+        result: str | None = None,
+        guide: str | None = None,
+        caller: str | None = None,
+    ) -> int:
         from centre import phones
 
         started = local(at)
@@ -73,16 +80,24 @@ def record_call(app):  # type: ignore[no-untyped-def]
         context = {"tz": "Europe/Paris"} | ({"guide_slug": guide} if guide else {})
         with app.app_context():
             call = Call(
-                call_sid=f"CA{next(made):032d}", caller_hash=phones.keyed_hash(caller, "test-phone-key"),
-                caller_masked=phones.mask(caller), dialled="+33805000000", country=country,
-                language=language, offered="fr ar es it nl de en", node="goodbye",
-                context=context, started_at=to_storage(started),
+                call_sid=f"CA{next(made):032d}",
+                caller_hash=phones.keyed_hash(caller, "test-phone-key"),
+                caller_masked=phones.mask(caller),
+                dialled="+33805000000",
+                country=country,
+                language=language,
+                offered="fr ar es it nl de en",
+                node="goodbye",
+                context=context,
+                started_at=to_storage(started),
                 ended_at=to_storage(started + timedelta(minutes=5)) if outcome else None,
-                status="completed" if outcome else "in-progress", duration=300 if outcome else None,
-                outcome=outcome, queue_entered_at=to_storage(entered) if entered else None,
+                status="completed" if outcome else "in-progress",
+                duration=300 if outcome else None,
+                outcome=outcome,
+                queue_entered_at=to_storage(entered) if entered else None,
                 queue_left_at=to_storage(entered + timedelta(seconds=wait)) if entered else None,
                 queue_result=result,
-            )  # fmt: skip
+            )
             db.session.add(call)
             db.session.commit()
             return call.id
@@ -114,8 +129,9 @@ def known_data(app, record_call, make_user, guide, time_machine):  # type: ignor
 
         def ticket(kind: str, language: str, at: str, caller: str | None = None) -> int:
             time_machine.move_to(local(at), tick=False)
-            opened = services.open_ticket(kind, language, caller, "test-phone-key",
-                                          country="FR", at=local(at))  # fmt: skip
+            opened = services.open_ticket(
+                kind, language, caller, "test-phone-key", country="FR", at=local(at)
+            )
             db.session.commit()
             return opened.id
 
@@ -150,31 +166,50 @@ def known_data(app, record_call, make_user, guide, time_machine):  # type: ignor
 
 EXPECTED_PAGE = {
     "calls-per-day": [
-        ["Day", "Self-service only", "Escalated to a person", "Abandoned in the queue",
-         "Other (failed, busy, unfinished)", "Total"],
+        [
+            "Day",
+            "Self-service only",
+            "Escalated to a person",
+            "Abandoned in the queue",
+            "Other (failed, busy, unfinished)",
+            "Total",
+        ],
         ["2026-12-01", "1", "1", "1", "0", "3"],
         ["2026-12-02", "1", "2", "0", "0", "3"],
         ["2026-12-03", "0", "1", "0", "1", "2"],
     ],
-    "calls-per-hour": [["Hour", "Calls"]] + [
-        [f"{h:02d}:00", str({0: 1, 9: 3, 10: 1, 11: 1, 14: 2}.get(h, 0))] for h in range(24)
-    ],
+    "calls-per-hour": [["Hour", "Calls"]]
+    + [[f"{h:02d}:00", str({0: 1, 9: 3, 10: 1, 11: 1, 14: 2}.get(h, 0))] for h in range(24)],
     "calls-per-language": [
-        ["Language", "Calls", "Share (%)"], ["français", "3", "37.5"], ["Deutsch", "2", "25"],
-        ["No language chosen", "1", "12.5"], ["العربية", "1", "12.5"], ["español", "1", "12.5"],
+        ["Language", "Calls", "Share (%)"],
+        ["français", "3", "37.5"],
+        ["Deutsch", "2", "25"],
+        ["No language chosen", "1", "12.5"],
+        ["العربية", "1", "12.5"],
+        ["español", "1", "12.5"],
     ],
     "calls-per-country": [
-        ["Country", "Calls", "Share (%)"], ["France (FR)", "3", "37.5"],
-        ["Germany (DE)", "2", "25"], ["Spain (ES)", "2", "25"], ["Belgium (BE)", "1", "12.5"],
+        ["Country", "Calls", "Share (%)"],
+        ["France (FR)", "3", "37.5"],
+        ["Germany (DE)", "2", "25"],
+        ["Spain (ES)", "2", "25"],
+        ["Belgium (BE)", "1", "12.5"],
     ],
     "outcomes": [
-        ["Outcome", "Calls", "Share (%)"], ["Self-service only", "2", "25"],
-        ["Escalated to a person", "4", "50"], ["Abandoned in the queue", "1", "12.5"],
+        ["Outcome", "Calls", "Share (%)"],
+        ["Self-service only", "2", "25"],
+        ["Escalated to a person", "4", "50"],
+        ["Abandoned in the queue", "1", "12.5"],
         ["Other (failed, busy, unfinished)", "1", "12.5"],
     ],
     "queue": [
-        ["How the caller left the queue", "Calls", "Share (%)", "Median wait (s)",
-         "90th percentile (s)"],
+        [
+            "How the caller left the queue",
+            "Calls",
+            "Share (%)",
+            "Median wait (s)",
+            "90th percentile (s)",
+        ],
         ["Answered by an agent", "3", "60", "20", "28"],
         ["Hung up while waiting", "1", "20", "90", "90"],
         ["Left the queue for a callback", "1", "20", "50", "50"],
@@ -201,9 +236,11 @@ EXPECTED_PAGE = {
     "unmatched": [["Language", "Phrase", "Times"], ["français", "je cherche un chameau", "1"]],
     "feedback": [
         ["Day", "Complaint", "Suggestion", "Observation"],
-        ["2026-12-01", "1", "0", "0"], ["2026-12-02", "0", "1", "0"], ["2026-12-03", "1", "0", "0"],
+        ["2026-12-01", "1", "0", "0"],
+        ["2026-12-02", "0", "1", "0"],
+        ["2026-12-03", "1", "0", "0"],
     ],
-}  # fmt: skip
+}
 
 
 def as_csv(rows: list[list[str]]) -> list[list[str]]:
@@ -309,7 +346,7 @@ def test_wait_percentiles_agree_with_the_database_own_computation(known_data, ap
                     Call.queue_entered_at.is_not(None),
                     Call.started_at >= to_storage(local("2026-12-01T00:00")),
                     Call.started_at < to_storage(local("2026-12-04T00:00")),
-                )  # fmt: skip
+                )
             ).one()
         else:
             deciles = statistics.quantiles(waits, n=10, method="inclusive")
@@ -322,8 +359,11 @@ def test_a_month_or_more_shows_feedback_per_month(known_data, log_in):
     tables = dashboard_tables(client, **{"from": "2026-09-01", "to": "2026-12-31"})
     assert tables["feedback"] == [
         ["Month", "Complaint", "Suggestion", "Observation"],
-        ["2026-09", "0", "0", "0"], ["2026-10", "0", "0", "0"], ["2026-11", "1", "0", "0"], ["2026-12", "2", "1", "0"],
-    ]  # fmt: skip
+        ["2026-09", "0", "0", "0"],
+        ["2026-10", "0", "0", "0"],
+        ["2026-11", "1", "0", "0"],
+        ["2026-12", "2", "1", "0"],
+    ]
     assert len(tables["calls-per-day"]) == 1 + 122
 
 

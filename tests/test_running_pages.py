@@ -20,13 +20,19 @@ def test_holidays_read_in_the_readers_language(app, log_in, open_hours):
     assert "Fête de la rupture du jeûne" in text
     assert "Labor Day" not in text and "Throne Day" not in text and "Eid al-Fitr" not in text
     arabic = log_in("supervisor", "", locale="ar").get("/centre/holidays?year=2026")
-    assert "عيد العرش" in arabic.get_data(as_text=True) and "عيد الفطر" in arabic.get_data(as_text=True)
+    assert "عيد العرش" in arabic.get_data(as_text=True) and "عيد الفطر" in arabic.get_data(
+        as_text=True
+    )
 
 
 def test_a_supervisor_adds_a_holiday_by_form_and_it_keeps_its_name(app, log_in, open_hours):
     client = log_in("supervisor", "", locale="fr")
-    added = post_form(client, "/centre/holidays", {"day": "2026-12-24", "name": "Jour décrété"},
-                      page="/centre/holidays")  # fmt: skip
+    added = post_form(
+        client,
+        "/centre/holidays",
+        {"day": "2026-12-24", "name": "Jour décrété"},
+        page="/centre/holidays",
+    )
     assert added.status_code == 302
     with app.app_context():
         holiday = db.session.scalars(
@@ -35,23 +41,32 @@ def test_a_supervisor_adds_a_holiday_by_form_and_it_keeps_its_name(app, log_in, 
         assert holiday.name == "Jour décrété" and holiday.confirmed
         assert not calendar.availability(datetime(2026, 12, 24, 10, tzinfo=clock.CENTRE_TZ)).open
     assert "Jour décrété" in client.get("/centre/holidays?year=2026").get_data(as_text=True)
-    nameless = post_form(client, "/centre/holidays", {"day": "2026-12-25", "name": " "},
-                         page="/centre/holidays")  # fmt: skip
+    nameless = post_form(
+        client, "/centre/holidays", {"day": "2026-12-25", "name": " "}, page="/centre/holidays"
+    )
     assert nameless.status_code == 302
     with app.app_context():
-        assert db.session.scalars(
-            sa.select(calendar.Holiday).where(calendar.Holiday.day == date(2026, 12, 25))
-        ).first() is None
+        assert (
+            db.session.scalars(
+                sa.select(calendar.Holiday).where(calendar.Holiday.day == date(2026, 12, 25))
+            ).first()
+            is None
+        )
 
 
 def test_removing_a_closure_or_a_notice_asks_first(app, log_in, open_hours):
     moment = clock.now()
     with app.app_context():
-        closure = calendar.Closure(kind="closure", starts_at=clock.to_storage(moment + timedelta(days=2)),
-                                   ends_at=clock.to_storage(moment + timedelta(days=3)), reason="Grève")  # fmt: skip
+        closure = calendar.Closure(
+            kind="closure",
+            starts_at=clock.to_storage(moment + timedelta(days=2)),
+            ends_at=clock.to_storage(moment + timedelta(days=3)),
+            reason="Grève",
+        )
         db.session.add(closure)
-        notice = notices.add_notice(moment, moment + timedelta(days=2),
-                                    {code: f"Avis {code}" for code in CODES})  # fmt: skip
+        notice = notices.add_notice(
+            moment, moment + timedelta(days=2), {code: f"Avis {code}" for code in CODES}
+        )
         db.session.commit()
         closure_id, notice_id = closure.id, notice.id
     client = log_in("supervisor", "", locale="fr")
@@ -61,10 +76,20 @@ def test_removing_a_closure_or_a_notice_asks_first(app, log_in, open_hours):
     assert "Supprimer cette fermeture ?" in asked and "Grève" in asked
     with app.app_context():
         assert db.session.get(calendar.Closure, closure_id) is not None  # asking removes nothing
-    post_form(client, f"/centre/closures/{closure_id}/remove", {}, page=f"/centre/closures/{closure_id}/remove")
+    post_form(
+        client,
+        f"/centre/closures/{closure_id}/remove",
+        {},
+        page=f"/centre/closures/{closure_id}/remove",
+    )
     asked = client.get(f"/centre/notices/{notice_id}/remove").get_data(as_text=True)
     assert "Supprimer cet avis ?" in asked and "Avis fr" in asked
-    post_form(client, f"/centre/notices/{notice_id}/remove", {}, page=f"/centre/notices/{notice_id}/remove")
+    post_form(
+        client,
+        f"/centre/notices/{notice_id}/remove",
+        {},
+        page=f"/centre/notices/{notice_id}/remove",
+    )
     with app.app_context():
         assert db.session.get(calendar.Closure, closure_id) is None
         assert db.session.get(notices.Notice, notice_id) is None

@@ -32,8 +32,12 @@ def test_a_closure_over_booked_callbacks_shows_the_moves_then_moves_and_texts_on
         db.session.commit()
         booked = sorted(db.session.scalars(sa.select(Callback.scheduled_at)))
     client = log_in("supervisor", "", locale="en")
-    form = {"starts": "2026-12-01T10:00", "ends": "2026-12-01T14:00", "kind": "closure",
-            "reason": "Strike"}  # fmt: skip
+    form = {
+        "starts": "2026-12-01T10:00",
+        "ends": "2026-12-01T14:00",
+        "kind": "closure",
+        "reason": "Strike",
+    }
     shown = post_form(client, "/centre/closures", form)
     page = shown.get_data(as_text=True)
     assert shown.status_code == 200
@@ -73,8 +77,13 @@ def test_a_closure_leaving_booked_callbacks_no_time_is_refused_and_changes_nothi
         booked = db.session.scalar(sa.select(Callback.scheduled_at))
     client = log_in("supervisor", "", locale="en")
     # Closed from now until past the 60-day booking horizon: the callback has nowhere to go.
-    form = {"starts": "2026-12-01T10:00", "ends": "2027-03-01T08:00", "kind": "closure",
-            "reason": "Move", "confirm": "1"}  # fmt: skip
+    form = {
+        "starts": "2026-12-01T10:00",
+        "ends": "2027-03-01T08:00",
+        "kind": "closure",
+        "reason": "Move",
+        "confirm": "1",
+    }
     refused = post_form(client, "/centre/closures", form)
     assert refused.status_code == 422
     assert "would find no free time within the booking horizon" in refused.get_data(as_text=True)
@@ -158,8 +167,12 @@ def test_an_estimated_islamic_holiday_is_moved_with_its_other_days(app, log_in):
     client = log_in("supervisor", "", locale="en")
     assert "Estimated" in client.get("/centre/holidays?year=2027").get_data(as_text=True)
     new_day = first_day.replace(day=first_day.day + 1)
-    post_form(client, f"/centre/holidays/{first_id}", {"day": new_day.isoformat()},
-              page="/centre/holidays?year=2027")  # fmt: skip
+    post_form(
+        client,
+        f"/centre/holidays/{first_id}",
+        {"day": new_day.isoformat()},
+        page="/centre/holidays?year=2027",
+    )
     with app.app_context():
         moved = db.session.scalars(
             sa.select(Holiday)

@@ -184,9 +184,12 @@ def test_resolving_on_the_desk_texts_the_survey_and_counts_it_to_the_agent(
         assert opened is not None
         ticket_id, version = opened.id, str(opened.version)
     agent = log_in("agent", "es")
-    resolved = post_form(agent, f"/tickets/{ticket_id}/save",
-                         {"version": version, "status": "resolved", "note": "Resuelto."},
-                         page=f"/tickets/{ticket_id}")  # fmt: skip
+    resolved = post_form(
+        agent,
+        f"/tickets/{ticket_id}/save",
+        {"version": version, "status": "resolved", "note": "Resuelto."},
+        page=f"/tickets/{ticket_id}",
+    )
     assert resolved.status_code == 302
     # First the text saying it was handled, then the survey.
     assert [m.purpose for m in texts_to(app)] == ["resolution", "ticket:survey"]
@@ -207,9 +210,12 @@ def test_a_callback_resolved_on_the_desk_is_surveyed_at_its_number(
         db.session.commit()
         ticket_id, version = booked.id, str(booked.version)
     agent = log_in("agent", "es")
-    post_form(agent, f"/tickets/{ticket_id}/save",
-              {"version": version, "status": "resolved", "note": "Resuelto."},
-              page=f"/tickets/{ticket_id}")  # fmt: skip
+    post_form(
+        agent,
+        f"/tickets/{ticket_id}/save",
+        {"version": version, "status": "resolved", "note": "Resuelto."},
+        page=f"/tickets/{ticket_id}",
+    )
     assert [m.purpose for m in texts_to(app, "+34612345678")][-1] == "ticket:survey"
     assert PhoneCall(FlaskTransport(app), TOKEN, caller="+34612345678").text("3")[0] == 200
     assert ticket_survey(app, ticket_id) == ("answered", 3)

@@ -23,8 +23,15 @@ def test_a_person_can_walk_the_menu_in_the_browser(client, time_machine):
     time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
     page = client.get("/try/?lang=en").get_data(as_text=True)
     token = _fields(page)["csrf_token"]
-    page = client.post("/try/", data={"csrf_token": token, "action": "dial", "to": "+34900000000",
-                                      "caller": "+34612345678"}).get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/try/",
+        data={
+            "csrf_token": token,
+            "action": "dial",
+            "to": "+34900000000",
+            "caller": "+34612345678",
+        },
+    ).get_data(as_text=True)
     assert 'lang="es" dir="ltr" data-voice="Polly.Lucia"' in page
     fields = _fields(page)
     page = client.post("/try/", data={**fields, "digits": "7"}).get_data(as_text=True)
@@ -46,8 +53,17 @@ def test_the_simulator_refuses_to_post_outside_the_phone_menu(client):
     page = client.get("/try/").get_data(as_text=True)
     token = _fields(page)["csrf_token"]
     forged = '{"url": "http://localhost/try/", "xml": "<Response/>"}'
-    response = client.post("/try/", data={"csrf_token": token, "action": "press", "digits": "1",
-                                          "turn": forged, "caller": "+33612345678", "to": "+33805000000"})  # fmt: skip
+    response = client.post(
+        "/try/",
+        data={
+            "csrf_token": token,
+            "action": "press",
+            "digits": "1",
+            "turn": forged,
+            "caller": "+33612345678",
+            "to": "+33805000000",
+        },
+    )
     assert response.status_code == 403  # not a turn the page itself was given
 
 
@@ -94,8 +110,9 @@ def test_a_prompt_that_takes_only_keys_refuses_words_in_the_page_language(client
     page = client.post("/try/", data={**_fields(page), "digits": "7"}).get_data(as_text=True)
     page = client.post("/try/", data={**_fields(page), "digits": "2"}).get_data(as_text=True)
     assert 'name="speech"' not in page  # the reference prompt listens for keys only
-    page = client.post("/try/", data={**_fields(page), "action": "speak",
-                                      "speech": "1000000016"}).get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/try/", data={**_fields(page), "action": "speak", "speech": "1000000016"}
+    ).get_data(as_text=True)
     assert "Le téléphone ne peut pas faire cela à ce moment de l&#39;appel." in page
     assert "does not listen" not in page
     page = client.post("/try/", data={**_fields(page), "digits": "1000000016#"}).get_data(
@@ -107,9 +124,15 @@ def test_a_prompt_that_takes_only_keys_refuses_words_in_the_page_language(client
 def test_a_person_answers_the_survey_by_text_from_the_page(app, client, time_machine):
     time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
     page = client.get("/try/?lang=en").get_data(as_text=True)
-    page = client.post("/try/", data={"csrf_token": _fields(page)["csrf_token"], "action": "dial",
-                                      "to": "+33805000000", "caller": "+33612345678"}
-                       ).get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/try/",
+        data={
+            "csrf_token": _fields(page)["csrf_token"],
+            "action": "dial",
+            "to": "+33805000000",
+            "caller": "+33612345678",
+        },
+    ).get_data(as_text=True)
     for keys in ("2", "3", "1"):  # French, feedback, a complaint
         page = client.post("/try/", data={**_fields(page), "digits": keys}).get_data(as_text=True)
     page = client.post("/try/", data={**_fields(page), "action": "record"}).get_data(as_text=True)
@@ -121,9 +144,9 @@ def test_a_person_answers_the_survey_by_text_from_the_page(app, client, time_mac
         db.session.commit()
     time_machine.move_to("2026-12-01T11:00:00+00:00", tick=False)
     token = _fields(client.get("/try/?lang=en").get_data(as_text=True))["csrf_token"]
-    page = client.post("/try/", data={"csrf_token": token, "action": "text",
-                                      "caller": "+33612345678", "body": "4"}
-                       ).get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/try/", data={"csrf_token": token, "action": "text", "caller": "+33612345678", "body": "4"}
+    ).get_data(as_text=True)
     assert "You texted: 4" in page
     assert "êtes-vous satisfait" in unescape(page)  # the survey, sent after the call
     assert "Merci de votre réponse" in unescape(page)  # and the thanks for the answer

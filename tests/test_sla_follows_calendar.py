@@ -47,8 +47,12 @@ def test_a_closure_added_then_removed_moves_open_tickets_due_times_not_handled_o
     page = f"/tickets/{handled}"
     with app.app_context():
         seen = str(db.session.get(Ticket, handled).version)
-    resolved = post_form(agent, f"{page}/save", {"version": seen, "status": "resolved",
-                                                  "note": "Réglé au téléphone"}, page)  # fmt: skip
+    resolved = post_form(
+        agent,
+        f"{page}/save",
+        {"version": seen, "status": "resolved", "note": "Réglé au téléphone"},
+        page,
+    )
     assert resolved.status_code == 302
     supervisor = log_in("supervisor", "", locale="en")
     # The whole of Wednesday is closed: a working day later.

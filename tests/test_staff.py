@@ -33,8 +33,9 @@ def actions(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_the_first_admin_is_created_from_the_shell_with_the_password_on_stdin(app, runner):
-    result = runner.invoke(args=["users", "create", "Chief@Example.org", "--role", "admin"],
-                           input=STRONG + "\n")  # fmt: skip
+    result = runner.invoke(
+        args=["users", "create", "Chief@Example.org", "--role", "admin"], input=STRONG + "\n"
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(sa.select(StaffUser))
@@ -47,24 +48,39 @@ def test_the_first_admin_is_created_from_the_shell_with_the_password_on_stdin(ap
 
 
 def test_an_agent_gets_their_languages_from_the_shell(app, runner):
-    result = runner.invoke(args=["users", "create", "a@example.org", "--role", "agent",
-                                 "--languages", "fr,ar"], input=STRONG + "\n")  # fmt: skip
+    result = runner.invoke(
+        args=["users", "create", "a@example.org", "--role", "agent", "--languages", "fr,ar"],
+        input=STRONG + "\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert accounts.by_email("a@example.org").language_codes == ["fr", "ar"]
-    refused = runner.invoke(args=["users", "create", "b@example.org", "--role", "agent",
-                                  "--languages", "xx"], input=STRONG + "\n")  # fmt: skip
+    refused = runner.invoke(
+        args=["users", "create", "b@example.org", "--role", "agent", "--languages", "xx"],
+        input=STRONG + "\n",
+    )
     assert refused.exit_code != 0 and "Unknown language" in refused.output
 
 
 @pytest.mark.parametrize(
     "password",
-    ["short-1A!", "x" * 11, "Q" * 65, "password1234", "Motdepasse2024!", "qwertyuiop123",
-     "123456789012", "aaaaaaaaaaaaaaa", "azerty123456", "Casablanca2025"],
-)  # fmt: skip
+    [
+        "short-1A!",
+        "x" * 11,
+        "Q" * 65,
+        "password1234",
+        "Motdepasse2024!",
+        "qwertyuiop123",
+        "123456789012",
+        "aaaaaaaaaaaaaaa",
+        "azerty123456",
+        "Casablanca2025",
+    ],
+)
 def test_short_long_common_and_breached_passwords_are_refused(app, runner, password):
-    result = runner.invoke(args=["users", "create", "c@example.org", "--role", "admin"],
-                           input=password + "\n")  # fmt: skip
+    result = runner.invoke(
+        args=["users", "create", "c@example.org", "--role", "admin"], input=password + "\n"
+    )
     assert result.exit_code != 0
     with app.app_context():
         assert accounts.by_email("c@example.org") is None
@@ -80,8 +96,10 @@ def test_twelve_and_sixty_four_characters_are_accepted(app):
 
 
 def test_passwords_are_hashed_with_argon2id_at_owasp_strength_or_more(app):
-    found = re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[^$]{16,}\$[^$]{32,}",
-                         passwords.hash_password(STRONG))  # fmt: skip
+    found = re.fullmatch(
+        r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[^$]{16,}\$[^$]{32,}",
+        passwords.hash_password(STRONG),
+    )
     assert found, "not an argon2id hash"
     memory, time, lanes = (int(value) for value in found.groups())
     # OWASP's floor is 19 MiB and 2 passes; RFC 9106's low-memory profile is 64 MiB, 3 passes.
@@ -94,18 +112,27 @@ def test_every_password_of_the_shipped_list_is_refused_however_it_is_dressed_up(
     listed = sorted(passwords.common_passwords())
     assert len(listed) > 8000
     with app.test_request_context():
-        accepted = [word for word in listed for dressed in (word, word.upper() + "2026!", "#" + word)
-                    if not passwords.problems(dressed)]  # fmt: skip
+        accepted = [
+            word
+            for word in listed
+            for dressed in (word, word.upper() + "2026!", "#" + word)
+            if not passwords.problems(dressed)
+        ]
     assert not accepted
 
 
 def test_sixty_four_characters_work_in_the_browser_and_sixty_five_are_refused(app, log_in):
     admin = log_in("admin", "")
     longest = "Lantern-Kumquat-" * 4
-    for email, password, answer in (("long@example.org", longest, 302),
-                                    ("longer@example.org", longest + "x", 200)):  # fmt: skip
-        response = post_form(admin, "/staff/users/new", {"email": email, "password": password,
-                                                          "role": "agent", "languages": "es"})  # fmt: skip
+    for email, password, answer in (
+        ("long@example.org", longest, 302),
+        ("longer@example.org", longest + "x", 200),
+    ):
+        response = post_form(
+            admin,
+            "/staff/users/new",
+            {"email": email, "password": password, "role": "agent", "languages": "es"},
+        )
         assert response.status_code == answer
     with app.app_context():
         assert accounts.by_email("longer@example.org") is None
@@ -119,13 +146,23 @@ def test_password_fields_state_the_limits_the_server_enforces(app, log_in, monke
     monkeypatch.setattr(passwords, "MIN_LENGTH", 16)
     monkeypatch.setattr(passwords, "MAX_LENGTH", 40)
     admin = log_in("admin", "", locale="en")
-    pages = [admin.get(path).get_data(as_text=True)
-             for path in ("/staff/users/new", f"/staff/users/{admin.member.id}", "/staff/account")]  # fmt: skip
+    pages = [
+        admin.get(path).get_data(as_text=True)
+        for path in ("/staff/users/new", f"/staff/users/{admin.member.id}", "/staff/account")
+    ]
     for page in pages:
         assert 'minlength="16" maxlength="40"' in page and "(16 to 40 characters)" in page
         assert "12" not in re.findall(r'minlength="(\d+)"', page)
-    refused = post_form(admin, "/staff/users/new", {"email": "a@example.org", "role": "agent",
-                        "password": "Lantern-Kumquat", "languages": "fr"})  # fmt: skip
+    refused = post_form(
+        admin,
+        "/staff/users/new",
+        {
+            "email": "a@example.org",
+            "role": "agent",
+            "password": "Lantern-Kumquat",
+            "languages": "fr",
+        },
+    )
     assert refused.status_code == 200 and "Use at least 16 characters." in refused.get_data(
         as_text=True
     )
@@ -248,10 +285,13 @@ def test_twenty_failures_from_one_address_across_instances_lock_that_address(
     elsewhere = second.test_client()
     response = elsewhere.post(
         "/staff/login",
-        data={"csrf_token": csrf_token(elsewhere), "email": member.email,
-              "password": member.password},
+        data={
+            "csrf_token": csrf_token(elsewhere),
+            "email": member.email,
+            "password": member.password,
+        },
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
-    )  # fmt: skip
+    )
     assert response.status_code == 302
 
 
@@ -277,8 +317,9 @@ def test_disabling_a_user_ends_their_sessions_at_once(app, log_in):
     assert submit(laptop, agent.member.email, agent.member.password).status_code == 302
     admin = log_in("admin", "")
     user_id = agent.member.id
-    response = post_form(admin, f"/staff/users/{user_id}",
-                         {"action": "account", "role": "agent", "languages": "fr"})  # fmt: skip
+    response = post_form(
+        admin, f"/staff/users/{user_id}", {"action": "account", "role": "agent", "languages": "fr"}
+    )
     assert response.status_code == 302
     assert agent.get("/tickets/").status_code == 302
     assert laptop.get("/tickets/").status_code == 302
@@ -368,17 +409,22 @@ def test_a_form_without_its_csrf_token_is_refused_and_audited(app, log_in):
 
 def test_an_admin_creates_an_account_and_changes_its_role_with_before_and_after(app, log_in):
     admin = log_in("admin", "")
-    created = post_form(admin, "/staff/users/new",
-                        {"email": "new@example.org", "password": STRONG, "role": "agent",
-                         "languages": "es"}, page="/staff/users/new")  # fmt: skip
+    created = post_form(
+        admin,
+        "/staff/users/new",
+        {"email": "new@example.org", "password": STRONG, "role": "agent", "languages": "es"},
+        page="/staff/users/new",
+    )
     assert created.status_code == 302
     with app.app_context():
         user = accounts.by_email("new@example.org")
         assert user.role == "agent" and user.languages == "es"
         user_id = user.id
-    changed = post_form(admin, f"/staff/users/{user_id}",
-                        {"action": "account", "role": "supervisor", "languages": "es",
-                         "active": "on"})  # fmt: skip
+    changed = post_form(
+        admin,
+        f"/staff/users/{user_id}",
+        {"action": "account", "role": "supervisor", "languages": "es", "active": "on"},
+    )
     assert changed.status_code == 302
     with app.app_context():
         entry = db.session.scalars(
@@ -404,8 +450,9 @@ def test_an_admin_cannot_disable_their_own_account_nor_change_their_own_role(app
             sa.select(AuditEntry).where(AuditEntry.action.in_(["user.role", "user.update"]))
         ).all()
     # Their own languages are theirs to change.
-    kept = post_form(admin, own, {"action": "account", "role": "admin", "languages": "ar",
-                                  "active": "on"})  # fmt: skip
+    kept = post_form(
+        admin, own, {"action": "account", "role": "admin", "languages": "ar", "active": "on"}
+    )
     assert kept.status_code == 302
     with app.app_context():
         assert accounts.by_email(admin.member.email).languages == "ar"
@@ -413,9 +460,16 @@ def test_an_admin_cannot_disable_their_own_account_nor_change_their_own_role(app
 
 def test_a_weak_password_is_refused_in_the_browser_too(app, log_in):
     admin = log_in("admin", "")
-    response = post_form(admin, "/staff/users/new",
-                         {"email": "weak@example.org", "password": "password1234",
-                          "role": "agent", "languages": "es"})  # fmt: skip
+    response = post_form(
+        admin,
+        "/staff/users/new",
+        {
+            "email": "weak@example.org",
+            "password": "password1234",
+            "role": "agent",
+            "languages": "es",
+        },
+    )
     assert response.status_code == 200 and "weak@example.org" in response.get_data(as_text=True)
     with app.app_context():
         assert accounts.by_email("weak@example.org") is None
@@ -423,8 +477,11 @@ def test_a_weak_password_is_refused_in_the_browser_too(app, log_in):
 
 def test_an_admin_cannot_lock_themselves_out(app, log_in):
     admin = log_in("admin", "")
-    response = post_form(admin, f"/staff/users/{admin.member.id}",
-                         {"action": "account", "role": "agent", "languages": "fr"})  # fmt: skip
+    response = post_form(
+        admin,
+        f"/staff/users/{admin.member.id}",
+        {"action": "account", "role": "agent", "languages": "fr"},
+    )
     assert response.status_code == 200
     with app.app_context():
         assert db.session.get(StaffUser, admin.member.id).role == "admin"
@@ -440,7 +497,7 @@ def test_supervisors_read_the_audit_log_and_agents_are_refused(app, log_in):
     # Actions and what they are about by their names in the reader's language, never as codes.
     assert "<td>Accès refusé</td>" in text and "<td>Connexion</td>" in text
     assert "access.refused</td>" not in text and "login.success</td>" not in text
-    assert "<td>Compte <a href=\"/staff/users/" in text  # the account, named by its email
+    assert '<td>Compte <a href="/staff/users/' in text  # the account, named by its email
     refusals = supervisor.get("/staff/audit?action=access.refused").get_data(as_text=True)
     assert '<option value="access.refused" selected>Accès refusé</option>' in refusals
     assert "<td>Accès refusé</td>" in refusals and "<td>Connexion</td>" not in refusals
@@ -494,8 +551,11 @@ def test_the_interface_follows_the_user_setting_then_the_browser_then_french(app
 
 def test_a_staff_member_sets_their_own_language_and_phone(app, log_in):
     client = log_in("agent", "fr")
-    response = post_form(client, "/staff/account", {"action": "preferences", "locale": "de",
-                                                     "phone": "+212 600-000001"})  # fmt: skip
+    response = post_form(
+        client,
+        "/staff/account",
+        {"action": "preferences", "locale": "de", "phone": "+212 600-000001"},
+    )
     assert response.status_code == 302
     page = client.get("/staff/account").get_data(as_text=True)
     assert '<html lang="de"' in page and "+212600000001" in page

@@ -46,8 +46,11 @@ def password_entries(app) -> list[tuple[str, int | None]]:  # type: ignore[no-un
 def test_changing_ones_own_password_ends_the_other_sessions_but_keeps_this_one(app, log_in):
     agent = log_in("agent", "fr", locale="en")
     laptop = second_machine(app, agent.member)
-    changed = post_form(agent, "/staff/account",
-                        {"action": "password", "current": agent.member.password, "new": NEW})  # fmt: skip
+    changed = post_form(
+        agent,
+        "/staff/account",
+        {"action": "password", "current": agent.member.password, "new": NEW},
+    )
     assert changed.status_code == 302
     page = agent.get("/staff/account")
     assert page.status_code == 200 and "Your password has been changed." in page.get_data(
@@ -70,9 +73,11 @@ def test_changing_ones_own_password_ends_the_other_sessions_but_keeps_this_one(a
 def test_a_refused_password_change_says_why_and_changes_nothing(app, log_in, current, new, message):
     agent = log_in("agent", "fr", locale="en")
     laptop = second_machine(app, agent.member)
-    refused = post_form(agent, "/staff/account",
-                        {"action": "password", "current": current or agent.member.password,
-                         "new": new})  # fmt: skip
+    refused = post_form(
+        agent,
+        "/staff/account",
+        {"action": "password", "current": current or agent.member.password, "new": new},
+    )
     assert refused.status_code == 200 and message in refused.get_data(as_text=True)
     assert laptop.get("/staff/account").status_code == 200  # no session ended
     assert logs_in(app, agent.member.email, agent.member.password)
@@ -86,8 +91,9 @@ def test_an_admins_password_reset_logs_the_person_out_everywhere(app, log_in):
     agent = log_in("agent", "fr")
     laptop = second_machine(app, agent.member)
     admin = log_in("admin", "", locale="en")
-    reset = post_form(admin, f"/staff/users/{agent.member.id}",
-                      {"action": "password", "password": NEW})  # fmt: skip
+    reset = post_form(
+        admin, f"/staff/users/{agent.member.id}", {"action": "password", "password": NEW}
+    )
     assert reset.status_code == 302
     assert "Saved." in admin.get(reset.headers["Location"]).get_data(as_text=True)
     assert agent.get("/tickets/").status_code == 302
@@ -101,8 +107,9 @@ def test_an_admins_password_reset_logs_the_person_out_everywhere(app, log_in):
 def test_an_admins_weak_reset_is_refused_and_the_person_stays_logged_in(app, log_in):
     agent = log_in("agent", "fr")
     admin = log_in("admin", "", locale="en")
-    refused = post_form(admin, f"/staff/users/{agent.member.id}",
-                        {"action": "password", "password": WEAK})  # fmt: skip
+    refused = post_form(
+        admin, f"/staff/users/{agent.member.id}", {"action": "password", "password": WEAK}
+    )
     assert refused.status_code == 200
     assert "Use at least 12 characters." in refused.get_data(as_text=True)
     assert agent.get("/tickets/").status_code == 200
@@ -120,8 +127,7 @@ def test_an_unknown_account_is_a_404(log_in):
 def test_a_password_set_from_the_shell_ends_the_accounts_sessions(app, runner, log_in):
     agent = log_in("agent", "fr")
     laptop = second_machine(app, agent.member)
-    result = runner.invoke(args=["users", "password", agent.member.email.upper()],
-                           input=NEW + "\n")  # fmt: skip
+    result = runner.invoke(args=["users", "password", agent.member.email.upper()], input=NEW + "\n")
     assert result.exit_code == 0, result.output
     assert f"password changed for {agent.member.email}" in result.output
     assert agent.get("/tickets/").status_code == 302
@@ -145,9 +151,11 @@ def test_the_shell_lists_accounts_with_role_languages_and_state(app, runner, mak
     make_user("agent", "fr ar", email="amina@example.org")
     make_user("supervisor", "", email="bruno@example.org")
     admin = log_in("admin", "")
-    disabled = post_form(admin, "/staff/users/"
-                         + str(accounts_id(app, "amina@example.org")),
-                         {"action": "account", "role": "agent", "languages": "fr"})  # fmt: skip
+    disabled = post_form(
+        admin,
+        "/staff/users/" + str(accounts_id(app, "amina@example.org")),
+        {"action": "account", "role": "agent", "languages": "fr"},
+    )
     assert disabled.status_code == 302
     result = runner.invoke(args=["users", "list"])
     assert result.exit_code == 0, result.output
@@ -183,8 +191,9 @@ def test_the_shell_refuses_an_account_and_says_why(app, runner, args, message):
 
 def test_the_shell_refuses_a_second_account_with_the_same_email(app, runner, make_user):
     make_user("admin", "", email="chief@example.org")
-    result = runner.invoke(args=["users", "create", " Chief@Example.org ", "--role", "admin"],
-                           input=NEW + "\n")  # fmt: skip
+    result = runner.invoke(
+        args=["users", "create", " Chief@Example.org ", "--role", "admin"], input=NEW + "\n"
+    )
     assert result.exit_code == 1
     assert "An account with this email already exists." in result.output
 
@@ -209,8 +218,13 @@ def test_the_new_account_form_says_what_is_wrong_and_creates_nothing(
 ):
     make_user("agent", "fr", email="taken@example.org")
     admin = log_in("admin", "", locale="en")
-    form = {"email": "new@example.org", "password": NEW, "role": "agent", "languages": "fr",
-            **fields}  # fmt: skip
+    form = {
+        "email": "new@example.org",
+        "password": NEW,
+        "role": "agent",
+        "languages": "fr",
+        **fields,
+    }
     form = {name: value for name, value in form.items() if value is not None}
     refused = post_form(admin, "/staff/users/new", form)
     assert refused.status_code == 200
@@ -222,10 +236,16 @@ def test_the_new_account_form_says_what_is_wrong_and_creates_nothing(
 
 def test_an_agents_languages_are_kept_once_each_in_the_order_given(app, log_in):
     admin = log_in("admin", "")
-    form = {"email": "polyglot@example.org", "password": NEW, "role": "agent",
-            "languages": ["ar", "FR", "ar", "nl"], "phone": "+212 6 00 00 00 01"}  # fmt: skip
-    created = admin.post("/staff/users/new",
-                         data={"csrf_token": csrf_token(admin, "/staff/users/new"), **form})  # fmt: skip
+    form = {
+        "email": "polyglot@example.org",
+        "password": NEW,
+        "role": "agent",
+        "languages": ["ar", "FR", "ar", "nl"],
+        "phone": "+212 6 00 00 00 01",
+    }
+    created = admin.post(
+        "/staff/users/new", data={"csrf_token": csrf_token(admin, "/staff/users/new"), **form}
+    )
     assert created.status_code == 302
     with app.app_context():
         user = accounts.by_email("polyglot@example.org")
@@ -236,9 +256,17 @@ def test_saving_an_account_unchanged_writes_no_audit_entry(app, log_in, make_use
     member = make_user("agent", "fr", phone="+212600000002")
     admin = log_in("admin", "")
     before = len(audit_actions(app))
-    saved = post_form(admin, f"/staff/users/{member.id}",
-                      {"action": "account", "role": "agent", "languages": "fr",
-                       "phone": "+212600000002", "active": "on"})  # fmt: skip
+    saved = post_form(
+        admin,
+        f"/staff/users/{member.id}",
+        {
+            "action": "account",
+            "role": "agent",
+            "languages": "fr",
+            "phone": "+212600000002",
+            "active": "on",
+        },
+    )
     assert saved.status_code == 302
     assert len(audit_actions(app)) == before
 

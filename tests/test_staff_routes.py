@@ -176,21 +176,44 @@ def route_ids(app, make_user, guide) -> dict[str, Any]:  # type: ignore[no-untyp
         services.attach_recording(ticket.id, RE1, recording_url(RE1), 5)
         moment = datetime(2030, 1, 1, 10, tzinfo=UTC)
         closure = running.add_closure(moment, moment + timedelta(hours=1), actor_email="test")
-        notice = running.add_notice(moment, moment + timedelta(hours=1),
-                                    dict.fromkeys(CODES, "x"), [], [], actor_email="test")  # fmt: skip
+        notice = running.add_notice(
+            moment,
+            moment + timedelta(hours=1),
+            dict.fromkeys(CODES, "x"),
+            [],
+            [],
+            actor_email="test",
+        )
         holiday = db.session.scalars(sa.select(Holiday).where(Holiday.islamic)).first()
         phrase = guide_services.log_unmatched("la météo de demain", "fr")
         category = db.session.scalars(sa.select(Category.slug)).first()
-        undelivered = OutboundMessage(channel="sms", purpose="callback_booked", language="fr",
-                                      to_number="+33612345678", body="x", status="undelivered",
-                                      error_code="30003", attempts=1, created_at=datetime.now(UTC).replace(tzinfo=None))  # fmt: skip
+        undelivered = OutboundMessage(
+            channel="sms",
+            purpose="callback_booked",
+            language="fr",
+            to_number="+33612345678",
+            body="x",
+            status="undelivered",
+            error_code="30003",
+            attempts=1,
+            created_at=datetime.now(UTC).replace(tzinfo=None),
+        )
         db.session.add(undelivered)
         template = replies.keep(None, "fr", "Reçu", "Nous avons bien reçu {reference}.")
         db.session.commit()
-        ids = {"ticket": ticket.id, "recording": ticket.recordings[0].id, "holiday": holiday.id,
-               "holiday_day": holiday.day.isoformat(), "phrase": phrase.id,
-               "duplicate": duplicate.reference, "closure": closure.id, "notice": notice.id,
-               "category": category, "message": undelivered.id, "template": template.id}  # fmt: skip
+        ids = {
+            "ticket": ticket.id,
+            "recording": ticket.recordings[0].id,
+            "holiday": holiday.id,
+            "holiday_day": holiday.day.isoformat(),
+            "phrase": phrase.id,
+            "duplicate": duplicate.reference,
+            "closure": closure.id,
+            "notice": notice.id,
+            "category": category,
+            "message": undelivered.id,
+            "template": template.id,
+        }
     ids["user"] = make_user("agent", "fr").id
     return ids
 
@@ -198,11 +221,20 @@ def route_ids(app, make_user, guide) -> dict[str, Any]:  # type: ignore[no-untyp
 def path_of(app: Flask, endpoint: str, ids: dict[str, Any]) -> str:
     """Return the URL of `endpoint` on the data of `route_ids`."""
     rule = next(app.url_map.iter_rules(endpoint))
-    known = {"ticket_id": ids["ticket"], "recording_id": ids["recording"], "user_id": ids["user"],
-             "phrase_id": ids["phrase"], "holiday_id": ids["holiday"],
-             "closure_id": ids["closure"], "notice_id": ids["notice"], "key": "queue",
-             "message_id": ids["message"], "template_id": ids["template"],
-             "slug": "passport", "code": "fr"}  # fmt: skip
+    known = {
+        "ticket_id": ids["ticket"],
+        "recording_id": ids["recording"],
+        "user_id": ids["user"],
+        "phrase_id": ids["phrase"],
+        "holiday_id": ids["holiday"],
+        "closure_id": ids["closure"],
+        "notice_id": ids["notice"],
+        "key": "queue",
+        "message_id": ids["message"],
+        "template_id": ids["template"],
+        "slug": "passport",
+        "code": "fr",
+    }
     query = {"q": "passeport", "lang": "fr"} if endpoint == "guide.search_guide" else {}
     with app.test_request_context():
         return url_for(endpoint, **{name: known[name] for name in rule.arguments}, **query)
@@ -214,8 +246,11 @@ def form(app: Flask, endpoint: str, role: str, ids: dict[str, Any]) -> dict[str,
         version = str(db.session.get(Ticket, ids["ticket"]).version)
     later = "2031-03-02T10:00"
     texts = {f"text_{code}": f"Notice ({code})" for code in CODES}
-    hours = {f"{edge}_{day}": time for day in range(5)
-             for edge, time in (("opens", "09:00"), ("closes", "16:30"))}  # fmt: skip
+    hours = {
+        f"{edge}_{day}": time
+        for day in range(5)
+        for edge, time in (("opens", "09:00"), ("closes", "16:30"))
+    }
     return {
         "staff.login": {"email": "someone@example.org", "password": "not-the-password-at-all"},
         "staff.account": {"action": "preferences", "locale": "en", "phone": ""},
@@ -237,8 +272,16 @@ def form(app: Flask, endpoint: str, role: str, ids: dict[str, Any]) -> dict[str,
         "tickets.call_back": {"version": version},
         "tickets.outcome": {"version": version, "outcome": "reached"},
         "tickets.reply": {"version": version, "text": "Bonjour, nous avons votre message."},
-        "reply_templates.index": {"language": "es", "title": f"Recibido ({role})", "body": "Recibido."},
-        "reply_templates.edit": {"language": "fr", "title": f"Reçu ({role})", "body": "Reçu {reference}."},
+        "reply_templates.index": {
+            "language": "es",
+            "title": f"Recibido ({role})",
+            "body": "Recibido.",
+        },
+        "reply_templates.edit": {
+            "language": "fr",
+            "title": f"Reçu ({role})",
+            "body": "Reçu {reference}.",
+        },
         "tickets.availability": {"available": "0"},
         "guide_editor.new_service": {"slug": f"new-service-{role}", "category": ids["category"]},
         "guide_editor.edit_text": {"summary": f"A summary rewritten by the {role}."},
@@ -247,9 +290,16 @@ def form(app: Flask, endpoint: str, role: str, ids: dict[str, Any]) -> dict[str,
         "centre_admin.confirm_holiday": {"day": ids["holiday_day"]},
         "centre_admin.closures": {"starts": later, "ends": "2031-03-02T12:00", "reason": "Works"},
         "centre_admin.notices_page": {"starts": later, "ends": "2031-03-03T10:00", **texts},
-        "centre_admin.edit_notice": {"starts": "2030-01-01T11:00", "ends": f"2030-01-0{2 + ROLES.index(role)}T10:00",
-                                     "topic": "queue:", **texts},
-        "centre_admin.add_holiday": {"day": f"2031-04-0{1 + ROLES.index(role)}", "name": f"Decreed ({role})"},
+        "centre_admin.edit_notice": {
+            "starts": "2030-01-01T11:00",
+            "ends": f"2030-01-0{2 + ROLES.index(role)}T10:00",
+            "topic": "queue:",
+            **texts,
+        },
+        "centre_admin.add_holiday": {
+            "day": f"2031-04-0{1 + ROLES.index(role)}",
+            "name": f"Decreed ({role})",
+        },
     }.get(endpoint, {})
 
 
@@ -333,21 +383,35 @@ def test_an_agent_cannot_reach_a_ticket_outside_their_languages_by_guessing_its_
         db.session.flush()
         services.attach_recording(spanish.id, RE2, recording_url(RE2), 5)
         db.session.commit()
-        guessed = {"ticket": spanish.id, "recording": spanish.recordings[0].id,
-                   "reference": spanish.reference}  # fmt: skip
+        guessed = {
+            "ticket": spanish.id,
+            "recording": spanish.recordings[0].id,
+            "reference": spanish.reference,
+        }
     agent = log_in("agent", "fr")
     ids = {**route_ids, **guessed}
-    routes = [(method, rule.endpoint) for rule in app.url_map.iter_rules()
-              if "ticket_id" in rule.arguments for method in rule.methods - {"HEAD", "OPTIONS"}]  # fmt: skip
+    routes = [
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if "ticket_id" in rule.arguments
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    ]
     assert len(routes) == 8
     # Its own French ticket's URL with the Spanish recording's id, and the Spanish one merged in.
     french = {"ticket": route_ids["ticket"], "recording": guessed["recording"]}
-    attempts = [(method, path_of(app, endpoint, ids), form(app, endpoint, "agent", ids))
-                for method, endpoint in routes]  # fmt: skip
+    attempts = [
+        (method, path_of(app, endpoint, ids), form(app, endpoint, "agent", ids))
+        for method, endpoint in routes
+    ]
     attempts.append(("GET", path_of(app, "tickets.recording", {**route_ids, **french}), {}))
     merge = form(app, "tickets.merge", "agent", route_ids)
-    attempts.append(("POST", path_of(app, "tickets.merge", route_ids),
-                     {**merge, "references": guessed["reference"]}))  # fmt: skip
+    attempts.append(
+        (
+            "POST",
+            path_of(app, "tickets.merge", route_ids),
+            {**merge, "references": guessed["reference"]},
+        )
+    )
     answers = []
     for method, path, data in attempts:
         if method == "POST":
@@ -378,8 +442,12 @@ def header_problems(response, logged_in: bool) -> list[str]:  # type: ignore[no-
     headers, problems = response.headers, []
     if headers.get("X-Content-Type-Options") != "nosniff":
         problems.append("nosniff")
-    if headers.get("Referrer-Policy") not in ("no-referrer", "same-origin", "strict-origin",
-                                              "strict-origin-when-cross-origin"):  # fmt: skip
+    if headers.get("Referrer-Policy") not in (
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    ):
         problems.append("referrer policy")
     hsts = headers.get("Strict-Transport-Security", "")
     if not hsts.startswith("max-age=") or int(hsts[8:].split(";")[0]) < 31536000:
@@ -410,8 +478,13 @@ def header_problems(response, logged_in: bool) -> list[str]:  # type: ignore[no-
 
 def get_endpoints(app: Flask) -> list[str]:
     """Return every endpoint answering GET, static files aside."""
-    return sorted({rule.endpoint for rule in app.url_map.iter_rules()
-                   if "GET" in rule.methods and not rule.endpoint.endswith("static")})  # fmt: skip
+    return sorted(
+        {
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods and not rule.endpoint.endswith("static")
+        }
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -500,18 +573,31 @@ WEBHOOK_PATHS = {
 def test_webhooks_need_no_csrf_token_escape_the_login_throttle_and_never_redirect(
     app, call, log_in, open_hours
 ):
-    webhooks = {rule.endpoint for rule in app.url_map.iter_rules()
-                if rule.endpoint.partition(".")[0] in WEBHOOK_BLUEPRINTS}  # fmt: skip
+    webhooks = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.partition(".")[0] in WEBHOOK_BLUEPRINTS
+    }
     assert webhooks == set(WEBHOOK_PATHS)
     client = log_in("agent", "fr")  # a staff session in the same browser changes nothing
     for n in range(20):  # the address (127.0.0.1, Twilio's here too) is now throttled for logins
-        submitted = client.post("/staff/login", data={"csrf_token": csrf_token(client),
-                                                      "email": f"guess{n}@example.org",
-                                                      "password": "wrong-password-123"})  # fmt: skip
+        submitted = client.post(
+            "/staff/login",
+            data={
+                "csrf_token": csrf_token(client),
+                "email": f"guess{n}@example.org",
+                "password": "wrong-password-123",
+            },
+        )
         assert submitted.status_code == 401
-    throttled = client.post("/staff/login", data={"csrf_token": csrf_token(client),
-                                                  "email": client.member.email,
-                                                  "password": client.member.password})  # fmt: skip
+    throttled = client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_token(client),
+            "email": client.member.email,
+            "password": client.member.password,
+        },
+    )
     assert "Trop de tentatives" in throttled.get_data(as_text=True)
     phone = call()
     phone.dial()
@@ -522,9 +608,17 @@ def test_webhooks_need_no_csrf_token_escape_the_login_throttle_and_never_redirec
         signed = client.post(path, data=data, headers={"X-Twilio-Signature": signature})
         unsigned = client.post(path, data=data)
         fetched = client.get(path, headers={"X-Twilio-Signature": signature})
-        slashed = client.post(path.replace("?", "/?") if "?" in path else path + "/", data=data,
-                              headers={"X-Twilio-Signature": signature})  # fmt: skip
-        answers[endpoint] = (signed.status_code, signed.mimetype, unsigned.status_code,
-                             fetched.status_code, slashed.status_code)  # fmt: skip
+        slashed = client.post(
+            path.replace("?", "/?") if "?" in path else path + "/",
+            data=data,
+            headers={"X-Twilio-Signature": signature},
+        )
+        answers[endpoint] = (
+            signed.status_code,
+            signed.mimetype,
+            unsigned.status_code,
+            fetched.status_code,
+            slashed.status_code,
+        )
         assert signed.get_data(as_text=True).lstrip().startswith(("<?xml", "<Response")), path
     assert answers == dict.fromkeys(WEBHOOK_PATHS, (200, "text/xml", 403, 405, 404))

@@ -48,10 +48,21 @@ def test_the_desk_conflict_page_keeps_the_status_and_note_the_agent_chose(app, l
     first, second = log_in("agent", "fr"), log_in("agent", "fr")
     seen = ticket_version(app, ticket_id)
     page = f"/tickets/{ticket_id}"
-    assert post_form(first, f"{page}/save", {"version": seen, "status": "open",
-                                              "note": "Pris en charge"}, page).status_code == 302  # fmt: skip
-    late = post_form(second, f"{page}/save", {"version": seen, "status": "resolved",
-                                               "note": "Passeport envoyé"}, page)  # fmt: skip
+    assert (
+        post_form(
+            first,
+            f"{page}/save",
+            {"version": seen, "status": "open", "note": "Pris en charge"},
+            page,
+        ).status_code
+        == 302
+    )
+    late = post_form(
+        second,
+        f"{page}/save",
+        {"version": seen, "status": "resolved", "note": "Passeport envoyé"},
+        page,
+    )
     assert late.status_code == 409
     html = late.get_data(as_text=True)
     assert "Passeport envoyé</textarea>" in html
@@ -64,8 +75,12 @@ def test_an_over_long_desk_note_is_refused_whole_and_kept_in_the_form(app, log_i
     page = f"/tickets/{ticket_id}"
     assert 'maxlength="5000"' in agent.get(page).get_data(as_text=True)
     typed = "Le demandeur explique. " * 8700  # about 200,000 characters
-    refused = post_form(agent, f"{page}/save", {"version": ticket_version(app, ticket_id),
-                                                 "status": "waiting", "note": typed}, page)  # fmt: skip
+    refused = post_form(
+        agent,
+        f"{page}/save",
+        {"version": ticket_version(app, ticket_id), "status": "waiting", "note": typed},
+        page,
+    )
     assert refused.status_code == 422
     html = unescape(refused.get_data(as_text=True))
     assert "Trop long" in html and "5\u202f000" in html
@@ -155,8 +170,12 @@ def test_an_over_long_closure_reason_or_notice_is_refused_and_kept(app, log_in, 
     assert 'maxlength="1000"' in client.get("/centre/notices").get_data(as_text=True)
     texts = {f"text_{code}": f"Avis {code}" for code in CODES}
     long_text = "Le consulat sera fermé pour inventaire. " * 30  # 1,200 characters
-    notice = {"starts": "2026-12-01T00:00", "ends": "2026-12-10T00:00", **texts,
-              "text_fr": long_text}  # fmt: skip
+    notice = {
+        "starts": "2026-12-01T00:00",
+        "ends": "2026-12-10T00:00",
+        **texts,
+        "text_fr": long_text,
+    }
     refused = post_form(client, "/centre/notices", notice)
     assert refused.status_code == 422
     html = unescape(refused.get_data(as_text=True))
@@ -185,9 +204,11 @@ def test_a_note_posted_after_the_session_lapsed_is_back_in_the_form_after_loggin
     # The agent types a long note and goes for lunch; the session lapses (30 idle minutes).
     time_machine.move_to("2026-12-01T10:45:00+00:00", tick=False)
     note = "Le demandeur a rappelé : il attend toujours son passeport, envoyé le 12 novembre."
-    posted = agent.post(f"{page}/save", data={"csrf_token": token, "version": seen,
-                                               "status": "waiting", "note": note},
-                        headers={"Referer": f"http://localhost{page}"})  # fmt: skip
+    posted = agent.post(
+        f"{page}/save",
+        data={"csrf_token": token, "version": seen, "status": "waiting", "note": note},
+        headers={"Referer": f"http://localhost{page}"},
+    )
     assert posted.status_code == 302
     assert posted.headers["Location"] == f"/staff/login?next=/tickets/{ticket_id}"
     login_page = agent.get(posted.headers["Location"]).get_data(as_text=True)
@@ -204,8 +225,9 @@ def test_a_note_posted_after_the_session_lapsed_is_back_in_the_form_after_loggin
     # Taken back once: a reload shows the ticket as it is.
     assert note not in agent.get(page).get_data(as_text=True)
     # Saving the form as it came back records the note.
-    saved = post_form(agent, f"{page}/save", {"version": seen, "status": "waiting",
-                                               "note": note}, page)  # fmt: skip
+    saved = post_form(
+        agent, f"{page}/save", {"version": seen, "status": "waiting", "note": note}, page
+    )
     assert saved.status_code == 302 and note_count(app) == 1
 
 
@@ -224,8 +246,7 @@ def test_a_guide_text_posted_after_the_session_lapsed_is_back_in_the_editor(
     token, revision = csrf_token(editor, page), revision_on(loaded)
     time_machine.move_to("2026-12-01T11:00:00+00:00", tick=False)
     summary = "Passports are now renewed by appointment only, in person."
-    posted = editor.post(page, data={"csrf_token": token, "revision": revision,
-                                      "summary": summary})  # fmt: skip
+    posted = editor.post(page, data={"csrf_token": token, "revision": revision, "summary": summary})
     assert posted.headers["Location"] == f"/staff/login?next={page}"
     back = submit_login(editor, member.email, member.password, next_path=page)
     assert back.headers["Location"] == page

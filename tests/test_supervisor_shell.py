@@ -113,8 +113,18 @@ def test_closures_still_to_come_are_listed_and_a_backwards_one_is_refused(app, r
     ):
         added = invoke(runner, "calendar", "close", starts, ends, "--reason", reason)
         assert added.exit_code == 0, added.output
-    assert invoke(runner, "calendar", "close", "2026-12-09T10:00", "2026-12-09T13:00",
-                  "--kind", "maintenance").exit_code == 0  # fmt: skip
+    assert (
+        invoke(
+            runner,
+            "calendar",
+            "close",
+            "2026-12-09T10:00",
+            "2026-12-09T13:00",
+            "--kind",
+            "maintenance",
+        ).exit_code
+        == 0
+    )
     lines = [line.split() for line in invoke(runner, "calendar", "closures").output.splitlines()]
     assert [line[1:] for line in lines] == [
         ["closure", "2026-12-08", "10:00", "->", "2026-12-08", "12:00", "Strike"],
@@ -128,12 +138,26 @@ def test_closures_still_to_come_are_listed_and_a_backwards_one_is_refused(app, r
 def test_notices_are_listed_until_they_end_then_removed(app, runner, open_hours):
     for starts, ends, scope, english in (
         ("2026-11-20T08:00", "2026-11-25T08:00", [], "over"),
-        ("2026-12-01T08:00", "2026-12-08T08:00", ["--country", "es", "--number", "+34900000000"],
-         "Visas suspended"),
+        (
+            "2026-12-01T08:00",
+            "2026-12-08T08:00",
+            ["--country", "es", "--number", "+34900000000"],
+            "Visas suspended",
+        ),
         ("2026-12-02T08:00", "2026-12-03T08:00", [], "Strike"),
-    ):  # fmt: skip
-        added = invoke(runner, "notices", "add", "--starts", starts, "--ends", ends, *scope,
-                       *TEXTS, f"--text=en={english}")  # fmt: skip
+    ):
+        added = invoke(
+            runner,
+            "notices",
+            "add",
+            "--starts",
+            starts,
+            "--ends",
+            ends,
+            *scope,
+            *TEXTS,
+            f"--text=en={english}",
+        )
         assert added.exit_code == 0, added.output
         assert added.output.startswith("notice ") and added.output.strip().endswith(" added")
     listed = invoke(runner, "notices", "list").output.splitlines()
@@ -157,20 +181,49 @@ def test_removing_an_unknown_notice_and_a_malformed_text_are_refused(app, runner
     unknown = invoke(runner, "notices", "remove", "999")
     assert unknown.exit_code == 1 and "no notice 999" in unknown.output
     for text in ("xx=hello", "en=", "no-equals-sign"):
-        bad = invoke(runner, "notices", "add", "--starts", "2026-12-01T08:00", "--ends",
-                     "2026-12-08T08:00", *TEXTS, f"--text={text}")  # fmt: skip
+        bad = invoke(
+            runner,
+            "notices",
+            "add",
+            "--starts",
+            "2026-12-01T08:00",
+            "--ends",
+            "2026-12-08T08:00",
+            *TEXTS,
+            f"--text={text}",
+        )
         assert bad.exit_code == 2 and "--text must be LANG=TEXT" in bad.output, text
-    backwards = invoke(runner, "notices", "add", "--starts", "2026-12-08T08:00", "--ends",
-                       "2026-12-01T08:00", *TEXTS, "--text=en=x")  # fmt: skip
+    backwards = invoke(
+        runner,
+        "notices",
+        "add",
+        "--starts",
+        "2026-12-08T08:00",
+        "--ends",
+        "2026-12-01T08:00",
+        *TEXTS,
+        "--text=en=x",
+    )
     assert backwards.exit_code == 2 and "a notice must end after it starts" in backwards.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
 
 
 def test_a_notice_added_from_the_shell_can_aim_at_a_topic(app, runner, open_hours):
-    added = invoke(runner, "notices", "add", "--starts", "2026-12-01T08:00", "--ends",
-                   "2026-12-08T08:00", "--topic", "service:visa", "--urgent", *TEXTS,
-                   "--text=en=Visas suspended")  # fmt: skip
+    added = invoke(
+        runner,
+        "notices",
+        "add",
+        "--starts",
+        "2026-12-01T08:00",
+        "--ends",
+        "2026-12-08T08:00",
+        "--topic",
+        "service:visa",
+        "--urgent",
+        *TEXTS,
+        "--text=en=Visas suspended",
+    )
     assert added.exit_code == 0, added.output
     listed = invoke(runner, "notices", "list").output
     assert "[all callers, at service:visa, urgent]" in listed
@@ -178,6 +231,17 @@ def test_a_notice_added_from_the_shell_can_aim_at_a_topic(app, runner, open_hour
         notice = db.session.scalars(sa.select(Notice)).one()
         assert (notice.topic, notice.topic_key, notice.urgent) == ("service", "visa", True)
     for wrong in ("weather", "service:", "service"):
-        refused = invoke(runner, "notices", "add", "--starts", "2026-12-01T08:00", "--ends",
-                         "2026-12-08T08:00", "--topic", wrong, *TEXTS, "--text=en=x")  # fmt: skip
+        refused = invoke(
+            runner,
+            "notices",
+            "add",
+            "--starts",
+            "2026-12-01T08:00",
+            "--ends",
+            "2026-12-08T08:00",
+            "--topic",
+            wrong,
+            *TEXTS,
+            "--text=en=x",
+        )
         assert refused.exit_code == 2 and "--topic must be" in refused.output

@@ -40,7 +40,7 @@ def escalated(app, phone) -> int:  # type: ignore[no-untyped-def]
         return db.session.scalars(
             sa.select(Ticket.id).where(
                 Ticket.call_sid == phone.call_sid, Ticket.type == "escalated_call"
-            )  # fmt: skip
+            )
         ).one()
 
 
@@ -48,9 +48,10 @@ def agent_leg(app):  # type: ignore[no-untyped-def]
     """Return the URL the agent's phone fetches when answered (the last call placed)."""
     with app.app_context():
         placed = db.session.scalars(
-            sa.select(OutboundMessage).where(OutboundMessage.purpose == "queued_call")
+            sa.select(OutboundMessage)
+            .where(OutboundMessage.purpose == "queued_call")
             .order_by(OutboundMessage.id.desc())
-        ).first()  # fmt: skip
+        ).first()
         return placed.url
 
 
@@ -74,12 +75,19 @@ def test_the_agent_is_put_through_to_the_caller_they_took_not_the_front_of_the_q
 ):
     front, chosen = queue_callers(call, "+33612340001", "+33612340002")
     ticket_id = escalated(app, chosen)
-    taken = post_form(available_agent, "/tickets/take-call", {"ticket": str(ticket_id)},
-                      page="/tickets/")  # fmt: skip
+    taken = post_form(
+        available_agent, "/tickets/take-call", {"ticket": str(ticket_id)}, page="/tickets/"
+    )
     assert taken.headers["Location"] == f"/tickets/{ticket_id}"  # the ticket on screen is theirs
-    twilio_api.get(f"{API}/Queues.json", json={
-        "queues": [{"sid": QUEUE_SID, "friendly_name": "agents-fr", "account_sid": TWILIO_SID}],
-        "next_page_uri": None, "page": 0, "page_size": 1000})  # fmt: skip
+    twilio_api.get(
+        f"{API}/Queues.json",
+        json={
+            "queues": [{"sid": QUEUE_SID, "friendly_name": "agents-fr", "account_sid": TWILIO_SID}],
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 1000,
+        },
+    )
     member = f"{API}/Queues/{QUEUE_SID}/Members/{chosen.call_sid}.json"
     twilio_api.post(member, json={"call_sid": chosen.call_sid, "queue_sid": QUEUE_SID})
 

@@ -35,9 +35,13 @@ def section(page: str, element_id: str) -> str:
 
 
 def test_the_story_says_what_the_caller_said_heard_texted_waited_and_where_they_hung_up(
-    app: Flask, call: Callable[..., PhoneCall], guide: None, open_hours: None,
-    log_in: Callable[..., FlaskClient], time_machine,  # type: ignore[no-untyped-def]
-) -> None:  # fmt: skip
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    guide: None,
+    open_hours: None,
+    log_in: Callable[..., FlaskClient],
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
     phone = call(caller="+33611223344")
     walk_to_main_menu(phone, "fr")
     phone.press("1")  # the guide
@@ -49,15 +53,24 @@ def test_the_story_says_what_the_caller_said_heard_texted_waited_and_where_they_
     phone.leave_queue("hangup", waited=200)
     phone.hang_up(duration=260)
     ticket = the_ticket(app)
-    story = section(log_in("agent", "fr", locale="en").get(f"/tickets/{ticket.id}").get_data(as_text=True), "story")
+    story = section(
+        log_in("agent", "fr", locale="en").get(f"/tickets/{ticket.id}").get_data(as_text=True),
+        "story",
+    )
     assert "The caller chose French." in story
     assert "said “je dois renouveler mon passeport biométrique”" in story
     assert "Heard the guide's answer: Biometric passport" in story
     assert "Had this answer sent by text message: Biometric passport" in story
     assert "Main menu: key 1" in story
-    assert "Waited 3 minutes in the queue, then hung up." in story and "The caller hung up at: Queue for an agent" in story
+    assert (
+        "Waited 3 minutes in the queue, then hung up." in story
+        and "The caller hung up at: Queue for an agent" in story
+    )
     assert not INTERNAL.search(story), story
-    story_fr = section(log_in("agent", "fr", locale="fr").get(f"/tickets/{ticket.id}").get_data(as_text=True), "story")
+    story_fr = section(
+        log_in("agent", "fr", locale="fr").get(f"/tickets/{ticket.id}").get_data(as_text=True),
+        "story",
+    )
     assert "Menu principal : touche 1" in story_fr and "Guide consulaire" in story_fr
 
 
@@ -68,9 +81,11 @@ def test_every_place_of_the_phone_menu_has_a_name_in_words(app: Flask) -> None:
 
 
 def test_the_history_reads_as_words_not_json(
-    app: Flask, call: Callable[..., PhoneCall], open_hours: None,
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    open_hours: None,
     log_in: Callable[..., FlaskClient],
-) -> None:  # fmt: skip
+) -> None:
     phone = call()
     walk_to_main_menu(phone, "fr")
     phone.press("3")
@@ -80,8 +95,12 @@ def test_the_history_reads_as_words_not_json(
     agent = log_in("agent", "fr", locale="en")
     path = f"/tickets/{ticket.id}"
     post_form(agent, f"{path}/assign", {"version": str(ticket.version), "to": "me"}, page=path)
-    post_form(agent, f"{path}/save", {"version": str(ticket.version + 1), "status": "waiting",
-                                       "note": "Asked the consulate"}, page=path)  # fmt: skip
+    post_form(
+        agent,
+        f"{path}/save",
+        {"version": str(ticket.version + 1), "status": "waiting", "note": "Asked the consulate"},
+        page=path,
+    )
     history = section(agent.get(path).get_data(as_text=True), "history")
     assert "status: New → Open" in history and "status: Open → Waiting" in history
     # What was done, then what it changed: the two never run together.
@@ -91,9 +110,12 @@ def test_the_history_reads_as_words_not_json(
 
 
 def test_forgetting_a_caller_erases_the_words_they_said_from_the_story(
-    app: Flask, call: Callable[..., PhoneCall], open_hours: None, runner,  # type: ignore[no-untyped-def]
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    open_hours: None,
+    runner,  # type: ignore[no-untyped-def]
     log_in: Callable[..., FlaskClient],
-) -> None:  # fmt: skip
+) -> None:
     phone = call(caller="+33612345678")
     walk_to_main_menu(phone, "fr")
     phone.speak("je veux faire une réclamation pour mon passeport")

@@ -18,8 +18,15 @@ from operations.demo import VISA_NOTICE, VISA_TOPIC, visa_suspension_ends
 from tickets.models import Ticket
 
 # What a caller says to the guide to be read its visa answer, in each language.
-ASK_FOR_A_VISA = {"fr": "visa", "ar": "تأشيرة", "es": "visado", "it": "visto", "nl": "visum",
-                  "de": "Visum", "en": "visa"}  # fmt: skip
+ASK_FOR_A_VISA = {
+    "fr": "visa",
+    "ar": "تأشيرة",
+    "es": "visado",
+    "it": "visto",
+    "nl": "visum",
+    "de": "Visum",
+    "en": "visa",
+}
 NOTICE_PREFIX = {code: text.split(".")[0] for code, text in VISA_NOTICE.items()}
 
 
@@ -28,8 +35,9 @@ def visa_notice(app, guide, open_hours):  # type: ignore[no-untyped-def]
     """The seed's suspension of visa services, aimed at callers asking about visas."""
     moment = clock.now()
     with app.app_context():
-        notice = notices.add_notice(moment - timedelta(days=1), visa_suspension_ends(moment),
-                                    VISA_NOTICE, topic=VISA_TOPIC)  # fmt: skip
+        notice = notices.add_notice(
+            moment - timedelta(days=1), visa_suspension_ends(moment), VISA_NOTICE, topic=VISA_TOPIC
+        )
         db.session.commit()
         return notice.id
 
@@ -96,9 +104,13 @@ def test_an_urgent_topic_notice_is_heard_before_the_menu_and_not_again_at_its_to
 ):
     moment = clock.now()
     with app.app_context():
-        notices.add_notice(moment - timedelta(hours=1), moment + timedelta(days=2),
-                           {code: f"[{code}] The queue is long today." for code in CODES},
-                           topic=("queue", ""), urgent=True)  # fmt: skip
+        notices.add_notice(
+            moment - timedelta(hours=1),
+            moment + timedelta(days=2),
+            {code: f"[{code}] The queue is long today." for code in CODES},
+            topic=("queue", ""),
+            urgent=True,
+        )
         db.session.commit()
     phone = call()
     heard = walk_to_main_menu(phone, "it")
@@ -111,9 +123,12 @@ def test_an_urgent_topic_notice_is_heard_before_the_menu_and_not_again_at_its_to
 def test_a_queue_notice_is_heard_on_the_way_to_an_agent_only(app, call, guide, open_hours):
     moment = clock.now()
     with app.app_context():
-        notices.add_notice(moment - timedelta(hours=1), moment + timedelta(days=2),
-                           {code: f"[{code}] Agents answer slowly today." for code in CODES},
-                           topic=("queue", ""))  # fmt: skip
+        notices.add_notice(
+            moment - timedelta(hours=1),
+            moment + timedelta(days=2),
+            {code: f"[{code}] Agents answer slowly today." for code in CODES},
+            topic=("queue", ""),
+        )
         db.session.commit()
     phone = call()
     main = walk_to_main_menu(phone, "de")
@@ -129,8 +144,13 @@ def test_a_notice_for_a_country_still_reaches_only_that_country_at_its_topic(
 ):
     moment = clock.now()
     with app.app_context():
-        notices.add_notice(moment - timedelta(hours=1), moment + timedelta(days=2), VISA_NOTICE,
-                           countries=["ES"], topic=VISA_TOPIC)  # fmt: skip
+        notices.add_notice(
+            moment - timedelta(hours=1),
+            moment + timedelta(days=2),
+            VISA_NOTICE,
+            countries=["ES"],
+            topic=VISA_TOPIC,
+        )
         db.session.commit()
     assert VISA_NOTICE["fr"] not in ask_for_a_visa(call(to="+33805000000"), "fr").text
     assert VISA_NOTICE["fr"] in ask_for_a_visa(call(to="+34900000000"), "fr").text
@@ -146,11 +166,17 @@ def test_a_case_status_notice_for_every_application_matches_any_service() -> Non
 
 def notice_form(**fields: str) -> dict[str, str]:
     """Return the notices page's form: a week from the frozen morning, the visa texts."""
-    return {"starts": "2026-12-01T09:00", "ends": "2026-12-08T09:00",
-            **{f"text_{code}": text for code, text in VISA_NOTICE.items()}, **fields}  # fmt: skip
+    return {
+        "starts": "2026-12-01T09:00",
+        "ends": "2026-12-08T09:00",
+        **{f"text_{code}": text for code, text in VISA_NOTICE.items()},
+        **fields,
+    }
 
 
-def test_a_supervisor_aims_a_notice_at_the_visa_answer_then_changes_it(app, call, log_in, guide, open_hours):
+def test_a_supervisor_aims_a_notice_at_the_visa_answer_then_changes_it(
+    app, call, log_in, guide, open_hours
+):
     from helpers import post_form
 
     client = log_in("supervisor", "", locale="en")
@@ -165,8 +191,12 @@ def test_a_supervisor_aims_a_notice_at_the_visa_answer_then_changes_it(app, call
         ident = db.session.scalar(sa.select(notices.Notice.id))
     editing = client.get(f"/centre/notices/{ident}").get_data(as_text=True)
     assert 'value="service:visa" selected' in editing and "Change the notice" in editing
-    changed = post_form(client, f"/centre/notices/{ident}", notice_form(topic="queue:", urgent="1"),
-                        page=f"/centre/notices/{ident}")  # fmt: skip
+    changed = post_form(
+        client,
+        f"/centre/notices/{ident}",
+        notice_form(topic="queue:", urgent="1"),
+        page=f"/centre/notices/{ident}",
+    )
     assert changed.status_code == 302
     with app.app_context():
         notice = db.session.get(notices.Notice, ident)

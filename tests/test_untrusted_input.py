@@ -64,13 +64,20 @@ def test_the_login_still_goes_back_to_a_page_of_the_site(app, make_user):
 
 # --- CSV exports -----------------------------------------------------------------------------
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+33 1 2", "-2+3", "@SUM(A1:A9)",
-            "\tcmd", "\r=1+1"]  # fmt: skip
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+33 1 2",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tcmd",
+    "\r=1+1",
+]
 
 
 def _csv(client, key: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    response = client.get(f"/reports/{key}.csv", query_string={"from": "2026-12-01",
-                                                                "to": "2026-12-03"})  # fmt: skip
+    response = client.get(
+        f"/reports/{key}.csv", query_string={"from": "2026-12-01", "to": "2026-12-03"}
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
@@ -95,12 +102,23 @@ def test_guide_service_names_open_as_text_in_a_spreadsheet(app, log_in, time_mac
     time_machine.move_to("2026-12-02T10:00:00+00:00", tick=False)
     with app.app_context():
         db.session.add(
-            Call(call_sid="CA" + "7" * 32, caller_hash="h", caller_masked="+33******78",
-                 dialled="+33805000000", country="FR", language="fr", offered="fr",
-                 node="goodbye", context={"guide_slug": "=1+2"},
-                 started_at=datetime(2026, 12, 2, 9, 0), ended_at=datetime(2026, 12, 2, 9, 5),
-                 status="completed", duration=300, outcome="self_service")
-        )  # fmt: skip
+            Call(
+                call_sid="CA" + "7" * 32,
+                caller_hash="h",
+                caller_masked="+33******78",
+                dialled="+33805000000",
+                country="FR",
+                language="fr",
+                offered="fr",
+                node="goodbye",
+                context={"guide_slug": "=1+2"},
+                started_at=datetime(2026, 12, 2, 9, 0),
+                ended_at=datetime(2026, 12, 2, 9, 5),
+                status="completed",
+                duration=300,
+                outcome="self_service",
+            )
+        )
         db.session.commit()
     rows = _csv(log_in("supervisor", "", locale="en"), "guide")
     assert rows[1:] == [["'=1+2", "1"]]
@@ -146,12 +164,15 @@ def test_a_recording_is_fetched_from_the_centre_account_whatever_url_the_callbac
     assert [c.request.url for c in twilio_api.calls] == [expected]
 
 
-def test_a_recording_with_a_malformed_sid_is_never_fetched(app, call, log_in, open_hours,
-                                                           twilio_api):  # fmt: skip
+def test_a_recording_with_a_malformed_sid_is_never_fetched(
+    app, call, log_in, open_hours, twilio_api
+):
     ticket_id, _ = _message_left(
-        app, call, "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1",
+        app,
+        call,
+        "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE1",
         recording_sid="RE" + "0" * 31 + "/../../Calls",
-    )  # fmt: skip
+    )
     agent = log_in("agent", "fr")
     assert agent.get(_player(agent, ticket_id)).status_code == 404
     assert len(twilio_api.calls) == 0
@@ -200,8 +221,17 @@ def _access_line(request_line: str, status: str, size: str) -> str:
     handler = logging.StreamHandler(stream)
     access.addHandler(handler)
     access.propagate = False
-    atoms = {"h": "127.0.0.1", "l": "-", "u": "-", "t": "[01/Dec/2026:10:00:00 +0000]",
-             "r": request_line, "s": status, "b": size, "f": "-", "a": "TwilioProxy/1.1"}  # fmt: skip
+    atoms = {
+        "h": "127.0.0.1",
+        "l": "-",
+        "u": "-",
+        "t": "[01/Dec/2026:10:00:00 +0000]",
+        "r": request_line,
+        "s": status,
+        "b": size,
+        "f": "-",
+        "a": "TwilioProxy/1.1",
+    }
     try:
         access.info(AccessLogFormat.default, atoms)
     finally:
@@ -237,15 +267,24 @@ def test_a_number_in_any_log_message_is_still_masked(app, caplog, written, maske
     assert caplog.records[-1].getMessage() == f"ringing {masked} now"
 
 
-WEATHER = {"fr": "la météo demain", "es": "el tiempo mañana", "de": "das Wetter morgen",
-           "en": "the weather tomorrow"}  # fmt: skip
+WEATHER = {
+    "fr": "la météo demain",
+    "es": "el tiempo mañana",
+    "de": "das Wetter morgen",
+    "en": "the weather tomorrow",
+}
 BIRTH_DATES = {
-    "fr": ["je suis né le 05/03/1984", "né le 5-3-1984", "le 05.03.1984", "05031984",
-           "je suis né le 5 mars 1984"],
+    "fr": [
+        "je suis né le 05/03/1984",
+        "né le 5-3-1984",
+        "le 05.03.1984",
+        "05031984",
+        "je suis né le 5 mars 1984",
+    ],
     "es": ["nací el 5 de marzo de 1984"],
     "de": ["am 5. März 1984"],
     "en": ["on March 5th, 1984", "and 5/3/84"],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(
@@ -309,8 +348,10 @@ def test_the_try_page_acts_only_on_calls_its_own_browser_started(app, open_hours
 def test_the_try_page_never_posts_to_a_url_outside_the_calls_own_menu(app, open_hours):
     client = app.test_client()
     fields = _dialled(client)
-    forged_xml = ('<Response><Gather action="/ivr/status?CallStatus=completed&amp;CallDuration=1"'
-                  ' numDigits="1"/></Response>')  # fmt: skip
+    forged_xml = (
+        '<Response><Gather action="/ivr/status?CallStatus=completed&amp;CallDuration=1"'
+        ' numDigits="1"/></Response>'
+    )
     for turn in (
         json.dumps({"url": "http://localhost/ivr/voice", "xml": forged_xml}),  # the old form
         fields["turn"][:-2] + "xx",  # the page's own turn, altered
@@ -337,8 +378,9 @@ def test_twilio_calls_back_on_the_public_url_whatever_host_the_request_named(
     twilio_api.post(calls, json={"sid": "CA" + "5" * 32}, status=201)
     member = make_user("agent", "fr", phone="+212600000001")
     with production_app.app_context():
-        ticket = callbacks.book("+33612345699", "fr", "k", datetime(2026, 12, 1, 10, tzinfo=UTC),
-                                country="FR")  # fmt: skip
+        ticket = callbacks.book(
+            "+33612345699", "fr", "k", datetime(2026, 12, 1, 10, tzinfo=UTC), country="FR"
+        )
         db.session.commit()
         ticket_id, version = ticket.id, ticket.version
     # A request whose Host (and a matching Referer) names another site.
@@ -347,12 +389,19 @@ def test_twilio_calls_back_on_the_public_url_whatever_host_the_request_named(
     evil = {"base_url": "https://evil.example"}
     login = client.get("/staff/login", **evil).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    assert client.post("/staff/login", data={"csrf_token": token, "email": member.email,
-                       "password": member.password}, **evil).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            "/staff/login",
+            data={"csrf_token": token, "email": member.email, "password": member.password},
+            **evil,
+        ).status_code
+        == 302
+    )
     page = client.get(f"/tickets/{ticket_id}", **evil).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(f"/tickets/{ticket_id}/call-back", **evil,
-                           data={"csrf_token": token, "version": version})  # fmt: skip
+    response = client.post(
+        f"/tickets/{ticket_id}/call-back", **evil, data={"csrf_token": token, "version": version}
+    )
     assert response.status_code == 302
     with production_app.app_context():  # the worker's turn: the call was queued, not placed
         jobs.run_ready()
@@ -361,8 +410,16 @@ def test_twilio_calls_back_on_the_public_url_whatever_host_the_request_named(
     assert given.startswith(f"{PUBLIC_URL}/ivr/desk/bridge?a="), given
 
 
-@pytest.mark.parametrize("public_url", [None, "", "http://centre.example.org",
-                                        "https://centre.example.org/app", "https://u:p@centre.example.org"])  # fmt: skip
+@pytest.mark.parametrize(
+    "public_url",
+    [
+        None,
+        "",
+        "http://centre.example.org",
+        "https://centre.example.org/app",
+        "https://u:p@centre.example.org",
+    ],
+)
 def test_production_refuses_to_start_without_a_public_https_origin(monkeypatch, public_url):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s3cret-for-the-test")

@@ -101,7 +101,9 @@ def test_the_wallboard_counts_callbacks_due_within_the_hour_and_deadlines_missed
     app, log_in, open_hours
 ):
     with app.app_context():
-        soon = callbacks.book("+33600000009", "es", "k", datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ))
+        soon = callbacks.book(
+            "+33600000009", "es", "k", datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ)
+        )
         callbacks.book("+33600000008", "es", "k", datetime(2026, 12, 1, 10, tzinfo=CENTRE_TZ))
         late = db.session.get(Ticket, soon.id)
         late.due_at = to_storage(datetime(2026, 12, 1, 9, tzinfo=CENTRE_TZ))
@@ -153,8 +155,10 @@ def test_the_wallboard_page_reads_in_arabic_right_to_left_and_only_for_superviso
     assert agent.get("/reports/floor.json").status_code == 403
 
 
-@pytest.mark.parametrize("node, stage", [("main", "menu"), ("guide_answer", "guide"),
-                                         ("case_lookup", "case"), ("language", "menu")])  # fmt: skip
+@pytest.mark.parametrize(
+    "node, stage",
+    [("main", "menu"), ("guide_answer", "guide"), ("case_lookup", "case"), ("language", "menu")],
+)
 def test_each_node_of_the_call_belongs_to_a_stage(node: str, stage: str) -> None:
     assert floor.stage_of(node) == stage
 

@@ -121,12 +121,13 @@ SCENARIOS: dict[str, tuple[Scenario, str, dict[str, int]]] = {
     "a complaint is chosen": (_complaint_choice, "open_hours", {"tickets": 1, "call_events": 1}),
     "an agent is asked for": (_agent_choice, "open_hours", {"tickets": 1, "call_events": 1}),
     "a callback is booked": (
-        _callback_choice, "closed_hours",
+        _callback_choice,
+        "closed_hours",
         {"tickets": 1, "callbacks": 1, "call_events": 1, "outbound_messages": 1},
     ),
     "a recording is reported": (_recording_ready, "open_hours", {"recordings": 1}),
     "the call ends": (_call_ended, "open_hours", {}),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

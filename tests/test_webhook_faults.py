@@ -57,8 +57,11 @@ def test_a_notice_with_markup_characters_is_spoken_exactly_as_written(app, call,
     text = 'O\'Brien & <x> "quoted" ]]> &amp;'
     now = clock.now()  # frozen by open_hours
     with app.app_context():
-        notices.add_notice(now - timedelta(hours=1), now + timedelta(hours=1),
-                           {code: f"{text} [{code}]" for code in CODES})  # fmt: skip
+        notices.add_notice(
+            now - timedelta(hours=1),
+            now + timedelta(hours=1),
+            {code: f"{text} [{code}]" for code in CODES},
+        )
         db.session.commit()
     phone = call()
     phone.dial()
@@ -75,18 +78,24 @@ NEEDS_DATABASE = {"voice", "step", "status", "recording"}
 
 def delivery(phone: PhoneCall, route: str, step: int = 4) -> tuple[str, dict[str, str]]:
     """Return the URL and form Twilio would post to `route` for this German call."""
-    recording = {"RecordingSid": "RE" + "1" * 32, "RecordingUrl": "https://api.twilio.com/x",
-                 "RecordingDuration": "12", "RecordingStatus": "completed"}  # fmt: skip
+    recording = {
+        "RecordingSid": "RE" + "1" * 32,
+        "RecordingUrl": "https://api.twilio.com/x",
+        "RecordingDuration": "12",
+        "RecordingStatus": "completed",
+    }
     return {
         "voice": ("/ivr/voice", phone.params()),
         "step": (f"/ivr/step?s={step}&l=de", phone.params(Digits="3")),
         "status": ("/ivr/status", phone.params(CallStatus="completed", CallDuration="61")),
         "recording": ("/ivr/recording?t=1", phone.params(**recording)),
-        "fallback": ("/ivr/fallback", phone.params(ErrorCode="11200",
-                                                   ErrorUrl="https://h/ivr/step?s=3&l=de")),
+        "fallback": (
+            "/ivr/fallback",
+            phone.params(ErrorCode="11200", ErrorUrl="https://h/ivr/step?s=3&l=de"),
+        ),
         "queue_wait": ("/ivr/queue/wait?l=de", phone.params(QueuePosition="3", QueueTime="40")),
         "queue_choice": ("/ivr/queue/choice?l=de", phone.params(Digits="1")),
-    }[route]  # fmt: skip
+    }[route]
 
 
 def timed_post(phone: PhoneCall, url: str, data: dict[str, str]) -> tuple[Turn, float]:
@@ -276,8 +285,13 @@ def _put_call_at(app, call_id: int, node: str) -> int:  # type: ignore[no-untype
     with app.app_context():
         row = db.session.get(Call, call_id)
         row.node = node
-        row.context = {"guide_category": "identity-and-travel", "guide_slug": "passport",
-                       "guide_choices": ["passport"], "guide_part": 0, "feedback": "complaint"}  # fmt: skip
+        row.context = {
+            "guide_category": "identity-and-travel",
+            "guide_slug": "passport",
+            "guide_choices": ["passport"],
+            "guide_part": 0,
+            "feedback": "complaint",
+        }
         db.session.commit()
         return row.step
 

@@ -37,12 +37,32 @@ CLOSED = "2026-12-05T10:00:00+00:00"  # a Saturday
 
 _ANY_CHAR = st.characters(exclude_categories=("Cs",))  # any script; surrogates cannot be sent
 ODD_TEXT = st.one_of(
-    st.sampled_from(["", "*#", "#", "*", "0", "1", "9", "123#", " ", "\x00", "+", "%", "%(key)s",
-                     "+33612345678", "anonymous", "Anonymous", "+266696687", "00336 12 34"]),
+    st.sampled_from(
+        [
+            "",
+            "*#",
+            "#",
+            "*",
+            "0",
+            "1",
+            "9",
+            "123#",
+            " ",
+            "\x00",
+            "+",
+            "%",
+            "%(key)s",
+            "+33612345678",
+            "anonymous",
+            "Anonymous",
+            "+266696687",
+            "00336 12 34",
+        ]
+    ),
     st.text(_ANY_CHAR, max_size=40),
     st.text(_ANY_CHAR, min_size=1000, max_size=1000),
     st.text("0123456789+ *#", min_size=1000, max_size=1000),
-)  # fmt: skip
+)
 NUMBERS = st.one_of(
     st.sampled_from(["+33612345678", "+498000000000", "+34900000000", "+212600000000"]), ODD_TEXT
 )
@@ -51,16 +71,35 @@ CONFIDENCE = st.one_of(
 )
 CALLER_FIELDS = st.fixed_dictionaries(
     {},
-    optional={"Digits": ODD_TEXT, "SpeechResult": ODD_TEXT, "Confidence": CONFIDENCE,
-              "From": NUMBERS, "To": NUMBERS, "Caller": NUMBERS},
-)  # fmt: skip
+    optional={
+        "Digits": ODD_TEXT,
+        "SpeechResult": ODD_TEXT,
+        "Confidence": CONFIDENCE,
+        "From": NUMBERS,
+        "To": NUMBERS,
+        "Caller": NUMBERS,
+    },
+)
 # Fields of the other callbacks, just as untrustworthy.
 EXTRA_FIELDS = st.fixed_dictionaries(
     {},
-    optional={name: ODD_TEXT for name in (
-        "CallStatus", "CallDuration", "RecordingSid", "RecordingUrl", "RecordingDuration",
-        "RecordingStatus", "QueueResult", "QueueTime", "QueuePosition", "ErrorCode", "ErrorUrl")},
-)  # fmt: skip
+    optional={
+        name: ODD_TEXT
+        for name in (
+            "CallStatus",
+            "CallDuration",
+            "RecordingSid",
+            "RecordingUrl",
+            "RecordingDuration",
+            "RecordingStatus",
+            "QueueResult",
+            "QueueTime",
+            "QueuePosition",
+            "ErrorCode",
+            "ErrorUrl",
+        )
+    },
+)
 # Where the call stands when the odd request comes (keys pressed after dialling).
 PRELUDES = {
     "voice": [()],
@@ -135,11 +174,28 @@ def test_any_input_to_any_webhook_gets_playable_twiml(app, route):
 # --- random walks through the menus --------------------------------------------------------
 
 SPOKEN = st.one_of(
-    st.sampled_from(["agent", "complaint", "passport", "main menu", "back", "call me back",
-                     "français", "English", "العربية", "Deutsch", "réclamation", "yes",
-                     "renew my passport", "carte d'identité", "again", "language"]),
+    st.sampled_from(
+        [
+            "agent",
+            "complaint",
+            "passport",
+            "main menu",
+            "back",
+            "call me back",
+            "français",
+            "English",
+            "العربية",
+            "Deutsch",
+            "réclamation",
+            "yes",
+            "renew my passport",
+            "carte d'identité",
+            "again",
+            "language",
+        ]
+    ),
     st.text(_ANY_CHAR, max_size=30),
-)  # fmt: skip
+)
 QUEUE_RESULTS = ["bridged", "hangup", "leave", "error", "system-error", "redirected", "queue-full"]
 PERSON_NODES = {"agent", "callback_offer", "callback"}
 
@@ -300,8 +356,14 @@ class MenuWalk(RuleBasedStateMachine):
             return  # a person is reached, or the call ends here (a callback booked: goodbye)
         clone_sid = "CA" + secrets.token_hex(16)
         with self.app.app_context():
-            copy = Call(**{c.key: getattr(here, c.key) for c in Call.__table__.columns
-                           if c.key not in ("id", "call_sid")}, call_sid=clone_sid)  # fmt: skip
+            copy = Call(
+                **{
+                    c.key: getattr(here, c.key)
+                    for c in Call.__table__.columns
+                    if c.key not in ("id", "call_sid")
+                },
+                call_sid=clone_sid,
+            )
             db.session.add(copy)
             db.session.commit()
         phone = self.phone
@@ -326,8 +388,9 @@ class MenuWalk(RuleBasedStateMachine):
         with self.app.app_context():
             call = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
             assert call is not None
-            visited = set(db.session.scalars(
-                sa.select(CallEvent.to_node).where(CallEvent.call_id == call.id)))  # fmt: skip
+            visited = set(
+                db.session.scalars(sa.select(CallEvent.to_node).where(CallEvent.call_id == call.id))
+            )
             # A withheld number with no agent free cannot have a callback: "call us again at ..."
             ends = PERSON_NODES | {"call_later"}
             return call.node in ends or bool(visited & ends)

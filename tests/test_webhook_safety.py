@@ -12,8 +12,15 @@ from centre import languages
 from ivr import flow
 from ivr.driver import FlaskTransport, PhoneCall, parse, sign
 
-WEBHOOKS = ["/ivr/voice", "/ivr/step?s=1&l=fr", "/ivr/status", "/ivr/recording?t=1", "/ivr/fallback",
-            "/ivr/queue/wait?l=fr", "/ivr/queue/choice?l=fr"]  # fmt: skip
+WEBHOOKS = [
+    "/ivr/voice",
+    "/ivr/step?s=1&l=fr",
+    "/ivr/status",
+    "/ivr/recording?t=1",
+    "/ivr/fallback",
+    "/ivr/queue/wait?l=fr",
+    "/ivr/queue/choice?l=fr",
+]
 
 
 @pytest.mark.parametrize("path", WEBHOOKS)
@@ -48,8 +55,11 @@ def test_behind_a_trusted_proxy_the_public_https_url_is_what_is_checked(make_app
     phone = PhoneCall(FlaskTransport(proxied), TOKEN)
     data = phone.params()
     public = "https://calls.example.org/ivr/voice"
-    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "calls.example.org",
-               "X-Twilio-Signature": sign(TOKEN, public, data)}  # fmt: skip
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "calls.example.org",
+        "X-Twilio-Signature": sign(TOKEN, public, data),
+    }
     assert client.post("/ivr/voice", data=data, headers=headers).status_code == 200
     # The same request without the proxy's headers was signed for another URL.
     headers = {"X-Twilio-Signature": sign(TOKEN, public, data)}
@@ -113,9 +123,15 @@ def test_twilios_fallback_url_apologises_in_the_language_of_the_failed_step(
 
 @pytest.mark.parametrize(
     "fields",
-    [{"Digits": "*#*#" * 300}, {"Digits": "abc"}, {"SpeechResult": "", "Confidence": "x"},
-     {"SpeechResult": "ش" * 1000, "Confidence": "0.99"}, {"From": ""}, {"To": "not-a-number"}],
-)  # fmt: skip
+    [
+        {"Digits": "*#*#" * 300},
+        {"Digits": "abc"},
+        {"SpeechResult": "", "Confidence": "x"},
+        {"SpeechResult": "ش" * 1000, "Confidence": "0.99"},
+        {"From": ""},
+        {"To": "not-a-number"},
+    ],
+)
 def test_odd_input_gets_a_spoken_answer(call, open_hours, fields):
     phone = call()
     walk_to_main_menu(phone, "en")

@@ -84,9 +84,12 @@ def test_twilios_test_vector_is_accepted_under_a_request_context(make_app):
     app = make_app(TWILIO_AUTH_TOKEN=VECTOR_TOKEN)
     headers = {"X-Twilio-Signature": VECTOR_SIGNATURE}
     with app.test_request_context(
-        "/myapp.php?foo=1&bar=2", base_url="https://mycompany.com", method="POST",
-        data=VECTOR_FIELDS, headers=headers,
-    ):  # fmt: skip
+        "/myapp.php?foo=1&bar=2",
+        base_url="https://mycompany.com",
+        method="POST",
+        data=VECTOR_FIELDS,
+        headers=headers,
+    ):
         require_twilio_signature()  # raises Forbidden if refused
 
 
@@ -94,14 +97,18 @@ def test_twilios_test_vector_is_accepted_over_https_and_refused_over_http(vector
     client = vector_app().test_client()
     headers = {"X-Twilio-Signature": VECTOR_SIGNATURE}
     accepted = client.post(
-        "/myapp.php?foo=1&bar=2", base_url="https://mycompany.com", data=VECTOR_FIELDS,
+        "/myapp.php?foo=1&bar=2",
+        base_url="https://mycompany.com",
+        data=VECTOR_FIELDS,
         headers=headers,
-    )  # fmt: skip
+    )
     assert (accepted.status_code, accepted.get_data(as_text=True)) == (200, "accepted")
     refused = client.post(
-        "/myapp.php?foo=1&bar=2", base_url="http://mycompany.com", data=VECTOR_FIELDS,
+        "/myapp.php?foo=1&bar=2",
+        base_url="http://mycompany.com",
+        data=VECTOR_FIELDS,
         headers=headers,
-    )  # fmt: skip
+    )
     assert refused.status_code == 403
 
 
@@ -110,15 +117,19 @@ def test_twilios_test_vector_is_accepted_behind_a_tls_terminating_proxy(vector_a
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "mycompany.com"}
     headers = {"X-Twilio-Signature": VECTOR_SIGNATURE, **forwarded}
     response = client.post(
-        "/myapp.php?foo=1&bar=2", base_url="http://10.0.0.7:8000", data=VECTOR_FIELDS,
+        "/myapp.php?foo=1&bar=2",
+        base_url="http://10.0.0.7:8000",
+        data=VECTOR_FIELDS,
         headers=headers,
-    )  # fmt: skip
+    )
     assert response.status_code == 200
     plain_http = dict(headers, **{"X-Forwarded-Proto": "http"})
     response = client.post(
-        "/myapp.php?foo=1&bar=2", base_url="http://10.0.0.7:8000", data=VECTOR_FIELDS,
+        "/myapp.php?foo=1&bar=2",
+        base_url="http://10.0.0.7:8000",
+        data=VECTOR_FIELDS,
         headers=plain_http,
-    )  # fmt: skip
+    )
     assert response.status_code == 403
 
 
@@ -143,9 +154,11 @@ def test_twilios_test_vector_fails_when_one_thing_changes(vector_app, make_app, 
     elif change == "missing_field":
         del fields["Caller"]
     response = app.test_client().post(
-        path, base_url="https://mycompany.com", data=fields,
+        path,
+        base_url="https://mycompany.com",
+        data=fields,
         headers={"X-Twilio-Signature": signature},
-    )  # fmt: skip
+    )
     assert response.status_code == 403
 
 
@@ -155,8 +168,12 @@ PUBLIC_HOST = "calls.example.org"
 
 
 def _voice_fields() -> dict[str, str]:
-    return {"CallSid": "CA" + secrets.token_hex(16), "From": "+33612345678",
-            "To": "+33805000000", "CallStatus": "ringing"}  # fmt: skip
+    return {
+        "CallSid": "CA" + secrets.token_hex(16),
+        "From": "+33612345678",
+        "To": "+33805000000",
+        "CallStatus": "ringing",
+    }
 
 
 def test_behind_a_proxy_a_forged_forwarded_host_from_the_client_does_not_pass(
@@ -170,8 +187,11 @@ def test_behind_a_proxy_a_forged_forwarded_host_from_the_client_does_not_pass(
         "X-Forwarded-Proto": "http, https",
         "X-Forwarded-Host": f"forged.example, {PUBLIC_HOST}",
     }
-    for forged_url in ("https://forged.example/ivr/voice", "http://forged.example/ivr/voice",
-                       f"http://{PUBLIC_HOST}/ivr/voice"):  # fmt: skip
+    for forged_url in (
+        "https://forged.example/ivr/voice",
+        "http://forged.example/ivr/voice",
+        f"http://{PUBLIC_HOST}/ivr/voice",
+    ):
         headers = {
             **chain,
             "X-Twilio-Signature": twilio_signature(TOKEN, forged_url, fields.items()),
@@ -186,8 +206,11 @@ def test_behind_a_proxy_a_forged_forwarded_host_from_the_client_does_not_pass(
 def test_without_trusted_proxies_forwarded_headers_are_ignored(client, app, open_hours):
     fields = _voice_fields()
     public = f"https://{PUBLIC_HOST}/ivr/voice"
-    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC_HOST,
-               "X-Twilio-Signature": twilio_signature(TOKEN, public, fields.items())}  # fmt: skip
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": PUBLIC_HOST,
+        "X-Twilio-Signature": twilio_signature(TOKEN, public, fields.items()),
+    }
     before = row_counts(app)
     assert client.post("/ivr/voice", data=fields, headers=headers).status_code == 403
     assert row_counts(app) == before
@@ -197,8 +220,11 @@ def test_behind_a_proxy_the_forwarded_port_may_or_may_not_be_in_the_signed_url(
     make_app, app, open_hours
 ):
     proxied = make_app(TRUSTED_PROXIES=1).test_client()
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC_HOST,
-                 "X-Forwarded-Port": "443"}  # fmt: skip
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": PUBLIC_HOST,
+        "X-Forwarded-Port": "443",
+    }
     for url in (f"https://{PUBLIC_HOST}/ivr/voice", f"https://{PUBLIC_HOST}:443/ivr/voice"):
         fields = _voice_fields()
         headers = {**forwarded, "X-Twilio-Signature": twilio_signature(TOKEN, url, fields.items())}
@@ -249,9 +275,12 @@ def test_odd_query_strings_validate_when_signed_and_fail_when_one_byte_changes(
     environ = _server_environ(server, base, target)
     signature = twilio_signature(TOKEN, base + target, fields.items())
     response = client.post(
-        target, base_url=base, data=fields, headers={"X-Twilio-Signature": signature},
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": signature},
         environ_overrides=environ,
-    )  # fmt: skip
+    )
     assert response.status_code == 200, (query, server)
 
     before = row_counts(app)
@@ -261,17 +290,23 @@ def test_odd_query_strings_validate_when_signed_and_fail_when_one_byte_changes(
         (target, fields, flip_one_byte(signature, 5)),
     ):
         refused = client.post(
-            sent_target, base_url=base, data=sent_fields,
+            sent_target,
+            base_url=base,
+            data=sent_fields,
             headers={"X-Twilio-Signature": sent_signature},
             environ_overrides=_server_environ(server, base, sent_target),
-        )  # fmt: skip
+        )
         assert refused.status_code == 403, (query, server, sent_target)
     assert row_counts(app) == before
 
 
 def test_a_field_twilio_adds_without_notice_validates_when_signed(app, client, open_hours):
-    fields = {**_voice_fields(), "CallToken": '{"parentCallInfoToken":"x"}',
-              "StirVerstat": "TN-Validation-Passed-A", "ZeNewField": "é ش +"}  # fmt: skip
+    fields = {
+        **_voice_fields(),
+        "CallToken": '{"parentCallInfoToken":"x"}',
+        "StirVerstat": "TN-Validation-Passed-A",
+        "ZeNewField": "é ش +",
+    }
     url = "http://localhost/ivr/voice"
     signature = twilio_signature(TOKEN, url, fields.items())
     assert (
@@ -324,16 +359,25 @@ def test_an_empty_auth_token_refuses_everything_even_a_request_signed_with_it(ma
     assert response.status_code == 403
 
 
-PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "s3cret-for-the-test",
-              "TWILIO_AUTH_TOKEN": "token-for-the-test"}  # fmt: skip
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "s3cret-for-the-test",
+    "TWILIO_AUTH_TOKEN": "token-for-the-test",
+}
 
 
 @pytest.mark.parametrize(
     "missing",
-    [{"TWILIO_AUTH_TOKEN": None}, {"TWILIO_AUTH_TOKEN": ""}, {"TWILIO_AUTH_TOKEN": "  "},
-     {"TWILIO_AUTH_TOKEN": settings.DEVELOPMENT_AUTH_TOKEN}, {"SECRET_KEY": None},
-     {"SECRET_KEY": ""}, {"SECRET_KEY": settings.DEVELOPMENT_SECRET}],
-)  # fmt: skip
+    [
+        {"TWILIO_AUTH_TOKEN": None},
+        {"TWILIO_AUTH_TOKEN": ""},
+        {"TWILIO_AUTH_TOKEN": "  "},
+        {"TWILIO_AUTH_TOKEN": settings.DEVELOPMENT_AUTH_TOKEN},
+        {"SECRET_KEY": None},
+        {"SECRET_KEY": ""},
+        {"SECRET_KEY": settings.DEVELOPMENT_SECRET},
+    ],
+)
 def test_in_production_a_missing_secret_stops_the_app_from_starting(monkeypatch, missing):
     for name, value in {**PRODUCTION, **missing}.items():
         if value is None:
@@ -367,8 +411,13 @@ def test_a_production_server_without_the_token_exits_instead_of_serving():
     env.update(APP_ENV="production", SECRET_KEY="s3cret", DATABASE_URL="sqlite://")
     done = subprocess.run(
         [sys.executable, "-c", "from app import create_app; create_app()"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode != 0
     assert "TWILIO_AUTH_TOKEN must be set" in done.stderr
 
@@ -381,8 +430,14 @@ def gunicorn_server(database_url, tmp_path_factory):  # type: ignore[no-untyped-
     """Serve the app with gunicorn (one sync worker) on loopback for this module's tests."""
     from bench.servers import Gunicorn
 
-    env = dict(os.environ, APP_ENV="development", DATABASE_URL=database_url,
-               TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="test-secret", LOG_LEVEL="WARNING")  # fmt: skip
+    env = dict(
+        os.environ,
+        APP_ENV="development",
+        DATABASE_URL=database_url,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        SECRET_KEY="test-secret",
+        LOG_LEVEL="WARNING",
+    )
     log = tmp_path_factory.mktemp("gunicorn") / "server.log"
     with Gunicorn("app:create_app()", workers=1, env=env, cwd=ROOT, log=log) as server:
         yield server
@@ -424,18 +479,30 @@ def test_under_gunicorn_odd_query_strings_validate_and_fail_when_one_byte_change
 
 def _webhook_rules(app) -> list[str]:  # type: ignore[no-untyped-def]
     # A rule's id (the outbox message a delivery report is about) is given as 1.
-    return sorted(rule.rule.replace("<int:message_id>", "1") for rule in app.url_map.iter_rules()
-                  if rule.rule.startswith("/ivr/"))  # fmt: skip
+    return sorted(
+        rule.rule.replace("<int:message_id>", "1")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/ivr/")
+    )
 
 
 def test_the_webhook_routes_are_the_ones_these_tests_know(app):
     # A new webhook must be added here, and so to every test below that walks this list.
-    assert _webhook_rules(app) == ["/ivr/desk/bridge", "/ivr/desk/connect", "/ivr/desk/join",
-                                   "/ivr/fallback",
-                                   "/ivr/outbox/1/status", "/ivr/queue/choice",
-                                   "/ivr/queue/wait", "/ivr/recording", "/ivr/sms",
-                                   "/ivr/status", "/ivr/step", "/ivr/transcription",
-                                   "/ivr/voice"]  # fmt: skip
+    assert _webhook_rules(app) == [
+        "/ivr/desk/bridge",
+        "/ivr/desk/connect",
+        "/ivr/desk/join",
+        "/ivr/fallback",
+        "/ivr/outbox/1/status",
+        "/ivr/queue/choice",
+        "/ivr/queue/wait",
+        "/ivr/recording",
+        "/ivr/sms",
+        "/ivr/status",
+        "/ivr/step",
+        "/ivr/transcription",
+        "/ivr/voice",
+    ]
 
 
 @pytest.mark.parametrize("method", ["POST", "GET", "PUT", "OPTIONS", "HEAD"])
@@ -463,8 +530,18 @@ def test_every_webhook_route_answers_a_signed_post_without_a_csrf_token(make_app
     assert client.post("/try/", data={"action": "dial"}).status_code == 400
 
 
-@pytest.mark.parametrize("variant", ["/ivr//voice", "//ivr/voice", "/ivr/voice/", "/ivr/./voice",
-                                     "/ivr/Voice", "/ivr/voice;x", "/IVR/voice"])  # fmt: skip
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "/ivr//voice",
+        "//ivr/voice",
+        "/ivr/voice/",
+        "/ivr/./voice",
+        "/ivr/Voice",
+        "/ivr/voice;x",
+        "/IVR/voice",
+    ],
+)
 def test_a_webhook_url_never_answers_with_a_redirect(app, client, open_hours, variant):
     fields = _voice_fields()
     signature = twilio_signature(TOKEN, "http://localhost" + variant, fields.items())
@@ -483,10 +560,20 @@ def test_a_path_with_an_encoded_letter_is_checked_as_sent_by_servers_that_keep_i
     fields = _voice_fields()
     environ = _server_environ(server, base, target)
     as_sent = twilio_signature(TOKEN, base + target, fields.items())
-    response = client.post(target, base_url=base, data=fields,
-                           headers={"X-Twilio-Signature": as_sent}, environ_overrides=environ)  # fmt: skip
+    response = client.post(
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": as_sent},
+        environ_overrides=environ,
+    )
     assert response.status_code == 200, server
     decoded = twilio_signature(TOKEN, base + "/ivr/voice?l=fr", fields.items())
-    refused = client.post(target, base_url=base, data=fields,
-                          headers={"X-Twilio-Signature": decoded}, environ_overrides=environ)  # fmt: skip
+    refused = client.post(
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": decoded},
+        environ_overrides=environ,
+    )
     assert refused.status_code == 403, server

@@ -23,8 +23,12 @@ def init_app(app: Flask) -> None:
     and the survey's sender."""
     app.cli.add_command(tickets_group)
     register_forget_caller(app, privacy.forget_caller)
-    jobs.register_scheduled(app, "callback-reminders", jobs.every(minute=REMINDER_MINUTES),
-                            callbacks.send_reminders,
-                            "text the callers who asked for it that their callback comes soon")  # fmt: skip
+    jobs.register_scheduled(
+        app,
+        "callback-reminders",
+        jobs.every(minute=REMINDER_MINUTES),
+        callbacks.send_reminders,
+        "text the callers who asked for it that their callback comes soon",
+    )
     # Connected once per process (blinker keeps one receiver however many apps are made).
     ticket_resolved.connect(survey.on_resolved)

@@ -52,9 +52,13 @@ class Ticket(Model):
             )
         ),
         # The wallboard's deadlines missed today, among the work still to do.
-        sa.Index("ix_tickets_due_active", "due_at", postgresql_where=sa.text(ACTIVE_PREDICATE),
-                 sqlite_where=sa.text(ACTIVE_PREDICATE)),
-    )  # fmt: skip
+        sa.Index(
+            "ix_tickets_due_active",
+            "due_at",
+            postgresql_where=sa.text(ACTIVE_PREDICATE),
+            sqlite_where=sa.text(ACTIVE_PREDICATE),
+        ),
+    )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(12), unique=True)
     type: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
@@ -71,9 +75,7 @@ class Ticket(Model):
     ivr_path: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON, default=list)
     # What the caller asked for during the call, in order: [{"type", "at", "key"}], `key`
     # being the step's source key (a replayed step adds nothing). None before one call, one ticket.
-    requests: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(
-        sa.JSON(none_as_null=True)
-    )
+    requests: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(sa.JSON(none_as_null=True))
     has_message: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(index=True)
     updated_at: so.Mapped[datetime]

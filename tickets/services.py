@@ -98,8 +98,16 @@ def ticket_for_call(
     """
     ticket = call_ticket(call_sid)
     if ticket is None:
-        ticket = open_ticket(type, language, caller, hash_key, country=country, call_sid=call_sid,
-                             source_key=source_key, ivr_path=ivr_path)  # fmt: skip
+        ticket = open_ticket(
+            type,
+            language,
+            caller,
+            hash_key,
+            country=country,
+            call_sid=call_sid,
+            source_key=source_key,
+            ivr_path=ivr_path,
+        )
     add_request(ticket, type, source_key)
     return ticket
 
@@ -116,7 +124,9 @@ def call_ticket(call_sid: str | None) -> Ticket | None:
     return ticket
 
 
-def add_request(ticket: Ticket, type: str, source_key: str | None, at: datetime | None = None) -> None:
+def add_request(
+    ticket: Ticket, type: str, source_key: str | None, at: datetime | None = None
+) -> None:
     """Add what the caller asked for to the ticket, once per step; the most pressing gives its type."""
     if type not in TYPES:
         raise ValueError(f"unknown ticket type {type!r}")

@@ -37,15 +37,35 @@ SURVEYED_TYPES = ("complaint", "suggestion", "callback", "escalated_call")
 # then French, Spanish, Italian, Dutch, German and Arabic.
 STOP_WORDS = frozenset(
     {
-        "stop", "stopall", "unsubscribe", "cancel", "end", "quit",
-        "arret", "arreter", "desabonner", "desinscrire",
-        "parar", "baja", "alto", "cancelar",
-        "basta", "annulla", "disiscrivi",
-        "afmelden", "uitschrijven",
-        "stopp", "abmelden", "ende", "abbestellen",
-        "توقف", "توقيف", "ايقاف", "الغاء",
+        "stop",
+        "stopall",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "arret",
+        "arreter",
+        "desabonner",
+        "desinscrire",
+        "parar",
+        "baja",
+        "alto",
+        "cancelar",
+        "basta",
+        "annulla",
+        "disiscrivi",
+        "afmelden",
+        "uitschrijven",
+        "stopp",
+        "abmelden",
+        "ende",
+        "abbestellen",
+        "توقف",
+        "توقيف",
+        "ايقاف",
+        "الغاء",
     }
-)  # fmt: skip
+)
 _OUT_OF_FIVE = re.compile(r"^(\d)\s*/\s*5$")
 _WORDS = re.compile(r"\w+")
 
@@ -164,8 +184,11 @@ def receive_reply(number: str, body: str) -> str:
             db.session.add(SurveyOptOut(number_hash=number_hash, at=to_storage(now())))
             if ticket is not None:
                 with force_locale(ticket.language):
-                    _tell(number, ticket.language,
-                          gettext("You will receive no more surveys from the consular services."))  # fmt: skip
+                    _tell(
+                        number,
+                        ticket.language,
+                        gettext("You will receive no more surveys from the consular services."),
+                    )
         return "opted_out"
     if ticket is None:
         return "ignored"  # no survey waits for this number: nothing to answer, nobody to tell
@@ -175,15 +198,23 @@ def receive_reply(number: str, body: str) -> str:
         ticket.survey_state = "answered"
         if first:
             with force_locale(ticket.language):
-                _tell(number, ticket.language,
-                      gettext("Thank you for your answer: it helps us serve you better."))  # fmt: skip
+                _tell(
+                    number,
+                    ticket.language,
+                    gettext("Thank you for your answer: it helps us serve you better."),
+                )
         return "answered"
     if ticket.survey_state == "sent":
         ticket.survey_state = "clarified"
         with force_locale(ticket.language):
-            _tell(number, ticket.language, gettext(
-                "Sorry, we could not read your answer. Please reply with one number only, "
-                "from 1 (not at all satisfied) to 5 (very satisfied), or STOP to receive "
-                "no more surveys."))  # fmt: skip
+            _tell(
+                number,
+                ticket.language,
+                gettext(
+                    "Sorry, we could not read your answer. Please reply with one number only, "
+                    "from 1 (not at all satisfied) to 5 (very satisfied), or STOP to receive "
+                    "no more surveys."
+                ),
+            )
         return "clarified"
     return "ignored"

@@ -22,10 +22,27 @@ TARGET = "guide_service"
 TEXT_FIELDS = services.TEXT_FIELDS
 # A change to these in the source language makes the other languages' texts stale;
 # keywords and synonyms are how callers of one language say things, so they do not.
-CONTENT_FIELDS = ("title", "summary", "eligibility", "documents", "fee_text", "delay_text",
-                  "where_to_apply")  # fmt: skip
-FACT_FIELDS = ("category", "position", "published", "verified", "source_url", "source_language",
-               "delay_days", "appointment_required", "presence_required", "fees")  # fmt: skip
+CONTENT_FIELDS = (
+    "title",
+    "summary",
+    "eligibility",
+    "documents",
+    "fee_text",
+    "delay_text",
+    "where_to_apply",
+)
+FACT_FIELDS = (
+    "category",
+    "position",
+    "published",
+    "verified",
+    "source_url",
+    "source_language",
+    "delay_days",
+    "appointment_required",
+    "presence_required",
+    "fees",
+)
 FACTS_CALLERS_HEAR = ("fees", "delay_days", "appointment_required", "presence_required")
 LIMITS = {"title": 200, "source_url": 500, "kind": 30, "when": 30, "term": 120}
 
@@ -90,10 +107,12 @@ class Author:
         return (self.user.email if self.user else self.email)[:120]
 
 
-def _record(action: str, service: Service, before: dict[str, Any], after: dict[str, Any],
-            author: Author) -> None:  # fmt: skip
-    audit.record(action, TARGET, service.id, before or None, after or None, author.user,
-                 author.email or None)  # fmt: skip
+def _record(
+    action: str, service: Service, before: dict[str, Any], after: dict[str, Any], author: Author
+) -> None:
+    audit.record(
+        action, TARGET, service.id, before or None, after or None, author.user, author.email or None
+    )
 
 
 def _moment() -> Any:

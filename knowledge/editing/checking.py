@@ -67,6 +67,10 @@ def _refuse_controls(cleaned: dict[str, Any]) -> None:
             for text in texts:
                 character = unsafe_character(text or "", multiline=True)
                 if character is not None:
-                    raise EditRefused(gettext(
-                        "%(field)s contains an invisible control character (%(code)s): remove it.",
-                        field=FIELD_NAMES.get(name, name), code=f"U+{ord(character):04X}"))  # fmt: skip
+                    raise EditRefused(
+                        gettext(
+                            "%(field)s contains an invisible control character (%(code)s): remove it.",
+                            field=FIELD_NAMES.get(name, name),
+                            code=f"U+{ord(character):04X}",
+                        )
+                    )

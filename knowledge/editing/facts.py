@@ -52,11 +52,14 @@ def live_facts(service: Service) -> dict[str, Any]:
         "appointment_required": service.appointment_required,
         "presence_required": service.presence_required,
         "fees": [
-            {"kind": fee.kind, "amount_dh": fee.amount_dh,
-             "checked_on": fee.checked_on.isoformat() if fee.checked_on else None}
+            {
+                "kind": fee.kind,
+                "amount_dh": fee.amount_dh,
+                "checked_on": fee.checked_on.isoformat() if fee.checked_on else None,
+            }
             for fee in sorted(service.fees, key=lambda f: f.position)
         ],
-    }  # fmt: skip
+    }
 
 
 def facts_values(facts: ServiceFacts) -> dict[str, Any]:
@@ -129,8 +132,13 @@ def clean_facts(values: dict[str, Any]) -> dict[str, Any]:
                 checked = date.fromisoformat(checked).isoformat()
             except ValueError:
                 raise EditRefused(gettext("Dates are written YYYY-MM-DD.")) from None
-        fees.append({"kind": kind, "amount_dh": _whole(fee.get("amount_dh"), kind, False),
-                     "checked_on": checked})  # fmt: skip
+        fees.append(
+            {
+                "kind": kind,
+                "amount_dh": _whole(fee.get("amount_dh"), kind, False),
+                "checked_on": checked,
+            }
+        )
     source_url = _text(values.get("source_url"), LIMITS["source_url"], "source_url")
     if source_url and not is_web_link(source_url):
         raise EditRefused(
@@ -163,7 +171,7 @@ def _baseline(service: Service) -> None:
                 created_by="seed",
                 published_at=moment,
                 **live_facts(service),
-            )  # fmt: skip
+            )
         )
 
 
@@ -196,11 +204,20 @@ def _apply_fees(service: Service, fees: list[dict[str, Any]]) -> None:
         checked = date.fromisoformat(item["checked_on"]) if item["checked_on"] else None
         row = rows.pop(item["kind"], None)
         if row is None:
-            service.fees.append(Fee(kind=item["kind"], amount_dh=item["amount_dh"],
-                                    checked_on=checked, position=position))  # fmt: skip
+            service.fees.append(
+                Fee(
+                    kind=item["kind"],
+                    amount_dh=item["amount_dh"],
+                    checked_on=checked,
+                    position=position,
+                )
+            )
             continue
-        for name, value in (("amount_dh", item["amount_dh"]), ("checked_on", checked),
-                            ("position", position)):  # fmt: skip
+        for name, value in (
+            ("amount_dh", item["amount_dh"]),
+            ("checked_on", checked),
+            ("position", position),
+        ):
             if getattr(row, name) != value:
                 setattr(row, name, value)
     for row in rows.values():
@@ -240,8 +257,13 @@ def publish_facts(service: Service, author: Author) -> list[str]:
     service.updated_at = _moment()
     db.session.flush()
     old, new = audit.changes(before, after)
-    _record("guide.facts_publish", service, old,
-            {"version": draft.version, "stale": sorted(stale), **new}, author)  # fmt: skip
+    _record(
+        "guide.facts_publish",
+        service,
+        old,
+        {"version": draft.version, "stale": sorted(stale), **new},
+        author,
+    )
     return sorted(stale)
 
 
@@ -252,8 +274,13 @@ def restore_facts(service: Service, number: int, author: Author) -> ServiceFacts
         raise EditRefused(gettext("There is no such version."))
     draft = save_facts(service, facts_values(old), author)
     if draft is not None:
-        _record("guide.facts_restore", service, {},
-                {"from_version": number, "version": draft.version}, author)  # fmt: skip
+        _record(
+            "guide.facts_restore",
+            service,
+            {},
+            {"from_version": number, "version": draft.version},
+            author,
+        )
     return draft
 
 
@@ -269,9 +296,18 @@ def create_service(slug: str, category_slug: str, author: Author) -> Service:
         raise EditRefused(gettext("Unknown category: %(slug)s.", slug=category_slug[:60]))
     position = 1 + max((s.position for s in category.services), default=-1)
     moment = _moment()
-    service = Service(slug=slug, category=category, position=position, verified=False,
-                      source_url="", delay_days=None, appointment_required=None,
-                      presence_required=None, published=False, updated_at=moment)  # fmt: skip
+    service = Service(
+        slug=slug,
+        category=category,
+        position=position,
+        verified=False,
+        source_url="",
+        delay_days=None,
+        appointment_required=None,
+        presence_required=None,
+        published=False,
+        updated_at=moment,
+    )
     db.session.add(service)
     db.session.flush()
     _record("guide.create", service, {}, {"slug": slug, "category": category.slug}, author)

@@ -39,11 +39,18 @@ def add_synonym(found: UnmatchedPhrase, service: Service, author: Author) -> Ser
     if term.lower() not in (t.lower() for t in values["synonyms"] + values["keywords"]):
         values["synonyms"] = [*values["synonyms"], term]
         added = ServiceTranslation(
-            service=service, language=language, version=_next_number(service, language),
-            status=PUBLISHED, review_state=current.review_state, created_at=moment,
-            created_by=author.name, reviewed_at=current.reviewed_at,
-            reviewed_by=current.reviewed_by, published_at=moment, **values,
-        )  # fmt: skip
+            service=service,
+            language=language,
+            version=_next_number(service, language),
+            status=PUBLISHED,
+            review_state=current.review_state,
+            created_at=moment,
+            created_by=author.name,
+            reviewed_at=current.reviewed_at,
+            reviewed_by=current.reviewed_by,
+            published_at=moment,
+            **values,
+        )
         current.status = ARCHIVED
         db.session.add(added)
         current = added
@@ -52,15 +59,25 @@ def add_synonym(found: UnmatchedPhrase, service: Service, author: Author) -> Ser
         draft.synonyms = [*draft.synonyms, term]
     found.resolved_at = moment
     db.session.flush()
-    _record("guide.synonym", service, {}, {"language": language, "synonym": term,
-                                           "version": current.version, "phrase_id": found.id},
-            author)  # fmt: skip
+    _record(
+        "guide.synonym",
+        service,
+        {},
+        {"language": language, "synonym": term, "version": current.version, "phrase_id": found.id},
+        author,
+    )
     return current
 
 
 def dismiss(found: UnmatchedPhrase, author: Author) -> None:
     """Take a phrase off the editors' list without adding it anywhere."""
     found.resolved_at = _moment()
-    audit.record("guide.dismiss", "guide_phrase", found.id, None,
-                 {"language": found.language, "phrase": found.phrase}, author.user,
-                 author.email or None)  # fmt: skip
+    audit.record(
+        "guide.dismiss",
+        "guide_phrase",
+        found.id,
+        None,
+        {"language": found.language, "phrase": found.phrase},
+        author.user,
+        author.email or None,
+    )

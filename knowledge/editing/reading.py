@@ -75,8 +75,11 @@ def published_text(service: Service, language: str) -> ServiceTranslation | None
 def latest_text(service: Service, language: str) -> ServiceTranslation | None:
     """Return what an editor works from: the open draft, else the published text, else the newest."""
     history = versions(service, language)
-    return (open_draft(service, language) or published_text(service, language)
-            or (history[0] if history else None))  # fmt: skip
+    return (
+        open_draft(service, language)
+        or published_text(service, language)
+        or (history[0] if history else None)
+    )
 
 
 def version(service: Service, language: str, number: int) -> ServiceTranslation | None:

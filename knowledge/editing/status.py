@@ -38,11 +38,14 @@ class StatusRow:
 def translation_status() -> tuple[list[StatusRow], dict[str, dict[str, int]]]:
     """Return every service's state per language, and the totals per language and state."""
     rows = db.session.execute(
-        sa.select(ServiceTranslation.service_id, ServiceTranslation.language,
-                  ServiceTranslation.status, ServiceTranslation.review_state,
-                  ServiceTranslation.version)
-        .where(ServiceTranslation.status.in_((PUBLISHED, DRAFT)))
-    )  # fmt: skip
+        sa.select(
+            ServiceTranslation.service_id,
+            ServiceTranslation.language,
+            ServiceTranslation.status,
+            ServiceTranslation.review_state,
+            ServiceTranslation.version,
+        ).where(ServiceTranslation.status.in_((PUBLISHED, DRAFT)))
+    )
     published: dict[tuple[int, str], tuple[str, int]] = {}
     drafts: set[tuple[int, str]] = set()
     for service_id, language, status, review, number in rows:

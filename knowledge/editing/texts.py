@@ -85,8 +85,13 @@ def save_text(
         draft.created_by = author.name
     db.session.flush()
     old, new = audit.changes(before, values)
-    _record("guide.draft", service, {"language": language, **old},
-            {"language": language, "version": draft.version, **new}, author)  # fmt: skip
+    _record(
+        "guide.draft",
+        service,
+        {"language": language, **old},
+        {"language": language, "version": draft.version, **new},
+        author,
+    )
     return draft
 
 
@@ -97,8 +102,12 @@ def _next_number(service: Service, language: str) -> int:
 def _approve(draft: ServiceTranslation | ServiceFacts, author: Author) -> None:
     """Refuse a publish by the draft's own author when the centre wants a second editor."""
     if current_app.config.get("GUIDE_SECOND_EDITOR") and draft.created_by == author.name:
-        raise EditRefused(gettext("Another editor must check and publish this draft: "
-                                  "this centre publishes nothing its author alone approved."))  # fmt: skip
+        raise EditRefused(
+            gettext(
+                "Another editor must check and publish this draft: "
+                "this centre publishes nothing its author alone approved."
+            )
+        )
 
 
 def publish_text(service: Service, language: str, author: Author) -> list[str]:
@@ -116,15 +125,23 @@ def publish_text(service: Service, language: str, author: Author) -> list[str]:
     stale: list[str] = []
     changed = [name for name in CONTENT_FIELDS if before.get(name) != after.get(name)]
     if language == source_language(service) and changed:
-        stale = sorted(t.language for t in service.translations
-                       if t.language != language and t.status == PUBLISHED)  # fmt: skip
+        stale = sorted(
+            t.language
+            for t in service.translations
+            if t.language != language and t.status == PUBLISHED
+        )
         services.mark_others_stale(draft)
     services.publish(draft, reviewer=author.name)
     service.updated_at = _moment()
     db.session.flush()
     old, new = audit.changes(before, after)
-    _record("guide.publish", service, {"language": language, **old},
-            {"language": language, "version": draft.version, "stale": stale, **new}, author)  # fmt: skip
+    _record(
+        "guide.publish",
+        service,
+        {"language": language, **old},
+        {"language": language, "version": draft.version, "stale": stale, **new},
+        author,
+    )
     return stale
 
 
@@ -136,8 +153,13 @@ def review_text(service: Service, language: str, author: Author) -> ServiceTrans
     text.review_state = CURRENT
     text.reviewed_at = _moment()
     text.reviewed_by = author.name
-    _record("guide.review", service, {"language": language, "review_state": STALE},
-            {"language": language, "version": text.version, "review_state": CURRENT}, author)  # fmt: skip
+    _record(
+        "guide.review",
+        service,
+        {"language": language, "review_state": STALE},
+        {"language": language, "version": text.version, "review_state": CURRENT},
+        author,
+    )
     return text
 
 
@@ -150,6 +172,11 @@ def restore_text(
         raise EditRefused(gettext("There is no such version."))
     draft = save_text(service, language, text_values(old), author)
     if draft is not None:
-        _record("guide.restore", service, {}, {"language": language, "from_version": number,
-                                                "version": draft.version}, author)  # fmt: skip
+        _record(
+            "guide.restore",
+            service,
+            {},
+            {"language": language, "from_version": number, "version": draft.version},
+            author,
+        )
     return draft

@@ -22,9 +22,15 @@ from knowledge.models import CONDITION_NAMES, FEE_KIND_NAMES, FEE_KINDS, Service
 from staff import current_staff
 
 # Its templates and static files are the knowledge package's (knowledge/templates, .../static).
-bp = Blueprint("guide_editor", __name__, url_prefix="/guide/editor", template_folder="templates",
-               static_folder="static", static_url_path="/static",
-               root_path=str(Path(__file__).resolve().parent.parent))  # fmt: skip
+bp = Blueprint(
+    "guide_editor",
+    __name__,
+    url_prefix="/guide/editor",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+    root_path=str(Path(__file__).resolve().parent.parent),
+)
 READ_ROLES = ("editor", "admin", "supervisor")
 EDIT_ROLES = ("editor", "admin")
 EMPTY_ROWS = 2
@@ -71,9 +77,14 @@ def service_title(service: Service) -> str:
 @bp.app_context_processor
 def workspace_names() -> dict[str, object]:
     """Give the workspace's templates the names of fields, states and languages."""
-    return {"field_names": FIELD_NAMES, "state_names": STATE_NAMES,
-            "guide_languages": languages.LANGUAGES, "condition_names": CONDITION_NAMES,
-            "fee_kinds": FEE_KINDS, "fee_kind_names": FEE_KIND_NAMES}  # fmt: skip
+    return {
+        "field_names": FIELD_NAMES,
+        "state_names": STATE_NAMES,
+        "guide_languages": languages.LANGUAGES,
+        "condition_names": CONDITION_NAMES,
+        "fee_kinds": FEE_KINDS,
+        "fee_kind_names": FEE_KIND_NAMES,
+    }
 
 
 def _author() -> Author:

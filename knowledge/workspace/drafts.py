@@ -40,8 +40,14 @@ def _save(
         return again(refused.message)
     if draft is None:
         return _done(gettext("Nothing changed."), here)
-    return _done(gettext("Draft saved (version %(version)s). Callers still hear the published "
-                         "version until you publish.", version=draft.version), here)  # fmt: skip
+    return _done(
+        gettext(
+            "Draft saved (version %(version)s). Callers still hear the published "
+            "version until you publish.",
+            version=draft.version,
+        ),
+        here,
+    )
 
 
 def _publish(publish: Callable[[], list[str]], here: str) -> Response:
@@ -52,8 +58,9 @@ def _publish(publish: Callable[[], list[str]], here: str) -> Response:
         return _refused(refused, here)
     message = gettext("Published: callers hear this version from now on.")
     if stale:
-        message += " " + gettext("Marked stale until reviewed: %(languages)s.",
-                                 languages=page_language_names(stale))  # fmt: skip
+        message += " " + gettext(
+            "Marked stale until reviewed: %(languages)s.", languages=page_language_names(stale)
+        )
     return _done(message, here)
 
 
@@ -65,19 +72,36 @@ def _restore(restore: Callable[[int], Draft | None], here: str) -> Response:
         return _refused(refused, here)
     if draft is None:
         return _done(gettext("That version is the text already being edited."), here)
-    return _done(gettext("Version restored into the draft (version %(version)s): check it, then "
-                         "publish.", version=draft.version), here)  # fmt: skip
+    return _done(
+        gettext(
+            "Version restored into the draft (version %(version)s): check it, then publish.",
+            version=draft.version,
+        ),
+        here,
+    )
 
 
-def _compare(service: Service, language: str | None, history: Sequence[Draft],
-             values: Callable[[Draft], dict[str, Any]], fields: Sequence[str]) -> tuple[str, int]:  # fmt: skip
+def _compare(
+    service: Service,
+    language: str | None,
+    history: Sequence[Draft],
+    values: Callable[[Draft], dict[str, Any]],
+    fields: Sequence[str],
+) -> tuple[str, int]:
     """Show what changed, field by field, between ?a= and ?b= (else the two newest versions)."""
     found = {v.version: v for v in history}
     newest = history[0].version if history else 0
     older = history[1].version if len(history) > 1 else newest
     a, b = request.args.get("a", older, type=int), request.args.get("b", newest, type=int)
-    page = partial(render_template, "knowledge/compare.html", service=service, language=language,
-                   versions=history, a=a, b=b)  # fmt: skip
+    page = partial(
+        render_template,
+        "knowledge/compare.html",
+        service=service,
+        language=language,
+        versions=history,
+        a=a,
+        b=b,
+    )
     if a not in found or b not in found:
         return page(changes=None, error=gettext("There is no such version.")), 404
     return page(changes=diff.compare(values(found[a]), values(found[b]), fields)), 200

@@ -41,28 +41,41 @@ def _facts_form(form: MultiDict[str, str]) -> dict[str, Any]:
             "delay_days",
             "appointment_required",
             "presence_required",
-        )  # fmt: skip
+        )
     }
     fields["published"] = form.get("published") == "on"
     fields["verified"] = form.get("verified") == "on"
     amounts, checked = form.getlist("fee_amount"), form.getlist("fee_checked")
     fields["fees"] = [
-        {"kind": kind, "amount_dh": amounts[i] if i < len(amounts) else "",
-         "checked_on": checked[i] if i < len(checked) else ""}
+        {
+            "kind": kind,
+            "amount_dh": amounts[i] if i < len(amounts) else "",
+            "checked_on": checked[i] if i < len(checked) else "",
+        }
         for i, kind in enumerate(form.getlist("fee_kind"))
-    ]  # fmt: skip
+    ]
     return fields
 
 
-def _render_facts(service: Service, values: dict[str, Any] | None = None,
-                  error: str | None = None, status: int = 200) -> tuple[str, int]:  # fmt: skip
+def _render_facts(
+    service: Service,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     page = render_template(
-        "knowledge/facts.html", service=service,
+        "knowledge/facts.html",
+        service=service,
         values=values if values is not None else editing.latest_facts(service),
-        draft=editing.open_facts_draft(service), versions=editing.facts_history(service),
-        categories=editing.all_categories(), default_source=editing.default_source_language(),
-        can_edit=_can_edit(), error=error, empty_rows=EMPTY_ROWS, limits=editing.LIMITS,
-    )  # fmt: skip
+        draft=editing.open_facts_draft(service),
+        versions=editing.facts_history(service),
+        categories=editing.all_categories(),
+        default_source=editing.default_source_language(),
+        can_edit=_can_edit(),
+        error=error,
+        empty_rows=EMPTY_ROWS,
+        limits=editing.LIMITS,
+    )
     return page, status
 
 
@@ -78,8 +91,12 @@ def edit_facts(slug: str) -> tuple[str, int] | Response:
     def again(error: str) -> tuple[str, int]:
         return _render_facts(service, {**editing.latest_facts(service), **fields}, error, 422)
 
-    return _save(service, url_for(".edit_facts", slug=slug),
-                 lambda: editing.save_facts(service, fields, _author()), again)  # fmt: skip
+    return _save(
+        service,
+        url_for(".edit_facts", slug=slug),
+        lambda: editing.save_facts(service, fields, _author()),
+        again,
+    )
 
 
 @bp.post("/services/<slug>/facts/publish")
@@ -87,8 +104,9 @@ def edit_facts(slug: str) -> tuple[str, int] | Response:
 def publish_facts(slug: str) -> Response:
     """Publish the facts draft onto the service."""
     service = _service(slug)
-    return _publish(lambda: editing.publish_facts(service, _author()),
-                    url_for(".edit_facts", slug=slug))  # fmt: skip
+    return _publish(
+        lambda: editing.publish_facts(service, _author()), url_for(".edit_facts", slug=slug)
+    )
 
 
 @bp.post("/services/<slug>/facts/restore")
@@ -96,8 +114,10 @@ def publish_facts(slug: str) -> Response:
 def restore_facts(slug: str) -> Response:
     """Write an earlier facts version into the facts draft."""
     service = _service(slug)
-    return _restore(lambda number: editing.restore_facts(service, number, _author()),
-                    url_for(".edit_facts", slug=slug))  # fmt: skip
+    return _restore(
+        lambda number: editing.restore_facts(service, number, _author()),
+        url_for(".edit_facts", slug=slug),
+    )
 
 
 @bp.get("/services/<slug>/facts/compare")
@@ -105,5 +125,6 @@ def restore_facts(slug: str) -> Response:
 def compare_facts(slug: str) -> tuple[str, int]:
     """Show what changed between two versions of the facts."""
     service = _service(slug)
-    return _compare(service, None, editing.facts_history(service), editing.facts_values,
-                    editing.FACT_FIELDS)  # fmt: skip
+    return _compare(
+        service, None, editing.facts_history(service), editing.facts_values, editing.FACT_FIELDS
+    )

@@ -32,8 +32,11 @@ def export() -> Response:
     body = transfer.dump(transfer.export_guide(), fmt)
     stamp = now().strftime("%Y%m%d-%H%M")
     mimetype = "application/json" if fmt == "json" else "application/yaml"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="guide-{stamp}.{fmt}"'})  # fmt: skip
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="guide-{stamp}.{fmt}"'},
+    )
 
 
 @bp.post("/file/import")
@@ -60,8 +63,14 @@ def import_file() -> tuple[str, int] | Response:
         db.session.rollback()
         page = render_template("knowledge/transfer.html", can_edit=True, problems=problems)
         return page, 422
-    return _done(gettext("Imported. Texts or facts changed: %(drafts)s; published: %(published)s; "
-                         "services added: %(services)s; categories added or changed: %(categories)s.",
-                         drafts=summary.drafts, published=summary.published,
-                         services=summary.services_added, categories=summary.categories),
-                 url_for(".transfer_page"))  # fmt: skip
+    return _done(
+        gettext(
+            "Imported. Texts or facts changed: %(drafts)s; published: %(published)s; "
+            "services added: %(services)s; categories added or changed: %(categories)s.",
+            drafts=summary.drafts,
+            published=summary.published,
+            services=summary.services_added,
+            categories=summary.categories,
+        ),
+        url_for(".transfer_page"),
+    )

@@ -30,8 +30,14 @@ def index() -> str:
             row.service, row.source
         )
         titles[row.service.id] = text.title if text else row.service.slug
-    return render_template("knowledge/index.html", rows=rows, totals=totals, titles=titles,
-                           categories=editing.all_categories(), can_edit=_can_edit())  # fmt: skip
+    return render_template(
+        "knowledge/index.html",
+        rows=rows,
+        totals=totals,
+        titles=titles,
+        categories=editing.all_categories(),
+        can_edit=_can_edit(),
+    )
 
 
 @bp.post("/services")
@@ -39,9 +45,12 @@ def index() -> str:
 def new_service() -> Response:
     """Add a service (unpublished); its facts and texts are then written in the workspace."""
     try:
-        service = editing.create_service(request.form.get("slug", "")[:60],
-                                         request.form.get("category", "")[:60], _author())  # fmt: skip
+        service = editing.create_service(
+            request.form.get("slug", "")[:60], request.form.get("category", "")[:60], _author()
+        )
     except EditRefused as refused:
         return _refused(refused, url_for(".index"))
-    return _done(gettext("Service added: write its facts, then its texts."),
-                 url_for(".edit_facts", slug=service.slug))  # fmt: skip
+    return _done(
+        gettext("Service added: write its facts, then its texts."),
+        url_for(".edit_facts", slug=service.slug),
+    )

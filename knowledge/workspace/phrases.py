@@ -49,9 +49,14 @@ def unmatched() -> str:
     for found in phrases:
         outcome = search.verdict(search.search(found.phrase, found.language))
         suggestions[found.id] = outcome.matches[0].slug if outcome.kind != "none" else ""
-    return render_template("knowledge/unmatched.html", phrases=phrases, language=language,
-                           suggestions=suggestions, choices=_service_titles(_editor_language()),
-                           can_edit=_can_edit())  # fmt: skip
+    return render_template(
+        "knowledge/unmatched.html",
+        phrases=phrases,
+        language=language,
+        suggestions=suggestions,
+        choices=_service_titles(_editor_language()),
+        can_edit=_can_edit(),
+    )
 
 
 @bp.route("/unmatched/<int:phrase_id>/synonym", methods=["GET", "POST"])
@@ -76,8 +81,14 @@ def add_synonym(phrase_id: int) -> str | Response:
     except EditRefused as refused:
         return _refused(refused, back)
     title = dict(_service_titles(_editor_language())).get(service.slug, service.slug)
-    return _done(gettext("“%(phrase)s” is now a synonym of %(service)s, from the next call.",
-                         phrase=found.phrase, service=title), back)  # fmt: skip
+    return _done(
+        gettext(
+            "“%(phrase)s” is now a synonym of %(service)s, from the next call.",
+            phrase=found.phrase,
+            service=title,
+        ),
+        back,
+    )
 
 
 def _synonym_preview(found: Any, service: Service, back: str) -> str:
@@ -90,9 +101,15 @@ def _synonym_preview(found: Any, service: Service, back: str) -> str:
         (gettext("Today"), search.verdict(before)),
         (gettext("Once it is a synonym"), search.verdict(after)),
     ]
-    return render_template("knowledge/synonym.html", phrase=found, service=service,
-                           titles=titles, outcomes=outcomes, verdict_names=VERDICT_NAMES,
-                           back=back)  # fmt: skip
+    return render_template(
+        "knowledge/synonym.html",
+        phrase=found,
+        service=service,
+        titles=titles,
+        outcomes=outcomes,
+        verdict_names=VERDICT_NAMES,
+        back=back,
+    )
 
 
 @bp.post("/unmatched/<int:phrase_id>/dismiss")
@@ -103,5 +120,6 @@ def dismiss_phrase(phrase_id: int) -> Response:
     if found is None:
         abort(404)
     editing.dismiss(found, _author())
-    return _done(gettext("Phrase dismissed."), url_for(".unmatched",
-                                                       lang=request.args.get("lang") or None))  # fmt: skip
+    return _done(
+        gettext("Phrase dismissed."), url_for(".unmatched", lang=request.args.get("lang") or None)
+    )

@@ -24,6 +24,12 @@ def search_page() -> str:
     if phrase:
         matches = search.search(phrase, language, 5)
         outcome = search.verdict(matches)
-    return render_template("knowledge/search.html", phrase=phrase, language=language,
-                           matches=matches, outcome=outcome, verdict_names=VERDICT_NAMES,
-                           thresholds=(search.CLEAR_MIN, search.CLEAR_MARGIN, search.CLOSE_MIN))  # fmt: skip
+    return render_template(
+        "knowledge/search.html",
+        phrase=phrase,
+        language=language,
+        matches=matches,
+        outcome=outcome,
+        verdict_names=VERDICT_NAMES,
+        thresholds=(search.CLEAR_MIN, search.CLEAR_MARGIN, search.CLOSE_MIN),
+    )

@@ -38,8 +38,16 @@ from staff import audit, current_staff, kept, role_required
 def _text_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """Return the text fields the form sent (absent ones are left as they are)."""
     fields: dict[str, Any] = {}
-    for name in ("title", "summary", "eligibility", "fee_text", "delay_text", "where_to_apply",
-                 "keywords", "synonyms"):  # fmt: skip
+    for name in (
+        "title",
+        "summary",
+        "eligibility",
+        "fee_text",
+        "delay_text",
+        "where_to_apply",
+        "keywords",
+        "synonyms",
+    ):
         if name in form:
             fields[name] = form.get(name, "")
     if "doc_text" in form:
@@ -81,9 +89,15 @@ def _other_language(service: Service, language: str) -> str:
     return source if source != language else ("en" if language != "en" else "fr")
 
 
-def _render_text(service: Service, language: str, values: dict[str, Any] | None = None,
-                 error: str | None = None, status: int = 200, theirs: Draft | None = None,
-                 seen_revision: str | None = None) -> tuple[str, int]:  # fmt: skip
+def _render_text(
+    service: Service,
+    language: str,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+    theirs: Draft | None = None,
+    seen_revision: str | None = None,
+) -> tuple[str, int]:
     other = _other_language(service, language)
     latest = editing.latest_text(service, language)
     if values is None:
@@ -91,22 +105,37 @@ def _render_text(service: Service, language: str, values: dict[str, Any] | None 
     shown = editing.latest_text(service, other)
     reference = editing.published_text(service, other) or shown
     spoken = preview.preview(service, latest) if latest else None
-    history = [entry for entry in audit.history(editing.TARGET, [service.id])
-               if (entry.after or {}).get("language") in (language, None)][-30:]  # fmt: skip
+    history = [
+        entry
+        for entry in audit.history(editing.TARGET, [service.id])
+        if (entry.after or {}).get("language") in (language, None)
+    ][-30:]
     page = render_template(
-        "knowledge/edit.html", service=service, language=languages.get(language),
-        other=languages.get(other), values=values, reference=reference, latest=latest,
+        "knowledge/edit.html",
+        service=service,
+        language=languages.get(language),
+        other=languages.get(other),
+        values=values,
+        reference=reference,
+        latest=latest,
         draft=editing.open_draft(service, language),
         published=editing.published_text(service, language),
-        versions=editing.versions(service, language), preview=spoken,
-        source=editing.source_language(service), conditions=CONDITIONS, empty_rows=EMPTY_ROWS,
-        history=list(reversed(history)), can_edit=_can_edit(), error=error,
+        versions=editing.versions(service, language),
+        preview=spoken,
+        source=editing.source_language(service),
+        conditions=CONDITIONS,
+        empty_rows=EMPTY_ROWS,
+        history=list(reversed(history)),
+        can_edit=_can_edit(),
+        error=error,
         words_per_minute=preview.WORDS_PER_MINUTE.get(language, 150),
-        text_fields=editing.TEXT_FIELDS, limits=editing.LIMITS,
-        revision=seen_revision or editing.text_revision(service, language), theirs=theirs,
+        text_fields=editing.TEXT_FIELDS,
+        limits=editing.LIMITS,
+        revision=seen_revision or editing.text_revision(service, language),
+        theirs=theirs,
         their_values=editing.text_values(theirs) if theirs else None,
         differing=_differing(theirs, values),
-    )  # fmt: skip
+    )
     return page, status
 
 
@@ -125,10 +154,18 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
         if typed is None:
             return _render_text(service, language)
         # Taken back once (the request commits it).
-        flash(gettext("What you typed before your session expired is back in the form: "
-                      "check it, then save."))  # fmt: skip
-        return _render_text(service, language, _typed(service, language, _text_form(typed)),
-                            seen_revision=typed.get("revision"))  # fmt: skip
+        flash(
+            gettext(
+                "What you typed before your session expired is back in the form: "
+                "check it, then save."
+            )
+        )
+        return _render_text(
+            service,
+            language,
+            _typed(service, language, _text_form(typed)),
+            seen_revision=typed.get("revision"),
+        )
     fields = _text_form(request.form)
 
     def again(error: str) -> tuple[str, int]:
@@ -138,15 +175,25 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
     here = url_for(".edit_text", slug=slug, code=language, **values)
     seen = request.form.get("revision")
     try:
-        return _save(service, here, lambda: editing.save_text(service, language, fields,
-                                                              _author(), seen), again)  # fmt: skip
+        return _save(
+            service,
+            here,
+            lambda: editing.save_text(service, language, fields, _author(), seen),
+            again,
+        )
     except EditConflict as conflict:
         db.session.rollback()
         # Nothing of theirs is overwritten and nothing typed is lost: their version is shown
         # beside the form, which still holds this editor's text and now carries their revision.
         values = _typed(service, language, fields)
-        return _render_text(service, language, values, conflict.message, 409,
-                            theirs=editing.latest_text(service, language))  # fmt: skip
+        return _render_text(
+            service,
+            language,
+            values,
+            conflict.message,
+            409,
+            theirs=editing.latest_text(service, language),
+        )
 
 
 @bp.post("/services/<slug>/<code>/publish")
@@ -154,8 +201,9 @@ def edit_text(slug: str, code: str) -> tuple[str, int] | Response:
 def publish_text(slug: str, code: str) -> Response:
     """Publish the draft: callers hear it from the next call."""
     service, language = _service(slug), _language(code)
-    return _publish(lambda: editing.publish_text(service, language, _author()),
-                    _text_page(slug, language))  # fmt: skip
+    return _publish(
+        lambda: editing.publish_text(service, language, _author()), _text_page(slug, language)
+    )
 
 
 @bp.post("/services/<slug>/<code>/review")
@@ -175,8 +223,10 @@ def review_text(slug: str, code: str) -> Response:
 def restore_text(slug: str, code: str) -> Response:
     """Write an earlier version into the draft, to check and publish."""
     service, language = _service(slug), _language(code)
-    return _restore(lambda number: editing.restore_text(service, language, number, _author()),
-                    _text_page(slug, language))  # fmt: skip
+    return _restore(
+        lambda number: editing.restore_text(service, language, number, _author()),
+        _text_page(slug, language),
+    )
 
 
 @bp.get("/services/<slug>/<code>/compare")
@@ -184,5 +234,10 @@ def restore_text(slug: str, code: str) -> Response:
 def compare_text(slug: str, code: str) -> tuple[str, int]:
     """Show what changed, field by field, between two versions of a text."""
     service, language = _service(slug), _language(code)
-    return _compare(service, language, editing.versions(service, language),
-                    editing.text_values, editing.TEXT_FIELDS)  # fmt: skip
+    return _compare(
+        service,
+        language,
+        editing.versions(service, language),
+        editing.text_values,
+        editing.TEXT_FIELDS,
+    )

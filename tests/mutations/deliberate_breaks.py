@@ -117,8 +117,11 @@ def check(item: Break, workdir: Path) -> tuple[str, str, float]:
     started = time.monotonic()
     run = subprocess.run(  # noqa: S603 (our own interpreter and pytest, fixed arguments)
         [sys.executable, "-m", "pytest", *PYTEST, *item.tests],
-        cwd=copy, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.monotonic() - started
     failed = [line for line in run.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
     if run.returncode == 1 and failed:
@@ -135,8 +138,11 @@ def baseline(tests: tuple[str, ...], workdir: Path) -> str:
         shutil.copytree(ROOT, copy, ignore=SKIP)
     run = subprocess.run(  # noqa: S603 (our own interpreter and pytest, fixed arguments)
         [sys.executable, "-m", "pytest", *PYTEST, *tests],
-        cwd=copy, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     last = run.stdout.strip().splitlines()[-1]
     return last if run.returncode == 0 else f"FAILS UNBROKEN: {last}"
 
@@ -154,13 +160,17 @@ def main(names: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="breaks-") as workdir:
         if with_baseline:
             for tests in dict.fromkeys(b.tests for b in chosen):
-                print(f"| unbroken | {' '.join(tests)} | {baseline(tests, Path(workdir))} |",
-                      flush=True)  # fmt: skip
+                print(
+                    f"| unbroken | {' '.join(tests)} | {baseline(tests, Path(workdir))} |",
+                    flush=True,
+                )
         for item in chosen:
             verdict, detail, seconds = check(item, Path(workdir))
             rows.append((item.name, item.path, verdict, detail, seconds))
-            print(f"| {item.name} | {item.path} | {verdict} | {detail} | {seconds:.0f} s |",
-                  flush=True)  # fmt: skip
+            print(
+                f"| {item.name} | {item.path} | {verdict} | {detail} | {seconds:.0f} s |",
+                flush=True,
+            )
     return 0 if all(row[2] == "caught" for row in rows) else 1
 
 
