@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import random
 import secrets
-import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
@@ -257,14 +255,10 @@ def database_figures(engine: sa.Engine) -> dict[str, int]:
         }
 
 
-def _stop_on_term(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the `with` that stops the server
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the app with gunicorn, run the callers, print the figures; 1 if anything failed."""
     options = parse_arguments(argv)
-    signal.signal(signal.SIGTERM, _stop_on_term)
+    servers.stop_on_sigterm()
     token = secrets.token_hex(16)
     env = app_environment(options.database_url, token)
     env["FALLBACK_AGENT_NUMBER"] = SENTINEL_FALLBACK

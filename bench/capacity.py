@@ -18,14 +18,12 @@ import argparse
 import json
 import multiprocessing
 import secrets
-import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import FrameType
 
 import sqlalchemy as sa
 
@@ -226,14 +224,10 @@ def plot(levels: Sequence[Level], path: Path, title: str) -> None:
     figure.savefig(path)
 
 
-def _stop_on_term(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the `with` that stops the server
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Raise the number of callers level by level until one is not held; print the curve."""
     options = parse_arguments(argv)
-    signal.signal(signal.SIGTERM, _stop_on_term)
+    servers.stop_on_sigterm()
     token = secrets.token_hex(16)
     env = app_environment(options.database_url, token)
     env["FALLBACK_AGENT_NUMBER"] = SENTINEL_FALLBACK

@@ -142,3 +142,12 @@ class Gunicorn:
             return 0
         lines = self.log.read_text(errors="replace").splitlines()
         return sum(1 for line in lines if " ERROR " in line or line.startswith("Traceback"))
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so the `with` blocks that stop the servers unwind."""
+    signal.signal(signal.SIGTERM, _exit_on_term)

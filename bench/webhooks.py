@@ -18,7 +18,6 @@ import random
 import resource
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 
 import sqlalchemy as sa
 
@@ -404,14 +402,10 @@ def save(scenarios: Sequence[Scenario], options: argparse.Namespace, stamp: str)
     return path
 
 
-def _stop_on_term(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the `with` blocks that stop the servers
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the floor, the references, the app's scenarios, the stateful reference and floor again."""
     options = parse_arguments(argv)
-    signal.signal(signal.SIGTERM, _stop_on_term)
+    servers.stop_on_sigterm()
     ensure_wrk()
     token = secrets.token_hex(16)  # the app's TWILIO_AUTH_TOKEN for this run only
     env = app_environment(options.database_url, token)
