@@ -197,6 +197,7 @@ class PhoneCall:
         self.last_recording: dict[str, str] = {}
         self.queue: dict[str, str] | None = None
         self.queue_place = (1, 30)  # (position, seconds waited) Twilio reports to the wait URL
+        self.dequeued: Turn | None = None  # the queue action's answer when an agent took the call
 
     # --- what Twilio sends ---------------------------------------------------------------
 
@@ -408,12 +409,19 @@ class PhoneCall:
             raise TwimlError("the call was never queued")
         return self.request(queue["action"], QueueResult=result, QueueTime=str(waited))
 
-    def taken_out_of_queue(self, url: str) -> Turn:
-        """An agent took this caller: Twilio's queue member update sends the call to `url`."""
+    def taken_out_of_queue(self, url: str, waited: int = 60) -> Turn:
+        """An agent took this caller: Twilio's queue member update sends the call to `url`.
+
+        A call taken out of its queue through the REST API also has its `<Enqueue>` action
+        requested at once, with QueueResult=redirected; that answer is kept in `dequeued`.
+        """
         queue = self.queue or (self.turn.enqueue if self.turn else None)
         if queue is None:
             raise TwimlError("the call was never queued")
         self.queue = None
+        self.dequeued = self.request(
+            queue["action"], QueueResult="redirected", QueueTime=str(waited)
+        )
         return self.request(url)
 
     def left(self) -> Turn:

@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -419,6 +420,11 @@ class Agent(Node):
             return Go("goodbye")
         if result == "hangup":
             return Go("hung_up")
+        if result == "redirected" and call.taken_by_id is not None:
+            # An agent took this caller: Twilio's queue member update sends the call to the
+            # agent's conference and posts this action at once. The caller was put through.
+            call.queue_result = "bridged"
+            return Go("put_through")
         if result == "leave":
             # The caller asked for a callback from the wait page: keep their place.
             if call.queue_entered_at is not None:
@@ -561,6 +567,21 @@ class CallLater(Goodbye):
         super().render(step)
 
 
+class PutThrough(Node):
+    """A caller an agent took out of the queue: on to the conference where the agent waits."""
+
+    name = "put_through"
+
+    def render(self, step: Step) -> None:
+        """Send the caller to their agent, whichever of Twilio's two requests the call follows."""
+        taken = sa.select(Ticket.id).where(Ticket.call_sid == step.call.call_sid)
+        ticket_id = db.session.scalars(taken.order_by(Ticket.id).limit(1)).first()
+        if ticket_id is None:
+            step.response.hangup()
+            return
+        step.response.redirect(url_for("desk_voice.join", t=ticket_id), method="POST")
+
+
 class HungUp(Goodbye):
     """The caller is gone (hung up while queued): nothing to say."""
 
@@ -593,3 +614,4 @@ def register_nodes() -> None:
     register(Goodbye())
     register(CallLater())
     register(HungUp())
+    register(PutThrough())

@@ -15,6 +15,7 @@ from centre import jobs
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr import driver
+from ivr.models import Call
 from staff.models import StaffUser
 from tickets.models import Ticket
 
@@ -103,6 +104,15 @@ def test_the_agent_is_put_through_to_the_caller_they_took_not_the_front_of_the_q
     caller = chosen.taken_out_of_queue(join)
     assert caller.text == "Nous vous mettons en relation avec un agent."
     assert caller.dial == f"desk-{ticket_id}"
+    # Twilio also posts the queue's action at once (QueueResult=redirected): that answer, too,
+    # takes the caller to their agent, never to "all our agents are busy".
+    assert chosen.dequeued is not None and chosen.dequeued.dial == f"desk-{ticket_id}"
+    assert "occupés" not in chosen.dequeued.text
+    with app.app_context():
+        left = db.session.execute(
+            sa.select(Call.queue_result, Call.node).where(Call.call_sid == chosen.call_sid)
+        ).one()
+    assert tuple(left) == ("bridged", "put_through")
     # The front caller still waits, and is the only one counted.
     seen = available_agent.get("/tickets/waiting").get_json()
     assert seen["waiting"] == 1 and [c["ticket"] for c in seen["callers"]] == [
