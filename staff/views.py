@@ -42,6 +42,9 @@ from staff.auth import (
 from staff.models import ROLES, StaffUser
 
 log = logging.getLogger(__name__)
+# The database did not answer: the bound on a wait ran out, the pool had no connection to
+# give within its timeout, or the server refused (down, locked, a statement stopped).
+NOT_ANSWERING = (sa.exc.OperationalError, sa.exc.TimeoutError)
 bp = Blueprint(
     "staff",
     __name__,
@@ -297,6 +300,11 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPException:
     """Answer 403, 404 and other errors with a page in the person's language (JSON under /api/)."""
+    failed = getattr(error, "original_exception", None)
+    if isinstance(failed, NOT_ANSWERING) and not request.path.startswith("/ivr/"):
+        # The database stopped answering after the view, at the request's commit: Flask hands
+        # that over as a 500, but it is the same fault, and the form is kept the same way.
+        return database_not_answering(failed)
     if error.code is None or error.code >= 500 or error.code in (301, 302, 303, 307, 308):
         return error
     if request.path.startswith("/api/"):

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import csrf_token, log_in
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from test_hung_database import NEVER, FreezingProxy, proxy  # noqa: F401 (its fixture, by name)
 
 from centre.extensions import db
@@ -148,3 +149,40 @@ def test_the_database_page_is_in_the_staff_members_language_without_asking_the_d
     text = response.get_data(as_text=True)
     assert expected[locale] in text
     assert f'lang="{locale}"' in text
+
+
+def test_a_note_whose_commit_finds_the_database_gone_is_kept_on_the_page(
+    make_app, app, make_user, monkeypatch, open_hours
+):
+    # The view has flushed; the request's one commit is where the database stops answering.
+    # Flask answers what fails there as a 500 (unless told to let it through, as tests are).
+    served = make_app(PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        ticket = services.open_ticket("complaint", "fr", "+33612345678", "test-phone-key")
+        db.session.commit()
+        ticket_id = ticket.id
+    member = make_user("agent", "fr", locale="fr")
+    agent = served.test_client()
+    assert log_in(agent, member.email, member.password).status_code == 302
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version, page
+    form = {
+        "csrf_token": csrf_token(agent, f"/tickets/{ticket_id}"),
+        "version": version.group(1),
+        "status": "open",
+        "note": NOTE,
+    }
+
+    def refuse(session: Session) -> None:
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("the server is not answering"))
+
+    monkeypatch.setattr(Session, "commit", refuse)
+    response = agent.post(f"/tickets/{ticket_id}/save", data=form)
+    monkeypatch.undo()
+    assert response.status_code == 503
+    answer = response.get_data(as_text=True)
+    assert "La base de données ne répond pas." in answer
+    assert f'<blockquote class="kept" dir="auto">{NOTE}' in answer
+    with app.app_context():
+        assert db.session.scalars(sa.select(TicketNote.body)).all() == []
