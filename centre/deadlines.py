@@ -39,7 +39,10 @@ def _bound() -> float | None:
         return None
     bound: float | None = g.get("database_wait_bound")
     if bound is None and has_request_context():
-        bound = current_app.config.get("STAFF_DB_TIMEOUT_SECONDS")
+        # Never before the server's own timeouts: a slow statement fails with its reason.
+        config = current_app.config
+        server = config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS
+        bound = max(float(config.get("STAFF_DB_TIMEOUT_SECONDS", 10)), server)
     return bound
 
 
