@@ -46,9 +46,7 @@ SELECT lpad((100000000 + g)::text, 9, '0'), kind,
        '[{"from": "language", "input": "2", "to": "welcome"}, {"from": "main", "input": "3", "to": "feedback"}, {"from": "feedback", "input": "1", "to": "record"}]',
        r4 < 0.3, created, created, 1, NULL, NULL,
        created + interval '2 days', created + interval '36 hours',
-       CASE WHEN kind = 'escalated_call' THEN 10000000000 - extract(epoch FROM created)::bigint
-            WHEN kind = 'callback' THEN 10000000000 + extract(epoch FROM created + interval '2 days')::bigint
-            ELSE 20000000000 + extract(epoch FROM created + interval '2 days')::bigint END
+       extract(epoch FROM created + interval '2 days')::bigint  -- queue_key: the due time
 FROM (SELECT g, (now() at time zone 'utc') - g * interval '63 seconds' AS created,
              (ARRAY['complaint','suggestion','observation','callback','escalated_call'])[1 + floor(random() * 5)::int] AS kind,
              random() AS r1, random() AS r2, random() AS r3, random() AS r4
@@ -104,9 +102,11 @@ def main() -> None:
         plan = (
             db.session.execute(
                 sa.text(
+                    # The queue's first part, as desk.queue reads it: past their warning
+                    # time and still to handle, soonest due first.
                     "EXPLAIN ANALYZE SELECT * FROM tickets WHERE language IN ('fr','ar') AND "
                     "status IN ('new','open','waiting') AND merged_into_id IS NULL "
-                    "ORDER BY queue_key, id LIMIT 51"
+                    "AND warn_at <= (now() at time zone 'utc') ORDER BY queue_key, id LIMIT 51"
                 )
             )
             .scalars()

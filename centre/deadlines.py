@@ -1,11 +1,13 @@
-"""A bound on every wait for PostgreSQL while someone waits on the line: a hung server fails fast.
+"""A bound on every wait for PostgreSQL during a request: a hung server fails fast.
 
 The server's own `statement_timeout` and `lock_timeout` stop slow statements, but a server (or a
 proxy in front of it) that stops answering leaves the client waiting for bytes that never come:
-the worker hangs until gunicorn kills it and the caller hears nothing. While a webhook is being
-answered, every wait of the connection (a statement, a commit, a rollback) gives up after a
-bound, closes the connection (the pool then drops it) and raises, so the apology can be said.
-Other requests (staff pages, imports that lift `statement_timeout`) wait as the server decides.
+the worker hangs until gunicorn kills it, the caller hears nothing and what an agent typed is
+lost. During a request, every wait of the connection (a statement, a commit, a rollback) gives
+up after a bound, closes the connection (the pool then drops it) and raises. A webhook sets a
+short bound (`bound_database_waits`), so the apology can be said within 2 s; any other request
+(a staff page, the API) has `STAFF_DB_TIMEOUT_SECONDS`, longer, and answers a page saying the
+database is not answering. Commands and jobs outside a request wait as the server decides.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 
 from centre.extensions import db
 
@@ -33,7 +35,15 @@ def bound_database_waits(seconds: float) -> None:
 
 
 def _bound() -> float | None:
-    return g.get("database_wait_bound") if has_app_context() else None
+    if not has_app_context():
+        return None
+    bound: float | None = g.get("database_wait_bound")
+    if bound is None and has_request_context():
+        # Never before the server's own timeouts: a slow statement fails with its reason.
+        config = current_app.config
+        server = config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS
+        bound = max(float(config.get("STAFF_DB_TIMEOUT_SECONDS", 10)), server)
+    return bound
 
 
 def _until(steps: Generator[Any, Any, Any], deadline: float) -> Generator[Any, Any, Any]:

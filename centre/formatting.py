@@ -90,6 +90,21 @@ def page_language_names(codes: Iterable[str]) -> str:
     return format_list(names, locale=locale)
 
 
+# Unicode's first-strong isolate and its end: what they enclose takes its own direction and
+# leaves the sentence around it alone (the plain-text twin of HTML's <bdi>).
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    """Return `text` set apart from the sentence it goes into, whatever its script.
+
+    French words in an Arabic sentence (or Arabic ones in a French sentence) otherwise take
+    the sentence's direction, and the quotes, colons and numbers around them land in the
+    wrong order; isolated, each reads in its own direction, in its place.
+    """
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}" if text else text
+
+
 def too_long(limit: int, length: int) -> str:
     """Return why a staff text was refused for its length, in the page's language."""
     return gettext(

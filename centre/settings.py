@@ -222,6 +222,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "PHONE_HASH_KEY": environ.get("PHONE_HASH_KEY") or secret or DEVELOPMENT_SECRET,
         "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL", ""),  # `finish` gives the default
         "DB_TIMEOUT_SECONDS": _float(environ, "DB_TIMEOUT_SECONDS", 1.5),
+        # How long a staff page (or the API) waits for a database that stopped answering.
+        "STAFF_DB_TIMEOUT_SECONDS": _float(environ, "STAFF_DB_TIMEOUT_SECONDS", 10),
         "REDIS_URL": environ.get("REDIS_URL", ""),
         "REDIS_PREFIX": environ.get("REDIS_PREFIX", "callcentre:"),
         "REDIS_TIMEOUT_SECONDS": _float(environ, "REDIS_TIMEOUT_SECONDS", 0.5),

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from cases import lookups
 from centre import languages, notices
-from centre.formatting import page_locale
+from centre.formatting import isolated, page_locale
 from ivr import state
 from knowledge import services
 from tickets.models import Ticket
@@ -103,7 +103,11 @@ def action(caller_input: str, detail: dict[str, Any]) -> str:
     """Return what the caller did at a step, in words."""
     if caller_input == "speech":
         said = str(detail.get("said") or "")
-        return gettext("said “%(words)s”", words=said) if said else gettext("spoken answer")
+        # The caller's words, in their language: isolated in the agent's (an Arabic sentence
+        # around French words, or the other way round).
+        return (
+            gettext("said “%(words)s”", words=isolated(said)) if said else gettext("spoken answer")
+        )
     if caller_input in ("none", "timeout", ""):
         return gettext("silence")
     if caller_input.startswith("entry:"):
@@ -129,15 +133,17 @@ def _notice_texts(ids: list[int], caller_language: str) -> list[str]:
 def _facts(detail: dict[str, Any], caller_language: str) -> list[str]:
     facts = []
     for text in _notice_texts([int(i) for i in detail.get("notices", [])], caller_language):
-        facts.append(gettext("Heard the notice: “%(text)s”", text=text))
+        facts.append(gettext("Heard the notice: “%(text)s”", text=isolated(text)))
     if detail.get("guide"):
         title = _service_title(str(detail["guide"]), caller_language)
-        facts.append(gettext("Heard the guide's answer: %(title)s", title=title))
+        facts.append(gettext("Heard the guide's answer: %(title)s", title=isolated(title)))
     if detail.get("reminder"):
         facts.append(gettext("Asked for a text message shortly before the callback."))
     if detail.get("texted"):
         title = _service_title(str(detail["texted"]), caller_language)
-        facts.append(gettext("Had this answer sent by text message: %(title)s", title=title))
+        facts.append(
+            gettext("Had this answer sent by text message: %(title)s", title=isolated(title))
+        )
     return facts
 
 
@@ -222,8 +228,8 @@ def _lookups(call_sid: str | None, caller_language: str) -> list[Line]:
             text = gettext(
                 "%(outcome)s: %(reference)s, %(service)s; the caller heard: %(status)s.",
                 outcome=outcome,
-                reference=case.reference,
-                service=_service_title(case.service, caller_language),
+                reference=isolated(case.reference),
+                service=isolated(_service_title(case.service, caller_language)),
                 status=CASE_STATUSES.get(case.status, gettext("another status")),
             )
         else:

@@ -28,6 +28,7 @@ from flask_babel import gettext
 from centre import ratelimit
 from centre.clock import from_storage, now, to_storage
 from centre.extensions import db
+from centre.locale import STAFF_LOCALE_KEY
 from centre.refusals import Refused
 from centre.transactions import keep_when_refused
 from staff import accounts, audit, kept, passwords
@@ -93,6 +94,8 @@ def load_session() -> None:
         db.session.commit()
     g.staff = record.user
     g.staff_locale = record.user.locale
+    if session.get(STAFF_LOCALE_KEY) != record.user.locale:
+        session[STAFF_LOCALE_KEY] = record.user.locale
 
 
 def _live(moment: datetime) -> sa.ColumnElement[bool]:
@@ -243,7 +246,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
     return decorate
 
 
-def _page_of_form() -> str:
+def page_of_form() -> str:
     """Return the page the posted form was on (the Referer, same site only), else its action."""
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc == request.host and safe_next(referrer.path):
@@ -253,7 +256,7 @@ def _page_of_form() -> str:
 
 def _keep_and_log_in_again(user_id: int) -> Any:
     """Keep the form posted after the session lapsed; send its author to log in, then back."""
-    page = _page_of_form()
+    page = page_of_form()
     kept.keep(user_id, request.path, page, request.form)
     flash(gettext("Your session expired. Log in again: what you typed is kept."))
     return redirect(url_for("staff.login", next=page))

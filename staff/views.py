@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -23,11 +35,16 @@ from staff.auth import (
     end_session,
     home_url,
     login_required,
+    page_of_form,
     role_required,
     safe_next,
 )
 from staff.models import ROLES, StaffUser
 
+log = logging.getLogger(__name__)
+# The database did not answer: the bound on a wait ran out, the pool had no connection to
+# give within its timeout, or the server refused (down, locked, a statement stopped).
+NOT_ANSWERING = (sa.exc.OperationalError, sa.exc.TimeoutError)
 bp = Blueprint(
     "staff",
     __name__,
@@ -283,6 +300,11 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPException:
     """Answer 403, 404 and other errors with a page in the person's language (JSON under /api/)."""
+    failed = getattr(error, "original_exception", None)
+    if isinstance(failed, NOT_ANSWERING) and not request.path.startswith("/ivr/"):
+        # The database stopped answering after the view, at the request's commit: Flask hands
+        # that over as a 500, but it is the same fault, and the form is kept the same way.
+        return database_not_answering(failed)
     if error.code is None or error.code >= 500 or error.code in (301, 302, 303, 307, 308):
         return error
     if request.path.startswith("/api/"):
@@ -299,6 +321,51 @@ def http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPExcepti
     }
     message = messages.get(error.code, gettext("This request could not be handled."))
     return render_template("staff/error.html", code=error.code, message=message), error.code
+
+
+# What a page that cannot reach the database never writes back into itself: a password.
+_NEVER_CARRIED = ("csrf_token", "password")
+
+
+def _carried_form() -> list[tuple[str, str]] | None:
+    """Return the fields of the form just posted, to post again; None if it cannot come back."""
+    if request.method != "POST" or request.files or request.endpoint == "staff.login":
+        return None
+    fields = [
+        (name, value)
+        for name, values in request.form.lists()
+        if not any(word in name for word in _NEVER_CARRIED)
+        for value in values
+    ]
+    return fields or None
+
+
+@bp.app_errorhandler(sa.exc.OperationalError)
+@bp.app_errorhandler(sa.exc.TimeoutError)
+def database_not_answering(error: Exception) -> tuple[str | Response, int]:
+    """Say the database is not answering (503), keeping on the page the form that was posted.
+
+    Nothing here reads the database: the language comes from the staff member's cookie, and
+    the form comes back from the request itself, to be posted again as it was, with the version
+    it was loaded from (a change made meanwhile is then shown as a conflict).
+    """
+    if request.path.startswith("/ivr/"):
+        raise error  # a Twilio webhook answers in its own way (TwiML), never with a page
+    log.warning("%s %s: the database did not answer: %s", request.method, request.path, error)
+    message = gettext("The database is not answering. Try again in a moment.")
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "database_unavailable", "message": message}), 503
+    g.staff = None  # who is asking is in the database: the page does without
+    carried = _carried_form()
+    page = render_template(
+        "staff/unavailable.html",
+        message=message,
+        carried=carried,
+        # Typed words, shown so the person sees they are not lost (ids and choices are not).
+        typed=[value for _, value in carried or () if any(c.isspace() for c in value.strip())],
+        again=request.full_path.rstrip("?") if request.method == "GET" else page_of_form(),
+    )
+    return page, 503
 
 
 def front_door() -> Response:

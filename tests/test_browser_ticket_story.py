@@ -44,8 +44,9 @@ def one_rich_call(call, clock) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("locale", "direction", "words"),
     [
-        ("fr", "ltr", "a dit « je dois renouveler mon passeport biométrique »"),
-        ("ar", "rtl", "قال: «je dois renouveler mon passeport biométrique»"),
+        # The caller's words are an isolate of their own (FSI ... PDI) in the agent's sentence.
+        ("fr", "ltr", "a dit « \u2068je dois renouveler mon passeport biométrique\u2069 »"),
+        ("ar", "rtl", "قال: «\u2068je dois renouveler mon passeport biométrique\u2069»"),
     ],
 )
 def test_the_ticket_page_tells_the_callers_story_in_the_agents_language(

@@ -135,6 +135,45 @@ def test_the_second_editor_saving_from_the_same_version_is_told_and_keeps_their_
     assert again.status_code == 302 and draft_summary(app, "passport", "en") == mine
 
 
+def facts_of(app, slug: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Return the newest facts of a service (its open draft, else the live facts)."""
+    from knowledge import editing
+
+    with app.app_context():
+        return editing.latest_facts(editing.service_by_slug(slug))
+
+
+def test_the_second_editor_saving_facts_from_the_same_version_is_told_and_keeps_theirs(
+    app, guide, log_in
+):
+    from test_guide_workspace import facts_form
+
+    first, second = log_in("editor", locale="en"), log_in("editor", locale="fr")
+    page = f"{EDITOR}/services/passport/facts"
+    loaded = revision_on(first.get(page).get_data(as_text=True))
+    assert revision_on(second.get(page).get_data(as_text=True)) == loaded
+    form = facts_form(app, "passport")
+    theirs = {**form, "delay_days": "21", "source_url": "https://consulat.example.ma/passeport"}
+    mine = {**form, "delay_days": "45"}
+    assert post_form(first, page, {**theirs, "revision": loaded}).status_code == 302
+    late = post_form(second, page, {**mine, "revision": loaded})
+    assert late.status_code == 409
+    html = unescape(late.get_data(as_text=True))
+    assert "Quelqu'un d'autre a enregistré ces informations" in html
+    assert first.member.email in html
+    shown = html[html.index('id="their-version"') : html.index('id="facts-form"')]
+    # Their version, where it differs from the second editor's: the delay and the link...
+    assert ">21</bdi>" in shown and "https://consulat.example.ma/passeport" in shown
+    assert "45" not in shown
+    assert 'name="delay_days" type="number" min="0" value="45"' in html  # ...beside theirs
+    assert facts_of(app, "passport")["delay_days"] == 21  # the first change is not lost
+    # Having compared, the second editor saves again from the page the conflict showed.
+    again = post_form(second, page, {**mine, "revision": revision_on(html)})
+    assert again.status_code == 302 and facts_of(app, "passport")["delay_days"] == 45
+    # A save from the page as it now is goes through; from the old one, again refused.
+    assert post_form(first, page, {**theirs, "revision": loaded}).status_code == 409
+
+
 def test_an_over_long_guide_title_is_refused_and_kept_in_the_form(app, guide, log_in):
     editor = log_in("editor", locale="fr")
     page = f"{EDITOR}/services/passport/en"

@@ -58,9 +58,9 @@ def test_the_story_says_what_the_caller_said_heard_texted_waited_and_where_they_
         "story",
     )
     assert "The caller chose French." in story
-    assert "said “je dois renouveler mon passeport biométrique”" in story
-    assert "Heard the guide's answer: Biometric passport" in story
-    assert "Had this answer sent by text message: Biometric passport" in story
+    assert "said “\u2068je dois renouveler mon passeport biométrique\u2069”" in story
+    assert "Heard the guide's answer: \u2068Biometric passport\u2069" in story
+    assert "Had this answer sent by text message: \u2068Biometric passport\u2069" in story
     assert "Main menu: key 1" in story
     assert (
         "Waited 3 minutes in the queue, then hung up." in story
@@ -72,6 +72,31 @@ def test_the_story_says_what_the_caller_said_heard_texted_waited_and_where_they_
         "story",
     )
     assert "Menu principal : touche 1" in story_fr and "Guide consulaire" in story_fr
+
+
+def test_the_callers_french_words_and_the_service_name_are_isolated_in_an_arabic_story(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    guide: None,
+    open_hours: None,
+    log_in: Callable[..., FlaskClient],
+) -> None:
+    phone = call(caller="+33611223344")
+    walk_to_main_menu(phone, "fr")
+    phone.press("1")  # the guide
+    phone.speak("je dois renouveler mon passeport biométrique")
+    phone.press("0")  # an agent: the ticket the story is on
+    phone.hold(waited=20)
+    phone.leave_queue("hangup", waited=20)
+    phone.hang_up(duration=60)
+    ticket = the_ticket(app)
+    page = log_in("agent", "fr", locale="ar").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    story = section(page, "story")
+    # Left to the Arabic sentence's direction, the French words would be read from the
+    # wrong end with the quotes around them misplaced: each is its own isolate (FSI ... PDI).
+    assert "قال: «\u2068je dois renouveler mon passeport biométrique\u2069»" in story
+    assert re.search("استمع إلى جواب الدليل: \u2068[^\u2069]+\u2069", story), story
+    assert 'dir="auto"' not in page[page.index('id="story"') :].split("</ol>")[0]
 
 
 def test_every_place_of_the_phone_menu_has_a_name_in_words(app: Flask) -> None:

@@ -238,4 +238,4 @@ def test_an_agent_reads_the_notice_in_the_callers_journey_in_words(app, call, lo
     page = agent.get(f"/tickets/{ident}").get_data(as_text=True)
     assert "Service notice" in page and ">notice<" not in page
     # The notice the caller heard is in the story, in the agent's language.
-    assert "Heard the notice: “" + VISA_NOTICE["en"] in unescape(page)
+    assert "Heard the notice: “\u2068" + VISA_NOTICE["en"] + "\u2069”" in unescape(page)

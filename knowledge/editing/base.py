@@ -13,6 +13,7 @@ from centre.refusals import Refused
 from knowledge import services
 from knowledge.models import (
     Service,
+    ServiceFacts,
     ServiceTranslation,
 )
 from staff import audit
@@ -54,7 +55,7 @@ class EditRefused(Refused):
 class EditConflict(Refused):
     """Someone saved this text after the editor's page was loaded; nothing was written."""
 
-    def __init__(self, theirs: ServiceTranslation) -> None:
+    def __init__(self, theirs: ServiceTranslation | ServiceFacts) -> None:
         """Keep the version now stored (the other editor's)."""
         super().__init__(text=f"text is at version {theirs.version} with other content")
         self.theirs = theirs
@@ -65,6 +66,20 @@ class EditConflict(Refused):
         return gettext(
             "Someone else saved this text while you were editing it (version %(version)s, by "
             "%(author)s). Nothing of yours was saved: compare, then save again.",
+            version=self.theirs.version,
+            author=self.theirs.created_by or "?",
+        )
+
+
+class FactsConflict(EditConflict):
+    """Someone saved the service's facts after the editor's page was loaded; nothing was written."""
+
+    @property
+    def message(self) -> str:
+        """Say whose facts are stored now, and that nothing of the editor's was saved."""
+        return gettext(
+            "Someone else saved these facts while you were editing them (version %(version)s, "
+            "by %(author)s). Nothing of yours was saved: compare, then save again.",
             version=self.theirs.version,
             author=self.theirs.created_by or "?",
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 from datetime import date
 from typing import Any
@@ -20,6 +22,7 @@ from knowledge.editing.base import (
     LIMITS,
     Author,
     EditRefused,
+    FactsConflict,
     _moment,
     _record,
 )
@@ -81,6 +84,22 @@ def latest_facts(service: Service) -> dict[str, Any]:
     """Return what an editor works from: the open facts draft, else the live facts."""
     draft = open_facts_draft(service)
     return facts_values(draft) if draft else live_facts(service)
+
+
+def facts_revision(service: Service) -> str:
+    """Return what identifies the facts an editor's form was loaded from: number and content.
+
+    As for texts, the draft is updated in place (its number stays): a digest of the content
+    tells two saves of the same draft apart.
+    """
+    number = max((f.version for f in service.facts_versions), default=0)
+    content = json.dumps(latest_facts(service), sort_keys=True, ensure_ascii=False, default=str)
+    return f"{number}-{hashlib.sha256(content.encode()).hexdigest()[:16]}"
+
+
+def newest_facts(service: Service) -> ServiceFacts | None:
+    """Return the newest facts version (the open draft, if any), or None before the first edit."""
+    return max(service.facts_versions, key=lambda f: f.version, default=None)
 
 
 def _whole(value: Any, name: str, empty_ok: bool) -> int | None:
@@ -175,8 +194,18 @@ def _baseline(service: Service) -> None:
         )
 
 
-def save_facts(service: Service, fields: dict[str, Any], author: Author) -> ServiceFacts | None:
-    """Write `fields` into the open facts draft (made if needed); None if nothing changed."""
+def save_facts(
+    service: Service, fields: dict[str, Any], author: Author, seen_revision: str | None = None
+) -> ServiceFacts | None:
+    """Write `fields` into the open facts draft (made if needed); None if nothing changed.
+
+    With `seen_revision` (the form's), facts saved by someone else since are never overwritten:
+    `FactsConflict` is raised instead.
+    """
+    if seen_revision is not None and seen_revision != facts_revision(service):
+        theirs = newest_facts(service)
+        if theirs is not None:
+            raise FactsConflict(theirs)
     before = latest_facts(service)
     values = clean_facts({**before, **fields})
     if values == clean_facts(before):

@@ -12,8 +12,10 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from centre.extensions import db
 from knowledge import editing
-from knowledge.models import Service
+from knowledge.editing import EditRefused, FactsConflict
+from knowledge.models import Service, ServiceFacts
 from knowledge.workspace.base import (
     EDIT_ROLES,
     EMPTY_ROWS,
@@ -57,16 +59,31 @@ def _facts_form(form: MultiDict[str, str]) -> dict[str, Any]:
     return fields
 
 
+def _differing(theirs: ServiceFacts | None, values: dict[str, Any]) -> list[str]:
+    """Return the facts where the stored version and the editor's differ."""
+    if theirs is None:
+        return []
+    stored = editing.facts_values(theirs)
+    try:
+        mine = editing.clean_facts(values)
+    except EditRefused:
+        mine = values
+    return [name for name in editing.FACT_FIELDS if stored.get(name) != mine.get(name)]
+
+
 def _render_facts(
     service: Service,
     values: dict[str, Any] | None = None,
     error: str | None = None,
     status: int = 200,
+    theirs: ServiceFacts | None = None,
+    seen_revision: str | None = None,
 ) -> tuple[str, int]:
+    shown = values if values is not None else editing.latest_facts(service)
     page = render_template(
         "knowledge/facts.html",
         service=service,
-        values=values if values is not None else editing.latest_facts(service),
+        values=shown,
         draft=editing.open_facts_draft(service),
         versions=editing.facts_history(service),
         categories=editing.all_categories(),
@@ -75,6 +92,10 @@ def _render_facts(
         error=error,
         empty_rows=EMPTY_ROWS,
         limits=editing.LIMITS,
+        revision=seen_revision or editing.facts_revision(service),
+        theirs=theirs,
+        their_values=editing.facts_values(theirs) if theirs else None,
+        differing=_differing(theirs, shown),
     )
     return page, status
 
@@ -88,15 +109,28 @@ def edit_facts(slug: str) -> tuple[str, int] | Response:
         return _render_facts(service)
     fields = _facts_form(request.form)
 
-    def again(error: str) -> tuple[str, int]:
-        return _render_facts(service, {**editing.latest_facts(service), **fields}, error, 422)
+    seen = request.form.get("revision")
 
-    return _save(
-        service,
-        url_for(".edit_facts", slug=slug),
-        lambda: editing.save_facts(service, fields, _author()),
-        again,
-    )
+    def again(error: str) -> tuple[str, int]:
+        typed = {**editing.latest_facts(service), **fields}
+        return _render_facts(service, typed, error, 422, seen_revision=seen)
+
+    try:
+        return _save(
+            service,
+            url_for(".edit_facts", slug=slug),
+            lambda: editing.save_facts(service, fields, _author(), seen),
+            again,
+        )
+    except FactsConflict as conflict:
+        db.session.rollback()
+        # As for texts: nothing of theirs is overwritten and nothing typed is lost. Their
+        # facts are shown beside the form, which keeps this editor's and now carries their
+        # revision, so saving again is a choice made having seen them.
+        typed = {**editing.latest_facts(service), **fields}
+        return _render_facts(
+            service, typed, conflict.message, 409, theirs=editing.newest_facts(service)
+        )
 
 
 @bp.post("/services/<slug>/facts/publish")
