@@ -36,14 +36,16 @@ def refused(error: HTTPException) -> HTTPException:
 
 @bp.post("")
 def inbound() -> Response:
-    """Read one text a caller sent: a survey answer, a STOP, or something else."""
+    """Read one text a caller sent: a survey answer, a STOP or START, or something else."""
     number = phones.normalise(request.form.get("From"))
     if number is None:
         return twiml(MessagingResponse())
     try:
         body = request.form.get("Body", "")
-        if request.form.get("OptOutType") == "STOP":  # Twilio's Advanced Opt-Out recognised one
-            body = "STOP"
+        # Twilio's Advanced Opt-Out recognised a stop or a start, in whatever words.
+        opt_out_type = request.form.get("OptOutType")
+        if opt_out_type in ("STOP", "START"):
+            body = opt_out_type
         outcome = survey.receive_reply(number, body)
         db.session.commit()
     except Exception:

@@ -243,3 +243,50 @@ def test_an_opt_out_twilio_recognised_is_honoured_whatever_the_word(
     call(caller=CALLER).text("DÉSINSCRIPTION SVP", OptOutType="STOP")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyOptOut)) == 1
+
+
+# What the centre texts back to a START, in each language (written here, not read from the app).
+STARTED = {
+    "en": "You will receive our surveys again. Reply STOP at any time to stop them.",
+    "fr": "Vous recevrez de nouveau nos enquêtes. Répondez ARRET à tout moment pour les arrêter.",
+    "ar": "ستتلقون استطلاعاتنا من جديد. أرسلوا توقف في أي وقت لإيقافها.",
+    "es": "Volverá a recibir nuestras encuestas. Responda BAJA en cualquier momento para dejar"
+    " de recibirlas.",
+    "it": "Riceverà di nuovo i nostri sondaggi. Risponda STOP in qualsiasi momento per"
+    " interromperli.",
+    "nl": "U ontvangt onze enquêtes weer. Antwoord op elk moment STOP om ermee te stoppen.",
+    "de": "Sie erhalten unsere Umfragen wieder. Antworten Sie jederzeit STOPP, um sie zu beenden.",
+}
+
+
+@pytest.mark.parametrize("code", languages.CODES)
+def test_start_after_a_stop_brings_the_surveys_back_and_says_so_in_the_callers_language(
+    app: Flask, call, open_hours, code: str
+) -> None:
+    first = resolved_complaint(app, call, code)
+    call(caller=CALLER).text("4")
+    call(caller=CALLER).text(STOP[code])
+    assert ticket_survey(app, first) == ("answered", 4)
+    assert ticket_survey(app, resolved_complaint(app, call, code)) == ("skipped", None)
+
+    call(caller=CALLER).text("start")
+
+    told = texts_to(app)[-1]
+    assert (told.body, told.language) == (STARTED[code], code)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyOptOut)) == 0
+    assert ticket_survey(app, resolved_complaint(app, call, code)) == ("sent", None)
+
+
+def test_a_start_twilio_recognised_is_honoured_and_a_start_never_stopped_says_nothing(
+    app: Flask, call, open_hours
+) -> None:
+    resolved_complaint(app, call, "fr")
+    sent = len(texts_to(app))
+    call(caller=CALLER).text("START")
+    assert len(texts_to(app)) == sent  # nothing was stopped: nothing to start, nothing to say
+    call(caller=CALLER).text("STOP")
+    call(caller=CALLER).text("REPRENDRE", OptOutType="START")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyOptOut)) == 0
+    assert texts_to(app)[-1].body == STARTED["fr"]

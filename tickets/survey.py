@@ -66,6 +66,9 @@ STOP_WORDS = frozenset(
         "الغاء",
     }
 )
+# The words that start them again after a stop: Twilio's own opt-in keywords ("yes" is left
+# out: it answers too many other questions to mean "text me again").
+START_WORDS = frozenset({"start", "unstop"})
 _OUT_OF_FIVE = re.compile(r"^(\d)\s*/\s*5$")
 _WORDS = re.compile(r"\w+")
 
@@ -74,7 +77,7 @@ _WORDS = re.compile(r"\w+")
 class ReadReply:
     """What a survey reply says: a score, a stop, or nothing we can read."""
 
-    kind: str  # score, stop, unclear
+    kind: str  # score, stop, start, unclear
     score: int | None = None
 
 
@@ -90,6 +93,8 @@ def read_reply(body: str) -> ReadReply:
     words = _WORDS.findall(plain)
     if words and words[0] in STOP_WORDS and len(words) <= 2:  # "STOP", "stop please"
         return ReadReply("stop")
+    if len(words) == 1 and words[0] in START_WORDS:
+        return ReadReply("start")
     out_of_five = _OUT_OF_FIVE.match(plain)
     numbers = [word for word in words if word.isdecimal()]
     if out_of_five:
@@ -172,6 +177,28 @@ def _tell(number: str, language: str, text: str) -> None:
     send_sms(number, text, language, purpose="ticket:survey_reply")
 
 
+def _opt_in(number: str, number_hash: str) -> str:
+    """Start the surveys again for a number that had stopped them, and tell it so."""
+    stopped = db.session.get(SurveyOptOut, number_hash)
+    if stopped is None:
+        return "ignored"  # never stopped: nothing changes, nothing to say
+    db.session.delete(stopped)
+    language = db.session.scalar(
+        sa.select(Ticket.language)
+        .where(Ticket.caller_hash == number_hash)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    if language is not None:
+        with force_locale(language):
+            _tell(
+                number,
+                language,
+                gettext("You will receive our surveys again. Reply STOP at any time to stop them."),
+            )
+    return "opted_in"
+
+
 def receive_reply(number: str, body: str) -> str:
     """Apply a texted reply from `number`; return what it did (answered, opted_out, ...)."""
     number_hash = phones.keyed_hash(number, current_app.config["PHONE_HASH_KEY"])
@@ -190,6 +217,8 @@ def receive_reply(number: str, body: str) -> str:
                         gettext("You will receive no more surveys from the consular services."),
                     )
         return "opted_out"
+    if read.kind == "start":
+        return _opt_in(number, number_hash)
     if ticket is None:
         return "ignored"  # no survey waits for this number: nothing to answer, nobody to tell
     if read.kind == "score":
