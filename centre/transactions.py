@@ -115,13 +115,17 @@ def _before_statement(
     if dbapi.info.transaction_status != TransactionStatus.IDLE:
         g.pop(_MODE)  # a transaction is already open (begun before the block): leave it be
         return
+    # psycopg's setter goes through its wait machinery: set it only when it changes.
     if reads:
-        dbapi.autocommit = True
+        if not dbapi.autocommit:
+            dbapi.autocommit = True
     elif context is not None and context.execution_options.get(FINAL_WRITE):
-        dbapi.autocommit = True
+        if not dbapi.autocommit:
+            dbapi.autocommit = True
         setattr(g, _MODE, _FINISHED)
     else:
-        dbapi.autocommit = False  # psycopg sends BEGIN before this statement
+        if dbapi.autocommit:
+            dbapi.autocommit = False  # psycopg sends BEGIN before this statement
         g.pop(_MODE)
 
 
