@@ -271,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved.write_text(
         json.dumps({"options": settings, "levels": [asdict(lv) for lv in levels]}, indent=2)
     )
-    print(f"saved {saved.relative_to(ROOT)}")
+    print(f"saved {saved}")  # --results may be outside the repository
     if options.plot:
         title = (
             f"{options.workers} gunicorn workers, PostgreSQL, 2 shared cores, "

@@ -434,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenarios = [before, signed, stateful, *measured, stateful_after, after]
     valid = report(scenarios, options)
     path = save(scenarios, options, bench.stamp)
-    print(f"\nsaved {path.relative_to(ROOT)} (server logs next to it)")
+    print(f"\nsaved {path} (server logs next to it)")  # --results may be anywhere
     return 0 if valid else 1
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from flask import url_for
-from flask_babel import force_locale, gettext
+from flask_babel import LazyString, force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, utils
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -189,6 +189,28 @@ def agent_option(effect: Callable[[Step], None] | None = None) -> Option:
     )
 
 
+REPEAT_CHOICES = _l("To hear these choices again, press star.")
+# A lazy message's translation in each language, as read the first time (see `translated`).
+_TRANSLATED: dict[tuple[str, str], str] = {}
+
+
+def translated(message: Any, language_code: str) -> str:
+    """Return a menu's text in the language spoken now (`language_code`, under force_locale).
+
+    The catalogs do not change while the app runs, so a lazy message without variables (an
+    option's announcement or phrases) says the same in a language every time: it is looked up
+    through Flask-Babel once per language, then read from a dictionary. Anything else (a
+    guide's name, a message with variables) is turned into a string as it is.
+    """
+    if not (isinstance(message, LazyString) and message._func is gettext and not message._kwargs):
+        return str(message)
+    key = (message._args[0], language_code)
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = str(message)
+    return found
+
+
 AGENT_OPTION = agent_option()
 MAIN_MENU_OPTION = Option(
     "9", _l("To return to the main menu, press %(key)s."), "main", _l("main menu, back")
@@ -244,12 +266,17 @@ class Menu(Node):
         for sentence in self.intro(step):
             say(gather, sentence, language)
         for option in options:
-            say(gather, str(option.announcement) % {"key": option.key}, language)
-        say(gather, gettext("To hear these choices again, press star."), language)
+            say(
+                gather,
+                translated(option.announcement, language.code) % {"key": option.key},
+                language,
+            )
+        say(gather, translated(REPEAT_CHOICES, language.code), language)
 
     def hints(self, step: Step, options: Sequence[Option]) -> list[str]:
         """Return the words speech recognition should expect: the options' phrases."""
-        return [p for option in options for p in _phrases(option)]
+        code = step.language.code
+        return [p for option in options for p in _phrases(option, code)]
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Follow the chosen option; repeat on `*`; count silence and unknown keys."""
@@ -262,7 +289,7 @@ class Menu(Node):
 
     def chosen(self, step: Step, reply: Reply) -> Option | None:
         """Return the available option the caller's key or words clearly chose, if any."""
-        return _choose(self._available(step), reply)
+        return _choose(self._available(step), reply, step.language.code)
 
 
 def follow(step: Step, option: Option) -> Go:
@@ -272,19 +299,19 @@ def follow(step: Step, option: Option) -> Go:
     return Go(option.target)
 
 
-def _phrases(option: Option) -> list[str]:
+def _phrases(option: Option, language_code: str) -> list[str]:
     if option.phrases is None:
         return []
-    return [p.strip() for p in str(option.phrases).split(",") if p.strip()]
+    return [p.strip() for p in translated(option.phrases, language_code).split(",") if p.strip()]
 
 
-def _choose(options: Sequence[Option], reply: Reply) -> Option | None:
+def _choose(options: Sequence[Option], reply: Reply, language_code: str) -> Option | None:
     if reply.digits:
         return next((o for o in options if o.key == reply.digits), None)
-    return clearly_named(options, reply.speech)
+    return clearly_named(options, reply.speech, language_code)
 
 
-def clearly_named(options: Sequence[Option], speech: str) -> Option | None:
+def clearly_named(options: Sequence[Option], speech: str, language_code: str) -> Option | None:
     """Return the one option whose words the caller said as whole words, else None.
 
     "ik wil een volmacht" does not name "klacht": a phrase is compared with runs of whole
@@ -295,7 +322,7 @@ def clearly_named(options: Sequence[Option], speech: str) -> Option | None:
     words = utils.default_process(speech).split() if speech else []
     found: list[tuple[int, int, float, int]] = []  # (first word, after the last, score, option)
     for index, option in enumerate(options):
-        for phrase in _phrases(option):
+        for phrase in _phrases(option, language_code):
             wanted = utils.default_process(phrase)
             size = len(wanted.split())
             if not size:

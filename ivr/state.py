@@ -4,7 +4,9 @@ A webhook reads the row once (`load`), lets the call flow change the `CallState`
 and writes it back once (`save`): one UPDATE that moves the call's step on only if no
 other request moved it first, with the step's event in the same statement on PostgreSQL.
 These are plain statements on the session's connection (same transaction as any ticket the
-step opens), not the ORM's unit of work: this runs on every keypress of every call.
+step opens), not the ORM's unit of work: this runs on every keypress of every call. When
+that statement (or a new call's INSERT) is the step's only write, it is a `FINAL_WRITE`:
+on PostgreSQL it commits on its own, with no BEGIN or COMMIT around it (centre.transactions).
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from centre import calendar, languages, notices, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
+from centre.transactions import final_write
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 
 CALLS = Call.__table__
 EVENTS = CallEvent.__table__
 
 signals = Namespace()
-# Sent once a webhook has moved a call on with a plain statement (not the ORM's unit of work,
+# Sent when a webhook moves a call on with a plain statement (not the ORM's unit of work,
 # so no session listener sees it), with the session as sender and the call's `started_at`:
 # whoever keeps figures about that call's day (the reports' summaries) learns it changed.
+# It is sent just before the statement, so that what a receiver adds to the session is written
+# in the step's transaction (and rolled back with it if the call had moved on).
 call_step_saved = signals.signal("call-step-saved")
 
 
@@ -188,10 +193,15 @@ def start(call_sid: str) -> CallState:
         "started_at": to_storage(now()),
         "status": "in-progress",
     }
-    connection = db.session.connection()
+    session = db.session()
+    connection = session.connection()
     # The remembered language is read inside the INSERT: a new call is one statement, not two.
     statement = _insert_new_call(connection.dialect.name, country)
-    inserted = connection.execute(statement, {**values, "remembered_hash": caller.hash}).first()
+    inserted = connection.execute(
+        statement,
+        {**values, "remembered_hash": caller.hash},
+        execution_options=final_write(session),
+    ).first()
     if inserted is None:  # the same CallSid arrived twice: the first request created it
         existing = load(call_sid)
         if existing is None:
@@ -233,10 +243,16 @@ def save(call: CallState, event: Event) -> None:
         "detail": event.detail or None,
         "created_at": moment,
     }
-    connection = db.session.connection()
+    session = db.session()
+    call_step_saved.send(session, started_at=call.started_at)
+    connection = session.connection()
     # PostgreSQL takes the update and the event in one statement; SQLite, in-process, in two.
     together = connection.dialect.name == "postgresql"
-    moved = connection.execute(_move(tuple(changes), together), params).first()
+    moved = connection.execute(
+        _move(tuple(changes), together),
+        params,
+        execution_options=final_write(session) if together else {},
+    ).first()
     if moved is None:
         raise CallMoved(call.call_sid)
     if not together:
@@ -244,7 +260,6 @@ def save(call: CallState, event: Event) -> None:
     # `stored` is left as read: a request saves its call once (a second save would only
     # send again what this one wrote).
     call.step += 1
-    call_step_saved.send(db.session, started_at=call.started_at)
 
 
 _INSERT_EVENT = sa.insert(EVENTS).values(

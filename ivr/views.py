@@ -21,6 +21,7 @@ from centre import languages, phones
 from centre.clock import now, to_storage
 from centre.extensions import csrf, db
 from centre.formatting import spoken_number
+from centre.transactions import reads_outside_transactions
 from ivr import state
 from ivr.flow import Reply, Step, arrive, render_current, take
 from ivr.models import Call
@@ -90,7 +91,8 @@ def answered_with(
         @wraps(view)
         def wrapper(*args: object, **kwargs: object) -> ResponseReturnValue:
             try:
-                response = view(*args, **kwargs)
+                with reads_outside_transactions():
+                    response = view(*args, **kwargs)
                 db.session.commit()
             except (state.CallMoved, IntegrityError):
                 db.session.rollback()

@@ -1,0 +1,135 @@
+"""How often a call's step waits on PostgreSQL: its reads without BEGIN, its one write alone.
+
+A main-menu step reads the call's row and writes it back in one guarded statement: two waits,
+no BEGIN or COMMIT. A step that writes more (the caller's language remembered) keeps one
+transaction for all of it. A connection handed back to the pool begins transactions again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from helpers import walk_to_main_menu
+from psycopg._connection_base import BaseConnection
+
+from centre.extensions import db
+from centre.transactions import FINAL_WRITE, WriteAfterFinalWrite, reads_outside_transactions
+from ivr.models import Call, CallerPreference, CallEvent
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(app: Any) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("waits on a server are PostgreSQL's (TEST_DATABASE_URL)")
+
+
+@contextmanager
+def waits(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Count what the app sends PostgreSQL meanwhile: statements, BEGIN, COMMIT, ROLLBACK."""
+    sent: Counter[str] = Counter()
+
+    def statement(conn: Any, cursor: Any, text: str, *args: Any) -> None:
+        sent[text.split(None, 1)[0].upper()] += 1
+
+    exec_command = BaseConnection._exec_command
+
+    def command(self: Any, text: Any, *args: Any, **kwargs: Any) -> Any:
+        raw = text if isinstance(text, bytes) else str(text).encode()
+        sent[raw.split(None, 1)[0].decode().upper()] += 1
+        return exec_command(self, text, *args, **kwargs)
+
+    with app.app_context():
+        engine = db.engine
+    monkeypatch.setattr(BaseConnection, "_exec_command", command)
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        monkeypatch.undo()
+
+
+def _call(app: Any, call_sid: str) -> tuple[Call, list[str]]:
+    with app.app_context():
+        row = db.session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+        assert row is not None
+        db.session.expunge(row)
+        path = db.session.scalars(
+            sa.select(CallEvent.to_node).where(CallEvent.call_id == row.id).order_by(CallEvent.step)
+        )
+        return row, list(path)
+
+
+def test_a_main_menu_step_reads_and_writes_with_no_begin_or_commit(app, call, monkeypatch):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    before, path_before = _call(app, phone.call_sid)
+    with waits(app, monkeypatch) as sent:
+        turn = phone.press("*")
+    assert "To speak to an agent, press 0." in turn.text
+    assert sent == {"SELECT": 1, "WITH": 1}  # the row read, the row and its event written
+    after, path = _call(app, phone.call_sid)
+    assert after.step == before.step + 1
+    assert path == [*path_before, "main"]
+
+
+def test_a_new_call_is_one_statement(app, call, monkeypatch):
+    phone = call()
+    with waits(app, monkeypatch) as sent:
+        turn = phone.dial()
+    assert "English" in turn.text
+    assert sent == {"INSERT": 1}
+    row, _ = _call(app, phone.call_sid)
+    assert row.node == "language"
+
+
+def test_a_step_that_writes_more_than_its_row_keeps_one_transaction(app, call, monkeypatch):
+    phone = call()
+    phone.dial()
+    with waits(app, monkeypatch) as sent:
+        phone.press("7")  # English, remembered for the caller's next call
+    assert sent["BEGIN"] == 1 and sent["COMMIT"] == 1
+    row, path = _call(app, phone.call_sid)
+    assert row.language == "en" and len(path) == 1  # the step and its event, stored
+    with app.app_context():
+        assert db.session.get(CallerPreference, row.caller_hash).language == "en"
+
+
+def test_a_step_delivered_twice_still_acts_once(app, call):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    _, path_before = _call(app, phone.call_sid)
+    action = phone.turn.gather["action"]
+    first = phone.request(action, Digits="*")
+    again = phone.request(action, Digits="*")  # Twilio retried: the call has moved on
+    assert first.text == again.text
+    _, path = _call(app, phone.call_sid)
+    assert path == [*path_before, "main"]
+
+
+def test_a_write_after_the_final_write_is_refused(app):
+    update = sa.update(CallerPreference).values(language="fr")
+    with app.test_request_context():
+        connection = db.session.connection()
+        with reads_outside_transactions():
+            connection.execute(update, execution_options={FINAL_WRITE: True})
+            with pytest.raises(WriteAfterFinalWrite):
+                connection.execute(update)
+            connection.execute(sa.select(CallerPreference.language))  # reading is still fine
+        db.session.rollback()
+
+
+def test_the_pool_gets_back_connections_that_begin_transactions(app, call):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("*")
+    with app.app_context():
+        dbapi = db.session.connection().connection.dbapi_connection
+        assert dbapi is not None and dbapi.autocommit is False
+        db.session.rollback()
