@@ -492,13 +492,15 @@ def test_tickets_about_to_breach_stand_out(app, log_in, make_ticket, time_machin
     calm = make_ticket("suggestion", at=datetime(2026, 12, 1, 9, 30, tzinfo=CENTRE_TZ))
     close = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 20, tzinfo=CENTRE_TZ))
     late = make_ticket("escalated_call", at=datetime(2026, 11, 30, 10, tzinfo=CENTRE_TZ))
+    # Two hours from 08:30: its warning time (an hour and a half in) is this very minute.
+    warned = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 30, tzinfo=CENTRE_TZ))
     agent = log_in("agent", "fr")
     page = agent.get("/tickets/").get_data(as_text=True)
     rows = re.findall(
         r'<tr class="ticket-row ?([a-z]*)"[^>]*>\s*<td><a href="/tickets/(\d+)"', page
     )
     classes = {int(ident): css for css, ident in rows}
-    assert classes == {calm: "", close: "breaching", late: "breached"}
+    assert classes == {calm: "", close: "breaching", late: "breached", warned: "breaching"}
     assert "Due in" not in page
     ticket_page = agent.get(f"/tickets/{late}").get_data(as_text=True)
     assert "En retard de" in ticket_page
@@ -736,3 +738,13 @@ def test_the_ticket_page_counts_down_in_opening_hours_and_is_overdue_from_the_du
         agent = log_in("agent", "fr", locale="en")  # a session lapses after 30 idle minutes
         page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
         assert said in page, (moment, re.findall(r"<dt>Due</dt><dd[^>]*>[^<]*", page))
+    # Once resolved, its clock stops: no count, no overdue.
+    resolved = post_form(
+        agent,
+        f"/tickets/{ticket_id}/save",
+        {"version": version(app, ticket_id), "status": "resolved", "note": "Answered by mail"},
+        page=f"/tickets/{ticket_id}",
+    )
+    assert resolved.status_code == 302
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "of opening hours" not in page

@@ -134,8 +134,7 @@ def standing(ticket: Ticket, moment: datetime) -> str:
 def open_seconds_left(ticket: Ticket, moment: datetime) -> float:
     """Return the opening-hours seconds until the ticket falls due (negative once overdue)."""
     due = from_storage(ticket.due_at)
-    if due is None:
-        return 0.0
+    assert due is not None, "asked only while the ticket's SLA runs (is_running)"
     if due >= moment:
         return calendar.open_seconds_between(moment, due)
     return -calendar.open_seconds_between(due, moment)
