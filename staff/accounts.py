@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from centre import languages, phones
 from centre.clock import now, to_storage
-from centre.extensions import db, rows_changed
+from centre.extensions import db
 from centre.refusals import Refused
 from staff import audit, passwords
 from staff.models import ROLES, StaffSession, StaffUser
@@ -73,7 +73,7 @@ def create(
     email: str,
     password: str,
     role: str,
-    language_codes: str | list[str] = "",
+    language_codes: str | list[str],
     locale: str | None = None,
     phone: str | None = None,
     actor: StaffUser | None = None,
@@ -148,15 +148,14 @@ def set_password(
     audit.record("user.password", "user", user.id, None, None, actor, actor_email)
 
 
-def end_sessions(user: StaffUser) -> int:
-    """End every open session of the account at once; return how many ended."""
-    result = db.session.execute(
+def end_sessions(user: StaffUser) -> None:
+    """End every open session of the account at once."""
+    db.session.execute(
         sa.update(StaffSession)
         .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
         .values(ended_at=to_storage(now())),
         execution_options={"synchronize_session": False},
     )
-    return rows_changed(result) or 0
 
 
 def set_availability(user: StaffUser, available: bool) -> None:

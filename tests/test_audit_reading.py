@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 import sqlalchemy as sa
+from helpers import post_form
 
 from centre.clock import CENTRE_TZ
 from centre.extensions import db
@@ -122,3 +123,73 @@ def test_the_audit_log_filters_by_person_and_pages_back_fifty_at_a_time(app, log
     mine = supervisor.get(f"/staff/audit?actor={supervisor.member.email.upper()}")
     rows = re.findall(r"<tr><td>.*?</tr>", mine.get_data(as_text=True), re.S)
     assert len(rows) == 1 and "Logged in" in rows[0], rows
+
+
+def audit_rows(page: str) -> list[tuple[str, str, str, str]]:
+    """Return the audit table's rows as (who, what, about, what changed), in words, newest first."""
+    rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+
+    def words(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+    return [(words(c[1]), words(c[2]), words(c[3]), words(c[4])) for c in cells]
+
+
+def test_every_change_to_an_account_reads_as_who_did_what_to_which_account(app, log_in, open_hours):
+    admin = log_in("admin", "", locale="en", email="chief@example.org")
+    new = {"email": "amina@example.org", "password": "Quince-Meadow-Lighthouse-42"}
+    created = post_form(admin, "/staff/users/new", {**new, "role": "agent", "languages": "fr"})
+    assert created.status_code == 302
+    with app.app_context():
+        amina = db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == new["email"]))
+    page = f"/staff/users/{amina}"
+    form = {"action": "account", "languages": "fr", "active": "on"}
+    assert post_form(admin, page, {**form, "role": "supervisor"}).status_code == 302
+    changed = {**form, "role": "supervisor", "languages": ["fr", "ar"], "phone": "+212600000009"}
+    assert post_form(admin, page, changed).status_code == 302
+    reset = {"action": "password", "password": "Harbour-Quill-Orchard-77"}
+    assert post_form(admin, page, reset).status_code == 302
+    # An agent makes themself available for calls, then chooses German for their pages.
+    agent = log_in("agent", "fr", email="nadia@example.org", phone="+212600000010")
+    ready = post_form(agent, "/tickets/availability", {"available": "1"}, page="/tickets/")
+    assert ready.status_code == 302
+    own = {"action": "preferences", "locale": "de", "phone": "+212600000010"}
+    assert post_form(agent, "/staff/account", own).status_code == 302
+
+    supervisor = log_in("supervisor", "", locale="en")
+    read = supervisor.get("/staff/audit?action=user.").get_data(as_text=True)
+    account_rows = [row for row in audit_rows(read) if row[0] != "test"]  # the fixtures'
+    assert account_rows == [
+        (
+            "nadia@example.org",
+            "Account changed",
+            "Account nadia@example.org",
+            "page language: — → German",
+        ),
+        (
+            "nadia@example.org",
+            "Availability for calls changed",
+            "Account nadia@example.org",
+            "available for calls: no → yes",
+        ),
+        ("chief@example.org", "Password changed", "Account amina@example.org", ""),
+        (
+            "chief@example.org",
+            "Account changed",
+            "Account amina@example.org",
+            "languages: French → French, Arabic phone: — → +212600000009",
+        ),
+        (
+            "chief@example.org",
+            "Role changed",
+            "Account amina@example.org",
+            "role: Agent → Supervisor",
+        ),
+        (
+            "chief@example.org",
+            "Account created",
+            "Account amina@example.org",
+            "email: amina@example.org role: Agent languages: French page language: — phone: — active: yes",
+        ),
+    ]

@@ -222,8 +222,20 @@ def test_a_number_with_more_than_five_failures_is_refused_for_24_hours_on_every_
         in look_up(call(caller=guesser, on=second), "en", reference(1), BIRTH).text
     )
     with app.app_context():
-        outcomes = db.session.scalars(sa.select(CaseLookup.outcome).order_by(CaseLookup.id)).all()
-    assert outcomes == ["unknown_reference"] * 6 + ["refused", "found", "found"]
+        rows = db.session.execute(
+            sa.select(CaseLookup.outcome, CaseLookup.call_sid, CaseLookup.caller_hash).order_by(
+                CaseLookup.id
+            )
+        ).all()
+    assert [row.outcome for row in rows] == ["unknown_reference"] * 6 + [
+        "refused",
+        "found",
+        "found",
+    ]
+    # The refusal is logged against the call refused and the guesser's number, as the failures.
+    refused = rows[6]
+    assert refused.call_sid == phone.call_sid
+    assert refused.caller_hash and refused.caller_hash == rows[0].caller_hash == rows[8].caller_hash
 
 
 FAILED_ENTRIES = {
@@ -288,6 +300,26 @@ def fail_in_one_call(call, caller: str, references: list[str], birth: str = BIRT
     return turn.text
 
 
+def test_a_numbers_sixth_failure_is_checked_then_it_is_refused_and_both_are_logged(
+    app, call, import_cases, open_hours
+):
+    import_cases(case_row())
+    guesser = "+33699990003"
+    fail_in_one_call(call, guesser, [reference(2)] * 3)
+    fail_in_one_call(call, guesser, [reference(2)] * 2)
+    phone = call(caller=guesser)  # five failures: this call may still try
+    sixth = look_up(phone, "en", reference(2), BIRTH)
+    assert "could not confirm" in sixth.text
+    assert "cannot be checked from this number" in sixth.text
+    with app.app_context():
+        rows = db.session.scalars(sa.select(CaseLookup).order_by(CaseLookup.id)).all()
+        assert [row.outcome for row in rows] == ["unknown_reference"] * 6 + ["refused"]
+        failure, refusal = rows[5], rows[6]
+        assert failure.call_sid == refusal.call_sid == phone.call_sid
+        assert failure.caller_hash and failure.caller_hash == refusal.caller_hash
+        assert failure.reference_hash and failure.reference_hash == rows[0].reference_hash
+
+
 def test_a_stranger_hiding_their_number_cannot_lock_other_hidden_callers_out(
     call, import_cases, open_hours
 ):
@@ -301,15 +333,21 @@ def test_a_stranger_hiding_their_number_cannot_lock_other_hidden_callers_out(
 
 
 def test_six_hidden_failures_on_one_reference_lock_it_for_hidden_callers_only(
-    call, import_cases, open_hours
+    app, call, import_cases, open_hours
 ):
     import_cases(case_row())
     wrong_birth = "07031984"
     fail_in_one_call(call, "anonymous", [reference(1)] * 3, wrong_birth)
     fail_in_one_call(call, "anonymous", [reference(1)] * 3, wrong_birth)
-    hidden = look_up(call(caller="anonymous"), "en", reference(1), BIRTH)
+    locked = call(caller="anonymous")
+    hidden = look_up(locked, "en", reference(1), BIRTH)
     assert "cannot be checked from a hidden number" in hidden.text
     assert "press 0" in hidden.text  # an agent instead
+    with app.app_context():  # logged against the call refused and the reference it typed
+        rows = db.session.scalars(sa.select(CaseLookup).order_by(CaseLookup.id)).all()
+        assert [row.outcome for row in rows] == ["wrong_birth_date"] * 6 + ["refused"]
+        assert rows[6].call_sid == locked.call_sid
+        assert rows[6].reference_hash and rows[6].reference_hash == rows[0].reference_hash
     # A caller showing their number is not affected, nor another reference from a hidden one.
     assert "is being examined" in look_up(call(), "en", reference(1), BIRTH).text
     import_cases(case_row(2))
@@ -334,7 +372,8 @@ def test_the_lookup_is_logged_but_the_birth_date_never_stored_nor_logged(
     with app.app_context():
         lookup = db.session.scalar(sa.select(CaseLookup))
         assert lookup.outcome == "found" and lookup.call_sid == phone.call_sid
-        assert lookup.caller_hash and lookup.reference_hash != reference(1)
+        assert lookup.caller_hash and lookup.reference_hash  # keyed hashes, kept for the log
+        assert reference(1) not in lookup.reference_hash
         stored = [
             str(v) for row in db.session.scalars(sa.select(CaseLookup)) for v in vars(row).values()
         ]

@@ -15,7 +15,7 @@ from centre.clock import CENTRE_TZ, from_storage
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr import driver
-from staff.models import AuditEntry
+from staff.models import AuditEntry, StaffUser
 from tickets import callbacks, services
 from tickets.models import Callback, Recording, Ticket, TicketNote
 
@@ -336,11 +336,18 @@ def test_everyone_who_works_the_desk_can_be_handed_a_ticket(app, log_in, make_ti
     agent = log_in("agent", "ar")
     supervisor, admin = make_user("supervisor", ""), make_user("admin", "")
     editor = make_user("editor", "ar")
+    gone = make_user("agent", "ar")  # an Arabic agent whose account was disabled since
+    with app.app_context():
+        db.session.get(StaffUser, gone.id).active = False
+        db.session.commit()
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     hand_to = page.split('<select name="to">')[1].split("</select>")[0]
     offered = set(re.findall(r'<option value="(\d+)">', hand_to))
     assert offered == {str(agent.member.id), str(supervisor.id), str(admin.id)}
-    assert editor.email not in page
+    assert editor.email not in page and gone.email not in page
+    # Listed by address, whatever the order the accounts were made in.
+    listed = re.findall(r'<option value="\d+">([^<]+)</option>', hand_to)
+    assert listed == sorted([agent.member.email, supervisor.email, admin.email])
     handed = post_form(
         agent,
         f"/tickets/{ticket_id}/assign",
@@ -445,6 +452,17 @@ def test_the_sla_counts_opening_hours_only(app, make_ticket):
     assert from_storage(found.warn_at) == datetime(2026, 12, 8, 13, tzinfo=CENTRE_TZ)
 
 
+def test_a_complaint_opened_as_the_centre_opens_falls_due_as_it_closes_the_next_day(
+    app, make_ticket
+):
+    # Tuesday 1 December 2026 at 08:00: its 24 open hours are the whole of Tuesday and the
+    # whole of Wednesday (08:00-20:00), so it falls due at Wednesday's close, not on Thursday.
+    found = ticket(app, make_ticket("complaint", at=datetime(2026, 12, 1, 8, tzinfo=CENTRE_TZ)))
+    assert from_storage(found.due_at) == datetime(2026, 12, 2, 20, tzinfo=CENTRE_TZ)
+    # Three quarters (18 hours): Tuesday's twelve and six on Wednesday.
+    assert from_storage(found.warn_at) == datetime(2026, 12, 2, 14, tzinfo=CENTRE_TZ)
+
+
 def test_suggestions_and_observations_get_sixty_opening_hours(app, make_ticket):
     # Tuesday 1 December 2026, 10:00: 10 hours that day, 12 each on Wednesday, Thursday,
     # Friday and Monday, then 2 on Tuesday 8 December.
@@ -474,13 +492,15 @@ def test_tickets_about_to_breach_stand_out(app, log_in, make_ticket, time_machin
     calm = make_ticket("suggestion", at=datetime(2026, 12, 1, 9, 30, tzinfo=CENTRE_TZ))
     close = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 20, tzinfo=CENTRE_TZ))
     late = make_ticket("escalated_call", at=datetime(2026, 11, 30, 10, tzinfo=CENTRE_TZ))
+    # Two hours from 08:30: its warning time (an hour and a half in) is this very minute.
+    warned = make_ticket("escalated_call", at=datetime(2026, 12, 1, 8, 30, tzinfo=CENTRE_TZ))
     agent = log_in("agent", "fr")
     page = agent.get("/tickets/").get_data(as_text=True)
     rows = re.findall(
         r'<tr class="ticket-row ?([a-z]*)"[^>]*>\s*<td><a href="/tickets/(\d+)"', page
     )
     classes = {int(ident): css for css, ident in rows}
-    assert classes == {calm: "", close: "breaching", late: "breached"}
+    assert classes == {calm: "", close: "breaching", late: "breached", warned: "breaching"}
     assert "Due in" not in page
     ticket_page = agent.get(f"/tickets/{late}").get_data(as_text=True)
     assert "En retard de" in ticket_page
@@ -718,3 +738,13 @@ def test_the_ticket_page_counts_down_in_opening_hours_and_is_overdue_from_the_du
         agent = log_in("agent", "fr", locale="en")  # a session lapses after 30 idle minutes
         page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
         assert said in page, (moment, re.findall(r"<dt>Due</dt><dd[^>]*>[^<]*", page))
+    # Once resolved, its clock stops: no count, no overdue.
+    resolved = post_form(
+        agent,
+        f"/tickets/{ticket_id}/save",
+        {"version": version(app, ticket_id), "status": "resolved", "note": "Answered by mail"},
+        page=f"/tickets/{ticket_id}",
+    )
+    assert resolved.status_code == 302
+    page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "of opening hours" not in page

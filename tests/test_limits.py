@@ -16,6 +16,7 @@ from casefeed import BIRTH_DIGITS, case_row, look_up, reference, write_csv
 from helpers import csrf_token, log_in, walk_to_main_menu
 
 from cases import lookups
+from cases.models import CaseLookup
 from centre.extensions import db
 from staff import passwords
 from staff.models import AuditEntry
@@ -166,6 +167,10 @@ def test_twelve_simultaneous_lookups_from_one_number_make_at_most_six_checks(
     said = [turn.text for turn in turns]
     assert sum("could not confirm" in text for text in said) == len(checks)
     assert all("could not confirm" in t or "cannot be checked from this number" in t for t in said)
+    with busy_app.app_context():  # every try is logged against the number, refused or checked
+        rows = db.session.execute(sa.select(CaseLookup.outcome, CaseLookup.caller_hash)).all()
+    assert {row.outcome for row in rows} == {"wrong_birth_date", "refused"}
+    assert len({row.caller_hash for row in rows}) == 1 and rows[0].caller_hash
 
 
 # --- a lost Redis -------------------------------------------------------------------------

@@ -93,3 +93,32 @@ def test_a_holiday_added_from_the_shell_and_new_hours_move_open_tickets(app, run
     assert result.exit_code == 0, result.output
     # Friday gives only one hour (08:00-09:00), the last hour falls on Monday.
     assert due(app, ticket_id)[1] == at(7, 9)
+
+
+def test_a_closure_moves_each_open_ticket_from_its_own_start(app, log_in, open_hours):
+    # Two complaints from Monday 30 November: one at 14:00 (6 hours that day, 12 on Tuesday, 6
+    # on Wednesday: warned Tuesday at 20:00, due Wednesday at 14:00), one left at 21:00, after
+    # hours, which counts from Tuesday's opening (warned Wednesday at 14:00, due Wednesday at
+    # 20:00). Closing all of Wednesday moves each by a working day from its own start; the
+    # first one's warning had already passed.
+    opened = {}
+    with app.app_context():
+        for hour in (14, 21):
+            ticket = services.open_ticket(
+                "complaint",
+                "fr",
+                f"+3361234567{hour % 10}",
+                HASH_KEY,
+                country="FR",
+                at=datetime(2026, 11, 30, hour, tzinfo=UTC),
+            )
+            db.session.flush()
+            opened[hour] = ticket.id
+        db.session.commit()
+    assert due(app, opened[14]) == (at(1, 20), at(2, 14))
+    assert due(app, opened[21]) == (at(2, 14), at(2, 20))
+    supervisor = log_in("supervisor", "", locale="en")
+    closing = {"starts": "2026-12-02T08:00", "ends": "2026-12-02T20:00", "kind": "closure"}
+    assert post_form(supervisor, "/centre/closures", closing).status_code == 302
+    assert due(app, opened[14]) == (at(1, 20), at(3, 14))
+    assert due(app, opened[21]) == (at(3, 14), at(3, 20))

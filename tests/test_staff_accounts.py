@@ -297,3 +297,61 @@ def test_over_https_a_form_posted_from_another_site_is_refused_even_with_its_tok
     client.environ_base["HTTP_REFERER"] = "https://localhost/staff/account"
     assert client.get("/staff/account").status_code == 200  # still logged in
     assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+
+
+# --- refusals in the reader's language ------------------------------------------------------
+
+# What a French admin reads (translations/fr), and what is echoed of an over-long entry: the
+# first 20 characters of a role, the first 10 of a language code.
+FRENCH_REFUSALS = [
+    ({"email": "a b@example.org"}, "Saisissez une adresse électronique valide."),
+    ({"email": "no-at-sign"}, "Saisissez une adresse électronique valide."),
+    ({"role": "boss"}, "Rôle inconnu : boss."),
+    ({"role": "r" * 30}, "Rôle inconnu : " + "r" * 20 + "."),
+    ({"languages": None}, "Un agent doit parler au moins une langue."),
+    ({"languages": "xx"}, "Langue inconnue : xx."),
+    ({"languages": "x" * 30}, "Langue inconnue : " + "x" * 10 + "."),
+    ({"locale": "pt"}, "Langue inconnue : pt."),
+    ({"locale": "y" * 30}, "Langue inconnue : " + "y" * 10 + "."),
+    (
+        {"phone": "0612345678"},
+        "Saisissez les numéros au format international, par ex. +33612345678.",
+    ),
+    ({"email": "taken@example.org"}, "Un compte existe déjà avec cette adresse."),
+    # Two problems at once, each said, one after the other.
+    (
+        {"password": "aaaa"},
+        "Utilisez au moins 12 caractères. "
+        "Ce mot de passe est trop courant ou trop facile à deviner : choisissez-en un autre.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), FRENCH_REFUSALS)
+def test_a_french_admin_reads_why_an_account_is_refused_in_french(
+    app, log_in, make_user, fields, message
+):
+    make_user("agent", "fr", email="taken@example.org")
+    admin = log_in("admin", "", locale="fr")
+    form = {
+        "email": "new@example.org",
+        "password": NEW,
+        "role": "agent",
+        "languages": "fr",
+        **fields,
+    }
+    form = {name: value for name, value in form.items() if value is not None}
+    refused = post_form(admin, "/staff/users/new", form)
+    assert refused.status_code == 200
+    assert f'role="alert">{message}</p>' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffUser)) == 2
+
+
+def test_a_french_admin_changing_their_own_role_is_told_why_in_french(app, log_in):
+    admin = log_in("admin", "", locale="fr")
+    own = f"/staff/users/{admin.member.id}"
+    refused = post_form(admin, own, {"action": "account", "role": "agent", "languages": "fr"})
+    assert refused.status_code == 200
+    page = refused.get_data(as_text=True)
+    assert "Vous ne pouvez ni désactiver votre propre compte ni changer votre rôle." in page

@@ -68,7 +68,7 @@ def _set_due_in(ticket: Ticket, intervals: Intervals) -> None:
         ticket.warn_at = to_storage(start)
         ticket.due_at = to_storage(_after(intervals, start, OPEN_HOURS["callback"] * 3600))
     else:
-        allowed = OPEN_HOURS.get(ticket.type, 24) * 3600
+        allowed = OPEN_HOURS[ticket.type] * 3600
         ticket.warn_at = to_storage(_after(intervals, start, allowed * WARN_FRACTION))
         ticket.due_at = to_storage(_after(intervals, start, allowed))
     ticket.queue_key = queue_key(ticket)
@@ -80,8 +80,8 @@ def set_due(ticket: Ticket) -> None:
     _set_due_in(ticket, list(calendar.open_intervals(start, start + HORIZON)))
 
 
-def follow_calendar() -> int:
-    """Count again the due times of every ticket still to handle; return how many moved.
+def follow_calendar() -> None:
+    """Count again the due times of every ticket still to handle.
 
     Called after any change to the hours, holidays or closures. The calendar is read once
     for all of them; handled (resolved, closed, merged) tickets keep theirs.
@@ -96,15 +96,11 @@ def follow_calendar() -> int:
         )
     )
     if not tickets:
-        return 0
+        return
     starts = [_start(ticket) for ticket in tickets]
     intervals = list(calendar.open_intervals(min(starts), max(starts) + HORIZON))
-    moved = 0
     for ticket in tickets:
-        before = (ticket.due_at, ticket.warn_at)
         _set_due_in(ticket, intervals)
-        moved += (ticket.due_at, ticket.warn_at) != before
-    return moved
 
 
 def queue_key(ticket: Ticket) -> int:
@@ -138,8 +134,7 @@ def standing(ticket: Ticket, moment: datetime) -> str:
 def open_seconds_left(ticket: Ticket, moment: datetime) -> float:
     """Return the opening-hours seconds until the ticket falls due (negative once overdue)."""
     due = from_storage(ticket.due_at)
-    if due is None:
-        return 0.0
+    assert due is not None, "asked only while the ticket's SLA runs (is_running)"
     if due >= moment:
         return calendar.open_seconds_between(moment, due)
     return -calendar.open_seconds_between(due, moment)
