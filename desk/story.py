@@ -35,6 +35,7 @@ PLACES = {
     "callback": _l("Callback booked"),
     "goodbye": _l("Goodbye"),
     "hung_up": _l("Hung up"),
+    "put_through": _l("Put through to the agent who took the call"),
     "call_later": _l("Asked to call again later"),
     "guide": _l("Consular guide: what do you need?"),
     "guide_category": _l("Consular guide: a category"),
