@@ -359,6 +359,32 @@ def test_an_empty_auth_token_refuses_everything_even_a_request_signed_with_it(ma
     assert response.status_code == 403
 
 
+class _BrokenValidator:
+    """A signature library that fails whatever it is asked (a bug, a missing dependency)."""
+
+    def __init__(self, token: str) -> None:
+        """Accept the token, as the real one does."""
+
+    def compute_signature(self, url: str, params: object) -> str:
+        """Fail."""
+        raise RuntimeError("the check cannot run")
+
+    validate = compute_signature
+
+
+def test_a_signature_check_that_cannot_run_refuses_even_a_well_signed_request(
+    app, client, open_hours, monkeypatch, caplog
+):
+    fields = _voice_fields()
+    signature = twilio_signature(TOKEN, "http://localhost/ivr/voice", fields.items())
+    monkeypatch.setattr("ivr.signature.RequestValidator", _BrokenValidator)
+    before = row_counts(app)
+    response = client.post("/ivr/voice", data=fields, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert row_counts(app) == before
+    assert "could not be checked" in caplog.text
+
+
 PRODUCTION = {
     "APP_ENV": "production",
     "SECRET_KEY": "s3cret-for-the-test",
