@@ -575,6 +575,36 @@ def test_a_webhook_url_never_answers_with_a_redirect(app, client, open_hours, va
     assert not 300 <= response.status_code < 400, (variant, response.status_code)
 
 
+def test_a_server_that_keeps_no_raw_target_is_checked_with_the_apps_mount_point(
+    app, client, open_hours
+):
+    # Served under a prefix (SCRIPT_NAME) whose characters a path may carry as they are: the
+    # URL rebuilt from the decoded path must be the one Twilio called, prefix and all.
+    base = f"https://{PUBLIC_HOST}/consulate:casablanca@ma"
+    target = "/ivr/voice?l=fr"
+    fields = _voice_fields()
+    signature = twilio_signature(TOKEN, base + target, fields.items())
+    response = client.post(
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": signature},
+        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
+    )
+    assert response.status_code == 200
+    escaped = twilio_signature(
+        TOKEN, f"https://{PUBLIC_HOST}/consulate%3Acasablanca%40ma{target}", fields.items()
+    )
+    refused = client.post(
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": escaped},
+        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
+    )
+    assert refused.status_code == 403
+
+
 @pytest.mark.parametrize("server", ["werkzeug", "gunicorn", "gunicorn absolute-form", "uWSGI"])
 def test_a_path_with_an_encoded_letter_is_checked_as_sent_by_servers_that_keep_it(
     app, client, open_hours, server
