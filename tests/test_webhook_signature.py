@@ -605,6 +605,27 @@ def test_a_server_that_keeps_no_raw_target_is_checked_with_the_apps_mount_point(
     assert refused.status_code == 403
 
 
+def test_a_server_that_omits_an_empty_mount_point_is_checked_all_the_same(app, client, open_hours):
+    # PEP 3333 lets a server leave SCRIPT_NAME out when it is empty (an app at the root).
+    inner = app.wsgi_app
+
+    def without_script_name(environ, start_response):  # type: ignore[no-untyped-def]
+        environ.pop("SCRIPT_NAME", None)
+        return inner(environ, start_response)
+
+    app.wsgi_app = without_script_name  # type: ignore[method-assign]
+    fields = _voice_fields()
+    url = f"https://{PUBLIC_HOST}/ivr/voice?l=fr"
+    response = client.post(
+        "/ivr/voice?l=fr",
+        base_url=f"https://{PUBLIC_HOST}",
+        data=fields,
+        headers={"X-Twilio-Signature": twilio_signature(TOKEN, url, fields.items())},
+        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
+    )
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("server", ["werkzeug", "gunicorn", "gunicorn absolute-form", "uWSGI"])
 def test_a_path_with_an_encoded_letter_is_checked_as_sent_by_servers_that_keep_it(
     app, client, open_hours, server
