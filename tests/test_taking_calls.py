@@ -152,7 +152,8 @@ def available(app, member) -> bool:  # type: ignore[no-untyped-def]
         return db.session.get(StaffUser, member.id).available
 
 
-def test_logging_out_ends_the_agents_availability(app, available_agent, open_hours):
+def test_logging_out_ends_the_agents_availability(app, available_agent, log_in, open_hours):
+    log_in("agent", "fr")  # a colleague's session does not keep this agent available
     assert available(app, available_agent.member)
     post_form(available_agent, "/staff/logout", {}, page="/tickets/")
     assert not available(app, available_agent.member)
