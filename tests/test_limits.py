@@ -286,6 +286,27 @@ def test_an_address_trying_many_accounts_is_refused_in_the_readers_language(
     )
 
 
+def test_a_login_that_works_gives_the_address_its_place_back_and_the_store_stays_put(
+    app, make_app, make_user, store, caplog, open_hours
+):
+    caplog.set_level(logging.WARNING, logger="centre.ratelimit")
+    counting = make_app(**store)
+    member = make_user("agent", "fr")
+    address = "203.0.113.40"
+
+    def attempt(password: str) -> int:
+        return log_in_from(counting.test_client(), address, member.email, password).status_code
+
+    for n in range(19):  # nineteen wrong guesses at other accounts: one short of the limit
+        log_in_from(counting.test_client(), address, f"guess{n}@example.org", WRONG)
+    assert attempt(member.password) == 302  # the 20th attempt works: it is not counted
+    assert attempt(WRONG) == 401  # the 20th counted failure is still allowed
+    refused = attempt(member.password)  # the 21st is not, even with the right password
+    assert refused == 401
+    # Redis answered all along: nothing moved the counting to the database.
+    assert not [r for r in caplog.records if r.name == "centre.ratelimit"]
+
+
 # --- the audit log under a flood -----------------------------------------------------------
 
 

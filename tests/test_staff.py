@@ -308,6 +308,24 @@ def test_a_cookie_captured_before_logout_is_useless_after_it(app, log_in):
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
 
 
+def test_a_refused_page_and_a_logout_are_audited_with_who_and_what(app, log_in):
+    agent = log_in("agent", "fr")
+    assert agent.get("/staff/audit?action=logout").status_code == 403
+    post_form(agent, "/staff/logout", {}, page="/tickets/")
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.in_(["access.refused", "logout"]))
+            .order_by(AuditEntry.id)
+        ).all()
+        logged = [(r.action, r.target_type, r.target_id, r.actor_email, r.after) for r in rows]
+    email = agent.member.email
+    assert logged == [
+        ("access.refused", None, None, email, {"path": "/staff/audit"}),
+        ("logout", "user", agent.member.id, email, None),
+    ]
+
+
 def test_disabling_a_user_ends_their_sessions_at_once(app, log_in):
     agent = log_in("agent", "fr")
     assert agent.get("/tickets/").status_code == 200

@@ -425,7 +425,9 @@ def test_an_agent_cannot_reach_a_ticket_outside_their_languages_by_guessing_its_
         refused = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "access.refused")
         ).all()
-        assert [(e.target_id, e.actor_id) for e in refused] == [(spanish.id, agent.member.id)] * 8
+        assert [(e.target_type, e.target_id, e.actor_id) for e in refused] == [
+            ("ticket", spanish.id, agent.member.id)
+        ] * 8
 
 
 # --- headers and inline code on every page ---------------------------------------------------

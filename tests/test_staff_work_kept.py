@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import sqlalchemy as sa
 from helpers import post_form
 
@@ -268,6 +270,40 @@ def test_a_note_posted_after_the_session_lapsed_is_back_in_the_form_after_loggin
         agent, f"{page}/save", {"version": seen, "status": "waiting", "note": note}, page
     )
     assert saved.status_code == 302 and note_count(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("referer", "back_to"),
+    [
+        ("http://localhost/tickets/{id}?tab=history", "/tickets/{id}?tab=history"),
+        ("https://elsewhere.example/tickets/{id}?tab=history", "/tickets/{id}/save"),
+        ("http://localhost//elsewhere.example/", "/tickets/{id}/save"),
+        ("", "/tickets/{id}/save"),
+    ],
+    ids=["this site, with its query", "another site", "a path leaving the site", "none"],
+)
+def test_after_a_lapse_the_login_leads_back_to_the_page_the_form_was_on_if_it_is_ours(
+    app, make_user, time_machine, referer, back_to
+):
+    from helpers import csrf_token
+    from helpers import log_in as submit_login
+
+    time_machine.move_to("2026-12-01T10:00:00+00:00", tick=False)
+    ticket_id = open_ticket(app)
+    member = make_user("agent", "fr")
+    agent = app.test_client()
+    assert submit_login(agent, member.email, member.password).status_code == 302
+    page = f"/tickets/{ticket_id}"
+    token, seen = csrf_token(agent, page), ticket_version(app, ticket_id)
+    time_machine.move_to("2026-12-01T10:45:00+00:00", tick=False)
+    posted = agent.post(
+        f"{page}/save",
+        data={"csrf_token": token, "version": seen, "status": "waiting", "note": "Rappeler."},
+        headers={"Referer": referer.format(id=ticket_id)} if referer else {},
+    )
+    location = urlsplit(posted.headers["Location"])
+    assert (posted.status_code, location.path) == (302, "/staff/login")
+    assert parse_qs(location.query)["next"] == [back_to.format(id=ticket_id)]
 
 
 def test_a_guide_text_posted_after_the_session_lapsed_is_back_in_the_editor(

@@ -162,7 +162,8 @@ def available(app, member) -> bool:  # type: ignore[no-untyped-def]
         return db.session.get(StaffUser, member.id).available
 
 
-def test_logging_out_ends_the_agents_availability(app, available_agent, open_hours):
+def test_logging_out_ends_the_agents_availability(app, available_agent, log_in, open_hours):
+    log_in("agent", "fr")  # a colleague's session does not keep this agent available
     assert available(app, available_agent.member)
     post_form(available_agent, "/staff/logout", {}, page="/tickets/")
     assert not available(app, available_agent.member)
@@ -185,6 +186,48 @@ def test_an_expired_session_ends_availability_even_if_the_agent_never_comes_back
     with app.app_context():
         jobs.run_scheduled("release-departed-agents")
     assert not available(app, gone.member)
+
+
+def sweep_at(app, moment: str, time_machine) -> None:  # type: ignore[no-untyped-def]
+    """Run the scheduled release of departed agents at `moment` (UTC, Casablanca's time)."""
+    time_machine.move_to(f"2026-12-01T{moment}+00:00", tick=False)
+    with app.app_context():
+        jobs.run_scheduled("release-departed-agents")
+
+
+def test_the_sweep_keeps_an_agent_for_thirty_idle_minutes_and_releases_them_a_second_later(
+    app, available_agent, open_hours, time_machine
+):
+    # Logged in and made available at 10:00:00, then nothing: 30 minutes idle is still a session.
+    sweep_at(app, "10:30:00", time_machine)
+    assert available(app, available_agent.member)
+    sweep_at(app, "10:30:01", time_machine)
+    assert not available(app, available_agent.member)
+
+
+def test_the_sweep_releases_an_agent_at_work_once_their_session_is_twelve_hours_old(
+    app, available_agent, open_hours, time_machine
+):
+    for hour in range(10, 22):  # at work all day, a page every twenty minutes
+        for minute in (0, 20, 40):
+            time_machine.move_to(f"2026-12-01T{hour}:{minute:02d}:00+00:00", tick=False)
+            assert available_agent.get("/tickets/").status_code == 200
+    sweep_at(app, "22:00:00", time_machine)  # logged in twelve hours ago, to the second
+    assert available(app, available_agent.member)
+    sweep_at(app, "22:00:01", time_machine)
+    assert not available(app, available_agent.member)
+
+
+def test_logging_out_of_one_machine_keeps_the_agent_available_until_the_last_one(
+    app, available_agent, open_hours
+):
+    member = available_agent.member
+    laptop = app.test_client()
+    assert submit(laptop, member.email, member.password).status_code == 302
+    post_form(laptop, "/staff/logout", {}, page="/tickets/")
+    assert available(app, member)  # still at the desk
+    post_form(available_agent, "/staff/logout", {}, page="/tickets/")
+    assert not available(app, member)  # the laptop's ended session does not keep them
 
 
 def test_the_desk_webhooks_answer_only_twilio(app, client):

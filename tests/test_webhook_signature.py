@@ -359,6 +359,32 @@ def test_an_empty_auth_token_refuses_everything_even_a_request_signed_with_it(ma
     assert response.status_code == 403
 
 
+class _BrokenValidator:
+    """A signature library that fails whatever it is asked (a bug, a missing dependency)."""
+
+    def __init__(self, token: str) -> None:
+        """Accept the token, as the real one does."""
+
+    def compute_signature(self, url: str, params: object) -> str:
+        """Fail."""
+        raise RuntimeError("the check cannot run")
+
+    validate = compute_signature
+
+
+def test_a_signature_check_that_cannot_run_refuses_even_a_well_signed_request(
+    app, client, open_hours, monkeypatch, caplog
+):
+    fields = _voice_fields()
+    signature = twilio_signature(TOKEN, "http://localhost/ivr/voice", fields.items())
+    monkeypatch.setattr("ivr.signature.RequestValidator", _BrokenValidator)
+    before = row_counts(app)
+    response = client.post("/ivr/voice", data=fields, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert row_counts(app) == before
+    assert "could not be checked" in caplog.text
+
+
 PRODUCTION = {
     "APP_ENV": "production",
     "SECRET_KEY": "s3cret-for-the-test",
@@ -547,6 +573,57 @@ def test_a_webhook_url_never_answers_with_a_redirect(app, client, open_hours, va
     signature = twilio_signature(TOKEN, "http://localhost" + variant, fields.items())
     response = client.post(variant, data=fields, headers={"X-Twilio-Signature": signature})
     assert not 300 <= response.status_code < 400, (variant, response.status_code)
+
+
+def test_a_server_that_keeps_no_raw_target_is_checked_with_the_apps_mount_point(
+    app, client, open_hours
+):
+    # Served under a prefix (SCRIPT_NAME) whose characters a path may carry as they are: the
+    # URL rebuilt from the decoded path must be the one Twilio called, prefix and all.
+    base = f"https://{PUBLIC_HOST}/consulate:casablanca@ma"
+    target = "/ivr/voice?l=fr"
+    fields = _voice_fields()
+    signature = twilio_signature(TOKEN, base + target, fields.items())
+    response = client.post(
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": signature},
+        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
+    )
+    assert response.status_code == 200
+    escaped = twilio_signature(
+        TOKEN, f"https://{PUBLIC_HOST}/consulate%3Acasablanca%40ma{target}", fields.items()
+    )
+    refused = client.post(
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": escaped},
+        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
+    )
+    assert refused.status_code == 403
+
+
+def test_a_server_that_omits_an_empty_mount_point_is_checked_all_the_same(app, client, open_hours):
+    # PEP 3333 lets a server leave SCRIPT_NAME out when it is empty (an app at the root).
+    inner = app.wsgi_app
+
+    def without_script_name(environ, start_response):  # type: ignore[no-untyped-def]
+        environ.pop("SCRIPT_NAME", None)
+        return inner(environ, start_response)
+
+    app.wsgi_app = without_script_name  # type: ignore[method-assign]
+    fields = _voice_fields()
+    url = f"https://{PUBLIC_HOST}/ivr/voice?l=fr"
+    response = client.post(
+        "/ivr/voice?l=fr",
+        base_url=f"https://{PUBLIC_HOST}",
+        data=fields,
+        headers={"X-Twilio-Signature": twilio_signature(TOKEN, url, fields.items())},
+        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
+    )
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("server", ["werkzeug", "gunicorn", "gunicorn absolute-form", "uWSGI"])
