@@ -17,10 +17,12 @@ from tickets.models import Callback, Ticket
 CALLER = "+33612340001"
 
 
-def book_by_phone(app: Flask, call: Callable[..., PhoneCall], caller: str = CALLER) -> int:
-    """Ask for an agent in French, leave the queue for a callback; return the ticket's id."""
+def book_by_phone(
+    app: Flask, call: Callable[..., PhoneCall], caller: str = CALLER, code: str = "fr"
+) -> int:
+    """Ask for an agent (in French), leave the queue for a callback; return the ticket's id."""
     phone = call(caller=caller)
-    walk_to_main_menu(phone, "fr")
+    walk_to_main_menu(phone, code)
     phone.press("0")
     phone.hold()
     phone.press("1")
@@ -158,13 +160,13 @@ def test_a_caller_on_moroccan_time_is_told_the_next_try_in_moroccan_time_only(
     log_in: Callable[..., FlaskClient],
 ) -> None:
     moroccan = "+212612345678"
-    ticket_id = book_by_phone(app, call, caller=moroccan)
-    outcome(app, log_in("agent", "fr", locale="en"), ticket_id, "no_answer")
+    ticket_id = book_by_phone(app, call, caller=moroccan, code="es")
+    outcome(app, log_in("agent", "es", locale="en"), ticket_id, "no_answer")
     with app.app_context():
         reference = db.session.get(Ticket, ticket_id).reference
     (retry,) = texts(app, "callback_retry", caller=moroccan)
-    assert retry.body == (
-        "Centre d'appels consulaire : nous vous avons appelé mais nous n'avons pas pu vous "
-        "joindre. Nous vous rappellerons le mardi 1 décembre 2026 à 11:00 (heure marocaine). "
-        f"Référence {reference}."
+    assert retry.language == "es" and retry.body == (
+        "Centro de atención consular: le llamamos pero no pudimos localizarle. Le volveremos a "
+        "llamar el martes, 1 de diciembre de 2026 a las 11:00 (hora de Marruecos). "
+        f"Referencia {reference}."
     )

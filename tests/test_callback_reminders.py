@@ -74,9 +74,15 @@ def test_a_caller_who_pressed_1_is_texted_once_shortly_before_the_callback_in_th
     run_reminders(app)
     (reminder,) = reminders(app)
     assert (reminder.to_number, reminder.language) == ("+34612345678", "es")
-    assert (
-        "recordatorio" in reminder.body
-        and slot.astimezone(CENTRE_TZ).strftime("%H:%M") in reminder.body
+    with app.app_context():
+        reference = db.session.scalar(
+            sa.select(Ticket.reference).join(Callback).where(Callback.number == "+34612345678")
+        )
+    # A Spanish mobile may be on Canary time as well as Madrid's: Moroccan time only.
+    assert reminder.body == (
+        "Centro de atención consular: un recordatorio, le devolveremos la llamada hoy a las "
+        f"{slot.astimezone(CENTRE_TZ).strftime('%H:%M')} (hora de Marruecos). "
+        f"Referencia {reference}."
     )
 
 
@@ -169,3 +175,23 @@ def test_pressing_1_for_a_reminder_is_answered_with_the_promise_only_while_the_c
         assert db.session.scalars(
             sa.select(Callback.reminder).order_by(Callback.ticket_id)
         ).all() == ["asked", None]
+
+
+def test_a_caller_reminded_then_moved_by_a_closure_is_reminded_of_the_new_time(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    runner: FlaskCliRunner,
+    closed_hours: None,
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
+    book(call, "+33612345678", "fr", remind=True)  # Monday 7 December, 08:00
+    time_machine.move_to("2026-12-07T07:30:00+00:00", tick=False)
+    run_reminders(app)
+    time_machine.move_to("2026-12-07T07:40:00+00:00", tick=False)
+    closed = runner.invoke(args=["calendar", "close", "2026-12-07T08:00", "2026-12-07T09:00"])
+    assert closed.exit_code == 0, closed.output
+    time_machine.move_to("2026-12-07T08:30:00+00:00", tick=False)
+    run_reminders(app)
+    first, second = reminders(app)
+    assert "aujourd'hui à 08:00 (heure marocaine)" in first.body
+    assert "aujourd'hui à 09:00 (heure marocaine)" in second.body
