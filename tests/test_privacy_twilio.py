@@ -83,3 +83,15 @@ def test_anonymising_a_caller_deletes_their_recordings_at_twilio(
     assert [call.request.url for call in twilio_api.calls] == [f"{RECORDINGS}/REnew.json"]
     assert deletions(app) == [("REnew", "sent")]
     assert urls(app)["REnew"] == ""
+
+
+def test_a_recording_already_purged_is_not_deleted_again_when_its_caller_is_forgotten(
+    app, runner, twilio_api, old_and_new_recordings
+):
+    twilio_api.delete(f"{RECORDINGS}/REold.json", status=204)
+    assert "recordings deleted: 1" in runner.invoke(args=["privacy", "purge-recordings"]).output
+    result = runner.invoke(args=["privacy", "anonymise", "+33612345678"])  # REold's caller
+    assert result.exit_code == 0, result.output
+    assert "recordings deleted" not in result.output
+    assert [call.request.url for call in twilio_api.calls] == [f"{RECORDINGS}/REold.json"]
+    assert deletions(app) == [("REold", "sent")]
