@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import TWILIO_SID
+from conftest import TOKEN, TWILIO_SID
 from test_desk import make_ticket  # noqa: F401  (a fixture)
 
 from centre.clock import CENTRE_TZ
@@ -56,6 +57,9 @@ def test_a_purged_recording_is_deleted_at_twilio_and_only_that_one(
     assert "recordings deleted: 1" in result.output
     sent = [(call.request.method, call.request.url) for call in twilio_api.calls]
     assert sent == [("DELETE", f"{RECORDINGS}/REold.json")]
+    # Twilio refuses a deletion without the account's credentials.
+    credentials = base64.b64encode(f"{TWILIO_SID}:{TOKEN}".encode()).decode()
+    assert twilio_api.calls[0].request.headers["Authorization"] == f"Basic {credentials}"
     assert deletions(app) == [("REold", "sent")]
     assert urls(app) == {"REold": "", "REnew": "https://api.twilio.com/x/Recordings/REnew"}
 
