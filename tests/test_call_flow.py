@@ -226,6 +226,34 @@ def test_option_zero_when_closed_offers_a_callback_and_confirms_it_by_sms(
         assert ticket.reference in sms[0].body
 
 
+@pytest.mark.parametrize(
+    ("caller", "told"),
+    [
+        # A French mobile is on Paris time, an hour ahead of Casablanca in December.
+        (
+            "+33612345678",
+            "le lundi 7 décembre 2026 à 08:00 (heure marocaine), soit le lundi 7 décembre 2026 "
+            "à 09:00, heure locale.",
+        ),
+        ("+212612345678", "le lundi 7 décembre 2026 à 08:00 (heure marocaine)."),
+    ],
+)
+def test_the_callback_booked_is_confirmed_by_sms_with_its_time_and_reference(
+    app, call, closed_hours, caller, told
+):
+    phone = call(caller=caller)
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    phone.press("1")
+    with app.app_context():
+        reference = db.session.scalar(sa.select(Ticket.reference))
+        (sms,) = db.session.scalars(sa.select(OutboundMessage)).all()
+    assert (sms.to_number, sms.purpose) == (caller, "callback_booked")
+    assert sms.body == (
+        f"Centre d'appels consulaire : nous vous rappellerons {told} Référence {reference}."
+    )
+
+
 def test_a_caller_who_cannot_get_a_callback_time_is_told_so_and_keeps_the_menu(
     app, call, time_machine, monkeypatch
 ):

@@ -17,10 +17,12 @@ from tickets.models import Callback, Ticket
 CALLER = "+33612340001"
 
 
-def book_by_phone(app: Flask, call: Callable[..., PhoneCall]) -> int:
-    """Ask for an agent in French, leave the queue for a callback; return the ticket's id."""
-    phone = call(caller=CALLER)
-    walk_to_main_menu(phone, "fr")
+def book_by_phone(
+    app: Flask, call: Callable[..., PhoneCall], caller: str = CALLER, code: str = "fr"
+) -> int:
+    """Ask for an agent (in French), leave the queue for a callback; return the ticket's id."""
+    phone = call(caller=caller)
+    walk_to_main_menu(phone, code)
     phone.press("0")
     phone.hold()
     phone.press("1")
@@ -39,13 +41,13 @@ def outcome(app: Flask, agent: FlaskClient, ticket_id: int, result: str, **extra
     )
 
 
-def texts(app: Flask, purpose: str) -> list[OutboundMessage]:
+def texts(app: Flask, purpose: str, caller: str = CALLER) -> list[OutboundMessage]:
     """Return the texts of `purpose` sent to the caller, oldest first."""
     with app.app_context():
         found = list(
             db.session.scalars(
                 sa.select(OutboundMessage)
-                .where(OutboundMessage.purpose == purpose, OutboundMessage.to_number == CALLER)
+                .where(OutboundMessage.purpose == purpose, OutboundMessage.to_number == caller)
                 .order_by(OutboundMessage.id)
             )
         )
@@ -97,7 +99,17 @@ def test_no_answer_tries_again_later_texting_the_caller_then_gives_up_after_thre
         assert db.session.get(Callback, ticket_id).state == "booked"
     assert (second - first).total_seconds() >= 3600
     (retry,) = texts(app, "callback_retry")
-    assert retry.language == "fr" and "nous n'avons pas pu vous joindre" in retry.body
+    with app.app_context():
+        reference = db.session.get(Ticket, ticket_id).reference
+    # Tuesday 10:00 in Casablanca, an hour later at the earliest; 12:00 in Paris. One text
+    # tells the new time: the booking that moved is not texted a second time as "moved".
+    assert retry.language == "fr" and retry.body == (
+        "Centre d'appels consulaire : nous vous avons appelé mais nous n'avons pas pu vous "
+        "joindre. Nous vous rappellerons le mardi 1 décembre 2026 à 11:00 (heure marocaine), "
+        "soit le mardi 1 décembre 2026 à 12:00 chez vous. "
+        f"Référence {reference}."
+    )
+    assert texts(app, "callback_moved") == []
     assert "Call back</button>" in agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     time_machine.shift(20 * 60)  # the agent tries again, still logged in
     again = outcome(app, agent, ticket_id, "no_answer")
@@ -106,7 +118,10 @@ def test_no_answer_tries_again_later_texting_the_caller_then_gives_up_after_thre
     time_machine.shift(20 * 60)  # the agent tries again, still logged in
     outcome(app, agent, ticket_id, "no_answer")
     (unreached,) = texts(app, "callback_unreached")
-    assert "3 fois" in unreached.body
+    assert unreached.body == (
+        "Centre d'appels consulaire : nous avons essayé 3 fois de vous rappeler sans vous "
+        f"joindre. Rappelez-nous quand vous le pourrez, avec votre référence {reference}."
+    )
     # Resolved without reaching them: the survey still asks how the request was handled.
     assert [m.id for m in texts(app, "ticket:survey")] == [unreached.id + 1]
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
@@ -136,3 +151,22 @@ def test_a_reached_caller_kept_open_gets_no_survey_yet(
     agent = log_in("agent", "fr", locale="en")
     outcome(app, agent, ticket_id, "reached", keep_open="1")
     assert texts(app, "ticket:survey") == []
+
+
+def test_a_caller_on_moroccan_time_is_told_the_next_try_in_moroccan_time_only(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    open_hours: None,
+    log_in: Callable[..., FlaskClient],
+) -> None:
+    moroccan = "+212612345678"
+    ticket_id = book_by_phone(app, call, caller=moroccan, code="es")
+    outcome(app, log_in("agent", "es", locale="en"), ticket_id, "no_answer")
+    with app.app_context():
+        reference = db.session.get(Ticket, ticket_id).reference
+    (retry,) = texts(app, "callback_retry", caller=moroccan)
+    assert retry.language == "es" and retry.body == (
+        "Centro de atención consular: le llamamos pero no pudimos localizarle. Le volveremos a "
+        "llamar el martes, 1 de diciembre de 2026 a las 11:00 (hora de Marruecos). "
+        f"Referencia {reference}."
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from helpers import walk_to_main_menu
 
 from centre import jobs
@@ -14,7 +15,7 @@ from centre.clock import CENTRE_TZ, from_storage
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr.driver import PhoneCall
-from tickets.models import Callback
+from tickets.models import Callback, Ticket
 
 
 def book(call: Callable[..., PhoneCall], caller: str, code: str, remind: bool) -> None:
@@ -73,9 +74,15 @@ def test_a_caller_who_pressed_1_is_texted_once_shortly_before_the_callback_in_th
     run_reminders(app)
     (reminder,) = reminders(app)
     assert (reminder.to_number, reminder.language) == ("+34612345678", "es")
-    assert (
-        "recordatorio" in reminder.body
-        and slot.astimezone(CENTRE_TZ).strftime("%H:%M") in reminder.body
+    with app.app_context():
+        reference = db.session.scalar(
+            sa.select(Ticket.reference).join(Callback).where(Callback.number == "+34612345678")
+        )
+    # A Spanish mobile may be on Canary time as well as Madrid's: Moroccan time only.
+    assert reminder.body == (
+        "Centro de atención consular: un recordatorio, le devolveremos la llamada hoy a las "
+        f"{slot.astimezone(CENTRE_TZ).strftime('%H:%M')} (hora de Marruecos). "
+        f"Referencia {reference}."
     )
 
 
@@ -91,3 +98,100 @@ def test_the_reminders_run_every_five_minutes_on_their_own(app: Flask) -> None:
             e.name for e in jobs.due_entries(app, datetime(2026, 12, 1, 10, 4, tzinfo=CENTRE_TZ))
         ]
         assert "callback-reminders" not in quiet
+
+
+def test_a_caller_whose_number_tells_their_time_is_reminded_in_both_times_half_an_hour_before(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    closed_hours: None,
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
+    book(call, "+33612345678", "fr", remind=True)
+    with app.app_context():
+        reference = db.session.scalar(sa.select(Ticket.reference))
+    # Booked on Saturday for Monday 7 December 08:00 in Casablanca, 09:00 in Paris. The job
+    # runs every five minutes: the 07:30 run is exactly half an hour before, and sends it.
+    time_machine.move_to("2026-12-07T07:30:00+00:00", tick=False)
+    run_reminders(app)
+    (reminder,) = reminders(app)
+    assert (reminder.to_number, reminder.language) == ("+33612345678", "fr")
+    assert reminder.body == (
+        "Centre d'appels consulaire : pour rappel, nous vous rappellerons aujourd'hui à 08:00 "
+        f"(heure marocaine), soit 09:00 chez vous. Référence {reference}."
+    )
+
+
+def test_no_reminder_comes_at_or_after_the_callbacks_own_time(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    closed_hours: None,
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
+    book(call, "+33612345678", "fr", remind=True)
+    # The scheduler was down until the callback's own time (Monday 08:00), then an hour later
+    # with the callback still to ring: a reminder then would only arrive with the call.
+    for moment in ("2026-12-07T08:00:00+00:00", "2026-12-07T09:00:00+00:00"):
+        time_machine.move_to(moment, tick=False)
+        run_reminders(app)
+    assert reminders(app) == []
+
+
+def test_a_caller_forgotten_after_asking_for_a_reminder_gets_none(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    runner: FlaskCliRunner,
+    closed_hours: None,
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
+    book(call, "+33612345678", "fr", remind=True)
+    assert runner.invoke(args=["privacy", "anonymise", "+33612345678"]).exit_code == 0
+    time_machine.move_to("2026-12-07T07:35:00+00:00", tick=False)
+    run_reminders(app)
+    assert reminders(app) == []
+
+
+def test_pressing_1_for_a_reminder_is_answered_with_the_promise_only_while_the_callback_stands(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    runner: FlaskCliRunner,
+    closed_hours: None,
+) -> None:
+    promise = "Nous vous enverrons un SMS peu avant notre appel."
+    phone = call(caller="+33612345678")
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    assert "Pour recevoir un SMS peu avant notre appel, appuyez sur 1." in phone.press("1").text
+    assert promise in phone.press("1").text
+    # Another caller is forgotten while they hear the offer: their callback is cancelled, and
+    # pressing 1 promises nothing.
+    other = call(caller="+33699887766")
+    walk_to_main_menu(other, "fr")
+    other.press("0")
+    other.press("1")
+    assert runner.invoke(args=["privacy", "anonymise", "+33699887766"]).exit_code == 0
+    answer = other.press("1")
+    assert answer.hangup and promise not in answer.text
+    with app.app_context():
+        assert db.session.scalars(
+            sa.select(Callback.reminder).order_by(Callback.ticket_id)
+        ).all() == ["asked", None]
+
+
+def test_a_caller_reminded_then_moved_by_a_closure_is_reminded_of_the_new_time(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    runner: FlaskCliRunner,
+    closed_hours: None,
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
+    book(call, "+33612345678", "fr", remind=True)  # Monday 7 December, 08:00
+    time_machine.move_to("2026-12-07T07:30:00+00:00", tick=False)
+    run_reminders(app)
+    time_machine.move_to("2026-12-07T07:40:00+00:00", tick=False)
+    closed = runner.invoke(args=["calendar", "close", "2026-12-07T08:00", "2026-12-07T09:00"])
+    assert closed.exit_code == 0, closed.output
+    time_machine.move_to("2026-12-07T08:30:00+00:00", tick=False)
+    run_reminders(app)
+    first, second = reminders(app)
+    assert "aujourd'hui à 08:00 (heure marocaine)" in first.body
+    assert "aujourd'hui à 09:00 (heure marocaine)" in second.body

@@ -106,3 +106,18 @@ def test_news_of_a_forgotten_callers_case_is_no_longer_texted_to_them(
 def test_every_domain_that_holds_a_callers_number_registers_how_to_forget_it(app):
     hooks = {hook.__module__ for hook in app.extensions["privacy.forget_caller"]}
     assert hooks == {"centre.messaging", "tickets.privacy", "ivr.privacy", "cases.privacy"}
+
+
+def test_a_case_imported_under_an_earlier_hash_key_is_found_by_its_number(
+    app, runner, tmp_path, open_hours
+):
+    key = app.config["PHONE_HASH_KEY"]
+    app.config["PHONE_HASH_KEY"] = "an-earlier-phone-key"  # since replaced
+    _import(runner, write_csv(tmp_path / "a.csv", [case_row(1, phone=CALLER)]))
+    app.config["PHONE_HASH_KEY"] = key
+    result = runner.invoke(args=["privacy", "anonymise", CALLER])
+    assert result.exit_code == 0, result.output
+    assert "case numbers: 1" in result.output
+    with app.app_context():
+        case = db.session.scalars(sa.select(Case)).one()
+        assert (case.phone_number, case.phone_hash) == (None, None)

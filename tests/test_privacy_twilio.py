@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import TWILIO_SID
+from conftest import TOKEN, TWILIO_SID
 from test_desk import make_ticket  # noqa: F401  (a fixture)
 
 from centre.clock import CENTRE_TZ
@@ -56,6 +57,9 @@ def test_a_purged_recording_is_deleted_at_twilio_and_only_that_one(
     assert "recordings deleted: 1" in result.output
     sent = [(call.request.method, call.request.url) for call in twilio_api.calls]
     assert sent == [("DELETE", f"{RECORDINGS}/REold.json")]
+    # Twilio refuses a deletion without the account's credentials.
+    credentials = base64.b64encode(f"{TWILIO_SID}:{TOKEN}".encode()).decode()
+    assert twilio_api.calls[0].request.headers["Authorization"] == f"Basic {credentials}"
     assert deletions(app) == [("REold", "sent")]
     assert urls(app) == {"REold": "", "REnew": "https://api.twilio.com/x/Recordings/REnew"}
 
@@ -83,3 +87,15 @@ def test_anonymising_a_caller_deletes_their_recordings_at_twilio(
     assert [call.request.url for call in twilio_api.calls] == [f"{RECORDINGS}/REnew.json"]
     assert deletions(app) == [("REnew", "sent")]
     assert urls(app)["REnew"] == ""
+
+
+def test_a_recording_already_purged_is_not_deleted_again_when_its_caller_is_forgotten(
+    app, runner, twilio_api, old_and_new_recordings
+):
+    twilio_api.delete(f"{RECORDINGS}/REold.json", status=204)
+    assert "recordings deleted: 1" in runner.invoke(args=["privacy", "purge-recordings"]).output
+    result = runner.invoke(args=["privacy", "anonymise", "+33612345678"])  # REold's caller
+    assert result.exit_code == 0, result.output
+    assert "recordings deleted" not in result.output
+    assert [call.request.url for call in twilio_api.calls] == [f"{RECORDINGS}/REold.json"]
+    assert deletions(app) == [("REold", "sent")]

@@ -147,9 +147,20 @@ def test_forgetting_a_caller_erases_the_words_they_said_from_the_story(
     phone.press("1")
     phone.leave_message()
     ticket = the_ticket(app)
+    other = call(caller="+33699887766")  # someone else, whose story stays
+    walk_to_main_menu(other, "fr")
+    other.speak("je veux faire une réclamation pour mon visa")
+    other.press("1")
+    other.leave_message()
+    with app.app_context():
+        theirs = db.session.scalar(sa.select(Ticket.id).where(Ticket.id != ticket.id))
     agent = log_in("agent", "fr", locale="en")
     assert "mon passeport" in agent.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     result = runner.invoke(args=["privacy", "anonymise", "+33 6 12 34 56 78"])
     assert result.exit_code == 0, result.output
+    # Their four steps: the language, the words at the main menu, 1, the message.
+    assert "call steps' story: 4" in result.output
     story = section(agent.get(f"/tickets/{ticket.id}").get_data(as_text=True), "story")
     assert "mon passeport" not in story and "Main menu: spoken answer" in story
+    story = section(agent.get(f"/tickets/{theirs}").get_data(as_text=True), "story")
+    assert "mon visa" in story

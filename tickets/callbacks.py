@@ -261,18 +261,6 @@ def _times(moment: datetime, language: languages.Language, number: str) -> dict[
     return times
 
 
-def due(limit: int = 50) -> list[Callback]:
-    """Return booked callbacks in the order agents should ring them."""
-    return list(
-        db.session.scalars(
-            sa.select(Callback)
-            .where(Callback.state == "booked")
-            .order_by(Callback.scheduled_at, Callback.priority_at, Callback.ticket_id)
-            .limit(limit)
-        )
-    )
-
-
 def confirm(ticket: Ticket) -> None:
     """Text the caller the time of the callback just booked, in their language and time."""
     language = languages.get(ticket.language)
