@@ -318,84 +318,85 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 MEASURED = {
     "held-out": (
         HELD_OUT,
-        (0.96, 0.99),
+        (0.99, 1.00),
         {
-            "ar": (0.96, 1.00),
-            "fr": (0.96, 1.00),
+            "ar": (1.00, 1.00),
+            "fr": (1.00, 1.00),
             "es": (1.00, 1.00),
             "it": (0.96, 1.00),
-            "nl": (0.96, 1.00),
+            "nl": (1.00, 1.00),
             "de": (0.96, 1.00),
-            "en": (0.92, 0.96),
+            "en": (1.00, 1.00),
         },
     ),
     "development": (
         DEV,
-        (0.95, 0.99),
+        (0.98, 1.00),
         {
-            "ar": (0.94, 0.96),
-            "fr": (0.94, 1.00),
-            "es": (0.96, 1.00),
-            "it": (0.97, 1.00),
-            "nl": (0.96, 1.00),
-            "de": (0.94, 1.00),
-            "en": (0.97, 1.00),
+            "ar": (0.97, 0.99),
+            "fr": (0.99, 1.00),
+            "es": (0.99, 1.00),
+            "it": (0.98, 1.00),
+            "nl": (0.99, 1.00),
+            "de": (0.97, 1.00),
+            "en": (0.99, 1.00),
         },
     ),
     "second development": (
         DEV2,
-        (0.92, 0.98),
+        (0.96, 0.99),
         {
-            "ar": (0.94, 0.96),
-            "fr": (0.93, 0.98),
-            "es": (0.91, 0.97),
-            "it": (0.94, 0.97),
-            "nl": (0.92, 0.99),
-            "de": (0.88, 0.99),
-            "en": (0.92, 0.99),
+            "ar": (0.97, 0.98),
+            "fr": (0.95, 0.99),
+            "es": (0.95, 0.98),
+            "it": (0.96, 1.00),
+            "nl": (0.97, 1.00),
+            "de": (0.97, 1.00),
+            "en": (0.97, 1.00),
         },
     ),
     # Written when the guide grew from 23 services to 38, then measured while the second
-    # development set was written and tuned on (never its items): short of the 95% aimed at.
+    # development set was written and tuned on (never its items).
     "fresh held-out": (
         FRESH,
-        (0.88, 0.95),
+        (0.94, 0.99),
         {
-            "ar": (0.83, 0.97),
-            "fr": (0.87, 0.93),
-            "es": (0.87, 0.97),
-            "it": (0.93, 0.97),
-            "nl": (0.90, 0.97),
-            "de": (0.87, 0.93),
-            "en": (0.90, 0.93),
+            "ar": (0.93, 0.97),
+            "fr": (0.90, 1.00),
+            "es": (0.97, 1.00),
+            "it": (0.97, 0.97),
+            "nl": (0.93, 0.97),
+            "de": (0.93, 1.00),
+            "en": (0.93, 1.00),
         },
     ),
-    # Written before the last tuning round, measured before and after it, items never read.
+    # Written before the last tuning round of the terms, items never read.
     "final held-out": (
         FINAL,
-        (0.77, 0.89),
+        (0.88, 0.94),
         {
-            "ar": (0.84, 0.89),
-            "fr": (0.76, 0.95),
-            "es": (0.76, 0.87),
-            "it": (0.79, 0.95),
-            "nl": (0.76, 0.82),
-            "de": (0.68, 0.82),
-            "en": (0.79, 0.92),
+            "ar": (0.89, 0.92),
+            "fr": (0.87, 0.97),
+            "es": (0.84, 0.95),
+            "it": (0.95, 0.97),
+            "nl": (0.84, 0.92),
+            "de": (0.84, 0.89),
+            "en": (0.89, 0.97),
         },
     ),
-    # Written after all the tuning, measured once: the honest figure, far short of 95% (README).
+    # Written after all the tuning of the terms; measured once with the example questions
+    # (issue 18), its misses unread: 69% top-1 before them, 78% with them, short of 95% (README).
     "closing held-out": (
         CLOSING,
-        (0.69, 0.85),
+        (0.78, 0.92),
         {
-            "ar": (0.68, 0.82),
-            "fr": (0.79, 0.87),
-            "es": (0.58, 0.87),
-            "it": (0.76, 0.89),
-            "nl": (0.71, 0.89),
-            "de": (0.58, 0.82),
-            "en": (0.71, 0.82),
+            "ar": (0.74, 0.87),
+            "fr": (0.89, 0.92),
+            "es": (0.68, 0.95),
+            "it": (0.82, 0.95),
+            "nl": (0.84, 0.97),
+            "de": (0.76, 0.92),
+            "en": (0.74, 0.89),
         },
     ),
 }
@@ -425,8 +426,8 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
 # Questions outside the guide answered with one confident wrong service, per language, when
 # last measured: at most 5% of the held-out set in every language (the set tuned on, less).
 CONFIDENT_WRONG = {
-    "held-out": (OUTSIDE, {"ar": 1, "fr": 1, "es": 0, "it": 1, "nl": 1, "de": 0, "en": 0}),
-    "tuned on": (OUTSIDE_DEV, {"ar": 0, "fr": 1, "es": 1, "it": 1, "nl": 1, "de": 1, "en": 0}),
+    "held-out": (OUTSIDE, {"ar": 1, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
+    "tuned on": (OUTSIDE_DEV, {"ar": 1, "fr": 1, "es": 0, "it": 1, "nl": 1, "de": 0, "en": 0}),
 }
 
 
