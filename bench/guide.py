@@ -52,6 +52,7 @@ def seed_entries(language: str) -> list[Entry]:
                 text["title"],
                 tuple(terms),
                 text["summary"] + " " + text.get("eligibility", ""),
+                tuple(text.get("examples", [])),
             )
         )
     return entries

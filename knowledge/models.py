@@ -154,6 +154,9 @@ class ServiceTranslation(Model):
     # How callers name the service: official words, then what they really say.
     keywords: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
     synonyms: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    # Questions callers ask that this service answers, told their roundabout way ("my son
+    # was born last week"): the search finds a caller's phrase by its nearest examples.
+    examples: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
     created_at: so.Mapped[datetime]
     created_by: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     reviewed_at: so.Mapped[datetime | None]

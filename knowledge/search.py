@@ -9,6 +9,13 @@ other word of the phrase its terms use, the more so the fewer services use that 
 passport was stolen, I fly tomorrow" leans to the emergency travel document, not renewal.
 The words of a service's own description count too, for less: they reach ways of saying a
 need that no editor listed as a synonym.
+
+Titles and synonyms reach the phrasings they were written for, not the next ones: callers
+tell their situation ("my mother died in Lyon and we want to bury her at home"), not the
+service's name. So each service also carries example questions told that way, and a phrase
+gains points by how like its nearest examples it is (`knowledge.neighbours`: words and the
+runs of letters inside them, TF-IDF, cosine), up to LIKENESS points for a phrase said just
+like one of them.
 """
 
 from __future__ import annotations
@@ -23,14 +30,18 @@ from rapidfuzz import fuzz, process
 
 from centre.extensions import db
 from knowledge.models import PUBLISHED, GuideRevision, Service, ServiceTranslation
+from knowledge.neighbours import ExampleIndex
 from knowledge.normalise import normalise, tokens
 
 MAX_NGRAM = 4
-CLEAR_MIN = 86  # a best match at least this good ...
-CLEAR_MARGIN = 6  # ... and this far ahead of the next is read out directly
-ALONE_MIN = 83  # a best match a little less good is read out directly too ...
+# The thresholds are on the sum of the term score and the likeness to examples; they were
+# chosen on cross-validation over the seed's examples, the development sets and the
+# out-of-scope set tuned on (at most 1 in 12 questions outside the guide read out as an answer).
+CLEAR_MIN = 126  # a best match at least this good ...
+CLEAR_MARGIN = 15  # ... and this far ahead of the next is read out directly
+ALONE_MIN = 123  # a best match a little less good is read out directly too ...
 ALONE_MARGIN = 20  # ... when no other service comes anywhere near it
-CLOSE_MIN = 75  # below this nothing is offered
+CLOSE_MIN = 95  # below this nothing is offered
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
 WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
@@ -43,6 +54,8 @@ DESCRIBED_MATCH = 88  # how close a word of the phrase must be to a word of a de
 DESCRIBED_LENGTH = 4  # shorter words of a description say too little
 UNHEARD_MAX = 1  # ... for one such word at most: a long, chatty request, or one naming a town,
 # is not a stranger one
+LIKENESS = 150.0  # points for a phrase just like a service's examples (cosine 1; 0.3 is near) ...
+LIKENESS_FLOOR = 0.1  # ... above this much likeness, which one shared everyday word gives
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class Entry:
     title: str
     terms: tuple[str, ...]  # raw titles, keywords, synonyms
     description: str = ""  # what the answer says of the service (summary, who may apply)
+    examples: tuple[str, ...] = ()  # questions callers ask that it answers, told their way
 
 
 class GuideIndex:
@@ -139,6 +153,17 @@ class GuideIndex:
             self.described_users[row, list(described[word])] = True
         self.described_weight = np.log(count / np.maximum(self.described_users.sum(axis=1), 1))
         self.described_weight /= np.log(count)
+        # A service's titles and synonyms are short examples too: a service no editor gave
+        # examples yet is still found by likeness, and scores on the same scale as the others.
+        self.examples = ExampleIndex(
+            language,
+            [
+                (i, text)
+                for i, entry in enumerate(self.entries)
+                for text in (*entry.examples, entry.title, *entry.terms)
+            ],
+            len(self.entries),
+        )
 
     def search(self, phrase: str, limit: int = 3) -> list[Match]:
         """Return up to `limit` services for `phrase`, best first, scored 0-100."""
@@ -195,6 +220,8 @@ class GuideIndex:
         heard = ratios[: len(said)].max(axis=1, initial=0) >= HEARD
         unheard = sum(1 for w, h in zip(said, heard, strict=True) if not h and len(w) > 2)
         totals -= UNHEARD * min(unheard, UNHEARD_MAX)
+        likeness = self.examples.similarities(phrase)
+        totals += LIKENESS * np.maximum(likeness - LIKENESS_FLOOR, 0.0)
         ranked = np.argsort(-totals, kind="stable")[:limit]
         return [
             Match(self.entries[i].slug, self.entries[i].title, round(float(totals[i]), 1))
@@ -276,6 +303,7 @@ def published_entries(language: str) -> list[Entry]:
             t.title,
             tuple([*(t.keywords or []), *(t.synonyms or [])]),
             f"{t.summary} {t.eligibility or ''}",
+            tuple(t.examples or []),
         )
         for slug, t in rows
     ]

@@ -1,7 +1,9 @@
 """The guide's seed content, kept as data files (knowledge/seed/), loaded by `flask setup`.
 
 `services.json` holds the categories and each service's language-independent facts;
-`<language>.json` holds the text of every service in that language. Loading adds what
+`<language>.json` holds the text of every service in that language; `examples.json` the
+questions callers ask that each service answers, per language, which the search compares a
+caller's phrase with. Loading adds what
 is missing and never overwrites: once in the database, the content belongs to editors.
 The one thing it brings up to date is a text no editor has touched yet (the seed's own
 published version): it takes the seed's current wording and search words, so an upgraded
@@ -36,6 +38,10 @@ def read_seed(folder: Path = SEED) -> tuple[dict[str, Any], dict[str, dict[str, 
     facts = json.loads((folder / "services.json").read_text(encoding="utf-8"))
     texts: dict[str, dict[str, Any]] = {}
     slugs = [s["slug"] for s in facts["services"]]
+    examples_file = folder / "examples.json"
+    examples = (
+        json.loads(examples_file.read_text(encoding="utf-8")) if examples_file.exists() else {}
+    )
     for code in CODES:
         data = json.loads((folder / f"{code}.json").read_text(encoding="utf-8"))
         defaults = data.get("defaults", {})
@@ -47,11 +53,12 @@ def read_seed(folder: Path = SEED) -> tuple[dict[str, Any], dict[str, dict[str, 
             missing = [name for name in REQUIRED if not entry.get(name)]
             if missing:
                 raise SeedError(f"{code}.json: {slug} lacks {', '.join(missing)}")
+            entry["examples"] = list(examples.get(code, {}).get(slug, []))
             texts[code][slug] = entry
         for category in facts["categories"]:
             if not category["names"].get(code):
                 raise SeedError(f"category {category['slug']} has no {code} name")
-        extra = set(data["services"]) - set(slugs)
+        extra = (set(data["services"]) | set(examples.get(code, {}))) - set(slugs)
         if extra:
             raise SeedError(f"{code}.json has unknown services: {', '.join(sorted(extra))}")
     return facts, texts
@@ -84,6 +91,7 @@ def _refresh_untouched(text: Text, entry: dict[str, Any]) -> bool:
         "where_to_apply": entry["where_to_apply"],
         "keywords": list(entry["keywords"]),
         "synonyms": list(entry.get("synonyms", [])),
+        "examples": list(entry.get("examples", [])),
     }
     changed = False
     for field, value in values.items():
@@ -165,6 +173,7 @@ def load_seed(folder: Path = SEED) -> int:
                     where_to_apply=entry["where_to_apply"],
                     keywords=list(entry["keywords"]),
                     synonyms=list(entry.get("synonyms", [])),
+                    examples=list(entry.get("examples", [])),
                     created_at=moment,
                     created_by="seed",
                     published_at=moment,

@@ -45,6 +45,7 @@ TEXT_FIELDS = (
     "where_to_apply",
     "keywords",
     "synonyms",
+    "examples",
 )
 LONG_NUMBER = re.compile(r"\d[\d .-]{3,}\d")  # phone, passport or file numbers said aloud
 # Dates (of birth, as a rule) written with slashes, dots or dashes: 05/03/1984, 5-3-84, 1984.03.05.

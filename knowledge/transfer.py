@@ -336,7 +336,7 @@ def _check_text(c: _Checker, text: Any, path: Path) -> None:
         if c.mapping(item, where, ("text", "when"), ("text",)) and "text" in item:
             c.text(item["text"], (*where, "text"), required=True)
             c.text(item.get("when"), (*where, "when"))
-    for name in ("keywords", "synonyms"):
+    for name in ("keywords", "synonyms", "examples"):
         for j, term in enumerate(c.sequence(text.get(name), (*path, name))):
             c.text(term, (*path, name, j), required=True)
 

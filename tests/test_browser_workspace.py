@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 from helpers import walk_to_main_menu
 
-from knowledge import services
+from centre.extensions import db
+from ivr.models import Call
+from knowledge import search, services
 
 pytestmark = pytest.mark.browser
 EDITOR = "/guide/editor"
@@ -179,3 +182,49 @@ def test_an_unmatched_phrase_becomes_a_synonym_that_the_next_call_finds(
     assert (
         page.locator("table.matches tr.offered").get_attribute("data-slug") == "birth-registration"
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "situation", "caller"),
+    [
+        (
+            "fr",
+            "ma tante est partie à l'hôpital de nantes et la famille veut l'enterrer au douar",
+            "ma tante est partie à l'hôpital de rennes et la famille veut l'enterrer au douar",
+        ),
+        (
+            "ar",
+            "خالتي مشات عند الله فسبيطار نانت والعائلة بغات تدفنها فالدوار",
+            "خالتي مشات عند الله فسبيطار رين والعائلة بغات تدفنها فالدوار",
+        ),
+    ],
+)
+def test_an_editor_adds_an_example_question_that_brings_the_next_caller_nearer(
+    app, guide, open_hours, live_server, page, make_user, call, code, situation, caller
+):
+    editor = make_user("editor", locale=code)
+    path = f"{EDITOR}/services/repatriation-of-remains/{code}"
+    DIALOGS.clear()
+    page.on("dialog", lambda d: (DIALOGS.append(d.message), d.accept()))
+    with app.app_context():
+        before = score_of(caller, code)
+    log_in_page(page, live_server, editor.email, editor.password, path)
+    examples = page.locator("#field-examples")
+    assert examples.input_value().count("\n") >= 7  # the seed's, one per line
+    examples.fill(examples.input_value() + "\n" + situation)
+    page.locator("#save").click()
+    page.locator("#field-examples").screenshot(path=f"docs/editor-examples-{code}.png")
+    page.locator("#publish").click()
+    with app.app_context():
+        assert services.published("repatriation-of-remains", code).text.examples[-1] == situation
+        assert score_of(caller, code) >= before + 8  # published: the next call finds it nearer
+    heard(app, call, code, caller)
+    with app.app_context():
+        step = db.session.scalars(sa.select(Call).order_by(Call.id.desc())).first().context
+    assert "repatriation-of-remains" in (step.get("guide_choices") or [step.get("guide_slug")])
+
+
+def score_of(phrase: str, code: str) -> float:
+    """Return the repatriation of remains' score for `phrase`, or 0 outside the three found."""
+    found = {m.slug: m.score for m in search.search(phrase, code)}
+    return found.get("repatriation-of-remains", 0.0)

@@ -96,6 +96,7 @@ FIELD_NAMES = {
     "where_to_apply": _l("Where to apply"),
     "keywords": _l("Keywords (one per line)"),
     "synonyms": _l("Synonyms: what callers say (one per line)"),
+    "examples": _l("Example questions: a caller's situation in their words (one per line)"),
     "category": _l("Category"),
     "position": _l("Position in its category"),
     "published": _l("Offered to callers"),

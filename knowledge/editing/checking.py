@@ -39,7 +39,7 @@ def clean_text(values: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {
         name: _text(values.get(name), LIMITS.get(name), name)
         for name in TEXT_FIELDS
-        if name not in ("documents", "keywords", "synonyms")
+        if name not in ("documents", "keywords", "synonyms", "examples")
     }
     documents = []
     for item in values.get("documents") or []:
@@ -50,6 +50,7 @@ def clean_text(values: dict[str, Any]) -> dict[str, Any]:
     cleaned["documents"] = documents
     cleaned["keywords"] = _terms(values.get("keywords"), "keywords")
     cleaned["synonyms"] = _terms(values.get("synonyms"), "synonyms")
+    cleaned["examples"] = _terms(values.get("examples"), "examples")
     _refuse_controls(cleaned)
     if not cleaned["title"]:
         raise EditRefused(gettext("The title is required."))

@@ -47,6 +47,7 @@ def _text_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "where_to_apply",
         "keywords",
         "synonyms",
+        "examples",
     ):
         if name in form:
             fields[name] = form.get(name, "")
@@ -63,7 +64,7 @@ def _typed(service: Service, language: str, fields: dict[str, Any]) -> dict[str,
     """Return the text as the editor typed it, over the stored one, to show back in the form."""
     latest = editing.latest_text(service, language)
     values = {**(editing.text_values(latest) if latest else {}), **fields}
-    for name in ("keywords", "synonyms"):
+    for name in ("keywords", "synonyms", "examples"):
         if isinstance(values.get(name), str):
             values[name] = values[name].splitlines()
     return values
