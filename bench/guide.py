@@ -22,9 +22,13 @@ FRESH = DATA / "guide_phrases_fresh.json"
 FINAL = DATA / "guide_phrases_final.json"
 # Written after the last tuning round (measured once the final set had been), never tuned on.
 CLOSING = DATA / "guide_phrases_closing.json"
+# Written blind on 6 December from the services' descriptions, by someone who never saw the
+# matcher's work nor the other sets, while the example questions were written; measured once.
+BLIND = DATA / "guide_phrases_blind.json"
 # Everyday questions the guide does not answer: one set to tune the confidence on, one kept apart.
 OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
+OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"
 
 
 def phrases(path: Path) -> dict[str, list[tuple[str, str]]]:

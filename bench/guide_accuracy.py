@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.guide import (  # noqa: E402
+    BLIND,
     CLOSING,
     DEV,
     DEV2,
@@ -45,6 +46,7 @@ from bench.guide import (  # noqa: E402
     FRESH,
     HELD_OUT,
     OUT_OF_SCOPE,
+    OUT_OF_SCOPE_BLIND,
     OUT_OF_SCOPE_DEV,
     TUNING,
     phrases,
@@ -180,6 +182,7 @@ def main(verbose: bool) -> None:
         ("fresh held-out set (larger guide)", FRESH, False),
         ("final held-out set (before the last tuning round)", FINAL, False),
         ("closing held-out set (after all the tuning)", CLOSING, False),
+        ("blind held-out set (written apart from the matcher's work)", BLIND, False),
     )
     for label, path, list_misses in sets:
         print(f"{label}: {path.name}")
@@ -198,6 +201,7 @@ def main(verbose: bool) -> None:
     outside = (
         ("out of scope, tuned on", OUT_OF_SCOPE_DEV, verbose),
         ("out of scope, held out", OUT_OF_SCOPE, False),
+        ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
     )
     for label, path, list_answers in outside:
         print(f"{label}: {path.name}")

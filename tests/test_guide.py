@@ -35,9 +35,13 @@ FRESH = json.loads((DATA / "guide_phrases_fresh.json").read_text(encoding="utf-8
 FINAL = json.loads((DATA / "guide_phrases_final.json").read_text(encoding="utf-8"))
 # ... and a closing one, written after the last tuning round (measured after the final set).
 CLOSING = json.loads((DATA / "guide_phrases_closing.json").read_text(encoding="utf-8"))
+# ... and a blind one, written on 6 December from the services' descriptions by someone who
+# never saw the matcher's work or the other sets, while the example questions were written.
+BLIND = json.loads((DATA / "guide_phrases_blind.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
+OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -269,6 +273,7 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_two_percent(a
         (DEV2, [PHRASES, DEV, HELD_OUT, FRESH]),
         (FINAL, [PHRASES, DEV, HELD_OUT, FRESH, DEV2]),
         (CLOSING, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL]),
+        (BLIND, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING]),
     ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
@@ -283,7 +288,7 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     phrases = kept_apart[code]
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
     asked = {slug for _, slug in phrases}
-    if any(kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING)):  # the new services too
+    if any(kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND)):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
         assert len(set(FACT_SLUGS) - asked) <= 1
@@ -306,9 +311,10 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
     assert len(set(written)) == len(written)
     assert set(written) & seed_terms == set()
     # Measured on every phrase set and both out-of-scope sets, so it repeats none of them.
-    sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING)
+    sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND)
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
-    elsewhere |= {normalise(q, code) for q in (*OUTSIDE_DEV[code], *OUTSIDE[code])}
+    outside = (*OUTSIDE_DEV[code], *OUTSIDE[code], *OUTSIDE_BLIND[code])
+    elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
 
 
@@ -399,6 +405,21 @@ MEASURED = {
             "en": (0.74, 0.89),
         },
     ),
+    # Written blind (see BLIND), measured once on the merged matcher: 89% top-1 before the
+    # example questions, 96% with them; Arabic (89%) and German (92%) short of 95%.
+    "blind held-out": (
+        BLIND,
+        (0.96, 0.99),
+        {
+            "ar": (0.89, 0.97),
+            "fr": (0.99, 1.00),
+            "es": (0.96, 0.97),
+            "it": (0.97, 1.00),
+            "nl": (0.96, 1.00),
+            "de": (0.92, 1.00),
+            "en": (1.00, 1.00),
+        },
+    ),
 }
 
 
@@ -428,6 +449,8 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
 CONFIDENT_WRONG = {
     "held-out": (OUTSIDE, {"ar": 1, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "tuned on": (OUTSIDE_DEV, {"ar": 1, "fr": 1, "es": 0, "it": 1, "nl": 1, "de": 0, "en": 0}),
+    # Measured once: Spanish 2 of 20 (10%), over the 5% aimed at (README).
+    "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 2, "it": 0, "nl": 0, "de": 0, "en": 0}),
 }
 
 
@@ -457,6 +480,9 @@ def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
     tuned = {normalise(q, code) for q in OUTSIDE_DEV[code]}
     for question in OUTSIDE[code]:
         assert normalise(question, code) not in seed_terms | tuned, question
+    held_out = {normalise(q, code) for q in OUTSIDE[code]}
+    for question in OUTSIDE_BLIND[code]:
+        assert normalise(question, code) not in seed_terms | tuned | held_out, question
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):
