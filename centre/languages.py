@@ -93,6 +93,19 @@ def name_in(code: str, locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def country_name_in(code: str, locale: str) -> str:
+    """Return the name of country `code` in `locale`, e.g. "Allemagne" for "DE" in French."""
+    return str(Locale.parse(locale).territories.get(code.upper(), code)) if code else ""
+
+
+def countries_in(locale: str) -> list[tuple[str, str]]:
+    """Return the centre's countries as (code, name in `locale`), in that language's order."""
+    return sorted(
+        ((code, country_name_in(code, locale)) for code in COUNTRY_LANGUAGE),
+        key=lambda pair: Locale.parse(locale).territories.get(pair[0], pair[0]).casefold(),
+    )
+
+
 def get(code: str | None) -> Language:
     """Return the language for `code`, or the default one when it is unknown."""
     return BY_CODE.get(code or "", DEFAULT)

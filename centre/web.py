@@ -27,6 +27,18 @@ def page_language() -> dict[str, object]:
     }
 
 
+@bp.app_template_filter("country_name")
+def country_name(code: str | None) -> str:
+    """Name a country (by its ISO code) in the page's language: "DE" is "Allemagne" in French."""
+    return languages.country_name_in(code or "", str(get_locale() or languages.DEFAULT.code))
+
+
+@bp.app_template_global("countries")
+def countries() -> list[tuple[str, str]]:
+    """Return the centre's countries, (code, name), named and sorted in the page's language."""
+    return languages.countries_in(str(get_locale() or languages.DEFAULT.code))
+
+
 @bp.before_app_request
 def remember_page_language() -> None:
     """Keep a language picked with ?lang= for the visitor's next pages."""

@@ -748,3 +748,29 @@ def test_the_ticket_page_counts_down_in_opening_hours_and_is_overdue_from_the_du
     assert resolved.status_code == 302
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "of opening hours" not in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "germany", "spain"),
+    [
+        ("fr", "Allemagne", "Espagne"),
+        ("ar", "ألمانيا", "إسبانيا"),
+        ("de", "Deutschland", "Spanien"),
+    ],
+)
+def test_the_desk_names_countries_in_the_readers_language(
+    app, log_in, make_ticket, locale, germany, spain
+):
+    ticket_id = make_ticket("complaint", "de", "DE")
+    reader = log_in("supervisor", "", locale=locale)
+
+    page = reader.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert re.search(rf"<dd>{germany}</dd>", page)
+    queue = reader.get("/tickets/").get_data(as_text=True)
+    assert f"<td>{germany}</td>" in queue
+    # The filter offers the centre's countries by name, and filters by them.
+    assert f'<option value="ES" >{spain}</option>' in queue
+    assert '<input name="country"' not in queue
+    chosen = reader.get("/tickets/?country=DE").get_data(as_text=True)
+    assert f'<option value="DE" selected>{germany}</option>' in chosen
+    assert ticket(app, ticket_id).reference in references_on(chosen)
