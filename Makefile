@@ -14,8 +14,14 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-catalogs: install
-	$(BIN)/pybabel compile -d translations >/dev/null
+# Each catalog is compiled when its .po is newer than its .mo, so two `make test` side by side
+# (.ci/run's lanes) never rewrite a catalog the other is reading.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+catalogs: install $(CATALOGS)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | install
+	$(BIN)/pybabel compile -d translations -l $* >/dev/null
 
 # The worker and scheduler run beside the app (jobs in instance/jobs.db unless JOBS_URL or
 # REDIS_URL names Redis) and stop with it.

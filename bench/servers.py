@@ -24,21 +24,31 @@ class ServerError(RuntimeError):
     """gunicorn would not start, or died."""
 
 
-def free_port() -> int:
-    """Return a loopback port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+def listening_socket() -> socket.socket:
+    """Return a loopback socket already listening on a port of the kernel's choosing.
+
+    Handed to a server process (gunicorn's `fd://`, HAProxy's `fd@`), the port is ours from the
+    start: a port merely found free can be taken by anything else before the server binds it
+    (another test run's server, side by side in CI), and our clients would talk to that one.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((HOST, 0))
+    listener.listen(128)
+    listener.set_inheritable(True)
+    return listener
 
 
-def gunicorn_command(target: str, port: int, workers: int) -> list[str]:
-    """Return the one gunicorn command line used for the floor and for the app alike."""
+def gunicorn_command(target: str, bind: str, workers: int) -> list[str]:
+    """Return the one gunicorn command line used for the floor and for the app alike.
+
+    `bind` is gunicorn's: "127.0.0.1:8000", or "fd://5" for a socket it inherits.
+    """
     return [
         sys.executable,  # the interpreter running the benchmark (its venv, its packages)
         "-m",
         "gunicorn",
         f"--workers={workers}",
-        f"--bind={HOST}:{port}",
+        f"--bind={bind}",
         "--log-level=warning",
         target,
     ]
@@ -51,8 +61,10 @@ class Gunicorn:
         self, target: str, workers: int, env: Mapping[str, str], cwd: Path, log: Path
     ) -> None:
         """Describe the server: `target` is gunicorn's "module:app" or "module:factory()"."""
-        self.port = free_port()
-        self.command = gunicorn_command(target, self.port, workers)
+        self.target = target
+        self.workers = workers
+        self.port = 0  # the kernel chooses it when the server starts
+        self.command: list[str] = []
         self.env = dict(env)
         self.cwd = cwd
         self.log = log
@@ -69,9 +81,15 @@ class Gunicorn:
         return f"{HOST}:{self.port}"
 
     def __enter__(self) -> Gunicorn:
-        """Start the server and wait until a worker answers."""
+        """Start the server on a port of its own and wait until a worker answers."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:  # gunicorn's and the app's logs both go to stderr
+        listener = listening_socket()
+        self.port = int(listener.getsockname()[1])
+        self.command = gunicorn_command(self.target, f"fd://{listener.fileno()}", self.workers)
+        with (
+            listener,
+            self.log.open("ab") as log,
+        ):  # gunicorn's and the app's logs both go to stderr
             self.process = subprocess.Popen(
                 self.command,
                 cwd=self.cwd,
@@ -80,7 +98,9 @@ class Gunicorn:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,  # its own process group, so the workers go with it
+                pass_fds=(listener.fileno(),),
             )
+        # Closed here, gunicorn holds the port alone: once it is stopped, the port refuses.
         try:
             self._wait_until_ready()
         except BaseException:

@@ -56,7 +56,7 @@ import time_machine  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.servers import HOST, Gunicorn, ServerError, free_port  # noqa: E402
+from bench.servers import HOST, Gunicorn, ServerError, listening_socket  # noqa: E402
 from cases.models import CaseLookup  # noqa: E402
 from centre import languages  # noqa: E402
 from centre.check_digit import luhn_check_digit  # noqa: E402
@@ -106,8 +106,11 @@ def instance() -> Flask:
     return create_app()
 
 
-def haproxy_config(port: int, servers: dict[str, int]) -> str:
-    """Return HAProxy's configuration: round robin over `servers`, the public origin's headers."""
+def haproxy_config(bind: str, servers: dict[str, int]) -> str:
+    """Return HAProxy's configuration: round robin over `servers`, the public origin's headers.
+
+    `bind` is HAProxy's: "127.0.0.1:8080", or "fd@5" for a socket it inherits.
+    """
     backends = "\n".join(
         f"    server {name} {HOST}:{server_port} check inter 200ms fall 1 rise 2"
         for name, server_port in servers.items()
@@ -125,7 +128,7 @@ defaults
     retry-on conn-failure empty-response
 
 frontend public
-    bind {HOST}:{port}
+    bind {bind}
     # TLS ends here in production (bind :443 ssl crt ...); the app learns the scheme, the host
     # and the caller's address from these headers, trusting exactly one proxy (TRUSTED_PROXIES=1).
     http-request set-header X-Forwarded-Proto https
@@ -152,22 +155,26 @@ class Balancer:
         binary = balancer_binary()
         if binary is None:
             raise ServerError(f"{BALANCER} is not installed (apt-get install {BALANCER})")
-        self.port = free_port()
+        self.servers = servers
+        self.port = 0  # the kernel chooses it when the balancer starts
         self.config = directory / "haproxy.cfg"
-        self.config.write_text(haproxy_config(self.port, servers))
         self.log = directory / "haproxy.log"
         self.command = [binary, "-db", "-f", str(self.config)]
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Balancer:
-        """Start HAProxy and wait until it accepts connections."""
-        with self.log.open("ab") as log:
+        """Start HAProxy on a port of its own and wait until it accepts connections."""
+        listener = listening_socket()  # held from the start: no one else can take the port
+        self.port = int(listener.getsockname()[1])
+        self.config.write_text(haproxy_config(f"fd@{listener.fileno()}", self.servers))
+        with listener, self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
+                pass_fds=(listener.fileno(),),
             )
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:

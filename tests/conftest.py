@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import time_machine
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
@@ -25,6 +26,7 @@ from centre import calendar
 from centre.clock import CENTRE_TZ
 from centre.extensions import db
 from ivr.driver import FlaskTransport, PhoneCall
+from staff import passwords
 
 # Hypothesis: `ci` (the default) keeps the whole suite within a few minutes; `dev` is a quick
 # look, `thorough` a long hunt. Choose with HYPOTHESIS_PROFILE=thorough python -m pytest ...
@@ -203,6 +205,24 @@ def redis_config(redis_run_prefix: str) -> dict[str, str]:
         "REDIS_URL": TEST_REDIS_URL,
         "REDIS_PREFIX": f"{redis_run_prefix}{secrets.token_hex(4)}:",
     }
+
+
+# The app hashes with argon2id at RFC 9106's low-memory profile (64 MiB, 3 passes, 4 lanes):
+# 0.1 s per hash or check on a quiet machine, close to a second on a loaded one, and the suite
+# makes and logs in staff accounts some thousand times. What a test checks of accounts and logins
+# does not depend on that cost, so the suite hashes with argon2id at the smallest cost; a test
+# about the cost itself is marked `real_password_hashing`. The app is untouched: a fixture
+# swaps the hasher, as test_limits' counting hasher does.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+QUICK_DUMMY_HASH = QUICK_HASHER.hash("no account has this password, it only spends time")
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash and check staff passwords at argon2id's smallest cost, unless the test needs the app's."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(passwords, "_hasher", QUICK_HASHER)
+        monkeypatch.setattr(passwords, "_DUMMY_HASH", QUICK_DUMMY_HASH)
 
 
 @pytest.fixture(scope="session")

@@ -95,6 +95,7 @@ def test_twelve_and_sixty_four_characters_are_accepted(app):
     assert len(passwords.common_passwords()) > 2000
 
 
+@pytest.mark.real_password_hashing
 def test_passwords_are_hashed_with_argon2id_at_owasp_strength_or_more(app):
     found = re.fullmatch(
         r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[^$]{16,}\$[^$]{32,}",
