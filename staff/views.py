@@ -294,7 +294,9 @@ def csrf_refused(error: CSRFError) -> tuple[str, int]:
         audit.tally("csrf.refused", after={"path": route[:200]})
     keep_when_refused()
     message = gettext("This form has expired. Go back, reload the page and try again.")
-    return render_template("staff/error.html", code=400, message=message), 400
+    return render_template(
+        "staff/error.html", heading=gettext("Form expired"), message=message
+    ), 400
 
 
 @bp.app_errorhandler(HTTPException)
@@ -311,16 +313,23 @@ def http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPExcepti
         return jsonify(
             {"error": "http_error", "message": error.description or error.name}
         ), error.code
-    messages = {
-        403: gettext("You are not allowed to see this page."),
-        404: gettext("This page does not exist."),
-        413: gettext(
-            "This file or form is too large: at most %(size)s MB is accepted.",
-            size=(request.max_content_length or 0) // (1024 * 1024),
+    # A heading in words (a person does not read "404") and a sentence saying what to do.
+    pages = {
+        403: (gettext("Not allowed"), gettext("You are not allowed to see this page.")),
+        404: (gettext("Page not found"), gettext("This page does not exist.")),
+        413: (
+            gettext("Too large"),
+            gettext(
+                "This file or form is too large: at most %(size)s MB is accepted.",
+                size=(request.max_content_length or 0) // (1024 * 1024),
+            ),
         ),
     }
-    message = messages.get(error.code, gettext("This request could not be handled."))
-    return render_template("staff/error.html", code=error.code, message=message), error.code
+    heading, message = pages.get(
+        error.code,
+        (gettext("Request not handled"), gettext("This request could not be handled.")),
+    )
+    return render_template("staff/error.html", heading=heading, message=message), error.code
 
 
 # What a page that cannot reach the database never writes back into itself: a password.

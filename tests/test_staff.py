@@ -591,3 +591,23 @@ def test_setup_demo_prints_each_demo_password_once_and_it_logs_in(app, runner):
     assert 'dir="rtl"' in page
     second = runner.invoke(args=["setup", "--demo"])
     assert "password:" not in second.output
+
+
+@pytest.mark.parametrize(
+    ("locale", "refused", "missing"),
+    [
+        ("fr", "Accès non autorisé", "Page introuvable"),
+        ("ar", "غير مسموح", "الصفحة غير موجودة"),
+    ],
+)
+def test_error_pages_are_headed_in_words_not_codes(app, log_in, locale, refused, missing):
+    agent = log_in("agent", "fr", locale=locale)
+
+    forbidden = agent.get("/staff/audit")
+    assert forbidden.status_code == 403
+    assert f"<h1>{refused}</h1>" in forbidden.get_data(as_text=True)
+    absent = agent.get("/tickets/no-such-page/at-all")
+    assert absent.status_code == 404
+    page = absent.get_data(as_text=True)
+    assert f"<h1>{missing}</h1>" in page
+    assert "<h1>404" not in page and "<title>404" not in page
