@@ -167,7 +167,12 @@ def _unclear(step: Step, speech: str, outcome: search.Outcome) -> Go:
     step.set_context(guide_phrase=speech[:300])
     if outcome.kind == "close":
         step.set_context(guide_choices=[m.slug for m in outcome.matches])
-        return Go("guide_choice", preface=(gettext("I found several possible answers."),))
+        found = (
+            gettext("I found several possible answers.")
+            if len(outcome.matches) > 1
+            else gettext("This may be what you are looking for.")  # one service, not sure enough
+        )
+        return Go("guide_choice", preface=(found,))
     services.log_unmatched(speech, step.language.code)
     return Go("guide_not_found", preface=(gettext("Sorry, I did not find that in the guide."),))
 

@@ -13,7 +13,7 @@ from centre import languages
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr.models import Call
-from knowledge import services
+from knowledge import search, services
 from knowledge.models import Category, Service, UnmatchedPhrase
 
 CODES = languages.CODES
@@ -371,3 +371,23 @@ def test_a_topic_larger_than_the_keypad_is_read_in_pages_so_every_service_is_rea
     assert listed[9][1] in turn.text
     turn = phone.press("8")  # round to the first page again
     assert listed[0][1] in turn.text
+
+
+@pytest.mark.parametrize("code", ["fr", "ar"])
+def test_a_close_call_with_one_service_does_not_claim_several(
+    app, call, guide, open_hours, code, monkeypatch
+):
+    # A search sure enough to offer one service but not to read it: the caller is offered that
+    # one, and is not told of "several possible answers".
+    with app.app_context():
+        title = services.published("birth-registration", code).text.title
+    unsure = search.Outcome("close", (search.Match("birth-registration", title, 60.0),))
+    monkeypatch.setattr(search, "verdict", lambda matches: unsure)
+    phone = call()
+    open_guide(phone, code)
+    turn = phone.speak(NEEDS[code][0])
+    assert said_in(app, code, "This may be what you are looking for.") in turn.text
+    assert said_in(app, code, "I found several possible answers.") not in turn.text
+    assert title in turn.text and context(app)["guide_choices"] == ["birth-registration"]
+    turn = phone.press("1")
+    assert context(app)["guide_slug"] == "birth-registration"
