@@ -150,6 +150,8 @@ def test_the_database_page_is_in_the_staff_members_language_without_asking_the_d
     text = response.get_data(as_text=True)
     assert expected[locale] in text
     assert f'lang="{locale}"' in text
+    heading = {"fr": "Momentanément indisponible", "ar": "غير متاح مؤقتًا"}[locale]
+    assert f"<h1>{heading}</h1>" in text and "<h1>503" not in text  # words, not a code
 
 
 def test_a_note_whose_commit_finds_the_database_gone_is_kept_on_the_page(
