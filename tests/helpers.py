@@ -84,6 +84,13 @@ def resolve_on_desk(app: Flask, client, ticket_id: int, note: str, share: bool =
     return post_on_ticket(app, client, ticket_id, "save", fields)
 
 
+def add_notice(
+    runner, *options: str, starts: str = "2026-12-01T08:00", ends: str = "2026-12-08T08:00"
+):  # type: ignore[no-untyped-def]
+    """Run `flask notices add` for the week from `starts` to `ends` with `options`; return the result."""
+    return runner.invoke(args=["notices", "add", "--starts", starts, "--ends", ends, *options])
+
+
 def table_contents(app: Flask) -> dict[str, dict[tuple[object, ...], str]]:
     """Return every row of every table, keyed by table name then primary key (values as text)."""
     with app.app_context():
