@@ -33,7 +33,6 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +55,7 @@ import time_machine  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.servers import HOST, Gunicorn, ServerError, free_port  # noqa: E402
+from bench.servers import HOST, Gunicorn, Server, ServerError, free_port  # noqa: E402
 from cases.models import CaseLookup  # noqa: E402
 from centre import languages  # noqa: E402
 from centre.check_digit import luhn_check_digit  # noqa: E402
@@ -144,7 +143,7 @@ backend app
 """
 
 
-class Balancer:
+class Balancer(Server):
     """HAProxy in the foreground, in a process group of its own, for a `with` block."""
 
     def __init__(self, servers: dict[str, int], directory: Path) -> None:
@@ -157,46 +156,17 @@ class Balancer:
         self.config.write_text(haproxy_config(self.port, servers))
         self.log = directory / "haproxy.log"
         self.command = [binary, "-db", "-f", str(self.config)]
-        self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Balancer:
-        """Start HAProxy and wait until it accepts connections."""
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
+    def _wait_until_ready(self) -> None:
+        """Wait until HAProxy accepts connections."""
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.stop()
+            if self.process is not None and self.process.poll() is not None:
                 raise ServerError(f"haproxy exited:\n{self.log.read_text(errors='replace')}")
             with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), 1):
-                return self
+                return
             time.sleep(0.05)
-        self.stop()
         raise ServerError(f"haproxy did not listen within {READY_SECONDS:.0f} s")
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        """Stop HAProxy."""
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop HAProxy now and wait for it."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self.process = None
 
 
 class BalancedTransport:
