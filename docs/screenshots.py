@@ -29,7 +29,7 @@ import random
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import time_machine  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -57,6 +57,10 @@ PASSWORD = "Screenshot-Kumquat-Harbour-7"  # noqa: S105  (a throwaway database)
 MORNING = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)  # a Tuesday, 10:30 in Casablanca
 CHROMIUM = "/usr/bin/chromium"
 DOCS = ROOT / "docs"
+# Who is photographed, as (email, language of their pages): a French and an Arabic reader each.
+SUPERVISORS = (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar"))
+AGENTS = (("amina@example.org", "fr"), ("youssef@example.org", "ar"))
+EDITORS = (("redactrice@example.org", "fr"), ("muharrir@example.org", "ar"))
 
 
 def history(app) -> None:  # type: ignore[no-untyped-def]
@@ -178,30 +182,35 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
+def logged_in(
+    browser: Browser, base: str, accounts: Iterable[tuple[str, str]], size: tuple[int, int]
+) -> Iterator[tuple[Page, str]]:
+    """Yield a page of `size` logged in as each (email, language code) of `accounts`, then close it."""
+    for email, code in accounts:
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        log_in(page, base, email)
+        yield page, code
+        page.close()
+
+
 def shoot_supervisors(base: str) -> None:
     """Log in as each supervisor and photograph the wallboard and the dashboard."""
     with chromium() as browser:
-        for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, SUPERVISORS, (1280, 900)):
             page.goto(f"{base}/reports/floor")
             page.screenshot(path=str(DOCS / f"wallboard-{code}.png"), full_page=True)
             page.goto(f"{base}/reports/")
             page.screenshot(path=str(DOCS / f"dashboard-{code}.png"), full_page=True)
-            page.close()
 
 
 def shoot_queue(base: str) -> None:
     """Photograph the queue page of a French-speaking and an Arabic-speaking agent."""
     with chromium() as browser:
-        for email, code in (("amina@example.org", "fr"), ("youssef@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, AGENTS, (1280, 800)):
             page.goto(f"{base}/tickets/")
             expect(page.locator("#waiting-callers li").first).to_be_visible()
             page.wait_for_timeout(6000)  # one poll has updated the page in place
             page.screenshot(path=str(DOCS / f"queue-live-{code}.png"))
-            page.close()
 
 
 SATISFACTION_PERIOD = "from=2026-11-24&to=2026-12-01"
@@ -218,15 +227,12 @@ KEEP_SATISFACTION = """() => {
 def shoot_satisfaction(base: str) -> None:
     """Photograph the satisfaction part of the dashboard, then the wallboard, per supervisor."""
     with chromium() as browser:
-        for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1100, "height": 800})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, SUPERVISORS, (1100, 800)):
             page.goto(f"{base}/reports/?{SATISFACTION_PERIOD}")
             page.evaluate(KEEP_SATISFACTION)
             page.screenshot(path=str(DOCS / f"satisfaction-{code}.png"), full_page=True)
             page.goto(f"{base}/reports/floor")
             page.screenshot(path=str(DOCS / f"satisfaction-wallboard-{code}.png"), full_page=True)
-            page.close()
 
 
 def log_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -278,24 +284,15 @@ def shoot_readme(base: str) -> None:
         press(page, "0")
         page.screenshot(path=str(DOCS / "phone-ar.png"), full_page=True)
         page.close()
-        for email, code in (("amina@example.org", "fr"), ("youssef@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, AGENTS, (1280, 900)):
             page.goto(f"{base}/tickets/")
             page.screenshot(path=str(DOCS / f"desk-{code}.png"))
-            page.close()
-        for email, code in (("redactrice@example.org", "fr"), ("muharrir@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, EDITORS, (1280, 900)):
             page.goto(f"{base}/guide/editor/")
             page.screenshot(path=str(DOCS / f"editor-{code}.png"))
-            page.close()
-        for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, SUPERVISORS, (1280, 900)):
             page.goto(f"{base}/reports/")
             page.screenshot(path=str(DOCS / f"week-dashboard-{code}.png"))
-            page.close()
 
 
 def demo_week(app) -> None:  # type: ignore[no-untyped-def]
