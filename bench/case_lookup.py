@@ -28,6 +28,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.database import add_database_argument, reset_schema, spread  # noqa: E402
+from cases.changes import FIELDS  # noqa: E402
 from cases.models import STATUSES, Case  # noqa: E402
 from centre.check_digit import luhn_check_digit  # noqa: E402
 from centre.extensions import db  # noqa: E402
@@ -43,18 +44,6 @@ CONFIG = {
     "TWILIO_AUTH_TOKEN": TOKEN,
     "HOLD_MUSIC_URL": "",
 }
-HEADER = [
-    "reference",
-    "birth_date",
-    "service",
-    "status",
-    "updated_at",
-    "phone",
-    "language",
-    "missing_documents",
-    "consulate",
-    "expected_date",
-]
 SERVICES = [
     "passport-renewal",
     "national-id-card",
@@ -79,24 +68,27 @@ def birth_date(n: int) -> date:
 def write_cases(path: Path, count: int) -> None:
     """Write `count` cases, a third with a phone number, as the back office would export them."""
     rng = random.Random(4)
+    # The columns the importer knows, by name (cases.changes): the feed's format is the app's.
     with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(HEADER)
+        writer = csv.DictWriter(file, fieldnames=FIELDS)
+        writer.writeheader()
         for n in range(count):
             status = rng.choice(STATUSES)
             writer.writerow(
-                [
-                    reference(n),
-                    birth_date(n).isoformat(),
-                    rng.choice(SERVICES),
-                    status,
-                    f"2026-11-{1 + n % 20:02d}T{n % 24:02d}:{n % 60:02d}:00+01:00",
-                    f"+336{n % 100_000_000:08d}" if n % 3 == 0 else "",
-                    rng.choice(CODES),
-                    "photos;birth_certificate" if status == "awaiting_documents" else "",
-                    rng.choice(CONSULATES),
-                    "2026-12-15" if n % 2 else "",
-                ]
+                {
+                    "reference": reference(n),
+                    "birth_date": birth_date(n).isoformat(),
+                    "service": rng.choice(SERVICES),
+                    "status": status,
+                    "updated_at": f"2026-11-{1 + n % 20:02d}T{n % 24:02d}:{n % 60:02d}:00+01:00",
+                    "phone": f"+336{n % 100_000_000:08d}" if n % 3 == 0 else "",
+                    "language": rng.choice(CODES),
+                    "missing_documents": "photos;birth_certificate"
+                    if status == "awaiting_documents"
+                    else "",
+                    "consulate": rng.choice(CONSULATES),
+                    "expected_date": "2026-12-15" if n % 2 else "",
+                }
             )
 
 

@@ -96,6 +96,21 @@ class Score:
         )
 
 
+def count_search(
+    found: Score, index: GuideIndex, code: str, phrase: str, expected: str, verbose: bool
+) -> None:
+    """Search one phrase; count it in `found` (top-1, top-3, verdict); print a miss if verbose."""
+    matches = index.search(phrase, 3)
+    slugs = [m.slug for m in matches]
+    found.phrases += 1
+    found.kinds[verdict(matches).kind] += 1
+    found.top1 += bool(slugs) and slugs[0] == expected
+    found.top3 += expected in slugs
+    if verbose and (not slugs or slugs[0] != expected):
+        hits = [(m.slug, m.score) for m in matches]
+        print(f"   miss {code}: {phrase!r} -> {hits} (want {expected})")
+
+
 def score(code: str, pairs: list[tuple[str, str]], verbose: bool) -> Score:
     """Search every phrase of one language in the seed index; count the hits."""
     entries = seed_entries(code)
@@ -103,16 +118,8 @@ def score(code: str, pairs: list[tuple[str, str]], verbose: bool) -> Score:
     seed = {normalise(t, code) for e in entries for t in (e.title, *e.terms)}
     found = Score()
     for phrase, expected in pairs:
-        matches = index.search(phrase, 3)
-        slugs = [m.slug for m in matches]
-        found.phrases += 1
-        found.kinds[verdict(matches).kind] += 1
-        found.top1 += bool(slugs) and slugs[0] == expected
-        found.top3 += expected in slugs
+        count_search(found, index, code, phrase, expected, verbose)
         found.seed_terms += normalise(phrase, code) in seed
-        if verbose and (not slugs or slugs[0] != expected):
-            hits = [(m.slug, m.score) for m in matches]
-            print(f"   miss {code}: {phrase!r} -> {hits} (want {expected})")
     return found
 
 
@@ -135,16 +142,7 @@ def score_examples(code: str, folds: int, verbose: bool) -> Score:
         )
         for i in sorted(kept_out):
             owner, phrase = asked[i]
-            expected = entries[owner].slug
-            matches = index.search(phrase, 3)
-            slugs = [m.slug for m in matches]
-            found.phrases += 1
-            found.kinds[verdict(matches).kind] += 1
-            found.top1 += bool(slugs) and slugs[0] == expected
-            found.top3 += expected in slugs
-            if verbose and (not slugs or slugs[0] != expected):
-                hits = [(m.slug, m.score) for m in matches]
-                print(f"   miss {code}: {phrase!r} -> {hits} (want {expected})")
+            count_search(found, index, code, phrase, entries[owner].slug, verbose)
     return found
 
 

@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 HOST = "127.0.0.1"
 READY_SECONDS = 30.0
@@ -21,7 +22,7 @@ STOP_SECONDS = 10.0
 
 
 class ServerError(RuntimeError):
-    """gunicorn would not start, or died."""
+    """A server (gunicorn, the balancer) would not start, or died."""
 
 
 def listening_socket() -> socket.socket:
@@ -54,53 +55,40 @@ def gunicorn_command(target: str, bind: str, workers: int) -> list[str]:
     ]
 
 
-class Gunicorn:
-    """A gunicorn master (and its workers) in a process group of its own, for a `with` block."""
+class Server:
+    """A server in a process group of its own, started for a `with` block and always stopped.
 
-    def __init__(
-        self, target: str, workers: int, env: Mapping[str, str], cwd: Path, log: Path
-    ) -> None:
-        """Describe the server: `target` is gunicorn's "module:app" or "module:factory()"."""
-        self.target = target
-        self.workers = workers
-        self.port = 0  # the kernel chooses it when the server starts
-        self.command: list[str] = []
-        self.env = dict(env)
-        self.cwd = cwd
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
+    The server is handed a socket already listening on a loopback port the kernel chose
+    (`port`); a subclass says how to start on it (`_command`, given the socket's descriptor),
+    sets `log` (and `cwd`, `env` when it needs them), says how to tell that it serves
+    (`_wait_until_ready`) and, with `quit_signal`, how to ask it to quit before its group is
+    killed.
+    """
 
-    @property
-    def base_url(self) -> str:
-        """Return the server's URL, as clients must sign it."""
-        return f"http://{HOST}:{self.port}"
+    port = 0  # the kernel chooses it when the server starts
+    log: Path
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+    quit_signal: signal.Signals | None = None  # None: killed at once
+    process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def host(self) -> str:
-        """Return the Host header clients send."""
-        return f"{HOST}:{self.port}"
-
-    def __enter__(self) -> Gunicorn:
-        """Start the server on a port of its own and wait until a worker answers."""
+    def __enter__(self) -> Self:
+        """Start the server on a port of its own and wait until it serves."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         listener = listening_socket()
         self.port = int(listener.getsockname()[1])
-        self.command = gunicorn_command(self.target, f"fd://{listener.fileno()}", self.workers)
-        with (
-            listener,
-            self.log.open("ab") as log,
-        ):  # gunicorn's and the app's logs both go to stderr
+        with listener, self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                self.command,
+                self._command(listener.fileno()),
                 cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                start_new_session=True,  # its own process group, so the workers go with it
+                start_new_session=True,  # its own process group, so its children go with it
                 pass_fds=(listener.fileno(),),
             )
-        # Closed here, gunicorn holds the port alone: once it is stopped, the port refuses.
+        # Closed here, the server holds the port alone: once it is stopped, the port refuses.
         try:
             self._wait_until_ready()
         except BaseException:
@@ -116,6 +104,57 @@ class Gunicorn:
     ) -> None:
         """Stop the server, whatever happened inside the block."""
         self.stop()
+
+    def _command(self, descriptor: int) -> list[str]:
+        """Return the command line that serves on the inherited socket `descriptor`."""
+        raise NotImplementedError
+
+    def _wait_until_ready(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Ask the server to quit (if it has a way), then kill whatever is left of its group."""
+        process = self.process
+        if process is None:
+            return
+        if self.quit_signal is not None and process.poll() is None:
+            process.send_signal(self.quit_signal)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_SECONDS)
+        # The group outlives its leader while any child does: leave none behind.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_SECONDS)
+        self.process = None
+
+
+class Gunicorn(Server):
+    """A gunicorn master (and its workers) in a process group of its own, for a `with` block."""
+
+    quit_signal = signal.SIGINT  # gunicorn's quick shutdown
+
+    def __init__(
+        self, target: str, workers: int, env: Mapping[str, str], cwd: Path, log: Path
+    ) -> None:
+        """Describe the server: `target` is gunicorn's "module:app" or "module:factory()"."""
+        self.target = target
+        self.workers = workers
+        self.env = dict(env)
+        self.cwd = cwd
+        self.log = log  # gunicorn's and the app's logs both go to stderr
+
+    def _command(self, descriptor: int) -> list[str]:
+        return gunicorn_command(self.target, f"fd://{descriptor}", self.workers)
+
+    @property
+    def base_url(self) -> str:
+        """Return the server's URL, as clients must sign it."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def host(self) -> str:
+        """Return the Host header clients send."""
+        return f"{HOST}:{self.port}"
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + READY_SECONDS
@@ -134,21 +173,6 @@ class Gunicorn:
         raise ServerError(
             f"gunicorn did not answer within {READY_SECONDS:.0f} s:\n{self.log_tail()}"
         )
-
-    def stop(self) -> None:
-        """Ask the master to quit now, then kill whatever is left of its process group."""
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_SECONDS)
-        # The group outlives its leader while any worker does: leave none behind.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_SECONDS)
-        self.process = None
 
     def log_tail(self, lines: int = 20) -> str:
         """Return the end of the server's log."""

@@ -33,7 +33,6 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +55,7 @@ import time_machine  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.servers import HOST, Gunicorn, ServerError, listening_socket  # noqa: E402
+from bench.servers import HOST, Gunicorn, Server, ServerError  # noqa: E402
 from cases.models import CaseLookup  # noqa: E402
 from centre import languages  # noqa: E402
 from centre.check_digit import luhn_check_digit  # noqa: E402
@@ -147,7 +146,7 @@ backend app
 """
 
 
-class Balancer:
+class Balancer(Server):
     """HAProxy in the foreground, in a process group of its own, for a `with` block."""
 
     def __init__(self, servers: dict[str, int], directory: Path) -> None:
@@ -155,55 +154,26 @@ class Balancer:
         binary = balancer_binary()
         if binary is None:
             raise ServerError(f"{BALANCER} is not installed (apt-get install {BALANCER})")
+        self.binary = binary
         self.servers = servers
-        self.port = 0  # the kernel chooses it when the balancer starts
         self.config = directory / "haproxy.cfg"
         self.log = directory / "haproxy.log"
-        self.command = [binary, "-db", "-f", str(self.config)]
-        self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Balancer:
-        """Start HAProxy on a port of its own and wait until it accepts connections."""
-        listener = listening_socket()  # held from the start: no one else can take the port
-        self.port = int(listener.getsockname()[1])
-        self.config.write_text(haproxy_config(f"fd@{listener.fileno()}", self.servers))
-        with listener, self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                pass_fds=(listener.fileno(),),
-            )
+    def _command(self, descriptor: int) -> list[str]:
+        """Write the configuration binding the inherited socket; return HAProxy's command."""
+        self.config.write_text(haproxy_config(f"fd@{descriptor}", self.servers))
+        return [self.binary, "-db", "-f", str(self.config)]
+
+    def _wait_until_ready(self) -> None:
+        """Wait until HAProxy accepts connections."""
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.stop()
+            if self.process is not None and self.process.poll() is not None:
                 raise ServerError(f"haproxy exited:\n{self.log.read_text(errors='replace')}")
             with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), 1):
-                return self
+                return
             time.sleep(0.05)
-        self.stop()
         raise ServerError(f"haproxy did not listen within {READY_SECONDS:.0f} s")
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        """Stop HAProxy."""
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop HAProxy now and wait for it."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self.process = None
 
 
 class BalancedTransport:

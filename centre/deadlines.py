@@ -42,7 +42,7 @@ def _bound() -> float | None:
         # Never before the server's own timeouts: a slow statement fails with its reason.
         config = current_app.config
         server = config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS
-        bound = max(float(config.get("STAFF_DB_TIMEOUT_SECONDS", 10)), server)
+        bound = max(float(config["STAFF_DB_TIMEOUT_SECONDS"]), server)
     return bound
 
 

@@ -1,16 +1,26 @@
-"""Take the screenshots in docs/, in French and Arabic: those the README opens with, then the
-supervisors' wallboard and dashboard.
+"""Take the screenshots in docs/, in French and Arabic: those the README opens with, the
+supervisors' wallboard and dashboard, the desk's live queue, and the satisfaction figures.
 
-    python docs/screenshots.py      # writes docs/phone-*.png, docs/desk-*.png, docs/editor-*.png
-                                    # (on the demo week of `flask setup --demo`), then
-                                    # docs/wallboard-*.png and docs/dashboard-*.png
+    python docs/screenshots.py                  # every shot below, one after the other
+    python docs/screenshots.py queue satisfaction   # only the shots named
+
+    readme        docs/phone-*.png, desk-*.png, editor-*.png, week-dashboard-*.png
+                  (on the demo week of `flask setup --demo`)
+    supervisors   docs/wallboard-*.png and docs/dashboard-*.png
+    queue         docs/queue-live-*.png: an agent of each language marked available opens
+                  the queue page (seven callers waiting); its list comes from its own polling
+    satisfaction  docs/satisfaction-*.png and docs/satisfaction-wallboard-*.png (on the demo
+                  week, whose resolved tickets were surveyed): the dashboard's satisfaction
+                  figures, tables unfolded, the others hidden for the photograph only; then the
+                  wallboard, whose headline and agents' table give today's satisfaction
 
 The README's are taken on what a newcomer gets from `make run` (`setup --demo`), the phone
-tried by the browser phone at /try/ as a person would click it.
+tried by the browser phone at /try/ as a person would click it. The others are taken on a
+morning of callers placed by the phone driver with a month of recorded calls and tickets
+behind them.
 
-Runs the app on a temporary SQLite database, at a fixed working morning (so the centre is
-open whatever day it is run), with callers placed by the phone driver and a month of
-recorded calls and tickets behind them; touches nothing else. Debian's Chromium only.
+Each shot runs the app on a temporary SQLite database of its own, at a fixed working morning
+(so the centre is open whatever day it is run); touches nothing else. Debian's Chromium only.
 """
 
 from __future__ import annotations
@@ -19,15 +29,19 @@ import random
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import time_machine  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -43,6 +57,10 @@ PASSWORD = "Screenshot-Kumquat-Harbour-7"  # noqa: S105  (a throwaway database)
 MORNING = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)  # a Tuesday, 10:30 in Casablanca
 CHROMIUM = "/usr/bin/chromium"
 DOCS = ROOT / "docs"
+# Who is photographed, as (email, language of their pages): a French and an Arabic reader each.
+SUPERVISORS = (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar"))
+AGENTS = (("amina@example.org", "fr"), ("youssef@example.org", "ar"))
+EDITORS = (("redactrice@example.org", "fr"), ("muharrir@example.org", "ar"))
 
 
 def history(app) -> None:  # type: ignore[no-untyped-def]
@@ -151,25 +169,70 @@ def seed(app) -> None:  # type: ignore[no-untyped-def]
     floor(app)
 
 
-def shoot(base: str) -> None:
-    """Log in as each supervisor and photograph the wallboard and the dashboard."""
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Launch Debian's headless Chromium for one shot and close it afterwards."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
         )
-        for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{base}/staff/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", PASSWORD)
-            page.locator("form.stacked button[type=submit]").click()
-            page.wait_for_load_state()
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def logged_in(
+    browser: Browser, base: str, accounts: Iterable[tuple[str, str]], size: tuple[int, int]
+) -> Iterator[tuple[Page, str]]:
+    """Yield a page of `size` logged in as each (email, language code) of `accounts`, then close it."""
+    for email, code in accounts:
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        log_in(page, base, email)
+        yield page, code
+        page.close()
+
+
+def shoot_supervisors(base: str) -> None:
+    """Log in as each supervisor and photograph the wallboard and the dashboard."""
+    with chromium() as browser:
+        for page, code in logged_in(browser, base, SUPERVISORS, (1280, 900)):
             page.goto(f"{base}/reports/floor")
             page.screenshot(path=str(DOCS / f"wallboard-{code}.png"), full_page=True)
             page.goto(f"{base}/reports/")
             page.screenshot(path=str(DOCS / f"dashboard-{code}.png"), full_page=True)
-            page.close()
-        browser.close()
+
+
+def shoot_queue(base: str) -> None:
+    """Photograph the queue page of a French-speaking and an Arabic-speaking agent."""
+    with chromium() as browser:
+        for page, code in logged_in(browser, base, AGENTS, (1280, 800)):
+            page.goto(f"{base}/tickets/")
+            expect(page.locator("#waiting-callers li").first).to_be_visible()
+            page.wait_for_timeout(6000)  # one poll has updated the page in place
+            page.screenshot(path=str(DOCS / f"queue-live-{code}.png"))
+
+
+SATISFACTION_PERIOD = "from=2026-11-24&to=2026-12-01"
+# Hide every figure but satisfaction, and unfold the satisfaction tables.
+KEEP_SATISFACTION = """() => {
+  for (const s of document.querySelectorAll('section.figure')) {
+    if (!s.id.startsWith('satisfaction')) s.style.display = 'none';
+    else s.querySelector('details')?.setAttribute('open', '');
+  }
+  for (const p of document.querySelectorAll('p.exports, p.note, nav.figures')) p.style.display = 'none';
+}"""
+
+
+def shoot_satisfaction(base: str) -> None:
+    """Photograph the satisfaction part of the dashboard, then the wallboard, per supervisor."""
+    with chromium() as browser:
+        for page, code in logged_in(browser, base, SUPERVISORS, (1100, 800)):
+            page.goto(f"{base}/reports/?{SATISFACTION_PERIOD}")
+            page.evaluate(KEEP_SATISFACTION)
+            page.screenshot(path=str(DOCS / f"satisfaction-{code}.png"), full_page=True)
+            page.goto(f"{base}/reports/floor")
+            page.screenshot(path=str(DOCS / f"satisfaction-wallboard-{code}.png"), full_page=True)
 
 
 def log_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -202,10 +265,7 @@ def shoot_readme(base: str) -> None:
     """Photograph the browser phone, the desk, the dashboard and the editor in French and Arabic."""
     from cases.demo import demo_references
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.goto(f"{base}/try/?lang=fr")
         page.locator("form.dial button[type=submit]").click()
@@ -224,25 +284,15 @@ def shoot_readme(base: str) -> None:
         press(page, "0")
         page.screenshot(path=str(DOCS / "phone-ar.png"), full_page=True)
         page.close()
-        for email, code in (("amina@example.org", "fr"), ("youssef@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, AGENTS, (1280, 900)):
             page.goto(f"{base}/tickets/")
             page.screenshot(path=str(DOCS / f"desk-{code}.png"))
-            page.close()
-        for email, code in (("redactrice@example.org", "fr"), ("muharrir@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, EDITORS, (1280, 900)):
             page.goto(f"{base}/guide/editor/")
             page.screenshot(path=str(DOCS / f"editor-{code}.png"))
-            page.close()
-        for email, code in (("superviseur@example.org", "fr"), ("mushrif@example.org", "ar")):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            log_in(page, base, email)
+        for page, code in logged_in(browser, base, SUPERVISORS, (1280, 900)):
             page.goto(f"{base}/reports/")
             page.screenshot(path=str(DOCS / f"week-dashboard-{code}.png"))
-            page.close()
-        browser.close()
 
 
 def demo_week(app) -> None:  # type: ignore[no-untyped-def]
@@ -282,27 +332,35 @@ def serve(app, shoot_with) -> None:  # type: ignore[no-untyped-def]
         server.shutdown()
 
 
-def main() -> None:
-    """Seed temporary databases, serve the app on each, and take the screenshots."""
-    with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/week.db",
-                "SECRET_KEY": "screenshots",
-                "PHONE_HASH_KEY": "screenshots",
-                "SESSION_COOKIE_SECURE": False,
-            }
-        )
-        demo_week(app)
-        serve(app, shoot_readme)
-    print(
-        "wrote",
-        ", ".join(
-            f"docs/{kind}-{code}.png"
-            for kind in ("phone", "desk", "editor", "week-dashboard")
-            for code in ("fr", "ar")
-        ),
-    )
+def morning_with_youssef_available(app) -> None:  # type: ignore[no-untyped-def]
+    """Seed the morning's floor, with the Arabic-speaking agent available too."""
+    seed(app)
+    with app.app_context():
+        youssef = accounts.by_email("youssef@example.org")
+        assert youssef is not None
+        youssef.available = True
+        db.session.commit()
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One set of screenshots: how its database is filled, how it is shot, what it writes."""
+
+    fill: Callable[[Any], None]
+    shoot: Callable[[str], None]
+    kinds: tuple[str, ...]
+
+
+SHOTS = {
+    "readme": Shot(demo_week, shoot_readme, ("phone", "desk", "editor", "week-dashboard")),
+    "supervisors": Shot(seed, shoot_supervisors, ("wallboard", "dashboard")),
+    "queue": Shot(morning_with_youssef_available, shoot_queue, ("queue-live",)),
+    "satisfaction": Shot(demo_week, shoot_satisfaction, ("satisfaction", "satisfaction-wallboard")),
+}
+
+
+def take(shot: Shot) -> None:
+    """Fill a temporary database for `shot`, serve the app on it, and take its screenshots."""
     with tempfile.TemporaryDirectory() as folder, time_machine.travel(MORNING, tick=True):
         app = create_app(
             {
@@ -312,23 +370,19 @@ def main() -> None:
                 "SESSION_COOKIE_SECURE": False,
             }
         )
-        seed(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            shoot(f"http://127.0.0.1:{server.server_port}")
-        finally:
-            server.shutdown()
-    print(
-        "wrote",
-        ", ".join(
-            f"docs/{kind}-{code}.png"
-            for kind in ("wallboard", "dashboard")
-            for code in ("fr", "ar")
-        ),
-    )
+        shot.fill(app)
+        serve(app, shot.shoot)
+    print("wrote", ", ".join(f"docs/{k}-{c}.png" for k in shot.kinds for c in ("fr", "ar")))
+
+
+def main(names: list[str]) -> None:
+    """Take the shots named (every one when none is), each on a database of its own."""
+    unknown = [name for name in names if name not in SHOTS]
+    if unknown:
+        raise SystemExit(f"unknown shot {', '.join(unknown)}: choose among {', '.join(SHOTS)}")
+    for name in names or list(SHOTS):
+        take(SHOTS[name])
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

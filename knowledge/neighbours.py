@@ -84,7 +84,7 @@ class ExampleIndex:
         return _unit(vector)
 
     def similarities(self, phrase: str) -> np.ndarray:
-        """Return, per service, how like its nearest examples `phrase` is (0-1)."""
+        """Return, per service, how like its nearest examples and its centroid `phrase` is (0-1)."""
         likeness = np.zeros(self.services)
         if not self.size:
             return likeness

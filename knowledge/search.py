@@ -60,7 +60,11 @@ LIKENESS_FLOOR = 0.1  # ... above this much likeness, which one shared everyday 
 
 @dataclass(frozen=True)
 class Match:
-    """A service found for a phrase, with how well it matched (0-100, more for extra words)."""
+    """A service found for a phrase, with how well it matched.
+
+    The score is its terms' (0-100, more for extra words explained) plus its likeness to
+    the service's example questions (up to LIKENESS points): the verdict's thresholds are on it.
+    """
 
     slug: str
     title: str
@@ -166,7 +170,7 @@ class GuideIndex:
         )
 
     def search(self, phrase: str, limit: int = 3) -> list[Match]:
-        """Return up to `limit` services for `phrase`, best first, scored 0-100."""
+        """Return up to `limit` services for `phrase`, best first, scored as `Match` says."""
         words = tokens(phrase, self.language)[:30]
         if not words or not self.terms:
             return []

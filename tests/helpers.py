@@ -12,6 +12,7 @@ from flask import Flask
 from centre import languages
 from centre.extensions import db
 from ivr.driver import Turn
+from tickets.models import Ticket
 
 
 def row_counts(app: Flask) -> dict[str, int]:
@@ -57,6 +58,37 @@ def log_in(client, email: str, password: str, next_path: str = ""):  # type: ign
 def post_form(client, path: str, data: dict[str, str], page: str | None = None):  # type: ignore[no-untyped-def]
     """Post `data` to `path` with the CSRF token of the page the form is on."""
     return client.post(path, data={"csrf_token": csrf_token(client, page or path), **data})
+
+
+def ticket_version(app: Flask, ticket_id: int) -> str:
+    """Return the ticket's version as its page shows it."""
+    with app.app_context():
+        found = db.session.get(Ticket, ticket_id)
+        assert found is not None
+        return str(found.version)
+
+
+def post_on_ticket(
+    app: Flask, client, ticket_id: int, action: str, fields: dict[str, str] | None = None
+):  # type: ignore[no-untyped-def]
+    """Post one of a ticket page's forms (`save`, `assign`, `call-back`...) from the version it shows."""
+    data = {"version": ticket_version(app, ticket_id), **(fields or {})}
+    return post_form(client, f"/tickets/{ticket_id}/{action}", data, page=f"/tickets/{ticket_id}")
+
+
+def resolve_on_desk(app: Flask, client, ticket_id: int, note: str, share: bool = False):  # type: ignore[no-untyped-def]
+    """Resolve the ticket through its page's form, `note` its resolution, shared with the caller or not."""
+    fields = {"status": "resolved", "note": note}
+    if share:
+        fields["share"] = "1"
+    return post_on_ticket(app, client, ticket_id, "save", fields)
+
+
+def add_notice(
+    runner, *options: str, starts: str = "2026-12-01T08:00", ends: str = "2026-12-08T08:00"
+):  # type: ignore[no-untyped-def]
+    """Run `flask notices add` for the week from `starts` to `ends` with `options`; return the result."""
+    return runner.invoke(args=["notices", "add", "--starts", starts, "--ends", ends, *options])
 
 
 def table_contents(app: Flask) -> dict[str, dict[tuple[object, ...], str]]:

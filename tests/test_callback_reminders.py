@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -48,6 +49,21 @@ def run_reminders(app: Flask) -> None:
     """Run the scheduled reminders as the scheduler would (the suite runs jobs in place)."""
     with app.app_context():
         jobs.enqueue(jobs.run_scheduled, "callback-reminders")
+
+
+def remind_at(app: Flask, time_machine, moment: str) -> None:  # type: ignore[no-untyped-def]
+    """Move the clock to `moment` and run the scheduled reminders there."""
+    time_machine.move_to(moment, tick=False)
+    run_reminders(app)
+
+
+FRENCH = "+33612345678"
+
+
+@pytest.fixture
+def french_caller_asked_for_a_reminder(call: Callable[..., PhoneCall], closed_hours: None) -> None:
+    """Book the French caller's callback (Monday 7 December, 08:00), asking for a reminder."""
+    book(call, FRENCH, "fr", remind=True)
 
 
 def test_a_caller_who_pressed_1_is_texted_once_shortly_before_the_callback_in_their_language(
@@ -102,17 +118,14 @@ def test_the_reminders_run_every_five_minutes_on_their_own(app: Flask) -> None:
 
 def test_a_caller_whose_number_tells_their_time_is_reminded_in_both_times_half_an_hour_before(
     app: Flask,
-    call: Callable[..., PhoneCall],
-    closed_hours: None,
+    french_caller_asked_for_a_reminder: None,
     time_machine,  # type: ignore[no-untyped-def]
 ) -> None:
-    book(call, "+33612345678", "fr", remind=True)
     with app.app_context():
         reference = db.session.scalar(sa.select(Ticket.reference))
     # Booked on Saturday for Monday 7 December 08:00 in Casablanca, 09:00 in Paris. The job
     # runs every five minutes: the 07:30 run is exactly half an hour before, and sends it.
-    time_machine.move_to("2026-12-07T07:30:00+00:00", tick=False)
-    run_reminders(app)
+    remind_at(app, time_machine, "2026-12-07T07:30:00+00:00")
     (reminder,) = reminders(app)
     assert (reminder.to_number, reminder.language) == ("+33612345678", "fr")
     assert reminder.body == (
@@ -123,30 +136,24 @@ def test_a_caller_whose_number_tells_their_time_is_reminded_in_both_times_half_a
 
 def test_no_reminder_comes_at_or_after_the_callbacks_own_time(
     app: Flask,
-    call: Callable[..., PhoneCall],
-    closed_hours: None,
+    french_caller_asked_for_a_reminder: None,
     time_machine,  # type: ignore[no-untyped-def]
 ) -> None:
-    book(call, "+33612345678", "fr", remind=True)
     # The scheduler was down until the callback's own time (Monday 08:00), then an hour later
     # with the callback still to ring: a reminder then would only arrive with the call.
     for moment in ("2026-12-07T08:00:00+00:00", "2026-12-07T09:00:00+00:00"):
-        time_machine.move_to(moment, tick=False)
-        run_reminders(app)
+        remind_at(app, time_machine, moment)
     assert reminders(app) == []
 
 
 def test_a_caller_forgotten_after_asking_for_a_reminder_gets_none(
     app: Flask,
-    call: Callable[..., PhoneCall],
+    french_caller_asked_for_a_reminder: None,
     runner: FlaskCliRunner,
-    closed_hours: None,
     time_machine,  # type: ignore[no-untyped-def]
 ) -> None:
-    book(call, "+33612345678", "fr", remind=True)
-    assert runner.invoke(args=["privacy", "anonymise", "+33612345678"]).exit_code == 0
-    time_machine.move_to("2026-12-07T07:35:00+00:00", tick=False)
-    run_reminders(app)
+    assert runner.invoke(args=["privacy", "anonymise", FRENCH]).exit_code == 0
+    remind_at(app, time_machine, "2026-12-07T07:35:00+00:00")
     assert reminders(app) == []
 
 
@@ -179,19 +186,15 @@ def test_pressing_1_for_a_reminder_is_answered_with_the_promise_only_while_the_c
 
 def test_a_caller_reminded_then_moved_by_a_closure_is_reminded_of_the_new_time(
     app: Flask,
-    call: Callable[..., PhoneCall],
+    french_caller_asked_for_a_reminder: None,
     runner: FlaskCliRunner,
-    closed_hours: None,
     time_machine,  # type: ignore[no-untyped-def]
 ) -> None:
-    book(call, "+33612345678", "fr", remind=True)  # Monday 7 December, 08:00
-    time_machine.move_to("2026-12-07T07:30:00+00:00", tick=False)
-    run_reminders(app)
+    remind_at(app, time_machine, "2026-12-07T07:30:00+00:00")
     time_machine.move_to("2026-12-07T07:40:00+00:00", tick=False)
     closed = runner.invoke(args=["calendar", "close", "2026-12-07T08:00", "2026-12-07T09:00"])
     assert closed.exit_code == 0, closed.output
-    time_machine.move_to("2026-12-07T08:30:00+00:00", tick=False)
-    run_reminders(app)
+    remind_at(app, time_machine, "2026-12-07T08:30:00+00:00")
     first, second = reminders(app)
     assert "aujourd'hui à 08:00 (heure marocaine)" in first.body
     assert "aujourd'hui à 09:00 (heure marocaine)" in second.body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from helpers import row_counts, walk_to_main_menu
+from helpers import add_notice, row_counts, walk_to_main_menu
 
 from centre.extensions import db
 from centre.notices import Notice
@@ -34,33 +34,10 @@ def test_tickets_list_shows_the_newest_first(app, call, runner, time_machine):
 
 
 def test_a_notice_needs_all_seven_languages(app, runner):
-    partial = runner.invoke(
-        args=[
-            "notices",
-            "add",
-            "--starts",
-            "2026-12-01T08:00",
-            "--ends",
-            "2026-12-08T08:00",
-            "--text",
-            "fr=Services visas suspendus",
-        ]
-    )
+    partial = add_notice(runner, "--text", "fr=Services visas suspendus")
     assert partial.exit_code != 0 and "missing the text in: ar es it nl de en" in partial.output
     texts = [f"--text={code}=notice {code}" for code in ("ar", "fr", "es", "it", "nl", "de", "en")]
-    added = runner.invoke(
-        args=[
-            "notices",
-            "add",
-            "--starts",
-            "2026-12-01T08:00",
-            "--ends",
-            "2026-12-08T08:00",
-            "--country",
-            "es",
-            *texts,
-        ]
-    )
+    added = add_notice(runner, "--country", "es", *texts)
     assert added.exit_code == 0, added.output
     with app.app_context():
         notice = db.session.scalar(sa.select(Notice))

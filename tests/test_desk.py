@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import TOKEN, TWILIO_SID
-from helpers import post_form
+from helpers import post_form, post_on_ticket, resolve_on_desk, ticket_version
 
 from centre.clock import CENTRE_TZ, from_storage
 from centre.extensions import db
@@ -60,11 +60,6 @@ def ticket(app, ticket_id: int) -> Ticket:  # type: ignore[no-untyped-def]
         found = db.session.get(Ticket, ticket_id)
         db.session.expunge(found)
         return found
-
-
-def version(app, ticket_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Return the ticket's version as its page shows it."""
-    return str(ticket(app, ticket_id).version)
 
 
 def references_on(page: str) -> list[str]:
@@ -154,12 +149,7 @@ def test_the_queue_filters_by_type_status_language_country_and_date(
 def test_the_queue_searches_by_reference_number_and_note_text(app, log_in, make_ticket):
     first, second = make_ticket(), make_ticket()
     agent = log_in("agent", "fr")
-    post_form(
-        agent,
-        f"/tickets/{second}/save",
-        {"version": version(app, second), "status": "open", "note": "Passeport perdu à Lyon"},
-        page=f"/tickets/{second}",
-    )
+    post_on_ticket(app, agent, second, "save", {"status": "open", "note": "Passeport perdu à Lyon"})
     reference = ticket(app, first).reference
     assert references_on(agent.get(f"/tickets/?q={reference}").get_data(as_text=True)) == [
         reference
@@ -170,12 +160,7 @@ def test_the_queue_searches_by_reference_number_and_note_text(app, log_in, make_
     assert references_on(by_text) == [ticket(app, second).reference]
     assert references_on(agent.get("/tickets/?q=100%25_x").get_data(as_text=True)) == []
     # % and _ are searched for as themselves, not as wildcards.
-    post_form(
-        agent,
-        f"/tickets/{first}/save",
-        {"version": version(app, first), "status": "open", "note": "Frais remboursés à 100%"},
-        page=f"/tickets/{first}",
-    )
+    post_on_ticket(app, agent, first, "save", {"status": "open", "note": "Frais remboursés à 100%"})
     assert references_on(agent.get("/tickets/?q=%C3%A0+100%25").get_data(as_text=True)) == [
         reference
     ]
@@ -262,32 +247,13 @@ def test_the_ticket_page_shows_the_journey_and_plays_the_recording_through_the_a
 def test_claim_note_and_resolve_with_a_required_resolution_note(app, log_in, make_ticket):
     ticket_id = make_ticket()
     agent = log_in("agent", "fr")
-    claimed = post_form(
-        agent,
-        f"/tickets/{ticket_id}/assign",
-        {"version": version(app, ticket_id), "to": "me"},
-        page=f"/tickets/{ticket_id}",
-    )
+    claimed = post_on_ticket(app, agent, ticket_id, "assign", {"to": "me"})
     assert claimed.status_code == 302
     assert ticket(app, ticket_id).assignee_id == agent.member.id
     assert ticket(app, ticket_id).status == "open"
-    refused = post_form(
-        agent,
-        f"/tickets/{ticket_id}/save",
-        {"version": version(app, ticket_id), "status": "resolved", "note": " "},
-        page=f"/tickets/{ticket_id}",
-    )
+    refused = post_on_ticket(app, agent, ticket_id, "save", {"status": "resolved", "note": " "})
     assert refused.status_code == 422 and ticket(app, ticket_id).status == "open"
-    resolved = post_form(
-        agent,
-        f"/tickets/{ticket_id}/save",
-        {
-            "version": version(app, ticket_id),
-            "status": "resolved",
-            "note": "Rappelé, rendez-vous fixé.",
-        },
-        page=f"/tickets/{ticket_id}",
-    )
+    resolved = resolve_on_desk(app, agent, ticket_id, "Rappelé, rendez-vous fixé.")
     assert resolved.status_code == 302 and ticket(app, ticket_id).status == "resolved"
     with app.app_context():
         note = db.session.scalar(sa.select(TicketNote))
@@ -311,23 +277,11 @@ def test_a_ticket_is_handed_only_to_an_agent_of_its_language(app, log_in, make_t
     french = make_user("agent", "fr")
     page = supervisor.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert arabic.email in page and french.email not in page
-    wrong = post_form(
-        supervisor,
-        f"/tickets/{ticket_id}/assign",
-        {"version": version(app, ticket_id), "to": str(french.id)},
-    )
+    wrong = post_on_ticket(app, supervisor, ticket_id, "assign", {"to": str(french.id)})
     assert wrong.status_code == 422
-    right = post_form(
-        supervisor,
-        f"/tickets/{ticket_id}/assign",
-        {"version": version(app, ticket_id), "to": str(arabic.id)},
-    )
+    right = post_on_ticket(app, supervisor, ticket_id, "assign", {"to": str(arabic.id)})
     assert right.status_code == 302 and ticket(app, ticket_id).assignee_id == arabic.id
-    post_form(
-        supervisor,
-        f"/tickets/{ticket_id}/assign",
-        {"version": version(app, ticket_id), "to": "none"},
-    )
+    post_on_ticket(app, supervisor, ticket_id, "assign", {"to": "none"})
     assert ticket(app, ticket_id).assignee_id is None
 
 
@@ -348,17 +302,9 @@ def test_everyone_who_works_the_desk_can_be_handed_a_ticket(app, log_in, make_ti
     # Listed by address, whatever the order the accounts were made in.
     listed = re.findall(r'<option value="\d+">([^<]+)</option>', hand_to)
     assert listed == sorted([agent.member.email, supervisor.email, admin.email])
-    handed = post_form(
-        agent,
-        f"/tickets/{ticket_id}/assign",
-        {"version": version(app, ticket_id), "to": str(admin.id)},
-    )
+    handed = post_on_ticket(app, agent, ticket_id, "assign", {"to": str(admin.id)})
     assert handed.status_code == 302 and ticket(app, ticket_id).assignee_id == admin.id
-    refused = post_form(
-        agent,
-        f"/tickets/{ticket_id}/assign",
-        {"version": version(app, ticket_id), "to": str(editor.id)},
-    )
+    refused = post_on_ticket(app, agent, ticket_id, "assign", {"to": str(editor.id)})
     assert refused.status_code == 422 and ticket(app, ticket_id).assignee_id == admin.id
 
 
@@ -367,7 +313,7 @@ def test_the_second_of_two_agents_saving_is_told_and_sees_the_other_change(
 ):
     ticket_id = make_ticket()
     first, second = log_in("agent", "fr"), log_in("agent", "fr")
-    seen = version(app, ticket_id)  # both pages show this version
+    seen = ticket_version(app, ticket_id)  # both pages show this version
     saved = post_form(
         first,
         f"/tickets/{ticket_id}/save",
@@ -396,20 +342,12 @@ def test_merging_three_calls_keeps_every_recording_note_and_the_history(app, log
     ids = [make_ticket(recording=f"RE{n}") for n in range(3)]
     agent = log_in("agent", "fr")
     for ticket_id in ids:
-        post_form(
-            agent,
-            f"/tickets/{ticket_id}/save",
-            {"version": version(app, ticket_id), "status": "open", "note": f"note {ticket_id}"},
-            page=f"/tickets/{ticket_id}",
+        post_on_ticket(
+            app, agent, ticket_id, "save", {"status": "open", "note": f"note {ticket_id}"}
         )
     survivor, *duplicates = ids
     refs = " ".join(ticket(app, d).reference for d in duplicates)
-    merged = post_form(
-        agent,
-        f"/tickets/{survivor}/merge",
-        {"version": version(app, survivor), "references": refs},
-        page=f"/tickets/{survivor}",
-    )
+    merged = post_on_ticket(app, agent, survivor, "merge", {"references": refs})
     assert merged.status_code == 302
     with app.app_context():
         kept = db.session.get(Ticket, survivor)
@@ -424,7 +362,7 @@ def test_merging_three_calls_keeps_every_recording_note_and_the_history(app, log
     refused = post_form(
         agent,
         f"/tickets/{duplicates[0]}/save",
-        {"version": version(app, duplicates[0]), "status": "open", "note": "x"},
+        {"version": ticket_version(app, duplicates[0]), "status": "open", "note": "x"},
         page=f"/tickets/{duplicates[0]}",
     )
     assert refused.status_code == 422
@@ -512,12 +450,7 @@ def test_tickets_about_to_breach_stand_out(app, log_in, make_ticket, time_machin
 def test_call_back_rings_the_agent_and_bridges_the_caller(app, log_in, make_ticket, call):
     ticket_id = make_ticket("callback", caller="+33612345699")
     agent = log_in("agent", "fr", phone="+212600000001")
-    response = post_form(
-        agent,
-        f"/tickets/{ticket_id}/call-back",
-        {"version": version(app, ticket_id)},
-        page=f"/tickets/{ticket_id}",
-    )
+    response = post_on_ticket(app, agent, ticket_id, "call-back")
     assert response.status_code == 302
     with app.app_context():
         placed = db.session.scalars(
@@ -533,12 +466,7 @@ def test_call_back_rings_the_agent_and_bridges_the_caller(app, log_in, make_tick
         *_signed(f"http://localhost/ivr/desk/bridge?a={attempt_id}"),
     )
     assert bridged[0] == 200 and "<Dial" in bridged[2] and "+33612345699" in bridged[2]
-    outcome = post_form(
-        agent,
-        f"/tickets/{ticket_id}/outcome",
-        {"version": version(app, ticket_id), "outcome": "reached"},
-        page=f"/tickets/{ticket_id}",
-    )
+    outcome = post_on_ticket(app, agent, ticket_id, "outcome", {"outcome": "reached"})
     assert outcome.status_code == 302
     with app.app_context():
         assert db.session.get(Callback, ticket_id).state == "done"
@@ -552,12 +480,7 @@ def test_a_rescheduled_callback_moves_later_and_the_caller_is_told(
     with app.app_context():
         before = db.session.get(Callback, ticket_id).scheduled_at
     agent = log_in("agent", "fr")
-    post_form(
-        agent,
-        f"/tickets/{ticket_id}/outcome",
-        {"version": version(app, ticket_id), "outcome": "rescheduled"},
-        page=f"/tickets/{ticket_id}",
-    )
+    post_on_ticket(app, agent, ticket_id, "outcome", {"outcome": "rescheduled"})
     with app.app_context():
         booking = db.session.get(Callback, ticket_id)
         assert booking.scheduled_at >= before + timedelta(minutes=59)
@@ -580,12 +503,7 @@ def test_a_callback_rescheduled_after_its_time_came_moves_later_and_the_caller_i
     # The agent rings at 10:20, after the slot began; the caller asks to be rung later.
     time_machine.move_to("2026-12-01T10:20:00+00:00", tick=False)
     agent = log_in("agent", "fr")
-    done = post_form(
-        agent,
-        f"/tickets/{ticket_id}/outcome",
-        {"version": version(app, ticket_id), "outcome": "rescheduled"},
-        page=f"/tickets/{ticket_id}",
-    )
+    done = post_on_ticket(app, agent, ticket_id, "outcome", {"outcome": "rescheduled"})
     assert done.status_code == 302
     with app.app_context():
         booking = db.session.get(Callback, ticket_id)
@@ -610,12 +528,7 @@ def test_rescheduling_a_callback_with_no_time_free_in_the_horizon_is_refused(
         booked = sorted(db.session.scalars(sa.select(Callback.scheduled_at)))
     time_machine.move_to("2026-12-01T12:10:00+00:00", tick=False)
     agent = log_in("agent", "fr", locale="en")
-    refused = post_form(
-        agent,
-        f"/tickets/{first}/outcome",
-        {"version": version(app, first), "outcome": "rescheduled"},
-        page=f"/tickets/{first}",
-    )
+    refused = post_on_ticket(app, agent, first, "outcome", {"outcome": "rescheduled"})
     assert refused.status_code == 422
     assert "Not rescheduled: no callback time is free within the booking horizon." in (
         refused.get_data(as_text=True)
@@ -633,18 +546,8 @@ def test_what_the_desk_notes_is_read_in_each_readers_language(app, log_in, make_
     survivor = make_ticket("callback", caller="+33612345697")
     duplicate = make_ticket()
     french = log_in("agent", "fr", locale="fr")
-    post_form(
-        french,
-        f"/tickets/{survivor}/outcome",
-        {"version": version(app, survivor), "outcome": "no_answer"},
-        page=f"/tickets/{survivor}",
-    )
-    post_form(
-        french,
-        f"/tickets/{survivor}/merge",
-        {"version": version(app, survivor), "references": ticket(app, duplicate).reference},
-        page=f"/tickets/{survivor}",
-    )
+    post_on_ticket(app, french, survivor, "outcome", {"outcome": "no_answer"})
+    post_on_ticket(app, french, survivor, "merge", {"references": ticket(app, duplicate).reference})
     reference = ticket(app, duplicate).reference
     seen_in_french = french.get(f"/tickets/{survivor}").get_data(as_text=True)
     assert "Rappel : pas de réponse." in seen_in_french
@@ -739,11 +642,8 @@ def test_the_ticket_page_counts_down_in_opening_hours_and_is_overdue_from_the_du
         page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
         assert said in page, (moment, re.findall(r"<dt>Due</dt><dd[^>]*>[^<]*", page))
     # Once resolved, its clock stops: no count, no overdue.
-    resolved = post_form(
-        agent,
-        f"/tickets/{ticket_id}/save",
-        {"version": version(app, ticket_id), "status": "resolved", "note": "Answered by mail"},
-        page=f"/tickets/{ticket_id}",
+    resolved = post_on_ticket(
+        app, agent, ticket_id, "save", {"status": "resolved", "note": "Answered by mail"}
     )
     assert resolved.status_code == 302
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)

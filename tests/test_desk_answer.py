@@ -11,9 +11,9 @@ from html import unescape
 
 import sqlalchemy as sa
 from conftest import TOKEN
-from helpers import post_form
+from helpers import post_form, post_on_ticket, resolve_on_desk, ticket_version
 from test_demo_week import demo  # noqa: F401  (a fixture)
-from test_desk import make_ticket, ticket, version  # noqa: F401  (make_ticket is a fixture)
+from test_desk import make_ticket, ticket  # noqa: F401  (make_ticket is a fixture)
 
 from centre.extensions import db
 from centre.messaging import OutboundMessage
@@ -44,7 +44,7 @@ def test_resolving_through_the_desk_tells_whoever_listens_once(app, log_in, make
             saved = post_form(
                 agent,
                 f"{page}/save",
-                {"version": version(app, ticket_id), "status": status, "note": note},
+                {"version": ticket_version(app, ticket_id), "status": status, "note": note},
                 page=page,
             )
             assert saved.status_code == 302
@@ -140,11 +140,8 @@ def test_an_agent_texts_a_prepared_reply_in_the_callers_language_with_the_refere
         template_id = db.session.scalar(
             sa.select(ReplyTemplate.id).where(ReplyTemplate.language == "es")
         )
-    sent = post_form(
-        agent,
-        f"/tickets/{ticket_id}/reply",
-        {"version": version(app, ticket_id), "template": str(template_id), "text": ""},
-        page=f"/tickets/{ticket_id}",
+    sent = post_on_ticket(
+        app, agent, ticket_id, "reply", {"template": str(template_id), "text": ""}
     )
     assert sent.status_code == 302
     with app.app_context():
@@ -173,13 +170,16 @@ def test_an_agent_texts_their_own_words_and_an_empty_reply_is_refused(app, log_i
     agent = log_in("agent", "fr", locale="en")
     page = f"/tickets/{ticket_id}"
     empty = post_form(
-        agent, f"{page}/reply", {"version": version(app, ticket_id), "text": "  "}, page=page
+        agent, f"{page}/reply", {"version": ticket_version(app, ticket_id), "text": "  "}, page=page
     )
     assert empty.status_code == 422
     assert "Write the text or choose a prepared reply." in empty.get_data(as_text=True)
     words = "Merci pour votre idée, nous allons l’étudier."
     sent = post_form(
-        agent, f"{page}/reply", {"version": version(app, ticket_id), "text": words}, page=page
+        agent,
+        f"{page}/reply",
+        {"version": ticket_version(app, ticket_id), "text": words},
+        page=page,
     )
     assert sent.status_code == 302
     with app.app_context():
@@ -199,7 +199,7 @@ def test_answering_or_resolving_a_ticket_nobody_had_makes_it_the_agents(app, log
     ):
         page = f"/tickets/{ticket_id}"
         done = post_form(
-            agent, f"{page}/{path}", {"version": version(app, ticket_id), **data}, page=page
+            agent, f"{page}/{path}", {"version": ticket_version(app, ticket_id), **data}, page=page
         )
         assert done.status_code == 302
         shown = agent.get(page).get_data(as_text=True)
@@ -213,19 +213,9 @@ def test_a_hidden_or_erased_number_cannot_be_answered(app, log_in, make_ticket, 
     agent = log_in("agent", "fr", phone="+212600000001", locale="en")
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "No number to answer" in page and f"/tickets/{ticket_id}/reply" not in page
-    refused = post_form(
-        agent,
-        f"/tickets/{ticket_id}/reply",
-        {"version": version(app, ticket_id), "text": "Bonjour"},
-        page=f"/tickets/{ticket_id}",
-    )
+    refused = post_on_ticket(app, agent, ticket_id, "reply", {"text": "Bonjour"})
     assert refused.status_code == 422
-    refused = post_form(
-        agent,
-        f"/tickets/{ticket_id}/call-back",
-        {"version": version(app, ticket_id)},
-        page=f"/tickets/{ticket_id}",
-    )
+    refused = post_on_ticket(app, agent, ticket_id, "call-back")
     assert refused.status_code == 422
     with app.app_context():
         assert not db.session.scalars(sa.select(OutboundMessage)).all()
@@ -238,12 +228,7 @@ def test_calling_a_complaints_caller_rings_the_agent_then_dials_the_caller(
     agent = log_in("agent", "fr", phone="+212600000001")
     page = agent.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert f"/tickets/{ticket_id}/call-back" in page
-    placed = post_form(
-        agent,
-        f"/tickets/{ticket_id}/call-back",
-        {"version": version(app, ticket_id)},
-        page=f"/tickets/{ticket_id}",
-    )
+    placed = post_on_ticket(app, agent, ticket_id, "call-back")
     assert placed.status_code == 302
     with app.app_context():
         leg = db.session.scalars(sa.select(OutboundMessage)).one()
@@ -260,14 +245,6 @@ def test_calling_a_complaints_caller_rings_the_agent_then_dials_the_caller(
 # --- resolving tells the caller --------------------------------------------------------------
 
 
-def resolve(app, agent, ticket_id: int, note: str, share: bool):  # type: ignore[no-untyped-def]
-    """Resolve the ticket from its page, sharing the closing words or not."""
-    data = {"version": version(app, ticket_id), "status": "resolved", "note": note}
-    if share:
-        data["share"] = "1"
-    return post_form(agent, f"/tickets/{ticket_id}/save", data, page=f"/tickets/{ticket_id}")
-
-
 def test_resolving_a_complaint_texts_the_caller_in_their_language_with_shared_words_only(
     app, log_in, make_ticket
 ):
@@ -279,10 +256,18 @@ def test_resolving_a_complaint_texts_the_caller_in_their_language_with_shared_wo
     assert 'name="share"' in page
     assert 'name="share"' not in agent.get(f"/tickets/{silent}").get_data(as_text=True)
     assert (
-        resolve(app, agent, shared, "Ihr Pass liegt zur Abholung bereit.", True).status_code == 302
+        resolve_on_desk(
+            app, agent, shared, "Ihr Pass liegt zur Abholung bereit.", share=True
+        ).status_code
+        == 302
     )
-    assert resolve(app, agent, kept, "Internal: passed to the consul.", False).status_code == 302
-    assert resolve(app, agent, silent, "Noted.", True).status_code == 302
+    assert (
+        resolve_on_desk(
+            app, agent, kept, "Internal: passed to the consul.", share=False
+        ).status_code
+        == 302
+    )
+    assert resolve_on_desk(app, agent, silent, "Noted.", share=True).status_code == 302
     with app.app_context():
         sent = db.session.scalars(
             sa.select(OutboundMessage).where(OutboundMessage.purpose == "resolution")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -47,6 +48,18 @@ def outcomes(app: Flask) -> list[str]:
     """Return the lookup log's outcomes, oldest first."""
     with app.app_context():
         return list(db.session.scalars(sa.select(CaseLookup.outcome).order_by(CaseLookup.id)))
+
+
+def lookups(app: Flask) -> list[sa.Row[Any]]:
+    """Return the lookup log's rows (outcome, call, number's and reference's hashes), oldest first."""
+    with app.app_context():
+        query = sa.select(
+            CaseLookup.outcome,
+            CaseLookup.call_sid,
+            CaseLookup.caller_hash,
+            CaseLookup.reference_hash,
+        )
+        return list(db.session.execute(query.order_by(CaseLookup.id)).all())
 
 
 def set_status(app: Flask, reference: str, status: str) -> None:
@@ -182,15 +195,7 @@ def test_a_numbers_sixth_failure_is_checked_then_it_is_refused_and_both_are_logg
     sixth = follow(last, "en", reference)
     assert "could not confirm a request" in sixth.text
     assert "cannot be checked from this number" in sixth.text
-    with app.app_context():
-        rows = db.session.execute(
-            sa.select(
-                CaseLookup.outcome,
-                CaseLookup.call_sid,
-                CaseLookup.caller_hash,
-                CaseLookup.reference_hash,
-            ).order_by(CaseLookup.id)
-        ).all()
+    rows = lookups(app)
     assert [row.outcome for row in rows] == ["ticket_not_theirs"] * 6 + ["refused"]
     failure, refusal = rows[-2:]
     assert failure.call_sid == refusal.call_sid == last.call_sid
@@ -244,15 +249,7 @@ def test_a_complaint_merged_into_another_is_followed_by_its_own_reference(
     turn = follow(by_duplicate, "en", duplicate)
     assert "could not confirm" not in turn.text
     assert turn.text == follow(by_survivor, "en", survivor).text
-    with app.app_context():
-        rows = db.session.execute(
-            sa.select(
-                CaseLookup.outcome,
-                CaseLookup.call_sid,
-                CaseLookup.caller_hash,
-                CaseLookup.reference_hash,
-            ).order_by(CaseLookup.id)
-        ).all()
+    rows = lookups(app)
     # Each found lookup is logged with its call, its number's hash and the reference typed.
     assert [(row.outcome, row.call_sid) for row in rows] == [
         ("ticket_found", by_duplicate.call_sid),

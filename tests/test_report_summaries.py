@@ -9,7 +9,7 @@ from datetime import UTC, date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from helpers import post_form
+from helpers import resolve_on_desk
 from test_reports import (  # noqa: F401  (fixtures)
     EXPECTED_PAGE,
     dashboard_tables,
@@ -115,13 +115,8 @@ def test_a_ticket_resolved_on_the_desk_marks_its_day_and_the_dashboard_counts_it
     agent_client = log_in("agent", "fr")
     with app.app_context():
         suggestion = db.session.scalars(sa.select(Ticket).where(Ticket.type == "suggestion")).one()
-        ticket_id, version = suggestion.id, suggestion.version
-    saved = post_form(
-        agent_client,
-        f"/tickets/{ticket_id}/save",
-        {"version": version, "status": "resolved", "note": "Merci, transmis."},
-        page=f"/tickets/{ticket_id}",
-    )
+        ticket_id = suggestion.id
+    saved = resolve_on_desk(app, agent_client, ticket_id, "Merci, transmis.")
     assert saved.status_code == 302
     with app.app_context():
         assert set(db.session.scalars(sa.select(ReportMark.day))) == {date(2026, 12, 2)}

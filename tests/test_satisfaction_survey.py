@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from conftest import TOKEN
 from flask import Flask
 from flask_babel import force_locale, gettext
-from helpers import post_form, row_counts, walk_to_main_menu
+from helpers import resolve_on_desk, row_counts, walk_to_main_menu
 
 from centre import languages, phones
 from centre.clock import now
@@ -182,14 +182,9 @@ def test_resolving_on_the_desk_texts_the_survey_and_counts_it_to_the_agent(
     with app.app_context():
         opened = db.session.scalar(sa.select(Ticket))
         assert opened is not None
-        ticket_id, version = opened.id, str(opened.version)
+        ticket_id = opened.id
     agent = log_in("agent", "es")
-    resolved = post_form(
-        agent,
-        f"/tickets/{ticket_id}/save",
-        {"version": version, "status": "resolved", "note": "Resuelto."},
-        page=f"/tickets/{ticket_id}",
-    )
+    resolved = resolve_on_desk(app, agent, ticket_id, "Resuelto.")
     assert resolved.status_code == 302
     # First the text saying it was handled, then the survey.
     assert [m.purpose for m in texts_to(app)] == ["resolution", "ticket:survey"]
@@ -208,14 +203,9 @@ def test_a_callback_resolved_on_the_desk_is_surveyed_at_its_number(
     with app.app_context():
         booked = callbacks.book("+34612345678", "es", app.config["PHONE_HASH_KEY"], now())
         db.session.commit()
-        ticket_id, version = booked.id, str(booked.version)
+        ticket_id = booked.id
     agent = log_in("agent", "es")
-    post_form(
-        agent,
-        f"/tickets/{ticket_id}/save",
-        {"version": version, "status": "resolved", "note": "Resuelto."},
-        page=f"/tickets/{ticket_id}",
-    )
+    resolve_on_desk(app, agent, ticket_id, "Resuelto.")
     assert [m.purpose for m in texts_to(app, "+34612345678")][-1] == "ticket:survey"
     assert PhoneCall(FlaskTransport(app), TOKEN, caller="+34612345678").text("3")[0] == 200
     assert ticket_survey(app, ticket_id) == ("answered", 3)

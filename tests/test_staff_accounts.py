@@ -201,6 +201,22 @@ def test_the_shell_refuses_a_second_account_with_the_same_email(app, runner, mak
 # --- account forms in the browser ----------------------------------------------------------
 
 
+def post_new_account(admin, fields):
+    """Post the new-account form: a valid agent's, with `fields` over it (None leaves one out)."""
+    form = {
+        "email": "new@example.org",
+        "password": NEW,
+        "role": "agent",
+        "languages": "fr",
+        **fields,
+    }
+    return post_form(
+        admin,
+        "/staff/users/new",
+        {name: value for name, value in form.items() if value is not None},
+    )
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -218,15 +234,7 @@ def test_the_new_account_form_says_what_is_wrong_and_creates_nothing(
 ):
     make_user("agent", "fr", email="taken@example.org")
     admin = log_in("admin", "", locale="en")
-    form = {
-        "email": "new@example.org",
-        "password": NEW,
-        "role": "agent",
-        "languages": "fr",
-        **fields,
-    }
-    form = {name: value for name, value in form.items() if value is not None}
-    refused = post_form(admin, "/staff/users/new", form)
+    refused = post_new_account(admin, fields)
     assert refused.status_code == 200
     assert message in refused.get_data(as_text=True)
     with app.app_context():
@@ -333,15 +341,7 @@ def test_a_french_admin_reads_why_an_account_is_refused_in_french(
 ):
     make_user("agent", "fr", email="taken@example.org")
     admin = log_in("admin", "", locale="fr")
-    form = {
-        "email": "new@example.org",
-        "password": NEW,
-        "role": "agent",
-        "languages": "fr",
-        **fields,
-    }
-    form = {name: value for name, value in form.items() if value is not None}
-    refused = post_form(admin, "/staff/users/new", form)
+    refused = post_new_account(admin, fields)
     assert refused.status_code == 200
     assert f'role="alert">{message}</p>' in refused.get_data(as_text=True)
     with app.app_context():

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from helpers import post_form
+from helpers import post_form, ticket_version
 
 from centre.extensions import db
 from tickets import services
@@ -23,12 +23,6 @@ def open_ticket(app, language: str = "fr") -> int:  # type: ignore[no-untyped-de
         ticket = services.open_ticket("complaint", language, "+33612345678", HASH_KEY, country="FR")
         db.session.commit()
         return ticket.id
-
-
-def ticket_version(app, ticket_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Return the ticket's version as its page shows it."""
-    with app.app_context():
-        return str(db.session.get(Ticket, ticket_id).version)
 
 
 def note_count(app) -> int:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from helpers import add_notice
 
 from centre.calendar import Holiday
 from centre.extensions import db
@@ -146,18 +147,7 @@ def test_notices_are_listed_until_they_end_then_removed(app, runner, open_hours)
         ),
         ("2026-12-02T08:00", "2026-12-03T08:00", [], "Strike"),
     ):
-        added = invoke(
-            runner,
-            "notices",
-            "add",
-            "--starts",
-            starts,
-            "--ends",
-            ends,
-            *scope,
-            *TEXTS,
-            f"--text=en={english}",
-        )
+        added = add_notice(runner, *scope, *TEXTS, f"--text=en={english}", starts=starts, ends=ends)
         assert added.exit_code == 0, added.output
         assert added.output.startswith("notice ") and added.output.strip().endswith(" added")
     listed = invoke(runner, "notices", "list").output.splitlines()
@@ -181,28 +171,10 @@ def test_removing_an_unknown_notice_and_a_malformed_text_are_refused(app, runner
     unknown = invoke(runner, "notices", "remove", "999")
     assert unknown.exit_code == 1 and "no notice 999" in unknown.output
     for text in ("xx=hello", "en=", "no-equals-sign"):
-        bad = invoke(
-            runner,
-            "notices",
-            "add",
-            "--starts",
-            "2026-12-01T08:00",
-            "--ends",
-            "2026-12-08T08:00",
-            *TEXTS,
-            f"--text={text}",
-        )
+        bad = add_notice(runner, *TEXTS, f"--text={text}")
         assert bad.exit_code == 2 and "--text must be LANG=TEXT" in bad.output, text
-    backwards = invoke(
-        runner,
-        "notices",
-        "add",
-        "--starts",
-        "2026-12-08T08:00",
-        "--ends",
-        "2026-12-01T08:00",
-        *TEXTS,
-        "--text=en=x",
+    backwards = add_notice(
+        runner, *TEXTS, "--text=en=x", starts="2026-12-08T08:00", ends="2026-12-01T08:00"
     )
     assert backwards.exit_code == 2 and "a notice must end after it starts" in backwards.output
     with app.app_context():
@@ -210,19 +182,8 @@ def test_removing_an_unknown_notice_and_a_malformed_text_are_refused(app, runner
 
 
 def test_a_notice_added_from_the_shell_can_aim_at_a_topic(app, runner, open_hours):
-    added = invoke(
-        runner,
-        "notices",
-        "add",
-        "--starts",
-        "2026-12-01T08:00",
-        "--ends",
-        "2026-12-08T08:00",
-        "--topic",
-        "service:visa",
-        "--urgent",
-        *TEXTS,
-        "--text=en=Visas suspended",
+    added = add_notice(
+        runner, "--topic", "service:visa", "--urgent", *TEXTS, "--text=en=Visas suspended"
     )
     assert added.exit_code == 0, added.output
     listed = invoke(runner, "notices", "list").output
@@ -231,17 +192,5 @@ def test_a_notice_added_from_the_shell_can_aim_at_a_topic(app, runner, open_hour
         notice = db.session.scalars(sa.select(Notice)).one()
         assert (notice.topic, notice.topic_key, notice.urgent) == ("service", "visa", True)
     for wrong in ("weather", "service:", "service"):
-        refused = invoke(
-            runner,
-            "notices",
-            "add",
-            "--starts",
-            "2026-12-01T08:00",
-            "--ends",
-            "2026-12-08T08:00",
-            "--topic",
-            wrong,
-            *TEXTS,
-            "--text=en=x",
-        )
+        refused = add_notice(runner, "--topic", wrong, *TEXTS, "--text=en=x")
         assert refused.exit_code == 2 and "--topic must be" in refused.output

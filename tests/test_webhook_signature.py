@@ -264,6 +264,21 @@ def _server_environ(server: str, base_url: str, target: str) -> dict[str, str]:
     }[server]
 
 
+# The environ of a server that keeps no raw request target (the check rebuilds the URL).
+NO_RAW_TARGET = {"REQUEST_URI": "", "RAW_URI": ""}
+
+
+def post_signed(client, base, target, fields, signature, environ):  # type: ignore[no-untyped-def]
+    """Post `fields` with `signature` to `target` under `base`, as a server with `environ` would."""
+    return client.post(
+        target,
+        base_url=base,
+        data=fields,
+        headers={"X-Twilio-Signature": signature},
+        environ_overrides=environ,
+    )
+
+
 @pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
 def test_odd_query_strings_validate_when_signed_and_fail_when_one_byte_changes(
@@ -274,13 +289,7 @@ def test_odd_query_strings_validate_when_signed_and_fail_when_one_byte_changes(
     fields = _voice_fields()
     environ = _server_environ(server, base, target)
     signature = twilio_signature(TOKEN, base + target, fields.items())
-    response = client.post(
-        target,
-        base_url=base,
-        data=fields,
-        headers={"X-Twilio-Signature": signature},
-        environ_overrides=environ,
-    )
+    response = post_signed(client, base, target, fields, signature, environ)
     assert response.status_code == 200, (query, server)
 
     before = row_counts(app)
@@ -289,12 +298,13 @@ def test_odd_query_strings_validate_when_signed_and_fail_when_one_byte_changes(
         (target, dict(fields, To=flip_one_byte(fields["To"])), signature),
         (target, fields, flip_one_byte(signature, 5)),
     ):
-        refused = client.post(
+        refused = post_signed(
+            client,
+            base,
             sent_target,
-            base_url=base,
-            data=sent_fields,
-            headers={"X-Twilio-Signature": sent_signature},
-            environ_overrides=_server_environ(server, base, sent_target),
+            sent_fields,
+            sent_signature,
+            _server_environ(server, base, sent_target),
         )
         assert refused.status_code == 403, (query, server, sent_target)
     assert row_counts(app) == before
@@ -584,24 +594,12 @@ def test_a_server_that_keeps_no_raw_target_is_checked_with_the_apps_mount_point(
     target = "/ivr/voice?l=fr"
     fields = _voice_fields()
     signature = twilio_signature(TOKEN, base + target, fields.items())
-    response = client.post(
-        target,
-        base_url=base,
-        data=fields,
-        headers={"X-Twilio-Signature": signature},
-        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
-    )
+    response = post_signed(client, base, target, fields, signature, NO_RAW_TARGET)
     assert response.status_code == 200
     escaped = twilio_signature(
         TOKEN, f"https://{PUBLIC_HOST}/consulate%3Acasablanca%40ma{target}", fields.items()
     )
-    refused = client.post(
-        target,
-        base_url=base,
-        data=fields,
-        headers={"X-Twilio-Signature": escaped},
-        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
-    )
+    refused = post_signed(client, base, target, fields, escaped, NO_RAW_TARGET)
     assert refused.status_code == 403
 
 
@@ -616,12 +614,13 @@ def test_a_server_that_omits_an_empty_mount_point_is_checked_all_the_same(app, c
     app.wsgi_app = without_script_name  # type: ignore[method-assign]
     fields = _voice_fields()
     url = f"https://{PUBLIC_HOST}/ivr/voice?l=fr"
-    response = client.post(
+    response = post_signed(
+        client,
+        f"https://{PUBLIC_HOST}",
         "/ivr/voice?l=fr",
-        base_url=f"https://{PUBLIC_HOST}",
-        data=fields,
-        headers={"X-Twilio-Signature": twilio_signature(TOKEN, url, fields.items())},
-        environ_overrides={"REQUEST_URI": "", "RAW_URI": ""},
+        fields,
+        twilio_signature(TOKEN, url, fields.items()),
+        NO_RAW_TARGET,
     )
     assert response.status_code == 200
 
@@ -637,20 +636,8 @@ def test_a_path_with_an_encoded_letter_is_checked_as_sent_by_servers_that_keep_i
     fields = _voice_fields()
     environ = _server_environ(server, base, target)
     as_sent = twilio_signature(TOKEN, base + target, fields.items())
-    response = client.post(
-        target,
-        base_url=base,
-        data=fields,
-        headers={"X-Twilio-Signature": as_sent},
-        environ_overrides=environ,
-    )
+    response = post_signed(client, base, target, fields, as_sent, environ)
     assert response.status_code == 200, server
     decoded = twilio_signature(TOKEN, base + "/ivr/voice?l=fr", fields.items())
-    refused = client.post(
-        target,
-        base_url=base,
-        data=fields,
-        headers={"X-Twilio-Signature": decoded},
-        environ_overrides=environ,
-    )
+    refused = post_signed(client, base, target, fields, decoded, environ)
     assert refused.status_code == 403, server

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -118,6 +120,22 @@ def _refused(refused: EditRefused, target: str) -> Response:
     db.session.rollback()
     flash(refused.message)
     return redirect(target)
+
+
+def _differing(
+    stored: dict[str, Any] | None,
+    values: dict[str, Any],
+    clean: Callable[[dict[str, Any]], dict[str, Any]],
+    fields: Sequence[str],
+) -> list[str]:
+    """Return the fields where the stored version and the editor's (as `clean` reads it) differ."""
+    if stored is None:
+        return []
+    try:
+        mine = clean(values)
+    except EditRefused:
+        mine = values
+    return [name for name in fields if stored.get(name) != mine.get(name)]
 
 
 def _editor_language() -> str:

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from centre.extensions import db
 from knowledge import editing
-from knowledge.editing import EditRefused, FactsConflict
+from knowledge.editing import FactsConflict
 from knowledge.models import Service, ServiceFacts
 from knowledge.workspace.base import (
     EDIT_ROLES,
@@ -22,6 +22,7 @@ from knowledge.workspace.base import (
     READ_ROLES,
     _author,
     _can_edit,
+    _differing,
     _service,
     bp,
 )
@@ -59,18 +60,6 @@ def _facts_form(form: MultiDict[str, str]) -> dict[str, Any]:
     return fields
 
 
-def _differing(theirs: ServiceFacts | None, values: dict[str, Any]) -> list[str]:
-    """Return the facts where the stored version and the editor's differ."""
-    if theirs is None:
-        return []
-    stored = editing.facts_values(theirs)
-    try:
-        mine = editing.clean_facts(values)
-    except EditRefused:
-        mine = values
-    return [name for name in editing.FACT_FIELDS if stored.get(name) != mine.get(name)]
-
-
 def _render_facts(
     service: Service,
     values: dict[str, Any] | None = None,
@@ -80,6 +69,7 @@ def _render_facts(
     seen_revision: str | None = None,
 ) -> tuple[str, int]:
     shown = values if values is not None else editing.latest_facts(service)
+    their_values = editing.facts_values(theirs) if theirs else None
     page = render_template(
         "knowledge/facts.html",
         service=service,
@@ -94,8 +84,8 @@ def _render_facts(
         limits=editing.LIMITS,
         revision=seen_revision or editing.facts_revision(service),
         theirs=theirs,
-        their_values=editing.facts_values(theirs) if theirs else None,
-        differing=_differing(theirs, shown),
+        their_values=their_values,
+        differing=_differing(their_values, shown, editing.clean_facts, editing.FACT_FIELDS),
     )
     return page, status
 

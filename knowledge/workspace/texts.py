@@ -25,6 +25,7 @@ from knowledge.workspace.base import (
     READ_ROLES,
     _author,
     _can_edit,
+    _differing,
     _done,
     _language,
     _refused,
@@ -70,18 +71,6 @@ def _typed(service: Service, language: str, fields: dict[str, Any]) -> dict[str,
     return values
 
 
-def _differing(theirs: Draft | None, values: dict[str, Any]) -> list[str]:
-    """Return the text fields where the stored version and the editor's differ."""
-    if theirs is None:
-        return []
-    stored = editing.text_values(theirs)
-    try:
-        mine = editing.clean_text(values)
-    except EditRefused:
-        mine = values
-    return [name for name in editing.TEXT_FIELDS if stored.get(name) != mine.get(name)]
-
-
 def _other_language(service: Service, language: str) -> str:
     wanted = request.args.get("with", "")
     if wanted in languages.BY_CODE and wanted != language:
@@ -106,6 +95,7 @@ def _render_text(
     shown = editing.latest_text(service, other)
     reference = editing.published_text(service, other) or shown
     spoken = preview.preview(service, latest) if latest else None
+    their_values = editing.text_values(theirs) if theirs else None
     history = [
         entry
         for entry in audit.history(editing.TARGET, [service.id])
@@ -134,8 +124,8 @@ def _render_text(
         limits=editing.LIMITS,
         revision=seen_revision or editing.text_revision(service, language),
         theirs=theirs,
-        their_values=editing.text_values(theirs) if theirs else None,
-        differing=_differing(theirs, values),
+        their_values=their_values,
+        differing=_differing(their_values, values, editing.clean_text, editing.TEXT_FIELDS),
     )
     return page, status
 
