@@ -17,7 +17,7 @@ the larger guide on; the final held-out set before its last batch, the closing h
 (guide_phrases_closing.json) after it. The closing set's figure is the one to quote: the
 totals of the others were read while the weights and the seed's words were chosen.
 
-The seed's example questions (knowledge/seed/examples.json, 12-14 per service and language,
+The seed's example questions (knowledge/seed/examples.json, 8-21 per service and language,
 the life situation told the roundabout way) are what the search compares a phrase with; they
 are measured by 5-fold cross-validation: each fifth is searched in an index built without it
 (the folds are fixed, so the figure is repeatable). A phrase set's figure is that of the whole

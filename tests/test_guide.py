@@ -386,6 +386,21 @@ MEASURED = {
             "en": (0.97, 1.00),
         },
     ),
+    # Written on 6 December for ar/de/es (38 each; 8 in each other language), tuned on. The
+    # whole is the mean of the languages' figures (English: 6 of 8).
+    "third development": (
+        DEV3,
+        (0.93, 1.00),
+        {
+            "ar": (0.97, 1.00),
+            "fr": (0.88, 1.00),
+            "es": (0.95, 1.00),
+            "it": (1.00, 1.00),
+            "nl": (1.00, 1.00),
+            "de": (1.00, 1.00),
+            "en": (0.75, 1.00),
+        },
+    ),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
