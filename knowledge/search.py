@@ -340,6 +340,17 @@ def search_with(phrase: str, language: str, slug: str, term: str, limit: int = 3
     return GuideIndex(language, entries).search(phrase, limit)
 
 
+def search_with_example(
+    phrase: str, language: str, slug: str, example: str, limit: int = 3
+) -> list[Match]:
+    """Return what `phrase` would find if `example` were one more example question of `slug`."""
+    entries = [
+        replace(entry, examples=(*entry.examples, example)) if entry.slug == slug else entry
+        for entry in published_entries(language)
+    ]
+    return GuideIndex(language, entries).search(phrase, limit)
+
+
 def hints(language: str) -> list[str]:
     """Return words to prime speech recognition with: the guide's titles and keywords."""
     return index_for(language).hints

@@ -63,6 +63,7 @@ ACTION_NAMES = {
     "guide.facts_publish": _l("Service facts published"),
     "guide.facts_restore": _l("Service facts version restored"),
     "guide.synonym": _l("Synonym added"),
+    "guide.example": _l("Example question added"),
     "guide.dismiss": _l("Unmatched phrase dismissed"),
     "guide.category": _l("Guide category changed"),
     "centre.hours": _l("Opening hours changed"),

@@ -165,7 +165,7 @@ def test_an_unmatched_phrase_becomes_a_synonym_that_the_next_call_finds(
     assert row.locator("td").nth(2).inner_text() == "1"
     assert row.locator("select[name=service]").input_value() == ""  # the search offers nothing
     row.locator("select[name=service]").select_option(label=english)  # named in English
-    row.get_by_role("button", name="See what changes").click()
+    row.get_by_role("button", name="As a synonym").click()
     assert page.locator("#before").get_attribute("data-kind") == "none"
     assert page.locator("#after").get_attribute("data-kind") == "clear"
     assert page.locator("#after li").first.inner_text() == english

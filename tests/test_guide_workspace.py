@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from centre.extensions import db
+from centre.formatting import isolated
 from knowledge import editing, search, services, transfer
 from knowledge.models import (
     CURRENT,
@@ -514,6 +515,127 @@ def test_a_phrase_made_a_synonym_is_found_on_the_next_call(app, guide, log_in, c
     with app.test_request_context(), force_locale("fr"):
         assert text.title in turn.text
     assert "guide.synonym" in audit_actions(app)
+
+
+def unmatched_after_an_agent_request(app, call, code: str, said: str) -> UnmatchedPhrase:  # type: ignore[no-untyped-def]
+    """Say `said` in the guide, then ask for an agent: the phrase is listed for the editors."""
+    phone = call()
+    walk_to_main_menu(phone, code)
+    phone.press("1")
+    phone.speak(said)
+    phone.press("0")
+    with app.app_context():
+        found = db.session.scalar(sa.select(UnmatchedPhrase).where(UnmatchedPhrase.phrase == said))
+        assert found is not None and found.resolved_at is None
+        db.session.expunge(found)
+        return found
+
+
+def test_a_phrase_made_an_example_question_is_answered_on_the_next_call(
+    app, guide, log_in, call, open_hours
+):
+    said = "il nonno riceve la pensione marocchina e gli chiedono un foglio ogni anno"
+    found = unmatched_after_an_agent_request(app, call, "it", said)
+    before = published(app, "life-certificate", "it")
+    editor = log_in("editor", locale="en")
+    with app.test_request_context(), force_locale("en"):
+        title = services.published("life-certificate", "en").text.title
+    page = f"{EDITOR}/unmatched/{found.id}/example"
+    preview = page_of(editor.get(f"{page}?service=life-certificate"))
+    # Today a choice on the keypad; once an example question, the answer at once.
+    assert 'id="before" data-kind="close"' in preview
+    assert re.search(
+        r'id="after" data-kind="clear".*?<li data-slug="life-certificate">', preview, re.S
+    )
+    assert f"It would become an example question of: {title}" in preview
+    unconfirmed = post_form(editor, page, {"service": "life-certificate"}, f"{EDITOR}/unmatched")
+    assert unconfirmed.status_code == 200  # the preview again: nothing published yet
+    assert published(app, "life-certificate", "it").version == before.version
+    assert 'id="confirm-example"' in page_of(unconfirmed)
+    confirmed = post_form(
+        editor, page, {"service": "life-certificate", "confirmed": "1"}, f"{EDITOR}/unmatched"
+    )
+    assert confirmed.status_code == 302
+    listed = page_of(editor.get(f"{EDITOR}/unmatched"))
+    assert f"is now an example question of {title}" in listed
+    assert f'data-phrase="{said}"' not in listed
+    now = published(app, "life-certificate", "it")
+    assert (now.version, now.examples) == (before.version + 1, [*before.examples, said])
+    assert (now.synonyms, now.review_state) == (before.synonyms, before.review_state)
+    phone = call()
+    walk_to_main_menu(phone, "it")
+    phone.press("1")
+    turn = phone.speak(said)
+    assert now.title in turn.text and now.summary.split(".")[0] in turn.text  # read at once
+    assert audit_actions(app)[-1] == "guide.example"
+
+
+def test_an_example_question_kept_in_the_open_draft_survives_its_publication(
+    app, guide, log_in, call, open_hours
+):
+    said = "il nonno riceve la pensione marocchina e gli chiedono un foglio ogni anno"
+    found = unmatched_after_an_agent_request(app, call, "it", said)
+    editor = log_in("editor", locale="it")
+    save(editor, "life-certificate", "it", summary="Per la pensione: un certificato di vita.")
+    post_form(
+        editor,
+        f"{EDITOR}/unmatched/{found.id}/example",
+        {"service": "life-certificate", "confirmed": "1"},
+        f"{EDITOR}/unmatched",
+    )
+    publish(editor, "life-certificate", "it")
+    now = published(app, "life-certificate", "it")
+    assert now.summary == "Per la pensione: un certificato di vita." and said in now.examples
+
+
+def test_an_example_question_goes_live_as_a_synonym_does_where_a_second_editor_is_required(
+    app, guide, log_in, call, open_hours
+):
+    app.config["GUIDE_SECOND_EDITOR"] = True
+    said = "il nonno riceve la pensione marocchina e gli chiedono un foglio ogni anno"
+    found = unmatched_after_an_agent_request(app, call, "it", said)
+    editor = log_in("editor", locale="en")
+    post_form(
+        editor,
+        f"{EDITOR}/unmatched/{found.id}/example",
+        {"service": "life-certificate", "confirmed": "1"},
+        f"{EDITOR}/unmatched",
+    )
+    now = published(app, "life-certificate", "it")
+    assert said in now.examples and now.created_by == editor.member.email
+
+
+def test_a_duplicate_or_overlong_example_question_is_refused_in_the_editors_language(
+    app, guide, log_in, call, open_hours
+):
+    existing = "ogni anno la cnss vuole un foglio che dica che sono ancora in vita"
+    duplicate = unmatched_after_an_agent_request(
+        app, call, "it", "Ogni anno la CNSS vuole un foglio che dica che sono ancora in vita"
+    )
+    rambling = (
+        "buongiorno allora io vi chiamo perché mio nonno che vive qui a torino da quarant'anni "
+        "riceve la pensione marocchina e ogni anno gli chiedono un foglio"
+    )
+    overlong = unmatched_after_an_agent_request(app, call, "it", rambling)
+    assert len(rambling) > editing.LIMITS["term"]
+    before = published(app, "life-certificate", "it")
+    counts = guide_counts(app)
+    editor = log_in("editor", locale="fr")
+    for found, message in (
+        (duplicate, f"Ce service a déjà cet exemple de question : « {isolated(existing)} »"),
+        (overlong, "Cette phrase est trop longue pour devenir un exemple de question"),
+    ):
+        page = f"{EDITOR}/unmatched/{found.id}/example"
+        preview = editor.get(f"{page}?service=life-certificate")
+        assert preview.status_code == 302  # no preview of what cannot be published
+        assert message in page_of(editor.get(preview.headers["Location"]))
+        posted = post_form(
+            editor, page, {"service": "life-certificate", "confirmed": "1"}, f"{EDITOR}/unmatched"
+        )
+        listed = page_of(editor.get(posted.headers["Location"]))
+        assert message in listed and f'data-phrase="{found.phrase}"' in listed  # still to do
+    assert published(app, "life-certificate", "it").examples == before.examples
+    assert guide_counts(app) == counts
 
 
 def test_a_new_service_starts_unpublished(app, guide, log_in, client):

@@ -71,6 +71,8 @@ TABLE: dict[tuple[str, str], tuple[object, ...]] = {
     ("GET", "guide_editor.unmatched"): (LOGIN, 403, 200, 200, 200),
     ("GET", "guide_editor.add_synonym"): (LOGIN, 403, 403, 302, 302),  # no service: back to list
     ("POST", "guide_editor.add_synonym"): (LOGIN, 403, 403, 302, 302),
+    ("GET", "guide_editor.add_example"): (LOGIN, 403, 403, 302, 302),  # no service: back to list
+    ("POST", "guide_editor.add_example"): (LOGIN, 403, 403, 302, 302),
     ("POST", "guide_editor.dismiss_phrase"): (LOGIN, 403, 403, 302, 302),
     ("GET", "guide_editor.search_page"): (LOGIN, 403, 200, 200, 200),
     ("GET", "guide_editor.transfer_page"): (LOGIN, 403, 200, 200, 200),
@@ -286,6 +288,7 @@ def form(app: Flask, endpoint: str, role: str, ids: dict[str, Any]) -> dict[str,
         "guide_editor.new_service": {"slug": f"new-service-{role}", "category": ids["category"]},
         "guide_editor.edit_text": {"summary": f"A summary rewritten by the {role}."},
         "guide_editor.add_synonym": {"service": "passport", "confirmed": "1"},
+        "guide_editor.add_example": {"service": "passport", "confirmed": "1"},
         "centre_admin.hours": {**hours, "closed_5": "on", "closed_6": "on"},
         "centre_admin.confirm_holiday": {"day": ids["holiday_day"]},
         "centre_admin.closures": {"starts": later, "ends": "2031-03-02T12:00", "reason": "Works"},

@@ -1,4 +1,4 @@
-"""The editors' work on the guide: drafts, publishing, review, restore, and phrases made synonyms.
+"""The editors' work on the guide: drafts, publishing, review, restore, and unmatched phrases.
 
 A change is a draft until published; callers only hear published versions. Drafts are
 work in progress: saving again updates the open draft. Published and archived versions are
@@ -12,8 +12,9 @@ appointment, presence) marks every language stale. A stale text is still what ca
 until it is reviewed ("still correct") or a new version of it is published.
 
 The work is split along its parts: `base` (fields, refusals, authors), `reading`,
-`checking` (what editors send), `texts`, `facts`, `phrases` (unmatched ones made synonyms) and
-`status` (the translation status of the whole guide). Callers use this package's names.
+`checking` (what editors send), `texts`, `facts`, `phrases` (unmatched ones made synonyms or
+example questions) and `status` (the translation status of the whole guide). Callers use this
+package's names.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ from knowledge.editing.facts import (
     save_facts,
 )
 from knowledge.editing.phrases import (
+    add_example,
     add_synonym,
     dismiss,
+    example_of,
     phrase,
 )
 from knowledge.editing.reading import (
@@ -93,6 +96,7 @@ __all__ = [
     "StatusRow",
     "TARGET",
     "TEXT_FIELDS",
+    "add_example",
     "add_synonym",
     "all_categories",
     "all_services",
@@ -101,6 +105,7 @@ __all__ = [
     "create_service",
     "default_source_language",
     "dismiss",
+    "example_of",
     "facts_history",
     "facts_revision",
     "facts_values",

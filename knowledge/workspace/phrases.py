@@ -1,4 +1,4 @@
-"""The editors' workspace: what callers said that the guide did not answer."""
+"""The editors' workspace: what callers said that the guide did not answer, and adding it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from centre import languages
+from centre.formatting import isolated
 from knowledge import editing, search, services
 from knowledge.editing import EditRefused
 from knowledge.models import Service
@@ -66,6 +68,61 @@ def add_synonym(phrase_id: int) -> str | Response:
 
     Nothing goes live before the editor has seen both and confirmed (a posted `confirmed`).
     """
+    found, service, back = _chosen(phrase_id)
+    if service is None:
+        return redirect(back)
+    if request.method == "GET" or not request.form.get("confirmed"):
+        term = " ".join(found.phrase.split())[: editing.LIMITS["term"]]
+        after = search.search_with(found.phrase, found.language, service.slug, term)
+        return _preview(found, service, back, "synonym", after)
+    try:
+        editing.add_synonym(found, service, _author())
+    except EditRefused as refused:
+        return _refused(refused, back)
+    return _done(
+        gettext(
+            "“%(phrase)s” is now a synonym of %(service)s, from the next call.",
+            phrase=isolated(found.phrase),
+            service=_title(service),
+        ),
+        back,
+    )
+
+
+@bp.route("/unmatched/<int:phrase_id>/example", methods=["GET", "POST"])
+@role_required(*EDIT_ROLES)
+def add_example(phrase_id: int) -> str | Response:
+    """Show what the phrase finds now and as an example question of the service; publish if confirmed.
+
+    As for a synonym: nothing goes live before the editor has seen both and confirmed. A phrase
+    too long for an example, or one the service has already, is refused before the preview.
+    """
+    found, service, back = _chosen(phrase_id)
+    if service is None:
+        return redirect(back)
+    try:
+        example = editing.example_of(found, service)
+        if request.method == "GET" or not request.form.get("confirmed"):
+            after = search.search_with_example(found.phrase, found.language, service.slug, example)
+            return _preview(found, service, back, "example", after)
+        editing.add_example(found, service, _author())
+    except EditRefused as refused:
+        return _refused(refused, back)
+    return _done(
+        gettext(
+            "“%(phrase)s” is now an example question of %(service)s, from the next call.",
+            phrase=isolated(found.phrase),
+            service=_title(service),
+        ),
+        back,
+    )
+
+
+def _chosen(phrase_id: int) -> tuple[Any, Service | None, str]:
+    """Return the phrase (404 if unknown), the service chosen for it, and the list to go back to.
+
+    No service chosen: a message is flashed, and the service is None.
+    """
     found = editing.phrase(phrase_id)
     if found is None:
         abort(404)
@@ -73,36 +130,48 @@ def add_synonym(phrase_id: int) -> str | Response:
     service = editing.service_by_slug(request.values.get("service", ""))
     if service is None:
         flash(gettext("Choose a service."))
-        return redirect(back)
-    if request.method == "GET" or not request.form.get("confirmed"):
-        return _synonym_preview(found, service, back)
-    try:
-        editing.add_synonym(found, service, _author())
-    except EditRefused as refused:
-        return _refused(refused, back)
-    title = dict(_service_titles(_editor_language())).get(service.slug, service.slug)
-    return _done(
-        gettext(
-            "“%(phrase)s” is now a synonym of %(service)s, from the next call.",
-            phrase=found.phrase,
-            service=title,
-        ),
-        back,
-    )
+    return found, service, back
 
 
-def _synonym_preview(found: Any, service: Service, back: str) -> str:
-    """Render what callers saying the phrase hear today, and once it is the service's synonym."""
-    term = " ".join(found.phrase.split())[: editing.LIMITS["term"]]
-    before = search.search(found.phrase, found.language)
-    after = search.search_with(found.phrase, found.language, service.slug, term)
+def _title(service: Service) -> str:
+    """Return the service's title in the editor's language."""
+    return dict(_service_titles(_editor_language())).get(service.slug, service.slug)
+
+
+# What each way of adding a phrase is called on its preview page.
+ADDING = {
+    "synonym": {
+        "heading": _l("Add a synonym"),
+        "becomes": _l("It would become a synonym of: %(service)s"),
+        "after": _l("Once it is a synonym"),
+        "confirm": _l("Publish this synonym"),
+        "endpoint": ".add_synonym",
+    },
+    "example": {
+        "heading": _l("Add an example question"),
+        "becomes": _l("It would become an example question of: %(service)s"),
+        "after": _l("Once it is an example question"),
+        "confirm": _l("Publish this example question"),
+        "endpoint": ".add_example",
+    },
+}
+
+
+def _preview(found: Any, service: Service, back: str, kind: str, after: list[Any]) -> str:
+    """Render what callers saying the phrase hear today, and once it is added as `kind`."""
+    names = ADDING[kind]
     titles = dict(_service_titles(_editor_language()))
     outcomes = [
-        (gettext("Today"), search.verdict(before)),
-        (gettext("Once it is a synonym"), search.verdict(after)),
+        (gettext("Today"), search.verdict(search.search(found.phrase, found.language))),
+        (str(names["after"]), search.verdict(after)),
     ]
     return render_template(
-        "knowledge/synonym.html",
+        "knowledge/add_phrase.html",
+        kind=kind,
+        heading=names["heading"],
+        becomes=str(names["becomes"]) % {"service": titles.get(service.slug, service.slug)},
+        confirm=names["confirm"],
+        endpoint="guide_editor" + str(names["endpoint"]),
         phrase=found,
         service=service,
         titles=titles,
