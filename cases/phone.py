@@ -352,4 +352,4 @@ def register_nodes() -> None:
     register(Menu("case_status", _status_intro, _status_options, exhausted="agent"))
     register_topics("case_status", _status_topics)
     register(CaseSms())
-    register(Menu("case_help", lambda step: (), _help_options, exhausted="agent"))
+    register(Menu("case_help", lambda step: (), _help_options, exhausted="agent", kept=True))

@@ -23,7 +23,7 @@ from centre.extensions import db
 from centre.languages import Language
 from ivr import state
 from ivr.state import CallState, Event
-from ivr.twiml import say
+from ivr.twiml import Template, say
 
 REPEAT_KEY = "*"
 MAX_FAILURES = 3  # the third miss in a row leads to a person instead of a loop
@@ -31,6 +31,10 @@ SPEECH_MATCH_MIN = 80
 SAID = "said"  # the call context's key for what the last step said before its prompt
 NOTICE_NODE = "notice"  # where a caller hears the notices of the topic they are reaching
 T = TypeVar("T")
+# The prompts kept by `Step.kept_prompt`, serialised, by their words and settings (per worker).
+_KEPT_PROMPTS: dict[Hashable, Template] = {}
+KEPT_PROMPTS_MAX = 2000
+_ACTION_BLANK = "kept-prompt-action"  # stands for the action URL in a kept prompt
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,43 @@ class Step:
 
         Keys only by default; with `speech`, recognition in the caller's language with `hints`.
         """
+        return self._gather(self.response, self.action_url(), speech, hints, attributes)
+
+    def kept_prompt(
+        self,
+        words: Hashable,
+        fill: Callable[[Gather], None],
+        speech: bool = False,
+        hints: Sequence[str] = (),
+        **attributes: Any,
+    ) -> None:
+        """Add the prompt `fill` says in its gather (as `prompt` opens it), serialised once per worker.
+
+        `words` is everything `fill` says (the sentences themselves): with the language, the
+        hints and the gather's settings it is the key of the prompt kept, so that a change of
+        any of them (a guide published, a menu option added) is a new prompt, never a stale
+        one. Only the action URL, which carries this call's step, is put in on each use; never
+        keep a prompt that says something of the caller (their case, their ticket).
+        """
+        key = (words, self.language.code, speech, tuple(hints), tuple(sorted(attributes.items())))
+        template = _KEPT_PROMPTS.get(key)
+        if template is None:
+            scratch = VoiceResponse()
+            fill(self._gather(scratch, _ACTION_BLANK, speech, hints, attributes))
+            template = Template(scratch.verbs, _ACTION_BLANK)
+            if len(_KEPT_PROMPTS) >= KEPT_PROMPTS_MAX:
+                _KEPT_PROMPTS.clear()  # guide texts are edited: let old ones go, now and then
+            _KEPT_PROMPTS[key] = template
+        self.response.append(template.fill(self.action_url()))
+
+    def _gather(
+        self,
+        response: VoiceResponse,
+        action: str,
+        speech: bool,
+        hints: Sequence[str],
+        attributes: dict[str, Any],
+    ) -> Gather:
         language = self.language
         settings: dict[str, Any] = {
             "input": "dtmf",
@@ -120,10 +161,9 @@ class Step:
             }
             if hints:
                 settings["hints"] = ", ".join(hints)[:1000]
-        action = self.action_url()
-        gather = self.response.gather(action=action, method="POST", **settings | attributes)
+        gather = response.gather(action=action, method="POST", **settings | attributes)
         # No input: Twilio falls through to the next verb, which reports the silence.
-        self.response.redirect(action, method="POST")
+        response.redirect(action, method="POST")
         return gather
 
     def path(self) -> list[dict[str, Any]]:
@@ -245,13 +285,19 @@ class Menu(Node):
         options: Callable[[Step], Sequence[Option]],
         exhausted: str,
         speech: bool = True,
+        kept: bool = False,
     ) -> None:
-        """Describe a menu; `exhausted` is where the third failure in a row leads."""
+        """Describe a menu; `exhausted` is where the third failure in a row leads.
+
+        `kept`: its prompt says nothing of the caller, so it is serialised once per worker
+        for the same words (see `Step.kept_prompt`).
+        """
         self.name = name
         self.intro = intro
         self.options = options
         self.exhausted = exhausted
         self.speech = speech
+        self.kept = kept
 
     def _available(self, step: Step) -> list[Option]:
         return [option for option in self.options(step) if option.available(step)]
@@ -260,18 +306,24 @@ class Menu(Node):
         """Say the intro and every available option inside one gather, then wait."""
         language = step.language
         options = self._available(step)
-        gather = step.prompt(
-            speech=self.speech, hints=self.hints(step, options) if self.speech else []
+        hints = self.hints(step, options) if self.speech else []
+        sentences = (
+            *(str(sentence) for sentence in self.intro(step)),
+            *(
+                translated(option.announcement, language.code) % {"key": option.key}
+                for option in options
+            ),
+            translated(REPEAT_CHOICES, language.code),
         )
-        for sentence in self.intro(step):
-            say(gather, sentence, language)
-        for option in options:
-            say(
-                gather,
-                translated(option.announcement, language.code) % {"key": option.key},
-                language,
-            )
-        say(gather, translated(REPEAT_CHOICES, language.code), language)
+
+        def fill(gather: Gather) -> None:
+            for sentence in sentences:
+                say(gather, sentence, language)
+
+        if self.kept:
+            step.kept_prompt(sentences, fill, speech=self.speech, hints=hints)
+        else:
+            fill(step.prompt(speech=self.speech, hints=hints))
 
     def hints(self, step: Step, options: Sequence[Option]) -> list[str]:
         """Return the words speech recognition should expect: the options' phrases."""

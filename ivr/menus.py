@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
+from twilio.twiml.voice_response import Gather
 
 from centre import calendar, languages, notices, phones
 from centre.clock import CENTRE_TZ, from_storage, now, to_storage
@@ -73,7 +74,11 @@ class MainMenu(Menu):
     def __init__(self) -> None:
         """Build the main menu from the registered options and the centre's own."""
         super().__init__(
-            "main", lambda step: (gettext("Main menu."),), main_options, exhausted="agent"
+            "main",
+            lambda step: (gettext("Main menu."),),
+            main_options,
+            exhausted="agent",
+            kept=True,
         )
 
     def handle(self, step: Step, reply: Reply) -> Go:
@@ -101,7 +106,7 @@ class LanguageMenu(Menu):
 
     def __init__(self) -> None:
         """Build the language menu from the language table."""
-        super().__init__("language", lambda step: (), self._options, exhausted="agent")
+        super().__init__("language", lambda step: (), self._options, exhausted="agent", kept=True)
 
     def _options(self, step: Step) -> list[Option]:
         names = languages.spoken_names()
@@ -119,14 +124,23 @@ class LanguageMenu(Menu):
     def render(self, step: Step) -> None:
         """Greet, then let every language announce itself in its own voice."""
         names = [n for spoken in languages.spoken_names().values() for n in spoken]
-        gather = step.prompt(speech=True, hints=names)
-        for position, code in enumerate(step.call.offered.split()):
-            language = languages.get(code)
-            with force_locale(code):
-                if position == 0:
-                    say(gather, gettext("Welcome to the consular services call centre."), language)
-                text = gettext("To continue in this language, press %(key)s.", key=language.digit)
-            say(gather, text, language)
+        offered = step.call.offered.split()
+
+        def fill(gather: Gather) -> None:
+            for position, code in enumerate(offered):
+                language = languages.get(code)
+                with force_locale(code):
+                    if position == 0:
+                        welcome = gettext("Welcome to the consular services call centre.")
+                        say(gather, welcome, language)
+                    text = gettext(
+                        "To continue in this language, press %(key)s.", key=language.digit
+                    )
+                say(gather, text, language)
+
+        # The catalogs and the language table do not change while the app runs: the order of
+        # the languages offered is all that tells one language menu from another.
+        step.kept_prompt(("language", *offered), fill, speech=True, hints=names)
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Pick the language; after three misses, an agent in the first language offered."""
@@ -451,7 +465,11 @@ class CallbackOffer(Menu):
     def __init__(self) -> None:
         """Build the callback offer menu."""
         super().__init__(
-            "callback_offer", lambda step: (), _callback_options, exhausted="call_later"
+            "callback_offer",
+            lambda step: (),
+            _callback_options,
+            exhausted="call_later",
+            kept=True,
         )
 
     def enter(self, step: Step) -> Go | None:
@@ -604,6 +622,7 @@ def register_nodes() -> None:
             lambda step: (gettext("We read every message and answer complaints."),),
             _feedback_options,
             exhausted="agent",
+            kept=True,
         )
     )
     register(Record())

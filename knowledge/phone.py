@@ -80,7 +80,7 @@ class GuideMenu(Menu):
 
     def __init__(self) -> None:
         """Build the guide's first menu."""
-        super().__init__("guide", self._intro, self._options, exhausted="agent")
+        super().__init__("guide", self._intro, self._options, exhausted="agent", kept=True)
 
     @staticmethod
     def _intro(step: Step) -> Sequence[str]:
@@ -182,7 +182,7 @@ class TopicMenu(Menu):
 
     def __init__(self) -> None:
         """Build the topic menu."""
-        super().__init__("guide_category", self._intro, self._options, exhausted="agent")
+        super().__init__("guide_category", self._intro, self._options, exhausted="agent", kept=True)
 
     def enter(self, step: Step) -> Go | None:
         """Go back to the guide if the topic is gone (unpublished meanwhile)."""
@@ -268,7 +268,9 @@ class ChoiceMenu(Menu):
 
     def __init__(self) -> None:
         """Build the close-call menu."""
-        super().__init__("guide_choice", lambda step: (), self._options, exhausted="agent")
+        super().__init__(
+            "guide_choice", lambda step: (), self._options, exhausted="agent", kept=True
+        )
 
     def _options(self, step: Step) -> list[Option]:
         found = [
@@ -425,6 +427,8 @@ def register_nodes() -> None:
     register(GuideMenu())
     register(TopicMenu())
     register(ChoiceMenu())
-    register(Menu("guide_not_found", lambda step: (), _not_found_options, exhausted="agent"))
+    register(
+        Menu("guide_not_found", lambda step: (), _not_found_options, exhausted="agent", kept=True)
+    )
     register(Answer("guide_answer", read_part=True))
     register(Answer("guide_options", read_part=False))

@@ -13,6 +13,7 @@ from helpers import post_form, walk_to_main_menu
 
 from centre.extensions import db
 from centre.languages import CODES
+from knowledge import services
 from knowledge.editing import Author, publish_text, save_text
 from knowledge.models import Service
 
@@ -90,3 +91,32 @@ def test_a_keyword_published_in_the_guide_is_understood_on_another_worker(
     phone.press("1")
     found = phone.speak("lighthouse keeper")
     assert "passport" in found.text.lower()
+
+
+def test_a_service_renamed_and_published_is_heard_in_its_topic_menu_on_another_worker(
+    app, make_app, call, guide, open_hours
+) -> None:
+    other = make_app()
+    with app.test_request_context():
+        category, _ = services.categories("en")[0]
+        slug, title = services.services_in(category, "en")[0]
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    phone.press("1")
+    before = phone.press("1")  # the first topic: its services, as that worker keeps them
+    assert f"For {title}, press 1." in before.text
+    renamed = "Lighthouse keepers' documents"
+    with app.test_request_context():
+        service = db.session.scalar(sa.select(Service).where(Service.slug == slug))
+        assert service is not None
+        editor = Author(email="editor@example.org")
+        save_text(service, "en", {"title": renamed}, editor)
+        publish_text(service, "en", editor)
+        db.session.commit()
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    phone.press("1")
+    after = phone.press("1")
+    assert f"For {renamed}, press 1." in after.text
+    assert f"For {title}, press 1." not in after.text
+    assert renamed.lower() in after.gather["hints"].lower()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import sqlalchemy as sa
@@ -20,7 +21,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from centre import clock, languages, notices
 from centre.extensions import db
-from ivr.twiml import say, twiml
+from ivr.models import Call
+from ivr.twiml import Template, say, twiml
 from knowledge.models import ServiceTranslation
 
 # Every code point, surrogates and controls included: what a careless import could store.
@@ -122,3 +124,47 @@ def test_a_guide_text_with_control_characters_is_still_read_to_the_caller(
     assert_spoken_in(turn, "en")
     assert turn.gather is not None
     assert not any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in turn.xml)
+
+
+def test_a_kept_prompt_puts_in_any_url_as_the_document_would_carry_it(app: Flask) -> None:
+    url = '/ivr/step?s=3&l=fr&x="<a>"\x01'
+    menu = VoiceResponse()
+    with menu.gather(action="blank-url", method="POST") as gather:
+        gather.say(HOSTILE)
+    menu.redirect("blank-url", method="POST")
+    response = VoiceResponse()
+    response.say("Sorry.")
+    response.append(Template(menu.verbs, "blank-url").fill(url))
+    with app.test_request_context():
+        document = twiml(response).get_data(as_text=True)
+    root = ElementTree.fromstring(document)  # noqa: S314 (our own output)
+    assert [child.tag for child in root] == ["Say", "Gather", "Redirect"]
+    assert root.find("Gather").get("action") == '/ivr/step?s=3&l=fr&x="<a>"'
+    assert root.find("Redirect").text == '/ivr/step?s=3&l=fr&x="<a>"'
+    assert root.find("Gather/Say").text == SPOKEN
+
+
+def _step_of(turn) -> int:  # type: ignore[no-untyped-def]
+    return int(parse_qs(urlsplit(turn.gather["action"]).query)["s"][0])
+
+
+def test_two_callers_hearing_the_same_menu_are_each_sent_on_from_their_own_step(
+    app, call, open_hours
+) -> None:
+    ahead, behind = call(caller="+33612345678"), call(caller="+33698765432")
+    walk_to_main_menu(ahead, "en")
+    ahead.press("*")
+    again = ahead.press("*")
+    first = walk_to_main_menu(behind, "en")
+    assert first.text == again.text  # the same words, kept once by this worker
+    assert _step_of(again) == _step_of(first) + 2
+    for turn in (again, first):
+        assert turn.redirect == turn.gather["action"]
+    with app.app_context():
+        steps = dict(db.session.execute(sa.select(Call.call_sid, Call.step)).all())
+    assert steps == {ahead.call_sid: _step_of(again), behind.call_sid: _step_of(first)}
+    assert "Main menu." in behind.press("*").text  # its own step: taken, not a replay
+    assert "Main menu." in ahead.press("*").text
+    with app.app_context():
+        moved = dict(db.session.execute(sa.select(Call.call_sid, Call.step)).all())
+    assert moved == {call_sid: step + 1 for call_sid, step in steps.items()}
