@@ -256,11 +256,16 @@ def test_a_strangers_failures_do_not_lock_the_owner_out_from_their_own_address(
     app, make_user, open_hours
 ):
     owner = make_user("agent", "fr")
-    for _ in range(5):
-        assert log_in_from(app.test_client(), "203.0.113.66", owner.email, WRONG).status_code == 401
+    for _ in range(5):  # five tries, each told only that the password is wrong
+        wrong = log_in_from(app.test_client(), "203.0.113.66", owner.email, WRONG)
+        assert wrong.status_code == 401
+        assert "Trop de tentatives" not in wrong.get_data(as_text=True)
     # The stranger is stopped, even holding the right password now...
     stranger = log_in_from(app.test_client(), "203.0.113.66", owner.email, owner.password)
     assert stranger.status_code == 401 and "Trop de tentatives" in stranger.get_data(as_text=True)
+    # ... and the log names the account tried and the address it was tried from.
+    throttled = [row for row in audit_rows(app) if row.action == "login.throttled"]
+    assert [(row.actor_email, row.address) for row in throttled] == [(owner.email, "203.0.113.66")]
     # ... and the owner, at their own desk, logs in.
     at_desk = log_in_from(app.test_client(), "10.20.0.7", owner.email, owner.password)
     assert at_desk.status_code == 302

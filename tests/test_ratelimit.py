@@ -53,3 +53,27 @@ def test_a_window_ends_fifteen_minutes_after_its_first_event_and_clearing_forget
         ratelimit.clear("login:a@example.org")
         db.session.commit()
         assert ratelimit.count("login:a@example.org", window=window) == 0
+
+
+def test_a_place_given_back_more_often_than_taken_banks_no_extra_attempts(instances, time_machine):
+    # A lookup that finds the caller's case gives its place back. Were a counter allowed
+    # below zero, places given back twice would grant tries beyond the limit in that window.
+    first, second = instances
+    window = timedelta(hours=24)
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    with first.app_context():
+        assert ratelimit.hit("lookup-fail:abc", window=window) == 1
+        assert ratelimit.hit("lookup-fail:other", window=window) == 1
+        db.session.commit()
+        ratelimit.release("lookup-fail:abc")
+        db.session.commit()
+        assert ratelimit.count("lookup-fail:abc", window=window) == 0
+        ratelimit.release("lookup-fail:abc")
+        ratelimit.release("lookup-fail:abc")
+        db.session.commit()
+    with second.app_context():
+        assert ratelimit.count("lookup-fail:abc", window=window) == 0
+        assert [ratelimit.hit("lookup-fail:abc", window=window) for _ in range(3)] == [1, 2, 3]
+        db.session.commit()
+        # Giving back one number's place leaves another's count alone.
+        assert ratelimit.count("lookup-fail:other", window=window) == 1

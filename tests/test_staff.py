@@ -356,6 +356,21 @@ def test_sessions_expire_after_thirty_idle_minutes(app, log_in, time_machine):
     assert client.get("/tickets/").status_code == 302
 
 
+def test_a_stylesheet_fetched_by_the_browser_does_not_keep_an_idle_session_open(
+    app, log_in, time_machine
+):
+    # A tab left open fetches its stylesheet again (reload, cache revalidation): that is the
+    # browser, not the person at work; the thirty idle minutes still run from the last page.
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    client = log_in("agent", "fr")
+    assert client.get("/tickets/").status_code == 200
+    time_machine.shift(29 * 60)
+    with client.get("/staff/static/staff.css") as stylesheet:
+        assert stylesheet.status_code == 200
+    time_machine.shift(2 * 60)
+    assert client.get("/tickets/").status_code == 302
+
+
 def test_sessions_end_after_twelve_hours_however_busy(app, log_in, time_machine):
     time_machine.move_to("2026-12-01T07:00:00+00:00", tick=False)
     client = log_in("agent", "fr")

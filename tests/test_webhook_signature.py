@@ -392,7 +392,10 @@ def test_a_signature_check_that_cannot_run_refuses_even_a_well_signed_request(
     response = client.post("/ivr/voice", data=fields, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
     assert row_counts(app) == before
-    assert "could not be checked" in caplog.text
+    # The operator reads which webhook could not be checked, and why (the traceback).
+    logged = [r for r in caplog.records if r.name == "ivr.signature"]
+    assert [r.getMessage() for r in logged] == ["the signature of /ivr/voice could not be checked"]
+    assert logged[0].exc_info is not None and "the check cannot run" in caplog.text
 
 
 PRODUCTION = {
