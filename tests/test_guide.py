@@ -41,11 +41,14 @@ CLOSING = json.loads((DATA / "guide_phrases_closing.json").read_text(encoding="u
 # ... and a blind one, written on 6 December from the services' descriptions by someone who
 # never saw the matcher's work or the other sets, while the example questions were written.
 BLIND = json.loads((DATA / "guide_phrases_blind.json").read_text(encoding="utf-8"))
+# ... and a second blind one, from the services' titles only, sealed while the seed grew again.
+BLIND2 = json.loads((DATA / "guide_phrases_blind2.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
+OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -278,6 +281,7 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_two_percent(a
         (FINAL, [PHRASES, DEV, HELD_OUT, FRESH, DEV2]),
         (CLOSING, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL]),
         (BLIND, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING]),
+        (BLIND2, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3]),
     ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
@@ -292,7 +296,9 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     phrases = kept_apart[code]
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
     asked = {slug for _, slug in phrases}
-    if any(kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND)):  # the new services too
+    if any(
+        kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2)
+    ):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
         assert len(set(FACT_SLUGS) - asked) <= 1
@@ -336,9 +342,15 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
     assert len(set(written)) == len(written)
     assert set(written) & seed_terms == set()
     # Measured on every phrase set and both out-of-scope sets, so it repeats none of them.
-    sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3)
+    sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2)
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
-    outside = (*OUTSIDE_DEV[code], *OUTSIDE[code], *OUTSIDE_BLIND[code], *OUTSIDE_DEV3[code])
+    outside = (
+        *OUTSIDE_DEV[code],
+        *OUTSIDE[code],
+        *OUTSIDE_BLIND[code],
+        *OUTSIDE_DEV3[code],
+        *OUTSIDE_BLIND2[code],
+    )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
 
@@ -460,6 +472,22 @@ MEASURED = {
             "en": (1.00, 1.00),
         },
     ),
+    # Written blind from the services' titles only (see BLIND2), sealed while that day's seed
+    # grew by 100 example questions, measured once on the merged tree: 92% top-1, as before
+    # the new examples; English (87%) and Italian (90%) lowest, none at 95% but Arabic.
+    "second blind held-out": (
+        BLIND2,
+        (0.92, 0.98),
+        {
+            "ar": (0.96, 1.00),
+            "fr": (0.91, 1.00),
+            "es": (0.91, 0.96),
+            "it": (0.90, 0.97),
+            "nl": (0.94, 0.97),
+            "de": (0.92, 0.99),
+            "en": (0.87, 0.97),
+        },
+    ),
 }
 
 
@@ -491,6 +519,11 @@ CONFIDENT_WRONG = {
     "tuned on": (OUTSIDE_DEV, {"ar": 1, "fr": 1, "es": 0, "it": 1, "nl": 1, "de": 0, "en": 0}),
     # Measured once: Spanish 2 of 20 (10%), over the 5% aimed at (README).
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 2, "it": 0, "nl": 0, "de": 0, "en": 0}),
+    # Measured once: French 1 of 25 (4%), the others none.
+    "second blind": (
+        OUTSIDE_BLIND2,
+        {"ar": 0, "fr": 1, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
+    ),
 }
 
 
@@ -523,6 +556,9 @@ def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
     held_out = {normalise(q, code) for q in OUTSIDE[code]}
     for question in OUTSIDE_BLIND[code]:
         assert normalise(question, code) not in seed_terms | tuned | held_out, question
+    blind = {normalise(q, code) for q in OUTSIDE_BLIND[code]}
+    for question in OUTSIDE_BLIND2[code]:
+        assert normalise(question, code) not in seed_terms | tuned | held_out | blind, question
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):
