@@ -331,21 +331,23 @@ def search(phrase: str, language: str, limit: int = 3) -> list[Match]:
     return index_for(language).search(phrase, limit)
 
 
-def search_with(phrase: str, language: str, slug: str, term: str, limit: int = 3) -> list[Match]:
-    """Return what `phrase` would find if `term` were one more synonym of service `slug`."""
-    entries = [
-        replace(entry, terms=(*entry.terms, term)) if entry.slug == slug else entry
-        for entry in published_entries(language)
-    ]
-    return GuideIndex(language, entries).search(phrase, limit)
-
-
-def search_with_example(
-    phrase: str, language: str, slug: str, example: str, limit: int = 3
+def search_with(
+    phrase: str,
+    language: str,
+    slug: str,
+    term: str | None = None,
+    example: str | None = None,
+    limit: int = 3,
 ) -> list[Match]:
-    """Return what `phrase` would find if `example` were one more example question of `slug`."""
+    """Return what `phrase` would find if service `slug` had one more synonym or example question."""
     entries = [
-        replace(entry, examples=(*entry.examples, example)) if entry.slug == slug else entry
+        replace(
+            entry,
+            terms=(*entry.terms, *([term] if term else [])),
+            examples=(*entry.examples, *([example] if example else [])),
+        )
+        if entry.slug == slug
+        else entry
         for entry in published_entries(language)
     ]
     return GuideIndex(language, entries).search(phrase, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -68,25 +69,19 @@ def add_synonym(phrase_id: int) -> str | Response:
 
     Nothing goes live before the editor has seen both and confirmed (a posted `confirmed`).
     """
-    found, service, back = _chosen(phrase_id)
-    if service is None:
-        return redirect(back)
-    if request.method == "GET" or not request.form.get("confirmed"):
+
+    def imagine(found: Any, service: Service) -> list[search.Match]:
         term = " ".join(found.phrase.split())[: editing.LIMITS["term"]]
-        after = search.search_with(found.phrase, found.language, service.slug, term)
-        return _preview(found, service, back, "synonym", after)
-    try:
-        editing.add_synonym(found, service, _author())
-    except EditRefused as refused:
-        return _refused(refused, back)
-    return _done(
-        gettext(
+        return search.search_with(found.phrase, found.language, service.slug, term=term)
+
+    def done(found: Any, service: Service) -> str:
+        return gettext(
             "“%(phrase)s” is now a synonym of %(service)s, from the next call.",
             phrase=isolated(found.phrase),
             service=_title(service),
-        ),
-        back,
-    )
+        )
+
+    return _add(phrase_id, "synonym", imagine, editing.add_synonym, done)
 
 
 @bp.route("/unmatched/<int:phrase_id>/example", methods=["GET", "POST"])
@@ -97,25 +92,39 @@ def add_example(phrase_id: int) -> str | Response:
     As for a synonym: nothing goes live before the editor has seen both and confirmed. A phrase
     too long for an example, or one the service has already, is refused before the preview.
     """
+
+    def imagine(found: Any, service: Service) -> list[search.Match]:
+        example = editing.example_of(found, service)  # refused here, before any preview
+        return search.search_with(found.phrase, found.language, service.slug, example=example)
+
+    def done(found: Any, service: Service) -> str:
+        return gettext(
+            "“%(phrase)s” is now an example question of %(service)s, from the next call.",
+            phrase=isolated(found.phrase),
+            service=_title(service),
+        )
+
+    return _add(phrase_id, "example", imagine, editing.add_example, done)
+
+
+def _add(
+    phrase_id: int,
+    kind: str,
+    imagine: Callable[[Any, Service], list[search.Match]],
+    publish: Callable[[Any, Service, Any], object],
+    done: Callable[[Any, Service], str],
+) -> str | Response:
+    """Preview adding the phrase to the chosen service as `kind`; publish it once confirmed."""
     found, service, back = _chosen(phrase_id)
     if service is None:
         return redirect(back)
     try:
-        example = editing.example_of(found, service)
         if request.method == "GET" or not request.form.get("confirmed"):
-            after = search.search_with_example(found.phrase, found.language, service.slug, example)
-            return _preview(found, service, back, "example", after)
-        editing.add_example(found, service, _author())
+            return _preview(found, service, back, kind, imagine(found, service))
+        publish(found, service, _author())
     except EditRefused as refused:
         return _refused(refused, back)
-    return _done(
-        gettext(
-            "“%(phrase)s” is now an example question of %(service)s, from the next call.",
-            phrase=isolated(found.phrase),
-            service=_title(service),
-        ),
-        back,
-    )
+    return _done(done(found, service), back)
 
 
 def _chosen(phrase_id: int) -> tuple[Any, Service | None, str]:
