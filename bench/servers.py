@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -55,7 +56,7 @@ def gunicorn_command(target: str, bind: str, workers: int) -> list[str]:
     ]
 
 
-class Server:
+class Server(ABC):
     """A server in a process group of its own, started for a `with` block and always stopped.
 
     The server is handed a socket already listening on a loopback port the kernel chose
@@ -105,12 +106,13 @@ class Server:
         """Stop the server, whatever happened inside the block."""
         self.stop()
 
+    @abstractmethod
     def _command(self, descriptor: int) -> list[str]:
         """Return the command line that serves on the inherited socket `descriptor`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _wait_until_ready(self) -> None:
-        raise NotImplementedError
+        """Return once the server serves; raise ServerError if it died or never did."""
 
     def stop(self) -> None:
         """Ask the server to quit (if it has a way), then kill whatever is left of its group."""

@@ -76,16 +76,9 @@ def test_a_keyword_published_in_the_guide_is_understood_on_another_worker(
     phone.press("1")
     missed = phone.speak("lighthouse keeper")
     assert "passport" not in missed.text.lower()
-    with app.test_request_context():
-        service = db.session.scalar(sa.select(Service).where(Service.slug == "passport"))
-        assert service is not None
-        editor = Author(email="editor@example.org")
-        text = next(t for t in service.translations if t.language == "en")
-        save_text(
-            service, "en", {"keywords": [*(text.keywords or []), "lighthouse keeper"]}, editor
-        )
-        publish_text(service, "en", editor)
-        db.session.commit()
+    publish_english(
+        app, "passport", lambda text: {"keywords": [*(text.keywords or []), "lighthouse keeper"]}
+    )
     phone = call(on=other)
     walk_to_main_menu(phone, "en")
     phone.press("1")
@@ -106,13 +99,7 @@ def test_a_service_renamed_and_published_is_heard_in_its_topic_menu_on_another_w
     before = phone.press("1")  # the first topic: its services, as that worker keeps them
     assert f"For {title}, press 1." in before.text
     renamed = "Lighthouse keepers' documents"
-    with app.test_request_context():
-        service = db.session.scalar(sa.select(Service).where(Service.slug == slug))
-        assert service is not None
-        editor = Author(email="editor@example.org")
-        save_text(service, "en", {"title": renamed}, editor)
-        publish_text(service, "en", editor)
-        db.session.commit()
+    publish_english(app, slug, lambda text: {"title": renamed})
     phone = call(on=other)
     walk_to_main_menu(phone, "en")
     phone.press("1")
@@ -120,3 +107,15 @@ def test_a_service_renamed_and_published_is_heard_in_its_topic_menu_on_another_w
     assert f"For {renamed}, press 1." in after.text
     assert f"For {title}, press 1." not in after.text
     assert renamed.lower() in after.gather["hints"].lower()
+
+
+def publish_english(app, slug: str, change) -> None:  # type: ignore[no-untyped-def]
+    """Save `change(text)` into the service's English text as an editor, and publish it."""
+    with app.test_request_context():
+        service = db.session.scalar(sa.select(Service).where(Service.slug == slug))
+        assert service is not None
+        editor = Author(email="editor@example.org")
+        text = next(t for t in service.translations if t.language == "en")
+        save_text(service, "en", change(text), editor)
+        publish_text(service, "en", editor)
+        db.session.commit()

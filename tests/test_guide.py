@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -270,6 +271,15 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_two_percent(a
     ]
 
 
+def seed_terms_of(texts: dict[str, Any], code: str) -> set[str]:
+    """Return the seed's titles, keywords and synonyms in `code`, as the search reads them."""
+    return {
+        normalise(term, code)
+        for text in texts[code].values()
+        for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
+    }
+
+
 @pytest.mark.parametrize("code", CODES)
 @pytest.mark.parametrize(
     ("kept_apart", "others"),
@@ -287,11 +297,7 @@ def test_top_one_accuracy_on_the_tuning_phrases_is_at_least_ninety_two_percent(a
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
     facts, texts = read_seed()
     slugs = {service["slug"] for service in facts["services"]}
-    seed_terms = {
-        normalise(term, code)
-        for text in texts[code].values()
-        for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
-    }
+    seed_terms = seed_terms_of(texts, code)
     elsewhere = {normalise(phrase, code) for phrases in others for phrase, _ in phrases[code]}
     phrases = kept_apart[code]
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
@@ -309,11 +315,7 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
 @pytest.mark.parametrize("code", CODES)
 def test_the_third_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(code):
     _, texts = read_seed()
-    seed_terms = {
-        normalise(term, code)
-        for text in texts[code].values()
-        for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
-    }
+    seed_terms = seed_terms_of(texts, code)
     sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND)
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
     phrases = DEV3[code]
@@ -333,11 +335,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
     examples = {slug: text["examples"] for slug, text in texts[code].items()}
     # Every service has caller phrasings of its own, none twice, none a seed term.
     assert min(len(items) for items in examples.values()) >= 8
-    seed_terms = {
-        normalise(term, code)
-        for text in texts[code].values()
-        for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
-    }
+    seed_terms = seed_terms_of(texts, code)
     written = [normalise(item, code) for items in examples.values() for item in items]
     assert len(set(written)) == len(written)
     assert set(written) & seed_terms == set()
@@ -545,11 +543,7 @@ def test_questions_outside_the_guide_are_rarely_answered_with_confidence(app, gu
 @pytest.mark.parametrize("code", CODES)
 def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
     _, texts = read_seed()
-    seed_terms = {
-        normalise(term, code)
-        for text in texts[code].values()
-        for term in (text["title"], *text["keywords"], *text.get("synonyms", []))
-    }
+    seed_terms = seed_terms_of(texts, code)
     tuned = {normalise(q, code) for q in OUTSIDE_DEV[code]}
     for question in OUTSIDE[code]:
         assert normalise(question, code) not in seed_terms | tuned, question
