@@ -100,10 +100,9 @@ def country_name_in(code: str, locale: str) -> str:
 
 def countries_in(locale: str) -> list[tuple[str, str]]:
     """Return the centre's countries as (code, name in `locale`), in that language's order."""
-    return sorted(
-        ((code, country_name_in(code, locale)) for code in COUNTRY_LANGUAGE),
-        key=lambda pair: Locale.parse(locale).territories.get(pair[0], pair[0]).casefold(),
-    )
+    names = Locale.parse(locale).territories
+    found = [(code, str(names.get(code, code))) for code in COUNTRY_LANGUAGE]
+    return sorted(found, key=lambda pair: pair[1].casefold())
 
 
 def get(code: str | None) -> Language:
