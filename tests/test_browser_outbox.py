@@ -40,7 +40,8 @@ def test_the_messages_not_delivered_read_in_the_supervisors_language(
         assert "خط ثابت" in rows.nth(1).inner_text()  # newest first
     else:
         assert "Une ligne fixe" in rows.nth(1).inner_text()  # newest first
-    rows.nth(1).locator("button").click()
+    with page.expect_navigation():
+        rows.nth(1).locator("button").click()
     assert page.locator("table.messages tbody tr").count() == 1
     assert page.locator("p.notice").count() == 1
     page.goto(f"{live_server}/reports/floor")

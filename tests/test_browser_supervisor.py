@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 from test_browser_desk import log_in_page
 from test_reports import known_data, record_call  # noqa: F401
 
@@ -79,7 +80,7 @@ def test_a_supervisor_closes_the_centre_over_booked_callbacks_after_seeing_what_
     page.get_by_role("button", name="Add", exact=True).click()
     confirm = page.locator("#confirm")
     assert "This closure moves 3 booked callbacks" in confirm.inner_text()
-    assert confirm.locator("li").count() == 3
+    expect(confirm.locator("li")).to_have_count(3)
     with app.app_context():  # nothing moved yet
         assert sorted(db.session.scalars(sa.select(Callback.scheduled_at))) == before
     page.get_by_role("button", name="Close and move the callbacks").click()

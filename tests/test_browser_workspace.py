@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 from helpers import walk_to_main_menu
+from playwright.sync_api import expect
 
 from centre.extensions import db
 from ivr.models import Call
@@ -103,7 +104,8 @@ def test_an_editor_edits_previews_listens_publishes_and_restores(
     # Compare the two versions, then restore the first one.
     page.locator('input[name=a][value="1"]').check()
     page.locator('input[name=b][value="2"]').check()
-    page.get_by_role("button", name="Compare the two chosen versions").click()
+    with page.expect_navigation():  # the comparison is a page of its own: wait until it loads
+        page.get_by_role("button", name="Compare the two chosen versions").click()
     change = page.locator('section.change[data-field="summary"]')
     assert "Renew" in change.locator("ins").all_inner_texts()
     page.get_by_role("link", name="Back to the editor").click()
@@ -134,10 +136,10 @@ def test_a_stale_marker_appears_when_the_source_changes_and_clears_on_review(
     assert cell.get_attribute("data-state") == "stale"
     cell.locator("a").click()
     assert page.locator("#review-state").inner_text() == "stale"
-    assert page.locator(".stale-banner").is_visible()
+    expect(page.locator(".stale-banner")).to_be_visible()
     page.get_by_role("button", name="Reviewed, still correct").click()
     assert page.locator("#review-state").inner_text() == "current"
-    assert page.locator(".stale-banner").count() == 0
+    expect(page.locator(".stale-banner")).to_have_count(0)
     page.get_by_role("link", name="Translation status").click()
     assert (
         page.locator('tr[data-slug="visa"] td[data-language="en"]').get_attribute("data-state")
@@ -171,7 +173,7 @@ def test_an_unmatched_phrase_becomes_a_synonym_that_the_next_call_finds(
     assert page.locator("#after li").first.inner_text() == english
     page.get_by_role("button", name="Publish this synonym").click()
     assert f"is now a synonym of {english}" in page.locator("p.notice").inner_text()
-    assert page.locator(f'tr[data-phrase="{phrase}"]').count() == 0
+    expect(page.locator(f'tr[data-phrase="{phrase}"]')).to_have_count(0)
     answer = heard(app, call, "fr", phrase)
     assert title in answer and sorry not in answer
     page.get_by_role("link", name="Try a phrase").click()
