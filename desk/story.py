@@ -226,12 +226,14 @@ def _lookups(call_sid: str | None, caller_language: str) -> list[Line]:
     for lookup, case in lookups.during_call(call_sid):
         outcome = str(LOOKUP_OUTCOMES.get(lookup.outcome, gettext("another outcome")))
         if case is not None and lookup.outcome == "found":
+            # Not nested in the call below: pybabel extracts no message from inside another.
+            status = CASE_STATUSES.get(case.status) or gettext("another status")
             text = gettext(
                 "%(outcome)s: %(reference)s, %(service)s; the caller heard: %(status)s.",
                 outcome=outcome,
                 reference=isolated(case.reference),
                 service=isolated(_service_title(case.service, caller_language)),
-                status=CASE_STATUSES.get(case.status, gettext("another status")),
+                status=status,
             )
         else:
             text = gettext("Case lookup: %(outcome)s.", outcome=outcome)

@@ -144,6 +144,16 @@ def test_every_catalog_translates_every_message_of_the_code(catalogs, messages_i
     assert not missing, f"messages of the code not translated (flask translate update):\n{report}"
 
 
+def test_no_catalog_keeps_a_message_the_code_no_longer_says(catalogs, messages_in_code):
+    # A kept message costs translators a sentence nobody reads, and hides a removed one.
+    said = set(messages_in_code)
+    kept = {
+        code: sorted(message_key(m) for m in translated(catalog) if message_key(m) not in said)
+        for code, catalog in catalogs.items()
+    }
+    assert not any(kept.values()), f"messages no longer in the code (remove them): {kept}"
+
+
 @pytest.mark.parametrize("code", CODES)
 def test_the_language_menu_names_each_language_in_itself(catalogs, code):
     catalog = catalogs.get(code)
