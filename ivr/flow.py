@@ -28,6 +28,7 @@ from ivr.twiml import Template, say
 REPEAT_KEY = "*"
 MAX_FAILURES = 3  # the third miss in a row leads to a person instead of a loop
 SPEECH_MATCH_MIN = 80
+SHORT_WORD = 6  # a menu word this short is heard only at its own length (see `_heard_as`)
 SAID = "said"  # the call context's key for what the last step said before its prompt
 NOTICE_NODE = "notice"  # where a caller hears the notices of the topic they are reaching
 T = TypeVar("T")
@@ -383,7 +384,7 @@ def clearly_named(options: Sequence[Option], speech: str, language_code: str) ->
                 for start in range(len(words) - length + 1):
                     run = " ".join(words[start : start + length])
                     score = fuzz.ratio(wanted, run)
-                    if score >= SPEECH_MATCH_MIN:
+                    if score >= SPEECH_MATCH_MIN and _heard_as(wanted, run):
                         found.append((start, start + length, score, index))
     kept = [
         (score, index)
@@ -393,6 +394,14 @@ def clearly_named(options: Sequence[Option], speech: str, language_code: str) ->
     best = max((score for score, _ in kept), default=0)
     named = {index for score, index in kept if score == best}
     return options[named.pop()] if len(named) == 1 else None
+
+
+def _heard_as(wanted: str, run: str) -> bool:
+    """Whether `run` can be `wanted` misheard: a short word only with a sound changed, never
+    one added or dropped ("argent" is money, not "agent"; "ou" is not "oui")."""
+    if " " in wanted or len(wanted) > SHORT_WORD:
+        return True
+    return len(run) == len(wanted)
 
 
 class DigitEntry(Node):

@@ -98,3 +98,35 @@ def test_a_passport_renewal_said_inside_a_topic_searches_the_guide(app, call, gu
     row = _call_row(app)
     assert row.node == "guide_answer", turn.text
     assert row.context["guide_slug"] == "passport"
+
+
+@pytest.mark.parametrize(
+    ("code", "phrase"),
+    [
+        ("fr", "je voudrais envoyer de l'argent à ma famille"),  # argent: money, not "agent"
+        ("en", "how do I send money to my agents"),  # a word added is another word
+    ],
+)
+def test_a_word_one_sound_longer_than_a_short_menu_word_does_not_choose_it(
+    app, call, guide, open_hours, code, phrase
+):
+    phone = call()
+    walk_to_main_menu(phone, code)
+    phone.speak(phrase)
+    assert _call_row(app).node.startswith("guide_")  # the guide was asked, not a person
+
+
+@pytest.mark.parametrize(
+    ("code", "phrase", "node"),
+    [
+        ("fr", "un agent s'il vous plaît", "agent"),
+        ("ar", "عندي شكايه", "feedback"),  # a misheard ending, the word's own length
+    ],
+)
+def test_a_short_menu_word_misheard_by_one_sound_still_chooses_it(
+    app, call, guide, open_hours, code, phrase, node
+):
+    phone = call()
+    walk_to_main_menu(phone, code)
+    phone.speak(phrase)
+    assert _call_row(app).node == node
