@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -24,7 +23,6 @@ from staff.models import AuditEntry
 # The cases these tests import name services of the guide.
 pytestmark = pytest.mark.usefixtures("guide")
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 WRONG = "wrong-password-123"
 
 
@@ -106,12 +104,12 @@ def store(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     if request.param == "database":
         yield {"REDIS_URL": ""}
         return
-    prefix = f"test-h4-{secrets.token_hex(6)}:"
-    yield {"REDIS_URL": REDIS_TEST_URL, "REDIS_PREFIX": prefix}
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    keys = list(client.scan_iter(prefix + "*"))
+    config = request.getfixturevalue("redis_config")  # the suite's Redis, a prefix of the test's
+    yield config
+    client = redis.Redis.from_url(config["REDIS_URL"])
+    keys = list(client.scan_iter(config["REDIS_PREFIX"] + "*"))
+    client.close()
     assert keys, "nothing was counted in Redis"
-    client.delete(*keys)
 
 
 @pytest.fixture
