@@ -412,6 +412,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Return where a browser test saves the pictures it takes of a page.
+
+    The test's own temporary folder, unless SCREENSHOTS_DIR names one to keep them in
+    (`SCREENSHOTS_DIR=docs` refreshes the README's pictures: docs/ticket-loop-fr.png, ...).
+    """
+    kept = os.environ.get("SCREENSHOTS_DIR", "")
+    return Path(kept) if kept else tmp_path
+
+
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     """Launch Debian's headless Chromium once per session (never a downloaded browser)."""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from test_browser_desk import log_in_page
@@ -15,8 +12,6 @@ from ivr import sounds
 from tickets import replies, services
 
 pytestmark = pytest.mark.browser
-# ANSWER_SCREENSHOTS=docs keeps the pages' pictures there (docs/ticket-reply-fr.png, -ar.png).
-SHOTS = os.environ.get("ANSWER_SCREENSHOTS", "")
 
 DURATION = """() => new Promise((resolve, reject) => {
   const audio = document.querySelector("section audio");
@@ -55,7 +50,7 @@ def complaint_with_message(app, language: str, caller: str) -> tuple[int, str]: 
     ],
 )
 def test_the_agent_hears_the_message_and_texts_a_prepared_reply(
-    app, live_server, page, make_user, open_hours, tmp_path, language, reply, send
+    app, live_server, page, make_user, open_hours, screenshots, language, reply, send
 ):
     title, body = reply
     with app.app_context():
@@ -68,10 +63,9 @@ def test_the_agent_hears_the_message_and_texts_a_prepared_reply(
     assert page.evaluate(DURATION) == pytest.approx(sounds.MESSAGE_SECONDS, abs=0.1)
     panel = page.locator("#answer")
     assert body.replace("{reference}", reference) in panel.inner_text()
-    shots = Path(SHOTS) if SHOTS else tmp_path
     page.set_viewport_size({"width": 1100, "height": 900})
     panel.scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / f"ticket-reply-{language}.png"))
+    page.screenshot(path=str(screenshots / f"ticket-reply-{language}.png"))
     panel.get_by_label(title).check()
     panel.get_by_role("button", name=send).click()
     assert body.replace("{reference}", reference) in page.locator("ul.notes").inner_text()
@@ -83,7 +77,7 @@ def test_the_agent_hears_the_message_and_texts_a_prepared_reply(
 
 @pytest.mark.parametrize(("locale", "save"), [("fr", "Enregistrer"), ("ar", "حفظ")])
 def test_a_supervisor_adds_a_prepared_reply_on_the_page(
-    app, live_server, page, make_user, tmp_path, locale, save
+    app, live_server, page, make_user, screenshots, locale, save
 ):
     supervisor = make_user("supervisor", "", locale=locale)
     log_in_page(page, live_server, supervisor.email, supervisor.password, "/centre/replies/")
@@ -92,6 +86,4 @@ def test_a_supervisor_adds_a_prepared_reply_on_the_page(
     page.fill("textarea[name=body]", "Hemos recibido su solicitud {reference}.")
     page.locator("form.stacked").get_by_role("button", name=save).click()
     assert "Hemos recibido su solicitud {reference}." in page.locator("table.replies").inner_text()
-    page.screenshot(
-        path=str((Path(SHOTS) if SHOTS else tmp_path) / f"replies-{locale}.png"), full_page=True
-    )
+    page.screenshot(path=str(screenshots / f"replies-{locale}.png"), full_page=True)

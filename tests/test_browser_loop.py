@@ -6,9 +6,6 @@ the supervisor use the pages in a browser; the texts the caller gets are read fr
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from conftest import TWILIO_SID
@@ -24,8 +21,6 @@ from tickets import replies
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
-# LOOP_SCREENSHOTS=docs keeps the ticket page's pictures there (docs/ticket-loop-fr.png, -ar.png).
-SHOTS = os.environ.get("LOOP_SCREENSHOTS", "")
 CALLER = "+33612345678"
 
 # What each language's agent clicks and reads, and what its caller hears.
@@ -78,7 +73,7 @@ def cells(page, key: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("language", ["fr", "ar"])
 def test_a_complaint_is_heard_answered_resolved_rated_and_followed_by_phone(
-    app, live_server, browser, page, call, make_user, open_hours, twilio_api, tmp_path, language
+    app, live_server, browser, page, call, make_user, open_hours, twilio_api, screenshots, language
 ):  # type: ignore[no-untyped-def]
     words = WORDS[language]
     title, body = words["reply"]
@@ -138,9 +133,8 @@ def test_a_complaint_is_heard_answered_resolved_rated_and_followed_by_phone(
     assert page.locator("select[name=to]").count() == 0
     notes = page.locator("ul.notes").inner_text()
     assert replied in notes and words["closing"] in notes
-    shots = Path(SHOTS) if SHOTS else tmp_path
     page.set_viewport_size({"width": 1100, "height": 900})
-    page.screenshot(path=str(shots / f"ticket-loop-{language}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"ticket-loop-{language}.png"), full_page=True)
     # The supervisor's dashboard counts the answer for the language, the type and the agent.
     supervisor = make_user("supervisor", "", locale=language)
     context = browser.new_context()
@@ -157,7 +151,7 @@ def test_a_complaint_is_heard_answered_resolved_rated_and_followed_by_phone(
         assert by_agent[0] == agent.email and by_agent[1] == "1" and by_agent[3] == "100", by_agent
         by_type = cells(boss, "satisfaction-type")
         assert by_type[1:2] == ["1"] and by_type[3] == "100", by_type
-        boss.screenshot(path=str(shots / f"dashboard-loop-{language}.png"), full_page=True)
+        boss.screenshot(path=str(screenshots / f"dashboard-loop-{language}.png"), full_page=True)
     finally:
         context.close()
     # The caller calls back and follows the same reference at option 2.

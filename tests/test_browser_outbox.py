@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import pytest
@@ -10,12 +9,11 @@ from test_browser_desk import log_in_page
 from test_outbox_page import outbox_row
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("SCREENSHOTS_DIR", "")  # set it to keep the screenshots
 
 
 @pytest.mark.parametrize("locale", ["fr", "ar"])
 def test_the_messages_not_delivered_read_in_the_supervisors_language(
-    app, live_server, page, make_user, time_machine, locale
+    app, live_server, page, make_user, time_machine, screenshots, locale
 ):
     time_machine.move_to("2026-12-01T10:00:00+00:00", tick=True)
     outbox_row(app, status="undelivered", error_code="30006")
@@ -31,8 +29,7 @@ def test_the_messages_not_delivered_read_in_the_supervisors_language(
     log_in_page(page, live_server, supervisor.email, supervisor.password, path="/reports/messages/")
     rows = page.locator("table.messages tbody tr")
     assert rows.count() == 2
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/messages-{locale}.png", full_page=True)
+    page.screenshot(path=str(screenshots / f"messages-{locale}.png"), full_page=True)
     if locale == "ar":
         assert page.locator("html").get_attribute("dir") == "rtl"
         headers = page.locator("table.messages thead th")
@@ -48,5 +45,4 @@ def test_the_messages_not_delivered_read_in_the_supervisors_language(
     assert (
         page.locator('[data-cell="outbox.failed_today"]').inner_text() == "2"
     )  # both stay today's failures
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/floor-{locale}.png", full_page=True)
+    page.screenshot(path=str(screenshots / f"floor-{locale}.png"), full_page=True)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from helpers import walk_to_main_menu
@@ -13,7 +10,6 @@ from centre.extensions import db
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def one_rich_call(call, clock) -> None:  # type: ignore[no-untyped-def]
@@ -57,6 +53,7 @@ def test_the_ticket_page_tells_the_callers_story_in_the_agents_language(
     live_server,
     page,
     make_user,
+    screenshots,
     locale,
     direction,
     words,
@@ -77,5 +74,4 @@ def test_the_ticket_page_tells_the_callers_story_in_the_agents_language(
     assert words in story
     for internal in ("guide_answer", "escalated_call", "{", "\\u00e9"):
         assert internal not in page.locator("main").inner_text()
-    if os.environ.get("SAVE_DOCS_SCREENSHOTS"):
-        page.screenshot(path=str(DOCS / f"ticket-story-{locale}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"ticket-story-{locale}.png"), full_page=True)

@@ -202,7 +202,7 @@ def test_an_unmatched_phrase_becomes_a_synonym_that_the_next_call_finds(
     ],
 )
 def test_an_editor_adds_an_example_question_that_brings_the_next_caller_nearer(
-    app, guide, open_hours, live_server, page, make_user, call, code, situation, caller
+    app, guide, open_hours, live_server, page, make_user, call, screenshots, code, situation, caller
 ):
     editor = make_user("editor", locale=code)
     path = f"{EDITOR}/services/repatriation-of-remains/{code}"
@@ -215,7 +215,9 @@ def test_an_editor_adds_an_example_question_that_brings_the_next_caller_nearer(
     assert examples.input_value().count("\n") >= 7  # the seed's, one per line
     examples.fill(examples.input_value() + "\n" + situation)
     page.locator("#save").click()
-    page.locator("#field-examples").screenshot(path=f"docs/editor-examples-{code}.png")
+    page.locator("#field-examples").screenshot(
+        path=str(screenshots / f"editor-examples-{code}.png")
+    )
     page.locator("#publish").click()
     with app.app_context():
         assert services.published("repatriation-of-remains", code).text.examples[-1] == situation
