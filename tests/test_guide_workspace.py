@@ -99,6 +99,28 @@ def test_a_supervisor_reads_the_workspace_but_cannot_publish(app, guide, log_in)
     assert save(supervisor, "passport", "fr", summary="Changed.").status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("locale", "title", "not_title", "dutch"),
+    [
+        ("ar", "جواز السفر البيومتري", "Passeport biométrique", "الهولندية"),
+        ("de", "Biometrischer Reisepass", "Passeport biométrique", "Niederländisch"),
+        ("fr", "Passeport biométrique", "Biometrischer Reisepass", "Néerlandais"),
+    ],
+)
+def test_the_guide_names_its_services_and_languages_in_the_editors_language(
+    app, guide, log_in, locale, title, not_title, dutch
+):
+    editor = log_in("editor", locale=locale)
+    html = page_of(editor.get(f"{EDITOR}/"))
+    row = re.search(r'<tr data-slug="passport">.*?</tr>', html, re.S)
+    assert row is not None
+    assert title in row.group(0) and not_title not in row.group(0)
+    assert f'<th data-language="nl">{dutch}</th>' in html  # a word, not the code "nl"
+    # Another language's names on request.
+    other = page_of(editor.get(f"{EDITOR}/?titles=de"))
+    assert "Biometrischer Reisepass" in other
+
+
 def test_a_change_without_the_csrf_token_is_refused(app, guide, log_in):
     editor = log_in("editor")
     response = editor.post(f"{EDITOR}/services/passport/fr", data={"summary": "Changed."})

@@ -13,17 +13,30 @@ from werkzeug.wrappers import Response
 from centre import languages
 from knowledge import editing
 from knowledge.editing import EditRefused
-from knowledge.workspace.base import EDIT_ROLES, READ_ROLES, _author, _can_edit, _done, _refused, bp
+from knowledge.workspace.base import (
+    EDIT_ROLES,
+    READ_ROLES,
+    _author,
+    _can_edit,
+    _done,
+    _editor_language,
+    _refused,
+    bp,
+)
 from staff import role_required
 
 
 @bp.get("/", endpoint="index")
 @role_required(*READ_ROLES)
 def index() -> str:
-    """Show every service's translation status per language (current, stale, missing, draft)."""
+    """Show every service's translation status per language (current, stale, missing, draft).
+
+    Services are named in the editor's interface language (`?titles=<code>` for another), or
+    in their source language where that text does not exist yet.
+    """
     rows, totals = editing.translation_status()
     code = str(request.args.get("titles") or "")
-    titles_in = code if code in languages.BY_CODE else languages.DEFAULT.code
+    titles_in = code if code in languages.BY_CODE else _editor_language()
     titles = {}
     for row in rows:
         text = editing.latest_text(row.service, titles_in) or editing.latest_text(
