@@ -301,6 +301,26 @@ def test_a_caller_already_due_is_not_moved_by_a_later_caller_with_an_earlier_pla
         assert sms_to(b.callback.number) == []
 
 
+def test_a_caller_due_for_our_call_stays_put_when_an_earlier_place_moves_the_others(
+    app: Flask, book: Callable[..., Ticket]
+) -> None:
+    app.config["CALLBACK_SLOT_CAPACITY"] = 1
+    with app.app_context():
+        due = book(local(TUESDAY, 10, 6), queued_at=local(TUESDAY, 10, 5))
+        later = book(local(TUESDAY, 10, 16))
+        assert (slot_of(due), slot_of(later)) == (local(TUESDAY, 10, 15), local(TUESDAY, 10, 30))
+
+        # At 10:20 the 10:15 caller is being rung; one who queued at 10:10 left the queue and
+        # books: they go ahead of the 10:16 caller only, who moves and is told.
+        earlier = book(local(TUESDAY, 10, 20), queued_at=local(TUESDAY, 10, 10))
+
+        assert slot_of(due) == local(TUESDAY, 10, 15)
+        assert sms_to(due.callback.number) == []
+        assert slot_of(earlier) == local(TUESDAY, 10, 30)
+        assert slot_of(later) == local(TUESDAY, 10, 45)
+        assert_told_new_time(later.callback.number, "fr", local(TUESDAY, 10, 45))
+
+
 def test_a_closure_over_booked_callbacks_moves_them_and_texts_each_caller_once_in_their_language(
     app: Flask, runner: FlaskCliRunner, book: Callable[..., Ticket]
 ) -> None:
