@@ -244,6 +244,10 @@ def post_new_account(admin, fields):
         ({"locale": "pt"}, "Unknown language: pt."),
         ({"phone": "0612345678"}, "Enter numbers in international format, e.g. +33612345678."),
         ({"email": "taken@example.org"}, "An account with this email already exists."),
+        (  # the address's name is the first guess at a password
+            {"email": "nadia.bennani@example.org", "password": "Nadia.Bennani-1987"},
+            "This password is too common or too easy to guess: choose another one.",
+        ),
     ],
 )
 def test_the_new_account_form_says_what_is_wrong_and_creates_nothing(
