@@ -321,6 +321,22 @@ def test_a_caller_due_for_our_call_stays_put_when_an_earlier_place_moves_the_oth
         assert_told_new_time(later.callback.number, "fr", local(TUESDAY, 10, 45))
 
 
+def test_a_slot_freed_by_a_caller_who_was_forgotten_goes_to_the_next_caller(
+    app: Flask, runner: FlaskCliRunner, book: Callable[..., Ticket]
+) -> None:
+    app.config["CALLBACK_SLOT_CAPACITY"] = 1
+    with app.app_context():
+        first = book(local(TUESDAY, 10, 6))
+        book(local(TUESDAY, 10, 7), number="+33612349999")
+        book(local(TUESDAY, 10, 8), number="+33612349999")
+        # That caller asks to be forgotten: their 10:30 and 10:45 callbacks are cancelled.
+        result = runner.invoke(args=["privacy", "anonymise", "+33612349999"])
+        assert result.exit_code == 0, result.output
+        following = book(local(TUESDAY, 10, 9))
+        assert slot_of(first) == local(TUESDAY, 10, 15)
+        assert slot_of(following) == local(TUESDAY, 10, 30)
+
+
 def test_a_closure_over_booked_callbacks_moves_them_and_texts_each_caller_once_in_their_language(
     app: Flask, runner: FlaskCliRunner, book: Callable[..., Ticket]
 ) -> None:
