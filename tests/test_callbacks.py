@@ -152,6 +152,15 @@ def test_a_callback_during_opening_hours_is_booked_at_the_next_quarter_hour(
         assert slot_of(ticket) == local(TUESDAY, 10, 15)
 
 
+def test_a_callback_asked_for_between_two_seconds_is_booked_on_the_quarter_hour(
+    app: Flask, book: Callable[..., Ticket]
+) -> None:
+    with app.app_context():
+        first = book(local(TUESDAY, 10, 2).replace(second=31, microsecond=250000))
+        second = book(local(TUESDAY, 10, 3).replace(second=7, microsecond=900000))
+        assert slot_of(first) == slot_of(second) == local(TUESDAY, 10, 15)
+
+
 def test_a_full_slot_spills_into_the_next_one(app: Flask, book: Callable[..., Ticket]) -> None:
     with app.app_context():
         assert app.config["CALLBACK_SLOT_CAPACITY"] == 4
