@@ -121,13 +121,17 @@ def update(
         setattr(user, key, value)
     user.active = active
     if not active:
-        user.available = False
         end_sessions(user)
     user.updated_at = to_storage(now())
     old, new = audit.changes(before, user.snapshot())
     if new:
         action = "user.role" if "role" in new else "user.update"
         audit.record(action, "user", user.id, old, new, actor)
+    if not active or "role" in new:
+        # Being available is the person's own word that they take calls in the job they had:
+        # a disabled account, or one given another role (an agent made an editor), must not be
+        # counted on the floor, nor come back counted, until they say so again.
+        set_availability(user, False, by=actor)
 
 
 def update_preferences(user: StaffUser, locale: str | None, phone: str | None) -> None:
@@ -158,8 +162,8 @@ def end_sessions(user: StaffUser) -> None:
     )
 
 
-def set_availability(user: StaffUser, available: bool) -> None:
-    """Mark the agent ready (or not) to take queued calls on their phone."""
+def set_availability(user: StaffUser, available: bool, by: StaffUser | None = None) -> None:
+    """Mark the agent ready (or not) to take queued calls: their own choice, or `by`'s."""
     if user.available != available:
         audit.record(
             "user.available",
@@ -167,7 +171,7 @@ def set_availability(user: StaffUser, available: bool) -> None:
             user.id,
             {"available": user.available},
             {"available": available},
-            user,
+            by or user,
         )
         user.available = available
 

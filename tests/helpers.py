@@ -177,3 +177,14 @@ def unmasked(texts: list[str], forbidden: set[str]) -> list[str]:
     e164 = re.compile(r"(?<![\w*])(?:\+|%2[Bb])\d{8,15}(?!\d)")
     values = sorted((v for v in forbidden if v), key=len, reverse=True)
     return [text for text in texts if e164.search(text) or any(value in text for value in values)]
+
+
+def audit_rows(page: str) -> list[tuple[str, str, str, str]]:
+    """Return the audit table's rows as (who, what, about, what changed), in words, newest first."""
+    rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+
+    def words(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+    return [(words(c[1]), words(c[2]), words(c[3]), words(c[4])) for c in cells]

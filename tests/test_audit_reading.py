@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 import sqlalchemy as sa
-from helpers import post_form
+from helpers import audit_rows, post_form
 
 from centre.clock import CENTRE_TZ
 from centre.extensions import db
@@ -123,17 +123,6 @@ def test_the_audit_log_filters_by_person_and_pages_back_fifty_at_a_time(app, log
     mine = supervisor.get(f"/staff/audit?actor={supervisor.member.email.upper()}")
     rows = re.findall(r"<tr><td>.*?</tr>", mine.get_data(as_text=True), re.S)
     assert len(rows) == 1 and "Logged in" in rows[0], rows
-
-
-def audit_rows(page: str) -> list[tuple[str, str, str, str]]:
-    """Return the audit table's rows as (who, what, about, what changed), in words, newest first."""
-    rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
-    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
-
-    def words(html: str) -> str:
-        return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-    return [(words(c[1]), words(c[2]), words(c[3]), words(c[4])) for c in cells]
 
 
 def test_every_change_to_an_account_reads_as_who_did_what_to_which_account(app, log_in, open_hours):

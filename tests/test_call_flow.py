@@ -254,6 +254,20 @@ def test_the_callback_booked_is_confirmed_by_sms_with_its_time_and_reference(
     )
 
 
+def test_a_callback_booked_by_phone_is_listed_under_the_callers_country_on_the_desk(
+    app, call, closed_hours, log_in
+):
+    phone = call(caller="+33612345678")
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    assert phone.press("1").hangup
+    with app.app_context():
+        reference = db.session.scalar(sa.select(Ticket.reference))
+    supervisor = log_in("supervisor", "", locale="en")
+    assert reference in supervisor.get("/tickets/?country=FR").get_data(as_text=True)
+    assert reference not in supervisor.get("/tickets/?country=MA").get_data(as_text=True)
+
+
 def test_a_caller_who_cannot_get_a_callback_time_is_told_so_and_keeps_the_menu(
     app, call, time_machine, monkeypatch
 ):

@@ -152,6 +152,15 @@ def test_a_callback_during_opening_hours_is_booked_at_the_next_quarter_hour(
         assert slot_of(ticket) == local(TUESDAY, 10, 15)
 
 
+def test_a_callback_asked_for_between_two_seconds_is_booked_on_the_quarter_hour(
+    app: Flask, book: Callable[..., Ticket]
+) -> None:
+    with app.app_context():
+        first = book(local(TUESDAY, 10, 2).replace(second=31, microsecond=250000))
+        second = book(local(TUESDAY, 10, 3).replace(second=7, microsecond=900000))
+        assert slot_of(first) == slot_of(second) == local(TUESDAY, 10, 15)
+
+
 def test_a_full_slot_spills_into_the_next_one(app: Flask, book: Callable[..., Ticket]) -> None:
     with app.app_context():
         assert app.config["CALLBACK_SLOT_CAPACITY"] == 4
@@ -299,6 +308,42 @@ def test_a_caller_already_due_is_not_moved_by_a_later_caller_with_an_earlier_pla
         assert slot_of(b) == local(TUESDAY, 10, 15)
         assert slot_of(a) == local(TUESDAY, 10, 30)
         assert sms_to(b.callback.number) == []
+
+
+def test_a_caller_due_for_our_call_stays_put_when_an_earlier_place_moves_the_others(
+    app: Flask, book: Callable[..., Ticket]
+) -> None:
+    app.config["CALLBACK_SLOT_CAPACITY"] = 1
+    with app.app_context():
+        due = book(local(TUESDAY, 10, 6), queued_at=local(TUESDAY, 10, 5))
+        later = book(local(TUESDAY, 10, 16))
+        assert (slot_of(due), slot_of(later)) == (local(TUESDAY, 10, 15), local(TUESDAY, 10, 30))
+
+        # At 10:20 the 10:15 caller is being rung; one who queued at 10:10 left the queue and
+        # books: they go ahead of the 10:16 caller only, who moves and is told.
+        earlier = book(local(TUESDAY, 10, 20), queued_at=local(TUESDAY, 10, 10))
+
+        assert slot_of(due) == local(TUESDAY, 10, 15)
+        assert sms_to(due.callback.number) == []
+        assert slot_of(earlier) == local(TUESDAY, 10, 30)
+        assert slot_of(later) == local(TUESDAY, 10, 45)
+        assert_told_new_time(later.callback.number, "fr", local(TUESDAY, 10, 45))
+
+
+def test_a_slot_freed_by_a_caller_who_was_forgotten_goes_to_the_next_caller(
+    app: Flask, runner: FlaskCliRunner, book: Callable[..., Ticket]
+) -> None:
+    app.config["CALLBACK_SLOT_CAPACITY"] = 1
+    with app.app_context():
+        first = book(local(TUESDAY, 10, 6))
+        book(local(TUESDAY, 10, 7), number="+33612349999")
+        book(local(TUESDAY, 10, 8), number="+33612349999")
+        # That caller asks to be forgotten: their 10:30 and 10:45 callbacks are cancelled.
+        result = runner.invoke(args=["privacy", "anonymise", "+33612349999"])
+        assert result.exit_code == 0, result.output
+        following = book(local(TUESDAY, 10, 9))
+        assert slot_of(first) == local(TUESDAY, 10, 15)
+        assert slot_of(following) == local(TUESDAY, 10, 30)
 
 
 def test_a_closure_over_booked_callbacks_moves_them_and_texts_each_caller_once_in_their_language(

@@ -84,6 +84,23 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app, log_in, cur
     assert password_entries(app) == []
 
 
+def test_a_new_password_is_refused_for_holding_ones_name_and_for_every_reason_at_once(app, log_in):
+    agent = log_in("agent", "fr", locale="en", email="nadia.bennani@example.org")
+    easy = "This password is too common or too easy to guess: choose another one."
+    for new, message in (
+        ("Nadia.Bennani-1987", easy),  # long enough, but the address's name is the first guess
+        ("aaaa", f"Use at least 12 characters. {easy}"),  # both reasons, one after the other
+    ):
+        refused = post_form(
+            agent,
+            "/staff/account",
+            {"action": "password", "current": agent.member.password, "new": new},
+        )
+        assert refused.status_code == 200 and message in refused.get_data(as_text=True), new
+    assert logs_in(app, agent.member.email, agent.member.password)
+    assert password_entries(app) == []
+
+
 # --- an admin's reset -------------------------------------------------------------------------
 
 
@@ -227,6 +244,10 @@ def post_new_account(admin, fields):
         ({"locale": "pt"}, "Unknown language: pt."),
         ({"phone": "0612345678"}, "Enter numbers in international format, e.g. +33612345678."),
         ({"email": "taken@example.org"}, "An account with this email already exists."),
+        (  # the address's name is the first guess at a password
+            {"email": "nadia.bennani@example.org", "password": "Nadia.Bennani-1987"},
+            "This password is too common or too easy to guess: choose another one.",
+        ),
     ],
 )
 def test_the_new_account_form_says_what_is_wrong_and_creates_nothing(

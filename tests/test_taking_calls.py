@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 from conftest import TOKEN, TWILIO_SID
-from helpers import csrf_token, post_form
+from helpers import audit_rows, csrf_token, post_form
 from helpers import log_in as submit
 
 from centre import jobs
@@ -228,6 +228,91 @@ def test_logging_out_of_one_machine_keeps_the_agent_available_until_the_last_one
     assert available(app, member)  # still at the desk
     post_form(available_agent, "/staff/logout", {}, page="/tickets/")
     assert not available(app, member)  # the laptop's ended session does not keep them
+
+
+def on_the_floor(supervisor, email: str):  # type: ignore[no-untyped-def]
+    """Return the French "available" count and `email`'s row as the supervisors' floor shows them."""
+    seen = supervisor.get("/reports/floor.json?lang=en").get_json()
+    rows = {agent["cells"][0]: agent["cells"][1] for agent in seen["agents"]}
+    return seen["cells"]["fr.available"], rows.get(email)
+
+
+def account_form(role: str = "agent", languages=("fr",), active: bool = True):  # type: ignore[no-untyped-def]
+    """Return the admin's account form for the available agent, as the page posts it."""
+    form = {"action": "account", "role": role, "languages": list(languages), "locale": "en"}
+    form["phone"] = "+212600000002"
+    return {**form, "active": "on"} if active else form
+
+
+def test_an_agent_disabled_while_available_comes_back_away_and_the_log_says_who_did_it(
+    app, available_agent, log_in
+):
+    admin = log_in("admin", "", locale="en", email="chief@example.org")
+    supervisor = log_in("supervisor", "", locale="en")
+    agent = available_agent.member.email
+    page = f"/staff/users/{available_agent.member.id}"
+    assert on_the_floor(supervisor, agent) == ("1", "Available")
+    assert post_form(admin, page, account_form(active=False)).status_code == 302
+    assert on_the_floor(supervisor, agent) == ("0", None)  # a disabled account is not on the floor
+    assert available_agent.get("/tickets/waiting").status_code == 302  # and is logged out
+    assert post_form(admin, page, account_form()).status_code == 302
+    # Back in service, the agent is away until they say again that they take calls.
+    assert on_the_floor(supervisor, agent) == ("0", "Away")
+    read = supervisor.get("/staff/audit?action=user.").get_data(as_text=True)
+    assert audit_rows(read)[:3] == [
+        ("chief@example.org", "Account changed", f"Account {agent}", "active: no → yes"),
+        (
+            "chief@example.org",
+            "Availability for calls changed",
+            f"Account {agent}",
+            "available for calls: yes → no",
+        ),
+        ("chief@example.org", "Account changed", f"Account {agent}", "active: yes → no"),
+    ]
+
+
+def test_an_admin_changing_an_available_agents_languages_leaves_them_at_work(
+    app, available_agent, log_in
+):
+    admin = log_in("admin", "", locale="en")
+    supervisor = log_in("supervisor", "", locale="en")
+    page = f"/staff/users/{available_agent.member.id}"
+    assert post_form(admin, page, account_form(languages=("fr", "ar"))).status_code == 302
+    assert available_agent.get("/tickets/waiting").get_json()["available"] is True
+    assert on_the_floor(supervisor, available_agent.member.email) == ("1", "Available")
+
+
+def test_an_agent_given_another_role_must_say_again_that_they_take_calls(
+    app, call, available_agent, log_in
+):
+    admin = log_in("admin", "", locale="en", email="chief@example.org")
+    supervisor = log_in("supervisor", "", locale="en")
+    agent = available_agent.member.email
+    page = f"/staff/users/{available_agent.member.id}"
+    # Made an editor for a week of guide work, then an agent again: still logged in all along.
+    assert post_form(admin, page, account_form(role="editor")).status_code == 302
+    assert post_form(admin, page, account_form(role="agent")).status_code == 302
+    assert available_agent.get("/tickets/waiting").get_json()["available"] is False
+    assert on_the_floor(supervisor, agent) == ("0", "Away")
+    queue_callers(call, "+33612340001")
+    refused = available_agent.post(
+        "/tickets/take-call", data={"csrf_token": csrf_token(available_agent, "/tickets/")}
+    )
+    assert refused.status_code == 302
+    assert "Mark yourself available first." in available_agent.get("/tickets/").get_data(
+        as_text=True
+    )
+    read = supervisor.get("/staff/audit?action=user.").get_data(as_text=True)
+    assert audit_rows(read)[:3] == [
+        ("chief@example.org", "Role changed", f"Account {agent}", "role: Editor → Agent"),
+        (
+            "chief@example.org",
+            "Availability for calls changed",
+            f"Account {agent}",
+            "available for calls: yes → no",
+        ),
+        ("chief@example.org", "Role changed", f"Account {agent}", "role: Agent → Editor"),
+    ]
 
 
 def test_the_desk_webhooks_answer_only_twilio(app, client):
