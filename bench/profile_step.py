@@ -5,8 +5,12 @@
 
 The database is dropped and made afresh (its name must contain `bench`). `--calls` calls are
 brought to the English main menu through the app (in-process, signed like Twilio), then
-`--requests` webhooks of the scenario (`step`: `*` at the main menu; `voice`: a new call) go
-through the Flask test client, outside any server, with cProfile on. It prints the waits on
+`--requests` webhooks of the scenario (`step`: `*` at the main menu; `guide`: `*` at the
+guide's menu, which lists its topics; `voice`: a new call) go
+through the Flask test client, outside any server, with cProfile on. `reference` sends the
+new calls of `voice` to `bench/floor.py`'s stateful reference instead (the signature checked,
+one upsert keyed by the CallSid, the main-menu lookalike built), in the same process and the
+same way, so that its cost is read against the app's like for like. It prints the waits on
 the database per request (statements, BEGIN, COMMIT, as the driver sends them), the wall and
 CPU time per request, and the functions that cost the most. With `--no-profile`, no cProfile
 (a clean CPU figure, or for `valgrind --tool=callgrind` which counts instructions repeatably).
@@ -34,18 +38,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: import the app and bench as packages
 
-from bench import calls, webhooks  # noqa: E402
+from bench import calls, floor, webhooks  # noqa: E402
 from bench.database import add_database_argument  # noqa: E402
 from ivr.driver import ENTRY_PATH, FlaskTransport, sign  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_profile"
 BASE = "http://localhost"
+GUIDE_KEY = "1"  # the main menu's consular guide: `guide` repeats its menu
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", choices=("step", "voice"), default="step")
+    parser.add_argument(
+        "--scenario", choices=("step", "guide", "voice", "reference"), default="step"
+    )
     parser.add_argument("--calls", type=int, default=200, help="calls brought to the main menu")
     parser.add_argument("--requests", type=int, default=2000, help="webhooks profiled")
     parser.add_argument("--top", type=int, default=30, help="functions listed")
@@ -58,7 +65,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def prepared(options: argparse.Namespace, token: str, app: Any) -> list[tuple[str, dict, str]]:
     """Return the signed (path, form, signature) of every request to profile."""
     rng = random.Random(1)
-    if options.scenario == "voice":
+    if options.scenario in ("voice", "reference"):
         out = []
         for _ in range(options.requests):
             form = calls._form(calls._new_sid(rng), calls.random_caller(rng))
@@ -76,6 +83,8 @@ def prepared(options: argparse.Namespace, token: str, app: Any) -> list[tuple[st
         )
         phone.dial()
         turn = phone.press(calls.ENGLISH_KEY)
+        if options.scenario == "guide":
+            turn = phone.press(GUIDE_KEY)
         action = turn.gather["action"] if turn.gather else ""
         step = int(dict(calls.parse_qsl(calls.urlsplit(action).query))["s"])
         menus.append(calls.MenuCall(phone.call_sid, phone.caller, action, step))
@@ -103,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     waits: Counter[str] = Counter()
     with app.app_context():
         engine = app.extensions["sqlalchemy"].engine
+    if options.scenario == "reference":
+        floor.signed_app.config["TWILIO_AUTH_TOKEN"] = token  # the one its check reads
+        app, engine = floor.stateful_app, floor._database()
 
     def statement(conn: Any, cursor: Any, text: str, *args: Any) -> None:
         waits[text.split(None, 1)[0].upper()] += 1

@@ -7,6 +7,11 @@ what it read together with the token it read it under (`Cached`, one per app ins
 reads again only when the token it sees differs. The phone menu reads the tokens in the same
 statement as the call's row (`token_columns`, `prime`), so a step asks nothing more of the
 database while nothing changed.
+
+A higher package may keep a revision in a table of its own (the guide's `guide_revision`): it
+registers the token's scalar subquery from its init_app (`kept_elsewhere`), and the revision is
+then read along with the call's row, and by `current`, like the others; the centre never
+imports it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ T = TypeVar("T")
 _MEMO = "revisions"  # in `Session.info`: the tokens this transaction read or wrote
 # The models each revision follows (filled by `follow`, from the owners' init_app).
 _FOLLOWED: dict[str, tuple[type, ...]] = {}
+# Revisions whose token lives in another package's table: the subquery that reads it (filled
+# by `kept_elsewhere`, from the owners' init_app).
+_ELSEWHERE: dict[str, sa.ScalarSelect[Any]] = {}
 
 
 class Revision(Model):
@@ -48,6 +56,21 @@ def token_column(name: str) -> sa.ScalarSelect[Any]:
     )
 
 
+def kept_elsewhere(name: str, token: sa.ScalarSelect[Any]) -> None:
+    """Register revision `name`, whose token the scalar subquery `token` reads (its owner moves it)."""
+    _ELSEWHERE[name] = token
+
+
+def read_along() -> tuple[str, ...]:
+    """Return the name of every revision a webhook may read: those followed and those kept elsewhere."""
+    return (*_FOLLOWED, *_ELSEWHERE)
+
+
+def token_of(name: str) -> sa.ScalarSelect[Any]:
+    """Return a scalar subquery of revision `name`'s token, wherever it is kept."""
+    return _ELSEWHERE[name] if name in _ELSEWHERE else token_column(name)
+
+
 def prime(tokens: Mapping[str, str | None]) -> None:
     """Remember the tokens read along with another row, for the rest of this transaction."""
     memo = db.session.info.setdefault(_MEMO, {})
@@ -61,6 +84,8 @@ def current(name: str) -> str:
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()  # a change not yet flushed must move the token before it is read
     memo = session.info.setdefault(_MEMO, {})
+    if name not in memo and name in _ELSEWHERE:
+        memo[name] = session.connection().scalar(sa.select(_ELSEWHERE[name])) or ""
     if name not in memo:
         for row_name, row_token in session.connection().execute(sa.select(REVISIONS)):
             memo.setdefault(row_name, row_token)
@@ -86,6 +111,11 @@ def bump(session: so.Session, name: str) -> None:
             index_elements=["name"], set_={"token": token}
         )
     )
+    session.info.setdefault(_MEMO, {})[name] = token
+
+
+def moved(session: so.Session, name: str, token: str) -> None:
+    """Note that revision `name` (kept elsewhere) moved to `token` in the session's transaction."""
     session.info.setdefault(_MEMO, {})[name] = token
 
 

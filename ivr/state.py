@@ -22,7 +22,7 @@ from blinker import Namespace
 from flask import current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from centre import calendar, languages, notices, phones, revisions
+from centre import languages, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.transactions import final_write
@@ -120,21 +120,24 @@ def caller_number() -> str | None:
     return phones.normalise(request.form.get("From"))
 
 
-# The call's row, and in the same statement the revisions of what its step may read (the
-# calendar, the notices), so that the workers' caches of them cost no round trip of their own.
-_CACHED = (calendar.REVISION, notices.REVISION)
-_SELECT = sa.select(
-    CALLS, *(revisions.token_column(name).label(f"revision_{name}") for name in _CACHED)
-).where(CALLS.c.call_sid == sa.bindparam("sid"))
+# The call's row, and in the same statement the token of every revision its step may read (the
+# calendar, the notices, the guide: whatever the packages registered with `centre.revisions`),
+# so that the workers' caches of them cost no round trip of their own.
+@cache
+def _select(names: tuple[str, ...]) -> sa.Select[Any]:
+    """Return the SELECT of a call's row by CallSid, with the tokens of revisions `names`."""
+    tokens = (revisions.token_of(name).label(f"revision_{name}") for name in names)
+    return sa.select(CALLS, *tokens).where(CALLS.c.call_sid == sa.bindparam("sid"))
 
 
 def load(call_sid: str) -> CallState | None:
     """Return the call with this CallSid, if any."""
-    row = db.session.connection().execute(_SELECT, {"sid": call_sid}).first()
+    names = revisions.read_along()
+    row = db.session.connection().execute(_select(names), {"sid": call_sid}).first()
     if row is None:
         return None
     values = row._asdict()
-    revisions.prime({name: values.pop(f"revision_{name}") for name in _CACHED})
+    revisions.prime({name: values.pop(f"revision_{name}") for name in names})
     return CallState(**values)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from centre import revisions
 from centre.extensions import listen_to_sessions
 from ivr.menus import register_main_option, register_main_speech
 from knowledge import phone, services, views, workspace
 from knowledge.cli import guide_group
+from knowledge.models import GUIDE_REVISION, GUIDE_TOKEN
 from knowledge.seed import load_seed
 from staff import register_home
 
@@ -23,3 +25,4 @@ def init_app(app: Flask) -> None:
     register_home("editor", "guide_editor.index")
     app.cli.add_command(guide_group)
     listen_to_sessions(app, "before_flush", services.bump_revision)
+    revisions.kept_elsewhere(GUIDE_REVISION, GUIDE_TOKEN)

@@ -225,3 +225,9 @@ class GuideRevision(Model):
     revision: so.Mapped[int] = so.mapped_column(default=0)
     # A fresh random token per change: a counter alone could repeat after a database reset.
     token: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+
+
+# The guide's revision as `centre.revisions` knows it: its name, and its token as a scalar
+# subquery a webhook reads along with its call's row (registered by `knowledge.init_app`).
+GUIDE_REVISION = "guide"
+GUIDE_TOKEN = sa.select(GuideRevision.token).where(GuideRevision.id == 1).scalar_subquery()

@@ -28,8 +28,9 @@ import numpy as np
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
+from centre import revisions
 from centre.extensions import db
-from knowledge.models import PUBLISHED, GuideRevision, Service, ServiceTranslation
+from knowledge.models import GUIDE_REVISION, PUBLISHED, Service, ServiceTranslation
 from knowledge.neighbours import ExampleIndex
 from knowledge.normalise import normalise, tokens
 
@@ -286,7 +287,7 @@ _lock = threading.Lock()
 
 def current_revision() -> str:
     """Return the token of the guide's current revision ("" before any content)."""
-    return db.session.scalar(sa.select(GuideRevision.token).where(GuideRevision.id == 1)) or ""
+    return revisions.current(GUIDE_REVISION)
 
 
 def published_entries(language: str) -> list[Entry]:

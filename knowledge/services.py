@@ -14,6 +14,7 @@ from babel import Locale
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
+from centre import revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.languages import CODES
@@ -22,6 +23,7 @@ from knowledge.models import (
     ARCHIVED,
     CURRENT,
     DRAFT,
+    GUIDE_REVISION,
     PUBLISHED,
     STALE,
     Category,
@@ -60,7 +62,7 @@ class Published:
     text: ServiceTranslation
 
 
-# --- the revision every worker's search index follows ---------------------------------------
+# --- the revision every worker's search index and caches follow ------------------------------
 
 
 def bump_revision(session: so.Session, context: Any, instances: Any) -> None:
@@ -77,6 +79,16 @@ def bump_revision(session: so.Session, context: Any, instances: Any) -> None:
     )
     if rows_changed(updated) == 0:
         session.add(GuideRevision(id=1, revision=1, token=token))
+    revisions.moved(session, GUIDE_REVISION, token)  # what this transaction reads next follows it
+
+
+def _by_language() -> dict[Any, Any]:
+    return {}
+
+
+# What the phone menus read of the guide on most steps, kept per worker under its revision.
+_categories = revisions.Cached("guide.categories", GUIDE_REVISION, _by_language)
+_services_in = revisions.Cached("guide.services_in", GUIDE_REVISION, _by_language)
 
 
 # --- reading what callers may hear -----------------------------------------------------------
@@ -99,6 +111,13 @@ def published(slug: str, language: str) -> Published | None:
 
 def categories(language: str) -> list[tuple[str, str]]:
     """Return (slug, name) of the categories holding a published service, in keypad order."""
+    kept = _categories.get()
+    if language not in kept:  # two requests may both read it: the same rows, either kept
+        kept[language] = tuple(_read_categories(language))
+    return list(kept[language])
+
+
+def _read_categories(language: str) -> list[tuple[str, str]]:
     query = (
         sa.select(Category)
         .options(so.selectinload(Category.names))
@@ -110,6 +129,14 @@ def categories(language: str) -> list[tuple[str, str]]:
 
 def services_in(category_slug: str, language: str) -> list[tuple[str, str]]:
     """Return (slug, title) of the published services of a category, in keypad order."""
+    kept = _services_in.get()
+    key = (category_slug, language)
+    if key not in kept:
+        kept[key] = tuple(_read_services_in(category_slug, language))
+    return list(kept[key])
+
+
+def _read_services_in(category_slug: str, language: str) -> list[tuple[str, str]]:
     rows = db.session.execute(
         sa.select(Service.slug, ServiceTranslation.title)
         .join(Category, Service.category_id == Category.id)

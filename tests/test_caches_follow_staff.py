@@ -15,7 +15,7 @@ from centre.extensions import db
 from centre.languages import CODES
 from knowledge import services
 from knowledge.editing import Author, publish_text, save_text
-from knowledge.models import Service
+from knowledge.models import Category, Service
 
 NOTICE = "The consulate moves to 12 Harbour Street on Monday."
 
@@ -107,6 +107,28 @@ def test_a_service_renamed_and_published_is_heard_in_its_topic_menu_on_another_w
     assert f"For {renamed}, press 1." in after.text
     assert f"For {title}, press 1." not in after.text
     assert renamed.lower() in after.gather["hints"].lower()
+
+
+def test_a_topic_renamed_is_heard_in_the_guide_menu_on_another_worker(
+    app, make_app, call, guide, open_hours
+) -> None:
+    other = make_app()
+    with app.test_request_context():
+        slug, name = services.categories("en")[0]
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    before = phone.press("1")  # the guide's topics, as that worker keeps them
+    assert f"For {name}, press 1." in before.text
+    renamed = "Lighthouse keepers"
+    with app.test_request_context():
+        category = db.session.scalar(sa.select(Category).where(Category.slug == slug))
+        assert category is not None
+        english = next(n for n in category.names if n.language == "en")
+        english.name = renamed
+        db.session.commit()
+    again = phone.press("*")  # the same call, its next step
+    assert f"For {renamed}, press 1." in again.text
+    assert f"For {name}, press 1." not in again.text
 
 
 def publish_english(app, slug: str, change) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,8 @@
 """How often a call's step waits on PostgreSQL: its reads without BEGIN, its one write alone.
 
 A main-menu step reads the call's row and writes it back in one guarded statement: two waits,
-no BEGIN or COMMIT. A step that writes more (the caller's language remembered) keeps one
+no BEGIN or COMMIT. The guide's menus too, once a worker has read the guide: its revision comes
+with the call's row, its topics and their services from the worker's cache under it. A step that writes more (the caller's language remembered) keeps one
 transaction for all of it. A connection handed back to the pool begins transactions again.
 """
 
@@ -77,6 +78,23 @@ def test_a_main_menu_step_reads_and_writes_with_no_begin_or_commit(app, call, mo
     after, path = _call(app, phone.call_sid)
     assert after.step == before.step + 1
     assert path == [*path_before, "main"]
+
+
+def test_a_guide_menu_step_waits_as_a_main_menu_step(app, guide, call, monkeypatch):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("1")  # the guide's menu: this worker reads the guide's topics
+    with waits(app, monkeypatch) as sent:
+        turn = phone.press("*")
+    assert "Consular guide." in turn.text and "press 1" in turn.text
+    assert sent == {"SELECT": 1, "WITH": 1}  # the row with the guide's revision, the row written
+    phone.press("1")  # the first topic: this worker reads its services
+    with waits(app, monkeypatch) as sent:
+        topic = phone.press("*")
+    assert "To return to the guide, press 9." in topic.text
+    assert sent == {"SELECT": 1, "WITH": 1}
+    _, path = _call(app, phone.call_sid)
+    assert path[-4:] == ["guide", "guide", "guide_category", "guide_category"]
 
 
 def test_a_new_call_is_one_statement(app, call, monkeypatch):
