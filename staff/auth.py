@@ -169,11 +169,11 @@ def authenticate(email: str, password: str) -> StaffUser:
 
 def begin_session(user: StaffUser) -> None:
     """Start a fresh session for `user`: a new token, nothing kept from the cookie before."""
-    previous = session.get(SESSION_KEY)
-    if previous:  # logging in again over a session: the old cookie must not stay valid
-        record = db.session.get(StaffSession, _digest(str(previous)))
-        if record is not None and record.ended_at is None:
-            record.ended_at = to_storage(now())
+    # Logging in again over a session (open: load_session checked it): its cookie must not
+    # stay valid.
+    previous = g.get("staff_session")
+    if previous is not None:
+        previous.ended_at = to_storage(now())
     session.clear()
     token = secrets.token_urlsafe(32)
     moment = to_storage(now())
