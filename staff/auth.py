@@ -61,7 +61,7 @@ def current_staff() -> StaffUser | None:
 
 def load_session() -> None:
     """Find the request's staff member from the cookie; end the session if it has lapsed."""
-    g.staff = None
+    g.staff = g.staff_session = None
     token = session.get(SESSION_KEY)
     if not token or (request.endpoint or "").endswith(".static"):
         return
@@ -92,7 +92,7 @@ def load_session() -> None:
     if moment - from_storage(record.last_seen_at) >= TOUCH_EVERY and not polled:
         record.last_seen_at = to_storage(moment)
         db.session.commit()
-    g.staff = record.user
+    g.staff, g.staff_session = record.user, record
     g.staff_locale = record.user.locale
     if session.get(STAFF_LOCALE_KEY) != record.user.locale:
         session[STAFF_LOCALE_KEY] = record.user.locale
@@ -169,11 +169,11 @@ def authenticate(email: str, password: str) -> StaffUser:
 
 def begin_session(user: StaffUser) -> None:
     """Start a fresh session for `user`: a new token, nothing kept from the cookie before."""
-    previous = session.get(SESSION_KEY)
-    if previous:  # logging in again over a session: the old cookie must not stay valid
-        record = db.session.get(StaffSession, _digest(str(previous)))
-        if record is not None and record.ended_at is None:
-            record.ended_at = to_storage(now())
+    # Logging in again over a session (open: load_session checked it): its cookie must not
+    # stay valid.
+    previous = g.get("staff_session")
+    if previous is not None:
+        previous.ended_at = to_storage(now())
     session.clear()
     token = secrets.token_urlsafe(32)
     moment = to_storage(now())
@@ -195,15 +195,13 @@ def begin_session(user: StaffUser) -> None:
 
 def end_session() -> None:
     """Log out: close the session's row, so the cookie is refused from now on."""
-    token = session.get(SESSION_KEY)
-    if token:
-        record = db.session.get(StaffSession, _digest(str(token)))
-        if record is not None and record.ended_at is None:
-            record.ended_at = to_storage(now())
-            audit.record("logout", "user", record.user_id, actor=record.user)
-            release_when_gone(record.user, record.id)
+    record = g.get("staff_session")  # open and valid: load_session checked it
+    if record is not None:
+        record.ended_at = to_storage(now())
+        audit.record("logout", "user", record.user_id, actor=record.user)
+        release_when_gone(record.user, record.id)
     session.clear()
-    g.staff = None
+    g.staff = g.staff_session = None
 
 
 # Browsers drop tabs and newlines anywhere in a URL, trim spaces and controls at its ends and

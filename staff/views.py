@@ -287,11 +287,11 @@ def _day(text: str | None) -> date | None:
 @bp.app_errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     """Refuse a form without its token (an old page, or another site posting here)."""
-    if current_staff() is not None:
-        audit.record("csrf.refused", after={"path": request.path[:200]})
-    else:  # a stranger's: counted per address and route, whatever ids a flood puts in the path
-        route = request.url_rule.rule if request.url_rule else request.path
-        audit.tally("csrf.refused", after={"path": route[:200]})
+    # The token is checked before the session is read (CSRFProtect's before_request comes
+    # first), so who posted is not known here: counted per address and route, whatever ids a
+    # flood puts in the path.
+    route = request.url_rule.rule if request.url_rule else request.path
+    audit.tally("csrf.refused", after={"path": route[:200]})
     keep_when_refused()
     message = gettext("This form has expired. Go back, reload the page and try again.")
     return render_template(

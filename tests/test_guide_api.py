@@ -83,7 +83,12 @@ def test_an_unpublished_service_is_not_found(app, client, guide):
 
 
 def test_the_api_answers_posts_with_405_not_a_csrf_page(client, guide):
-    assert client.post("/api/guide/search?q=visa&lang=en").status_code == 405
+    response = client.post("/api/guide/search?q=visa&lang=en")
+    assert response.status_code == 405
+    assert response.get_json() == {
+        "error": "http_error",
+        "message": "The method is not allowed for the requested URL.",
+    }
 
 
 def test_a_service_names_its_source_page_and_the_day_it_was_checked(client, guide):

@@ -189,3 +189,20 @@ def test_a_note_whose_commit_finds_the_database_gone_is_kept_on_the_page(
     assert f'<blockquote class="kept" dir="auto">{NOTE}' in answer
     with app.app_context():
         assert db.session.scalars(sa.select(TicketNote.body)).all() == []
+
+
+def test_the_guide_api_says_in_json_that_the_database_is_not_answering(app, guide, monkeypatch):
+    # SQLite too: a machine reading the API gets JSON it can act on, never an HTML page.
+    client = app.test_client()
+    assert client.get("/api/guide/passport?lang=en").status_code == 200
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, Exception("the server is not answering"))
+
+    monkeypatch.setattr(Session, "execute", refuse)
+    response = client.get("/api/guide/passport?lang=en", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "error": "database_unavailable",
+        "message": "The database is not answering. Try again in a moment.",
+    }

@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 import redis
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from conftest import https_client
 from helpers import csrf_token, log_in, post_form
 
@@ -107,6 +108,27 @@ def test_passwords_are_hashed_with_argon2id_at_owasp_strength_or_more(app):
     assert memory >= 19 * 1024 and time >= 2 and lanes >= 1
     assert passwords.verify_password(found.group(0), STRONG)
     assert not passwords.verify_password(found.group(0), STRONG + "x")
+
+
+@pytest.mark.real_password_hashing
+def test_a_password_hashed_at_an_older_weaker_cost_is_rehashed_at_todays_on_its_next_login(
+    app, make_user
+):
+    member = make_user("agent", "fr")
+    with app.app_context():
+        user = db.session.get(StaffUser, member.id)
+        # As an older release stored it: argon2id at 8 KiB and one pass.
+        user.password_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(
+            member.password
+        )
+        db.session.commit()
+    assert log_in(app.test_client(), member.email, member.password).status_code == 302
+    with app.app_context():
+        stored = db.session.get(StaffUser, member.id).password_hash
+    # RFC 9106's low-memory profile, the app's cost: 64 MiB, 3 passes, 4 lanes.
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert log_in(app.test_client(), member.email, member.password).status_code == 302
+    assert log_in(app.test_client(), member.email, STRONG + "x").status_code == 401
 
 
 def test_every_password_of_the_shipped_list_is_refused_however_it_is_dressed_up(app):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 import sqlalchemy as sa
 from conftest import https_client
@@ -180,6 +182,34 @@ def test_the_shell_lists_accounts_with_role_languages_and_state(app, runner, mak
     assert ["amina@example.org", "agent", "fr", "disabled"] in lines
     assert ["bruno@example.org", "supervisor", "active"] in lines
     assert [line[0] for line in lines] == sorted(line[0] for line in lines)
+
+
+class Terminal:
+    """Standard input as a person at a terminal has it (the test runner's is a pipe)."""
+
+    def isatty(self) -> bool:
+        """Say this is a terminal."""
+        return True
+
+
+def test_at_a_terminal_the_password_is_hidden_and_asked_twice_until_both_agree(
+    app, runner, monkeypatch
+):
+    monkeypatch.setattr("staff.cli.sys", types.SimpleNamespace(stdin=Terminal()))
+    typed = f"{NEW}\nQuince-Meadow-Lighthouse-43\n{NEW}\n{NEW}\n"
+    result = runner.invoke(
+        args=["users", "create", "chief@example.org", "--role", "admin"], input=typed
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Password: ",
+        "Repeat for confirmation: ",
+        "Error: The two entered values do not match.",
+        "Password: ",
+        "Repeat for confirmation: ",
+        "created chief@example.org (admin)",
+    ]
+    assert logs_in(app, "chief@example.org", NEW)
 
 
 def accounts_id(app, email: str) -> int:  # type: ignore[no-untyped-def]
