@@ -183,6 +183,17 @@ def open_intervals(start: datetime, end: datetime) -> Iterator[tuple[datetime, d
         day += timedelta(days=1)
 
 
+def regular_opening(day: date) -> datetime | None:
+    """Return when the centre opens on `day` by its weekly hours (aware, Moroccan time), if it does.
+
+    Holidays and closures are not counted: this is the day's grid, not whether it is open.
+    """
+    hours = _calendar.get().hours
+    if day.weekday() not in hours:
+        return None
+    return datetime.combine(day, hours[day.weekday()][0], CENTRE_TZ)
+
+
 def _subtract(
     start: datetime, end: datetime, closures: list[tuple[datetime, datetime]]
 ) -> Iterator[tuple[datetime, datetime]]:

@@ -134,6 +134,29 @@ def test_a_callback_is_never_booked_in_a_closure(
         assert slot_of(ticket) == local(date(2026, 12, 7), 9, 15)
 
 
+def test_slots_that_do_not_divide_an_hour_start_at_opening_and_keep_their_grid(
+    app: Flask, make_app: Callable[..., Flask], runner: FlaskCliRunner, time_machine
+) -> None:  # type: ignore[no-untyped-def]
+    # 45-minute slots: 08:00, 08:45, 09:30, ... (counted from midnight they began at 08:15).
+    worker = make_app(CALLBACK_SLOT_MINUTES=45)
+    with worker.app_context():
+        asked = local(date(2026, 12, 5), 11)
+        time_machine.move_to(asked, tick=False)
+        first = callbacks.book("+33612345601", "fr", worker.config["PHONE_HASH_KEY"], asked)
+        db.session.commit()
+        assert slot_of(first) == local(date(2026, 12, 7), 8)
+        result = worker.test_cli_runner().invoke(
+            args=["calendar", "close", "2026-12-08T07:30", "2026-12-08T09:10"]
+        )
+        assert result.exit_code == 0, result.output
+        asked = local(date(2026, 12, 7), 19, 50)
+        time_machine.move_to(asked, tick=False)
+        after_closure = callbacks.book("+33612345602", "fr", worker.config["PHONE_HASH_KEY"], asked)
+        db.session.commit()
+        # The closure ends at 09:10: the next slot on the day's grid is 09:30.
+        assert slot_of(after_closure) == local(date(2026, 12, 8), 9, 30)
+
+
 def test_a_callback_asked_for_on_a_ramadan_saturday_is_booked_at_eight_moroccan_time(
     app: Flask, book: Callable[..., Ticket]
 ) -> None:

@@ -51,9 +51,12 @@ def slots(start: datetime, minutes: int) -> Iterator[datetime]:
     """Yield the start of every callback slot from `start` on, within opening hours."""
     length = timedelta(minutes=minutes)
     for opens, closes in calendar.open_intervals(start, start + HORIZON):
-        # Slots keep a grid counted from midnight (08:00, 08:15, ...), also after a closure.
-        day_open = opens.replace(hour=0, minute=0, second=0, microsecond=0)
-        offset = (opens - day_open) % length
+        # Slots keep a grid counted from the day's regular opening (08:00, 08:15, ... or, with
+        # 45-minute slots, 08:00, 08:45, ...), also after a closure that ends off the grid.
+        anchor = calendar.regular_opening(opens.date()) or opens.replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        offset = (opens - anchor) % length
         slot = opens if not offset else opens + (length - offset)
         while slot + length <= closes:
             if slot >= start:
