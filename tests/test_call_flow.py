@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -540,3 +541,71 @@ def test_a_caller_can_say_what_they_want_at_the_main_menu(app, call, open_hours,
     assert_spoken_in(turn, code)
     with app.app_context():
         assert db.session.scalar(sa.select(Call.node)) == "feedback"
+
+
+@pytest.fixture
+def server_in_honolulu(monkeypatch):
+    """Run the test with the server's own clock on Honolulu time (UTC-10)."""
+    monkeypatch.setenv("TZ", "Pacific/Honolulu")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("caller", "told"),
+    [
+        (
+            "+33612345678",
+            "le lundi 7 décembre 2026 à 08:00 (heure marocaine), soit le lundi 7 décembre 2026 "
+            "à 09:00, heure locale.",
+        ),
+        ("+212612345678", "le lundi 7 décembre 2026 à 08:00 (heure marocaine)."),
+    ],
+)
+def test_the_callback_date_texted_is_the_callers_whatever_the_servers_time_zone(
+    app, call, closed_hours, server_in_honolulu, caller, told
+):
+    # Monday 08:00 in Casablanca (09:00 in Paris) is still Sunday evening in Honolulu.
+    phone = call(caller=caller)
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    phone.press("1")
+    with app.app_context():
+        reference = db.session.scalar(sa.select(Ticket.reference))
+        (sms,) = db.session.scalars(sa.select(OutboundMessage)).all()
+    assert sms.body == (
+        f"Centre d'appels consulaire : nous vous rappellerons {told} Référence {reference}."
+    )
+
+
+@pytest.mark.parametrize(
+    ("caller", "told"),
+    [
+        (
+            "+33612345678",
+            "le lundi 7 septembre 2026 à 08:00 (heure marocaine), soit le lundi 7 septembre "
+            "2026 à 09:00, heure locale.",
+        ),
+        ("+212612345678", "le lundi 7 septembre 2026 à 08:00 (heure marocaine)."),
+    ],
+)
+def test_a_callback_booked_while_morocco_is_on_utc_plus_one_is_texted_in_its_time(
+    app, call, time_machine, caller, told
+):
+    # Saturday 5 September 2026, 11:00 in Casablanca (UTC+1 until 20 September): the next
+    # opening is Monday 7 September 08:00 there, 07:00 UTC, 09:00 in Paris.
+    time_machine.move_to("2026-09-05T10:00:00+00:00", tick=False)
+    phone = call(caller=caller)
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    phone.press("1")
+    with app.app_context():
+        reference = db.session.scalar(sa.select(Ticket.reference))
+        booked = db.session.scalar(sa.select(Callback.scheduled_at))
+        (sms,) = db.session.scalars(sa.select(OutboundMessage)).all()
+    assert booked == datetime(2026, 9, 7, 7, 0)
+    assert sms.body == (
+        f"Centre d'appels consulaire : nous vous rappellerons {told} Référence {reference}."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask
@@ -169,4 +170,55 @@ def test_a_caller_on_moroccan_time_is_told_the_next_try_in_moroccan_time_only(
         "Centro de atención consular: le llamamos pero no pudimos localizarle. Le volveremos a "
         "llamar el martes, 1 de diciembre de 2026 a las 11:00 (hora de Marruecos). "
         f"Referencia {reference}."
+    )
+
+
+def test_a_spanish_speaking_caller_never_reached_is_told_so_in_spanish(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    open_hours: None,
+    log_in: Callable[..., FlaskClient],
+    time_machine,  # type: ignore[no-untyped-def]
+) -> None:
+    moroccan = "+212612345678"
+    ticket_id = book_by_phone(app, call, caller=moroccan, code="es")
+    agent = log_in("agent", "es", locale="en")
+    for _ in range(3):
+        assert outcome(app, agent, ticket_id, "no_answer").status_code == 302
+        time_machine.shift(20 * 60)  # the agent tries again, still logged in
+    with app.app_context():
+        reference = db.session.get(Ticket, ticket_id).reference
+    (unreached,) = texts(app, "callback_unreached", caller=moroccan)
+    assert unreached.language == "es" and unreached.body == (
+        "Centro de atención consular: intentamos devolverle la llamada 3 veces sin localizarle. "
+        f"Vuelva a llamarnos cuando pueda, con su referencia {reference}."
+    )
+
+
+def test_a_caller_pushed_back_by_an_unanswered_callback_is_texted_the_new_time(
+    app: Flask,
+    call: Callable[..., PhoneCall],
+    open_hours: None,
+    log_in: Callable[..., FlaskClient],
+) -> None:
+    # One callback an hour: the first caller gets 10:00, the second 11:00. Nobody answers the
+    # first; they are tried again from 11:00, ahead of the second caller, who moves to 12:00.
+    app.config.update(CALLBACK_SLOT_MINUTES=60, CALLBACK_SLOT_CAPACITY=1)
+    second = "+212612345679"
+    first_id = book_by_phone(app, call, caller="+212612345678")
+    phone = call(caller=second)
+    walk_to_main_menu(phone, "fr")
+    phone.press("0")
+    phone.hold()
+    phone.press("1")
+    phone.left()
+    with app.app_context():
+        second_ticket = db.session.scalars(sa.select(Ticket).where(Ticket.id != first_id)).one()
+        reference = second_ticket.reference
+        assert second_ticket.callback.scheduled_at == datetime(2026, 12, 1, 11, 0)
+    outcome(app, log_in("agent", "fr", locale="en"), first_id, "no_answer")
+    (moved,) = texts(app, "callback_moved", caller=second)
+    assert moved.language == "fr" and moved.body == (
+        f"Centre d'appels consulaire : votre rappel {reference} est déplacé au mardi 1 décembre "
+        "2026 à 12:00 (heure marocaine)."
     )
