@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import secrets
 import time
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
@@ -57,19 +58,31 @@ def test_a_hostile_body_is_refused_unread_and_writes_nothing(app, call, open_hou
     phone = call()
     walk_to_main_menu(phone, "fr")  # a call in progress, so a step has something to move
     client = app.test_client()
-    # A real call's step, measured in the same test: the refusal must cost less than one.
-    started = time.perf_counter()
-    phone.press("*")
-    a_real_step = time.perf_counter() - started
+
+    def refuse() -> None:
+        response = client.post(
+            route, data=body, content_type=content_type, headers={"X-Twilio-Signature": "forged"}
+        )
+        assert response.status_code == 413, response.get_data(as_text=True)[:300]
+
+    # A real call's step, measured in the same test: the refusal must cost less than one. Each
+    # is timed five times and its fastest kept, so that a busy machine pausing the process
+    # once (CI runs two suites side by side) does not decide the comparison.
+    a_real_step = fastest(lambda: phone.press("*"))
     before = row_counts(app)
-    started = time.perf_counter()
-    response = client.post(
-        route, data=body, content_type=content_type, headers={"X-Twilio-Signature": "forged"}
-    )
-    refusal = time.perf_counter() - started
-    assert response.status_code == 413, response.get_data(as_text=True)[:300]
+    refusal = fastest(refuse)
     assert row_counts(app) == before
     assert refusal < a_real_step, (refusal, a_real_step)
+
+
+def fastest(action: Callable[[], object], times: int = 5) -> float:
+    """Return the shortest of `times` timings of `action`, in seconds."""
+    timings = []
+    for _ in range(times):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
 
 
 def test_a_body_just_within_the_caps_is_still_checked_for_its_signature(app, open_hours):
