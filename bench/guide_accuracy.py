@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.guide import (  # noqa: E402
     BLIND,
     BLIND2,
+    BLIND3,
     CLOSING,
     DEV,
     DEV2,
@@ -51,6 +52,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE,
     OUT_OF_SCOPE_BLIND,
     OUT_OF_SCOPE_BLIND2,
+    OUT_OF_SCOPE_BLIND3,
     OUT_OF_SCOPE_DEV,
     OUT_OF_SCOPE_DEV3,
     TUNING,
@@ -188,6 +190,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("closing held-out set (after all the tuning)", CLOSING, False),
         ("blind held-out set (written apart from the matcher's work)", BLIND, False),
         ("second blind held-out set (sealed while the seed grew)", BLIND2, False),
+        ("third blind held-out set (situations, sealed while the matcher changed)", BLIND3, False),
     )
     for label, path, list_misses in sets:
         if dev_only and path not in (TUNING, DEV, DEV2, DEV3):
@@ -211,6 +214,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("out of scope, held out", OUT_OF_SCOPE, False),
         ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),
+        ("out of scope, third blind", OUT_OF_SCOPE_BLIND3, False),
     )
     for label, path, list_answers in outside:
         if dev_only and path not in (OUT_OF_SCOPE_DEV, OUT_OF_SCOPE_DEV3):

@@ -44,12 +44,16 @@ CLOSING = json.loads((DATA / "guide_phrases_closing.json").read_text(encoding="u
 BLIND = json.loads((DATA / "guide_phrases_blind.json").read_text(encoding="utf-8"))
 # ... and a second blind one, from the services' titles only, sealed while the seed grew again.
 BLIND2 = json.loads((DATA / "guide_phrases_blind2.json").read_text(encoding="utf-8"))
+# ... and a third, callers' situations as speech recognition writes them, sealed on 7 December
+# while the matcher changed, measured once before and once after.
+BLIND3 = json.loads((DATA / "guide_phrases_blind3.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
+OUTSIDE_BLIND3 = json.loads((DATA / "guide_out_of_scope_blind3.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -292,6 +296,7 @@ def seed_terms_of(texts: dict[str, Any], code: str) -> set[str]:
         (CLOSING, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL]),
         (BLIND, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING]),
         (BLIND2, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3]),
+        (BLIND3, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2]),
     ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
@@ -303,7 +308,7 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
     asked = {slug for _, slug in phrases}
     if any(
-        kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2)
+        kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2, BLIND3)
     ):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
@@ -340,7 +345,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
     assert len(set(written)) == len(written)
     assert set(written) & seed_terms == set()
     # Measured on every phrase set and both out-of-scope sets, so it repeats none of them.
-    sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2)
+    sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3)
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
     outside = (
         *OUTSIDE_DEV[code],
@@ -348,6 +353,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_BLIND[code],
         *OUTSIDE_DEV3[code],
         *OUTSIDE_BLIND2[code],
+        *OUTSIDE_BLIND3[code],
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -486,6 +492,21 @@ MEASURED = {
             "en": (0.87, 0.97),
         },
     ),
+    # Callers' situations (see BLIND3), measured once on 7 December on the matcher of that
+    # morning: 91% top-1, none of the seven languages at 95% (Arabic and Spanish 88%).
+    "third blind held-out": (
+        BLIND3,
+        (0.91, 0.97),
+        {
+            "ar": (0.88, 0.96),
+            "fr": (0.91, 0.96),
+            "es": (0.88, 0.97),
+            "it": (0.92, 0.99),
+            "nl": (0.92, 0.97),
+            "de": (0.91, 0.99),
+            "en": (0.93, 0.97),
+        },
+    ),
 }
 
 
@@ -522,6 +543,11 @@ CONFIDENT_WRONG = {
         OUTSIDE_BLIND2,
         {"ar": 0, "fr": 1, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
+    # Measured once: Italian 1 of 25 (4%), the others none.
+    "third blind": (
+        OUTSIDE_BLIND3,
+        {"ar": 0, "fr": 0, "es": 0, "it": 1, "nl": 0, "de": 0, "en": 0},
+    ),
 }
 
 
@@ -553,6 +579,9 @@ def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
     blind = {normalise(q, code) for q in OUTSIDE_BLIND[code]}
     for question in OUTSIDE_BLIND2[code]:
         assert normalise(question, code) not in seed_terms | tuned | held_out | blind, question
+    blind2 = {normalise(q, code) for q in OUTSIDE_BLIND2[code]}
+    for question in OUTSIDE_BLIND3[code]:
+        assert normalise(question, code) not in seed_terms | tuned | held_out | blind | blind2
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):
