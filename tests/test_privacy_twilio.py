@@ -156,6 +156,7 @@ def test_a_deletion_that_cannot_reach_twilio_is_kept_and_the_run_goes_on(
     assert "recordings deleted: 1" in result.output
     assert "recordings whose deletion failed (kept, retried next run): 1" in result.output
     assert deletions(app) == [("REfirst", "failed"), ("REsecond", "sent")]
+    assert deletion_rows(app)[0][-1] == "ConnectionError: connection refused"  # why it stayed
     assert urls(app) == {"REfirst": "https://api.twilio.com/x/Recordings/REfirst", "REsecond": ""}
 
 
