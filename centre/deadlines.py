@@ -91,13 +91,17 @@ class BoundedConnection(psycopg.Connection[Any]):
             ) from None
 
 
-def init_app(app: Flask) -> None:
-    """Make the PostgreSQL engine's connections bounded ones (other databases are left alone)."""
-    with app.app_context():
-        engine = db.engine
+def bound_engine(engine: sa.Engine) -> None:
+    """Make `engine`'s connections bounded ones, if it is PostgreSQL's (others are left alone)."""
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
 
     @sa.event.listens_for(engine, "do_connect")
     def _connect_bounded(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
         return BoundedConnection.connect(*cargs, **cparams)
+
+
+def init_app(app: Flask) -> None:
+    """Make the app's PostgreSQL connections bounded ones (other databases are left alone)."""
+    with app.app_context():
+        bound_engine(db.engine)

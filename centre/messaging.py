@@ -104,7 +104,8 @@ class _ToTwilioAt(TwilioHttpClient):
         return super().request(method, self.origin + parts.path, *args, **kwargs)
 
 
-def _client() -> Client | None:
+def twilio_client() -> Client | None:
+    """Return Twilio's REST client with the configured timeout and origin, or None without an account."""
     config = current_app.config
     sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
     if not sid:
@@ -189,7 +190,7 @@ def redirect_queue_member(queue: str, call_sid: str, url: str) -> bool:
     the queue. Returns False without credentials (nothing leaves the machine) or when Twilio
     does not hold the call in that queue any more; raises on an error worth retrying.
     """
-    client = _client()
+    client = twilio_client()
     if client is None:
         log.info("queued call not redirected (no Twilio credentials)")
         return False
@@ -253,7 +254,7 @@ def deliver(message_id: int) -> str:
         return "skipped"
     if row.next_attempt_at is not None and row.next_attempt_at > moment:
         return "skipped"
-    client, sender = _client(), config[SENDER_SETTING[row.channel]]
+    client, sender = twilio_client(), config[SENDER_SETTING[row.channel]]
     if client is None or not sender:
         return "skipped"  # credentials were taken away: the row waits for them
     paced = pacing.take_turn(row.channel, sender, config[RATE_SETTING[row.channel]])
@@ -401,7 +402,7 @@ def sweep() -> dict[str, int]:
         ).all()
     for message_id in waiting:
         counts["requeued"] += jobs.enqueue(send_message, message_id)
-    client = _client()
+    client = twilio_client()
     for row in left:
         counts[_settle(client, row)] += 1
     if any(counts.values()):
@@ -520,6 +521,9 @@ def needing_attention(since: datetime, limit: int = 200) -> list[OutboundMessage
         db.session.scalars(
             sa.select(OutboundMessage)
             .where(
+                # Texts and calls: the record of a recording's deletion at Twilio ("api") is
+                # retried by the next purge, never resent by a person.
+                OutboundMessage.channel.in_(tuple(SENDER_SETTING)),
                 OutboundMessage.status.in_(NOT_DELIVERED),
                 OutboundMessage.created_at >= to_storage(since),
                 OutboundMessage.id.not_in(replaced),

@@ -38,6 +38,7 @@ from redis.retry import Retry
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 
+from centre import deadlines
 from centre.clock import now, to_storage
 from centre.extensions import Model, db
 
@@ -85,6 +86,9 @@ def _counting_engine() -> sa.Engine:
             if not name.startswith("pool") and name != "max_overflow"
         }
         engine = sa.create_engine(db.engine.url, poolclass=NullPool, **options)
+        # Its waits end with the request's bound too: a webhook that counts still apologises
+        # in time when the database hangs (libpq alone waits 2 s for a connection).
+        deadlines.bound_engine(engine)
         current_app.extensions["ratelimit_engine"] = engine
     return engine
 

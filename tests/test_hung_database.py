@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from casefeed import case_row, reference, write_csv
 from conftest import TOKEN
-from helpers import assert_spoken_in
+from helpers import assert_spoken_in, walk_to_main_menu
 from sqlalchemy.engine import make_url
 
 from ivr.driver import FlaskTransport, PhoneCall, Turn, parse
@@ -32,7 +33,8 @@ NEVER = 20.0  # seconds after which a step that has not answered counts as hung
 
 class FreezingProxy:
     """Forward TCP to PostgreSQL on loopback until frozen; frozen, keep every socket open but
-    pass nothing on, in either direction (new connections are accepted and left waiting)."""
+    pass nothing on, in either direction (new connections are accepted and left waiting).
+    Holding new connections only (`holding_new`), the established ones go on forwarding."""
 
     def __init__(self, host: str, port: int) -> None:
         """Listen on a free loopback port, forwarding to `host`:`port`."""
@@ -40,6 +42,7 @@ class FreezingProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.frozen = threading.Event()
+        self.holding_new = threading.Event()
         self.closed = threading.Event()
         self.sockets: list[socket.socket] = [self.listener]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -51,7 +54,7 @@ class FreezingProxy:
             except OSError:
                 return
             self.sockets.append(client)
-            if self.frozen.is_set():
+            if self.frozen.is_set() or self.holding_new.is_set():
                 continue  # accepted, never answered
             server = socket.create_connection(self.upstream)
             self.sockets.append(server)
@@ -174,3 +177,42 @@ def test_a_call_in_progress_and_a_new_call_hear_an_apology_within_2_s_when_the_d
     turn, _ = post_in_thread(phone, action, phone.params(Digits="*"))
     assert turn is not None and turn.gather is not None, turn
     assert_spoken_in(turn, "de")
+
+
+@pytest.mark.usefixtures("guide")
+@pytest.mark.parametrize("timeout", ANSWER_WITHIN)
+def test_a_case_lookup_whose_count_gets_no_connection_apologises_within_2_s(
+    make_app, app, proxy, runner, tmp_path, open_hours, timeout
+):
+    # A failed lookup is counted on a connection of its own (the count must hold whatever the
+    # step does next). PostgreSQL taking no new connection (its slots full, a proxy in front
+    # stuck) must not keep the caller waiting longer than the promise.
+    feed = write_csv(tmp_path / "cases.csv", [case_row()])
+    imported = runner.invoke(args=["cases", "import", str(feed)])
+    assert imported.exit_code == 0, imported.output
+    promise = ANSWER_WITHIN[timeout]
+    through_proxy = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(
+        host="127.0.0.1", port=proxy.port
+    )
+    proxied = make_app(
+        SQLALCHEMY_DATABASE_URI=through_proxy.render_as_string(False),
+        DB_TIMEOUT_SECONDS=timeout,
+        REDIS_URL="",  # the database counts
+    )
+    phone = PhoneCall(FlaskTransport(proxied), TOKEN, caller="+33612340042", to=GERMAN_NUMBER)
+    walk_to_main_menu(phone, "de")
+    phone.press("2")
+    phone.press(reference(1) + "#")
+    asked = phone.press("1")  # the reference confirmed: the birth date is asked
+    # A step with the database answering (no count in it): what this machine needs today.
+    wrong = phone.params(Digits="07031984")  # Twilio keeps the "#" to itself
+    confirm, usual = post_in_thread(phone, asked.gather["action"], wrong)
+    assert confirm is not None and confirm.gather is not None, confirm
+
+    proxy.holding_new.set()
+    turn, elapsed = post_in_thread(phone, confirm.gather["action"], phone.params(Digits="1"))
+    assert turn is not None, "the lookup never answered: the caller hears silence"
+    assert turn.dial == FALLBACK, turn.xml
+    assert_spoken_in(turn, "de")
+    assert elapsed < promise + usual, (elapsed, usual)
+    print(f"apology after {elapsed:.3f} s (a step usually takes {usual:.3f} s)")

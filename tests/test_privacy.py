@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 from test_desk import make_ticket  # noqa: F401  (a fixture)
 from test_reports import CALLER, PERIOD, csv_rows, dashboard_tables, known_data, local, record_call  # noqa: F401
 
-from centre import phones
+from centre import jobs, phones
 from centre.extensions import db
 from centre.messaging import OutboundMessage
 from ivr import state
@@ -58,6 +59,34 @@ def test_recordings_older_than_the_retention_period_are_deleted_and_the_run_is_r
         assert tuple(audited) == ({"days": 90, "recordings deleted": 1}, "cli")
     again = runner.invoke(args=["privacy", "purge-recordings", "--days", "5"])
     assert "recordings deleted: 2" in again.output  # now the 90- and 10-day-old ones
+
+
+def test_the_nightly_purge_keeps_the_configured_retention_and_says_what_it_did(
+    app, time_machine, caplog
+):
+    app.config["RECORDING_RETENTION_DAYS"] = 30
+    with app.app_context():
+        for sid, days_ago in (("REold", 31), ("REnew", 29)):
+            time_machine.move_to(local("2026-12-04T02:30") - timedelta(days=days_ago), tick=False)
+            ticket = services.open_ticket("complaint", "fr", CALLER, "test-phone-key")
+            db.session.flush()
+            services.attach_recording(ticket.id, sid, f"https://api.twilio.com/x/{sid}", 5)
+        db.session.commit()
+    time_machine.move_to(local("2026-12-04T02:30"), tick=False)
+    caplog.set_level(logging.INFO, logger="operations.privacy")
+    with app.app_context():
+        jobs.run_scheduled(
+            "purge-recordings"
+        )  # what the scheduler runs at 02:30 (jobs run in place)
+        urls = dict(db.session.execute(sa.select(Recording.recording_sid, Recording.url)).all())
+        assert urls == {"REold": "", "REnew": "https://api.twilio.com/x/REnew"}
+        audited = db.session.scalar(
+            sa.select(AuditEntry.after).where(AuditEntry.action == "privacy.purge_recordings")
+        )
+        assert audited == {"days": 30, "recordings deleted": 1}
+    # The worker's log says the night's purge ran, and what it deleted.
+    said = [r.getMessage() for r in caplog.records if r.name == "operations.privacy"]
+    assert said == ["recordings purged: {'recordings deleted': 1}"]
 
 
 def test_a_purged_recording_is_said_to_be_deleted_and_offers_no_player(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from conftest import TEST_REDIS_URL
 
 from centre import ratelimit
 from centre.extensions import db
@@ -77,3 +81,82 @@ def test_a_place_given_back_more_often_than_taken_banks_no_extra_attempts(instan
         db.session.commit()
         # Giving back one number's place leaves another's count alone.
         assert ratelimit.count("lookup-fail:other", window=window) == 1
+
+
+def test_once_redis_answers_again_the_counts_go_back_to_it(
+    make_app, app, redis_config, caplog, time_machine
+):
+    # One worker lost Redis for a moment and counted in the database; the others went on in
+    # Redis. Left alone for REDIS_RETRY_SECONDS (here none), it counts with them again.
+    from test_hung_database import FreezingProxy
+
+    redis_url = urlsplit(TEST_REDIS_URL)
+    proxy = FreezingProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
+    proxied = redis_url._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
+    caplog.set_level(logging.INFO, logger="centre.ratelimit")
+    lost = make_app(
+        REDIS_URL=proxied,
+        REDIS_PREFIX=redis_config["REDIS_PREFIX"],
+        REDIS_TIMEOUT_SECONDS=0.5,
+        REDIS_RETRY_SECONDS=0,
+    )
+    other = make_app(**redis_config)
+    window = timedelta(minutes=15)
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    try:
+        proxy.frozen.set()
+        with lost.app_context():
+            assert ratelimit.hit("login:address:203.0.113.7", window=window) == 1
+            db.session.commit()
+        with other.app_context():
+            assert ratelimit.count("login:address:203.0.113.7", window=window) == 0
+        proxy.frozen.clear()
+        with lost.app_context():
+            assert ratelimit.hit("login:address:203.0.113.7", window=window) == 1
+            db.session.commit()
+        with other.app_context():
+            assert ratelimit.count("login:address:203.0.113.7", window=window) == 1
+    finally:
+        lost.extensions["ratelimit_redis"].backend.client.close()  # its link to the proxy
+        proxy.close()
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "centre.ratelimit"]
+    assert said == [
+        (
+            "WARNING",
+            "Redis cannot be reached (TimeoutError): the limits count in the database until it"
+            " answers again",
+        ),
+        ("INFO", "Redis answers again: the limits count in Redis"),
+    ]
+
+
+def test_a_redis_slower_than_the_default_but_within_its_configured_timeout_keeps_counting(
+    make_app, app, redis_config, caplog, time_machine
+):
+    # Redis far away (another site): REDIS_TIMEOUT_SECONDS set to 10 s, and a hit answered
+    # after about 2 s, four times the default half second, still counts in Redis.
+    from test_hung_database import FreezingProxy
+
+    redis_url = urlsplit(TEST_REDIS_URL)
+    proxy = FreezingProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
+    proxied = redis_url._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
+    caplog.set_level(logging.WARNING, logger="centre.ratelimit")
+    far = make_app(
+        REDIS_URL=proxied, REDIS_PREFIX=redis_config["REDIS_PREFIX"], REDIS_TIMEOUT_SECONDS=10
+    )
+    other = make_app(**redis_config)
+    window = timedelta(minutes=15)
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    try:
+        with far.app_context():
+            assert ratelimit.hit("login:address:203.0.113.8", window=window) == 1
+            proxy.frozen.set()  # the connection is made: its bytes now wait in the proxy
+            threading.Timer(2.0, proxy.frozen.clear).start()
+            assert ratelimit.hit("login:address:203.0.113.8", window=window) == 2
+            db.session.commit()
+        with other.app_context():
+            assert ratelimit.count("login:address:203.0.113.8", window=window) == 2
+    finally:
+        far.extensions["ratelimit_redis"].backend.client.close()  # its link to the proxy
+        proxy.close()
+    assert not [r for r in caplog.records if r.name == "centre.ratelimit"]

@@ -12,12 +12,12 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
+import requests
 import sqlalchemy as sa
-from flask import current_app
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from centre import phones
+from centre import messaging, phones
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.forgetting import Caller, Report
@@ -30,10 +30,23 @@ CANCELLED = "cancelled"
 PLAIN = {"synchronize_session": False}
 
 
+def _delete_at_twilio(client: Client, recording_sid: str) -> str | None:
+    """Delete the recording at Twilio; return why it could not be, or None once it is gone there."""
+    try:
+        client.recordings(recording_sid).delete()
+    except TwilioRestException as exc:
+        if exc.status == 404:  # already gone (deleted in Twilio's console, or by Twilio itself)
+            return None
+        # Its words as str(exc) gives them off a terminal (on one, it adds colours and the request).
+        return f"HTTP {exc.status} error: {exc.msg}"
+    except (TwilioException, requests.RequestException) as exc:  # not reached: next run
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def delete_recordings(recordings: Iterable[Recording], report: Report) -> None:
     """Delete each recording at Twilio (or record the deletion in the outbox) and forget its URL."""
-    sid = current_app.config["TWILIO_ACCOUNT_SID"]
-    client = Client(sid, current_app.config["TWILIO_AUTH_TOKEN"]) if sid else None
+    client = messaging.twilio_client()
     for recording in recordings:
         recording.transcript = None  # the caller's words, as Twilio heard them
         if recording.audio is not None:  # held by the app, never sent to Twilio
@@ -42,12 +55,11 @@ def delete_recordings(recordings: Iterable[Recording], report: Report) -> None:
             continue
         status, error = "recorded", None
         if client is not None:
-            try:
-                client.recordings(recording.recording_sid).delete()
-                status = "sent"
-            except TwilioException as exc:
-                status, error = "failed", str(exc)[:500]
-                log.warning("recording %s could not be deleted at Twilio", recording.id)
+            error = _delete_at_twilio(client, recording.recording_sid)
+            status = "sent" if error is None else "failed"
+        if error is not None:
+            error = error[:500]
+            log.warning("recording %s could not be deleted at Twilio: %s", recording.id, error)
         db.session.add(
             OutboundMessage(
                 channel="api",
