@@ -13,6 +13,15 @@ the second: one lucky example is weaker evidence than two) and half that of all 
 at once (their centroid: the words its callers use, whatever their situation). A feature's
 weight is by how few services' examples use it. Built once per guide revision, with the term
 index; a search is a sparse product, posting list by posting list.
+
+Nearness alone weighs every example alike, however typical of its service: an example of the
+marriage that happens to share "town hall" with the transcription's pulls as hard as one that
+says what only the marriage's say. So each service also gets a weight per example, learned
+once per revision by kernel ridge regression (each example's likeness to every other, solved
+so that every example points to its own service and not to the others): a phrase's learned
+score for a service is its likeness to every example, through those weights. On the seed's
+examples, cross-validated, that finds the right service first about 80% of the time instead
+of 76%, and is as cheap to search (one product with the likenesses already computed).
 """
 
 from __future__ import annotations
@@ -29,6 +38,10 @@ GRAMS = (3, 4, 5)  # lengths of the runs of letters compared, inside one word
 WORD_WEIGHT = 2.0  # a whole word shared counts for this many runs of letters' worth
 SECOND = 0.35  # how much the second nearest example of a service adds to the nearest
 CENTRAL = 0.5  # the share of the likeness to all of a service's examples at once (its centroid)
+RIDGE = 1.0  # how strongly the learned weights are held back (chosen on the cross-validation)
+LEARNED_ROWS = (
+    3000  # at most this many examples are learned from (the system solved grows as its square)
+)
 
 
 def features(text: str, language: str) -> Counter[str]:
@@ -71,6 +84,7 @@ class ExampleIndex:
             for feature, weight in vector.items():
                 total_vector[feature] = total_vector.get(feature, 0.0) + weight
         self.central = _postings((owner, _unit(vector)) for owner, vector in sums.items())
+        self.learned_rows, self.weights = self._learn([vector for _, vector in vectors])
 
     def _weigh(self, found: Counter[str]) -> dict[str, float]:
         """Return the unit TF-IDF vector of counted features (unknown features left out)."""
@@ -83,18 +97,51 @@ class ExampleIndex:
             vector[feature] = weight * WORD_WEIGHT if feature.startswith("w ") else weight
         return _unit(vector)
 
-    def similarities(self, phrase: str) -> np.ndarray:
-        """Return, per service, how like its nearest examples and its centroid `phrase` is (0-1)."""
+    def _learn(self, vectors: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the rows learned from and, per row and service, its learned weight.
+
+        Kernel ridge regression on the examples' cosines: (K + RIDGE I) weights = one-hot owners.
+        Past LEARNED_ROWS examples, each service's first ones are taken, round by round.
+        """
+        rank = np.zeros(len(vectors), dtype=np.int64)
+        seen: Counter[int] = Counter()
+        for row, owner in enumerate(self.owners):
+            rank[row] = seen[int(owner)]
+            seen[int(owner)] += 1
+        rows = np.sort(np.argsort(rank, kind="stable")[:LEARNED_ROWS])
+        if not len(rows):
+            return rows, np.zeros((0, self.services))
+        position = np.full(len(vectors), -1)
+        position[rows] = np.arange(len(rows))
+        kernel = np.zeros((len(rows), len(rows)))
+        for found, weights in self.postings.values():
+            kept = position[found]
+            mask = kept >= 0
+            kept, weights = kept[mask], weights[mask]
+            if len(kept):
+                kernel[np.ix_(kept, kept)] += np.outer(weights, weights)
+        targets = np.zeros((len(rows), self.services))
+        targets[np.arange(len(rows)), self.owners[rows]] = 1.0
+        kernel[np.diag_indices_from(kernel)] += RIDGE
+        return rows, np.linalg.solve(kernel, targets)
+
+    def similarities(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return, per service, how like its examples `phrase` is (0-1), and its learned score.
+
+        The first is the likeness to the nearest examples and the centroid; the second, the
+        likeness to every example through the weights learned for the service (about 0-1).
+        """
         likeness = np.zeros(self.services)
         if not self.size:
-            return likeness
+            return likeness, np.zeros(self.services)
         found = features(phrase, self.language)
         # The phrase's own norm counts the features no example has: a question about
         # ferries is not made like one about passports by dropping the word "ferry".
         vector = self._weigh_phrase(found)
         cosine = _product(self.postings, vector, self.size)
         if not cosine.any():
-            return likeness
+            return likeness, np.zeros(self.services)
+        learned = cosine[self.learned_rows] @ self.weights
         # Nearest and second nearest example per service.
         order = np.lexsort((-cosine, self.owners))
         owners = self.owners[order]
@@ -105,7 +152,7 @@ class ExampleIndex:
         second = np.where(has_second, ranked[np.minimum(starts + 1, len(ranked) - 1)], 0.0)
         likeness[owners[starts]] = (first + SECOND * second) / (1 + SECOND)
         centre = _product(self.central, vector, self.services)
-        return (1 - CENTRAL) * likeness + CENTRAL * centre
+        return (1 - CENTRAL) * likeness + CENTRAL * centre, learned
 
     def _weigh_phrase(self, found: Counter[str]) -> dict[str, float]:
         """Return the phrase's unit vector; a feature no example has weighs as the rarest."""

@@ -365,7 +365,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 MEASURED = {
     "held-out": (
         HELD_OUT,
-        (0.99, 1.00),
+        (0.98, 1.00),
         {
             "ar": (1.00, 1.00),
             "fr": (1.00, 1.00),
@@ -378,43 +378,43 @@ MEASURED = {
     ),
     "development": (
         DEV,
-        (0.98, 1.00),
+        (0.98, 0.99),
         {
-            "ar": (0.97, 0.99),
+            "ar": (0.98, 0.99),
             "fr": (0.99, 1.00),
-            "es": (0.99, 1.00),
+            "es": (0.98, 1.00),
             "it": (0.98, 1.00),
-            "nl": (0.99, 1.00),
-            "de": (0.97, 1.00),
-            "en": (0.99, 1.00),
+            "nl": (1.00, 1.00),
+            "de": (0.99, 1.00),
+            "en": (0.98, 1.00),
         },
     ),
     "second development": (
         DEV2,
-        (0.96, 0.99),
+        (0.97, 0.99),
         {
-            "ar": (0.97, 0.98),
-            "fr": (0.95, 0.99),
-            "es": (0.95, 0.98),
-            "it": (0.96, 1.00),
+            "ar": (0.98, 1.00),
+            "fr": (0.97, 1.00),
+            "es": (0.98, 0.98),
+            "it": (0.98, 0.99),
             "nl": (0.97, 1.00),
-            "de": (0.97, 1.00),
-            "en": (0.97, 1.00),
+            "de": (0.96, 1.00),
+            "en": (0.96, 1.00),
         },
     ),
     # Written on 6 December for ar/de/es (38 each; 8 in each other language), tuned on. The
     # whole is the mean of the languages' figures (English: 6 of 8).
     "third development": (
         DEV3,
-        (0.93, 1.00),
+        (0.95, 1.00),
         {
             "ar": (0.97, 1.00),
             "fr": (0.88, 1.00),
-            "es": (0.95, 1.00),
+            "es": (0.97, 1.00),
             "it": (1.00, 1.00),
             "nl": (1.00, 1.00),
             "de": (1.00, 1.00),
-            "en": (0.75, 1.00),
+            "en": (0.88, 1.00),
         },
     ),
     # Written when the guide grew from 23 services to 38, then measured while the second
@@ -423,56 +423,57 @@ MEASURED = {
         FRESH,
         (0.94, 0.99),
         {
-            "ar": (0.93, 0.97),
+            "ar": (0.97, 1.00),
             "fr": (0.90, 1.00),
             "es": (0.97, 1.00),
-            "it": (0.97, 0.97),
+            "it": (0.97, 1.00),
             "nl": (0.93, 0.97),
             "de": (0.93, 1.00),
-            "en": (0.93, 1.00),
+            "en": (0.97, 1.00),
         },
     ),
     # Written before the last tuning round of the terms, items never read.
     "final held-out": (
         FINAL,
-        (0.88, 0.94),
+        (0.92, 0.97),
         {
-            "ar": (0.89, 0.92),
-            "fr": (0.87, 0.97),
-            "es": (0.84, 0.95),
-            "it": (0.95, 0.97),
-            "nl": (0.84, 0.92),
-            "de": (0.84, 0.89),
-            "en": (0.89, 0.97),
+            "ar": (0.95, 0.97),
+            "fr": (0.95, 1.00),
+            "es": (0.92, 0.95),
+            "it": (0.92, 1.00),
+            "nl": (0.87, 0.95),
+            "de": (0.89, 0.95),
+            "en": (0.95, 0.97),
         },
     ),
     # Written after all the tuning of the terms; measured once with the example questions
-    # (issue 18), its misses unread: 69% top-1 before them, 78% with them, short of 95% (README).
+    # (issue 18), its misses unread: 69% top-1 before them, 78% with them, 85% with the learned
+    # score (6 December night), still short of 95% (README).
     "closing held-out": (
         CLOSING,
-        (0.78, 0.92),
+        (0.84, 0.96),
         {
-            "ar": (0.74, 0.87),
-            "fr": (0.89, 0.92),
-            "es": (0.68, 0.95),
-            "it": (0.82, 0.95),
-            "nl": (0.84, 0.97),
-            "de": (0.76, 0.92),
-            "en": (0.74, 0.89),
+            "ar": (0.79, 0.92),
+            "fr": (0.89, 0.97),
+            "es": (0.82, 0.95),
+            "it": (0.89, 0.97),
+            "nl": (0.89, 0.97),
+            "de": (0.82, 1.00),
+            "en": (0.84, 0.97),
         },
     ),
     # Written blind (see BLIND), measured once on the merged matcher: 89% top-1 before the
     # example questions, 96% with them; Arabic (89%) and German (92%) short of 95%.
     "blind held-out": (
         BLIND,
-        (0.96, 0.99),
+        (0.98, 0.99),
         {
-            "ar": (0.89, 0.97),
-            "fr": (0.99, 1.00),
-            "es": (0.96, 0.97),
-            "it": (0.97, 1.00),
-            "nl": (0.96, 1.00),
-            "de": (0.92, 1.00),
+            "ar": (0.97, 0.99),
+            "fr": (1.00, 1.00),
+            "es": (0.99, 0.99),
+            "it": (0.99, 1.00),
+            "nl": (0.97, 1.00),
+            "de": (0.97, 1.00),
             "en": (1.00, 1.00),
         },
     ),
@@ -483,28 +484,28 @@ MEASURED = {
         BLIND2,
         (0.92, 0.98),
         {
-            "ar": (0.96, 1.00),
-            "fr": (0.91, 1.00),
-            "es": (0.91, 0.96),
-            "it": (0.90, 0.97),
-            "nl": (0.94, 0.97),
-            "de": (0.92, 0.99),
-            "en": (0.87, 0.97),
+            "ar": (0.95, 1.00),
+            "fr": (0.92, 0.97),
+            "es": (0.92, 0.98),
+            "it": (0.91, 0.99),
+            "nl": (0.94, 0.99),
+            "de": (0.94, 1.00),
+            "en": (0.87, 0.96),
         },
     ),
-    # Callers' situations (see BLIND3), measured once on 7 December on the matcher of that
-    # morning: 91% top-1, none of the seven languages at 95% (Arabic and Spanish 88%).
+    # Callers' situations (see BLIND3), measured on 7 December on the matcher before the learned
+    # score (91% top-1, Arabic and Spanish 88%) and once after it: 94%, three languages at 95%.
     "third blind held-out": (
         BLIND3,
-        (0.91, 0.97),
+        (0.94, 0.99),
         {
-            "ar": (0.88, 0.96),
-            "fr": (0.91, 0.96),
-            "es": (0.88, 0.97),
-            "it": (0.92, 0.99),
-            "nl": (0.92, 0.97),
-            "de": (0.91, 0.99),
-            "en": (0.93, 0.97),
+            "ar": (0.93, 0.97),
+            "fr": (0.92, 0.99),
+            "es": (0.92, 0.99),
+            "it": (0.93, 0.99),
+            "nl": (0.95, 0.99),
+            "de": (0.95, 1.00),
+            "en": (0.95, 1.00),
         },
     ),
 }
@@ -534,19 +535,19 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
 # Questions outside the guide answered with one confident wrong service, per language, when
 # last measured: at most 5% of the held-out set in every language (the set tuned on, less).
 CONFIDENT_WRONG = {
-    "held-out": (OUTSIDE, {"ar": 1, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
-    "tuned on": (OUTSIDE_DEV, {"ar": 1, "fr": 1, "es": 0, "it": 1, "nl": 1, "de": 0, "en": 0}),
-    # Measured once: Spanish 2 of 20 (10%), over the 5% aimed at (README).
-    "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 2, "it": 0, "nl": 0, "de": 0, "en": 0}),
-    # Measured once: French 1 of 25 (4%), the others none.
+    # With the learned score (issue 18's "honest matching" round, 6 December night): none of the
+    # held-out, blind or second blind questions is read out as an answer (1, 2, 1 before).
+    "held-out": (OUTSIDE, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
+    "tuned on": (OUTSIDE_DEV, {"ar": 1, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
+    "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
-        {"ar": 0, "fr": 1, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
+        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
-    # Measured once: Italian 1 of 25 (4%), the others none.
+    # Italian 1 of 25 (4%) before the learned score, none after.
     "third blind": (
         OUTSIDE_BLIND3,
-        {"ar": 0, "fr": 0, "es": 0, "it": 1, "nl": 0, "de": 0, "en": 0},
+        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
 }
 

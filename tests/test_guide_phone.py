@@ -34,7 +34,9 @@ NONSENSE = {
     "it": "che tempo fa domani",
     "nl": "hoe wordt het weer morgen",
     "de": "wie wird das Wetter morgen",
-    "en": "what is the weather tomorrow",
+    # Not "... tomorrow": the emergency travel document's callers fly tomorrow, so that one is
+    # offered as a choice (never read out), and this test is about hearing "not found".
+    "en": "what will the weather be like this weekend",
 }
 
 
@@ -341,7 +343,11 @@ def test_an_answer_says_once_what_to_ask_the_consulate_and_offers_an_agent(
     ask = {"fr": "Demandez à votre consulat", "ar": "اسألوا قنصليتكم"}[code]
     phone = call()
     open_guide(phone, code)
-    heard = [phone.speak(BORN[code]).text]
+    turn = phone.speak(BORN[code])
+    if "guide_choices" in context(app):  # not sure enough to read it out: offered first
+        assert context(app)["guide_choices"][0] == "birth-registration"
+        turn = phone.press("1")
+    heard = [turn.text]
     heard += [phone.press("2").text for _ in parts[1:]]
     assert sum(text.count(ask) for text in heard) == 1
     agent = said_in(app, code, "To speak to an agent, press 0.")
