@@ -24,21 +24,25 @@ from sqlalchemy.engine.interfaces import Dialect
 
 from centre.transactions import FINAL_WRITE, before_sending
 
+# What a `Compiled` may hold: a Core statement that returns rows.
+Statement = sa.Select[Any] | sa.Insert | sa.Update
+
 
 class _Sent:
     """A statement as compiled for one dialect: its SQL, how to fill its parameters, its columns."""
 
-    def __init__(self, statement: sa.Executable, dialect: Dialect, column_keys: Sequence[str]):
-        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) or None)
-        if compiled.insert_prefetch or compiled.update_prefetch:  # type: ignore[attr-defined]
+    def __init__(self, statement: Statement, dialect: Dialect, column_keys: Sequence[str]):
+        # Typed as any Compiled; for these statements it is an SQLCompiler.
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(column_keys) or None)
+        if compiled.insert_prefetch or compiled.update_prefetch:
             raise ValueError("a statement with Python-side defaults runs through Core")
-        self.compiled: Any = compiled
+        self.compiled = compiled
         # Values given at construction (the revisions' names) are put into the SQL once.
         required = {key: None for key, bind in compiled.binds.items() if bind.required}
         self.sql: str = compiled.construct_expanded_state(required, escape_names=False).statement
         self.processors: list[tuple[str, Callable[[Any], Any]]] = [
             (key, processor)
-            for key, processor in compiled._bind_processors.items()  # type: ignore[attr-defined]
+            for key, processor in compiled._bind_processors.items()
             if callable(processor)
         ]
         self.keys: list[str] | None = None  # the result's column names, from the first answer
@@ -56,7 +60,7 @@ class Compiled:
     """A Core statement that a webhook runs often: on psycopg, sent without Core's execution."""
 
     def __init__(
-        self, statement: sa.Executable, reads: bool = False, column_keys: Sequence[str] = ()
+        self, statement: Statement, reads: bool = False, column_keys: Sequence[str] = ()
     ) -> None:
         """Describe `statement` (`reads`: a plain SELECT); an INSERT names the columns it gives."""
         self.statement = statement
@@ -80,7 +84,7 @@ class Compiled:
         if sent is None:
             sent = self._sent[dialect] = _Sent(self.statement, dialect, self.column_keys)
         parameters = sent.parameters(values)
-        driver = connection.connection.driver_connection
+        driver: Any = connection.connection.driver_connection  # a psycopg.Connection
         try:
             before_sending(driver, sent.sql, reads=self.reads, final=final)
             cursor = driver.cursor()
@@ -92,7 +96,7 @@ class Compiled:
             finally:
                 cursor.close()
         except psycopg.Error as error:
-            if dialect.is_disconnect(error, driver, None):
+            if dialect.is_disconnect(error, driver, None):  # type: ignore[arg-type]  # psycopg's is the DBAPI's
                 connection.invalidate(error)
             raise sa.exc.DBAPIError.instance(
                 sent.sql, None, error, psycopg.Error, hide_parameters=True, dialect=dialect
