@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
+import psycopg
 from psycopg._connection_base import BaseConnection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,17 +110,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = create_app()
     requests = prepared(options, token, app)
     waits: Counter[str] = Counter()
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
     if options.scenario == "reference":
         floor.signed_app.config["TWILIO_AUTH_TOKEN"] = token  # the one its check reads
-        app, engine = floor.stateful_app, floor._database()
+        app = floor.stateful_app
+        floor._database()
 
-    def statement(conn: Any, cursor: Any, text: str, *args: Any) -> None:
+    # What psycopg sends: statements through its cursors (SQLAlchemy's and `centre.statements`'
+    # alike), BEGIN, COMMIT and ROLLBACK as its own commands, sent only when it needs them.
+    execute = psycopg.Cursor.execute
+
+    def statement(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        text = query if isinstance(query, str) else str(query)
         waits[text.split(None, 1)[0].upper()] += 1
+        return execute(self, query, *args, **kwargs)
 
-    sa.event.listen(engine, "before_cursor_execute", statement)
-    # BEGIN, COMMIT and ROLLBACK are psycopg's own commands, sent only when it needs them.
     exec_command = BaseConnection._exec_command
 
     def command(self: Any, text: Any, *args: Any, **kwargs: Any) -> Any:
@@ -128,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         waits[raw.split(None, 1)[0].decode().upper()] += 1
         return exec_command(self, text, *args, **kwargs)
 
+    psycopg.Cursor.execute = statement  # type: ignore[method-assign]  # counting only
     BaseConnection._exec_command = command  # type: ignore[method-assign]  # counting only
     client = app.test_client()
     for path, form, signature in requests[:50]:  # warm the caches and the pool

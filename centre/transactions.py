@@ -103,11 +103,19 @@ def _before_statement(
     executemany: bool,
 ) -> None:
     """Run the statement outside a transaction when the request allows it, else begin one."""
+    final = context is not None and bool(context.execution_options.get(FINAL_WRITE))
+    before_sending(cursor.connection, statement, reads=_reads(context), final=final)
+
+
+def before_sending(dbapi: Any, statement: str, reads: bool, final: bool) -> None:
+    """Apply the request's transaction rules to psycopg connection `dbapi`, about to send `statement`.
+
+    `reads`: a plain SELECT; `final`: a `FINAL_WRITE`. Every statement of a webhook goes through
+    this, whether SQLAlchemy sends it (the engine's listener) or `centre.statements` does.
+    """
     mode = g.get(_MODE) if has_app_context() else None
     if mode is None:
         return
-    dbapi = cursor.connection
-    reads = _reads(context)
     if mode == _FINISHED:
         if not reads:
             raise WriteAfterFinalWrite(statement.split(None, 1)[0])
@@ -119,7 +127,7 @@ def _before_statement(
     if reads:
         if not dbapi.autocommit:
             dbapi.autocommit = True
-    elif context is not None and context.execution_options.get(FINAL_WRITE):
+    elif final:
         if not dbapi.autocommit:
             dbapi.autocommit = True
         setattr(g, _MODE, _FINISHED)

@@ -11,13 +11,13 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from flask import url_for
+from flask import current_app, request, url_for
 from flask_babel import LazyString, force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, utils
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from centre import languages, notices
+from centre import languages, notices, revisions
 from centre.clock import now
 from centre.extensions import db
 from centre.languages import Language
@@ -36,6 +36,11 @@ T = TypeVar("T")
 _KEPT_PROMPTS: dict[Hashable, Template] = {}
 KEPT_PROMPTS_MAX = 2000
 _ACTION_BLANK = "kept-prompt-action"  # stands for the action URL in a kept prompt
+# A menu's prompts by what its words follow (see `Menu`), in `app.extensions`: one per app.
+_PROMPTS_BY_REVISION = "ivr.prompts_by_revision"
+# The next step's URL in each language, split where the step goes, in `app.extensions`.
+_ACTION_URLS = "ivr.action_urls"
+_STEP_BLANK = "kept0step"  # stands for the step in an action URL kept
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,7 @@ class Step:
         fill: Callable[[Gather], None],
         speech: bool = False,
         hints: Sequence[str] = (),
+        also_under: Hashable | None = None,
         **attributes: Any,
     ) -> None:
         """Add the prompt `fill` says in its gather (as `prompt` opens it), serialised once per worker.
@@ -127,6 +133,7 @@ class Step:
         any of them (a guide published, a menu option added) is a new prompt, never a stale
         one. Only the action URL, which carries this call's step, is put in on each use; never
         keep a prompt that says something of the caller (their case, their ticket).
+        `also_under`: a second key the prompt is kept under, for `reuse_prompt`.
         """
         key = (words, self.language.code, speech, tuple(hints), tuple(sorted(attributes.items())))
         template = _KEPT_PROMPTS.get(key)
@@ -137,7 +144,20 @@ class Step:
             if len(_KEPT_PROMPTS) >= KEPT_PROMPTS_MAX:
                 _KEPT_PROMPTS.clear()  # guide texts are edited: let old ones go, now and then
             _KEPT_PROMPTS[key] = template
+        if also_under is not None:
+            kept = current_app.extensions.setdefault(_PROMPTS_BY_REVISION, {})
+            if len(kept) >= KEPT_PROMPTS_MAX:
+                kept.clear()
+            kept[also_under] = template
         self.response.append(template.fill(self.action_url()))
+
+    def reuse_prompt(self, key: Hashable) -> bool:
+        """Add the prompt kept under `key` by `kept_prompt(also_under=key)`; tell whether there was one."""
+        template = current_app.extensions.get(_PROMPTS_BY_REVISION, {}).get(key)
+        if template is None:
+            return False
+        self.response.append(template.fill(self.action_url()))
+        return True
 
     def _gather(
         self,
@@ -174,7 +194,16 @@ class Step:
 
     def action_url(self, endpoint: str = "ivr.step", **params: Any) -> str:
         """Return the URL of this call's next step; it carries only the step and language."""
-        return url_for(endpoint, s=self.call.step, l=self.language.code, **params)
+        code = self.language.code
+        if params:
+            return url_for(endpoint, s=self.call.step, l=code, **params)
+        # The same URL but for the step, in a language: built once per app (and script root).
+        urls = current_app.extensions.setdefault(_ACTION_URLS, {})
+        key = (endpoint, code, request.script_root)
+        parts = urls.get(key)
+        if parts is None:
+            parts = urls[key] = url_for(endpoint, s=_STEP_BLANK, l=code).split(_STEP_BLANK)
+        return str(self.call.step).join(parts)
 
 
 class Node:
@@ -287,11 +316,16 @@ class Menu(Node):
         exhausted: str,
         speech: bool = True,
         kept: bool = False,
+        words_follow: tuple[str, ...] | None = None,
     ) -> None:
         """Describe a menu; `exhausted` is where the third failure in a row leads.
 
         `kept`: its prompt says nothing of the caller, so it is serialised once per worker
-        for the same words (see `Step.kept_prompt`).
+        for the same words (see `Step.kept_prompt`). `words_follow`: the revisions its words
+        depend on (`centre.revisions`), if nothing else but the caller's language and the
+        app's catalogs and options does: the prompt is then found by those revisions' tokens
+        and the language, without saying its words again; staff changing what they follow
+        move a token, and the words are said afresh.
         """
         self.name = name
         self.intro = intro
@@ -299,6 +333,7 @@ class Menu(Node):
         self.exhausted = exhausted
         self.speech = speech
         self.kept = kept
+        self.words_follow = words_follow if kept else None
 
     def _available(self, step: Step) -> list[Option]:
         return [option for option in self.options(step) if option.available(step)]
@@ -306,6 +341,12 @@ class Menu(Node):
     def render(self, step: Step) -> None:
         """Say the intro and every available option inside one gather, then wait."""
         language = step.language
+        under = None
+        if self.words_follow is not None:
+            tokens = tuple(revisions.current(name) for name in self.words_follow)
+            under = (self.name, language.code, tokens)
+            if step.reuse_prompt(under):
+                return
         options = self._available(step)
         hints = self.hints(step, options) if self.speech else []
         sentences = (
@@ -322,7 +363,7 @@ class Menu(Node):
                 say(gather, sentence, language)
 
         if self.kept:
-            step.kept_prompt(sentences, fill, speech=self.speech, hints=hints)
+            step.kept_prompt(sentences, fill, speech=self.speech, hints=hints, also_under=under)
         else:
             fill(step.prompt(speech=self.speech, hints=hints))
 

@@ -79,6 +79,7 @@ class MainMenu(Menu):
             main_options,
             exhausted="agent",
             kept=True,
+            words_follow=(),  # the options the packages registered, in the catalogs' words
         )
 
     def handle(self, step: Step, reply: Reply) -> Go:

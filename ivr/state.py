@@ -25,7 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from centre import languages, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
-from centre.transactions import final_write
+from centre.statements import Compiled
+from centre.transactions import FINAL_WRITE, final_write
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 
 CALLS = Call.__table__
@@ -124,19 +125,19 @@ def caller_number() -> str | None:
 # calendar, the notices, the guide: whatever the packages registered with `centre.revisions`),
 # so that the workers' caches of them cost no round trip of their own.
 @cache
-def _select(names: tuple[str, ...]) -> sa.Select[Any]:
+def _select(names: tuple[str, ...]) -> Compiled:
     """Return the SELECT of a call's row by CallSid, with the tokens of revisions `names`."""
     tokens = (revisions.token_of(name).label(f"revision_{name}") for name in names)
-    return sa.select(CALLS, *tokens).where(CALLS.c.call_sid == sa.bindparam("sid"))
+    select = sa.select(CALLS, *tokens).where(CALLS.c.call_sid == sa.bindparam("sid"))
+    return Compiled(select, reads=True)
 
 
 def load(call_sid: str) -> CallState | None:
     """Return the call with this CallSid, if any."""
     names = revisions.read_along()
-    row = db.session.connection().execute(_select(names), {"sid": call_sid}).first()
-    if row is None:
+    values = _select(names).first(db.session.connection(), {"sid": call_sid})
+    if values is None:
         return None
-    values = row._asdict()
     revisions.prime({name: values.pop(f"revision_{name}") for name in names})
     return CallState(**values)
 
@@ -199,22 +200,22 @@ def start(call_sid: str) -> CallState:
     session = db.session()
     connection = session.connection()
     # The remembered language is read inside the INSERT: a new call is one statement, not two.
-    statement = _insert_new_call(connection.dialect.name, country)
-    inserted = connection.execute(
-        statement,
+    statement = _insert_new_call(connection.dialect.name, country, tuple(values))
+    inserted = statement.first(
+        connection,
         {**values, "remembered_hash": caller.hash},
-        execution_options=final_write(session),
-    ).first()
+        final=final_write(session)[FINAL_WRITE],
+    )
     if inserted is None:  # the same CallSid arrived twice: the first request created it
         existing = load(call_sid)
         if existing is None:
             raise CallMoved(call_sid)
         return existing
-    return CallState(id=inserted.id, offered=inserted.offered, **values)
+    return CallState(id=inserted["id"], offered=inserted["offered"], **values)
 
 
 @cache
-def _insert_new_call(dialect: str, country: str | None) -> sa.Insert:
+def _insert_new_call(dialect: str, country: str | None, columns: tuple[str, ...]) -> Compiled:
     statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         statement = postgresql.insert(CALLS)
@@ -222,11 +223,12 @@ def _insert_new_call(dialect: str, country: str | None) -> sa.Insert:
         statement = sqlite.insert(CALLS)
     else:
         raise KeyError(dialect)
-    return (
+    insert = (
         statement.values(offered=_offered(country))
         .on_conflict_do_nothing(index_elements=["call_sid"])
         .returning(CALLS.c.id, CALLS.c.offered)
     )
+    return Compiled(insert, column_keys=columns)
 
 
 def save(call: CallState, event: Event) -> None:
@@ -251,11 +253,8 @@ def save(call: CallState, event: Event) -> None:
     connection = session.connection()
     # PostgreSQL takes the update and the event in one statement; SQLite, in-process, in two.
     together = connection.dialect.name == "postgresql"
-    moved = connection.execute(
-        _move(tuple(changes), together),
-        params,
-        execution_options=final_write(session) if together else {},
-    ).first()
+    final = together and final_write(session)[FINAL_WRITE]
+    moved = _move(tuple(changes), together).first(connection, params, final=final)
     if moved is None:
         raise CallMoved(call.call_sid)
     if not together:
@@ -277,7 +276,7 @@ _INSERT_EVENT = sa.insert(EVENTS).values(
 
 
 @cache
-def _move(changed: tuple[str, ...], with_event: bool) -> sa.Executable:
+def _move(changed: tuple[str, ...], with_event: bool) -> Compiled:
     """Return the UPDATE that moves a call on (and inserts its event), for these columns."""
     new_values = {key: sa.bindparam(f"new_{key}", type_=CALLS.c[key].type) for key in changed}
     update = (
@@ -287,9 +286,9 @@ def _move(changed: tuple[str, ...], with_event: bool) -> sa.Executable:
         .returning(CALLS.c.id)
     )
     if not with_event:
-        return update
+        return Compiled(update)
     moved = update.cte("moved")
-    return (
+    return Compiled(
         sa.insert(EVENTS)
         .from_select(
             ["call_id", "step", "from_node", "to_node", "caller_input", "created_at", "detail"],

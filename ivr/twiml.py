@@ -31,10 +31,16 @@ def twiml(response: TwiML) -> Response:
     Input is checked where it comes in; this is the last line of defence: one stray control
     character in a notice or a guide text must not make every call that reads it unplayable.
     """
+    verbs = response.verbs
+    kept_only = verbs and all(isinstance(verb, Kept) for verb in verbs)
+    if kept_only and not response.attrs and response.value is None:
+        # Only verbs serialised earlier (a menu kept): the document is theirs, as it would be.
+        body = f"<{response.name}>{''.join(verb.serialised for verb in verbs)}</{response.name}>"
+        return Response(_DECLARATION + body, status=200, mimetype="text/xml")
     # ElementTree writes such characters as they are (it escapes only markup), and tags and
     # attribute names are ours: one pass over the document removes them from texts and values.
     body = _NOT_XML.sub("", ElementTree.tostring(response.xml(), encoding="unicode"))
-    for verb in response.verbs:
+    for verb in verbs:
         if isinstance(verb, Kept):
             body = body.replace(verb.marker, verb.serialised, 1)
     return Response(_DECLARATION + body, status=200, mimetype="text/xml")

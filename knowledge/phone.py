@@ -38,6 +38,7 @@ from ivr.flow import (
 )
 from ivr.twiml import say
 from knowledge import search, services
+from knowledge.models import GUIDE_REVISION
 
 KEYPAD = "12345678"
 HINTS_CHARS = 1000
@@ -80,7 +81,14 @@ class GuideMenu(Menu):
 
     def __init__(self) -> None:
         """Build the guide's first menu."""
-        super().__init__("guide", self._intro, self._options, exhausted="agent", kept=True)
+        super().__init__(
+            "guide",
+            self._intro,
+            self._options,
+            exhausted="agent",
+            kept=True,
+            words_follow=(GUIDE_REVISION,),  # its topics and the guide's words for speech
+        )
 
     @staticmethod
     def _intro(step: Step) -> Sequence[str]:

@@ -131,6 +131,43 @@ def test_a_topic_renamed_is_heard_in_the_guide_menu_on_another_worker(
     assert f"For {name}, press 1." not in again.text
 
 
+def test_a_notice_added_by_a_supervisor_is_heard_on_the_next_main_menu_step_of_another_worker(
+    app, make_app, call, log_in, open_hours
+) -> None:
+    other = make_app()
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    assert NOTICE not in phone.press("*").text  # the main menu, as that worker keeps it
+    supervisor = log_in("supervisor", "", locale="en")
+    form = {
+        "starts": "2026-12-01T09:00",
+        "ends": "2026-12-08T09:00",
+        "countries": "",
+        "numbers": "",
+        "topic": "",
+        "urgent": "",
+    }
+    added = post_form(
+        supervisor, "/centre/notices", form | {f"text_{code}": NOTICE for code in CODES}
+    )
+    assert added.status_code == 302
+    assert NOTICE in phone.press("*").text  # the same call's next step, on that worker
+
+
+def test_a_service_renamed_is_expected_by_the_guide_menu_of_another_worker(
+    app, make_app, call, guide, open_hours
+) -> None:
+    other = make_app()
+    renamed = "Lighthouse keepers' passport"
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    before = phone.press("1")  # the guide's menu, its words for speech as that worker keeps them
+    assert renamed not in before.gather["hints"].split(", ")
+    publish_english(app, "passport", lambda text: {"title": renamed})
+    after = phone.press("*")  # the same call's next step
+    assert renamed in after.gather["hints"].split(", ")
+
+
 def publish_english(app, slug: str, change) -> None:  # type: ignore[no-untyped-def]
     """Save `change(text)` into the service's English text as an editor, and publish it."""
     with app.test_request_context():

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from helpers import walk_to_main_menu
@@ -32,11 +33,14 @@ def _postgresql_only(app: Any) -> None:
 
 @contextmanager
 def waits(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Count what the app sends PostgreSQL meanwhile: statements, BEGIN, COMMIT, ROLLBACK."""
+    """Count what psycopg sends PostgreSQL meanwhile: statements, BEGIN, COMMIT, ROLLBACK."""
     sent: Counter[str] = Counter()
+    execute = psycopg.Cursor.execute
 
-    def statement(conn: Any, cursor: Any, text: str, *args: Any) -> None:
+    def statement(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        text = query if isinstance(query, str) else str(query)
         sent[text.split(None, 1)[0].upper()] += 1
+        return execute(self, query, *args, **kwargs)
 
     exec_command = BaseConnection._exec_command
 
@@ -45,14 +49,11 @@ def waits(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
         sent[raw.split(None, 1)[0].decode().upper()] += 1
         return exec_command(self, text, *args, **kwargs)
 
-    with app.app_context():
-        engine = db.engine
+    monkeypatch.setattr(psycopg.Cursor, "execute", statement)
     monkeypatch.setattr(BaseConnection, "_exec_command", command)
-    sa.event.listen(engine, "before_cursor_execute", statement)
     try:
         yield sent
     finally:
-        sa.event.remove(engine, "before_cursor_execute", statement)
         monkeypatch.undo()
 
 
