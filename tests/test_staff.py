@@ -263,6 +263,17 @@ def test_bad_and_good_logins_are_audited(app, make_user):
     assert unknown.get_data(as_text=True).count("incorrect") == 1
     log_in(client, member.email, member.password)
     assert actions(app)[-3:] == ["login.failed", "login.failed", "login.success"]
+    # Each entry names the account tried (by its id when it exists) and who typed it.
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action.like("login.%")).order_by(AuditEntry.id)
+        ).all()
+        logged = [(r.action, r.target_type, r.target_id, r.actor_email) for r in rows]
+    assert logged == [
+        ("login.failed", "user", member.id, member.email),
+        ("login.failed", "user", None, "nobody@example.org"),
+        ("login.success", "user", member.id, member.email),
+    ]
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -378,6 +389,40 @@ def test_sessions_expire_after_thirty_idle_minutes(app, log_in, time_machine):
     assert client.get("/tickets/").status_code == 302
 
 
+def test_thirty_idle_minutes_are_kept_to_the_second_as_the_sweep_keeps_them(
+    app, log_in, time_machine
+):
+    # The sweep that releases agents (test_taking_calls.py) keeps the same thirty minutes.
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    on_time, late = log_in("agent", "fr"), log_in("agent", "fr")
+    time_machine.move_to("2026-12-01T09:30:00+00:00", tick=False)
+    assert on_time.get("/tickets/").status_code == 200
+    time_machine.move_to("2026-12-01T09:30:01+00:00", tick=False)
+    assert late.get("/tickets/").status_code == 302
+
+
+def test_a_page_opened_a_minute_after_logging_in_restarts_the_thirty_minutes(
+    app, log_in, time_machine
+):
+    time_machine.move_to("2026-12-01T09:00:00+00:00", tick=False)
+    client = log_in("agent", "fr")
+    time_machine.move_to("2026-12-01T09:01:00+00:00", tick=False)
+    assert client.get("/tickets/").status_code == 200
+    time_machine.move_to("2026-12-01T09:30:30+00:00", tick=False)  # 29.5 minutes after that page
+    assert client.get("/tickets/").status_code == 200
+
+
+def test_a_cookie_whose_session_the_database_no_longer_holds_leads_to_the_login_page(app, log_in):
+    # As after the database is restored from a backup taken before this login.
+    client = log_in("agent", "fr")
+    with app.app_context():
+        db.session.execute(sa.delete(StaffSession))
+        db.session.commit()
+    response = client.get("/tickets/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/login?next=/tickets/"
+
+
 def test_a_stylesheet_fetched_by_the_browser_does_not_keep_an_idle_session_open(
     app, log_in, time_machine
 ):
@@ -396,10 +441,10 @@ def test_a_stylesheet_fetched_by_the_browser_does_not_keep_an_idle_session_open(
 def test_sessions_end_after_twelve_hours_however_busy(app, log_in, time_machine):
     time_machine.move_to("2026-12-01T07:00:00+00:00", tick=False)
     client = log_in("agent", "fr")
-    for _ in range(35):  # a request every 20 minutes for 11h40
+    for _ in range(36):  # a request every 20 minutes, the last one at the twelfth hour
         time_machine.shift(20 * 60)
         assert client.get("/tickets/").status_code == 200
-    time_machine.shift(25 * 60)
+    time_machine.shift(1)  # 19:00:01
     assert client.get("/tickets/").status_code == 302
 
 
@@ -603,6 +648,14 @@ def test_the_interface_follows_the_user_setting_then_the_browser_then_french(app
     assert "Centre d'appels consulaire" not in page
     page = browser.get("/tickets/").get_data(as_text=True)
     assert '<html lang="fr" dir="ltr">' in page
+
+
+def test_choosing_as_my_browser_gives_the_browsers_language_from_the_next_page_on(app, log_in):
+    client = log_in("agent", "ar", locale="ar")
+    saved = post_form(client, "/staff/account", {"action": "preferences", "locale": ""})
+    assert saved.status_code == 302
+    page = client.get("/tickets/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page and "Consular call centre" in page
 
 
 def test_a_staff_member_sets_their_own_language_and_phone(app, log_in):

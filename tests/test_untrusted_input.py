@@ -39,6 +39,7 @@ from tickets.models import Ticket
         "/\r/evil.example/",
         "\t//evil.example/",
         "/\\evil.example/",  # the browser reads a backslash as a slash
+        "///evil.example/",  # three slashes: the browser reads evil.example as the host
         "https:/evil.example/",  # a scheme without slashes: still another origin
         "/tickets/\r\nSet-Cookie: planted=1",
     ],
@@ -52,6 +53,15 @@ def test_the_login_never_sends_a_browser_to_another_site(app, make_user, target)
     # Already logged in, the login page sends the person on at once: home, too.
     again = client.get("/staff/login", query_string={"next": target})
     assert again.status_code == 302 and again.headers["Location"] == "/tickets/"
+
+
+@pytest.mark.parametrize("target", ["tickets/?status=all", "evil.example/"])
+def test_a_next_that_is_not_a_path_from_the_root_leads_home(app, make_user, target):
+    # The browser would resolve it under /staff/, a page that does not exist.
+    member = make_user("agent", "fr")
+    client = app.test_client()
+    response = log_in(client, member.email, member.password, next_path=target)
+    assert response.status_code == 302 and response.headers["Location"] == "/tickets/"
 
 
 def test_the_login_still_goes_back_to_a_page_of_the_site(app, make_user):
