@@ -360,6 +360,17 @@ def test_a_refused_page_and_a_logout_are_audited_with_who_and_what(app, log_in):
     ]
 
 
+def test_a_refused_address_of_any_length_is_logged_by_its_first_two_hundred_characters(app, log_in):
+    agent = log_in("agent", "fr")
+    assert agent.get("/reports/" + "x" * 300 + ".csv").status_code == 403
+    with app.app_context():
+        logged = db.session.scalars(
+            sa.select(AuditEntry.after).where(AuditEntry.action == "access.refused")
+        ).all()
+    # "/reports/" is 9 characters: the entry keeps 191 of the 300 x's, and no ".csv".
+    assert logged == [{"path": "/reports/" + "x" * 191}]
+
+
 def test_disabling_a_user_ends_their_sessions_at_once(app, log_in):
     agent = log_in("agent", "fr")
     assert agent.get("/tickets/").status_code == 200
