@@ -205,6 +205,18 @@ def test_the_sweep_keeps_an_agent_for_thirty_idle_minutes_and_releases_them_a_se
     assert not available(app, available_agent.member)
 
 
+def test_the_sweep_releases_the_agent_who_left_while_a_colleague_is_still_at_work(
+    app, available_agent, log_in, open_hours, time_machine
+):
+    colleague = log_in("agent", "fr", phone="+212600000006")
+    post_form(colleague, "/tickets/availability", {"available": "1"}, page="/tickets/")
+    time_machine.move_to("2026-12-01T10:20:00+00:00", tick=False)
+    assert colleague.get("/tickets/").status_code == 200  # the colleague works on
+    sweep_at(app, "10:30:01", time_machine)  # the first agent: 30 minutes and a second idle
+    assert not available(app, available_agent.member)
+    assert available(app, colleague.member)
+
+
 def test_the_sweep_releases_an_agent_at_work_once_their_session_is_twelve_hours_old(
     app, available_agent, open_hours, time_machine
 ):
