@@ -134,7 +134,7 @@ def post_in_thread(phone: PhoneCall, url: str, data: dict[str, str]) -> tuple[Tu
 
 @pytest.mark.parametrize("timeout", ANSWER_WITHIN)
 def test_a_call_in_progress_and_a_new_call_hear_an_apology_within_2_s_when_the_database_hangs(
-    make_app, app, proxy, open_hours, timeout
+    make_app, app, proxy, open_hours, timeout, caplog
 ):
     promise = ANSWER_WITHIN[timeout]
     through_proxy = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(
@@ -151,12 +151,19 @@ def test_a_call_in_progress_and_a_new_call_hear_an_apology_within_2_s_when_the_d
     assert again is not None and again.gather is not None
     action = again.gather["action"]
 
+    caplog.clear()
     proxy.frozen.set()
     turn, elapsed = post_in_thread(phone, action, phone.params(Digits="*"))
     assert turn is not None, "the step never answered: the caller hears silence"
     assert turn.dial == FALLBACK, turn.xml
     assert_spoken_in(turn, "de")
     assert elapsed < promise + usual, (elapsed, usual)
+    # What the operator reads: the database's own failure, with its statement and no values.
+    failed = [r for r in caplog.records if r.getMessage() == "webhook /ivr/step failed"]
+    assert failed and failed[0].exc_info is not None, caplog.text
+    error = failed[0].exc_info[1]
+    assert isinstance(error, sa.exc.OperationalError), repr(error)
+    assert "did not answer within" in str(error) and "[SQL: SELECT" in str(error), str(error)
     print(f"apology after {elapsed:.3f} s (the step usually takes {usual:.3f} s)")
 
     # The pool threw that connection away: the next webhooks need new ones, which the frozen

@@ -12,6 +12,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from helpers import assert_spoken_in, walk_to_main_menu
@@ -142,6 +143,42 @@ def test_a_kept_prompt_puts_in_any_url_as_the_document_would_carry_it(app: Flask
     assert root.find("Gather").get("action") == '/ivr/step?s=3&l=fr&x="<a>"'
     assert root.find("Redirect").text == '/ivr/step?s=3&l=fr&x="<a>"'
     assert root.find("Gather/Say").text == SPOKEN
+
+
+def test_a_document_of_kept_verbs_only_is_the_document_twilio_would_be_sent_whole(
+    app: Flask,
+) -> None:
+    # A step whose every verb was kept (a notice, then a menu) is joined, not serialised again:
+    # nothing may come between the verbs, which Twilio would read as text in <Response>.
+    notice = VoiceResponse()
+    notice.say("Closed on Friday.")
+    menu = VoiceResponse()
+    with menu.gather(action="blank-url", method="POST") as gather:
+        gather.say("For the guide, press 1.")
+    menu.redirect("blank-url", method="POST")
+    response = VoiceResponse()
+    response.append(Template(notice.verbs, "blank-url").fill("/unused"))
+    response.append(Template(menu.verbs, "blank-url").fill("/ivr/step?s=4&l=en"))
+    with app.test_request_context():
+        answer = twiml(response)
+    assert answer.status_code == 200 and answer.mimetype == "text/xml"
+    assert answer.get_data(as_text=True) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        "<Say>Closed on Friday.</Say>"
+        '<Gather action="/ivr/step?s=4&amp;l=en" method="POST">'
+        "<Say>For the guide, press 1.</Say></Gather>"
+        '<Redirect method="POST">/ivr/step?s=4&amp;l=en</Redirect>'
+        "</Response>"
+    )
+
+
+def test_a_blank_that_the_document_would_escape_is_refused_when_the_prompt_is_kept() -> None:
+    # ElementTree writes a quote in an attribute as &quot;: such a blank would never be found
+    # again, and every caller would be sent to it instead of their own step.
+    menu = VoiceResponse()
+    menu.redirect('blank"url', method="POST")
+    with pytest.raises(ValueError, match="a blank that XML escapes: 'blank\"url'"):
+        Template(menu.verbs, 'blank"url')
 
 
 def _step_of(turn) -> int:  # type: ignore[no-untyped-def]
