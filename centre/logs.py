@@ -16,8 +16,9 @@ from typing import Any
 # An access log line's status and size after the quoted request line (gunicorn's and Apache's
 # '"%(r)s" %(s)s %(b)s', e.g. '"GET / HTTP/1.1" 200 8193'): kept as they are, not a number.
 _STATUS_AND_SIZE = r'(?<=" )[1-5]\d\d (?:\d+|-)(?= |$)'
-# International numbers (+ or %2B, then 8 to 15 digits, spaces allowed) and long digit runs.
-_PHONE = r"(?<![\w*])(?:\+|%2[Bb])?\d[\d ()-]{6,}\d"
+# International numbers (+ or %2B, then 8 to 15 digits, spaces allowed) and long digit runs,
+# not inside a word: a job's or a call's id ("a51cfd2a-0784-4146a...") is no phone number.
+_PHONE = r"(?<![\w*])(?:\+|%2[Bb])?\d[\d ()-]{6,}\d(?!\w)"
 _NUMBER = re.compile(f"(?P<kept>{_STATUS_AND_SIZE})|{_PHONE}")
 _TRACEBACKS = logging.Formatter()
 
