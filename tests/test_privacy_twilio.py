@@ -34,29 +34,29 @@ def old_and_new_recordings(make_ticket, time_machine):  # type: ignore[no-untype
     time_machine.move_to(TODAY, tick=False)
 
 
+def _deletion_outbox(app) -> list[OutboundMessage]:  # type: ignore[no-untyped-def]
+    """Return the outbox rows that note a recording's deletion, oldest first."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(OutboundMessage)
+                .where(OutboundMessage.purpose == "recording_deleted")
+                .order_by(OutboundMessage.id)
+            )
+        )
+
+
 def deletions(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """Return (recording sid, status) of each deletion the outbox noted."""
-    with app.app_context():
-        rows = db.session.scalars(
-            sa.select(OutboundMessage)
-            .where(OutboundMessage.purpose == "recording_deleted")
-            .order_by(OutboundMessage.id)
-        ).all()
-        return [(row.provider_sid, row.status) for row in rows]
+    return [(row.provider_sid, row.status) for row in _deletion_outbox(app)]
 
 
 def deletion_rows(app) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
     """Return each deletion's outbox row: channel, number, language, body, sid, status, error."""
-    with app.app_context():
-        rows = db.session.scalars(
-            sa.select(OutboundMessage)
-            .where(OutboundMessage.purpose == "recording_deleted")
-            .order_by(OutboundMessage.id)
-        ).all()
-        return [
-            (r.channel, r.to_number, r.language, r.body, r.provider_sid, r.status, r.error)
-            for r in rows
-        ]
+    return [
+        (r.channel, r.to_number, r.language, r.body, r.provider_sid, r.status, r.error)
+        for r in _deletion_outbox(app)
+    ]
 
 
 def recording_id(app, sid: str) -> int:  # type: ignore[no-untyped-def]
