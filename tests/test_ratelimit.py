@@ -83,16 +83,21 @@ def test_a_place_given_back_more_often_than_taken_banks_no_extra_attempts(instan
         assert ratelimit.count("lookup-fail:other", window=window) == 1
 
 
+def redis_behind_a_proxy():  # type: ignore[no-untyped-def]
+    """Return a freezing TCP proxy in front of the tests' Redis, and the URL that goes through it."""
+    from test_hung_database import FreezingProxy
+
+    redis_url = urlsplit(TEST_REDIS_URL)
+    proxy = FreezingProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
+    return proxy, redis_url._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
+
+
 def test_once_redis_answers_again_the_counts_go_back_to_it(
     make_app, app, redis_config, caplog, time_machine
 ):
     # One worker lost Redis for a moment and counted in the database; the others went on in
     # Redis. Left alone for REDIS_RETRY_SECONDS (here none), it counts with them again.
-    from test_hung_database import FreezingProxy
-
-    redis_url = urlsplit(TEST_REDIS_URL)
-    proxy = FreezingProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
-    proxied = redis_url._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
+    proxy, proxied = redis_behind_a_proxy()
     caplog.set_level(logging.INFO, logger="centre.ratelimit")
     lost = make_app(
         REDIS_URL=proxied,
@@ -135,11 +140,7 @@ def test_a_redis_slower_than_the_default_but_within_its_configured_timeout_keeps
 ):
     # Redis far away (another site): REDIS_TIMEOUT_SECONDS set to 10 s, and a hit answered
     # after about 2 s, four times the default half second, still counts in Redis.
-    from test_hung_database import FreezingProxy
-
-    redis_url = urlsplit(TEST_REDIS_URL)
-    proxy = FreezingProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
-    proxied = redis_url._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
+    proxy, proxied = redis_behind_a_proxy()
     caplog.set_level(logging.WARNING, logger="centre.ratelimit")
     far = make_app(
         REDIS_URL=proxied, REDIS_PREFIX=redis_config["REDIS_PREFIX"], REDIS_TIMEOUT_SECONDS=10
