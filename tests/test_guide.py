@@ -159,7 +159,7 @@ def test_setup_gives_untouched_seed_texts_the_seeds_new_words_and_leaves_edited_
 def test_no_answer_reads_a_doubt_and_each_says_at_most_once_what_to_ask(app, guide):
     with app.test_request_context():
         unverified = db.session.scalars(sa.select(Service).where(Service.verified.is_(False)))
-        assert {"passport-collection", "national-id-card", "kafala"} <= {s.slug for s in unverified}
+        assert {"kafala", "court-documents", "driving-licence"} <= {s.slug for s in unverified}
         for slug in services.service_slugs():
             for code in CODES:
                 with force_locale(code):
@@ -198,8 +198,8 @@ def test_every_service_names_its_source_page_and_the_day_it_was_checked(app, gui
         for data in facts["services"]:
             service = services.published(data["slug"], "en").service
             assert service.source_url.startswith(("https://", "http://")), data["slug"]
-            if data["slug"] in NEW_SLUGS:
-                assert service.source_checked_on == date(2026, 12, 5), data["slug"]
+            if data["slug"] in NEW_SLUGS:  # checked when added, some again on 7 December
+                assert service.source_checked_on in (date(2026, 12, 5), date(2026, 12, 7))
 
 
 def test_topics_stay_short_enough_to_browse_on_the_keypad():
