@@ -20,6 +20,7 @@ for a phrase said just like them.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -291,7 +292,15 @@ def verdict(matches: Sequence[Match]) -> Outcome:
 
 # --- the per-worker cache ------------------------------------------------------------------
 
+# Each worker keeps its indexes by language, and by content: building one costs about a second
+# of CPU (the learned score), and the guide's revision moves with every change in any language.
+# When it moves, a language whose published services read the same keeps its index, so an edit
+# in French does not make the next Arabic caller on every worker wait for a rebuild. The version
+# before stays too (about 8 MB a language and version), so a text put back as it was is not
+# built again.
+KEPT_VERSIONS = 2
 _indexes: dict[str, GuideIndex] = {}
+_versions: dict[str, dict[tuple[Entry, ...], GuideIndex]] = {}
 _lock = threading.Lock()
 
 
@@ -325,15 +334,27 @@ def published_entries(language: str) -> list[Entry]:
 
 
 def index_for(language: str) -> GuideIndex:
-    """Return this worker's index of `language`, rebuilt if the guide changed since."""
+    """Return this worker's index of `language`, rebuilt if its published services changed."""
     revision = current_revision()
     index = _indexes.get(language)
     if index is None or index.revision != revision:
         with _lock:
             index = _indexes.get(language)
             if index is None or index.revision != revision:
-                index = GuideIndex(language, published_entries(language), revision)
+                index = _index_of(language, tuple(published_entries(language)), revision)
                 _indexes[language] = index
+    return index
+
+
+def _index_of(language: str, entries: tuple[Entry, ...], revision: str) -> GuideIndex:
+    """Return the index of `entries`, built only if no recent version held the same."""
+    versions = _versions.setdefault(language, {})
+    kept = versions.pop(entries, None)
+    index = GuideIndex(language, entries, revision) if kept is None else copy.copy(kept)
+    index.revision = revision
+    versions[entries] = index  # the most recent last
+    while len(versions) > KEPT_VERSIONS:
+        del versions[next(iter(versions))]
     return index
 
 

@@ -663,6 +663,26 @@ def test_a_published_edit_is_searchable_at_once_and_a_draft_is_not(app, guide):
         )
 
 
+def test_an_edit_in_one_language_rebuilds_only_that_languages_index(app, guide):
+    # Building a language's index costs about a second: after an English edit, the next French
+    # caller on every worker must not wait for one.
+    with app.app_context():
+        english, french = search.index_for("en"), search.index_for("fr")
+        service = db.session.scalar(sa.select(Service).where(Service.slug == "visa"))
+        draft = services.draft(service, "en", {"synonyms": ["zanzibar stamp"]}, author="editor")
+        services.publish(draft, reviewer="editor")
+        db.session.commit()
+        assert search.search("zanzibar stamp", "en")[0].slug == "visa"
+        assert search.index_for("en").examples is not english.examples  # built afresh
+        assert search.index_for("fr").revision != french.revision  # follows the guide...
+        assert search.index_for("fr").examples is french.examples  # ...without a rebuild
+        # The English text put back as it was finds the index it had, not a new build.
+        restored = services.restore(services.versions(service, "en")[1], author="editor")
+        services.publish(restored, reviewer="editor")
+        db.session.commit()
+        assert search.index_for("en").examples is english.examples
+
+
 def test_an_unpublished_service_leaves_the_search(app, guide):
     with app.app_context():
         service = db.session.scalar(sa.select(Service).where(Service.slug == "marriage"))
