@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from centre import calendar, jobs, messaging, notices, ratelimit, transactions, web  # noqa: F401  (ratelimit: its table is part of the schema)
+from centre import (
+    calendar,
+    context,
+    jobs,
+    messaging,
+    notices,
+    ratelimit,  # noqa: F401  (its table is part of the schema)
+    sessions,
+    transactions,
+    web,
+)
 from centre.extensions import listen_to_sessions
 from centre.forgetting import register_forget_caller
 from centre.jobs_cli import jobs_group
@@ -14,6 +24,8 @@ from centre.translate import translate_group
 def init_app(app: Flask) -> None:
     """Register the page layout, the commands, the job queue, the outbox's listeners and forgetting."""
     transactions.init_app(app)  # first: every request's one commit, whatever else follows
+    sessions.init_app(app)
+    context.remember_sync_checks(app)
     app.register_blueprint(web.bp)
     calendar.init_app(app)
     notices.init_app(app)

@@ -18,8 +18,9 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_app_context, has_request_context
+from flask import Flask, has_app_context, has_request_context
 
+from centre.context import this_app, this_g
 from centre.extensions import db
 
 # When the server has stopped a statement itself, its answer is on the way: the bound comes
@@ -31,16 +32,17 @@ _WAIT_TIMEOUT: type[Exception] = getattr(psycopg.errors, "_WaitTimeout", psycopg
 
 def bound_database_waits(seconds: float) -> None:
     """Give up on PostgreSQL after `seconds` without an answer, for the rest of this request."""
-    g.database_wait_bound = seconds
+    this_g().database_wait_bound = seconds
 
 
 def _bound() -> float | None:
     if not has_app_context():
         return None
-    bound: float | None = g.get("database_wait_bound")
+    # Once per wait of the connection (several a statement): `g` itself, not its proxy.
+    bound: float | None = this_g().get("database_wait_bound")
     if bound is None and has_request_context():
         # Never before the server's own timeouts: a slow statement fails with its reason.
-        config = current_app.config
+        config = this_app().config
         server = config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS
         bound = max(float(config["STAFF_DB_TIMEOUT_SECONDS"]), server)
     return bound

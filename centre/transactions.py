@@ -31,6 +31,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from centre.context import this_g
 from centre.extensions import db, listen_to_sessions
 
 WRITTEN = "request.written"  # in `Session.info`: something was flushed or executed since commit
@@ -71,11 +72,12 @@ def end_request(response: Response) -> Response:
 @contextmanager
 def reads_outside_transactions() -> Iterator[None]:
     """Within this block, read without BEGIN and let a `FINAL_WRITE` commit itself (PostgreSQL)."""
-    setattr(g, _MODE, _READING)
+    request_globals = this_g()
+    setattr(request_globals, _MODE, _READING)
     try:
         yield
     finally:
-        g.pop(_MODE, None)
+        request_globals.pop(_MODE, None)
 
 
 def final_write(session: Session) -> dict[str, bool]:
@@ -113,7 +115,10 @@ def before_sending(dbapi: Any, statement: str, reads: bool, final: bool) -> None
     `reads`: a plain SELECT; `final`: a `FINAL_WRITE`. Every statement of a webhook goes through
     this, whether SQLAlchemy sends it (the engine's listener) or `centre.statements` does.
     """
-    mode = g.get(_MODE) if has_app_context() else None
+    if not has_app_context():
+        return
+    request_globals = this_g()  # not its proxy: this runs for every statement
+    mode = request_globals.get(_MODE)
     if mode is None:
         return
     if mode == _FINISHED:
@@ -121,7 +126,7 @@ def before_sending(dbapi: Any, statement: str, reads: bool, final: bool) -> None
             raise WriteAfterFinalWrite(statement.split(None, 1)[0])
         return
     if dbapi.info.transaction_status != TransactionStatus.IDLE:
-        g.pop(_MODE)  # a transaction is already open (begun before the block): leave it be
+        request_globals.pop(_MODE)  # a transaction is already open (begun before the block)
         return
     # psycopg's setter goes through its wait machinery: set it only when it changes.
     if reads:
@@ -130,11 +135,11 @@ def before_sending(dbapi: Any, statement: str, reads: bool, final: bool) -> None
     elif final:
         if not dbapi.autocommit:
             dbapi.autocommit = True
-        setattr(g, _MODE, _FINISHED)
+        setattr(request_globals, _MODE, _FINISHED)
     else:
         if dbapi.autocommit:
             dbapi.autocommit = False  # psycopg sends BEGIN before this statement
-        g.pop(_MODE)
+        request_globals.pop(_MODE)
 
 
 def _back_in_transactions(dbapi_connection: Any, record: Any) -> None:

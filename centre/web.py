@@ -6,6 +6,7 @@ from flask import Blueprint, request, session
 from flask_babel import get_locale
 
 from centre import languages
+from centre.sessions import cookieless
 
 bp = Blueprint(
     "centre",
@@ -41,7 +42,9 @@ def countries() -> list[tuple[str, str]]:
 
 @bp.before_app_request
 def remember_page_language() -> None:
-    """Keep a language picked with ?lang= for the visitor's next pages."""
+    """Keep a language picked with ?lang= for the visitor's next pages (a webhook has none)."""
+    if cookieless():
+        return
     chosen = request.args.get("lang")
     if chosen in languages.BY_CODE:
         session["lang"] = chosen

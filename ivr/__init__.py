@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from centre.forgetting import register_forget_caller
+from centre.sessions import without_cookies
 from ivr import desk_calls, menus, privacy, simulator, sms, status, views
 from ivr.cli import call_command
 
@@ -15,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(desk_calls.bp)
     app.register_blueprint(sms.bp)
+    without_cookies(app, views.bp.name, desk_calls.bp.name, sms.bp.name, status.bp.name)
     status.init_app(app)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask_babel import LazyString, force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, utils
@@ -19,6 +19,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from centre import languages, notices, revisions
 from centre.clock import now
+from centre.context import this_app, this_request
 from centre.extensions import db
 from centre.languages import Language
 from ivr import state
@@ -153,7 +154,7 @@ class Step:
 
     def reuse_prompt(self, key: Hashable) -> bool:
         """Add the prompt kept under `key` by `kept_prompt(also_under=key)`; tell whether there was one."""
-        template = current_app.extensions.get(_PROMPTS_BY_REVISION, {}).get(key)
+        template = this_app().extensions.get(_PROMPTS_BY_REVISION, {}).get(key)
         if template is None:
             return False
         self.response.append(template.fill(self.action_url()))
@@ -198,8 +199,8 @@ class Step:
         if params:
             return url_for(endpoint, s=self.call.step, l=code, **params)
         # The same URL but for the step, in a language: built once per app (and script root).
-        urls = current_app.extensions.setdefault(_ACTION_URLS, {})
-        key = (endpoint, code, request.script_root)
+        urls = this_app().extensions.setdefault(_ACTION_URLS, {})
+        key = (endpoint, code, this_request().script_root)
         parts = urls.get(key)
         if parts is None:
             parts = urls[key] = url_for(endpoint, s=_STEP_BLANK, l=code).split(_STEP_BLANK)

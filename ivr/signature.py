@@ -7,9 +7,11 @@ import logging
 import re
 from urllib.parse import quote
 
-from flask import abort, current_app, g, request
+from flask import Request, abort
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
+
+from centre.context import this_app, this_g, this_request
 
 log = logging.getLogger(__name__)
 # An absolute-form request target ("POST https://host/path HTTP/1.1") starts with a scheme.
@@ -30,7 +32,7 @@ def _text(wsgi: str) -> str:
         return wsgi
 
 
-def _path_and_query() -> str:
+def _path_and_query(request: Request) -> str:
     """Return the request target exactly as the client sent it, byte for byte."""
     environ = request.environ
     # gunicorn sets RAW_URI, uWSGI and Werkzeug REQUEST_URI: the request line as sent.
@@ -48,13 +50,15 @@ def _path_and_query() -> str:
     return target
 
 
-def public_url() -> str:
+def public_url(request: Request | None = None) -> str:
     """Return the URL Twilio called: scheme and host as the trusted proxies reported them."""
-    return f"{request.scheme}://{request.host}{_path_and_query()}"
+    request = request or this_request()
+    return f"{request.scheme}://{request.host}{_path_and_query(request)}"
 
 
-def refuse_oversized_body() -> None:
+def refuse_oversized_body(request: Request | None = None) -> None:
     """Refuse (413) a body Twilio never sends, by its length and field count, without parsing it."""
+    request = request or this_request()
     request.max_content_length = WEBHOOK_MAX_BYTES  # also caps a body sent without a length
     request.max_form_memory_size = WEBHOOK_MAX_BYTES
     request.max_form_parts = WEBHOOK_MAX_FIELDS  # multipart; Werkzeug counts no urlencoded fields
@@ -68,7 +72,7 @@ def refuse_oversized_body() -> None:
 
 def signed() -> bool:
     """Tell whether this request's signature was checked and found good (its form is readable)."""
-    return bool(g.get("twilio_signed"))
+    return bool(this_g().get("twilio_signed"))
 
 
 def require_twilio_signature() -> None:
@@ -76,15 +80,16 @@ def require_twilio_signature() -> None:
 
     The body's size and field count are checked first (413), so that no hostile body is parsed.
     """
-    refuse_oversized_body()
+    request = this_request()
+    refuse_oversized_body(request)
     signature = request.headers.get("X-Twilio-Signature", "")
-    token = current_app.config.get("TWILIO_AUTH_TOKEN") or ""
+    token = this_app().config.get("TWILIO_AUTH_TOKEN") or ""
     if not signature or not token:
         abort(403)  # no header, or nothing to check it against: never a skipped check
     try:
         params = request.form if request.method == "POST" else {}
         validator = RequestValidator(token)
-        url = public_url()
+        url = public_url(request)
         # The URL as called is what Twilio signed: one HMAC. Only when that fails, let the
         # library also try the URL with and without its port, as it does for every request.
         expected = validator.compute_signature(url, params)
@@ -98,4 +103,4 @@ def require_twilio_signature() -> None:
         valid = False  # a check that cannot run refuses
     if not valid:
         abort(403)
-    g.twilio_signed = True
+    this_g().twilio_signed = True

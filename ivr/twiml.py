@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from flask import Response, current_app
+from flask import Response
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from centre.context import this_app
 from centre.deadlines import SERVER_FIRST_SECONDS, bound_database_waits
 from centre.languages import Language
 
@@ -22,7 +23,7 @@ _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 def answer_in_time() -> None:
     """Bound this webhook's database waits, so that a hung database still lets it apologise."""
-    bound_database_waits(current_app.config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS)
+    bound_database_waits(this_app().config["DB_TIMEOUT_SECONDS"] + SERVER_FIRST_SECONDS)
 
 
 def twiml(response: TwiML) -> Response:

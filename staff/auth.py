@@ -27,9 +27,11 @@ from flask_babel import gettext
 
 from centre import ratelimit
 from centre.clock import from_storage, now, to_storage
+from centre.context import this_g
 from centre.extensions import db
 from centre.locale import STAFF_LOCALE_KEY
 from centre.refusals import Refused
+from centre.sessions import cookieless
 from centre.transactions import keep_when_refused
 from staff import accounts, audit, kept, passwords
 from staff.models import ROLES, StaffSession, StaffUser
@@ -61,6 +63,10 @@ def current_staff() -> StaffUser | None:
 
 def load_session() -> None:
     """Find the request's staff member from the cookie; end the session if it has lapsed."""
+    if cookieless():
+        request_globals = this_g()
+        request_globals.staff = request_globals.staff_session = None
+        return  # a webhook: Twilio, never a member of staff
     g.staff = g.staff_session = None
     token = session.get(SESSION_KEY)
     if not token or (request.endpoint or "").endswith(".static"):
