@@ -85,7 +85,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "i me my mine you your he she it we they a an the of to in on for with and or that this "
         "what how where is am are was be have has had do does did need needs want wanted would "
         "like please can could get getting some about hello hi thanks thank know ask apply "
-        "information info there s m uh um er erm yeah whats im ive dont"
+        "information info there s m uh um er erm yeah im ive dont"
     ),
     "ar": _word_set(
         "انا اريد اود بغيت ابغي عندي لدي من في على عن الى مع هل كيف ماذا ما اين هو هي نحن "
