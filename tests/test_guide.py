@@ -362,10 +362,13 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 # Top-1 and top-3 accuracy per language when last measured (bench/guide_accuracy.py prints
 # them): each must hold within one phrase, and the whole within a point. The development set
 # was tuned on and flatters a little; the held-out set was not, and is the figure to quote.
+# Measured again on 7 December once Moroccan towns read as the country, speech fillers were
+# dropped and the seed learned the domain's everyday words (wakala, consular fees, sworn
+# statements, police custody): closing 85% -> 88%, second blind 92% -> 94% top-1.
 MEASURED = {
     "held-out": (
         HELD_OUT,
-        (0.98, 1.00),
+        (0.99, 1.00),
         {
             "ar": (1.00, 1.00),
             "fr": (1.00, 1.00),
@@ -378,20 +381,20 @@ MEASURED = {
     ),
     "development": (
         DEV,
-        (0.98, 0.99),
+        (0.98, 1.00),
         {
             "ar": (0.98, 0.99),
             "fr": (0.99, 1.00),
             "es": (0.98, 1.00),
-            "it": (0.98, 1.00),
-            "nl": (1.00, 1.00),
+            "it": (0.97, 1.00),
+            "nl": (0.99, 1.00),
             "de": (0.99, 1.00),
-            "en": (0.98, 1.00),
+            "en": (0.97, 1.00),
         },
     ),
     "second development": (
         DEV2,
-        (0.97, 0.99),
+        (0.97, 1.00),
         {
             "ar": (0.98, 1.00),
             "fr": (0.97, 1.00),
@@ -406,11 +409,11 @@ MEASURED = {
     # whole is the mean of the languages' figures (English: 6 of 8).
     "third development": (
         DEV3,
-        (0.95, 1.00),
+        (0.96, 1.00),
         {
             "ar": (0.97, 1.00),
             "fr": (0.88, 1.00),
-            "es": (0.97, 1.00),
+            "es": (1.00, 1.00),
             "it": (1.00, 1.00),
             "nl": (1.00, 1.00),
             "de": (1.00, 1.00),
@@ -421,28 +424,28 @@ MEASURED = {
     # development set was written and tuned on (never its items).
     "fresh held-out": (
         FRESH,
-        (0.94, 0.99),
+        (0.96, 1.00),
         {
             "ar": (0.97, 1.00),
-            "fr": (0.90, 1.00),
+            "fr": (0.93, 1.00),
             "es": (0.97, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.93, 0.97),
-            "de": (0.93, 1.00),
-            "en": (0.97, 1.00),
+            "de": (0.97, 1.00),
+            "en": (1.00, 1.00),
         },
     ),
     # Written before the last tuning round of the terms, items never read.
     "final held-out": (
         FINAL,
-        (0.92, 0.97),
+        (0.94, 0.97),
         {
-            "ar": (0.95, 0.97),
-            "fr": (0.95, 1.00),
-            "es": (0.92, 0.95),
-            "it": (0.92, 1.00),
-            "nl": (0.87, 0.95),
-            "de": (0.89, 0.95),
+            "ar": (0.95, 0.95),
+            "fr": (0.97, 1.00),
+            "es": (0.95, 0.95),
+            "it": (0.95, 1.00),
+            "nl": (0.92, 0.97),
+            "de": (0.90, 0.95),
             "en": (0.95, 0.97),
         },
     ),
@@ -451,29 +454,29 @@ MEASURED = {
     # score (6 December night), still short of 95% (README).
     "closing held-out": (
         CLOSING,
-        (0.84, 0.96),
+        (0.88, 0.98),
         {
-            "ar": (0.79, 0.92),
-            "fr": (0.89, 0.97),
-            "es": (0.82, 0.95),
-            "it": (0.89, 0.97),
-            "nl": (0.89, 0.97),
+            "ar": (0.87, 0.95),
+            "fr": (0.92, 1.00),
+            "es": (0.84, 0.97),
+            "it": (0.90, 0.97),
+            "nl": (0.92, 1.00),
             "de": (0.82, 1.00),
-            "en": (0.84, 0.97),
+            "en": (0.90, 0.97),
         },
     ),
     # Written blind (see BLIND), measured once on the merged matcher: 89% top-1 before the
     # example questions, 96% with them; Arabic (89%) and German (92%) short of 95%.
     "blind held-out": (
         BLIND,
-        (0.98, 0.99),
+        (0.98, 1.00),
         {
             "ar": (0.97, 0.99),
             "fr": (1.00, 1.00),
             "es": (0.99, 0.99),
             "it": (0.99, 1.00),
             "nl": (0.97, 1.00),
-            "de": (0.97, 1.00),
+            "de": (0.96, 1.00),
             "en": (1.00, 1.00),
         },
     ),
@@ -482,15 +485,15 @@ MEASURED = {
     # the new examples; English (87%) and Italian (90%) lowest, none at 95% but Arabic.
     "second blind held-out": (
         BLIND2,
-        (0.92, 0.98),
+        (0.94, 0.99),
         {
-            "ar": (0.95, 1.00),
-            "fr": (0.92, 0.97),
-            "es": (0.92, 0.98),
-            "it": (0.91, 0.99),
-            "nl": (0.94, 0.99),
-            "de": (0.94, 1.00),
-            "en": (0.87, 0.96),
+            "ar": (0.96, 1.00),
+            "fr": (0.94, 0.99),
+            "es": (0.94, 1.00),
+            "it": (0.92, 1.00),
+            "nl": (0.94, 1.00),
+            "de": (0.96, 1.00),
+            "en": (0.90, 0.97),
         },
     ),
     # Callers' situations (see BLIND3), measured on 7 December on the matcher before the learned
