@@ -42,6 +42,7 @@ from bench.guide import (  # noqa: E402
     BLIND,
     BLIND2,
     BLIND3,
+    BLIND4,
     CLOSING,
     DEV,
     DEV2,
@@ -53,6 +54,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_BLIND,
     OUT_OF_SCOPE_BLIND2,
     OUT_OF_SCOPE_BLIND3,
+    OUT_OF_SCOPE_BLIND4,
     OUT_OF_SCOPE_DEV,
     OUT_OF_SCOPE_DEV3,
     TUNING,
@@ -191,6 +193,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("blind held-out set (written apart from the matcher's work)", BLIND, False),
         ("second blind held-out set (sealed while the seed grew)", BLIND2, False),
         ("third blind held-out set (situations, sealed while the matcher changed)", BLIND3, False),
+        ("fourth blind held-out set (situations, sealed on 7 December)", BLIND4, False),
     )
     for label, path, list_misses in sets:
         if dev_only and path not in (TUNING, DEV, DEV2, DEV3):
@@ -215,6 +218,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),
         ("out of scope, third blind", OUT_OF_SCOPE_BLIND3, False),
+        ("out of scope, fourth blind", OUT_OF_SCOPE_BLIND4, False),
     )
     for label, path, list_answers in outside:
         if dev_only and path not in (OUT_OF_SCOPE_DEV, OUT_OF_SCOPE_DEV3):

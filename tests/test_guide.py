@@ -47,6 +47,9 @@ BLIND2 = json.loads((DATA / "guide_phrases_blind2.json").read_text(encoding="utf
 # ... and a third, callers' situations as speech recognition writes them, sealed on 7 December
 # while the matcher changed, measured once before and once after.
 BLIND3 = json.loads((DATA / "guide_phrases_blind3.json").read_text(encoding="utf-8"))
+# ... and a fourth, written the same way on 7 December, sealed while that morning's matcher and
+# sources work was done, measured once before and once after.
+BLIND4 = json.loads((DATA / "guide_phrases_blind4.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
@@ -54,6 +57,7 @@ OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encod
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND3 = json.loads((DATA / "guide_out_of_scope_blind3.json").read_text(encoding="utf-8"))
+OUTSIDE_BLIND4 = json.loads((DATA / "guide_out_of_scope_blind4.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -297,6 +301,10 @@ def seed_terms_of(texts: dict[str, Any], code: str) -> set[str]:
         (BLIND, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING]),
         (BLIND2, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3]),
         (BLIND3, [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2]),
+        (
+            BLIND4,
+            [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3],
+        ),
     ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
@@ -308,7 +316,7 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
     asked = {slug for _, slug in phrases}
     if any(
-        kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2, BLIND3)
+        kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2, BLIND3, BLIND4)
     ):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
@@ -345,7 +353,20 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
     assert len(set(written)) == len(written)
     assert set(written) & seed_terms == set()
     # Measured on every phrase set and both out-of-scope sets, so it repeats none of them.
-    sets = (PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3)
+    sets = (
+        PHRASES,
+        DEV,
+        HELD_OUT,
+        FRESH,
+        DEV2,
+        FINAL,
+        CLOSING,
+        BLIND,
+        DEV3,
+        BLIND2,
+        BLIND3,
+        BLIND4,
+    )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
     outside = (
         *OUTSIDE_DEV[code],
@@ -354,6 +375,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_DEV3[code],
         *OUTSIDE_BLIND2[code],
         *OUTSIDE_BLIND3[code],
+        *OUTSIDE_BLIND4[code],
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -511,6 +533,23 @@ MEASURED = {
             "en": (0.95, 1.00),
         },
     ),
+    # Callers' situations again (see BLIND4), measured once on 7 December before the morning's
+    # matcher and sources work and once after: 95% top-1 both times, Arabic 87% (20 of 76 hear
+    # "not found"), Dutch and English 93%; top-3 99% then 98%. The same figures once more after
+    # four phrasings equal to seed examples were replaced (its `_about` says so).
+    "fourth blind held-out": (
+        BLIND4,
+        (0.95, 0.98),
+        {
+            "ar": (0.87, 0.95),
+            "fr": (0.97, 0.99),
+            "es": (0.97, 1.00),
+            "it": (0.96, 0.99),
+            "nl": (0.93, 1.00),
+            "de": (0.99, 1.00),
+            "en": (0.93, 0.97),
+        },
+    ),
 }
 
 
@@ -552,6 +591,13 @@ CONFIDENT_WRONG = {
         OUTSIDE_BLIND3,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
+    # Measured once before the morning's matcher work (7 of 175: fr 2, nl 2, it, de, en 1 each)
+    # and once after it (8: German 2 instead of 1; misses unread). French, Dutch and German are
+    # at 8%, over issue 18's 5%.
+    "fourth blind": (
+        OUTSIDE_BLIND4,
+        {"ar": 0, "fr": 2, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 1},
+    ),
 }
 
 
@@ -586,6 +632,11 @@ def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
     blind2 = {normalise(q, code) for q in OUTSIDE_BLIND2[code]}
     for question in OUTSIDE_BLIND3[code]:
         assert normalise(question, code) not in seed_terms | tuned | held_out | blind | blind2
+    blind3 = {normalise(q, code) for q in OUTSIDE_BLIND3[code]}
+    for question in OUTSIDE_BLIND4[code]:
+        assert (
+            normalise(question, code) not in seed_terms | tuned | held_out | blind | blind2 | blind3
+        )
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):
