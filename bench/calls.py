@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import sqlalchemy as sa
 
 from bench.load import raw_request
-from ivr.driver import ENTRY_PATH, HttpTransport, PhoneCall, sign
+from ivr.driver import ENTRY_PATH, HttpTransport, PhoneCall, Transport, sign
 from ivr.models import Call
 
 ENGLISH_KEY = "7"
@@ -63,15 +63,24 @@ class MenuCall:
         return f"{parts.path}?{urlencode(query)}"
 
 
-def _to_main_menu(base_url: str, token: str, caller: str, call_sid: str) -> MenuCall:
-    phone = PhoneCall(HttpTransport(base_url), token, caller=caller, to=DIALLED, call_sid=call_sid)
+def call_at_menu(
+    transport: Transport, token: str, caller: str, call_sid: str, *keys: str
+) -> MenuCall:
+    """Dial one call through `transport`, choose English, press `keys`; return where it waits."""
+    phone = PhoneCall(transport, token, caller=caller, to=DIALLED, call_sid=call_sid)
     phone.dial()
     turn = phone.press(ENGLISH_KEY)
+    for key in keys:
+        turn = phone.press(key)
     action = turn.gather["action"] if turn.gather else ""
     query = dict(parse_qsl(urlsplit(action).query))
     if urlsplit(action).path != STEP_PATH or query.get("l") != "en" or "s" not in query:
-        raise RuntimeError(f"call {call_sid} is not at the English main menu: {turn.text!r}")
+        raise RuntimeError(f"call {call_sid} is not at an English menu: {turn.text!r}")
     return MenuCall(call_sid, caller, action, int(query["s"]))
+
+
+def _to_main_menu(base_url: str, token: str, caller: str, call_sid: str) -> MenuCall:
+    return call_at_menu(HttpTransport(base_url), token, caller, call_sid)
 
 
 def open_main_menus(

@@ -73,21 +73,10 @@ def prepared(options: argparse.Namespace, token: str, app: Any) -> list[tuple[st
         return out
     menus = []
     transport = FlaskTransport(app)
+    keys = (GUIDE_KEY,) if options.scenario == "guide" else ()
     for _ in range(options.calls):
-        phone = calls.PhoneCall(
-            transport,
-            token,
-            caller=calls.random_caller(rng),
-            to=calls.DIALLED,
-            call_sid=calls._new_sid(rng),
-        )
-        phone.dial()
-        turn = phone.press(calls.ENGLISH_KEY)
-        if options.scenario == "guide":
-            turn = phone.press(GUIDE_KEY)
-        action = turn.gather["action"] if turn.gather else ""
-        step = int(dict(calls.parse_qsl(calls.urlsplit(action).query))["s"])
-        menus.append(calls.MenuCall(phone.call_sid, phone.caller, action, step))
+        who = (calls.random_caller(rng), calls._new_sid(rng))
+        menus.append(calls.call_at_menu(transport, token, *who, *keys))
     out = []
     for index in range(options.requests):
         call = menus[index % len(menus)]

@@ -124,18 +124,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         transport = FlaskTransport(app)
         menus = []
         for _ in range(options.calls):
-            phone = calls.PhoneCall(
-                transport,
-                token,
-                caller=calls.random_caller(rng),
-                to=calls.DIALLED,
-                call_sid=calls._new_sid(rng),
-            )
-            phone.dial()
-            turn = phone.press(calls.ENGLISH_KEY)
-            action = turn.gather["action"] if turn.gather else ""
-            step = int(dict(calls.parse_qsl(calls.urlsplit(action).query))["s"])
-            menus.append(calls.MenuCall(phone.call_sid, phone.caller, action, step))
+            who = (calls.random_caller(rng), calls._new_sid(rng))
+            menus.append(calls.call_at_menu(transport, token, *who))
         for index in range(total):
             call = menus[index % len(menus)]
             path = call.action_at(call.step + index // len(menus))
