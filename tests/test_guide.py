@@ -102,6 +102,15 @@ NEW_SLUGS = [
     "life-certificate",
     "military-service",
 ]
+# The rest of the catalogue, added on 7 December 2026 (no phrase set above was written for them).
+CATALOGUE_SLUGS = [
+    "diplomatic-visa",
+    "accreditation-visa",
+    "foreigner-funeral-urn",
+    "estate-settlement",
+    "maritime-acts",
+    "repatriation-assistance",
+]
 # Words that read a doubt to the caller, where an unconfirmed fact should simply be left out.
 HEDGES = {
     "en": ("unverified", "not confirmed", "not published"),
@@ -128,7 +137,7 @@ def test_setup_loads_every_slug_of_the_facts_in_all_seven_languages_once(app, ru
     result = runner.invoke(args=["setup"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        for slug in FACT_SLUGS + NEW_SLUGS:
+        for slug in FACT_SLUGS + NEW_SLUGS + CATALOGUE_SLUGS:
             for code in CODES:
                 entry = services.published(slug, code)
                 assert entry is not None, (slug, code)
@@ -204,6 +213,8 @@ def test_every_service_names_its_source_page_and_the_day_it_was_checked(app, gui
             assert service.source_url.startswith(("https://", "http://")), data["slug"]
             if data["slug"] in NEW_SLUGS:  # checked when added, some again on 7 December
                 assert service.source_checked_on in (date(2026, 12, 5), date(2026, 12, 7))
+            if data["slug"] in CATALOGUE_SLUGS:
+                assert service.source_checked_on == date(2026, 12, 7)
 
 
 def test_topics_stay_short_enough_to_browse_on_the_keypad():
@@ -457,13 +468,15 @@ MEASURED = {
             "en": (1.00, 1.00),
         },
     ),
-    # Written before the last tuning round of the terms, items never read.
+    # Written before the last tuning round of the terms, items never read. Measured again on
+    # 7 December once the six last catalogue services were added (tuned on the tuning sets
+    # only): French 37 -> 35 of 38 top-1, the whole 94% -> 93%.
     "final held-out": (
         FINAL,
-        (0.94, 0.97),
+        (0.93, 0.97),
         {
             "ar": (0.95, 0.95),
-            "fr": (0.97, 1.00),
+            "fr": (0.92, 1.00),
             "es": (0.95, 0.95),
             "it": (0.95, 1.00),
             "nl": (0.92, 0.97),
@@ -488,12 +501,14 @@ MEASURED = {
         },
     ),
     # Written blind (see BLIND), measured once on the merged matcher: 89% top-1 before the
-    # example questions, 96% with them; Arabic (89%) and German (92%) short of 95%.
+    # example questions, 96% with them; Arabic (89%) and German (92%) short of 95%. With the
+    # six last catalogue services (7 December): Arabic 74 -> 72 of 76 top-1 (top-3 75 -> 74),
+    # Spanish 75 -> 74; the whole 98% top-1 as before, top-3 100% -> 99%.
     "blind held-out": (
         BLIND,
-        (0.98, 1.00),
+        (0.98, 0.99),
         {
-            "ar": (0.97, 0.99),
+            "ar": (0.95, 0.97),
             "fr": (1.00, 1.00),
             "es": (0.99, 0.99),
             "it": (0.99, 1.00),
@@ -594,6 +609,7 @@ CONFIDENT_WRONG = {
     # Measured once before the morning's matcher work (7 of 175: fr 2, nl 2, it, de, en 1 each)
     # and once after it (8: German 2 instead of 1; misses unread). French, Dutch and German are
     # at 8%, over issue 18's 5%.
+    # With the six last catalogue services (7 December): 7, French 1 instead of 2.
     "fourth blind": (
         OUTSIDE_BLIND4,
         {"ar": 0, "fr": 2, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 1},
