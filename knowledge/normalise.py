@@ -90,7 +90,18 @@ STOPWORDS: dict[str, frozenset[str]] = {
     "ar": _word_set(
         "انا اريد اود بغيت ابغي عندي لدي من في على عن الى مع هل كيف ماذا ما اين هو هي نحن "
         "ان او و ي ك لي لك عليكم السلام مرحبا شكرا من فضلك لو سمحت بخصوص حول معلومات احتاج "
-        "نحتاج ممكن يمكن بدي واش كيفاش فين"
+        "نحتاج ممكن يمكن بدي واش كيفاش فين "
+        # Darija's everyday function words and helper verbs, as speech recognition writes them
+        # ("I want", "I need", "can I", "of mine", "here", "now", "so that", "that"): said
+        # around every request, they are no word the guide should have to know.
+        "باغي باغيه بغينا بغا بغات بغيتي نبغي خاصني خاصنا خاصك خاصو خاصها خاصهم خصني "
+        "نقدر تقدر يقدر نقدرو ندير نديرو تدير يدير دير نجيب نجيبو "
+        "ديال ديالي ديالك ديالو ديالها ديالنا ديالكم ديالهم واحد شي باش هاد هادي هادا "
+        "هادو داك ديك راه راني راك راها دابا عافاك عفاك شنو اشنو شنوا علاش منين حيت حتي "
+        "غير بزاف ليا ليه ليك لينا ليها ليهم معايا مني عند عندو عندها عندنا عندكم عندك "
+        "كاين كاينه كاينين هوما حنا نتا نتي نتوما قالو قاليا سمعت سلام اه ايه يعني "
+        # Modern Standard Arabic's: "I wish", "is it possible for me", "which", "since", "at".
+        "ارغب نرغب يمكنني يمكنكم التي الذي منذ لدي لدى هذا هذه ذلك تلك لقد قد تم يتم"
     ),
 }
 
@@ -141,7 +152,12 @@ def _arabic_word(word: str) -> str:
 
 @cache
 def _stopwords(language: str) -> frozenset[str]:
-    return frozenset(" ".join(_words(w, language, False)) for w in STOPWORDS.get(language, ()))
+    words = {" ".join(_words(w, language, False)) for w in STOPWORDS.get(language, ())}
+    if language == "ar":
+        # "and" is written onto the next word ("وبغيت", "and I want"); only onto longer words
+        # and never onto "to ...", so "ولدي" (my son) and "وليها" (her guardian) stay words.
+        words |= {"و" + w for w in words if len(w) >= 4 and not w.startswith("ل")}
+    return frozenset(words)
 
 
 def _words(text: str, language: str, drop_filler: bool = True) -> list[str]:
