@@ -51,6 +51,9 @@ HINTS_MAX = 100
 WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
 EXPLAINED = 10.0  # points per word of the phrase a service explains, for the rarest words
 HEARD = 85  # a word of the phrase this close to a word of the guide is one the guide knows
+# Arabic writes no short vowels, so its words are short and one letter spelled the Darija way
+# ("نسجلو", "تسجيل") moves the ratio further: a word this close is still one the guide knows.
+HEARD_IN = {"ar": 75}
 UNHEARD = 20.0  # points off every service per word of the phrase the guide never uses ...
 WORD_BONUS = 3.0  # points per further word of a term said whole, up to four words
 DESCRIBED = 4.0  # points per word of the phrase only a service's description uses, rarest words
@@ -62,6 +65,15 @@ LIKENESS = 0.0  # points for a phrase just like a service's nearest examples (co
 LIKENESS_FLOOR = 0.1  # ... above this much likeness, which one shared everyday word gives;
 # nothing since the learned score: on the cross-validation it only blurred it
 LEARNED = 200.0  # points per unit of learned score (about 1 for a phrase just like its examples)
+
+
+CLITICS = ("ف", "ل", "ب", "و", "ك")
+CLITIC_LENGTH = 5  # shorter words begun so are more often words of their own ("بلاد", "وقت")
+
+
+def _carries_clitic(word: str) -> bool:
+    """Return whether an Arabic `word` may be a preposition or "and" written onto a word."""
+    return len(word) >= CLITIC_LENGTH and word[0] in CLITICS
 
 
 @dataclass(frozen=True)
@@ -211,7 +223,10 @@ class GuideIndex:
                 best[self.long_terms] = np.maximum(best[self.long_terms], inside * 0.95)
         # Two words heard for one ("pass port") are also tried joined.
         joined = [a + b for a, b in zip(words, words[1:], strict=False)]
-        distinct = list(dict.fromkeys([*words, *joined]))
+        # Darija writes "in", "to", "by", "and" onto the next word ("فبلجيكا", "لواليدي"): a long
+        # word so begun is also tried without that letter.
+        bare = {w: w[1:] for w in words if self.language == "ar" and _carries_clitic(w)}
+        distinct = list(dict.fromkeys([*words, *joined, *bare.values()]))
         ratios = process.cdist(distinct, self.words, scorer=fuzz.ratio, dtype=np.uint8)
         # A term of several words is also said in another order or with words between
         # ("my passport was stolen" says "stolen passport"): score it by its weakest word.
@@ -239,8 +254,14 @@ class GuideIndex:
         # something else: each takes points from every service alike, so the ranking stays
         # and only the confidence falls ("how much is a flight" is no question about fees).
         said = list(dict.fromkeys(words))  # the first rows of `ratios`
-        heard = ratios[: len(said)].max(axis=1, initial=0) >= HEARD
-        unheard = sum(1 for w, h in zip(said, heard, strict=True) if not h and len(w) > 2)
+        closest = ratios.max(axis=1, initial=0)
+        row = {word: i for i, word in enumerate(distinct)}
+        known = [
+            max(closest[row[w]], closest[row[bare[w]]] if w in bare else 0)
+            >= HEARD_IN.get(self.language, HEARD)
+            for w in said
+        ]
+        unheard = sum(1 for w, k in zip(said, known, strict=True) if not k and len(w) > 2)
         totals -= UNHEARD * min(unheard, UNHEARD_MAX)
         return totals
 
