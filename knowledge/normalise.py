@@ -94,14 +94,19 @@ STOPWORDS: dict[str, frozenset[str]] = {
         # Darija's everyday function words and helper verbs, as speech recognition writes them
         # ("I want", "I need", "can I", "of mine", "here", "now", "so that", "that"): said
         # around every request, they are no word the guide should have to know.
-        "باغي باغيه بغينا بغا بغات بغيتي نبغي خاصني خاصنا خاصك خاصو خاصها خاصهم خصني "
-        "نقدر تقدر يقدر نقدرو ندير نديرو تدير يدير دير نجيب نجيبو "
-        "ديال ديالي ديالك ديالو ديالها ديالنا ديالكم ديالهم واحد شي باش هاد هادي هادا "
-        "هادو داك ديك راه راني راك راها دابا عافاك عفاك شنو اشنو شنوا علاش منين حيت حتي "
-        "غير بزاف ليا ليه ليك لينا ليها ليهم معايا مني عند عندو عندها عندنا عندكم عندك "
+        "باغي باغيه بغينا بغا بغات بغيتي نبغي خاصنا خاصك خاصو خاصها خاصهم "
+        "نقدر تقدر يقدر نقدرو ندير نديرو تدير يدير دير "
+        "ديال ديالك ديالو ديالها ديالنا ديالكم ديالهم واحد شي باش هاد هادي هادا "
+        "هادو داك ديك راه راني راك راها دابا عافاك عفاك شنو اشنو شنوا علاش منين حيت "
+        "غير بزاف ليه ليك ليها ليهم معايا مني عند عندو عندها عندنا عندكم عندك "
         "كاين كاينه كاينين هوما حنا نتا نتي نتوما قالو قاليا سمعت سلام اه ايه يعني "
         # Modern Standard Arabic's: "I wish", "is it possible for me", "which", "since", "at".
-        "ارغب نرغب يمكنني يمكنكم التي الذي منذ لدي لدى هذا هذه ذلك تلك لقد قد تم يتم"
+        "ارغب نرغب يمكنني يمكنكم التي الذي منذ لدي لدى هذا هذه ذلك تلك لقد قد تم يتم "
+        "اجراءات الاجراءات كيفيه "
+        # The European countries callers live in: every service is asked for from one of them,
+        # so their names say nothing of which, and the guide's terms rarely name them.
+        "فرنسا بلجيكا اسبانيا ايطاليا هولندا المانيا سويسرا انجلترا بريطانيا البرتغال السويد "
+        "النمسا الدنمارك النرويج ايرلندا لوكسمبورغ"
     ),
 }
 
@@ -136,6 +141,10 @@ TOWN_PAIRS = {
     ("دار", "بيضا"),
 }
 ARABIC_IN = ("ف", "ل", "ب", "و")  # Darija writes "in", "to", "by", "and" onto the town's name
+ARABIC_COUNTRIES = _word_set(
+    "فرنسا بلجيكا اسبانيا ايطاليا هولندا مانيا سويسرا انجلترا بريطانيا برتغال سويد نمسا دنمارك "
+    "نرويج ايرلندا لوكسمبورغ"
+)
 
 
 def _strip_marks(text: str) -> str:
@@ -157,6 +166,8 @@ def _stopwords(language: str) -> frozenset[str]:
         # "and" is written onto the next word ("وبغيت", "and I want"); only onto longer words
         # and never onto "to ...", so "ولدي" (my son) and "وليها" (her guardian) stay words.
         words |= {"و" + w for w in words if len(w) >= 4 and not w.startswith("ل")}
+        # ... and "in", "to", "by" onto a country's name ("فبلجيكا", "لاسبانيا").
+        words |= {c + w for w in words & ARABIC_COUNTRIES for c in ARABIC_IN}
     return frozenset(words)
 
 
