@@ -91,17 +91,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         "انا اريد اود بغيت ابغي عندي لدي من في على عن الى مع هل كيف ماذا ما اين هو هي نحن "
         "ان او و ي ك لي لك عليكم السلام مرحبا شكرا من فضلك لو سمحت بخصوص حول معلومات احتاج "
         "نحتاج ممكن يمكن بدي واش كيفاش فين "
-        # Darija's everyday function words and helper verbs, as speech recognition writes them
-        # ("I want", "I need", "can I", "of mine", "here", "now", "so that", "that"): said
-        # around every request, they are no word the guide should have to know.
-        "باغي باغيه بغينا بغا بغات بغيتي نبغي خاصنا خاصك خاصو خاصها خاصهم "
-        "نقدر تقدر يقدر نقدرو ندير نديرو تدير يدير دير "
-        "ديال ديالك ديالو ديالها ديالنا ديالكم ديالهم واحد شي باش هاد هادي هادا "
-        "هادو داك ديك راه راني راك راها دابا عافاك عفاك شنو اشنو شنوا علاش منين حيت "
-        "غير بزاف ليه ليك ليها ليهم معايا مني عند عندو عندها عندنا عندكم عندك "
-        "كاين كاينه كاينين هوما حنا نتا نتي نتوما قالو قاليا سمعت سلام اه ايه يعني "
-        # Modern Standard Arabic's: "I wish", "is it possible for me", "which", "since", "at".
-        "ارغب نرغب يمكنني يمكنكم التي الذي منذ لدي لدى هذا هذه ذلك تلك لقد قد تم يتم "
+        # MSA's "the procedures", "the way to": said around any request, as "démarches" is.
         "اجراءات الاجراءات كيفيه "
         # The European countries callers live in: every service is asked for from one of them,
         # so their names say nothing of which, and the guide's terms rarely name them.
