@@ -637,7 +637,8 @@ CONFIDENT_WRONG = {
     # car insurance in two), the same after. Over 5% in ar, fr, it: the work still to do.
     "tuned on, fifth set": (
         OUTSIDE_DEV5,
-        {"ar": 2, "fr": 3, "es": 1, "it": 2, "nl": 1, "de": 1, "en": 1},
+        # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
+        {"ar": 2, "fr": 3, "es": 1, "it": 3, "nl": 2, "de": 1, "en": 1},
     ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
