@@ -17,6 +17,9 @@ DEV = DATA / "guide_phrases_dev.json"
 DEV2 = DATA / "guide_phrases_dev2.json"
 # A third, written on 6 December for the weakest languages (Arabic with Darija, German, Spanish).
 DEV3 = DATA / "guide_phrases_dev3.json"
+# A fifth, written on 7 December before the matcher was studied, Arabic first (three a service:
+# two in Darija with French loanwords, one in MSA), one a service in Dutch, English and French.
+DEV5 = DATA / "guide_phrases_dev5.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
 FRESH = DATA / "guide_phrases_fresh.json"
@@ -38,6 +41,8 @@ BLIND4 = DATA / "guide_phrases_blind4.json"
 OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 # More of them to tune on, written on 6 December, most in Spanish (its blind refusals were weakest).
 OUT_OF_SCOPE_DEV3 = DATA / "guide_out_of_scope_dev3.json"
+# Twenty a language, written with the fifth development set, some near the guide's words.
+OUT_OF_SCOPE_DEV5 = DATA / "guide_out_of_scope_dev5.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"
 OUT_OF_SCOPE_BLIND2 = DATA / "guide_out_of_scope_blind2.json"

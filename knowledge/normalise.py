@@ -90,7 +90,13 @@ STOPWORDS: dict[str, frozenset[str]] = {
     "ar": _word_set(
         "انا اريد اود بغيت ابغي عندي لدي من في على عن الى مع هل كيف ماذا ما اين هو هي نحن "
         "ان او و ي ك لي لك عليكم السلام مرحبا شكرا من فضلك لو سمحت بخصوص حول معلومات احتاج "
-        "نحتاج ممكن يمكن بدي واش كيفاش فين"
+        "نحتاج ممكن يمكن بدي واش كيفاش فين "
+        # MSA's "the procedures", "the way to": said around any request, as "démarches" is.
+        "اجراءات الاجراءات كيفيه "
+        # The European countries callers live in: every service is asked for from one of them,
+        # so their names say nothing of which, and the guide's terms rarely name them.
+        "فرنسا بلجيكا اسبانيا ايطاليا هولندا المانيا سويسرا انجلترا بريطانيا البرتغال السويد "
+        "النمسا الدنمارك النرويج ايرلندا لوكسمبورغ"
     ),
 }
 
@@ -125,6 +131,10 @@ TOWN_PAIRS = {
     ("دار", "بيضا"),
 }
 ARABIC_IN = ("ف", "ل", "ب", "و")  # Darija writes "in", "to", "by", "and" onto the town's name
+ARABIC_COUNTRIES = _word_set(
+    "فرنسا بلجيكا اسبانيا ايطاليا هولندا مانيا سويسرا انجلترا بريطانيا برتغال سويد نمسا دنمارك "
+    "نرويج ايرلندا لوكسمبورغ"
+)
 
 
 def _strip_marks(text: str) -> str:
@@ -141,7 +151,14 @@ def _arabic_word(word: str) -> str:
 
 @cache
 def _stopwords(language: str) -> frozenset[str]:
-    return frozenset(" ".join(_words(w, language, False)) for w in STOPWORDS.get(language, ()))
+    words = {" ".join(_words(w, language, False)) for w in STOPWORDS.get(language, ())}
+    if language == "ar":
+        # "and" is written onto the next word ("وبغيت", "and I want"); only onto longer words
+        # and never onto "to ...", so "ولدي" (my son) and "وليها" (her guardian) stay words.
+        words |= {"و" + w for w in words if len(w) >= 4 and not w.startswith("ل")}
+        # ... and "in", "to", "by" onto a country's name ("فبلجيكا", "لاسبانيا").
+        words |= {c + w for w in words & ARABIC_COUNTRIES for c in ARABIC_IN}
+    return frozenset(words)
 
 
 def _words(text: str, language: str, drop_filler: bool = True) -> list[str]:

@@ -139,7 +139,7 @@ def answer_speech(step: Step, menu: Menu, reply: Reply) -> Go:
 
     The whole guide is searched, whatever the menu: a caller in the wrong topic is still answered.
     """
-    outcome = search.verdict(search.search(reply.speech, step.language.code))
+    outcome = search.verdict(search.search(reply.speech, step.language.code), step.language.code)
     if outcome.kind == "clear":
         return _read_answer(step, reply.speech, outcome, back=menu.name)
     # "an agent, please" or "main menu" are not guide questions.
@@ -156,7 +156,7 @@ def main_menu_speech(step: Step, reply: Reply, chosen: Option | None) -> Go | No
     """
     if chosen is not None and chosen.target != GUIDE_OPTION.target:
         return None
-    outcome = search.verdict(search.search(reply.speech, step.language.code))
+    outcome = search.verdict(search.search(reply.speech, step.language.code), step.language.code)
     if outcome.kind == "clear":
         return _read_answer(step, reply.speech, outcome, back="guide")
     if chosen is not None:  # the guide named, nothing clear asked of it: its menu asks

@@ -31,6 +31,9 @@ DEV2 = json.loads((DATA / "guide_phrases_dev2.json").read_text(encoding="utf-8")
 # ... a third, for the weakest languages (Arabic with Darija, German, Spanish: one phrasing per
 # service; eight in each other language), written on 6 December without reading a held-out set ...
 DEV3 = json.loads((DATA / "guide_phrases_dev3.json").read_text(encoding="utf-8"))
+# ... a fifth, written on 7 December before the matcher was studied, Arabic first (three a service,
+# two in Darija, one in MSA) with one a service in Dutch, English and French ...
+DEV5 = json.loads((DATA / "guide_phrases_dev5.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
@@ -53,6 +56,7 @@ BLIND4 = json.loads((DATA / "guide_phrases_blind4.json").read_text(encoding="utf
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
+OUTSIDE_DEV5 = json.loads((DATA / "guide_out_of_scope_dev5.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
@@ -354,6 +358,41 @@ def test_the_third_development_sets_repeat_no_seed_term_and_no_other_sets_phrase
 
 
 @pytest.mark.parametrize("code", CODES)
+def test_the_fifth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(code):
+    _, texts = read_seed()
+    seed_terms = seed_terms_of(texts, code)
+    sets = (
+        PHRASES,
+        DEV,
+        HELD_OUT,
+        FRESH,
+        DEV2,
+        FINAL,
+        CLOSING,
+        BLIND,
+        DEV3,
+        BLIND2,
+        BLIND3,
+        BLIND4,
+    )
+    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
+    phrases = DEV5[code]
+    assert len(phrases) == {"ar": 114, "nl": 38, "en": 38, "fr": 38}.get(code, 0)
+    assert [p for p, _ in phrases if normalise(p, code) in seed_terms | elsewhere] == []
+    if phrases:  # every service of the guide, three times in Arabic
+        assert {slug for _, slug in phrases} == set(FACT_SLUGS + NEW_SLUGS)
+    outside = {
+        normalise(q, code)
+        for asked in (OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2)
+        for q in asked[code]
+    }
+    outside |= {normalise(q, code) for q in (*OUTSIDE_BLIND3[code], *OUTSIDE_BLIND4[code])}
+    asked = OUTSIDE_DEV5[code]
+    assert len(asked) == 20 and len(set(asked)) == len(asked)
+    assert [q for q in asked if normalise(q, code) in seed_terms | outside] == []
+
+
+@pytest.mark.parametrize("code", CODES)
 def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tuned_on(code):
     _, texts = read_seed()
     examples = {slug: text["examples"] for slug, text in texts[code].items()}
@@ -377,6 +416,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         BLIND2,
         BLIND3,
         BLIND4,
+        DEV5,
     )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
     outside = (
@@ -387,6 +427,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_BLIND2[code],
         *OUTSIDE_BLIND3[code],
         *OUTSIDE_BLIND4[code],
+        *OUTSIDE_DEV5[code],
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -452,6 +493,14 @@ MEASURED = {
             "de": (1.00, 1.00),
             "en": (0.88, 1.00),
         },
+    ),
+    # Written on 7 December before the matcher was studied (ar 114, nl/en/fr 38 each), tuned on:
+    # Arabic 92% top-1 (17 of 114 "not found") on the matcher it was written for, 96% (2) after
+    # the Darija loanwords, the clitic check and the Arabic bar for a choice.
+    "fifth development": (
+        DEV5,
+        (0.98, 0.99),
+        {"ar": (0.96, 0.99), "fr": (1.00, 1.00), "nl": (1.00, 1.00), "en": (1.00, 1.00)},
     ),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
@@ -551,12 +600,14 @@ MEASURED = {
     # Callers' situations again (see BLIND4), measured once on 7 December before the morning's
     # matcher and sources work and once after: 95% top-1 both times, Arabic 87% (20 of 76 hear
     # "not found"), Dutch and English 93%; top-3 99% then 98%. The same figures once more after
-    # four phrasings equal to seed examples were replaced (its `_about` says so).
+    # four phrasings equal to seed examples were replaced (its `_about` says so). After the
+    # arabic5 branch (Darija loanwords, clitics, the Arabic bar for a choice), its misses unread:
+    # Arabic 91% top-1, 96% top-3, 10 of 76 "not found"; every other figure the same.
     "fourth blind held-out": (
         BLIND4,
         (0.95, 0.98),
         {
-            "ar": (0.87, 0.95),
+            "ar": (0.91, 0.96),
             "fr": (0.97, 0.99),
             "es": (0.97, 1.00),
             "it": (0.96, 0.99),
@@ -573,7 +624,7 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
     phrase_set, (all_one, all_three), by_language = MEASURED[name]
     figures = {}
     with app.app_context():
-        for code in CODES:
+        for code in [c for c in CODES if phrase_set[c]]:  # the fifth set: four languages
             found = [([m.slug for m in search.search(p, code)], s) for p, s in phrase_set[code]]
             figures[code] = (
                 sum(bool(slugs) and slugs[0] == slug for slugs, slug in found) / len(found),
@@ -596,6 +647,14 @@ CONFIDENT_WRONG = {
     # held-out, blind or second blind questions is read out as an answer (1, 2, 1 before).
     "held-out": (OUTSIDE, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "tuned on": (OUTSIDE_DEV, {"ar": 1, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
+    # Written on 7 December, some near the guide's words; measured before any change: 11 of 140
+    # (a doctor's appointment in five languages, the residence country's nationality in three,
+    # car insurance in two), the same after. Over 5% in ar, fr, it: the work still to do.
+    "tuned on, fifth set": (
+        OUTSIDE_DEV5,
+        # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
+        {"ar": 2, "fr": 3, "es": 1, "it": 3, "nl": 2, "de": 1, "en": 1},
+    ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,

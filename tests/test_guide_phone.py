@@ -389,7 +389,7 @@ def test_a_close_call_with_one_service_does_not_claim_several(
     with app.app_context():
         title = services.published("birth-registration", code).text.title
     unsure = search.Outcome("close", (search.Match("birth-registration", title, 60.0),))
-    monkeypatch.setattr(search, "verdict", lambda matches: unsure)
+    monkeypatch.setattr(search, "verdict", lambda matches, language="": unsure)
     phone = call()
     open_guide(phone, code)
     turn = phone.speak(NEEDS[code][0])

@@ -50,7 +50,7 @@ def unmatched() -> str:
     phrases = services.unmatched(language)
     suggestions = {}
     for found in phrases:
-        outcome = search.verdict(search.search(found.phrase, found.language))
+        outcome = search.verdict(search.search(found.phrase, found.language), found.language)
         suggestions[found.id] = outcome.matches[0].slug if outcome.kind != "none" else ""
     return render_template(
         "knowledge/unmatched.html",
@@ -171,8 +171,11 @@ def _preview(found: Any, service: Service, back: str, kind: str, after: list[Any
     names = ADDING[kind]
     titles = dict(_service_titles(_editor_language()))
     outcomes = [
-        (gettext("Today"), search.verdict(search.search(found.phrase, found.language))),
-        (str(names["after"]), search.verdict(after)),
+        (
+            gettext("Today"),
+            search.verdict(search.search(found.phrase, found.language), found.language),
+        ),
+        (str(names["after"]), search.verdict(after, found.language)),
     ]
     return render_template(
         "knowledge/add_phrase.html",

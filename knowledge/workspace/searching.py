@@ -23,7 +23,7 @@ def search_page() -> str:
     matches, outcome = [], None
     if phrase:
         matches = search.search(phrase, language, 5)
-        outcome = search.verdict(matches)
+        outcome = search.verdict(matches, language)
     return render_template(
         "knowledge/search.html",
         phrase=phrase,
