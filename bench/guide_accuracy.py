@@ -43,6 +43,7 @@ from bench.guide import (  # noqa: E402
     BLIND2,
     BLIND3,
     BLIND4,
+    BLIND5,
     CLOSING,
     DEV,
     DEV2,
@@ -56,6 +57,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_BLIND2,
     OUT_OF_SCOPE_BLIND3,
     OUT_OF_SCOPE_BLIND4,
+    OUT_OF_SCOPE_BLIND5,
     OUT_OF_SCOPE_DEV,
     OUT_OF_SCOPE_DEV3,
     OUT_OF_SCOPE_DEV5,
@@ -197,6 +199,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("second blind held-out set (sealed while the seed grew)", BLIND2, False),
         ("third blind held-out set (situations, sealed while the matcher changed)", BLIND3, False),
         ("fourth blind held-out set (situations, sealed on 7 December)", BLIND4, False),
+        ("fifth blind held-out set (the 44-service guide, sealed on 7 December)", BLIND5, False),
     )
     for label, path, list_misses in sets:
         if dev_only and path not in (TUNING, DEV, DEV2, DEV3, DEV5):
@@ -223,6 +226,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),
         ("out of scope, third blind", OUT_OF_SCOPE_BLIND3, False),
         ("out of scope, fourth blind", OUT_OF_SCOPE_BLIND4, False),
+        ("out of scope, fifth blind", OUT_OF_SCOPE_BLIND5, False),
     )
     for label, path, list_answers in outside:
         if dev_only and path not in (OUT_OF_SCOPE_DEV, OUT_OF_SCOPE_DEV3, OUT_OF_SCOPE_DEV5):

@@ -53,6 +53,9 @@ BLIND3 = json.loads((DATA / "guide_phrases_blind3.json").read_text(encoding="utf
 # ... and a fourth, written the same way on 7 December, sealed while that morning's matcher and
 # sources work was done, measured once before and once after.
 BLIND4 = json.loads((DATA / "guide_phrases_blind4.json").read_text(encoding="utf-8"))
+# ... and a fifth, written on 7 December for the 44-service guide before its last six services
+# existed, sealed while the matcher and the seed changed, measured after that work only.
+BLIND5 = json.loads((DATA / "guide_phrases_blind5.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
@@ -62,6 +65,7 @@ OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(en
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND3 = json.loads((DATA / "guide_out_of_scope_blind3.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND4 = json.loads((DATA / "guide_out_of_scope_blind4.json").read_text(encoding="utf-8"))
+OUTSIDE_BLIND5 = json.loads((DATA / "guide_out_of_scope_blind5.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -320,6 +324,13 @@ def seed_terms_of(texts: dict[str, Any], code: str) -> set[str]:
             BLIND4,
             [PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3],
         ),
+        (
+            BLIND5,
+            [
+                *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2),
+                *(BLIND3, BLIND4, DEV5),
+            ],
+        ),
     ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
@@ -331,11 +342,14 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     assert len(phrases) >= 25 and {slug for _, slug in phrases} <= slugs
     asked = {slug for _, slug in phrases}
     if any(
-        kept_apart is s for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2, BLIND3, BLIND4)
+        kept_apart is s
+        for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2, BLIND3, BLIND4, BLIND5)
     ):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
         assert len(set(FACT_SLUGS) - asked) <= 1
+    if kept_apart is BLIND5:  # written for the whole 44-service guide, twice each
+        assert asked == slugs and len(phrases) == 2 * len(slugs)
     assert [p for p, _ in phrases if normalise(p, code) in seed_terms] == []
     assert [p for p, _ in phrases if normalise(p, code) in elsewhere] == []
 
@@ -417,6 +431,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         BLIND3,
         BLIND4,
         DEV5,
+        BLIND5,
     )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
     outside = (
@@ -428,6 +443,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_BLIND3[code],
         *OUTSIDE_BLIND4[code],
         *OUTSIDE_DEV5[code],
+        *OUTSIDE_BLIND5[code],
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -616,6 +632,24 @@ MEASURED = {
             "en": (0.93, 0.97),
         },
     ),
+    # Written for the 44-service guide before its last six services existed (see BLIND5), sealed
+    # while they, the Arabic bar and the Darija work were done, measured by the lead on main
+    # before that work (92.5% top-1 on the 38 services then in the guide, Arabic 87%) and after
+    # it only (misses unread): 91.7% top-1, the 38 older services 92.9%, the six new 84.5%
+    # (Arabic 7 of 12). Arabic 83%, French 91%, English 92%: under issue 18's 95%.
+    "fifth blind held-out": (
+        BLIND5,
+        (0.92, 0.98),
+        {
+            "ar": (0.83, 0.97),
+            "fr": (0.91, 0.98),
+            "es": (0.95, 1.00),
+            "it": (0.94, 0.99),
+            "nl": (0.93, 0.99),
+            "de": (0.93, 0.99),
+            "en": (0.92, 0.98),
+        },
+    ),
 }
 
 
@@ -624,7 +658,7 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
     phrase_set, (all_one, all_three), by_language = MEASURED[name]
     figures = {}
     with app.app_context():
-        for code in [c for c in CODES if phrase_set[c]]:  # the fifth set: four languages
+        for code in [c for c in CODES if phrase_set[c]]:  # the fifth tuning set: four languages
             found = [([m.slug for m in search.search(p, code)], s) for p, s in phrase_set[code]]
             figures[code] = (
                 sum(bool(slugs) and slugs[0] == slug for slugs, slug in found) / len(found),
@@ -673,6 +707,11 @@ CONFIDENT_WRONG = {
         OUTSIDE_BLIND4,
         {"ar": 0, "fr": 2, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 1},
     ),
+    # Measured once, after the six new services and the Arabic work (misses unread): 1 of 175.
+    "fifth blind": (
+        OUTSIDE_BLIND5,
+        {"ar": 0, "fr": 0, "es": 0, "it": 1, "nl": 0, "de": 0, "en": 0},
+    ),
 }
 
 
@@ -712,6 +751,11 @@ def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
         assert (
             normalise(question, code) not in seed_terms | tuned | held_out | blind | blind2 | blind3
         )
+    blind4 = {normalise(q, code) for q in OUTSIDE_BLIND4[code]}
+    earlier = seed_terms | tuned | held_out | blind | blind2 | blind3 | blind4
+    earlier |= {normalise(q, code) for q in OUTSIDE_DEV3[code] + OUTSIDE_DEV5[code]}
+    for question in OUTSIDE_BLIND5[code]:
+        assert normalise(question, code) not in earlier
 
 
 def test_search_answers_best_first_with_a_verdict(app, guide):
