@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from centre.languages import CODES
 from knowledge.search import Entry
 from knowledge.seed import read_seed
 
@@ -20,6 +21,9 @@ DEV3 = DATA / "guide_phrases_dev3.json"
 # A fifth, written on 7 December before the matcher was studied, Arabic first (three a service:
 # two in Darija with French loanwords, one in MSA), one a service in Dutch, English and French.
 DEV5 = DATA / "guide_phrases_dev5.json"
+# A sixth, written on 7 December before the matcher was studied again: four a service in French and
+# English, three in Dutch, German, Italian and Spanish (the arabic6 branch adds Arabic to it).
+DEV6 = DATA / "guide_phrases_dev6.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
 FRESH = DATA / "guide_phrases_fresh.json"
@@ -46,6 +50,8 @@ OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 OUT_OF_SCOPE_DEV3 = DATA / "guide_out_of_scope_dev3.json"
 # Twenty a language, written with the fifth development set, some near the guide's words.
 OUT_OF_SCOPE_DEV5 = DATA / "guide_out_of_scope_dev5.json"
+# Fifteen a language in the six Latin-script languages, written with the sixth development set.
+OUT_OF_SCOPE_DEV6 = DATA / "guide_out_of_scope_dev6.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"
 OUT_OF_SCOPE_BLIND2 = DATA / "guide_out_of_scope_blind2.json"
@@ -57,13 +63,15 @@ OUT_OF_SCOPE_BLIND5 = DATA / "guide_out_of_scope_blind5.json"
 def phrases(path: Path) -> dict[str, list[tuple[str, str]]]:
     """Return a phrase set's (phrase, expected slug) pairs by language code."""
     found = json.loads(path.read_text(encoding="utf-8"))
-    return {code: [(p, s) for p, s in pairs] for code, pairs in found.items() if code != "_about"}
+    pairs = {code: [(p, s) for p, s in items] for code, items in found.items() if code != "_about"}
+    return {code: pairs.get(code, []) for code in {*pairs, *CODES}}
 
 
 def questions(path: Path) -> dict[str, list[str]]:
     """Return an out-of-scope set's questions by language code."""
     found = json.loads(path.read_text(encoding="utf-8"))
-    return {code: list(items) for code, items in found.items() if code != "_about"}
+    asked = {code: list(items) for code, items in found.items() if code != "_about"}
+    return {code: asked.get(code, []) for code in {*asked, *CODES}}
 
 
 def seed_entries(language: str) -> list[Entry]:

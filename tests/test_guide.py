@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,11 @@ DEV3 = json.loads((DATA / "guide_phrases_dev3.json").read_text(encoding="utf-8")
 # ... a fifth, written on 7 December before the matcher was studied, Arabic first (three a service,
 # two in Darija, one in MSA) with one a service in Dutch, English and French ...
 DEV5 = json.loads((DATA / "guide_phrases_dev5.json").read_text(encoding="utf-8"))
+# ... a sixth, written on 7 December before the matcher was studied again, four a service in French
+# and English and three in Dutch, German, Italian and Spanish (Arabic comes from its own branch) ...
+DEV6 = {code: [] for code in languages.CODES} | json.loads(
+    (DATA / "guide_phrases_dev6.json").read_text(encoding="utf-8")
+)
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
@@ -60,6 +66,9 @@ BLIND5 = json.loads((DATA / "guide_phrases_blind5.json").read_text(encoding="utf
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV5 = json.loads((DATA / "guide_out_of_scope_dev5.json").read_text(encoding="utf-8"))
+OUTSIDE_DEV6 = {code: [] for code in languages.CODES} | json.loads(
+    (DATA / "guide_out_of_scope_dev6.json").read_text(encoding="utf-8")
+)
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
@@ -407,6 +416,40 @@ def test_the_fifth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase
 
 
 @pytest.mark.parametrize("code", CODES)
+def test_the_sixth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(code):
+    facts, texts = read_seed()
+    seed_terms = seed_terms_of(texts, code)
+    sets = (
+        *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
+        *(BLIND4, DEV5, BLIND5),
+    )
+    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
+    phrases = DEV6[code]
+    written = [normalise(p, code) for p, _ in phrases]
+    assert len(set(written)) == len(written)
+    assert [p for p, _ in phrases if normalise(p, code) in seed_terms | elsewhere] == []
+    if code in ("fr", "en", "nl", "de", "it", "es"):  # every service, four or three times each
+        counts = Counter(slug for _, slug in phrases)
+        assert set(counts) == {service["slug"] for service in facts["services"]}
+        assert set(counts.values()) == {4 if code in ("fr", "en") else 3}
+    outside = {
+        normalise(q, code)
+        for asked in (OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2)
+        for q in asked[code]
+    }
+    outside |= {
+        normalise(q, code)
+        for asked in (OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5)
+        for q in asked[code]
+    }
+    asked = OUTSIDE_DEV6[code]
+    assert len(set(asked)) == len(asked)
+    if code in ("fr", "en", "nl", "de", "it", "es"):
+        assert len(asked) == 15
+    assert [q for q in asked if normalise(q, code) in seed_terms | outside] == []
+
+
+@pytest.mark.parametrize("code", CODES)
 def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tuned_on(code):
     _, texts = read_seed()
     examples = {slug: text["examples"] for slug, text in texts[code].items()}
@@ -432,6 +475,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         BLIND4,
         DEV5,
         BLIND5,
+        DEV6,
     )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
     outside = (
@@ -444,6 +488,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_BLIND4[code],
         *OUTSIDE_DEV5[code],
         *OUTSIDE_BLIND5[code],
+        *OUTSIDE_DEV6[code],
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -455,6 +500,11 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 # Measured again on 7 December once Moroccan towns read as the country, speech fillers were
 # dropped and the seed learned the domain's everyday words (wakala, consular fees, sworn
 # statements, police custody): closing 85% -> 88%, second blind 92% -> 94% top-1.
+# Measured again on 7 December after the latin6 branch (example questions and synonyms for the
+# situations the sixth development set showed confused, in fr, en, nl, de, it, es), misses of
+# the held-out sets unread: French, English, Dutch, German, Italian and Spanish figures below are
+# that run's (Arabic's untouched). Fifth blind set top-1 fr 91%, en 92 -> 91%, nl 93 -> 92%,
+# de 93 -> 94%, it 94%, es 95 -> 98%; third blind 94 -> 95%, fourth 95 -> 96% in all.
 MEASURED = {
     "held-out": (
         HELD_OUT,
@@ -487,12 +537,12 @@ MEASURED = {
         (0.97, 1.00),
         {
             "ar": (0.98, 1.00),
-            "fr": (0.97, 1.00),
-            "es": (0.98, 0.98),
-            "it": (0.98, 0.99),
+            "fr": (0.98, 1.00),
+            "es": (0.98, 0.99),
+            "it": (0.96, 1.00),
             "nl": (0.97, 1.00),
-            "de": (0.96, 1.00),
-            "en": (0.96, 1.00),
+            "de": (0.97, 1.00),
+            "en": (0.97, 1.00),
         },
     ),
     # Written on 6 December for ar/de/es (38 each; 8 in each other language), tuned on. The
@@ -518,6 +568,22 @@ MEASURED = {
         (0.98, 0.99),
         {"ar": (0.96, 0.99), "fr": (1.00, 1.00), "nl": (1.00, 1.00), "en": (1.00, 1.00)},
     ),
+    # Written on 7 December by the latin6 branch before the matcher was studied (fr, en 176 each;
+    # nl, de, it, es 132; Arabic on its own branch), tuned on: top-1 fr 87%, en 88%, nl 91%, de 89%,
+    # it 88%, es 86% on the seed it was written for, then with the example questions and synonyms
+    # written for the situations it showed confused:
+    "sixth development": (
+        DEV6,
+        (0.93, 0.98),
+        {
+            "fr": (0.92, 0.99),
+            "es": (0.92, 0.98),
+            "it": (0.92, 0.98),
+            "nl": (0.95, 0.98),
+            "de": (0.94, 0.98),
+            "en": (0.93, 0.98),
+        },
+    ),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
@@ -538,13 +604,13 @@ MEASURED = {
     # only): French 37 -> 35 of 38 top-1, the whole 94% -> 93%.
     "final held-out": (
         FINAL,
-        (0.93, 0.97),
+        (0.94, 0.97),
         {
             "ar": (0.95, 0.95),
             "fr": (0.92, 1.00),
             "es": (0.95, 0.95),
             "it": (0.95, 1.00),
-            "nl": (0.92, 0.97),
+            "nl": (0.95, 1.00),
             "de": (0.90, 0.95),
             "en": (0.95, 0.97),
         },
@@ -554,14 +620,14 @@ MEASURED = {
     # score (6 December night), still short of 95% (README).
     "closing held-out": (
         CLOSING,
-        (0.88, 0.98),
+        (0.89, 0.98),
         {
             "ar": (0.87, 0.95),
             "fr": (0.92, 1.00),
-            "es": (0.84, 0.97),
-            "it": (0.90, 0.97),
+            "es": (0.87, 0.97),
+            "it": (0.87, 0.97),
             "nl": (0.92, 1.00),
-            "de": (0.82, 1.00),
+            "de": (0.84, 1.00),
             "en": (0.90, 0.97),
         },
     ),
@@ -587,12 +653,12 @@ MEASURED = {
     # the new examples; English (87%) and Italian (90%) lowest, none at 95% but Arabic.
     "second blind held-out": (
         BLIND2,
-        (0.94, 0.99),
+        (0.94, 1.00),
         {
             "ar": (0.96, 1.00),
-            "fr": (0.94, 0.99),
+            "fr": (0.94, 1.00),
             "es": (0.94, 1.00),
-            "it": (0.92, 1.00),
+            "it": (0.95, 1.00),
             "nl": (0.94, 1.00),
             "de": (0.96, 1.00),
             "en": (0.90, 0.97),
@@ -602,15 +668,15 @@ MEASURED = {
     # score (91% top-1, Arabic and Spanish 88%) and once after it: 94%, three languages at 95%.
     "third blind held-out": (
         BLIND3,
-        (0.94, 0.99),
+        (0.95, 0.99),
         {
             "ar": (0.93, 0.97),
-            "fr": (0.92, 0.99),
-            "es": (0.92, 0.99),
-            "it": (0.93, 0.99),
-            "nl": (0.95, 0.99),
-            "de": (0.95, 1.00),
-            "en": (0.95, 1.00),
+            "fr": (0.93, 0.99),
+            "es": (0.96, 0.99),
+            "it": (0.95, 0.99),
+            "nl": (0.96, 0.99),
+            "de": (0.96, 0.99),
+            "en": (0.97, 1.00),
         },
     ),
     # Callers' situations again (see BLIND4), measured once on 7 December before the morning's
@@ -621,15 +687,15 @@ MEASURED = {
     # Arabic 91% top-1, 96% top-3, 10 of 76 "not found"; every other figure the same.
     "fourth blind held-out": (
         BLIND4,
-        (0.95, 0.98),
+        (0.96, 0.99),
         {
             "ar": (0.91, 0.96),
-            "fr": (0.97, 0.99),
-            "es": (0.97, 1.00),
-            "it": (0.96, 0.99),
-            "nl": (0.93, 1.00),
+            "fr": (0.97, 1.00),
+            "es": (0.99, 1.00),
+            "it": (0.99, 1.00),
+            "nl": (0.96, 0.99),
             "de": (0.99, 1.00),
-            "en": (0.93, 0.97),
+            "en": (0.95, 0.97),
         },
     ),
     # Written for the 44-service guide before its last six services existed (see BLIND5), sealed
@@ -639,15 +705,15 @@ MEASURED = {
     # (Arabic 7 of 12). Arabic 83%, French 91%, English 92%: under issue 18's 95%.
     "fifth blind held-out": (
         BLIND5,
-        (0.92, 0.98),
+        (0.92, 0.99),
         {
             "ar": (0.83, 0.97),
             "fr": (0.91, 0.98),
-            "es": (0.95, 1.00),
+            "es": (0.98, 1.00),
             "it": (0.94, 0.99),
-            "nl": (0.93, 0.99),
-            "de": (0.93, 0.99),
-            "en": (0.92, 0.98),
+            "nl": (0.92, 0.99),
+            "de": (0.94, 1.00),
+            "en": (0.91, 0.98),
         },
     ),
 }
@@ -689,6 +755,13 @@ CONFIDENT_WRONG = {
         # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
         {"ar": 2, "fr": 3, "es": 1, "it": 3, "nl": 2, "de": 1, "en": 1},
     ),
+    # Fifteen a language in the six Latin-script languages, written with the sixth development
+    # set before any search answer on them was seen: none read out as an answer, before or after
+    # the latin6 branch's seed work.
+    "tuned on, sixth set": (
+        OUTSIDE_DEV6,
+        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
+    ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
@@ -703,14 +776,16 @@ CONFIDENT_WRONG = {
     # and once after it (8: German 2 instead of 1; misses unread). French, Dutch and German are
     # at 8%, over issue 18's 5%.
     # With the six last catalogue services (7 December): 7, French 1 instead of 2.
+    # After the latin6 branch's seed work: 9, English 3 instead of 1 (12%, over issue 18's 5%).
     "fourth blind": (
         OUTSIDE_BLIND4,
-        {"ar": 0, "fr": 2, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 1},
+        {"ar": 0, "fr": 2, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 3},
     ),
-    # Measured once, after the six new services and the Arabic work (misses unread): 1 of 175.
+    # Measured once, after the six new services and the Arabic work (misses unread): 1 of 175;
+    # none after the latin6 branch's seed work.
     "fifth blind": (
         OUTSIDE_BLIND5,
-        {"ar": 0, "fr": 0, "es": 0, "it": 1, "nl": 0, "de": 0, "en": 0},
+        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
 }
 
@@ -721,6 +796,8 @@ def test_questions_outside_the_guide_are_rarely_answered_with_confidence(app, gu
     with app.app_context():
         for code in CODES:
             questions = asked[code]
+            if not questions and asked is OUTSIDE_DEV6:  # its Arabic comes from another branch
+                continue
             assert len(questions) >= 12 and len(set(questions)) == len(questions)
             confident = [
                 q for q in questions if search.verdict(search.search(q, code)).kind == "clear"
