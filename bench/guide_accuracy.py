@@ -49,6 +49,7 @@ from bench.guide import (  # noqa: E402
     DEV2,
     DEV3,
     DEV5,
+    DEV6,
     FINAL,
     FRESH,
     HELD_OUT,
@@ -61,6 +62,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_DEV,
     OUT_OF_SCOPE_DEV3,
     OUT_OF_SCOPE_DEV5,
+    OUT_OF_SCOPE_DEV6,
     TUNING,
     phrases,
     questions,
@@ -191,6 +193,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("second development set", DEV2, verbose),
         ("third development set (ar, de, es first)", DEV3, verbose),
         ("fifth development set (ar first, then nl, en, fr)", DEV5, verbose),
+        ("sixth development set (ar, four a service)", DEV6, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
         ("final held-out set (before the last tuning round)", FINAL, False),
@@ -202,7 +205,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("fifth blind held-out set (the 44-service guide, sealed on 7 December)", BLIND5, False),
     )
     for label, path, list_misses in sets:
-        if dev_only and path not in (TUNING, DEV, DEV2, DEV3, DEV5):
+        if dev_only and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6):
             continue
         print(f"{label}: {path.name}")
         print(
@@ -212,7 +215,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         pairs = phrases(path)
         total = Score()
         for code in CODES:
-            found = score(code, pairs[code], list_misses)
+            found = score(code, pairs.get(code, []), list_misses)
             total.add(found)
             print(found.line(code))
         print(total.line("all"))
@@ -221,6 +224,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("out of scope, tuned on", OUT_OF_SCOPE_DEV, verbose),
         ("out of scope, tuned on, third set", OUT_OF_SCOPE_DEV3, verbose),
         ("out of scope, tuned on, fifth set", OUT_OF_SCOPE_DEV5, verbose),
+        ("out of scope, tuned on, sixth set", OUT_OF_SCOPE_DEV6, verbose),
         ("out of scope, held out", OUT_OF_SCOPE, False),
         ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),
@@ -229,14 +233,19 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("out of scope, fifth blind", OUT_OF_SCOPE_BLIND5, False),
     )
     for label, path, list_answers in outside:
-        if dev_only and path not in (OUT_OF_SCOPE_DEV, OUT_OF_SCOPE_DEV3, OUT_OF_SCOPE_DEV5):
+        if dev_only and path not in (
+            OUT_OF_SCOPE_DEV,
+            OUT_OF_SCOPE_DEV3,
+            OUT_OF_SCOPE_DEV5,
+            OUT_OF_SCOPE_DEV6,
+        ):
             continue
         print(f"{label}: {path.name}")
         print(f"{'lang':<5}{'asked':>8}{'confident wrong':>17}{'choices':>14}{'not in guide':>17}")
         asked = questions(path)
         total = Score()
         for code in CODES:
-            found = score_outside(code, asked[code], list_answers)
+            found = score_outside(code, asked.get(code, []), list_answers)
             total.add(found)
             print(found.outside_line(code))
         print(total.outside_line("all"))
