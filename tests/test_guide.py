@@ -488,6 +488,12 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 # Measured again on 7 December once Moroccan towns read as the country, speech fillers were
 # dropped and the seed learned the domain's everyday words (wakala, consular fees, sworn
 # statements, police custody): closing 85% -> 88%, second blind 92% -> 94% top-1.
+# The Arabic figures measured once more after the arabic6 branch (Arabic synonyms for loanwords
+# and MSA words, MSA example questions, possessive endings read off; tuned on the development
+# sets only, every held-out set's misses unread), against the same full bench run before it:
+# fifth blind 83 -> 84% top-1 (97 -> 98% top-3), fourth blind 89 -> 91%, blind 95 -> 96%
+# (97 -> 99%), closing 89% (95 -> 97%), second and third blind unchanged, final 95 -> 92%
+# (one phrase; top-3 95 -> 97%), fresh 97 -> 93% (one phrase). No other language moved.
 MEASURED = {
     "held-out": (
         HELD_OUT,
@@ -506,7 +512,7 @@ MEASURED = {
         DEV,
         (0.98, 1.00),
         {
-            "ar": (0.98, 0.99),
+            "ar": (0.99, 1.00),
             "fr": (0.99, 1.00),
             "es": (0.98, 1.00),
             "it": (0.97, 1.00),
@@ -519,7 +525,7 @@ MEASURED = {
         DEV2,
         (0.97, 1.00),
         {
-            "ar": (0.98, 1.00),
+            "ar": (0.99, 1.00),
             "fr": (0.97, 1.00),
             "es": (0.98, 0.98),
             "it": (0.98, 0.99),
@@ -545,22 +551,24 @@ MEASURED = {
     ),
     # Written on 7 December before the matcher was studied (ar 114, nl/en/fr 38 each), tuned on:
     # Arabic 92% top-1 (17 of 114 "not found") on the matcher it was written for, 96% (2) after
-    # the Darija loanwords, the clitic check and the Arabic bar for a choice.
+    # the Darija loanwords, the clitic check and the Arabic bar for a choice; 98% after the
+    # arabic6 branch (loanword and MSA synonyms, MSA examples, possessive endings).
     "fifth development": (
         DEV5,
         (0.98, 0.99),
-        {"ar": (0.96, 0.99), "fr": (1.00, 1.00), "nl": (1.00, 1.00), "en": (1.00, 1.00)},
+        {"ar": (0.98, 0.99), "fr": (1.00, 1.00), "nl": (1.00, 1.00), "en": (1.00, 1.00)},
     ),
     # Written on 7 December before the matcher's answers on it were seen (Arabic, 176: four a
-    # service, half Darija), tuned on: 86% top-1, 97% top-3 (17 "not found") as written.
-    "sixth development": (DEV6, (0.86, 0.97), {"ar": (0.86, 0.97)}),
+    # service, half Darija), tuned on: 86% top-1, 97% top-3 (17 "not found") as written, 97% and
+    # 99% (4 "not found") after the arabic6 branch's work on it.
+    "sixth development": (DEV6, (0.97, 0.99), {"ar": (0.97, 0.99)}),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
         FRESH,
         (0.96, 1.00),
         {
-            "ar": (0.97, 1.00),
+            "ar": (0.93, 1.00),
             "fr": (0.93, 1.00),
             "es": (0.97, 1.00),
             "it": (0.97, 1.00),
@@ -576,7 +584,7 @@ MEASURED = {
         FINAL,
         (0.93, 0.97),
         {
-            "ar": (0.95, 0.95),
+            "ar": (0.92, 0.97),
             "fr": (0.92, 1.00),
             "es": (0.95, 0.95),
             "it": (0.95, 1.00),
@@ -592,7 +600,7 @@ MEASURED = {
         CLOSING,
         (0.88, 0.98),
         {
-            "ar": (0.87, 0.95),
+            "ar": (0.89, 0.97),
             "fr": (0.92, 1.00),
             "es": (0.84, 0.97),
             "it": (0.90, 0.97),
@@ -609,7 +617,7 @@ MEASURED = {
         BLIND,
         (0.98, 0.99),
         {
-            "ar": (0.95, 0.97),
+            "ar": (0.96, 0.99),
             "fr": (1.00, 1.00),
             "es": (0.99, 0.99),
             "it": (0.99, 1.00),
@@ -659,7 +667,7 @@ MEASURED = {
         BLIND4,
         (0.95, 0.98),
         {
-            "ar": (0.91, 0.96),
+            "ar": (0.91, 0.97),
             "fr": (0.97, 0.99),
             "es": (0.97, 1.00),
             "it": (0.96, 0.99),
@@ -677,7 +685,7 @@ MEASURED = {
         BLIND5,
         (0.92, 0.98),
         {
-            "ar": (0.83, 0.97),
+            "ar": (0.84, 0.98),
             "fr": (0.91, 0.98),
             "es": (0.95, 1.00),
             "it": (0.94, 0.99),
