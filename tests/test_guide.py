@@ -17,7 +17,7 @@ from centre import languages
 from centre.extensions import db
 from knowledge import search, services
 from knowledge.models import ARCHIVED, DRAFT, PUBLISHED, STALE, Service, UnmatchedPhrase
-from knowledge.normalise import normalise
+from knowledge.normalise import normalise, tokens
 from knowledge.seed import SeedError, read_seed
 
 CODES = languages.CODES
@@ -932,3 +932,19 @@ def test_spoken_summaries_are_short_enough_for_the_phone():
     for code in CODES:
         for slug, entry in texts[code].items():
             assert len(entry["summary"]) <= 360, (code, slug, len(entry["summary"]))
+
+
+def test_an_arabic_noun_with_a_possessive_ending_is_heard_as_the_noun():
+    # "رخصتي" is "رخصة" (licence) + "my", its final ة written ت; "فبطاقتي" adds "in" before it.
+    entries = [
+        search.Entry("licence", "رخصة السياقة", ("رخصة السياقة",)),
+        search.Entry("card", "البطاقة الوطنية", ("البطاقة الوطنية",)),
+    ]
+    index = search.GuideIndex("ar", entries)
+
+    def term_score(phrase: str, service: int) -> float:
+        return float(index.term_scores(tokens(phrase, "ar"))[service])
+
+    assert term_score("رخصتي السياقة", 0) == term_score("رخصة السياقة", 0)
+    assert term_score("فبطاقتي الوطنية", 1) > 100  # the term heard whole, words and all
+    assert index.search("رخصتي ديال السياقة")[0].slug == "licence"
