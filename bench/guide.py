@@ -21,8 +21,8 @@ DEV3 = DATA / "guide_phrases_dev3.json"
 # A fifth, written on 7 December before the matcher was studied, Arabic first (three a service:
 # two in Darija with French loanwords, one in MSA), one a service in Dutch, English and French.
 DEV5 = DATA / "guide_phrases_dev5.json"
-# A sixth, written on 7 December before the matcher was studied again: four a service in French and
-# English, three in Dutch, German, Italian and Spanish (the arabic6 branch adds Arabic to it).
+# A sixth, written on 7 December before the matcher was studied again: four a service in Arabic
+# (two in Darija, two in MSA), French and English, three in Dutch, German, Italian and Spanish.
 DEV6 = DATA / "guide_phrases_dev6.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
@@ -50,7 +50,7 @@ OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 OUT_OF_SCOPE_DEV3 = DATA / "guide_out_of_scope_dev3.json"
 # Twenty a language, written with the fifth development set, some near the guide's words.
 OUT_OF_SCOPE_DEV5 = DATA / "guide_out_of_scope_dev5.json"
-# Fifteen a language in the six Latin-script languages, written with the sixth development set.
+# Fifteen a language (twenty-five in Arabic), written with the sixth development set.
 OUT_OF_SCOPE_DEV6 = DATA / "guide_out_of_scope_dev6.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"

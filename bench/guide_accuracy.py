@@ -193,7 +193,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("second development set", DEV2, verbose),
         ("third development set (ar, de, es first)", DEV3, verbose),
         ("fifth development set (ar first, then nl, en, fr)", DEV5, verbose),
-        ("sixth development set (fr, en, nl, de, it, es; ar on its own branch)", DEV6, verbose),
+        ("sixth development set (ar, fr, en four a service, others three)", DEV6, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
         ("final held-out set (before the last tuning round)", FINAL, False),

@@ -79,6 +79,26 @@ def _carries_clitic(word: str) -> bool:
     return len(word) >= CLITIC_LENGTH and word[0] in CLITICS
 
 
+# "my", "his", "her", "our", "your" are written onto the noun ("بطاقتي", my card; "وفاته", his
+# death), and the noun's final ة (read as ه) is then written ت: "بطاقتي" is "بطاقه" + "ي".
+POSSESSIVES = ("تهما", "تكم", "تهم", "تها", "تنا", "تي", "ته", "تك")
+PRONOUNS = ("ي", "ها", "هم", "نا", "كم")  # ... and onto other nouns as they are ("جوازي")
+POSSESSIVE_LENGTH = 5  # shorter words so ended are more often words of their own ("بيتي")
+
+
+def _arabic_forms(word: str) -> list[str]:
+    """Return the other ways an Arabic `word` may be read: without a clitic, or a possessive."""
+    forms = [word[1:]] if _carries_clitic(word) else []
+    for form in [word, *forms]:
+        if len(form) >= POSSESSIVE_LENGTH:
+            ending = next((e for e in POSSESSIVES if form.endswith(e)), None)
+            if ending is not None and len(form) - len(ending) >= 3:
+                forms.append(form[: -len(ending)] + "ه")
+            elif form.endswith(PRONOUNS):
+                forms.append(form[: -1 if form[-1] == "ي" else -2])
+    return forms
+
+
 @dataclass(frozen=True)
 class Match:
     """A service found for a phrase, with how well it matched.
@@ -228,8 +248,8 @@ class GuideIndex:
         joined = [a + b for a, b in zip(words, words[1:], strict=False)]
         # Darija writes "in", "to", "by", "and" onto the next word ("فبلجيكا", "لواليدي"): a long
         # word so begun is also tried without that letter.
-        bare = {w: w[1:] for w in words if self.language == "ar" and _carries_clitic(w)}
-        distinct = list(dict.fromkeys([*words, *joined, *bare.values()]))
+        bare = {w: _arabic_forms(w) for w in words} if self.language == "ar" else {}
+        distinct = list(dict.fromkeys([*words, *joined, *(f for fs in bare.values() for f in fs)]))
         ratios = process.cdist(distinct, self.words, scorer=fuzz.ratio, dtype=np.uint8)
         # A term of several words is also said in another order or with words between
         # ("my passport was stolen" says "stolen passport"): score it by its weakest word.
@@ -260,7 +280,8 @@ class GuideIndex:
         closest = ratios.max(axis=1, initial=0)
         row = {word: i for i, word in enumerate(distinct)}
         known = [
-            max(closest[row[w]], closest[row[bare[w]]] if w in bare else 0) >= HEARD for w in said
+            max([closest[row[w]], *(closest[row[f]] for f in bare.get(w, ()))]) >= HEARD
+            for w in said
         ]
         unheard = sum(1 for w, k in zip(said, known, strict=True) if not k and len(w) > 2)
         totals -= UNHEARD * min(unheard, UNHEARD_MAX)

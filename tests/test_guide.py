@@ -18,7 +18,7 @@ from centre import languages
 from centre.extensions import db
 from knowledge import search, services
 from knowledge.models import ARCHIVED, DRAFT, PUBLISHED, STALE, Service, UnmatchedPhrase
-from knowledge.normalise import normalise
+from knowledge.normalise import normalise, tokens
 from knowledge.seed import SeedError, read_seed
 
 CODES = languages.CODES
@@ -35,11 +35,9 @@ DEV3 = json.loads((DATA / "guide_phrases_dev3.json").read_text(encoding="utf-8")
 # ... a fifth, written on 7 December before the matcher was studied, Arabic first (three a service,
 # two in Darija, one in MSA) with one a service in Dutch, English and French ...
 DEV5 = json.loads((DATA / "guide_phrases_dev5.json").read_text(encoding="utf-8"))
-# ... a sixth, written on 7 December before the matcher was studied again, four a service in French
-# and English and three in Dutch, German, Italian and Spanish (Arabic comes from its own branch) ...
-DEV6 = {code: [] for code in languages.CODES} | json.loads(
-    (DATA / "guide_phrases_dev6.json").read_text(encoding="utf-8")
-)
+# ... a sixth, written on 7 December before the matcher was studied again, four a service in Arabic
+# (two in Darija, two in MSA), French and English, three in Dutch, German, Italian and Spanish ...
+DEV6 = json.loads((DATA / "guide_phrases_dev6.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
@@ -66,9 +64,7 @@ BLIND5 = json.loads((DATA / "guide_phrases_blind5.json").read_text(encoding="utf
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV5 = json.loads((DATA / "guide_out_of_scope_dev5.json").read_text(encoding="utf-8"))
-OUTSIDE_DEV6 = {code: [] for code in languages.CODES} | json.loads(
-    (DATA / "guide_out_of_scope_dev6.json").read_text(encoding="utf-8")
-)
+OUTSIDE_DEV6 = json.loads((DATA / "guide_out_of_scope_dev6.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
@@ -428,10 +424,9 @@ def test_the_sixth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase
     written = [normalise(p, code) for p, _ in phrases]
     assert len(set(written)) == len(written)
     assert [p for p, _ in phrases if normalise(p, code) in seed_terms | elsewhere] == []
-    if code in ("fr", "en", "nl", "de", "it", "es"):  # every service, four or three times each
-        counts = Counter(slug for _, slug in phrases)
-        assert set(counts) == {service["slug"] for service in facts["services"]}
-        assert set(counts.values()) == {4 if code in ("fr", "en") else 3}
+    counts = Counter(slug for _, slug in phrases)  # every service, four or three times each
+    assert set(counts) == {service["slug"] for service in facts["services"]}
+    assert set(counts.values()) == {4 if code in ("ar", "fr", "en") else 3}
     outside = {
         normalise(q, code)
         for asked in (OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2)
@@ -444,8 +439,7 @@ def test_the_sixth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase
     }
     asked = OUTSIDE_DEV6[code]
     assert len(set(asked)) == len(asked)
-    if code in ("fr", "en", "nl", "de", "it", "es"):
-        assert len(asked) == 15
+    assert len(asked) == (25 if code == "ar" else 15)
     assert [q for q in asked if normalise(q, code) in seed_terms | outside] == []
 
 
@@ -505,6 +499,11 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 # the held-out sets unread: French, English, Dutch, German, Italian and Spanish figures below are
 # that run's (Arabic's untouched). Fifth blind set top-1 fr 91%, en 92 -> 91%, nl 93 -> 92%,
 # de 93 -> 94%, it 94%, es 95 -> 98%; third blind 94 -> 95%, fourth 95 -> 96% in all.
+# The Arabic figures after the arabic6 branch (Arabic synonyms for loanwords and MSA words, MSA
+# example questions, possessive endings read off; tuned on the development sets only): fifth
+# blind 83 -> 84% top-1, fourth blind 89 -> 91%, blind 95 -> 96%, closing 89%, final 95 -> 92%
+# and fresh 97 -> 93% (a phrase each). Every figure below is one run of the bench on both
+# branches merged (7 December, 13:20), "driving test" taken out of the English synonyms.
 MEASURED = {
     "held-out": (
         HELD_OUT,
@@ -523,20 +522,20 @@ MEASURED = {
         DEV,
         (0.98, 1.00),
         {
-            "ar": (0.98, 0.99),
+            "ar": (0.99, 1.00),
             "fr": (0.99, 1.00),
             "es": (0.98, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.99, 1.00),
             "de": (0.99, 1.00),
-            "en": (0.97, 1.00),
+            "en": (0.98, 1.00),
         },
     ),
     "second development": (
         DEV2,
         (0.97, 1.00),
         {
-            "ar": (0.98, 1.00),
+            "ar": (0.99, 1.00),
             "fr": (0.98, 1.00),
             "es": (0.98, 0.99),
             "it": (0.96, 1.00),
@@ -552,7 +551,7 @@ MEASURED = {
         (0.96, 1.00),
         {
             "ar": (0.97, 1.00),
-            "fr": (0.88, 1.00),
+            "fr": (1.00, 1.00),
             "es": (1.00, 1.00),
             "it": (1.00, 1.00),
             "nl": (1.00, 1.00),
@@ -576,6 +575,7 @@ MEASURED = {
         DEV6,
         (0.93, 0.98),
         {
+            "ar": (0.97, 0.99),
             "fr": (0.92, 0.99),
             "es": (0.92, 0.98),
             "it": (0.92, 0.98),
@@ -590,7 +590,7 @@ MEASURED = {
         FRESH,
         (0.96, 1.00),
         {
-            "ar": (0.97, 1.00),
+            "ar": (0.93, 1.00),
             "fr": (0.93, 1.00),
             "es": (0.97, 1.00),
             "it": (0.97, 1.00),
@@ -606,12 +606,12 @@ MEASURED = {
         FINAL,
         (0.94, 0.97),
         {
-            "ar": (0.95, 0.95),
+            "ar": (0.92, 0.97),
             "fr": (0.92, 1.00),
             "es": (0.95, 0.95),
             "it": (0.95, 1.00),
             "nl": (0.95, 1.00),
-            "de": (0.90, 0.95),
+            "de": (0.92, 0.95),
             "en": (0.95, 0.97),
         },
     ),
@@ -622,13 +622,13 @@ MEASURED = {
         CLOSING,
         (0.89, 0.98),
         {
-            "ar": (0.87, 0.95),
+            "ar": (0.89, 0.97),
             "fr": (0.92, 1.00),
             "es": (0.87, 0.97),
             "it": (0.87, 0.97),
-            "nl": (0.92, 1.00),
+            "nl": (0.95, 1.00),
             "de": (0.84, 1.00),
-            "en": (0.90, 0.97),
+            "en": (0.89, 0.97),
         },
     ),
     # Written blind (see BLIND), measured once on the merged matcher: 89% top-1 before the
@@ -639,9 +639,9 @@ MEASURED = {
         BLIND,
         (0.98, 0.99),
         {
-            "ar": (0.95, 0.97),
+            "ar": (0.96, 0.99),
             "fr": (1.00, 1.00),
-            "es": (0.99, 0.99),
+            "es": (0.97, 0.99),
             "it": (0.99, 1.00),
             "nl": (0.97, 1.00),
             "de": (0.96, 1.00),
@@ -657,7 +657,7 @@ MEASURED = {
         {
             "ar": (0.96, 1.00),
             "fr": (0.94, 1.00),
-            "es": (0.94, 1.00),
+            "es": (0.95, 1.00),
             "it": (0.95, 1.00),
             "nl": (0.94, 1.00),
             "de": (0.96, 1.00),
@@ -689,7 +689,7 @@ MEASURED = {
         BLIND4,
         (0.96, 0.99),
         {
-            "ar": (0.91, 0.96),
+            "ar": (0.91, 0.97),
             "fr": (0.97, 1.00),
             "es": (0.99, 1.00),
             "it": (0.99, 1.00),
@@ -707,7 +707,7 @@ MEASURED = {
         BLIND5,
         (0.92, 0.99),
         {
-            "ar": (0.83, 0.97),
+            "ar": (0.84, 0.98),
             "fr": (0.91, 0.98),
             "es": (0.98, 1.00),
             "it": (0.94, 0.99),
@@ -755,9 +755,9 @@ CONFIDENT_WRONG = {
         # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
         {"ar": 2, "fr": 3, "es": 1, "it": 3, "nl": 2, "de": 1, "en": 1},
     ),
-    # Fifteen a language in the six Latin-script languages, written with the sixth development
-    # set before any search answer on them was seen: none read out as an answer, before or after
-    # the latin6 branch's seed work.
+    # Fifteen a language in the six Latin-script languages and twenty-five in Arabic, written with
+    # the sixth development set before any search answer on them was seen: none read out as an
+    # answer, before or after the latin6 and arabic6 branches' seed work.
     "tuned on, sixth set": (
         OUTSIDE_DEV6,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
@@ -776,10 +776,12 @@ CONFIDENT_WRONG = {
     # and once after it (8: German 2 instead of 1; misses unread). French, Dutch and German are
     # at 8%, over issue 18's 5%.
     # With the six last catalogue services (7 December): 7, French 1 instead of 2.
-    # After the latin6 branch's seed work: 9, English 3 instead of 1 (12%, over issue 18's 5%).
+    # After the latin6 branch's seed work: 9, English 3 instead of 1 (12%, over issue 18's 5%);
+    # with its new English synonym "driving test" taken out again on the merge: 8 (fr 1, it 1,
+    # nl 2, de 2, en 2). Dutch, German and English at 8%, over issue 18's 5%.
     "fourth blind": (
         OUTSIDE_BLIND4,
-        {"ar": 0, "fr": 2, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 3},
+        {"ar": 0, "fr": 1, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 2},
     ),
     # Measured once, after the six new services and the Arabic work (misses unread): 1 of 175;
     # none after the latin6 branch's seed work.
@@ -796,8 +798,6 @@ def test_questions_outside_the_guide_are_rarely_answered_with_confidence(app, gu
     with app.app_context():
         for code in CODES:
             questions = asked[code]
-            if not questions and asked is OUTSIDE_DEV6:  # its Arabic comes from another branch
-                continue
             assert len(questions) >= 12 and len(set(questions)) == len(questions)
             confident = [
                 q for q in questions if search.verdict(search.search(q, code)).kind == "clear"
@@ -963,3 +963,19 @@ def test_spoken_summaries_are_short_enough_for_the_phone():
     for code in CODES:
         for slug, entry in texts[code].items():
             assert len(entry["summary"]) <= 360, (code, slug, len(entry["summary"]))
+
+
+def test_an_arabic_noun_with_a_possessive_ending_is_heard_as_the_noun():
+    # "رخصتي" is "رخصة" (licence) + "my", its final ة written ت; "فبطاقتي" adds "in" before it.
+    entries = [
+        search.Entry("licence", "رخصة السياقة", ("رخصة السياقة",)),
+        search.Entry("card", "البطاقة الوطنية", ("البطاقة الوطنية",)),
+    ]
+    index = search.GuideIndex("ar", entries)
+
+    def term_score(phrase: str, service: int) -> float:
+        return float(index.term_scores(tokens(phrase, "ar"))[service])
+
+    assert term_score("رخصتي السياقة", 0) == term_score("رخصة السياقة", 0)
+    assert term_score("فبطاقتي الوطنية", 1) > 100  # the term heard whole, words and all
+    assert index.search("رخصتي ديال السياقة")[0].slug == "licence"
