@@ -38,11 +38,18 @@ def open_ticket(
     source_key: str | None = None,
     ivr_path: list[dict[str, Any]] | None = None,
     at: datetime | None = None,
+    look_first: bool = True,
+    with_request: bool = False,
 ) -> Ticket:
-    """Open a ticket, or return the one `source_key` already opened (a replayed webhook)."""
+    """Open a ticket, or return the one `source_key` already opened (a replayed webhook).
+
+    Without `look_first`, a ticket `source_key` opened is found when the INSERT meets it (the
+    key is unique) rather than looked for beforehand: for a caller who has just looked for
+    the call's tickets. `with_request` opens it with its first request in `requests`.
+    """
     if type not in TYPES:
         raise ValueError(f"unknown ticket type {type!r}")
-    if source_key is not None:
+    if source_key is not None and look_first:
         existing = db.session.scalar(sa.select(Ticket).where(Ticket.source_key == source_key))
         if existing is not None:
             return existing
@@ -60,6 +67,7 @@ def open_ticket(
             call_sid=call_sid,
             source_key=source_key,
             ivr_path=ivr_path or [],
+            requests=[_request(type, moment, source_key)] if with_request else None,
             has_message=False,
             created_at=moment,
             updated_at=moment,
@@ -98,6 +106,8 @@ def ticket_for_call(
     """
     ticket = call_ticket(call_sid)
     if ticket is None:
+        # Opened with its request (one INSERT, no UPDATE after it); a replay's ticket, which
+        # holds this call's sid, would have been found above, or is met by the INSERT.
         ticket = open_ticket(
             type,
             language,
@@ -107,6 +117,8 @@ def ticket_for_call(
             call_sid=call_sid,
             source_key=source_key,
             ivr_path=ivr_path,
+            look_first=call_sid is None,
+            with_request=True,
         )
     add_request(ticket, type, source_key)
     return ticket
@@ -130,20 +142,24 @@ def add_request(
     """Add what the caller asked for to the ticket, once per step; the most pressing gives its type."""
     if type not in TYPES:
         raise ValueError(f"unknown ticket type {type!r}")
-    first = {"type": ticket.type, "at": ticket.created_at.isoformat(), "key": ticket.source_key}
+    first = _request(ticket.type, ticket.created_at, ticket.source_key)
     requests = list(ticket.requests or [first])
     if source_key is not None and any(r.get("key") == source_key for r in requests):
         if ticket.requests is None:
             ticket.requests = requests
         return
     moment = to_storage(at or now())
-    requests.append({"type": type, "at": moment.isoformat(), "key": source_key})
+    requests.append(_request(type, moment, source_key))
     ticket.requests = requests
     pressing = min((str(r["type"]) for r in requests), key=PRECEDENCE.index)
     if pressing != ticket.type:
         ticket.type = pressing
         sla.set_due(ticket)
     ticket.updated_at = moment
+
+
+def _request(type: str, at: datetime, source_key: str | None) -> dict[str, Any]:
+    return {"type": type, "at": at.isoformat(), "key": source_key}
 
 
 TWILIO_API = "https://api.twilio.com/2010-04-01"
