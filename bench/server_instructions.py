@@ -6,6 +6,11 @@
 
     python bench/server_instructions.py --scenario step --requests 320 --profile   # Python view
 
+    # a kind of the callers' mix: the calls walked natively, only the requests under callgrind
+    python bench/server_instructions.py --scenario "feedback keys" --save kept.pickle
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --instr-atstart=no ... \\
+        python bench/server_instructions.py --callgrind --load kept.pickle --requests 120
+
 Unlike `profile_step.py`, no test client is in the loop: every request (`--prepare` of them,
 the same number whatever `--requests` is, so that preparing cancels out of the difference) is
 built beforehand as the WSGI environ gunicorn would give, signed like Twilio, with its body in
@@ -26,6 +31,7 @@ import contextlib
 import cProfile
 import io
 import os
+import pickle
 import pstats
 import random
 import secrets
@@ -62,6 +68,18 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--callgrind",
         action="store_true",
         help="under `valgrind --tool=callgrind --instr-atstart=no`: count the measured loop only",
+    )
+    parser.add_argument(
+        "--save",
+        type=Path,
+        metavar="FILE",
+        help="prepare the database and the requests, keep them in FILE and stop (run natively)",
+    )
+    parser.add_argument(
+        "--load",
+        type=Path,
+        metavar="FILE",
+        help="send the requests --save kept, on the database it prepared (under callgrind)",
     )
     parser.add_argument("--top", type=int, default=40, help="functions listed with --profile")
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
@@ -220,22 +238,13 @@ def instrument(state: str) -> None:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Prepare the database and the requests, then send `--requests` of them to the app."""
-    options = parse_arguments(argv)
-    root = Path(options.root).resolve()
-    sys.path.insert(0, str(root))
-    os.chdir(root)
-    from bench import calls, floor, webhooks  # noqa: PLC0415  # from the checkout measured
+def prepare(
+    options: argparse.Namespace, app: Any, token: str
+) -> list[tuple[str, dict[str, str], str]]:
+    """Return the scenario's requests (path, form, signature), the calls brought to them first."""
+    from bench import calls  # noqa: PLC0415  # from the checkout measured
     from ivr.driver import ENTRY_PATH, FlaskTransport, sign  # noqa: PLC0415
 
-    token = secrets.token_hex(16)
-    env = webhooks.app_environment(options.database_url, token)
-    webhooks.prepare_database(options.database_url, env).dispose()
-    os.environ.update(env)
-    from app import create_app  # noqa: PLC0415  # after the environment is set
-
-    app: Any = create_app()
     rng = random.Random(1)
     signed: list[tuple[str, dict[str, str], str]] = []
     total = options.warm + options.prepare
@@ -246,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         census.seconds.clear()
         walk_callers(census, token, options.census)
         print_census(census, options.census)
-        return
+        return signed
     if options.scenario not in ("voice", "reference", "step"):
         mix = MixTransport(app, options.database_url, options.scenario)
         walked = walk_callers(mix, token, 20 * total, wanted=total)
@@ -268,6 +277,39 @@ def main(argv: Sequence[str] | None = None) -> None:
             path = call.action_at(call.step + index // len(menus))
             form = calls._form(call.call_sid, call.caller, Digits=calls.REPEAT_KEY)
             signed.append((path, form, sign(token, "http://localhost" + path, form)))
+    return signed
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Prepare the database and the requests, then send `--requests` of them to the app."""
+    options = parse_arguments(argv)
+    root = Path(options.root).resolve()
+    sys.path.insert(0, str(root))
+    os.chdir(root)
+    from bench import floor, webhooks  # noqa: PLC0415  # from the checkout measured
+
+    if options.load is not None:
+        with options.load.open("rb") as kept:
+            token, env, signed = pickle.load(kept)  # noqa: S301  # our own file, just written
+        os.environ.update(env)
+        from app import create_app  # noqa: PLC0415  # after the environment is set
+
+        app: Any = create_app()
+    else:
+        token = secrets.token_hex(16)
+        env = webhooks.app_environment(options.database_url, token)
+        webhooks.prepare_database(options.database_url, env).dispose()
+        os.environ.update(env)
+        from app import create_app  # noqa: PLC0415  # after the environment is set
+
+        app = create_app()
+        signed = prepare(options, app, token)
+        if options.census:
+            return
+    if options.save is not None:
+        with options.save.open("wb") as keep:
+            pickle.dump((token, env, signed), keep)
+        return
     if options.scenario == "reference":
         floor.signed_app.config["TWILIO_AUTH_TOKEN"] = token
         floor.stateful_app.config["TWILIO_AUTH_TOKEN"] = token
