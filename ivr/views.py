@@ -29,7 +29,7 @@ from ivr.models import Call
 from ivr.signature import require_twilio_signature, signed
 from ivr.twiml import answer_in_time, say, twiml
 from tickets.models import Ticket
-from tickets.services import attach_recording, attach_transcript
+from tickets.services import attach_call_recording, attach_recording, attach_transcript
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -290,11 +290,26 @@ def queue_choice() -> VoiceResponse:
 def recording() -> VoiceResponse:
     """Attach a finished recording to its ticket, once, however often Twilio reports it."""
     form = request.form
-    ticket = db.session.get(Ticket, request.args.get("t", type=int) or 0)
+    ticket_id = request.args.get("t", type=int) or 0
+    completed = form.get("RecordingStatus", "completed") == "completed"
+    if completed and form.get("RecordingSid"):
+        # One statement on PostgreSQL (the request's only write); below on SQLite.
+        attached = attach_call_recording(
+            ticket_id,
+            form.get("CallSid", ""),
+            form["RecordingSid"][:64],
+            form.get("RecordingUrl", ""),
+            form.get("RecordingDuration", type=int),
+        )
+        if attached is not None:
+            if attached[0] is None:
+                log.warning("recording callback for an unknown ticket")
+            return VoiceResponse()
+    ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or ticket.call_sid != form.get("CallSid"):
         log.warning("recording callback for an unknown ticket")
         return VoiceResponse()
-    if form.get("RecordingStatus", "completed") == "completed" and form.get("RecordingSid"):
+    if completed and form.get("RecordingSid"):
         attach_recording(
             ticket.id,
             form["RecordingSid"][:64],

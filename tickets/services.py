@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from centre import phones
 from centre.check_digit import luhn_check_digit
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.statements import Compiled
+from centre.transactions import FINAL_WRITE, final_write
 from tickets import sla
 from tickets.models import PRECEDENCE, TYPES, Recording, Ticket
 
@@ -199,6 +203,91 @@ def attach_recording(ticket_id: int, recording_sid: str, url: str, duration: int
     ticket.has_message = True
     ticket.updated_at = to_storage(now())
     return True
+
+
+def attach_call_recording(
+    ticket_id: int, call_sid: str, recording_sid: str, url: str, duration: int | None
+) -> tuple[int | None, bool] | None:
+    """Attach a recording to the ticket `call_sid` opened, in one statement (PostgreSQL).
+
+    The ticket is matched (this call's; the one it was merged into, if it was), the recording
+    inserted unless its sid is known, and the ticket marked (its version moved, as the ORM
+    would) in one statement, the request's only write. Return the ticket that has it (None:
+    no ticket of this call) and whether it was attached now; None on another database, where
+    `attach_recording` does it.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    moment = to_storage(now())
+    row = _attach_in_one().first(
+        connection,
+        {
+            "ticket_id": ticket_id,
+            "call_sid": call_sid,
+            "recording_sid": recording_sid,
+            "url": url[:500],
+            "duration": duration,
+            "created_at": moment,
+            "updated_at": moment,
+        },
+        final=final_write(db.session())[FINAL_WRITE],
+    )
+    if row is None:
+        return None, False
+    return row["ticket_id"], bool(row["attached"])
+
+
+@cache
+def _attach_in_one() -> Compiled:
+    """Return the statement of `attach_call_recording` (PostgreSQL)."""
+    tickets, recordings = Ticket.__table__, Recording.__table__
+    chain = (
+        sa.select(tickets.c.id, tickets.c.merged_into_id)
+        .where(
+            tickets.c.id == sa.bindparam("ticket_id", type_=sa.Integer),
+            tickets.c.call_sid == sa.bindparam("call_sid", type_=sa.String),
+        )
+        .cte("chain", recursive=True)
+    )
+    merged = tickets.alias("merged")
+    chain = chain.union_all(
+        sa.select(merged.c.id, merged.c.merged_into_id).where(merged.c.id == chain.c.merged_into_id)
+    )
+    target = sa.select(chain.c.id).where(chain.c.merged_into_id.is_(None)).cte("target")
+    added = (
+        postgresql.insert(recordings)
+        .from_select(
+            ["ticket_id", "recording_sid", "url", "duration", "created_at"],
+            sa.select(
+                target.c.id,
+                sa.bindparam("recording_sid", type_=sa.String),
+                sa.bindparam("url", type_=sa.String),
+                sa.bindparam("duration", type_=sa.Integer),
+                sa.bindparam("created_at", type_=recordings.c.created_at.type),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=[recordings.c.recording_sid])
+        .returning(recordings.c.ticket_id)
+        .cte("added")
+    )
+    marked = (
+        sa.update(tickets)
+        .where(tickets.c.id == added.c.ticket_id)
+        .values(
+            has_message=True,
+            updated_at=sa.bindparam("updated_at", type_=tickets.c.updated_at.type),
+            version=tickets.c.version + 1,
+        )
+        .returning(tickets.c.id)
+        .cte("marked")
+    )
+    return Compiled(
+        sa.select(
+            sa.select(target.c.id).scalar_subquery().label("ticket_id"),
+            sa.select(sa.func.count()).select_from(marked).scalar_subquery().label("attached"),
+        )
+    )
 
 
 def keep_audio(recording_sid: str, audio: bytes) -> bool:
