@@ -26,11 +26,12 @@ from centre import languages, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.statements import Compiled
-from centre.transactions import FINAL_WRITE, final_write
+from centre.transactions import FINAL_WRITE, WRITTEN, final_write
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 
 CALLS = Call.__table__
 EVENTS = CallEvent.__table__
+PREFERENCES = CallerPreference.__table__
 
 signals = Namespace()
 # Sent when a webhook moves a call on with a plain statement (not the ORM's unit of work,
@@ -310,16 +311,34 @@ def remember_language(caller_hash: str | None, language: str) -> None:
     """Remember a caller's language for their next call (keyed by the HMAC of their number)."""
     if caller_hash is None:
         return
-    preference = db.session.get(CallerPreference, caller_hash)
-    if preference is None:
-        db.session.add(
-            CallerPreference(
-                caller_hash=caller_hash, language=language, updated_at=to_storage(now())
-            )
-        )
+    session = db.session()
+    connection = session.connection()
+    # One upsert, in the step's transaction: not a read, then an INSERT or UPDATE at the flush.
+    _remember(connection.dialect.name).first(
+        connection,
+        {"caller_hash": caller_hash, "language": language, "updated_at": to_storage(now())},
+    )
+    session.info[WRITTEN] = True  # the step's own write joins this transaction
+
+
+@cache
+def _remember(dialect: str) -> Compiled:
+    """Return the upsert of a caller's language for this dialect."""
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(PREFERENCES)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(PREFERENCES)
     else:
-        preference.language = language
-        preference.updated_at = to_storage(now())
+        raise KeyError(dialect)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[PREFERENCES.c.caller_hash],
+        set_={
+            "language": statement.excluded.language,
+            "updated_at": statement.excluded.updated_at,
+        },
+    ).returning(PREFERENCES.c.caller_hash)
+    return Compiled(upsert, column_keys=("caller_hash", "language", "updated_at"))
 
 
 def path(call: CallState) -> list[dict[str, Any]]:

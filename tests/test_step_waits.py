@@ -40,6 +40,8 @@ def waits(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     def statement(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
         text = query if isinstance(query, str) else str(query)
         sent[text.split(None, 1)[0].upper()] += 1
+        if text.upper().startswith("SELECT") and "caller_preferences" in text:
+            sent["SELECT caller_preferences"] += 1
         return execute(self, query, *args, **kwargs)
 
     exec_command = BaseConnection._exec_command
@@ -113,11 +115,20 @@ def test_a_step_that_writes_more_than_its_row_keeps_one_transaction(app, call, m
     phone.dial()
     with waits(app, monkeypatch) as sent:
         phone.press("7")  # English, remembered for the caller's next call
-    assert sent["BEGIN"] == 1 and sent["COMMIT"] == 1
+    # The language remembered in one upsert, the step's row and event in one statement (the
+    # SELECTs are the row's and the worker's first reads of the calendar and notices).
+    writes = {key: count for key, count in sent.items() if key != "SELECT"}
+    assert writes == {"BEGIN": 1, "INSERT": 1, "WITH": 1, "COMMIT": 1}  # not read first
     row, path = _call(app, phone.call_sid)
     assert row.language == "en" and len(path) == 1  # the step and its event, stored
     with app.app_context():
         assert db.session.get(CallerPreference, row.caller_hash).language == "en"
+    again = call(caller=phone.caller)  # the same caller, next time: French this time
+    walk_to_main_menu(again, "fr")
+    row, _ = _call(app, again.call_sid)
+    with app.app_context():
+        preference = db.session.get(CallerPreference, row.caller_hash)
+        assert (row.language, preference.language) == ("fr", "fr")
 
 
 def test_a_step_delivered_twice_still_acts_once(app, call):
