@@ -293,7 +293,7 @@ def recording() -> VoiceResponse:
     ticket_id = request.args.get("t", type=int) or 0
     completed = form.get("RecordingStatus", "completed") == "completed"
     if completed and form.get("RecordingSid"):
-        # One statement on PostgreSQL (the request's only write); below on SQLite.
+        # One statement on PostgreSQL; the ORM below on SQLite.
         attached = attach_call_recording(
             ticket_id,
             form.get("CallSid", ""),

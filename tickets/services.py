@@ -17,9 +17,9 @@ from centre.check_digit import luhn_check_digit
 from centre.clock import now, to_storage
 from centre.extensions import db
 from centre.statements import Compiled
-from centre.transactions import FINAL_WRITE, final_write
 from tickets import sla
 from tickets.models import PRECEDENCE, TYPES, Recording, Ticket
+from tickets.signals import ticket_changed_by_statement
 
 REFERENCE_DIGITS = 9  # eight random digits and a Luhn check digit
 TRANSCRIPT_MAX = 10000
@@ -212,11 +212,12 @@ def attach_call_recording(
 
     The ticket is matched (this call's; the one it was merged into, if it was), the recording
     inserted unless its sid is known, and the ticket marked (its version moved, as the ORM
-    would) in one statement, the request's only write. Return the ticket that has it (None:
+    would) in one statement; the reports hear of it (`ticket_changed_by_statement`). Return the ticket that has it (None:
     no ticket of this call) and whether it was attached now; None on another database, where
     `attach_recording` does it.
     """
-    connection = db.session.connection()
+    session = db.session()
+    connection = session.connection()
     if connection.dialect.name != "postgresql":
         return None
     moment = to_storage(now())
@@ -231,11 +232,12 @@ def attach_call_recording(
             "created_at": moment,
             "updated_at": moment,
         },
-        final=final_write(db.session())[FINAL_WRITE],
-    )
+    )  # not a FINAL_WRITE: the mark of a past day's ticket joins its transaction
     if row is None:
         return None, False
-    return row["ticket_id"], bool(row["attached"])
+    if row["opened_at"] is not None:  # attached now: a summary of the ticket's day is stale
+        ticket_changed_by_statement.send(session, created_at=row["opened_at"])
+    return row["ticket_id"], row["opened_at"] is not None
 
 
 @cache
@@ -279,13 +281,13 @@ def _attach_in_one() -> Compiled:
             updated_at=sa.bindparam("updated_at", type_=tickets.c.updated_at.type),
             version=tickets.c.version + 1,
         )
-        .returning(tickets.c.id)
+        .returning(tickets.c.created_at)
         .cte("marked")
     )
     return Compiled(
         sa.select(
             sa.select(target.c.id).scalar_subquery().label("ticket_id"),
-            sa.select(sa.func.count()).select_from(marked).scalar_subquery().label("attached"),
+            sa.select(marked.c.created_at).scalar_subquery().label("opened_at"),
         )
     )
 
