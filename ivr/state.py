@@ -265,6 +265,30 @@ def save(call: CallState, event: Event) -> None:
     call.step += 1
 
 
+def end(call: CallState, values: dict[str, Any]) -> None:
+    """Record how the call ended in one guarded UPDATE: a retried status callback changes nothing."""
+    session = db.session()
+    call_step_saved.send(session, started_at=call.started_at)  # the reports' past days
+    connection = session.connection()
+    _end(tuple(values)).first(
+        connection,
+        {"call_id": call.id, **{f"new_{key}": value for key, value in values.items()}},
+        final=final_write(session)[FINAL_WRITE],
+    )
+
+
+@cache
+def _end(columns: tuple[str, ...]) -> Compiled:
+    """Return the UPDATE that ends a call not ended yet (no step bump), for these columns."""
+    new_values = {key: sa.bindparam(f"new_{key}", type_=CALLS.c[key].type) for key in columns}
+    return Compiled(
+        sa.update(CALLS)
+        .where(CALLS.c.id == sa.bindparam("call_id"), CALLS.c.ended_at.is_(None))
+        .values(**new_values)
+        .returning(CALLS.c.id)
+    )
+
+
 _INSERT_EVENT = sa.insert(EVENTS).values(
     call_id=sa.bindparam("call_id"),
     step=sa.bindparam("old_step"),

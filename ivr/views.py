@@ -8,7 +8,6 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import parse_qs, urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
@@ -25,7 +24,6 @@ from centre.formatting import spoken_number
 from centre.transactions import reads_outside_transactions
 from ivr import state
 from ivr.flow import Reply, Step, arrive, render_current, take
-from ivr.models import Call
 from ivr.signature import require_twilio_signature, signed
 from ivr.twiml import answer_in_time, say, twiml
 from tickets.models import Ticket
@@ -365,11 +363,7 @@ def status() -> VoiceResponse:
     }
     if in_queue:
         values |= {"queue_left_at": moment, "queue_result": "hangup"}
-    # A plain UPDATE (no step bump) guarded on ended_at: a retried callback changes nothing.
-    db.session.execute(
-        sa.update(Call).where(Call.id == call.id, Call.ended_at.is_(None)).values(**values),
-        execution_options={"synchronize_session": False},
-    )
+    state.end(call, values)
     return VoiceResponse()
 
 

@@ -163,3 +163,16 @@ def test_the_pool_gets_back_connections_that_begin_transactions(app, call):
         dbapi = db.session.connection().connection.dbapi_connection
         assert dbapi is not None and dbapi.autocommit is False
         db.session.rollback()
+
+
+def test_a_status_callback_is_one_read_and_one_write(app, call, monkeypatch):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    with waits(app, monkeypatch) as sent:
+        assert phone.hang_up() == 200
+    assert sent == {"SELECT": 1, "UPDATE": 1}  # the row, then the guarded UPDATE, committing itself
+    with waits(app, monkeypatch) as again:
+        assert phone.hang_up() == 200  # Twilio retried: the call has ended, nothing is written
+    assert again == {"SELECT": 1}
+    row, _ = _call(app, phone.call_sid)
+    assert (row.status, row.outcome, row.duration) == ("completed", "self_service", 95)
