@@ -26,11 +26,12 @@ from centre import languages, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.statements import Compiled
-from centre.transactions import FINAL_WRITE, final_write
+from centre.transactions import FINAL_WRITE, WRITTEN, final_write
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 
 CALLS = Call.__table__
 EVENTS = CallEvent.__table__
+PREFERENCES = CallerPreference.__table__
 
 signals = Namespace()
 # Sent when a webhook moves a call on with a plain statement (not the ORM's unit of work,
@@ -264,6 +265,30 @@ def save(call: CallState, event: Event) -> None:
     call.step += 1
 
 
+def end(call: CallState, values: dict[str, Any]) -> None:
+    """Record how the call ended in one guarded UPDATE: a retried status callback changes nothing."""
+    session = db.session()
+    call_step_saved.send(session, started_at=call.started_at)  # the reports' past days
+    connection = session.connection()
+    _end(tuple(values)).first(
+        connection,
+        {"call_id": call.id, **{f"new_{key}": value for key, value in values.items()}},
+        final=final_write(session)[FINAL_WRITE],
+    )
+
+
+@cache
+def _end(columns: tuple[str, ...]) -> Compiled:
+    """Return the UPDATE that ends a call not ended yet (no step bump), for these columns."""
+    new_values = {key: sa.bindparam(f"new_{key}", type_=CALLS.c[key].type) for key in columns}
+    return Compiled(
+        sa.update(CALLS)
+        .where(CALLS.c.id == sa.bindparam("call_id"), CALLS.c.ended_at.is_(None))
+        .values(**new_values)
+        .returning(CALLS.c.id)
+    )
+
+
 _INSERT_EVENT = sa.insert(EVENTS).values(
     call_id=sa.bindparam("call_id"),
     step=sa.bindparam("old_step"),
@@ -310,16 +335,34 @@ def remember_language(caller_hash: str | None, language: str) -> None:
     """Remember a caller's language for their next call (keyed by the HMAC of their number)."""
     if caller_hash is None:
         return
-    preference = db.session.get(CallerPreference, caller_hash)
-    if preference is None:
-        db.session.add(
-            CallerPreference(
-                caller_hash=caller_hash, language=language, updated_at=to_storage(now())
-            )
-        )
+    session = db.session()
+    connection = session.connection()
+    # One upsert, in the step's transaction: not a read, then an INSERT or UPDATE at the flush.
+    _remember(connection.dialect.name).first(
+        connection,
+        {"caller_hash": caller_hash, "language": language, "updated_at": to_storage(now())},
+    )
+    session.info[WRITTEN] = True  # the step's own write joins this transaction
+
+
+@cache
+def _remember(dialect: str) -> Compiled:
+    """Return the upsert of a caller's language for this dialect."""
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(PREFERENCES)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(PREFERENCES)
     else:
-        preference.language = language
-        preference.updated_at = to_storage(now())
+        raise KeyError(dialect)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[PREFERENCES.c.caller_hash],
+        set_={
+            "language": statement.excluded.language,
+            "updated_at": statement.excluded.updated_at,
+        },
+    ).returning(PREFERENCES.c.caller_hash)
+    return Compiled(upsert, column_keys=("caller_hash", "language", "updated_at"))
 
 
 def path(call: CallState) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import parse_qs, urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
@@ -25,11 +24,10 @@ from centre.formatting import spoken_number
 from centre.transactions import reads_outside_transactions
 from ivr import state
 from ivr.flow import Reply, Step, arrive, render_current, take
-from ivr.models import Call
 from ivr.signature import require_twilio_signature, signed
 from ivr.twiml import answer_in_time, say, twiml
 from tickets.models import Ticket
-from tickets.services import attach_recording, attach_transcript
+from tickets.services import attach_call_recording, attach_recording, attach_transcript
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -290,11 +288,26 @@ def queue_choice() -> VoiceResponse:
 def recording() -> VoiceResponse:
     """Attach a finished recording to its ticket, once, however often Twilio reports it."""
     form = request.form
-    ticket = db.session.get(Ticket, request.args.get("t", type=int) or 0)
+    ticket_id = request.args.get("t", type=int) or 0
+    completed = form.get("RecordingStatus", "completed") == "completed"
+    if completed and form.get("RecordingSid"):
+        # One statement on PostgreSQL; the ORM below on SQLite.
+        attached = attach_call_recording(
+            ticket_id,
+            form.get("CallSid", ""),
+            form["RecordingSid"][:64],
+            form.get("RecordingUrl", ""),
+            form.get("RecordingDuration", type=int),
+        )
+        if attached is not None:
+            if attached[0] is None:
+                log.warning("recording callback for an unknown ticket")
+            return VoiceResponse()
+    ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or ticket.call_sid != form.get("CallSid"):
         log.warning("recording callback for an unknown ticket")
         return VoiceResponse()
-    if form.get("RecordingStatus", "completed") == "completed" and form.get("RecordingSid"):
+    if completed and form.get("RecordingSid"):
         attach_recording(
             ticket.id,
             form["RecordingSid"][:64],
@@ -350,11 +363,7 @@ def status() -> VoiceResponse:
     }
     if in_queue:
         values |= {"queue_left_at": moment, "queue_result": "hangup"}
-    # A plain UPDATE (no step bump) guarded on ended_at: a retried callback changes nothing.
-    db.session.execute(
-        sa.update(Call).where(Call.id == call.id, Call.ended_at.is_(None)).values(**values),
-        execution_options={"synchronize_session": False},
-    )
+    state.end(call, values)
     return VoiceResponse()
 
 

@@ -9,6 +9,7 @@ from centre.extensions import listen_to_sessions
 from ivr import state
 from reports import daily, figures, models, views  # noqa: F401  (models: the summaries' tables)
 from reports.cli import reports_group
+from tickets.signals import ticket_changed_by_statement
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     listen_to_sessions(app, "before_flush", daily.mark_changed_rows)
     listen_to_sessions(app, "do_orm_execute", daily.mark_changed_by_statement)
     state.call_step_saved.connect(daily.mark_past_call)
+    ticket_changed_by_statement.connect(daily.mark_past_ticket)
     jobs.register_scheduled(
         app,
         "summarise-days",

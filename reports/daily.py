@@ -194,6 +194,13 @@ def mark_past_call(session: Session, started_at: datetime) -> None:
         _mark(session, [day])
 
 
+def mark_past_ticket(session: Session, created_at: datetime) -> None:
+    """Mark the day a ticket changed by a plain statement was opened, if it is past."""
+    day = _day(created_at)
+    if day < _today():
+        _mark(session, [day])
+
+
 def mark_changed_rows(session: Session, context: UOWTransaction, instances: object) -> None:
     """Mark the past days whose calls, tickets or notes this flush adds, changes or deletes."""
     rows = itertools.chain(session.new, session.dirty, session.deleted)

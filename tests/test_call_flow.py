@@ -155,6 +155,53 @@ def test_a_late_or_repeated_recording_callback_attaches_once(app, call, open_hou
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
 
 
+def test_a_recording_callback_marks_the_ticket_as_a_change_staff_must_see(app, call, open_hours):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("3")
+    phone.press("1")
+    phone.leave_message(seconds=17, recording_sid="RE" + "3" * 32, url="https://h/r")
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        seen, updated = ticket.version, ticket.updated_at
+    assert phone.recording_ready() == 200
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        # The version moves: a page opened before the message came cannot save over it.
+        assert (ticket.has_message, ticket.version) == (True, seen + 1)
+        assert ticket.updated_at >= updated
+        (recording,) = ticket.recordings
+        assert (recording.recording_sid, recording.url, recording.duration) == (
+            "RE" + "3" * 32,
+            "https://h/r",
+            17,
+        )
+
+
+def test_a_recording_for_a_ticket_merged_meanwhile_goes_to_the_one_it_was_merged_into(
+    app, call, open_hours
+):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("3")
+    phone.press("1")
+    phone.leave_message()
+    other = call(caller="+33699999999")
+    walk_to_main_menu(other, "en")
+    other.press("3")
+    other.press("2")
+    with app.app_context():
+        first, survivor = db.session.scalars(sa.select(Ticket).order_by(Ticket.id)).all()
+        first.merged_into = survivor
+        db.session.commit()
+        first_id, survivor_id = first.id, survivor.id
+    assert phone.recording_ready() == 200
+    with app.app_context():
+        assert db.session.get(Ticket, survivor_id).has_message
+        assert not db.session.get(Ticket, first_id).has_message
+        assert db.session.scalar(sa.select(Recording.ticket_id)) == survivor_id
+
+
 def test_a_recording_callback_for_another_call_is_ignored(app, call, open_hours):
     phone = call()
     walk_to_main_menu(phone, "en")

@@ -212,3 +212,37 @@ def test_a_step_after_midnight_marks_the_day_the_call_began(app, call, time_mach
     assert "Menu principal" in turn.text
     with app.app_context():
         assert set(db.session.scalars(sa.select(ReportMark.day))) == {date(2026, 12, 2)}
+
+
+def test_a_message_recorded_after_midnight_marks_the_day_its_ticket_was_opened(
+    app, call, time_machine
+):
+    time_machine.move_to(local("2026-12-02T23:58"), tick=False)
+    phone = call()
+    phone.dial()
+    phone.press("2")  # French
+    phone.press("3")
+    phone.press("1")  # a complaint: its ticket opened on 2 December
+    phone.leave_message()
+    with app.app_context():
+        db.session.execute(sa.delete(ReportMark))
+        db.session.commit()
+    time_machine.move_to(local("2026-12-03T00:01"), tick=False)
+    assert phone.recording_ready() == 200  # Twilio's callback, after midnight
+    with app.app_context():
+        assert db.session.scalars(sa.select(Ticket.has_message)).one()
+        assert set(db.session.scalars(sa.select(ReportMark.day))) == {date(2026, 12, 2)}
+
+
+def test_a_call_that_ends_after_midnight_marks_the_day_it_began(app, call, time_machine):
+    time_machine.move_to(local("2026-12-02T23:58"), tick=False)
+    phone = call()
+    phone.dial()
+    phone.press("2")
+    time_machine.move_to(local("2026-12-03T00:01"), tick=False)
+    with app.app_context():
+        db.session.execute(sa.delete(ReportMark))
+        db.session.commit()
+    assert phone.hang_up() == 200  # Twilio's status callback, after midnight
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(ReportMark.day))) == {date(2026, 12, 2)}

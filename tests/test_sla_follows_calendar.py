@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from helpers import post_form
 
+from centre import calendar
 from centre.calendar import Closure
-from centre.clock import from_storage
+from centre.clock import from_storage, to_storage
 from centre.extensions import db
-from tickets import callbacks, services
+from tickets import callbacks, services, sla
 from tickets.models import Ticket
 
 HASH_KEY = "test-phone-key"
@@ -122,3 +123,22 @@ def test_a_closure_moves_each_open_ticket_from_its_own_start(app, log_in, open_h
     assert post_form(supervisor, "/centre/closures", closing).status_code == 302
     assert due(app, opened[14]) == (at(1, 20), at(3, 14))
     assert due(app, opened[21]) == (at(3, 14), at(3, 20))
+
+
+def test_a_due_time_counted_up_to_its_last_open_hour_is_the_one_the_whole_horizon_gives(
+    app, log_in, open_hours
+):
+    # `set_due` walks the calendar only until the ticket's hours are spent; `follow_calendar`
+    # hands over the whole horizon. Both must land on the same moments, closures and all.
+    supervisor = log_in("supervisor", "", locale="en")
+    closing = {"starts": "2026-12-02T11:00", "ends": "2026-12-02T13:30", "kind": "closure"}
+    assert post_form(supervisor, "/centre/closures", closing).status_code == 302
+    with app.app_context():
+        for start in (at(1, 7), at(1, 10), at(2, 12), at(4, 19, 59), at(5, 12), at(6, 23, 59)):
+            for kind in sla.OPEN_HOURS:
+                ticket = Ticket(type=kind, created_at=to_storage(start))
+                sla.set_due(ticket)
+                short = (ticket.warn_at, ticket.due_at, ticket.queue_key)
+                whole = list(calendar.open_intervals(start, start + sla.HORIZON))
+                sla._set_due_in(ticket, whole)
+                assert short == (ticket.warn_at, ticket.due_at, ticket.queue_key), (start, kind)

@@ -40,6 +40,8 @@ def waits(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     def statement(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
         text = query if isinstance(query, str) else str(query)
         sent[text.split(None, 1)[0].upper()] += 1
+        if text.upper().startswith("SELECT") and "caller_preferences" in text:
+            sent["SELECT caller_preferences"] += 1
         return execute(self, query, *args, **kwargs)
 
     exec_command = BaseConnection._exec_command
@@ -113,11 +115,20 @@ def test_a_step_that_writes_more_than_its_row_keeps_one_transaction(app, call, m
     phone.dial()
     with waits(app, monkeypatch) as sent:
         phone.press("7")  # English, remembered for the caller's next call
-    assert sent["BEGIN"] == 1 and sent["COMMIT"] == 1
+    # The language remembered in one upsert, the step's row and event in one statement (the
+    # SELECTs are the row's and the worker's first reads of the calendar and notices).
+    writes = {key: count for key, count in sent.items() if key != "SELECT"}
+    assert writes == {"BEGIN": 1, "INSERT": 1, "WITH": 1, "COMMIT": 1}  # not read first
     row, path = _call(app, phone.call_sid)
     assert row.language == "en" and len(path) == 1  # the step and its event, stored
     with app.app_context():
         assert db.session.get(CallerPreference, row.caller_hash).language == "en"
+    again = call(caller=phone.caller)  # the same caller, next time: French this time
+    walk_to_main_menu(again, "fr")
+    row, _ = _call(app, again.call_sid)
+    with app.app_context():
+        preference = db.session.get(CallerPreference, row.caller_hash)
+        assert (row.language, preference.language) == ("fr", "fr")
 
 
 def test_a_step_delivered_twice_still_acts_once(app, call):
@@ -152,3 +163,16 @@ def test_the_pool_gets_back_connections_that_begin_transactions(app, call):
         dbapi = db.session.connection().connection.dbapi_connection
         assert dbapi is not None and dbapi.autocommit is False
         db.session.rollback()
+
+
+def test_a_status_callback_is_one_read_and_one_write(app, call, monkeypatch):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    with waits(app, monkeypatch) as sent:
+        assert phone.hang_up() == 200
+    assert sent == {"SELECT": 1, "UPDATE": 1}  # the row, then the guarded UPDATE, committing itself
+    with waits(app, monkeypatch) as again:
+        assert phone.hang_up() == 200  # Twilio retried: the call has ended, nothing is written
+    assert again == {"SELECT": 1}
+    row, _ = _call(app, phone.call_sid)
+    assert (row.status, row.outcome, row.duration) == ("completed", "self_service", 95)

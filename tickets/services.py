@@ -5,17 +5,21 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from centre import phones
 from centre.check_digit import luhn_check_digit
 from centre.clock import now, to_storage
 from centre.extensions import db
+from centre.statements import Compiled
 from tickets import sla
 from tickets.models import PRECEDENCE, TYPES, Recording, Ticket
+from tickets.signals import ticket_changed_by_statement
 
 REFERENCE_DIGITS = 9  # eight random digits and a Luhn check digit
 TRANSCRIPT_MAX = 10000
@@ -38,11 +42,18 @@ def open_ticket(
     source_key: str | None = None,
     ivr_path: list[dict[str, Any]] | None = None,
     at: datetime | None = None,
+    look_first: bool = True,
+    with_request: bool = False,
 ) -> Ticket:
-    """Open a ticket, or return the one `source_key` already opened (a replayed webhook)."""
+    """Open a ticket, or return the one `source_key` already opened (a replayed webhook).
+
+    Without `look_first`, a ticket `source_key` opened is found when the INSERT meets it (the
+    key is unique) rather than looked for beforehand: for a caller who has just looked for
+    the call's tickets. `with_request` opens it with its first request in `requests`.
+    """
     if type not in TYPES:
         raise ValueError(f"unknown ticket type {type!r}")
-    if source_key is not None:
+    if source_key is not None and look_first:
         existing = db.session.scalar(sa.select(Ticket).where(Ticket.source_key == source_key))
         if existing is not None:
             return existing
@@ -60,6 +71,7 @@ def open_ticket(
             call_sid=call_sid,
             source_key=source_key,
             ivr_path=ivr_path or [],
+            requests=[_request(type, moment, source_key)] if with_request else None,
             has_message=False,
             created_at=moment,
             updated_at=moment,
@@ -98,6 +110,8 @@ def ticket_for_call(
     """
     ticket = call_ticket(call_sid)
     if ticket is None:
+        # Opened with its request (one INSERT, no UPDATE after it); a replay's ticket, which
+        # holds this call's sid, would have been found above, or is met by the INSERT.
         ticket = open_ticket(
             type,
             language,
@@ -107,6 +121,8 @@ def ticket_for_call(
             call_sid=call_sid,
             source_key=source_key,
             ivr_path=ivr_path,
+            look_first=call_sid is None,
+            with_request=True,
         )
     add_request(ticket, type, source_key)
     return ticket
@@ -130,20 +146,24 @@ def add_request(
     """Add what the caller asked for to the ticket, once per step; the most pressing gives its type."""
     if type not in TYPES:
         raise ValueError(f"unknown ticket type {type!r}")
-    first = {"type": ticket.type, "at": ticket.created_at.isoformat(), "key": ticket.source_key}
+    first = _request(ticket.type, ticket.created_at, ticket.source_key)
     requests = list(ticket.requests or [first])
     if source_key is not None and any(r.get("key") == source_key for r in requests):
         if ticket.requests is None:
             ticket.requests = requests
         return
     moment = to_storage(at or now())
-    requests.append({"type": type, "at": moment.isoformat(), "key": source_key})
+    requests.append(_request(type, moment, source_key))
     ticket.requests = requests
     pressing = min((str(r["type"]) for r in requests), key=PRECEDENCE.index)
     if pressing != ticket.type:
         ticket.type = pressing
         sla.set_due(ticket)
     ticket.updated_at = moment
+
+
+def _request(type: str, at: datetime, source_key: str | None) -> dict[str, Any]:
+    return {"type": type, "at": at.isoformat(), "key": source_key}
 
 
 TWILIO_API = "https://api.twilio.com/2010-04-01"
@@ -183,6 +203,93 @@ def attach_recording(ticket_id: int, recording_sid: str, url: str, duration: int
     ticket.has_message = True
     ticket.updated_at = to_storage(now())
     return True
+
+
+def attach_call_recording(
+    ticket_id: int, call_sid: str, recording_sid: str, url: str, duration: int | None
+) -> tuple[int | None, bool] | None:
+    """Attach a recording to the ticket `call_sid` opened, in one statement (PostgreSQL).
+
+    The ticket is matched (this call's; the one it was merged into, if it was), the recording
+    inserted unless its sid is known, and the ticket marked (its version moved, as the ORM
+    would) in one statement; the reports hear of it (`ticket_changed_by_statement`). Return the ticket that has it (None:
+    no ticket of this call) and whether it was attached now; None on another database, where
+    `attach_recording` does it.
+    """
+    session = db.session()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    moment = to_storage(now())
+    row = _attach_in_one().first(
+        connection,
+        {
+            "ticket_id": ticket_id,
+            "call_sid": call_sid,
+            "recording_sid": recording_sid,
+            "url": url[:500],
+            "duration": duration,
+            "created_at": moment,
+            "updated_at": moment,
+        },
+    )  # not a FINAL_WRITE: the mark of a past day's ticket joins its transaction
+    if row is None:
+        return None, False
+    if row["opened_at"] is not None:  # attached now: a summary of the ticket's day is stale
+        ticket_changed_by_statement.send(session, created_at=row["opened_at"])
+    return row["ticket_id"], row["opened_at"] is not None
+
+
+@cache
+def _attach_in_one() -> Compiled:
+    """Return the statement of `attach_call_recording` (PostgreSQL)."""
+    tickets, recordings = Ticket.__table__, Recording.__table__
+    chain = (
+        sa.select(tickets.c.id, tickets.c.merged_into_id)
+        .where(
+            tickets.c.id == sa.bindparam("ticket_id", type_=sa.Integer),
+            tickets.c.call_sid == sa.bindparam("call_sid", type_=sa.String),
+        )
+        .cte("chain", recursive=True)
+    )
+    merged = tickets.alias("merged")
+    chain = chain.union_all(
+        sa.select(merged.c.id, merged.c.merged_into_id).where(merged.c.id == chain.c.merged_into_id)
+    )
+    target = sa.select(chain.c.id).where(chain.c.merged_into_id.is_(None)).cte("target")
+    added = (
+        postgresql.insert(recordings)
+        .from_select(
+            ["ticket_id", "recording_sid", "url", "duration", "created_at"],
+            sa.select(
+                target.c.id,
+                sa.bindparam("recording_sid", type_=sa.String),
+                sa.bindparam("url", type_=sa.String),
+                sa.bindparam("duration", type_=sa.Integer),
+                sa.bindparam("created_at", type_=recordings.c.created_at.type),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=[recordings.c.recording_sid])
+        .returning(recordings.c.ticket_id)
+        .cte("added")
+    )
+    marked = (
+        sa.update(tickets)
+        .where(tickets.c.id == added.c.ticket_id)
+        .values(
+            has_message=True,
+            updated_at=sa.bindparam("updated_at", type_=tickets.c.updated_at.type),
+            version=tickets.c.version + 1,
+        )
+        .returning(tickets.c.created_at)
+        .cte("marked")
+    )
+    return Compiled(
+        sa.select(
+            sa.select(target.c.id).scalar_subquery().label("ticket_id"),
+            sa.select(marked.c.created_at).scalar_subquery().label("opened_at"),
+        )
+    )
 
 
 def keep_audio(recording_sid: str, audio: bytes) -> bool:

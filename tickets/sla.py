@@ -77,7 +77,23 @@ def _set_due_in(ticket: Ticket, intervals: Intervals) -> None:
 def set_due(ticket: Ticket) -> None:
     """Set the ticket's due and warning times from its type (and booking, for a callback)."""
     start = _start(ticket)
-    _set_due_in(ticket, list(calendar.open_intervals(start, start + HORIZON)))
+    _set_due_in(ticket, _until_spent(start, OPEN_HOURS[ticket.type] * 3600))
+
+
+def _until_spent(start: datetime, seconds: float) -> Intervals:
+    """Return the open intervals from `start` up to the one in which `seconds` of them are spent.
+
+    The due time needs no more of the calendar than that (a few days, not the horizon's 120):
+    the intervals start at `start` at the earliest, in order, so `_after` finds the same moment.
+    """
+    intervals: Intervals = []
+    left = seconds
+    for opens, closes in calendar.open_intervals(start, start + HORIZON):
+        intervals.append((opens, closes))
+        left -= (closes - opens).total_seconds()
+        if left <= 0:
+            break
+    return intervals
 
 
 def follow_calendar() -> None:
