@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from centre import languages
 from centre.extensions import db
 from knowledge import search, services
+from knowledge.editing.base import LIMITS
 from knowledge.models import ARCHIVED, DRAFT, PUBLISHED, STALE, Service, UnmatchedPhrase
 from knowledge.normalise import normalise, tokens
 from knowledge.seed import SeedError, read_seed
@@ -979,3 +980,18 @@ def test_an_arabic_noun_with_a_possessive_ending_is_heard_as_the_noun():
     assert term_score("رخصتي السياقة", 0) == term_score("رخصة السياقة", 0)
     assert term_score("فبطاقتي الوطنية", 1) > 100  # the term heard whole, words and all
     assert index.search("رخصتي ديال السياقة")[0].slug == "licence"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_seed_term_and_example_fits_what_the_editor_keeps(code):
+    # The editor refuses a term or example longer than it keeps; an export of the seed guide
+    # must import again unchanged, so the seed holds none either.
+    _, texts = read_seed()
+    too_long = [
+        (slug, field, item)
+        for slug, text in texts[code].items()
+        for field in ("keywords", "synonyms", "examples")
+        for item in text.get(field) or []
+        if len(" ".join(str(item).split())) > LIMITS["term"]
+    ]
+    assert too_long == []
