@@ -6,7 +6,9 @@ One gunicorn serves the app on PostgreSQL (the database dropped and created afre
 level, that many callers (bench/callers.py's, threads spread over `--processes` processes) walk
 the menus as people do, pausing `--think` seconds on average between keys, and place a new
 call whenever theirs ends. After a warm-up of one think time, requests are timed for
-`--seconds`, with the CPU used by gunicorn, by PostgreSQL and by the whole machine. A level
+`--seconds`, with the CPU used by gunicorn, by PostgreSQL and by the whole machine, and each
+request's time inside its gunicorn worker (its access log: what is left of the callers' p99
+is the listen queue and the callers' own processes). A level
 is held when every request was answered 200 with playable TwiML (never the apology) and p99 is
 under 100 ms. Prints the curve, saves it as JSON, and as a PNG with `--plot` (matplotlib,
 the `bench` extra).
@@ -53,6 +55,8 @@ class Level:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    worker_p50_ms: float  # the same requests' time inside a gunicorn worker (its access log)
+    worker_p99_ms: float
     failures: int
     server_cpu: float  # cores used by gunicorn (master and workers) on average
     database_cpu: float  # cores used by the PostgreSQL backends
@@ -115,6 +119,14 @@ def _callers(
     return kept, failures
 
 
+def _size(path: Path | None) -> int:
+    """Return the size of the file at `path` (0 without one or before it is written)."""
+    try:
+        return path.stat().st_size if path else 0
+    except FileNotFoundError:
+        return 0
+
+
 def _machine_busy() -> tuple[float, float]:
     """Return the machine's (busy, total) CPU seconds so far, from /proc/stat."""
     fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -149,7 +161,9 @@ def measure(
         leader = server.process.pid if server.process else 0
         server_before, database_before = cpu.sample(cpu.group(leader)), cpu.sample(backends(engine))
         machine_before = _machine_busy()
+        logged_from = _size(server.access_log)
         time.sleep(max(0.0, end - options.think - time.time()))
+        logged_to = _size(server.access_log)
         server_used = cpu.spent(server_before, cpu.sample(cpu.group(leader)))
         database_used = cpu.spent(database_before, cpu.sample(backends(engine)))
         machine_after = _machine_busy()
@@ -160,6 +174,9 @@ def measure(
     for failure in failures[:5]:
         print(f"    {failure}")
     p99 = 1000 * percentile(latencies, 0.99)
+    in_worker = (
+        servers.worker_times(server.access_log, logged_from, logged_to) if server.access_log else []
+    )
     return Level(
         callers=count,
         requests=len(latencies),
@@ -168,6 +185,8 @@ def measure(
         p90_ms=1000 * percentile(latencies, 0.90),
         p99_ms=p99,
         max_ms=1000 * max(latencies, default=0.0),
+        worker_p50_ms=1000 * percentile(in_worker, 0.50),
+        worker_p99_ms=1000 * percentile(in_worker, 0.99),
         failures=len(failures),
         server_cpu=server_used / window,
         database_cpu=database_used / window,
@@ -187,6 +206,13 @@ def plot(levels: Sequence[Level], path: Path, title: str) -> None:
     figure, latency = pyplot.subplots(figsize=(7, 4), dpi=100)
     latency.plot(callers, [lv.p50_ms for lv in levels], "o-", label="p50 latency")
     latency.plot(callers, [lv.p99_ms for lv in levels], "s-", label="p99 latency")
+    latency.plot(
+        callers,
+        [lv.worker_p99_ms for lv in levels],
+        "s:",
+        color="tab:purple",
+        label="p99 inside a worker",
+    )
     latency.axhline(P99_LIMIT_MS, color="grey", linestyle=":", label="p99 limit (100 ms)")
     latency.set_xlabel("simultaneous callers (5 s between keys)")
     latency.set_ylabel("latency (ms, log scale)")
@@ -235,9 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = prepare_database(options.database_url, env)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = options.results / f"capacity-{stamp}.log"
+    access_log = options.results / f"capacity-{stamp}-worker-times.log"
     levels: list[Level] = []
     try:
-        with servers.Gunicorn("app:create_app()", options.workers, env, ROOT, log) as server:
+        with servers.Gunicorn(
+            "app:create_app()", options.workers, env, ROOT, log, access_log
+        ) as server:
             print(
                 "warming up: every worker reads its catalogs, caches and guide indexes", flush=True
             )
@@ -249,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 levels.append(level)
                 print(
                     f"  {level.rps:.0f} req/s, p50 {level.p50_ms:.1f} ms, "
-                    f"p99 {level.p99_ms:.1f} ms, failures {level.failures}, "
+                    f"p99 {level.p99_ms:.1f} ms (in a worker: p50 {level.worker_p50_ms:.1f}, "
+                    f"p99 {level.worker_p99_ms:.1f}), failures {level.failures}, "
                     f"CPU gunicorn {level.server_cpu:.2f} PostgreSQL {level.database_cpu:.2f} "
                     f"machine {level.machine_cpu:.2f} cores: "
                     f"{'held' if level.held else 'NOT held'}",

@@ -40,11 +40,20 @@ def listening_socket() -> socket.socket:
     return listener
 
 
-def gunicorn_command(target: str, bind: str, workers: int) -> list[str]:
+def gunicorn_command(
+    target: str, bind: str, workers: int, access_log: Path | None = None
+) -> list[str]:
     """Return the one gunicorn command line used for the floor and for the app alike.
 
-    `bind` is gunicorn's: "127.0.0.1:8000", or "fd://5" for a socket it inherits.
+    `bind` is gunicorn's: "127.0.0.1:8000", or "fd://5" for a socket it inherits. With
+    `access_log`, each request is logged there as its time in the worker, in microseconds
+    (from the request read to the answer sent: the listen queue before it is not counted).
     """
+    timing = (
+        [f"--access-logfile={access_log}", f"--access-logformat={ACCESS_LOG_FORMAT}"]
+        if access_log
+        else []
+    )
     return [
         sys.executable,  # the interpreter running the benchmark (its venv, its packages)
         "-m",
@@ -52,8 +61,20 @@ def gunicorn_command(target: str, bind: str, workers: int) -> list[str]:
         f"--workers={workers}",
         f"--bind={bind}",
         "--log-level=warning",
+        *timing,
         target,
     ]
+
+
+ACCESS_LOG_FORMAT = "%(D)s"  # gunicorn's time in the worker, microseconds: one number a line
+
+
+def worker_times(access_log: Path, start: int, end: int) -> list[float]:
+    """Return the seconds each request logged between byte offsets `start` and `end` took."""
+    with access_log.open("rb") as log:
+        log.seek(start)
+        lines = log.read(max(0, end - start)).splitlines()
+    return [int(line) / 1e6 for line in lines if line.strip().isdigit()]
 
 
 class Server(ABC):
@@ -136,17 +157,28 @@ class Gunicorn(Server):
     quit_signal = signal.SIGINT  # gunicorn's quick shutdown
 
     def __init__(
-        self, target: str, workers: int, env: Mapping[str, str], cwd: Path, log: Path
+        self,
+        target: str,
+        workers: int,
+        env: Mapping[str, str],
+        cwd: Path,
+        log: Path,
+        access_log: Path | None = None,
     ) -> None:
-        """Describe the server: `target` is gunicorn's "module:app" or "module:factory()"."""
+        """Describe the server: `target` is gunicorn's "module:app" or "module:factory()".
+
+        With `access_log`, every request's time in its worker is logged there
+        (`worker_times` reads it back).
+        """
         self.target = target
+        self.access_log = access_log
         self.workers = workers
         self.env = dict(env)
         self.cwd = cwd
         self.log = log  # gunicorn's and the app's logs both go to stderr
 
     def _command(self, descriptor: int) -> list[str]:
-        return gunicorn_command(self.target, f"fd://{descriptor}", self.workers)
+        return gunicorn_command(self.target, f"fd://{descriptor}", self.workers, self.access_log)
 
     @property
     def base_url(self) -> str:
