@@ -44,6 +44,7 @@ from bench.guide import (  # noqa: E402
     BLIND3,
     BLIND4,
     BLIND5,
+    BLIND6,
     CLOSING,
     DEV,
     DEV2,
@@ -59,6 +60,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_BLIND3,
     OUT_OF_SCOPE_BLIND4,
     OUT_OF_SCOPE_BLIND5,
+    OUT_OF_SCOPE_BLIND6,
     OUT_OF_SCOPE_DEV,
     OUT_OF_SCOPE_DEV3,
     OUT_OF_SCOPE_DEV5,
@@ -203,6 +205,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("third blind held-out set (situations, sealed while the matcher changed)", BLIND3, False),
         ("fourth blind held-out set (situations, sealed on 7 December)", BLIND4, False),
         ("fifth blind held-out set (the 44-service guide, sealed on 7 December)", BLIND5, False),
+        ("sixth blind held-out set (sealed while the search was tuned)", BLIND6, False),
     )
     for label, path, list_misses in sets:
         if dev_only and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6):
@@ -231,6 +234,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("out of scope, third blind", OUT_OF_SCOPE_BLIND3, False),
         ("out of scope, fourth blind", OUT_OF_SCOPE_BLIND4, False),
         ("out of scope, fifth blind", OUT_OF_SCOPE_BLIND5, False),
+        ("out of scope, sixth blind", OUT_OF_SCOPE_BLIND6, False),
     )
     for label, path, list_answers in outside:
         if dev_only and path not in (
