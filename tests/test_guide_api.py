@@ -94,7 +94,7 @@ def test_the_api_answers_posts_with_405_not_a_csrf_page(client, guide):
 def test_a_service_names_its_source_page_and_the_day_it_was_checked(client, guide):
     body = client.get("/api/guide/change-of-residence?lang=fr").get_json()
     assert body["source_url"].startswith("https://www.consulat.ma/")
-    assert body["source_checked_on"] == "2026-12-05"
+    assert body["source_checked_on"] == "2026-12-07"
     assert body["category"] == "return-and-vehicles"
-    passport = client.get("/api/guide/passport?lang=fr").get_json()
-    assert passport["source_checked_on"] is None  # not checked again since it was seeded
+    appointments = client.get("/api/guide/appointments?lang=fr").get_json()
+    assert appointments["source_checked_on"] is None  # not checked again since it was seeded
