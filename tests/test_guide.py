@@ -622,6 +622,10 @@ MEASURED = {
             "en": (0.93, 0.98),
         },
     ),
+    # Arabic only, written on 7 December by the arabic7 branch before it was measured (132, half
+    # Darija, half MSA), tuned on: 89% top-1, 98% top-3 on the seed it was written for, 100% with
+    # the Arabic synonyms and example questions written for what it showed missing.
+    "seventh development": (DEV7, (1.00, 1.00), {"ar": (1.00, 1.00)}),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
@@ -762,7 +766,7 @@ def test_caller_phrasings_are_found_about_as_often_as_measured(app, guide, name)
     phrase_set, (all_one, all_three), by_language = MEASURED[name]
     figures = {}
     with app.app_context():
-        for code in [c for c in CODES if phrase_set[c]]:  # the fifth tuning set: four languages
+        for code in [c for c in CODES if phrase_set.get(c)]:  # dev5: four languages, dev7: ar
             found = [([m.slug for m in search.search(p, code)], s) for p, s in phrase_set[code]]
             figures[code] = (
                 sum(bool(slugs) and slugs[0] == slug for slugs, slug in found) / len(found),
@@ -800,6 +804,9 @@ CONFIDENT_WRONG = {
         OUTSIDE_DEV6,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
+    # Twenty in Arabic, written with the seventh development set: one read out as an answer (a car
+    # broken down on the motorway: the car's temporary admission), none after the arabic7 branch.
+    "tuned on, seventh set": (OUTSIDE_DEV7, {"ar": 0}),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
@@ -834,7 +841,7 @@ CONFIDENT_WRONG = {
 def test_questions_outside_the_guide_are_rarely_answered_with_confidence(app, guide, name):
     asked, measured = CONFIDENT_WRONG[name]
     with app.app_context():
-        for code in CODES:
+        for code in measured:  # every language, but Arabic alone in the seventh set
             questions = asked[code]
             assert len(questions) >= 12 and len(set(questions)) == len(questions)
             confident = [
