@@ -50,6 +50,7 @@ from bench.guide import (  # noqa: E402
     DEV3,
     DEV5,
     DEV6,
+    DEV7,
     FINAL,
     FRESH,
     HELD_OUT,
@@ -63,6 +64,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_DEV3,
     OUT_OF_SCOPE_DEV5,
     OUT_OF_SCOPE_DEV6,
+    OUT_OF_SCOPE_DEV7,
     TUNING,
     phrases,
     questions,
@@ -194,6 +196,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("third development set (ar, de, es first)", DEV3, verbose),
         ("fifth development set (ar first, then nl, en, fr)", DEV5, verbose),
         ("sixth development set (ar, fr, en four a service, others three)", DEV6, verbose),
+        ("seventh development set (Latin-script languages, three a service)", DEV7, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
         ("final held-out set (before the last tuning round)", FINAL, False),
@@ -205,7 +208,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("fifth blind held-out set (the 44-service guide, sealed on 7 December)", BLIND5, False),
     )
     for label, path, list_misses in sets:
-        if dev_only and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6):
+        if dev_only and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6, DEV7):
             continue
         print(f"{label}: {path.name}")
         print(
@@ -225,6 +228,11 @@ def main(verbose: bool, dev_only: bool = False) -> None:
         ("out of scope, tuned on, third set", OUT_OF_SCOPE_DEV3, verbose),
         ("out of scope, tuned on, fifth set", OUT_OF_SCOPE_DEV5, verbose),
         ("out of scope, tuned on, sixth set", OUT_OF_SCOPE_DEV6, verbose),
+        (
+            "out of scope, tuned on, seventh set (Latin-script languages)",
+            OUT_OF_SCOPE_DEV7,
+            verbose,
+        ),
         ("out of scope, held out", OUT_OF_SCOPE, False),
         ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),
@@ -238,6 +246,7 @@ def main(verbose: bool, dev_only: bool = False) -> None:
             OUT_OF_SCOPE_DEV3,
             OUT_OF_SCOPE_DEV5,
             OUT_OF_SCOPE_DEV6,
+            OUT_OF_SCOPE_DEV7,
         ):
             continue
         print(f"{label}: {path.name}")
