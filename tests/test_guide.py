@@ -906,6 +906,39 @@ def test_a_match_far_ahead_of_every_other_is_read_out_though_a_little_weaker():
     assert verdict_of(alone, alone - search.ALONE_MARGIN + 1) == "close"
     assert verdict_of(alone - 1, 40) == "close"  # too weak to be read out alone
     assert verdict_of(close - 1, 10) == "none"
+    # A phrase naming what no consulate does (a doctor) is offered a choice, however strong.
+    hedged = search.Match("s0", "", clear + 100, elsewhere=True)
+    assert search.verdict([hedged]).kind == "close"
+
+
+@pytest.mark.parametrize(
+    "code, elsewhere, consular",
+    [
+        (
+            "en",
+            "i need an appointment with my doctor next week",
+            "i need an appointment at the consulate next week",
+        ),
+        (
+            "de",
+            "kann ich beim zahnarzt einen termin bekommen",
+            "kann ich beim konsulat einen termin bekommen",
+        ),
+        (
+            "nl",
+            "ik wil een afspraak maken bij de tandarts",
+            "ik wil een afspraak maken bij het consulaat",
+        ),
+    ],
+)
+def test_a_question_about_a_doctor_is_offered_a_choice_never_read_one_answer(
+    app, guide, code, elsewhere, consular
+):
+    with app.app_context():
+        asked_elsewhere = search.verdict(search.search(elsewhere, code), code)
+        asked_here = search.verdict(search.search(consular, code), code)
+    assert asked_elsewhere.kind != "clear"  # the ranking may still lead to appointments
+    assert asked_here.kind == "clear" and asked_here.matches[0].slug == "appointments"
 
 
 def test_a_word_only_a_services_description_uses_tips_a_tie_its_way():
