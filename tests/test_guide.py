@@ -750,6 +750,21 @@ MEASURED = {
     # before that work (92.5% top-1 on the 38 services then in the guide, Arabic 87%) and after
     # it only (misses unread): 91.7% top-1, the 38 older services 92.9%, the six new 84.5%
     # (Arabic 7 of 12). Arabic 83%, French 91%, English 92%: under issue 18's 95%.
+    # Written on 7 December by the latin7 branch before any answer on it was seen (132 a language,
+    # no Arabic), tuned on: top-1 fr 91%, es 91%, it 92%, nl 92%, de 88%, en 92% on main's seed,
+    # then with the examples and synonyms written for the confusions it showed:
+    "seventh development": (
+        DEV7,
+        (0.97, 0.99),
+        {
+            "fr": (0.96, 1.00),
+            "es": (0.99, 1.00),
+            "it": (0.97, 0.98),
+            "nl": (0.98, 0.98),
+            "de": (0.98, 0.98),
+            "en": (0.96, 0.98),
+        },
+    ),
     "fifth blind held-out": (
         BLIND5,
         (0.92, 0.99),
@@ -809,6 +824,13 @@ CONFIDENT_WRONG = {
         OUTSIDE_DEV6,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
+    # Twenty a language in the six Latin-script languages, written with the seventh development
+    # set: 5 read out on main's matcher (fr 2: a GP, driving lessons; nl, en: a GP; de: German
+    # nationality), 1 once a doctor or driving lessons cap the verdict at a choice.
+    "tuned on, seventh set": (
+        OUTSIDE_DEV7,
+        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 1, "en": 0},
+    ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
@@ -843,7 +865,7 @@ CONFIDENT_WRONG = {
 def test_questions_outside_the_guide_are_rarely_answered_with_confidence(app, guide, name):
     asked, measured = CONFIDENT_WRONG[name]
     with app.app_context():
-        for code in CODES:
+        for code in [c for c in CODES if asked[c] or name != "tuned on, seventh set"]:
             questions = asked[code]
             assert len(questions) >= 12 and len(set(questions)) == len(questions)
             confident = [
