@@ -24,8 +24,9 @@ DEV5 = DATA / "guide_phrases_dev5.json"
 # A sixth, written on 7 December before the matcher was studied again: four a service in Arabic
 # (two in Darija, two in MSA), French and English, three in Dutch, German, Italian and Spanish.
 DEV6 = DATA / "guide_phrases_dev6.json"
-# A seventh, Arabic only, written on 7 December before the matcher was studied once more: three a
-# service (half Darija in Arabic script, half Modern Standard Arabic).
+# A seventh, written on 7 December before its answers were seen: three a service in every
+# language (Arabic half Darija in Arabic script, half MSA; the others situations told before the
+# request, some mixing two services'), Arabic and the Latin-script languages by two engineers.
 DEV7 = DATA / "guide_phrases_dev7.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
@@ -58,7 +59,8 @@ OUT_OF_SCOPE_DEV3 = DATA / "guide_out_of_scope_dev3.json"
 OUT_OF_SCOPE_DEV5 = DATA / "guide_out_of_scope_dev5.json"
 # Fifteen a language (twenty-five in Arabic), written with the sixth development set.
 OUT_OF_SCOPE_DEV6 = DATA / "guide_out_of_scope_dev6.json"
-# Twenty in Arabic only, written with the seventh development set.
+# Twenty a language, written with the seventh development set, many near a service's words (a GP
+# appointment, driving lessons, the residence country's papers).
 OUT_OF_SCOPE_DEV7 = DATA / "guide_out_of_scope_dev7.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"

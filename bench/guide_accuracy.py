@@ -213,7 +213,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("third development set (ar, de, es first)", DEV3, verbose),
         ("fifth development set (ar first, then nl, en, fr)", DEV5, verbose),
         ("sixth development set (ar, fr, en four a service, others three)", DEV6, verbose),
-        ("seventh development set (ar only, three a service)", DEV7, verbose),
+        ("seventh development set (three a service)", DEV7, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
         ("final held-out set (before the last tuning round)", FINAL, False),
@@ -246,7 +246,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("out of scope, tuned on, third set", OUT_OF_SCOPE_DEV3, verbose),
         ("out of scope, tuned on, fifth set", OUT_OF_SCOPE_DEV5, verbose),
         ("out of scope, tuned on, sixth set", OUT_OF_SCOPE_DEV6, verbose),
-        ("out of scope, tuned on, seventh set (ar only)", OUT_OF_SCOPE_DEV7, verbose),
+        ("out of scope, tuned on, seventh set", OUT_OF_SCOPE_DEV7, verbose),
         ("out of scope, held out", OUT_OF_SCOPE, False),
         ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),

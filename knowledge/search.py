@@ -52,6 +52,20 @@ CLOSE_MIN = 130  # below this nothing is offered
 # for a choice (never for a clear answer) offers them, and reads no question outside the guide
 # out as an answer.
 CLOSE_MIN_IN = {"ar": 110}
+# Words naming what no consulate does for a caller (a family doctor, a dentist, driving lessons,
+# a naturalisation in the country of residence): a phrase using one asks about that, whatever
+# guide words it shares ("an appointment with my GP" is no consular appointment, "how many
+# driving lessons" no driving licence question). The ranking stays; only the confidence falls:
+# such a phrase is offered a choice, never read one service as the answer. Chosen on the
+# out-of-scope sets tuned on (fifth and seventh), whole words after normalisation.
+ELSEWHERE = {
+    "fr": frozenset({"medecin", "generaliste", "dentiste", "conduite", "naturalisation"}),
+    "es": frozenset({"medico", "dentista", "autoescuela", "naturalizacion"}),
+    "it": frozenset({"medico", "dentista", "autoscuola", "naturalizzazione"}),
+    "nl": frozenset({"huisarts", "tandarts", "dokter", "rijles", "rijlessen", "rijschool"}),
+    "de": frozenset({"hausarzt", "arzt", "zahnarzt", "fahrstunden", "fahrschule", "einburgerung"}),
+    "en": frozenset({"gp", "doctor", "dentist", "lessons", "naturalisation", "naturalization"}),
+}
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
 WORD_MATCH = 85  # a word of the phrase this close to a word of a service's terms is explained
@@ -110,6 +124,7 @@ class Match:
     slug: str
     title: str
     score: float
+    elsewhere: bool = False  # the phrase names something no consulate does (ELSEWHERE)
 
 
 @dataclass(frozen=True)
@@ -219,8 +234,14 @@ class GuideIndex:
         likeness, learned = self.examples.similarities(phrase)
         totals += LIKENESS * np.maximum(likeness - LIKENESS_FLOOR, 0.0) + LEARNED * learned
         ranked = np.argsort(-totals, kind="stable")[:limit]
+        elsewhere = not ELSEWHERE.get(self.language, frozenset()).isdisjoint(words)
         return [
-            Match(self.entries[i].slug, self.entries[i].title, round(float(totals[i]), 1))
+            Match(
+                self.entries[i].slug,
+                self.entries[i].title,
+                round(float(totals[i]), 1),
+                elsewhere,
+            )
             for i in ranked
             if totals[i] > 0
         ]
@@ -326,8 +347,9 @@ def verdict(matches: Sequence[Match], language: str = "") -> Outcome:
     top = matches[0]
     runner_up = matches[1].score if len(matches) > 1 else 0.0
     ahead = top.score - runner_up
-    if (top.score >= CLEAR_MIN and ahead >= CLEAR_MARGIN) or (
-        top.score >= ALONE_MIN and ahead >= ALONE_MARGIN
+    if not top.elsewhere and (
+        (top.score >= CLEAR_MIN and ahead >= CLEAR_MARGIN)
+        or (top.score >= ALONE_MIN and ahead >= ALONE_MARGIN)
     ):
         return Outcome("clear", (top,))
     # A choice holds what comes within reach of the best: the learned score spreads further.
