@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel import Locale
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy.exc import IntegrityError
 
 from centre import revisions
@@ -62,6 +62,17 @@ class Published:
     text: ServiceTranslation
 
 
+@dataclass(frozen=True)
+class Spoken:
+    """A published service as a caller hears it in one language: plain values, kept per worker."""
+
+    slug: str
+    category: str  # its category's slug: the notices aimed at it are for this caller
+    title: str
+    parts: tuple[str, ...]  # `spoken_parts`, read one at a time
+    sms: str  # `sms_text`, sent on request
+
+
 # --- the revision every worker's search index and caches follow ------------------------------
 
 
@@ -89,6 +100,8 @@ def _by_language() -> dict[Any, Any]:
 # What the phone menus read of the guide on most steps, kept per worker under its revision.
 _categories = revisions.Cached("guide.categories", GUIDE_REVISION, _by_language)
 _services_in = revisions.Cached("guide.services_in", GUIDE_REVISION, _by_language)
+_spoken = revisions.Cached("guide.spoken", GUIDE_REVISION, _by_language)
+SPOKEN_MAX = 2000  # services read aloud kept per worker (a guide holds a few hundred a language)
 
 
 # --- reading what callers may hear -----------------------------------------------------------
@@ -107,6 +120,34 @@ def published(slug: str, language: str) -> Published | None:
         )
     ).first()
     return Published(row[0], row[1]) if row else None
+
+
+def spoken(slug: str, language: str) -> Spoken | None:
+    """Return service `slug` as callers hear it in `language`, or None unless it is published there.
+
+    Read once per worker under the guide's revision: publishing, unpublishing or editing any
+    of the guide moves the revision, and the next step of every worker reads it afresh.
+    """
+    kept = _spoken.get()
+    key = (slug, language)
+    if key not in kept:
+        if len(kept) >= SPOKEN_MAX:
+            kept.clear()
+        entry = published(slug, language)
+        kept[key] = None if entry is None else _spoken_from(entry, language)
+    found: Spoken | None = kept[key]
+    return found
+
+
+def _spoken_from(entry: Published, language: str) -> Spoken:
+    with force_locale(language):  # the words around the guide's text are the caller's
+        return Spoken(
+            slug=entry.service.slug,
+            category=entry.service.category.slug,
+            title=entry.text.title,
+            parts=tuple(spoken_parts(entry)),
+            sms=sms_text(entry),
+        )
 
 
 def categories(language: str) -> list[tuple[str, str]]:
