@@ -12,13 +12,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel import Locale
 from flask_babel import force_locale, gettext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from centre import revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.languages import CODES
 from centre.plaintext import is_web_link
+from centre.statements import Compiled
+from centre.transactions import WRITTEN
 from knowledge.models import (
     ARCHIVED,
     CURRENT,
@@ -262,14 +264,17 @@ def sms_text(entry: Published) -> str:
 # --- unmatched phrases -----------------------------------------------------------------------
 
 
-def log_unmatched(phrase: str, language: str) -> UnmatchedPhrase | None:
-    """Count a phrase the guide did not recognise, for the editors (dates and numbers blanked)."""
-    return _log_phrase(phrase, language, UnmatchedPhrase.count)
+def log_unmatched(phrase: str, language: str) -> int | None:
+    """Count a phrase the guide did not recognise, for the editors (dates and numbers blanked).
+
+    Return the id of its row, or None when nothing of it is left to count.
+    """
+    return _log_phrase(phrase, language, "count")
 
 
-def log_agent_request(phrase: str, language: str) -> UnmatchedPhrase | None:
-    """Count a phrase after which the caller asked for an agent (the guide did not help)."""
-    return _log_phrase(phrase, language, UnmatchedPhrase.agent_requests)
+def log_agent_request(phrase: str, language: str) -> int | None:
+    """Count a phrase after which the caller asked for an agent (the guide did not help); return its row's id."""
+    return _log_phrase(phrase, language, "agent_requests")
 
 
 @functools.cache
@@ -299,41 +304,53 @@ def blank_personal(phrase: str, language: str) -> str:
     return LONG_NUMBER.sub("…", NUMERIC_DATE.sub("…", text))
 
 
-def _log_phrase(phrase: str, language: str, counter: Any) -> UnmatchedPhrase | None:
+def _log_phrase(phrase: str, language: str, counter: str) -> int | None:
     cleaned = blank_personal(phrase, language)[:300]
     key = normalise(cleaned, language)[:300]
     if not key:
         return None
     moment = to_storage(now())
-    query = sa.select(UnmatchedPhrase).where(
-        UnmatchedPhrase.language == language, UnmatchedPhrase.normalised == key
+    session = db.session()
+    connection = session.connection()
+    # One upsert in the step's transaction (not a read, then an INSERT in a savepoint or an
+    # UPDATE): two calls counting the same phrase at once both count, on the unique key.
+    row = _count_phrase(connection.dialect.name).first(
+        connection,
+        {
+            "language": language,
+            "phrase": cleaned,
+            "normalised": key,
+            "count": int(counter == "count"),
+            "agent_requests": int(counter == "agent_requests"),
+            "first_seen": moment,
+            "last_seen": moment,
+        },
     )
-    row = db.session.scalar(query)
-    if row is None:
-        counts = {"count": 0, "agent_requests": 0, counter.key: 1}
-        row = UnmatchedPhrase(
-            language=language,
-            phrase=cleaned,
-            normalised=key,
-            first_seen=moment,
-            last_seen=moment,
-            **counts,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-            return row
-        except IntegrityError:  # another call logged it at the same moment
-            row = db.session.scalar(query)
-            if row is None:
-                raise
-    db.session.execute(
-        sa.update(UnmatchedPhrase)
-        .where(UnmatchedPhrase.id == row.id)
-        .values({counter: counter + 1, UnmatchedPhrase.last_seen: moment}),
-        execution_options={"synchronize_session": False},
-    )
-    return row
+    session.info[WRITTEN] = True  # sent past the session: the request still commits it
+    return None if row is None else int(row["id"])
+
+
+@functools.cache
+def _count_phrase(dialect: str) -> Compiled:
+    """Return the upsert that counts a phrase (either counter, by the values given) for this dialect."""
+    table = UnmatchedPhrase.__table__
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:
+        raise KeyError(dialect)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[table.c.language, table.c.normalised],
+        set_={
+            "count": table.c["count"] + statement.excluded["count"],
+            "agent_requests": table.c.agent_requests + statement.excluded.agent_requests,
+            "last_seen": statement.excluded.last_seen,
+        },
+    ).returning(table.c.id)
+    keys = ("language", "phrase", "normalised", "count", "agent_requests", "first_seen")
+    return Compiled(upsert, column_keys=(*keys, "last_seen"))
 
 
 def unmatched(language: str | None = None, limit: int = 100) -> list[UnmatchedPhrase]:
