@@ -318,6 +318,7 @@ class Menu(Node):
         speech: bool = True,
         kept: bool = False,
         words_follow: tuple[str, ...] | None = None,
+        words_vary: Callable[[Step], Hashable] | None = None,
     ) -> None:
         """Describe a menu; `exhausted` is where the third failure in a row leads.
 
@@ -326,7 +327,8 @@ class Menu(Node):
         depend on (`centre.revisions`), if nothing else but the caller's language and the
         app's catalogs and options does: the prompt is then found by those revisions' tokens
         and the language, without saying its words again; staff changing what they follow
-        move a token, and the words are said afresh.
+        move a token, and the words are said afresh. `words_vary`: with `words_follow`, what
+        else of the call its words depend on (the topic chosen, the page of it), as a key.
         """
         self.name = name
         self.intro = intro
@@ -335,6 +337,7 @@ class Menu(Node):
         self.speech = speech
         self.kept = kept
         self.words_follow = words_follow if kept else None
+        self.words_vary = words_vary
 
     def _available(self, step: Step) -> list[Option]:
         return [option for option in self.options(step) if option.available(step)]
@@ -345,7 +348,8 @@ class Menu(Node):
         under = None
         if self.words_follow is not None:
             tokens = tuple(revisions.current(name) for name in self.words_follow)
-            under = (self.name, language.code, tokens)
+            varies = self.words_vary(step) if self.words_vary is not None else None
+            under = (self.name, language.code, tokens, varies)
             if step.reuse_prompt(under):
                 return
         options = self._available(step)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
+from twilio.twiml.voice_response import Gather
 
-from centre import notices
+from centre import notices, revisions
 from centre.clock import now
 from centre.messaging import send_sms
 from ivr import state
@@ -62,14 +63,18 @@ GUIDE_OPTION = Option(
 
 
 def _announce(name: str) -> str:
-    """Return "For <name>, press %(key)s." with the name safe from %-formatting."""
+    """Return "For <name>, press %(key)s." with the name safe from %-formatting.
+
+    The options give it lazily: a key pressed is matched without saying their words, and a
+    prompt kept is not said again.
+    """
     return gettext("For %(name)s, press %(key)s.", name=name.replace("%", "%%"), key="%(key)s")
 
 
-def _published(step: Step, slug: str) -> services.Published | None:
-    """Return service `slug` as published in the caller's language, looked up once per step."""
+def _published(step: Step, slug: str) -> services.Spoken | None:
+    """Return service `slug` as heard in the caller's language, if published (kept per worker)."""
     language = step.language.code
-    return step.once(("guide", slug, language), lambda: services.published(slug, language))
+    return step.once(("guide", slug, language), lambda: services.spoken(slug, language))
 
 
 def _open_service(step: Step, slug: str, back: str) -> None:
@@ -105,7 +110,7 @@ class GuideMenu(Menu):
             *(
                 Option(
                     key,
-                    _announce(name),
+                    LazyString(_announce, name),
                     "guide_category",
                     name,
                     effect=partial(Step.set_context, guide_category=slug, guide_topic_page=0),
@@ -190,7 +195,18 @@ class TopicMenu(Menu):
 
     def __init__(self) -> None:
         """Build the topic menu."""
-        super().__init__("guide_category", self._intro, self._options, exhausted="agent", kept=True)
+        super().__init__(
+            "guide_category",
+            self._intro,
+            self._options,
+            exhausted="agent",
+            kept=True,
+            words_follow=(GUIDE_REVISION,),  # the topic's name and its services' titles
+            words_vary=lambda step: (
+                step.call.context.get("guide_category", ""),
+                step.call.context.get("guide_topic_page", 0),
+            ),
+        )
 
     def enter(self, step: Step) -> Go | None:
         """Go back to the guide if the topic is gone (unpublished meanwhile)."""
@@ -258,7 +274,7 @@ class TopicMenu(Menu):
             *(
                 Option(
                     key,
-                    _announce(title),
+                    LazyString(_announce, title),
                     "guide_answer",
                     title,
                     effect=partial(_open_service, slug=slug, back="guide_category"),
@@ -277,12 +293,18 @@ class ChoiceMenu(Menu):
     def __init__(self) -> None:
         """Build the close-call menu."""
         super().__init__(
-            "guide_choice", lambda step: (), self._options, exhausted="agent", kept=True
+            "guide_choice",
+            lambda step: (),
+            self._options,
+            exhausted="agent",
+            kept=True,
+            words_follow=(GUIDE_REVISION,),  # the services' titles
+            words_vary=lambda step: tuple(step.call.context.get("guide_choices", [])[:3]),
         )
 
     def _options(self, step: Step) -> list[Option]:
         found = [
-            (slug, entry.text.title)
+            (slug, entry.title)
             for slug in step.call.context.get("guide_choices", [])[:3]
             if (entry := _published(step, slug)) is not None
         ]
@@ -290,7 +312,7 @@ class ChoiceMenu(Menu):
             *(
                 Option(
                     key,
-                    _announce(title),
+                    LazyString(_announce, title),
                     "guide_answer",
                     title,
                     effect=partial(_open_service, slug=slug, back="guide_choice"),
@@ -329,11 +351,11 @@ class Answer(Node):
         if entry is None:
             return Go("guide", preface=(gettext("Sorry, this answer is no longer available."),))
         if self.read_part:
-            step.tell(guide=entry.service.slug)  # the agent reads which answer the caller heard
+            step.tell(guide=entry.slug)  # the agent reads which answer the caller heard
         return None
 
     @staticmethod
-    def _entry(step: Step) -> services.Published | None:
+    def _entry(step: Step) -> services.Spoken | None:
         """Return the service being read, looked up once per step whichever node asks."""
         return _published(step, step.call.context.get("guide_slug", ""))
 
@@ -343,23 +365,34 @@ class Answer(Node):
         return min(max(int(index), 0), len(parts) - 1)
 
     def render(self, step: Step) -> None:
-        """Read the current part, then offer the choices in one gather."""
+        """Read the current part, then offer the choices in one gather (serialised once per worker).
+
+        Its words are the service's text in the caller's language at the guide's revision, the
+        part and the catalogs' choices: the prompt is kept under those, never stale.
+        """
         entry = self._entry(step)
         assert entry is not None  # enter() turned the caller away otherwise
         language = step.language
-        parts = services.spoken_parts(entry)
-        index = self._part(step, parts)
-        gather = step.prompt()
-        text, choices = answer_sentences(entry, parts, index)
-        for sentence in (*text, *choices) if self.read_part else choices:
-            say(gather, sentence, language)
+        index = self._part(step, entry.parts)
+        guide = revisions.current(GUIDE_REVISION)
+        under = (self.name, language.code, guide, entry.slug, index)
+        if step.reuse_prompt(under):
+            return
+        text, choices = answer_sentences(entry.title, entry.parts, index)
+        sentences = (*text, *choices) if self.read_part else tuple(choices)
+
+        def fill(gather: Gather) -> None:
+            for sentence in sentences:
+                say(gather, sentence, language)
+
+        step.kept_prompt(sentences, fill, also_under=under)
 
     def handle(self, step: Step, reply: Reply) -> Go:
         """Follow the caller's key; a wrong key or silence counts as a miss, as in every menu."""
         entry = self._entry(step)
         if entry is None:
             return Go("guide")
-        parts = services.spoken_parts(entry)
+        parts = entry.parts
         index = self._part(step, parts)
         key = reply.digits[:1]
         if key == "1":
@@ -380,11 +413,9 @@ class Answer(Node):
         return retry(step, no_choice(reply), "guide_options", "agent")
 
 
-def answer_sentences(
-    entry: services.Published, parts: Sequence[str], index: int
-) -> tuple[list[str], list[str]]:
-    """Return what a caller hears at part `index` of an answer: its text, then the choices."""
-    text = [entry.text.title + ".", parts[index]] if index == 0 else [parts[index]]
+def answer_sentences(title: str, parts: Sequence[str], index: int) -> tuple[list[str], list[str]]:
+    """Return what a caller hears at part `index` of answer `title`: its text, then the choices."""
+    text = [title + ".", parts[index]] if index == 0 else [parts[index]]
     choices = [gettext("To hear this again, press 1.")]
     if index + 1 < len(parts):
         choices.append(gettext("For the next part, press 2."))
@@ -396,20 +427,20 @@ def answer_sentences(
     return text, choices
 
 
-def _text_answer(step: Step, entry: services.Published) -> str:
+def _text_answer(step: Step, entry: services.Spoken) -> str:
     """Send the answer by SMS once per service and call; return what to tell the caller."""
     number = state.caller_number()
     if number is None:
         return gettext("We cannot send you a text message because your number is hidden.")
     texted = list(step.call.context.get("guide_texted", []))
-    slug = entry.service.slug
+    slug = entry.slug
     if slug in texted:
         return gettext("This answer has already been sent to you by text message.")
     call = step.call
     said = notices.heard(
         step.language.code, call.country, call.dialled, now(), _answer_topics(step)
     )
-    body = "\n".join([services.sms_text(entry), *(text for _, text in said)])
+    body = "\n".join([entry.sms, *(text for _, text in said)])
     send_sms(number, body, step.language.code, purpose="guide")
     step.set_context(guide_texted=[*texted, slug])
     step.tell(texted=slug)
@@ -425,7 +456,7 @@ def _answer_topics(step: Step) -> list[notices.Topic]:
     entry = Answer._entry(step)
     if entry is None:
         return []
-    return [("service", entry.service.slug), ("category", entry.service.category.slug)]
+    return [("service", entry.slug), ("category", entry.category)]
 
 
 def register_nodes() -> None:
@@ -436,7 +467,14 @@ def register_nodes() -> None:
     register(TopicMenu())
     register(ChoiceMenu())
     register(
-        Menu("guide_not_found", lambda step: (), _not_found_options, exhausted="agent", kept=True)
+        Menu(
+            "guide_not_found",
+            lambda step: (),
+            _not_found_options,
+            exhausted="agent",
+            kept=True,
+            words_follow=(),  # the catalogs' words only
+        )
     )
     register(Answer("guide_answer", read_part=True))
     register(Answer("guide_options", read_part=False))

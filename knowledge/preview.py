@@ -66,7 +66,7 @@ def preview(service: Service, text: ServiceTranslation) -> Preview:
     with force_locale(text.language):
         spoken = services.spoken_parts(entry)
         for index in range(len(spoken)):
-            said, choices = phone.answer_sentences(entry, spoken, index)
+            said, choices = phone.answer_sentences(text.title, spoken, index)
             reading = spoken_seconds(" ".join(said), text.language)
             total = reading + spoken_seconds(" ".join(choices), text.language)
             parts.append(Part(tuple(said), tuple(choices), reading, round(total, 1)))

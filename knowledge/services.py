@@ -11,14 +11,16 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel import Locale
-from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
+from flask_babel import force_locale, gettext
+from sqlalchemy.dialects import postgresql, sqlite
 
 from centre import revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.languages import CODES
 from centre.plaintext import is_web_link
+from centre.statements import Compiled
+from centre.transactions import WRITTEN
 from knowledge.models import (
     ARCHIVED,
     CURRENT,
@@ -62,6 +64,17 @@ class Published:
     text: ServiceTranslation
 
 
+@dataclass(frozen=True)
+class Spoken:
+    """A published service as a caller hears it in one language: plain values, kept per worker."""
+
+    slug: str
+    category: str  # its category's slug: the notices aimed at it are for this caller
+    title: str
+    parts: tuple[str, ...]  # `spoken_parts`, read one at a time
+    sms: str  # `sms_text`, sent on request
+
+
 # --- the revision every worker's search index and caches follow ------------------------------
 
 
@@ -89,6 +102,8 @@ def _by_language() -> dict[Any, Any]:
 # What the phone menus read of the guide on most steps, kept per worker under its revision.
 _categories = revisions.Cached("guide.categories", GUIDE_REVISION, _by_language)
 _services_in = revisions.Cached("guide.services_in", GUIDE_REVISION, _by_language)
+_spoken = revisions.Cached("guide.spoken", GUIDE_REVISION, _by_language)
+SPOKEN_MAX = 2000  # services read aloud kept per worker (a guide holds a few hundred a language)
 
 
 # --- reading what callers may hear -----------------------------------------------------------
@@ -107,6 +122,34 @@ def published(slug: str, language: str) -> Published | None:
         )
     ).first()
     return Published(row[0], row[1]) if row else None
+
+
+def spoken(slug: str, language: str) -> Spoken | None:
+    """Return service `slug` as callers hear it in `language`, or None unless it is published there.
+
+    Read once per worker under the guide's revision: publishing, unpublishing or editing any
+    of the guide moves the revision, and the next step of every worker reads it afresh.
+    """
+    kept = _spoken.get()
+    key = (slug, language)
+    if key not in kept:
+        if len(kept) >= SPOKEN_MAX:
+            kept.clear()
+        entry = published(slug, language)
+        kept[key] = None if entry is None else _spoken_from(entry, language)
+    found: Spoken | None = kept[key]
+    return found
+
+
+def _spoken_from(entry: Published, language: str) -> Spoken:
+    with force_locale(language):  # the words around the guide's text are the caller's
+        return Spoken(
+            slug=entry.service.slug,
+            category=entry.service.category.slug,
+            title=entry.text.title,
+            parts=tuple(spoken_parts(entry)),
+            sms=sms_text(entry),
+        )
 
 
 def categories(language: str) -> list[tuple[str, str]]:
@@ -221,14 +264,17 @@ def sms_text(entry: Published) -> str:
 # --- unmatched phrases -----------------------------------------------------------------------
 
 
-def log_unmatched(phrase: str, language: str) -> UnmatchedPhrase | None:
-    """Count a phrase the guide did not recognise, for the editors (dates and numbers blanked)."""
-    return _log_phrase(phrase, language, UnmatchedPhrase.count)
+def log_unmatched(phrase: str, language: str) -> int | None:
+    """Count a phrase the guide did not recognise, for the editors (dates and numbers blanked).
+
+    Return the id of its row, or None when nothing of it is left to count.
+    """
+    return _log_phrase(phrase, language, "count")
 
 
-def log_agent_request(phrase: str, language: str) -> UnmatchedPhrase | None:
-    """Count a phrase after which the caller asked for an agent (the guide did not help)."""
-    return _log_phrase(phrase, language, UnmatchedPhrase.agent_requests)
+def log_agent_request(phrase: str, language: str) -> int | None:
+    """Count a phrase after which the caller asked for an agent (the guide did not help); return its row's id."""
+    return _log_phrase(phrase, language, "agent_requests")
 
 
 @functools.cache
@@ -258,41 +304,53 @@ def blank_personal(phrase: str, language: str) -> str:
     return LONG_NUMBER.sub("…", NUMERIC_DATE.sub("…", text))
 
 
-def _log_phrase(phrase: str, language: str, counter: Any) -> UnmatchedPhrase | None:
+def _log_phrase(phrase: str, language: str, counter: str) -> int | None:
     cleaned = blank_personal(phrase, language)[:300]
     key = normalise(cleaned, language)[:300]
     if not key:
         return None
     moment = to_storage(now())
-    query = sa.select(UnmatchedPhrase).where(
-        UnmatchedPhrase.language == language, UnmatchedPhrase.normalised == key
+    session = db.session()
+    connection = session.connection()
+    # One upsert in the step's transaction (not a read, then an INSERT in a savepoint or an
+    # UPDATE): two calls counting the same phrase at once both count, on the unique key.
+    row = _count_phrase(connection.dialect.name).first(
+        connection,
+        {
+            "language": language,
+            "phrase": cleaned,
+            "normalised": key,
+            "count": int(counter == "count"),
+            "agent_requests": int(counter == "agent_requests"),
+            "first_seen": moment,
+            "last_seen": moment,
+        },
     )
-    row = db.session.scalar(query)
-    if row is None:
-        counts = {"count": 0, "agent_requests": 0, counter.key: 1}
-        row = UnmatchedPhrase(
-            language=language,
-            phrase=cleaned,
-            normalised=key,
-            first_seen=moment,
-            last_seen=moment,
-            **counts,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-            return row
-        except IntegrityError:  # another call logged it at the same moment
-            row = db.session.scalar(query)
-            if row is None:
-                raise
-    db.session.execute(
-        sa.update(UnmatchedPhrase)
-        .where(UnmatchedPhrase.id == row.id)
-        .values({counter: counter + 1, UnmatchedPhrase.last_seen: moment}),
-        execution_options={"synchronize_session": False},
-    )
-    return row
+    session.info[WRITTEN] = True  # sent past the session: the request still commits it
+    return None if row is None else int(row["id"])
+
+
+@functools.cache
+def _count_phrase(dialect: str) -> Compiled:
+    """Return the upsert that counts a phrase (either counter, by the values given) for this dialect."""
+    table = UnmatchedPhrase.__table__
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:
+        raise KeyError(dialect)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[table.c.language, table.c.normalised],
+        set_={
+            "count": table.c["count"] + statement.excluded["count"],
+            "agent_requests": table.c.agent_requests + statement.excluded.agent_requests,
+            "last_seen": statement.excluded.last_seen,
+        },
+    ).returning(table.c.id)
+    keys = ("language", "phrase", "normalised", "count", "agent_requests", "first_seen")
+    return Compiled(upsert, column_keys=(*keys, "last_seen"))
 
 
 def unmatched(language: str | None = None, limit: int = 100) -> list[UnmatchedPhrase]:

@@ -161,6 +161,51 @@ def test_a_service_renamed_is_expected_by_the_guide_menu_of_another_worker(
     assert renamed in after.gather["hints"].split(", ")
 
 
+def test_an_answer_edited_and_published_is_heard_on_the_next_step_of_another_worker(
+    app, make_app, call, guide, open_hours
+) -> None:
+    other = make_app()
+    with app.test_request_context():
+        before = services.published("passport", "en")
+        assert before is not None
+        summary = before.text.summary
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    phone.press("1")
+    heard = phone.speak("I need to renew my passport")  # read aloud, as that worker keeps it
+    assert summary in heard.text
+    edited = "Bring your old passport and two photos to the lighthouse."
+    publish_english(app, "passport", lambda text: {"summary": edited})
+    again = phone.press("1")  # the same call's next step: "to hear this again"
+    assert edited in again.text
+    assert summary not in again.text
+
+
+def test_a_service_unpublished_leaves_its_topic_menu_on_the_next_step_of_another_worker(
+    app, make_app, call, guide, open_hours
+) -> None:
+    other = make_app()
+    with app.test_request_context():
+        category, _ = services.categories("en")[0]
+        offered = services.services_in(category, "en")
+        assert len(offered) > 1  # the topic stays, with one service fewer
+        slug, title = offered[0]
+    phone = call(on=other)
+    walk_to_main_menu(phone, "en")
+    phone.press("1")
+    before = phone.press("1")  # the first topic: its services, as that worker keeps them
+    assert f"For {title}, press 1." in before.text
+    with app.test_request_context():
+        service = db.session.scalar(sa.select(Service).where(Service.slug == slug))
+        assert service is not None
+        service.published = False
+        db.session.commit()
+    after = phone.press("*")  # the same call's next step: the topic's choices again
+    assert f"For {title}, press" not in after.text
+    assert title not in after.gather["hints"].split(", ")
+    assert f"For {offered[1][1]}, press 1." in after.text
+
+
 def publish_english(app, slug: str, change) -> None:  # type: ignore[no-untyped-def]
     """Save `change(text)` into the service's English text as an editor, and publish it."""
     with app.test_request_context():

@@ -254,17 +254,23 @@ def service_reads(app):  # type: ignore[no-untyped-def]
         sa.event.remove(engine, "before_cursor_execute", count)
 
 
-def test_each_key_in_an_answer_reads_the_service_from_the_database_once(
+def test_an_answer_is_read_from_the_database_once_per_worker_while_the_guide_is_unchanged(
     app, call, guide, open_hours
 ):
     phone = call()
     open_guide(phone, "en")
-    phone.speak("I need to renew my passport")
     with service_reads(app) as reads:
+        phone.speak("I need to renew my passport")
+        assert len(reads) == 1, reads  # read once, for the answer read aloud
         for key in ("2", "1", "7"):  # next part, repeat, a wrong key
             reads.clear()
             assert phone.press(key).gather is not None
-            assert len(reads) == 1, (key, reads)
+            assert reads == [], (key, reads)
+        other = call()
+        open_guide(other, "en")
+        reads.clear()
+        assert "passport" in other.speak("I need to renew my passport").text.lower()
+        assert reads == [], reads  # another caller hears what this worker already read
 
 
 def test_choosing_a_topic_reads_its_services_from_the_database_once(app, call, guide, open_hours):
@@ -398,3 +404,14 @@ def test_a_close_call_with_one_service_does_not_claim_several(
     assert title in turn.text and context(app)["guide_choices"] == ["birth-registration"]
     turn = phone.press("1")
     assert context(app)["guide_slug"] == "birth-registration"
+
+
+def test_the_answers_kept_per_worker_are_bounded(app, guide, monkeypatch):
+    monkeypatch.setattr(services, "SPOKEN_MAX", 2)
+    with app.test_request_context():
+        slugs = services.service_slugs()[:5]
+        for slug in slugs:
+            assert services.spoken(slug, "en") is not None
+            kept = app.extensions["revisions.cached"]["guide.spoken"][1]
+            assert 0 < len(kept) <= 2
+        assert services.spoken(slugs[-1], "en") == services.spoken(slugs[-1], "en")

@@ -187,7 +187,7 @@ def route_ids(app, make_user, guide) -> dict[str, Any]:  # type: ignore[no-untyp
             actor_email="test",
         )
         holiday = db.session.scalars(sa.select(Holiday).where(Holiday.islamic)).first()
-        phrase = guide_services.log_unmatched("la météo de demain", "fr")
+        phrase_id = guide_services.log_unmatched("la météo de demain", "fr")
         category = db.session.scalars(sa.select(Category.slug)).first()
         undelivered = OutboundMessage(
             channel="sms",
@@ -208,7 +208,7 @@ def route_ids(app, make_user, guide) -> dict[str, Any]:  # type: ignore[no-untyp
             "recording": ticket.recordings[0].id,
             "holiday": holiday.id,
             "holiday_day": holiday.day.isoformat(),
-            "phrase": phrase.id,
+            "phrase": phrase_id,
             "duplicate": duplicate.reference,
             "closure": closure.id,
             "notice": notice.id,
