@@ -555,10 +555,13 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 # blind 83 -> 84% top-1, fourth blind 89 -> 91%, blind 95 -> 96%, closing 89%, final 95 -> 92%
 # and fresh 97 -> 93% (a phrase each). Every figure below is one run of the bench on both
 # branches merged (7 December, 13:20), "driving test" taken out of the English synonyms.
+# Every figure below is now one run of the bench (7 December, 17:15) on the arabic7, latin7
+# (seventh development set, examples for situations two services share) and sources branches
+# merged: fifth blind 92 -> 93% (ar 84 -> 88%), sixth blind (new) 91 -> 93%.
 MEASURED = {
     "held-out": (
         HELD_OUT,
-        (0.99, 1.00),
+        (0.98, 1.00),
         {
             "ar": (1.00, 1.00),
             "fr": (1.00, 1.00),
@@ -575,7 +578,7 @@ MEASURED = {
         {
             "ar": (0.99, 1.00),
             "fr": (0.99, 1.00),
-            "es": (0.98, 1.00),
+            "es": (0.99, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.99, 1.00),
             "de": (0.99, 1.00),
@@ -588,7 +591,7 @@ MEASURED = {
         {
             "ar": (0.99, 1.00),
             "fr": (0.98, 1.00),
-            "es": (0.98, 0.99),
+            "es": (0.99, 1.00),
             "it": (0.96, 1.00),
             "nl": (0.97, 1.00),
             "de": (0.97, 1.00),
@@ -599,7 +602,7 @@ MEASURED = {
     # whole is the mean of the languages' figures (English: 6 of 8).
     "third development": (
         DEV3,
-        (0.96, 1.00),
+        (0.97, 1.00),
         {
             "ar": (0.97, 1.00),
             "fr": (1.00, 1.00),
@@ -626,12 +629,12 @@ MEASURED = {
         DEV6,
         (0.93, 0.98),
         {
-            "ar": (0.97, 0.99),
-            "fr": (0.92, 0.99),
+            "ar": (0.98, 0.99),
+            "fr": (0.93, 0.99),
             "es": (0.92, 0.98),
-            "it": (0.92, 0.98),
-            "nl": (0.95, 0.98),
-            "de": (0.94, 0.98),
+            "it": (0.92, 0.99),
+            "nl": (0.95, 0.99),
+            "de": (0.93, 0.98),
             "en": (0.93, 0.98),
         },
     ),
@@ -641,22 +644,22 @@ MEASURED = {
     # synonyms and example questions written for what it showed missing:
     "seventh development": (
         DEV7,
-        (0.97, 0.99),
+        (0.97, 1.00),
         {
             "ar": (1.00, 1.00),
             "fr": (0.96, 1.00),
             "es": (0.99, 1.00),
-            "it": (0.97, 0.98),
-            "nl": (0.98, 0.98),
-            "de": (0.98, 0.98),
-            "en": (0.96, 0.98),
+            "it": (0.97, 1.00),
+            "nl": (0.98, 1.00),
+            "de": (0.98, 1.00),
+            "en": (0.96, 1.00),
         },
     ),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
         FRESH,
-        (0.96, 1.00),
+        (0.95, 0.99),
         {
             "ar": (0.93, 1.00),
             "fr": (0.93, 1.00),
@@ -672,14 +675,14 @@ MEASURED = {
     # only): French 37 -> 35 of 38 top-1, the whole 94% -> 93%.
     "final held-out": (
         FINAL,
-        (0.94, 0.97),
+        (0.93, 0.97),
         {
             "ar": (0.92, 0.97),
             "fr": (0.92, 1.00),
             "es": (0.95, 0.95),
-            "it": (0.95, 1.00),
+            "it": (0.95, 0.97),
             "nl": (0.95, 1.00),
-            "de": (0.92, 0.95),
+            "de": (0.89, 0.95),
             "en": (0.95, 0.97),
         },
     ),
@@ -688,12 +691,12 @@ MEASURED = {
     # score (6 December night), still short of 95% (README).
     "closing held-out": (
         CLOSING,
-        (0.89, 0.98),
+        (0.88, 0.98),
         {
             "ar": (0.89, 0.97),
-            "fr": (0.92, 1.00),
+            "fr": (0.89, 1.00),
             "es": (0.87, 0.97),
-            "it": (0.87, 0.97),
+            "it": (0.89, 1.00),
             "nl": (0.95, 1.00),
             "de": (0.84, 1.00),
             "en": (0.89, 0.97),
@@ -705,14 +708,14 @@ MEASURED = {
     # Spanish 75 -> 74; the whole 98% top-1 as before, top-3 100% -> 99%.
     "blind held-out": (
         BLIND,
-        (0.98, 0.99),
+        (0.97, 0.99),
         {
-            "ar": (0.96, 0.99),
+            "ar": (0.97, 0.99),
             "fr": (1.00, 1.00),
-            "es": (0.95, 0.97),  # latin7 (7 December): 74 -> 72 of 76, misses unread
+            "es": (0.95, 0.97),
             "it": (0.99, 1.00),
             "nl": (0.97, 1.00),
-            "de": (0.96, 1.00),
+            "de": (0.97, 1.00),
             "en": (1.00, 1.00),
         },
     ),
@@ -721,15 +724,15 @@ MEASURED = {
     # the new examples; English (87%) and Italian (90%) lowest, none at 95% but Arabic.
     "second blind held-out": (
         BLIND2,
-        (0.94, 1.00),
+        (0.94, 0.99),
         {
             "ar": (0.96, 1.00),
             "fr": (0.94, 1.00),
-            "es": (0.95, 1.00),
+            "es": (0.94, 1.00),
             "it": (0.95, 1.00),
             "nl": (0.94, 1.00),
-            "de": (0.96, 1.00),
-            "en": (0.90, 0.97),
+            "de": (0.95, 1.00),
+            "en": (0.91, 0.97),
         },
     ),
     # Callers' situations (see BLIND3), measured on 7 December on the matcher before the learned
@@ -738,12 +741,12 @@ MEASURED = {
         BLIND3,
         (0.95, 0.99),
         {
-            "ar": (0.93, 0.97),
+            "ar": (0.95, 0.97),
             "fr": (0.93, 0.99),
-            "es": (0.96, 0.99),
-            "it": (0.95, 0.99),
+            "es": (0.97, 0.99),
+            "it": (0.96, 0.99),
             "nl": (0.96, 0.99),
-            "de": (0.96, 0.99),
+            "de": (0.97, 1.00),
             "en": (0.97, 1.00),
         },
     ),
@@ -755,15 +758,15 @@ MEASURED = {
     # Arabic 91% top-1, 96% top-3, 10 of 76 "not found"; every other figure the same.
     "fourth blind held-out": (
         BLIND4,
-        (0.96, 0.99),
+        (0.96, 0.98),
         {
-            "ar": (0.91, 0.97),
-            "fr": (0.97, 1.00),
+            "ar": (0.89, 0.96),
+            "fr": (0.97, 0.99),
             "es": (0.99, 1.00),
             "it": (0.99, 1.00),
             "nl": (0.96, 0.99),
-            "de": (0.99, 1.00),
-            "en": (0.95, 0.97),
+            "de": (0.99, 0.99),
+            "en": (0.95, 0.99),
         },
     ),
     # Written for the 44-service guide before its last six services existed (see BLIND5), sealed
@@ -773,15 +776,33 @@ MEASURED = {
     # (Arabic 7 of 12). Arabic 83%, French 91%, English 92%: under issue 18's 95%.
     "fifth blind held-out": (
         BLIND5,
-        (0.92, 0.99),
+        (0.93, 0.99),
         {
-            "ar": (0.84, 0.98),
-            "fr": (0.91, 0.98),
+            "ar": (0.88, 0.98),
+            "fr": (0.91, 0.99),
             "es": (0.98, 1.00),
             "it": (0.94, 0.99),
-            "nl": (0.92, 0.99),
-            "de": (0.94, 1.00),
-            "en": (0.91, 0.98),
+            "nl": (0.93, 0.99),
+            "de": (0.95, 1.00),
+            "en": (0.93, 0.98),
+        },
+    ),
+    # Written on 7 December by an engineer who read only the services' slugs, English titles and
+    # first summary sentences, sealed while the arabic7, latin7 and sources branches tuned the
+    # guide (13 phrasings that equalled a seed term or another set's phrase rewritten by the lead
+    # without a search), measured on main before them (91% top-1: ar 93, fr 93, es 91, it 92,
+    # nl 89, de 90, en 91) and once after (misses unread). Under issue 18's 95% in every language.
+    "sixth blind held-out": (
+        BLIND6,
+        (0.93, 0.99),
+        {
+            "ar": (0.93, 1.00),
+            "fr": (0.94, 1.00),
+            "es": (0.93, 0.98),
+            "it": (0.94, 1.00),
+            "nl": (0.90, 0.98),
+            "de": (0.91, 0.99),
+            "en": (0.92, 0.99),
         },
     ),
 }
@@ -821,7 +842,8 @@ CONFIDENT_WRONG = {
     "tuned on, fifth set": (
         OUTSIDE_DEV5,
         # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
-        {"ar": 2, "fr": 3, "es": 1, "it": 3, "nl": 2, "de": 1, "en": 1},
+        # latin7 (a doctor or driving lessons never read out as one answer): 9.
+        {"ar": 2, "fr": 2, "es": 1, "it": 3, "nl": 1, "de": 0, "en": 0},
     ),
     # Fifteen a language in the six Latin-script languages and twenty-five in Arabic, written with
     # the sixth development set before any search answer on them was seen: none read out as an
@@ -856,15 +878,25 @@ CONFIDENT_WRONG = {
     # After the latin6 branch's seed work: 9, English 3 instead of 1 (12%, over issue 18's 5%);
     # with its new English synonym "driving test" taken out again on the merge: 8 (fr 1, it 1,
     # nl 2, de 2, en 2). Dutch, German and English at 8%, over issue 18's 5%.
+    # After the latin7 branch (a doctor or driving lessons never read out as one answer): 3 (fr,
+    # it, en 1 each). Not an independent figure: two of this set's questions (a GP appointment,
+    # driving lessons) had been seen on 7 December, and those topics were in latin7's brief.
     "fourth blind": (
         OUTSIDE_BLIND4,
-        {"ar": 0, "fr": 1, "es": 0, "it": 1, "nl": 2, "de": 2, "en": 2},
+        {"ar": 0, "fr": 1, "es": 0, "it": 1, "nl": 0, "de": 0, "en": 1},
     ),
     # Measured once, after the six new services and the Arabic work (misses unread): 1 of 175;
     # none after the latin6 branch's seed work.
     "fifth blind": (
         OUTSIDE_BLIND5,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
+    ),
+    # Written with the sixth blind set, sealed the same way: 10 of 175 read out as an answer on
+    # main before the arabic7, latin7 and sources branches (fr 2, nl 4, de 1, en 3), 5 after (fr 1,
+    # nl 2, en 2): Dutch and English at 8%, over issue 18's 5%.
+    "sixth blind": (
+        OUTSIDE_BLIND6,
+        {"ar": 0, "fr": 1, "es": 0, "it": 0, "nl": 2, "de": 0, "en": 2},
     ),
 }
 
