@@ -23,9 +23,9 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from centre.extensions import Model, db, listen_to_sessions
+from centre.statements import insert_into
 
 T = TypeVar("T")
 _MEMO = "revisions"  # in `Session.info`: the tokens this transaction read or wrote
@@ -98,14 +98,7 @@ def bump(session: so.Session, name: str) -> None:
     """Replace revision `name`'s token, in the session's transaction."""
     token = uuid.uuid4().hex
     connection = session.connection()
-    dialect = connection.dialect.name
-    insert: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        insert = postgresql.insert(REVISIONS)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(REVISIONS)
-    else:
-        raise KeyError(dialect)
+    insert = insert_into(connection.dialect.name, REVISIONS)
     connection.execute(
         insert.values(name=name, token=token).on_conflict_do_update(
             index_elements=["name"], set_={"token": token}

@@ -20,12 +20,22 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import Dialect
 
 from centre.transactions import FINAL_WRITE, before_sending
 
 # What a `Compiled` may hold: a Core statement that returns rows.
 Statement = sa.Select[Any] | sa.Insert | sa.Update
+
+
+def insert_into(dialect: str, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """Return an INSERT into `table` in `dialect`'s own form, which has ON CONFLICT."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise KeyError(dialect)
 
 
 class _Sent:

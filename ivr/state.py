@@ -20,12 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app, request
-from sqlalchemy.dialects import postgresql, sqlite
 
 from centre import languages, phones, revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
-from centre.statements import Compiled
+from centre.statements import Compiled, insert_into
 from centre.transactions import FINAL_WRITE, WRITTEN, final_write
 from ivr.models import FIRST_STEP, Call, CallerPreference, CallEvent
 
@@ -217,13 +216,7 @@ def start(call_sid: str) -> CallState:
 
 @cache
 def _insert_new_call(dialect: str, country: str | None, columns: tuple[str, ...]) -> Compiled:
-    statement: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(CALLS)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(CALLS)
-    else:
-        raise KeyError(dialect)
+    statement = insert_into(dialect, CALLS)
     insert = (
         statement.values(offered=_offered(country))
         .on_conflict_do_nothing(index_elements=["call_sid"])
@@ -348,13 +341,7 @@ def remember_language(caller_hash: str | None, language: str) -> None:
 @cache
 def _remember(dialect: str) -> Compiled:
     """Return the upsert of a caller's language for this dialect."""
-    statement: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(PREFERENCES)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(PREFERENCES)
-    else:
-        raise KeyError(dialect)
+    statement = insert_into(dialect, PREFERENCES)
     upsert = statement.on_conflict_do_update(
         index_elements=[PREFERENCES.c.caller_hash],
         set_={

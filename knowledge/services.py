@@ -12,14 +12,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel import Locale
 from flask_babel import force_locale, gettext
-from sqlalchemy.dialects import postgresql, sqlite
 
 from centre import revisions
 from centre.clock import now, to_storage
 from centre.extensions import db, rows_changed
 from centre.languages import CODES
 from centre.plaintext import is_web_link
-from centre.statements import Compiled
+from centre.statements import Compiled, insert_into
 from centre.transactions import WRITTEN
 from knowledge.models import (
     ARCHIVED,
@@ -334,13 +333,7 @@ def _log_phrase(phrase: str, language: str, counter: str) -> int | None:
 def _count_phrase(dialect: str) -> Compiled:
     """Return the upsert that counts a phrase (either counter, by the values given) for this dialect."""
     table = UnmatchedPhrase.__table__
-    statement: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table)
-    else:
-        raise KeyError(dialect)
+    statement = insert_into(dialect, table)
     upsert = statement.on_conflict_do_update(
         index_elements=[table.c.language, table.c.normalised],
         set_={
