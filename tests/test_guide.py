@@ -695,6 +695,11 @@ MEASURED = {
             "en": (0.96, 1.00),
         },
     ),
+    # Written on 7 December before any answer on it was seen, three a service (arabic8: half
+    # Darija, half MSA), tuned on: Arabic top-1 96%, top-3 98% on main's seed (a grown child
+    # registering themselves, a separation, "not married yet" in Darija, a foreigner staying six
+    # months), then with the synonyms and example questions written for those:
+    "eighth development": (DEV8, (1.00, 1.00), {"ar": (1.00, 1.00)}),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
@@ -901,6 +906,10 @@ CONFIDENT_WRONG = {
         OUTSIDE_DEV7,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 1, "en": 0},
     ),
+    # Twenty a language, written with the eighth development set. Arabic: one read out as an
+    # answer before and after the arabic8 branch (a Dutch driving licence lost, a new one asked of
+    # the town hall: the driving licence's service; 5%, at issue 18's bar).
+    "tuned on, eighth set": (OUTSIDE_DEV8, {"ar": 1}),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
