@@ -55,6 +55,7 @@ from bench.guide import (  # noqa: E402
     DEV5,
     DEV6,
     DEV7,
+    DEV8,
     FINAL,
     FRESH,
     HELD_OUT,
@@ -70,6 +71,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_DEV5,
     OUT_OF_SCOPE_DEV6,
     OUT_OF_SCOPE_DEV7,
+    OUT_OF_SCOPE_DEV8,
     TUNING,
     phrases,
     questions,
@@ -214,6 +216,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("fifth development set (ar first, then nl, en, fr)", DEV5, verbose),
         ("sixth development set (ar, fr, en four a service, others three)", DEV6, verbose),
         ("seventh development set (three a service)", DEV7, verbose),
+        ("eighth development set (three a service)", DEV8, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
         ("final held-out set (before the last tuning round)", FINAL, False),
@@ -226,7 +229,11 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("sixth blind held-out set (sealed while the search was tuned)", BLIND6, False),
     )
     for label, path, list_misses in sets:
-        if dev_only and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6, DEV7) or skipped(path):
+        if (
+            dev_only
+            and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6, DEV7, DEV8)
+            or skipped(path)
+        ):
             continue
         print(f"{label}: {path.name}")
         print(
@@ -247,6 +254,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("out of scope, tuned on, fifth set", OUT_OF_SCOPE_DEV5, verbose),
         ("out of scope, tuned on, sixth set", OUT_OF_SCOPE_DEV6, verbose),
         ("out of scope, tuned on, seventh set", OUT_OF_SCOPE_DEV7, verbose),
+        ("out of scope, tuned on, eighth set", OUT_OF_SCOPE_DEV8, verbose),
         ("out of scope, held out", OUT_OF_SCOPE, False),
         ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),
@@ -264,6 +272,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
             OUT_OF_SCOPE_DEV5,
             OUT_OF_SCOPE_DEV6,
             OUT_OF_SCOPE_DEV7,
+            OUT_OF_SCOPE_DEV8,
         ):
             continue
         print(f"{label}: {path.name}")

@@ -42,6 +42,9 @@ DEV6 = json.loads((DATA / "guide_phrases_dev6.json").read_text(encoding="utf-8")
 # ... a seventh, written on 7 December before its answers were seen, three a service in every
 # language (Arabic half Darija, half MSA; the others situations that mix two services') ...
 DEV7 = json.loads((DATA / "guide_phrases_dev7.json").read_text(encoding="utf-8"))
+# ... an eighth, written on 7 December before its answers were seen, three a service in every
+# language, callers' situations in everyday words rather than the service's title ...
+DEV8 = json.loads((DATA / "guide_phrases_dev8.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
@@ -71,6 +74,7 @@ OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(enco
 OUTSIDE_DEV5 = json.loads((DATA / "guide_out_of_scope_dev5.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV6 = json.loads((DATA / "guide_out_of_scope_dev6.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV7 = json.loads((DATA / "guide_out_of_scope_dev7.json").read_text(encoding="utf-8"))
+OUTSIDE_DEV8 = json.loads((DATA / "guide_out_of_scope_dev8.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
@@ -490,6 +494,39 @@ def test_the_seventh_development_sets_repeat_no_seed_term_and_no_other_sets_phra
     assert [q for q in asked if normalise(q, code) in seed_terms | outside | set(written)] == []
 
 
+# Each branch writes its own languages' half of the eighth sets: check those written so far.
+@pytest.mark.parametrize("code", [code for code in CODES if code in DEV8])
+def test_the_eighth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(code):
+    facts, texts = read_seed()
+    seed_terms = seed_terms_of(texts, code)
+    sets = (
+        *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
+        *(BLIND4, DEV5, BLIND5, DEV6, BLIND6, DEV7),
+    )
+    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
+    phrases = DEV8[code]
+    written = [normalise(p, code) for p, _ in phrases]
+    assert len(set(written)) == len(written)
+    assert [p for p, _ in phrases if normalise(p, code) in seed_terms | elsewhere] == []
+    counts = Counter(slug for _, slug in phrases)  # every service, three times each
+    assert set(counts) == {service["slug"] for service in facts["services"]}
+    assert set(counts.values()) == {3}
+    outside = {
+        normalise(q, code)
+        for asked in (OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2)
+        for q in asked[code]
+    }
+    outside |= {
+        normalise(q, code)
+        for asked in (OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6)
+        for q in asked[code]
+    }
+    outside |= {normalise(q, code) for q in OUTSIDE_BLIND6[code] + OUTSIDE_DEV7[code]}
+    asked = OUTSIDE_DEV8[code]
+    assert len(asked) == 20 and len({normalise(q, code) for q in asked}) == 20
+    assert [q for q in asked if normalise(q, code) in seed_terms | outside | set(written)] == []
+
+
 @pytest.mark.parametrize("code", CODES)
 def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tuned_on(code):
     _, texts = read_seed()
@@ -519,6 +556,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         DEV6,
         BLIND6,
         DEV7,
+        DEV8,
     )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases.get(code, [])}
     outside = (
@@ -534,6 +572,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_DEV6[code],
         *OUTSIDE_BLIND6[code],
         *OUTSIDE_DEV7.get(code, []),
+        *OUTSIDE_DEV8.get(code, []),
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
