@@ -616,12 +616,12 @@ MEASURED = {
         (0.98, 1.00),
         {
             "ar": (0.99, 1.00),
-            "fr": (0.99, 1.00),
-            "es": (0.99, 1.00),
+            "fr": (1.00, 1.00),
+            "es": (0.98, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.99, 1.00),
-            "de": (0.99, 1.00),
-            "en": (0.98, 1.00),
+            "de": (0.98, 1.00),
+            "en": (0.97, 1.00),
         },
     ),
     "second development": (
@@ -632,8 +632,8 @@ MEASURED = {
             "fr": (0.98, 1.00),
             "es": (0.99, 1.00),
             "it": (0.96, 1.00),
-            "nl": (0.97, 1.00),
-            "de": (0.97, 1.00),
+            "nl": (0.98, 1.00),
+            "de": (0.98, 1.00),
             "en": (0.97, 1.00),
         },
     ),
@@ -688,10 +688,27 @@ MEASURED = {
             "ar": (1.00, 1.00),
             "fr": (0.96, 1.00),
             "es": (0.99, 1.00),
-            "it": (0.97, 1.00),
+            "it": (0.98, 1.00),
             "nl": (0.98, 1.00),
             "de": (0.98, 1.00),
             "en": (0.96, 1.00),
+        },
+    ),
+    # Written on 7 December before any answer on it was seen, three a service in every language
+    # (latin8: callers' situations in everyday words, fr, es, it, nl, de, en), tuned on: top-1
+    # fr 92%, es 91%, it 92%, nl 91%, de 94%, en 89% on main's seed, then with the example
+    # questions written for what it showed confused (an estate whose heirs live in Morocco, a
+    # family too poor to bring the body home, a foreign relative staying some months):
+    "eighth development": (
+        DEV8,
+        (0.94, 0.99),
+        {
+            "fr": (0.92, 1.00),
+            "es": (0.95, 1.00),
+            "it": (0.95, 1.00),
+            "nl": (0.92, 0.98),
+            "de": (0.95, 0.99),
+            "en": (0.92, 0.99),
         },
     ),
     # Written when the guide grew from 23 services to 38, then measured while the second
@@ -899,6 +916,15 @@ CONFIDENT_WRONG = {
     "tuned on, seventh set": (
         OUTSIDE_DEV7,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 1, "en": 0},
+    ),
+    # Twenty a language in fr, es, it, nl, de, en, written with the eighth development set: 5 read
+    # out as one answer on main's matcher (fr: a foreign husband's passport; it: licence points;
+    # nl 2: a Dutch licence, an interpreter at the hospital; en: a licence at the DVLA), 2 once an
+    # interpreter, licence points and the residence country's licence agency cap the verdict at a
+    # choice (latin8).
+    "tuned on, eighth set": (
+        OUTSIDE_DEV8,
+        {"fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 0},
     ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
