@@ -28,8 +28,8 @@ DEV6 = DATA / "guide_phrases_dev6.json"
 # language (Arabic half Darija in Arabic script, half MSA; the others situations told before the
 # request, some mixing two services'), Arabic and the Latin-script languages by two engineers.
 DEV7 = DATA / "guide_phrases_dev7.json"
-# An eighth, written the same way on 7 December before its answers were seen, three a service
-# (Arabic half Darija in Arabic script, half MSA), Arabic and the Latin-script languages apart.
+# An eighth, written on 7 December before its answers were seen: three a service in every
+# language, callers' situations in everyday words rather than the service's title.
 DEV8 = DATA / "guide_phrases_dev8.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
@@ -65,7 +65,8 @@ OUT_OF_SCOPE_DEV6 = DATA / "guide_out_of_scope_dev6.json"
 # Twenty a language, written with the seventh development set, many near a service's words (a GP
 # appointment, driving lessons, the residence country's papers).
 OUT_OF_SCOPE_DEV7 = DATA / "guide_out_of_scope_dev7.json"
-# Twenty a language, written with the eighth development set, many near a service's words.
+# Twenty a language, written with the eighth development set, most near a service's words (the
+# residence country's health card, residence card, driving licence, benefits and taxes).
 OUT_OF_SCOPE_DEV8 = DATA / "guide_out_of_scope_dev8.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"

@@ -53,18 +53,42 @@ CLOSE_MIN = 130  # below this nothing is offered
 # out as an answer.
 CLOSE_MIN_IN = {"ar": 110}
 # Words naming what no consulate does for a caller (a family doctor, a dentist, driving lessons,
-# a naturalisation in the country of residence): a phrase using one asks about that, whatever
-# guide words it shares ("an appointment with my GP" is no consular appointment, "how many
-# driving lessons" no driving licence question). The ranking stays; only the confidence falls:
-# such a phrase is offered a choice, never read one service as the answer. Chosen on the
-# out-of-scope sets tuned on (fifth and seventh), whole words after normalisation.
+# a naturalisation in the country of residence, an interpreter at the hospital, the points of the
+# residence country's driving licence and the agency that issues it): a phrase using one asks
+# about that, whatever guide words it shares ("an appointment with my GP" is no consular
+# appointment, "how many driving lessons" no driving licence question). The ranking stays; only
+# the confidence falls: such a phrase is offered a choice, never read one service as the answer.
+# Chosen on the out-of-scope sets tuned on (fifth, seventh and eighth), whole words after
+# normalisation.
 ELSEWHERE = {
-    "fr": frozenset({"medecin", "generaliste", "dentiste", "conduite", "naturalisation"}),
-    "es": frozenset({"medico", "dentista", "autoescuela", "naturalizacion"}),
-    "it": frozenset({"medico", "dentista", "autoscuola", "naturalizzazione"}),
-    "nl": frozenset({"huisarts", "tandarts", "dokter", "rijles", "rijlessen", "rijschool"}),
-    "de": frozenset({"hausarzt", "arzt", "zahnarzt", "fahrstunden", "fahrschule", "einburgerung"}),
-    "en": frozenset({"gp", "doctor", "dentist", "lessons", "naturalisation", "naturalization"}),
+    "fr": frozenset(
+        {"medecin", "generaliste", "dentiste", "conduite", "naturalisation", "interprete", "points"}
+    ),
+    "es": frozenset(
+        {"medico", "dentista", "autoescuela", "naturalizacion", "interprete", "puntos", "dgt"}
+    ),
+    "it": frozenset(
+        {"medico", "dentista", "autoscuola", "naturalizzazione", "interprete", "punti"}
+    ),
+    "nl": frozenset(
+        {"huisarts", "tandarts", "dokter", "rijles", "rijlessen", "rijschool", "tolk", "rdw", "cbr"}
+    ),
+    "de": frozenset(
+        {
+            "hausarzt",
+            "arzt",
+            "zahnarzt",
+            "fahrstunden",
+            "fahrschule",
+            "einburgerung",
+            "dolmetscher",
+            "punkte",
+        }
+    ),
+    "en": frozenset(
+        {"gp", "doctor", "dentist", "lessons", "naturalisation", "naturalization", "interpreter"}
+        | {"dvla", "points"}
+    ),
 }
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100

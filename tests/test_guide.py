@@ -42,8 +42,8 @@ DEV6 = json.loads((DATA / "guide_phrases_dev6.json").read_text(encoding="utf-8")
 # ... a seventh, written on 7 December before its answers were seen, three a service in every
 # language (Arabic half Darija, half MSA; the others situations that mix two services') ...
 DEV7 = json.loads((DATA / "guide_phrases_dev7.json").read_text(encoding="utf-8"))
-# ... an eighth, written the same way on 7 December before its answers were seen, three a service
-# (Arabic half Darija, half MSA) ...
+# ... an eighth, written on 7 December before its answers were seen, three a service in every
+# language (Arabic half Darija, half MSA; the others callers' situations in everyday words) ...
 DEV8 = json.loads((DATA / "guide_phrases_dev8.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
@@ -496,15 +496,13 @@ def test_the_seventh_development_sets_repeat_no_seed_term_and_no_other_sets_phra
 
 @pytest.mark.parametrize("code", CODES)
 def test_the_eighth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(code):
-    if code not in DEV8:
-        pytest.skip(f"the eighth development set has no {code} half yet")
     facts, texts = read_seed()
     seed_terms = seed_terms_of(texts, code)
     sets = (
         *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
         *(BLIND4, DEV5, BLIND5, DEV6, BLIND6, DEV7),
     )
-    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases.get(code, [])}
+    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
     phrases = DEV8[code]
     written = [normalise(p, code) for p, _ in phrases]
     assert len(set(written)) == len(written)
@@ -522,7 +520,7 @@ def test_the_eighth_development_sets_repeat_no_seed_term_and_no_other_sets_phras
         for asked in (OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6)
         for q in asked[code]
     }
-    outside |= {normalise(q, code) for q in OUTSIDE_BLIND6[code] + OUTSIDE_DEV7.get(code, [])}
+    outside |= {normalise(q, code) for q in OUTSIDE_BLIND6[code] + OUTSIDE_DEV7[code]}
     asked = OUTSIDE_DEV8[code]
     assert len(asked) == 20 and len({normalise(q, code) for q in asked}) == 20
     assert [q for q in asked if normalise(q, code) in seed_terms | outside | set(written)] == []
@@ -617,12 +615,12 @@ MEASURED = {
         (0.98, 1.00),
         {
             "ar": (0.99, 1.00),
-            "fr": (0.99, 1.00),
-            "es": (0.99, 1.00),
+            "fr": (1.00, 1.00),
+            "es": (0.98, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.99, 1.00),
-            "de": (0.99, 1.00),
-            "en": (0.98, 1.00),
+            "de": (0.98, 1.00),
+            "en": (0.97, 1.00),
         },
     ),
     "second development": (
@@ -633,8 +631,8 @@ MEASURED = {
             "fr": (0.98, 1.00),
             "es": (0.99, 1.00),
             "it": (0.96, 1.00),
-            "nl": (0.97, 1.00),
-            "de": (0.97, 1.00),
+            "nl": (0.98, 1.00),
+            "de": (0.98, 1.00),
             "en": (0.97, 1.00),
         },
     ),
@@ -689,17 +687,29 @@ MEASURED = {
             "ar": (1.00, 1.00),
             "fr": (0.96, 1.00),
             "es": (0.99, 1.00),
-            "it": (0.97, 1.00),
+            "it": (0.98, 1.00),
             "nl": (0.98, 1.00),
             "de": (0.98, 1.00),
             "en": (0.96, 1.00),
         },
     ),
-    # Written on 7 December before any answer on it was seen, three a service (arabic8: half
-    # Darija, half MSA), tuned on: Arabic top-1 96%, top-3 98% on main's seed (a grown child
-    # registering themselves, a separation, "not married yet" in Darija, a foreigner staying six
-    # months), then with the synonyms and example questions written for those:
-    "eighth development": (DEV8, (1.00, 1.00), {"ar": (1.00, 1.00)}),
+    # Written on 7 December before any answer on it was seen, three a service in every language
+    # (latin8: callers' situations in everyday words, fr, es, it, nl, de, en), tuned on: top-1
+    # fr 92%, es 91%, it 92%, nl 91%, de 94%, en 89% on main's seed, then with the example
+    # questions written for what it showed confused (an estate whose heirs live in Morocco, a
+    # family too poor to bring the body home, a foreign relative staying some months):
+    "eighth development": (
+        DEV8,
+        (0.94, 0.99),
+        {
+            "fr": (0.92, 1.00),
+            "es": (0.95, 1.00),
+            "it": (0.95, 1.00),
+            "nl": (0.92, 0.98),
+            "de": (0.95, 0.99),
+            "en": (0.92, 0.99),
+        },
+    ),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
@@ -906,10 +916,25 @@ CONFIDENT_WRONG = {
         OUTSIDE_DEV7,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 1, "en": 0},
     ),
-    # Twenty a language, written with the eighth development set. Arabic: one read out as an
-    # answer before and after the arabic8 branch (a Dutch driving licence lost, a new one asked of
-    # the town hall: the driving licence's service; 5%, at issue 18's bar).
-    "tuned on, eighth set": (OUTSIDE_DEV8, {"ar": 1}),
+    # Written on 7 December before any answer on it was seen, three a service in every language
+    # (arabic8: half Darija, half MSA; latin8: callers' situations in everyday words), tuned on.
+    # On main's seed: top-1 ar 96%, fr 92%, es 91%, it 92%, nl 91%, de 94%, en 89%; then with the
+    # synonyms and example questions written for what it showed confused (a grown child
+    # registering themselves, a separation, an estate whose heirs live in Morocco, a family too
+    # poor to bring the body home, a foreign relative staying some months):
+    "eighth development": (
+        DEV8,
+        (0.95, 0.99),
+        {
+            "ar": (1.00, 1.00),
+            "fr": (0.92, 1.00),
+            "es": (0.95, 1.00),
+            "it": (0.95, 1.00),
+            "nl": (0.92, 0.98),
+            "de": (0.95, 0.99),
+            "en": (0.92, 0.99),
+        },
+    ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
