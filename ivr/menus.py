@@ -277,6 +277,7 @@ def open_step_ticket(step: Step, kind: str) -> CallTicket:
         state.caller_number(),
         current_app.config["PHONE_HASH_KEY"],
         **ticket_source(step),
+        opened=step.call.context.get("ticket") is not None,
     )
 
 

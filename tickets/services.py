@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from centre import phones
 from centre.check_digit import luhn_check_digit
@@ -147,6 +148,7 @@ def open_call_ticket(
     call_sid: str,
     source_key: str,
     ivr_path: list[dict[str, Any]],
+    opened: bool = False,
 ) -> CallTicket:
     """Do what `ticket_for_call` does, opening a call's first ticket in one statement.
 
@@ -154,10 +156,44 @@ def open_call_ticket(
     has no ticket yet and nothing holds its source key or reference (`ON CONFLICT DO
     NOTHING`). When it inserts nothing (the call's second request, a replayed step, a merged
     ticket, a reference drawn twice), `ticket_for_call` does the rest through the ORM.
+    `opened`: the caller knows this call opened a ticket already (its state says so), so
+    the INSERT, which would insert nothing, is not sent.
     """
     if type not in TYPES:
         raise ValueError(f"unknown ticket type {type!r}")
     session = db.session()
+    if not opened:
+        found = _open_first_ticket(
+            session, type, language, caller, hash_key, country, call_sid, source_key, ivr_path
+        )
+        if found is not None:
+            return found
+    ticket = ticket_for_call(
+        type,
+        language,
+        caller,
+        hash_key,
+        country=country,
+        call_sid=call_sid,
+        source_key=source_key,
+        ivr_path=ivr_path,
+    )
+    session.flush()
+    return CallTicket(ticket.id, ticket.reference)
+
+
+def _open_first_ticket(
+    session: Session,
+    type: str,
+    language: str,
+    caller: str | None,
+    hash_key: str,
+    country: str | None,
+    call_sid: str,
+    source_key: str,
+    ivr_path: list[dict[str, Any]],
+) -> CallTicket | None:
+    """Open the call's first ticket in one statement; None when it inserted nothing."""
     connection = session.connection()
     moment = to_storage(now())
     warn_at, due_at, queue_key = sla.opening_due(type, moment)
@@ -186,20 +222,7 @@ def open_call_ticket(
         },
     )
     session.info[WRITTEN] = True  # sent past the session: the request still commits it
-    if row is not None:
-        return CallTicket(row["id"], row["reference"])
-    ticket = ticket_for_call(
-        type,
-        language,
-        caller,
-        hash_key,
-        country=country,
-        call_sid=call_sid,
-        source_key=source_key,
-        ivr_path=ivr_path,
-    )
-    session.flush()
-    return CallTicket(ticket.id, ticket.reference)
+    return None if row is None else CallTicket(row["id"], row["reference"])
 
 
 # The columns `open_call_ticket` gives a new ticket; the others keep their server default or NULL.
