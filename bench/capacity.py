@@ -267,9 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with servers.Gunicorn(
             "app:create_app()", options.workers, env, ROOT, log, access_log
         ) as server:
-            print(
-                "warming up: every worker reads its catalogs, caches and guide indexes", flush=True
-            )
+            # Each worker builds its guide indexes before its first request (`gunicorn.conf.py`);
+            # the callers' warm-up then fills what requests fill (catalogs, prompts, the pool).
+            warm = server.wait_warm(servers.READY_SECONDS)
+            print(f"{warm} of {options.workers} workers warm; warming up with callers", flush=True)
             warm_until = time.time() + 20
             _callers((server.base_url, token, range(40), 0.5, warm_until, warm_until, 7))
             for count in options.levels:

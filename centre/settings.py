@@ -272,6 +272,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         "TWILIO_CALLER_ID": environ.get("TWILIO_CALLER_ID", ""),
         "GUIDE_SOURCE_LANGUAGE": _language(environ, "GUIDE_SOURCE_LANGUAGE", "fr"),
         "GUIDE_SECOND_EDITOR": _bool(environ, "GUIDE_SECOND_EDITOR", False),
+        "WARM_CACHES": _bool(environ, "WARM_CACHES", production),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Over HTTPS a staff form must come from one of our own pages (same-origin Referer),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask
 
-from centre import revisions
+from centre import languages, revisions
 from centre.extensions import listen_to_sessions
+from centre.warming import register_warmer
 from ivr.menus import register_main_option, register_main_speech
-from knowledge import phone, services, views, workspace
+from knowledge import phone, search, services, views, workspace
 from knowledge.cli import guide_group
 from knowledge.models import GUIDE_REVISION, GUIDE_TOKEN
 from knowledge.seed import load_seed
@@ -25,4 +28,6 @@ def init_app(app: Flask) -> None:
     register_home("editor", "guide_editor.index")
     app.cli.add_command(guide_group)
     listen_to_sessions(app, "before_flush", services.bump_revision)
+    for code in languages.CODES:  # one at a time: gunicorn's worker reports between them
+        register_warmer(app, partial(search.index_for, code))
     revisions.kept_elsewhere(GUIDE_REVISION, GUIDE_TOKEN)

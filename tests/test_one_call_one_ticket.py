@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import walk_to_main_menu
 
+from centre import phones
 from centre.extensions import db
 from ivr.driver import PhoneCall
+from tickets import services, sla
 from tickets.models import Ticket
 
 ENGLISH = "en"
@@ -82,3 +85,45 @@ def test_two_calls_of_one_caller_open_two_tickets_and_the_desk_offers_the_open_o
     page = agent.get(f"/tickets/{second.id}").get_data(as_text=True)
     assert first.reference in page
     assert 'name="references" dir="ltr" value="' + first.reference in page
+
+
+def test_a_calls_first_ticket_has_the_due_times_and_request_the_orm_would_give(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None
+) -> None:
+    phone = call(caller="+447700900123")
+    walk_to_main_menu(phone, ENGLISH)
+    phone.press("3")
+    phone.press("1")  # a complaint: the ticket opened in one statement
+    (ticket,) = tickets_of(app)
+    expected = Ticket(type="complaint", created_at=ticket.created_at)
+    with app.app_context():
+        sla.set_due(expected)
+    assert (ticket.warn_at, ticket.due_at, ticket.queue_key) == (
+        expected.warn_at,
+        expected.due_at,
+        expected.queue_key,
+    )
+    assert ticket.request_types == ["complaint"]
+    assert (ticket.status, ticket.version, ticket.has_message, ticket.caller_masked) == (
+        "new",
+        1,
+        False,
+        phones.mask("+447700900123"),
+    )
+
+
+def test_a_reference_drawn_twice_still_opens_the_calls_ticket(
+    app: Flask, call: Callable[..., PhoneCall], open_hours: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = call()
+    walk_to_main_menu(first, ENGLISH)
+    first.press("3")
+    first.press("1")
+    (taken,) = tickets_of(app)
+    drawn = iter([taken.reference, taken.reference, "123456782"])
+    monkeypatch.setattr(services, "new_reference", lambda: next(drawn))
+    second = call()
+    walk_to_main_menu(second, ENGLISH)
+    second.press("3")
+    second.press("2")
+    assert [t.reference for t in tickets_of(app)] == [taken.reference, "123456782"]

@@ -176,3 +176,31 @@ def test_a_status_callback_is_one_read_and_one_write(app, call, monkeypatch):
     assert again == {"SELECT": 1}
     row, _ = _call(app, phone.call_sid)
     assert (row.status, row.outcome, row.duration) == ("completed", "self_service", 95)
+
+
+def test_a_calls_first_ticket_is_one_insert_and_its_second_request_sends_none(
+    app, call, monkeypatch, open_hours
+):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("3")
+    with waits(app, monkeypatch) as sent:
+        phone.press("1")  # a complaint: the call's ticket opened
+    # The call's row and its path so far read; the ticket in one INSERT (no SELECT of the
+    # call's tickets, no SAVEPOINT); the step's row and event; one transaction.
+    assert sent == {"SELECT": 2, "BEGIN": 1, "INSERT": 1, "WITH": 1, "COMMIT": 1}
+    phone.leave_message()
+    with waits(app, monkeypatch) as sent:
+        turn = phone.press("0")  # an agent: a second request on the same ticket
+    assert turn.enqueue is not None
+    assert "INSERT" not in sent and sent["UPDATE"] == 1  # the call's state knows its ticket
+
+
+def test_an_agent_asked_first_opens_the_ticket_in_one_insert(app, call, monkeypatch, open_hours):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    with waits(app, monkeypatch) as sent:
+        turn = phone.press("0")
+    assert turn.enqueue is not None
+    # The row, the queue's length, the path so far; the ticket; the step.
+    assert sent == {"SELECT": 3, "BEGIN": 1, "INSERT": 1, "WITH": 1, "COMMIT": 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -11,12 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from centre import phones
 from centre.check_digit import luhn_check_digit
 from centre.clock import now, to_storage
 from centre.extensions import db
-from centre.statements import Compiled
+from centre.statements import Compiled, insert_into
+from centre.transactions import WRITTEN
 from tickets import sla
 from tickets.models import PRECEDENCE, TYPES, Recording, Ticket
 from tickets.signals import ticket_changed_by_statement
@@ -126,6 +129,139 @@ def ticket_for_call(
         )
     add_request(ticket, type, source_key)
     return ticket
+
+
+@dataclass(frozen=True)
+class CallTicket:
+    """The call's ticket as the phone menu needs it: its id and the reference read to the caller."""
+
+    id: int
+    reference: str
+
+
+def open_call_ticket(
+    type: str,
+    language: str,
+    caller: str | None,
+    hash_key: str,
+    country: str | None,
+    call_sid: str,
+    source_key: str,
+    ivr_path: list[dict[str, Any]],
+    opened: bool = False,
+) -> CallTicket:
+    """Do what `ticket_for_call` does, opening a call's first ticket in one statement.
+
+    The INSERT opens the ticket, with its first request and its due times, only when the call
+    has no ticket yet and nothing holds its source key or reference (`ON CONFLICT DO
+    NOTHING`). When it inserts nothing (the call's second request, a replayed step, a merged
+    ticket, a reference drawn twice), `ticket_for_call` does the rest through the ORM.
+    `opened`: the caller knows this call opened a ticket already (its state says so), so
+    the INSERT, which would insert nothing, is not sent.
+    """
+    if type not in TYPES:
+        raise ValueError(f"unknown ticket type {type!r}")
+    session = db.session()
+    if not opened:
+        found = _open_first_ticket(
+            session, type, language, caller, hash_key, country, call_sid, source_key, ivr_path
+        )
+        if found is not None:
+            return found
+    ticket = ticket_for_call(
+        type,
+        language,
+        caller,
+        hash_key,
+        country=country,
+        call_sid=call_sid,
+        source_key=source_key,
+        ivr_path=ivr_path,
+    )
+    session.flush()
+    return CallTicket(ticket.id, ticket.reference)
+
+
+def _open_first_ticket(
+    session: Session,
+    type: str,
+    language: str,
+    caller: str | None,
+    hash_key: str,
+    country: str | None,
+    call_sid: str,
+    source_key: str,
+    ivr_path: list[dict[str, Any]],
+) -> CallTicket | None:
+    """Open the call's first ticket in one statement; None when it inserted nothing."""
+    connection = session.connection()
+    moment = to_storage(now())
+    warn_at, due_at, queue_key = sla.opening_due(type, moment)
+    row = _open_first(connection.dialect.name).first(
+        connection,
+        {
+            "reference": new_reference(),
+            "type": type,
+            "status": "new",
+            "language": language,
+            "country": country,
+            "caller_masked": phones.mask(caller),
+            "caller_hash": phones.keyed_hash(caller, hash_key),
+            "caller_number": phones.normalise(caller),
+            "call_sid": call_sid,
+            "source_key": source_key,
+            "ivr_path": ivr_path,
+            "requests": [_request(type, moment, source_key)],
+            "has_message": False,
+            "created_at": moment,
+            "updated_at": moment,
+            "version": 1,
+            "due_at": due_at,
+            "warn_at": warn_at,
+            "queue_key": queue_key,
+        },
+    )
+    session.info[WRITTEN] = True  # sent past the session: the request still commits it
+    return None if row is None else CallTicket(row["id"], row["reference"])
+
+
+# The columns `open_call_ticket` gives a new ticket; the others keep their server default or NULL.
+_OPENED = (
+    "reference",
+    "type",
+    "status",
+    "language",
+    "country",
+    "caller_masked",
+    "caller_hash",
+    "caller_number",
+    "call_sid",
+    "source_key",
+    "ivr_path",
+    "requests",
+    "has_message",
+    "created_at",
+    "updated_at",
+    "version",
+    "due_at",
+    "warn_at",
+    "queue_key",
+)
+
+
+@cache
+def _open_first(dialect: str) -> Compiled:
+    """Return the INSERT of `open_call_ticket`: a call's first ticket, unless it has one."""
+    tickets = Ticket.__table__
+    values = [sa.bindparam(name, type_=tickets.c[name].type) for name in _OPENED]
+    has_one = sa.exists().where(tickets.c.call_sid == sa.bindparam("call_sid"))
+    insert = (
+        insert_into(dialect, tickets)
+        .from_select(list(_OPENED), sa.select(*values).where(~has_one))
+        .on_conflict_do_nothing()  # the source key or the reference: the ORM's path sorts it out
+        .returning(tickets.c.id, tickets.c.reference)
+    )
+    return Compiled(insert)
 
 
 def call_ticket(call_sid: str | None) -> Ticket | None:

@@ -68,10 +68,27 @@ def _set_due_in(ticket: Ticket, intervals: Intervals) -> None:
         ticket.warn_at = to_storage(start)
         ticket.due_at = to_storage(_after(intervals, start, OPEN_HOURS["callback"] * 3600))
     else:
-        allowed = OPEN_HOURS[ticket.type] * 3600
-        ticket.warn_at = to_storage(_after(intervals, start, allowed * WARN_FRACTION))
-        ticket.due_at = to_storage(_after(intervals, start, allowed))
+        ticket.warn_at, ticket.due_at = _warn_and_due(ticket.type, intervals, start)
     ticket.queue_key = queue_key(ticket)
+
+
+def _warn_and_due(type: str, intervals: Intervals, start: datetime) -> tuple[datetime, datetime]:
+    allowed = OPEN_HOURS[type] * 3600
+    warn_at = to_storage(_after(intervals, start, allowed * WARN_FRACTION))
+    due_at = to_storage(_after(intervals, start, allowed))
+    return warn_at, due_at
+
+
+def opening_due(type: str, created_at: datetime) -> tuple[datetime, datetime, int]:
+    """Return the warning time, due time and queue key of a `type` ticket opened at `created_at`.
+
+    What `set_due` gives a ticket that is not a booked callback, for one about to be inserted
+    without the ORM (`created_at` as stored).
+    """
+    start = from_storage(created_at)
+    assert start is not None
+    warn_at, due_at = _warn_and_due(type, _until_spent(start, OPEN_HOURS[type] * 3600), start)
+    return warn_at, due_at, int(_epoch(due_at))
 
 
 def set_due(ticket: Ticket) -> None:
