@@ -101,6 +101,29 @@ def _refresh_untouched(text: Text, entry: dict[str, Any]) -> bool:
     return changed
 
 
+def _refresh_untouched_source(service: Service, data: dict[str, Any]) -> bool:
+    """Bring the source of a service whose facts no editor has versioned up to the seed's.
+
+    The seed's authors re-source services (an official page found, its answer rewritten from
+    it): a centre set up earlier gets the new link, its date and the verified flag with the
+    untouched answers. Once an editor has saved the service's facts, they are the editors'.
+    """
+    if service.facts_versions:
+        return False
+    checked = data.get("source_checked_on")
+    values = {
+        "verified": data["verified"],
+        "source_url": data["source_url"],
+        "source_checked_on": date.fromisoformat(checked) if checked else None,
+    }
+    changed = False
+    for field, value in values.items():
+        if getattr(service, field) != value:
+            setattr(service, field, value)
+            changed = True
+    return changed
+
+
 def load_seed(folder: Path = SEED) -> int:
     """Add the seed's missing rows and bring untouched texts up to the seed; return rows changed."""
     facts, texts = read_seed(folder)
@@ -150,6 +173,8 @@ def load_seed(folder: Path = SEED) -> int:
             )
             db.session.add(service)
             added += 1
+        else:
+            added += _refresh_untouched_source(service, data)
         have = {t.language for t in service.translations}
         for text in service.translations:
             if text.language in texts:

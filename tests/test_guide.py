@@ -17,7 +17,8 @@ from flask_babel import force_locale
 from centre import languages
 from centre.extensions import db
 from knowledge import search, services
-from knowledge.editing.base import LIMITS
+from knowledge.editing.base import LIMITS, Author
+from knowledge.editing.facts import publish_facts, save_facts
 from knowledge.models import ARCHIVED, DRAFT, PUBLISHED, STALE, Service, UnmatchedPhrase
 from knowledge.normalise import normalise, tokens
 from knowledge.seed import SeedError, read_seed
@@ -191,6 +192,34 @@ def test_setup_gives_untouched_seed_texts_the_seeds_new_words_and_leaves_edited_
         assert search.search("my passport was stolen, I fly tomorrow", "en")[0].slug == (
             "emergency-travel-document"
         )
+
+
+def test_setup_gives_services_no_editor_versioned_the_seeds_new_source(app, runner):
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    facts, _ = read_seed()
+    seeded = {data["slug"]: data for data in facts["services"]}
+    with app.app_context():  # as if set up with an older seed, then one service's facts edited
+        for slug in ("repatriation-of-remains", "visa"):
+            service = db.session.scalar(sa.select(Service).where(Service.slug == slug))
+            service.source_url = "https://example.org/an-older-source"
+            service.source_checked_on = date(2026, 11, 27)
+            service.verified = False
+        visa = db.session.scalar(sa.select(Service).where(Service.slug == "visa"))
+        save_facts(visa, {"delay_days": 9}, Author(email="editor@example.org"))
+        publish_facts(visa, Author(email="editor@example.org"))
+        db.session.commit()
+    assert runner.invoke(args=["setup"]).exit_code == 0
+    with app.app_context():
+        remains = db.session.scalar(
+            sa.select(Service).where(Service.slug == "repatriation-of-remains")
+        )
+        expected = seeded["repatriation-of-remains"]
+        assert remains.source_url == expected["source_url"]
+        assert remains.source_checked_on == date.fromisoformat(expected["source_checked_on"])
+        assert remains.verified is expected["verified"]
+        visa = db.session.scalar(sa.select(Service).where(Service.slug == "visa"))
+        assert visa.source_url == "https://example.org/an-older-source"  # the editors' now
+        assert visa.verified is False
 
 
 def test_no_answer_reads_a_doubt_and_each_says_at_most_once_what_to_ask(app, guide):
