@@ -625,10 +625,15 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
 # Every figure below is now one run of the bench (7 December, 17:15) on the arabic7, latin7
 # (seventh development set, examples for situations two services share) and sources branches
 # merged: fifth blind 92 -> 93% (ar 84 -> 88%), sixth blind (new) 91 -> 93%.
+# And again one run (7 December, 21:08) with the arabic8 and latin8 branches (the eighth
+# development set, tuned on) and sources2 merged, sealed sets' misses unread: sixth blind 93%
+# (ar 93 -> 94%, fr 94 -> 97%, de 91 -> 92%), fifth blind 93% (fr 91 -> 92%, es 98 -> 99%, nl
+# 93 -> 92%), fourth blind 96 -> 97%, final fr 92 -> 97%; fresh es 97 -> 93% and third blind en
+# 97 -> 96% (a phrase each).
 MEASURED = {
     "held-out": (
         HELD_OUT,
-        (0.98, 1.00),
+        (0.99, 1.00),
         {
             "ar": (1.00, 1.00),
             "fr": (1.00, 1.00),
@@ -654,7 +659,7 @@ MEASURED = {
     ),
     "second development": (
         DEV2,
-        (0.97, 1.00),
+        (0.98, 1.00),
         {
             "ar": (0.99, 1.00),
             "fr": (0.98, 1.00),
@@ -669,7 +674,7 @@ MEASURED = {
     # whole is the mean of the languages' figures (English: 6 of 8).
     "third development": (
         DEV3,
-        (0.97, 1.00),
+        (0.98, 1.00),
         {
             "ar": (0.97, 1.00),
             "fr": (1.00, 1.00),
@@ -685,7 +690,7 @@ MEASURED = {
     # the Darija loanwords, the clitic check and the Arabic bar for a choice.
     "fifth development": (
         DEV5,
-        (0.98, 0.99),
+        (1.00, 1.00),
         {"ar": (0.96, 0.99), "fr": (1.00, 1.00), "nl": (1.00, 1.00), "en": (1.00, 1.00)},
     ),
     # Written on 7 December by the latin6 branch before the matcher was studied (fr, en 176 each;
@@ -694,11 +699,11 @@ MEASURED = {
     # written for the situations it showed confused:
     "sixth development": (
         DEV6,
-        (0.93, 0.98),
+        (0.94, 0.99),
         {
             "ar": (0.98, 0.99),
-            "fr": (0.93, 0.99),
-            "es": (0.92, 0.98),
+            "fr": (0.94, 0.99),
+            "es": (0.91, 0.98),
             "it": (0.92, 0.99),
             "nl": (0.95, 0.99),
             "de": (0.93, 0.98),
@@ -711,7 +716,7 @@ MEASURED = {
     # synonyms and example questions written for what it showed missing:
     "seventh development": (
         DEV7,
-        (0.97, 1.00),
+        (0.98, 1.00),
         {
             "ar": (1.00, 1.00),
             "fr": (0.96, 1.00),
@@ -723,14 +728,16 @@ MEASURED = {
         },
     ),
     # Written on 7 December before any answer on it was seen, three a service in every language
-    # (latin8: callers' situations in everyday words, fr, es, it, nl, de, en), tuned on: top-1
-    # fr 92%, es 91%, it 92%, nl 91%, de 94%, en 89% on main's seed, then with the example
-    # questions written for what it showed confused (an estate whose heirs live in Morocco, a
-    # family too poor to bring the body home, a foreign relative staying some months):
+    # (arabic8: half Darija, half MSA; latin8: callers' situations in everyday words), tuned on.
+    # On main's seed: top-1 ar 96%, fr 92%, es 91%, it 92%, nl 91%, de 94%, en 89%; then with the
+    # synonyms and example questions written for what it showed confused (a grown child
+    # registering themselves, a separation, an estate whose heirs live in Morocco, a family too
+    # poor to bring the body home, a foreign relative staying some months):
     "eighth development": (
         DEV8,
         (0.94, 0.99),
         {
+            "ar": (1.00, 1.00),
             "fr": (0.92, 1.00),
             "es": (0.95, 1.00),
             "it": (0.95, 1.00),
@@ -743,11 +750,11 @@ MEASURED = {
     # development set was written and tuned on (never its items).
     "fresh held-out": (
         FRESH,
-        (0.95, 0.99),
+        (0.95, 1.00),
         {
             "ar": (0.93, 1.00),
             "fr": (0.93, 1.00),
-            "es": (0.97, 1.00),
+            "es": (0.93, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.93, 0.97),
             "de": (0.97, 1.00),
@@ -759,10 +766,10 @@ MEASURED = {
     # only): French 37 -> 35 of 38 top-1, the whole 94% -> 93%.
     "final held-out": (
         FINAL,
-        (0.93, 0.97),
+        (0.94, 0.97),
         {
             "ar": (0.92, 0.97),
-            "fr": (0.92, 1.00),
+            "fr": (0.97, 1.00),
             "es": (0.95, 0.95),
             "it": (0.95, 0.97),
             "nl": (0.95, 1.00),
@@ -775,7 +782,7 @@ MEASURED = {
     # score (6 December night), still short of 95% (README).
     "closing held-out": (
         CLOSING,
-        (0.88, 0.98),
+        (0.89, 0.99),
         {
             "ar": (0.89, 0.97),
             "fr": (0.89, 1.00),
@@ -792,14 +799,14 @@ MEASURED = {
     # Spanish 75 -> 74; the whole 98% top-1 as before, top-3 100% -> 99%.
     "blind held-out": (
         BLIND,
-        (0.97, 0.99),
+        (0.98, 0.99),
         {
             "ar": (0.97, 0.99),
             "fr": (1.00, 1.00),
             "es": (0.95, 0.97),
             "it": (0.99, 1.00),
             "nl": (0.97, 1.00),
-            "de": (0.97, 1.00),
+            "de": (0.99, 1.00),
             "en": (1.00, 1.00),
         },
     ),
@@ -808,10 +815,10 @@ MEASURED = {
     # the new examples; English (87%) and Italian (90%) lowest, none at 95% but Arabic.
     "second blind held-out": (
         BLIND2,
-        (0.94, 0.99),
+        (0.94, 1.00),
         {
             "ar": (0.96, 1.00),
-            "fr": (0.94, 1.00),
+            "fr": (0.95, 1.00),
             "es": (0.94, 1.00),
             "it": (0.95, 1.00),
             "nl": (0.94, 1.00),
@@ -823,15 +830,15 @@ MEASURED = {
     # score (91% top-1, Arabic and Spanish 88%) and once after it: 94%, three languages at 95%.
     "third blind held-out": (
         BLIND3,
-        (0.95, 0.99),
+        (0.96, 0.99),
         {
-            "ar": (0.95, 0.97),
+            "ar": (0.95, 0.99),
             "fr": (0.93, 0.99),
             "es": (0.97, 0.99),
             "it": (0.96, 0.99),
             "nl": (0.96, 0.99),
             "de": (0.97, 1.00),
-            "en": (0.97, 1.00),
+            "en": (0.96, 1.00),
         },
     ),
     # Callers' situations again (see BLIND4), measured once on 7 December before the morning's
@@ -842,13 +849,13 @@ MEASURED = {
     # Arabic 91% top-1, 96% top-3, 10 of 76 "not found"; every other figure the same.
     "fourth blind held-out": (
         BLIND4,
-        (0.96, 0.98),
+        (0.97, 0.99),
         {
-            "ar": (0.89, 0.96),
+            "ar": (0.91, 0.96),
             "fr": (0.97, 0.99),
             "es": (0.99, 1.00),
             "it": (0.99, 1.00),
-            "nl": (0.96, 0.99),
+            "nl": (0.97, 0.99),
             "de": (0.99, 0.99),
             "en": (0.95, 0.99),
         },
@@ -863,10 +870,10 @@ MEASURED = {
         (0.93, 0.99),
         {
             "ar": (0.88, 0.98),
-            "fr": (0.91, 0.99),
-            "es": (0.98, 1.00),
+            "fr": (0.92, 0.98),
+            "es": (0.99, 1.00),
             "it": (0.94, 0.99),
-            "nl": (0.93, 0.99),
+            "nl": (0.92, 0.99),
             "de": (0.95, 1.00),
             "en": (0.93, 0.98),
         },
@@ -880,12 +887,12 @@ MEASURED = {
         BLIND6,
         (0.93, 0.99),
         {
-            "ar": (0.93, 1.00),
-            "fr": (0.94, 1.00),
+            "ar": (0.94, 1.00),
+            "fr": (0.97, 1.00),
             "es": (0.93, 0.98),
             "it": (0.94, 1.00),
             "nl": (0.90, 0.98),
-            "de": (0.91, 0.99),
+            "de": (0.92, 0.99),
             "en": (0.92, 0.99),
         },
     ),
@@ -945,24 +952,16 @@ CONFIDENT_WRONG = {
         OUTSIDE_DEV7,
         {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 1, "en": 0},
     ),
-    # Written on 7 December before any answer on it was seen, three a service in every language
-    # (arabic8: half Darija, half MSA; latin8: callers' situations in everyday words), tuned on.
-    # On main's seed: top-1 ar 96%, fr 92%, es 91%, it 92%, nl 91%, de 94%, en 89%; then with the
-    # synonyms and example questions written for what it showed confused (a grown child
-    # registering themselves, a separation, an estate whose heirs live in Morocco, a family too
-    # poor to bring the body home, a foreign relative staying some months):
-    "eighth development": (
-        DEV8,
-        (0.95, 0.99),
-        {
-            "ar": (1.00, 1.00),
-            "fr": (0.92, 1.00),
-            "es": (0.95, 1.00),
-            "it": (0.95, 1.00),
-            "nl": (0.92, 0.98),
-            "de": (0.95, 0.99),
-            "en": (0.92, 0.99),
-        },
+    # Twenty a language, written with the eighth development set. Arabic: one read out as an
+    # answer before and after the arabic8 branch (a Dutch driving licence lost, a new one asked of
+    # the town hall: the driving licence's service; 5%, at issue 18's bar). The six Latin-script
+    # languages: 5 read out as one answer on main's matcher (fr: a foreign husband's passport; it:
+    # licence points; nl 2: a Dutch licence, an interpreter at the hospital; en: a licence at the
+    # DVLA), 2 once an interpreter, licence points and the residence country's licence agency cap
+    # the verdict at a choice (latin8).
+    "tuned on, eighth set": (
+        OUTSIDE_DEV8,
+        {"ar": 1, "fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 0},
     ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
@@ -998,8 +997,10 @@ CONFIDENT_WRONG = {
     # main before the arabic7, latin7 and sources branches (fr 2, nl 4, de 1, en 3), 5 after (fr 1,
     # nl 2, en 2): Dutch and English at 8%, over issue 18's 5%.
     "sixth blind": (
+        # After the arabic8 and latin8 branches (7 December, 21:08): 5 again, Italian 1 instead
+        # of none and English 1 instead of 2. Dutch still at 8%.
         OUTSIDE_BLIND6,
-        {"ar": 0, "fr": 1, "es": 0, "it": 0, "nl": 2, "de": 0, "en": 2},
+        {"ar": 0, "fr": 1, "es": 0, "it": 1, "nl": 2, "de": 0, "en": 1},
     ),
 }
 
