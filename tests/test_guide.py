@@ -492,65 +492,52 @@ def test_the_sixth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase
     assert [q for q in asked if normalise(q, code) in seed_terms | outside] == []
 
 
+# The sets written three a service in every language, each with what was written before it.
+THREE_A_SERVICE = {
+    "seventh": (
+        DEV7,
+        OUTSIDE_DEV7,
+        (
+            *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
+            *(BLIND4, DEV5, BLIND5, DEV6),
+        ),
+        (
+            *(OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2),
+            *(OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6),
+        ),
+    ),
+    "eighth": (
+        DEV8,
+        OUTSIDE_DEV8,
+        (
+            *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
+            *(BLIND4, DEV5, BLIND5, DEV6, BLIND6, DEV7),
+        ),
+        (
+            *(OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2),
+            *(OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6),
+            *(OUTSIDE_BLIND6, OUTSIDE_DEV7),
+        ),
+    ),
+}
+
+
 @pytest.mark.parametrize("code", CODES)
-def test_the_seventh_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(code):
+@pytest.mark.parametrize("name", THREE_A_SERVICE)
+def test_the_later_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(name, code):
+    phrase_set, outside_set, sets, outside_sets = THREE_A_SERVICE[name]
     facts, texts = read_seed()
     seed_terms = seed_terms_of(texts, code)
-    sets = (
-        *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
-        *(BLIND4, DEV5, BLIND5, DEV6),
-    )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
-    phrases = DEV7[code]
+    phrases = phrase_set[code]
     written = [normalise(p, code) for p, _ in phrases]
     assert len(set(written)) == len(written)
     assert [p for p, _ in phrases if normalise(p, code) in seed_terms | elsewhere] == []
     counts = Counter(slug for _, slug in phrases)  # every service, three times each
     assert set(counts) == {service["slug"] for service in facts["services"]}
     assert set(counts.values()) == {3}
-    outside = {
-        normalise(q, code)
-        for asked in (OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2)
-        for q in asked[code]
-    }
-    outside |= {
-        normalise(q, code)
-        for asked in (OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6)
-        for q in asked[code]
-    }
-    asked = OUTSIDE_DEV7[code]
-    assert len(asked) == 20 and len({normalise(q, code) for q in asked}) == 20
-    assert [q for q in asked if normalise(q, code) in seed_terms | outside | set(written)] == []
-
-
-@pytest.mark.parametrize("code", CODES)
-def test_the_eighth_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(code):
-    facts, texts = read_seed()
-    seed_terms = seed_terms_of(texts, code)
-    sets = (
-        *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
-        *(BLIND4, DEV5, BLIND5, DEV6, BLIND6, DEV7),
-    )
-    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
-    phrases = DEV8[code]
-    written = [normalise(p, code) for p, _ in phrases]
-    assert len(set(written)) == len(written)
-    assert [p for p, _ in phrases if normalise(p, code) in seed_terms | elsewhere] == []
-    counts = Counter(slug for _, slug in phrases)  # every service, three times each
-    assert set(counts) == {service["slug"] for service in facts["services"]}
-    assert set(counts.values()) == {3}
-    outside = {
-        normalise(q, code)
-        for asked in (OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2)
-        for q in asked[code]
-    }
-    outside |= {
-        normalise(q, code)
-        for asked in (OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6)
-        for q in asked[code]
-    }
-    outside |= {normalise(q, code) for q in OUTSIDE_BLIND6[code] + OUTSIDE_DEV7[code]}
-    asked = OUTSIDE_DEV8[code]
+    outside = {normalise(q, code) for asked in outside_sets for q in asked[code]}
+    asked = outside_set[code]
     assert len(asked) == 20 and len({normalise(q, code) for q in asked}) == 20
     assert [q for q in asked if normalise(q, code) in seed_terms | outside | set(written)] == []
 
