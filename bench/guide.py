@@ -54,6 +54,9 @@ BLIND5 = DATA / "guide_phrases_blind5.json"
 # A sixth, written on 7 December from the 44 services' slugs, English titles and first summary
 # sentences only, sealed while others tuned the search; measured by the lead, never tuned on.
 BLIND6 = DATA / "guide_phrases_blind6.json"
+# A seventh, written on 8 December the same way (slugs, English titles, first summary sentences
+# only) after the eighth development round, sealed for the lead to measure; never tuned on.
+BLIND7 = DATA / "guide_phrases_blind7.json"
 # Everyday questions the guide does not answer: one set to tune the confidence on, one kept apart.
 OUT_OF_SCOPE_DEV = DATA / "guide_out_of_scope_dev.json"
 # More of them to tune on, written on 6 December, most in Spanish (its blind refusals were weakest).
@@ -75,6 +78,7 @@ OUT_OF_SCOPE_BLIND3 = DATA / "guide_out_of_scope_blind3.json"
 OUT_OF_SCOPE_BLIND4 = DATA / "guide_out_of_scope_blind4.json"
 OUT_OF_SCOPE_BLIND5 = DATA / "guide_out_of_scope_blind5.json"
 OUT_OF_SCOPE_BLIND6 = DATA / "guide_out_of_scope_blind6.json"
+OUT_OF_SCOPE_BLIND7 = DATA / "guide_out_of_scope_blind7.json"
 
 
 def phrases(path: Path) -> dict[str, list[tuple[str, str]]]:

@@ -48,6 +48,7 @@ from bench.guide import (  # noqa: E402
     BLIND4,
     BLIND5,
     BLIND6,
+    BLIND7,
     CLOSING,
     DEV,
     DEV2,
@@ -66,6 +67,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_BLIND4,
     OUT_OF_SCOPE_BLIND5,
     OUT_OF_SCOPE_BLIND6,
+    OUT_OF_SCOPE_BLIND7,
     OUT_OF_SCOPE_DEV,
     OUT_OF_SCOPE_DEV3,
     OUT_OF_SCOPE_DEV5,
@@ -227,6 +229,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("fourth blind held-out set (situations, sealed on 7 December)", BLIND4, False),
         ("fifth blind held-out set (the 44-service guide, sealed on 7 December)", BLIND5, False),
         ("sixth blind held-out set (sealed while the search was tuned)", BLIND6, False),
+        ("seventh blind held-out set (sealed on 8 December)", BLIND7, False),
     )
     for label, path, list_misses in sets:
         if (
@@ -262,6 +265,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("out of scope, fourth blind", OUT_OF_SCOPE_BLIND4, False),
         ("out of scope, fifth blind", OUT_OF_SCOPE_BLIND5, False),
         ("out of scope, sixth blind", OUT_OF_SCOPE_BLIND6, False),
+        ("out of scope, seventh blind", OUT_OF_SCOPE_BLIND7, False),
     )
     for label, path, list_answers in outside:
         if skipped(path):

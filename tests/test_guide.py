@@ -69,6 +69,8 @@ BLIND4 = json.loads((DATA / "guide_phrases_blind4.json").read_text(encoding="utf
 # existed, sealed while the matcher and the seed changed, measured after that work only.
 BLIND5 = json.loads((DATA / "guide_phrases_blind5.json").read_text(encoding="utf-8"))
 BLIND6 = json.loads((DATA / "guide_phrases_blind6.json").read_text(encoding="utf-8"))
+# ... and a seventh, written blind the same way on 8 December, sealed for the lead to measure.
+BLIND7 = json.loads((DATA / "guide_phrases_blind7.json").read_text(encoding="utf-8"))
 # Everyday questions the guide does not answer: one set to tune on, one kept apart.
 OUTSIDE_DEV = json.loads((DATA / "guide_out_of_scope_dev.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV3 = json.loads((DATA / "guide_out_of_scope_dev3.json").read_text(encoding="utf-8"))
@@ -83,6 +85,7 @@ OUTSIDE_BLIND3 = json.loads((DATA / "guide_out_of_scope_blind3.json").read_text(
 OUTSIDE_BLIND4 = json.loads((DATA / "guide_out_of_scope_blind4.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND5 = json.loads((DATA / "guide_out_of_scope_blind5.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND6 = json.loads((DATA / "guide_out_of_scope_blind6.json").read_text(encoding="utf-8"))
+OUTSIDE_BLIND7 = json.loads((DATA / "guide_out_of_scope_blind7.json").read_text(encoding="utf-8"))
 # Every slug of the shared facts file (../shared/consular-guide-facts.md).
 FACT_SLUGS = [
     "consular-registration",
@@ -383,6 +386,13 @@ def seed_terms_of(texts: dict[str, Any], code: str) -> set[str]:
                 *(BLIND3, BLIND4, DEV5, BLIND5, DEV6, DEV7),
             ],
         ),
+        (
+            BLIND7,
+            [
+                *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2),
+                *(BLIND3, BLIND4, DEV5, BLIND5, DEV6, BLIND6, DEV7, DEV8),
+            ],
+        ),
     ],
 )
 def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, kept_apart, others):
@@ -397,13 +407,27 @@ def test_no_held_out_or_development_phrase_is_a_seed_term_or_another_sets(code, 
     asked = {slug for _, slug in phrases}
     if any(
         kept_apart is s
-        for s in (FRESH, DEV2, FINAL, CLOSING, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6)
+        for s in (
+            FRESH,
+            DEV2,
+            FINAL,
+            CLOSING,
+            BLIND,
+            BLIND2,
+            BLIND3,
+            BLIND4,
+            BLIND5,
+            BLIND6,
+            BLIND7,
+        )
     ):  # the new services too
         assert set(NEW_SLUGS) <= asked and len(asked) >= 25
     else:  # (nearly) every service of the guide it was written for
         assert len(set(FACT_SLUGS) - asked) <= 1
-    if kept_apart is BLIND5 or kept_apart is BLIND6:  # the whole 44-service guide, twice each
+    if any(kept_apart is s for s in (BLIND5, BLIND6, BLIND7)):  # the whole guide, twice each
         assert asked == slugs and len(phrases) == 2 * len(slugs)
+        assert set(Counter(slug for _, slug in phrases).values()) == {2}
+        assert len({normalise(p, code) for p, _ in phrases}) == len(phrases)
     assert [p for p, _ in phrases if normalise(p, code) in seed_terms] == []
     assert [p for p, _ in phrases if normalise(p, code) in elsewhere] == []
 
@@ -572,6 +596,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         BLIND6,
         DEV7,
         DEV8,
+        BLIND7,
     )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases.get(code, [])}
     outside = (
@@ -588,6 +613,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_BLIND6[code],
         *OUTSIDE_DEV7.get(code, []),
         *OUTSIDE_DEV8.get(code, []),
+        *OUTSIDE_BLIND7[code],
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -1036,6 +1062,11 @@ def test_no_out_of_scope_question_is_a_seed_term_or_in_both_sets(code):
     earlier |= {normalise(q, code) for q in OUTSIDE_BLIND5[code] + OUTSIDE_DEV6[code]}
     earlier |= {normalise(q, code) for q in OUTSIDE_DEV7.get(code, [])}
     for question in OUTSIDE_BLIND6[code]:
+        assert normalise(question, code) not in earlier, question
+    earlier |= {normalise(q, code) for q in OUTSIDE_BLIND6[code] + OUTSIDE_DEV8.get(code, [])}
+    asked = OUTSIDE_BLIND7[code]  # twenty-five a language, none twice, none asked before
+    assert len(asked) == 25 and len({normalise(q, code) for q in asked}) == 25
+    for question in asked:
         assert normalise(question, code) not in earlier, question
 
 
