@@ -909,6 +909,22 @@ MEASURED = {
             "en": (0.92, 0.99),
         },
     ),
+    # Written on 8 December the same way (services' slugs, English titles and first summary
+    # sentences only), sealed while the arabic9, latin9 and sources3 branches tuned the guide,
+    # measured once on main before them and once after (misses unread).
+    "seventh blind held-out": (
+        BLIND7,
+        (0.93, 0.99),
+        {
+            "ar": (0.93, 0.98),
+            "fr": (0.94, 0.99),
+            "es": (0.95, 1.00),
+            "it": (0.95, 0.99),
+            "nl": (0.92, 0.99),
+            "de": (0.90, 1.00),
+            "en": (0.92, 0.95),
+        },
+    ),
 }
 
 
@@ -1014,6 +1030,12 @@ CONFIDENT_WRONG = {
         # of none and English 1 instead of 2. Dutch still at 8%.
         OUTSIDE_BLIND6,
         {"ar": 0, "fr": 1, "es": 0, "it": 1, "nl": 2, "de": 0, "en": 1},
+    ),
+    # Written with the seventh blind set, sealed the same way: 3 of 175 read out as an answer on
+    # main before the arabic9, latin9 and sources3 branches (ar, it, de 1 each: 4%).
+    "seventh blind": (
+        OUTSIDE_BLIND7,
+        {"ar": 1, "fr": 0, "es": 0, "it": 1, "nl": 0, "de": 1, "en": 0},
     ),
 }
 
