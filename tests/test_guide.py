@@ -46,6 +46,9 @@ DEV7 = json.loads((DATA / "guide_phrases_dev7.json").read_text(encoding="utf-8")
 # ... an eighth, written on 7 December before its answers were seen, three a service in every
 # language (Arabic half Darija, half MSA; the others callers' situations in everyday words) ...
 DEV8 = json.loads((DATA / "guide_phrases_dev8.json").read_text(encoding="utf-8"))
+# ... a ninth, Arabic half, written on 8 December before its answers were seen, three a service
+# (half Darija, some with French words, half MSA; life situations told the roundabout way) ...
+DEV9_AR = json.loads((DATA / "guide_phrases_dev9_ar.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
@@ -78,6 +81,7 @@ OUTSIDE_DEV5 = json.loads((DATA / "guide_out_of_scope_dev5.json").read_text(enco
 OUTSIDE_DEV6 = json.loads((DATA / "guide_out_of_scope_dev6.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV7 = json.loads((DATA / "guide_out_of_scope_dev7.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV8 = json.loads((DATA / "guide_out_of_scope_dev8.json").read_text(encoding="utf-8"))
+OUTSIDE_DEV9_AR = json.loads((DATA / "guide_out_of_scope_dev9_ar.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
@@ -543,16 +547,37 @@ THREE_A_SERVICE = {
             *(OUTSIDE_BLIND6, OUTSIDE_DEV7),
         ),
     ),
+    "ninth, Arabic half": (
+        DEV9_AR,
+        OUTSIDE_DEV9_AR,
+        (
+            *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
+            *(BLIND4, DEV5, BLIND5, DEV6, BLIND6, DEV7, DEV8),
+        ),
+        (
+            *(OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2),
+            *(OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6),
+            *(OUTSIDE_BLIND6, OUTSIDE_DEV7, OUTSIDE_DEV8),
+        ),
+    ),
 }
 
 
-@pytest.mark.parametrize("code", CODES)
-@pytest.mark.parametrize("name", THREE_A_SERVICE)
+@pytest.mark.parametrize(
+    ("name", "code"),
+    # A set written in halves holds only its own languages until the halves are merged.
+    [
+        (name, code)
+        for name, (kept, *_) in THREE_A_SERVICE.items()
+        for code in CODES
+        if code in kept
+    ],
+)
 def test_the_later_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(name, code):
     phrase_set, outside_set, sets, outside_sets = THREE_A_SERVICE[name]
     facts, texts = read_seed()
     seed_terms = seed_terms_of(texts, code)
-    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases[code]}
+    elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases.get(code, [])}
     phrases = phrase_set[code]
     written = [normalise(p, code) for p, _ in phrases]
     assert len(set(written)) == len(written)
@@ -560,7 +585,7 @@ def test_the_later_development_sets_repeat_no_seed_term_and_no_other_sets_phrase
     counts = Counter(slug for _, slug in phrases)  # every service, three times each
     assert set(counts) == {service["slug"] for service in facts["services"]}
     assert set(counts.values()) == {3}
-    outside = {normalise(q, code) for asked in outside_sets for q in asked[code]}
+    outside = {normalise(q, code) for asked in outside_sets for q in asked.get(code, [])}
     asked = outside_set[code]
     assert len(asked) == 20 and len({normalise(q, code) for q in asked}) == 20
     assert [q for q in asked if normalise(q, code) in seed_terms | outside | set(written)] == []
@@ -597,6 +622,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         DEV7,
         DEV8,
         BLIND7,
+        DEV9_AR,
     )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases.get(code, [])}
     outside = (
@@ -614,6 +640,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_DEV7.get(code, []),
         *OUTSIDE_DEV8.get(code, []),
         *OUTSIDE_BLIND7[code],
+        *OUTSIDE_DEV9_AR.get(code, []),
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -684,12 +711,13 @@ MEASURED = {
         },
     ),
     # Written on 6 December for ar/de/es (38 each; 8 in each other language), tuned on. The
-    # whole is the mean of the languages' figures (English: 6 of 8).
+    # whole is the mean of the languages' figures (English: 6 of 8). Arabic 37 -> 38 of 38 with
+    # the arabic9 branch's examples.
     "third development": (
         DEV3,
         (0.98, 1.00),
         {
-            "ar": (0.97, 1.00),
+            "ar": (1.00, 1.00),
             "fr": (1.00, 1.00),
             "es": (1.00, 1.00),
             "it": (1.00, 1.00),
@@ -700,11 +728,12 @@ MEASURED = {
     ),
     # Written on 7 December before the matcher was studied (ar 114, nl/en/fr 38 each), tuned on:
     # Arabic 92% top-1 (17 of 114 "not found") on the matcher it was written for, 96% (2) after
-    # the Darija loanwords, the clitic check and the Arabic bar for a choice.
+    # the Darija loanwords, the clitic check and the Arabic bar for a choice; 99% before the
+    # arabic9 branch, 100% after it.
     "fifth development": (
         DEV5,
         (1.00, 1.00),
-        {"ar": (0.96, 0.99), "fr": (1.00, 1.00), "nl": (1.00, 1.00), "en": (1.00, 1.00)},
+        {"ar": (1.00, 1.00), "fr": (1.00, 1.00), "nl": (1.00, 1.00), "en": (1.00, 1.00)},
     ),
     # Written on 7 December by the latin6 branch before the matcher was studied (fr, en 176 each;
     # nl, de, it, es 132; Arabic on its own branch), tuned on: top-1 fr 87%, en 88%, nl 91%, de 89%,
@@ -759,6 +788,13 @@ MEASURED = {
             "en": (0.92, 0.99),
         },
     ),
+    # Arabic half, written on 8 December before any answer on it was seen (arabic9: half Darija,
+    # some with French words, half MSA; deaths, births, marriages, a return home, a lost paper, a
+    # relative in prison or hospital, two situations in one sentence), tuned on: top-1 83%, top-3
+    # 94% on main's seed; then with the example questions and synonyms written for what it showed
+    # confused (a court paper proving one Moroccan, a widow's non-remarriage certificate, a sick
+    # parent delegating a sale, an estate's pension and car, a post at a foreign consulate, ...):
+    "ninth development, Arabic half": (DEV9_AR, (0.99, 1.00), {"ar": (0.99, 1.00)}),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
@@ -963,7 +999,8 @@ CONFIDENT_WRONG = {
         OUTSIDE_DEV5,
         # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
         # latin7 (a doctor or driving lessons never read out as one answer): 9.
-        {"ar": 2, "fr": 2, "es": 1, "it": 3, "nl": 1, "de": 0, "en": 0},
+        # arabic9 (a doctor, a dentist, an early pension offered a choice in Arabic too): Arabic 1.
+        {"ar": 1, "fr": 2, "es": 1, "it": 3, "nl": 1, "de": 0, "en": 0},
     ),
     # Fifteen a language in the six Latin-script languages and twenty-five in Arabic, written with
     # the sixth development set before any search answer on them was seen: none read out as an
@@ -992,6 +1029,10 @@ CONFIDENT_WRONG = {
         OUTSIDE_DEV8,
         {"ar": 1, "fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 0},
     ),
+    # Twenty Arabic questions, written with the ninth development set's Arabic half: one read out
+    # as an answer on main's matcher (an early German pension: the life certificate), none once a
+    # doctor, a dentist and an early pension cap the Arabic verdict at a choice (arabic9).
+    "tuned on, ninth set, Arabic half": (OUTSIDE_DEV9_AR, {"ar": 0}),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
