@@ -271,10 +271,39 @@ def test_every_service_names_its_source_page_and_the_day_it_was_checked(app, gui
         for data in facts["services"]:
             service = services.published(data["slug"], "en").service
             assert service.source_url.startswith(("https://", "http://")), data["slug"]
-            if data["slug"] in NEW_SLUGS:  # checked when added, some again on 7 December
-                assert service.source_checked_on in (date(2026, 12, 5), date(2026, 12, 7))
+            if data["slug"] in NEW_SLUGS:  # checked when added, some again on 7 or 8 December
+                assert service.source_checked_on in (
+                    date(2026, 12, 5),
+                    date(2026, 12, 7),
+                    date(2026, 12, 8),
+                )
             if data["slug"] in CATALOGUE_SLUGS:
                 assert service.source_checked_on == date(2026, 12, 7)
+
+
+# Rewritten on 8 December from consulat.ma's own pages (they cited a law firm and a news site).
+FROM_CONSULAT_MA = ("divorce", "marriage-registration", "nationality-certificate")
+# How each language names the procedure that makes a foreign divorce count in Morocco.
+EXEQUATUR = {"es": "exequátur", "ar": "تذييل الحكم"}
+
+
+def test_answers_read_from_consulat_ma_text_its_page_and_say_where_a_divorce_is_recognised(
+    app, guide
+):
+    with app.test_request_context():
+        for slug in FROM_CONSULAT_MA:
+            for code in CODES:
+                entry = services.published(slug, code)
+                with force_locale(code):
+                    link = services.sms_text(entry).splitlines()[-1].split()[-1]
+                assert link.split("/")[2] in ("consulat.ma", "www.consulat.ma"), (slug, code)
+                assert entry.service.verified, slug
+        for code in CODES:
+            with force_locale(code):
+                spoken = " ".join(services.spoken_parts(services.published("divorce", code)))
+            assert EXEQUATUR.get(code, "exequatur") in spoken.lower(), code
+            rabat = "الرباط" if code == "ar" else "Rabat"  # the Ministry of Justice's seat
+            assert spoken.count(rabat) == 1, code
 
 
 def test_topics_stay_short_enough_to_browse_on_the_keypad():
