@@ -258,14 +258,16 @@ def ticket_source(step: Step) -> dict[str, Any]:
     """Return where a ticket this step opens comes from: country, call, step and path so far.
 
     The source key (the call and its step) makes a replayed webhook find the ticket its
-    first delivery opened instead of opening a second one.
+    first delivery opened instead of opening a second one. The path is only written into a
+    new ticket: once the call's state holds the ticket it opened, it is not read.
     """
     call = step.call
+    opened = call.context.get("ticket") is not None
     return {
         "country": call.country,
         "call_sid": call.call_sid,
         "source_key": f"{call.call_sid}:{call.step}",
-        "ivr_path": step.path(),
+        "ivr_path": [] if opened else step.path(),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from centre import phones
 from centre.check_digit import luhn_check_digit
@@ -104,14 +104,16 @@ def ticket_for_call(
     call_sid: str | None = None,
     source_key: str | None = None,
     ivr_path: list[dict[str, Any]] | None = None,
+    with_callback: bool = False,
 ) -> Ticket:
     """Add this request to the ticket the call already opened, or open the call's ticket with it.
 
     One call, one ticket: a caller who records a complaint, then asks for an agent, then
     leaves the queue for a callback leaves one ticket carrying the three requests in order.
-    A replayed step (same `source_key`) adds nothing.
+    A replayed step (same `source_key`) adds nothing. `with_callback`: the ticket's booking is
+    read with it (for one about to book a callback), not by a SELECT of its own.
     """
-    ticket = call_ticket(call_sid)
+    ticket = call_ticket(call_sid, with_callback)
     if ticket is None:
         # Opened with its request (one INSERT, no UPDATE after it); a replay's ticket, which
         # holds this call's sid, would have been found above, or is met by the INSERT.
@@ -264,13 +266,14 @@ def _open_first(dialect: str) -> Compiled:
     return Compiled(insert)
 
 
-def call_ticket(call_sid: str | None) -> Ticket | None:
+def call_ticket(call_sid: str | None, with_callback: bool = False) -> Ticket | None:
     """Return the ticket this call opened (or the one it was merged into), if any."""
     if not call_sid:
         return None
-    ticket = db.session.scalar(
-        sa.select(Ticket).where(Ticket.call_sid == call_sid).order_by(Ticket.id).limit(1)
-    )
+    query = sa.select(Ticket).where(Ticket.call_sid == call_sid).order_by(Ticket.id).limit(1)
+    if with_callback:
+        query = query.options(joinedload(Ticket.callback))
+    ticket = db.session.scalar(query)
     while ticket is not None and ticket.merged_into is not None:
         ticket = ticket.merged_into
     return ticket
