@@ -409,7 +409,10 @@ class Agent(Node):
                     step.language, step.call.context.get("tz"), availability.next_opening
                 )
                 return Go("callback_offer", preface=tuple(closed))
-            if state.queued_count([step.language.code]) >= current_app.config["QUEUE_MAX_LENGTH"]:
+            # The call's path comes with the queue's length: the ticket opened next needs it.
+            queued, stored = state.queued_count_and_path(step.language.code, step.call)
+            step.keep_path(stored)
+            if queued >= current_app.config["QUEUE_MAX_LENGTH"]:
                 return Go("callback_offer", preface=(gettext("All our agents are busy."),))
             return None
 
