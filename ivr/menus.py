@@ -36,7 +36,7 @@ from ivr.flow import (
 from ivr.twiml import say
 from tickets import callbacks
 from tickets.models import Ticket
-from tickets.services import CallTicket, open_call_ticket
+from tickets.services import CallRequest, CallTicket, open_call_ticket
 
 log = logging.getLogger(__name__)
 
@@ -273,14 +273,14 @@ def ticket_source(step: Step) -> dict[str, Any]:
 
 def open_step_ticket(step: Step, kind: str) -> CallTicket:
     """Add the request of `kind` this step leaves for a person to the call's ticket (or open it)."""
-    return open_call_ticket(
+    request = CallRequest(
         kind,
         step.language.code,
         state.caller_number(),
         current_app.config["PHONE_HASH_KEY"],
         **ticket_source(step),
-        opened=step.call.context.get("ticket") is not None,
     )
+    return open_call_ticket(request, opened=step.call.context.get("ticket") is not None)
 
 
 # --- feedback ---------------------------------------------------------------------------
