@@ -10,8 +10,10 @@ call whenever theirs ends. After a warm-up of one think time, requests are timed
 request's time inside its gunicorn worker (its access log: what is left of the callers' p99
 is the listen queue and the callers' own processes). A level
 is held when every request was answered 200 with playable TwiML (never the apology) and p99 is
-under 100 ms. Prints the curve, saves it as JSON, and as a PNG with `--plot` (matplotlib,
-the `bench` extra).
+under 100 ms. The centre is open every day at every hour (`--open-all-day`, the default: its
+calendar is data), so a caller who asks for an agent is queued whatever the time of day the
+run starts at; `--no-open-all-day` keeps the seeded hours. Prints the curve, saves it as JSON,
+and as a PNG with `--plot` (matplotlib, the `bench` extra).
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ if str(ROOT) not in sys.path:
 from bench import cpu, servers  # noqa: E402
 from bench.callers import SENTINEL_FALLBACK, Caller, Failure, Tally  # noqa: E402
 from bench.database import add_database_argument, percentile  # noqa: E402
-from bench.webhooks import app_environment, backends, prepare_database  # noqa: E402
+from bench.webhooks import (  # noqa: E402
+    add_hours_argument,
+    app_environment,
+    backends,
+    open_all_day,
+    prepare_database,
+)
 from ivr.driver import TwimlError  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_capacity"
@@ -75,6 +83,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep-going", action="store_true", help="go on past the first miss")
     parser.add_argument("--plot", type=Path, help="write the curve as a PNG here")
+    add_hours_argument(parser)
     add_database_argument(parser, DEFAULT_DATABASE_URL)
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     options = parser.parse_args(argv)
@@ -259,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     env["FALLBACK_AGENT_NUMBER"] = SENTINEL_FALLBACK
     print("preparing the database", flush=True)
     engine = prepare_database(options.database_url, env)
+    if options.open_all_day:
+        open_all_day(engine)  # the working hours' path (`0` queues) at any time of day
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = options.results / f"capacity-{stamp}.log"
     access_log = options.results / f"capacity-{stamp}-worker-times.log"

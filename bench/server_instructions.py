@@ -22,6 +22,9 @@ with their share of the mix: `status`, `recording callback`, `queue wait`, and a
 "<node> <input>", e.g. `language keys`, `guide speech`, `complaint recording`): each of those
 requests is the first of its kind in one caller's walk, walked in-process up to it. The database (its name must contain `bench`) is made afresh; `--root` imports the app
 and the bench from another checkout (a `git archive` of the commit to compare with).
+The bench's centre is open every day at every hour (`--open-all-day`, the default: the
+calendar's data, not the app's clock), so `0` queues its caller at any time of day;
+`--no-open-all-day` keeps the seeded hours (08:00-20:00 on weekdays, Moroccan time).
 """
 
 from __future__ import annotations
@@ -86,6 +89,15 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--callers", help="with --profile: who calls the functions matching this")
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_server"
+    )
+    parser.add_argument(  # as bench.webhooks.add_hours_argument: parsed before --root is imported
+        "--open-all-day",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=(
+            "open the bench's centre every day at every hour, so that `0` queues the caller "
+            "whatever the time (--no-open-all-day: the seeded hours, 08:00-20:00 on weekdays)"
+        ),
     )
     return parser.parse_args(argv)
 
@@ -298,7 +310,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         token = secrets.token_hex(16)
         env = webhooks.app_environment(options.database_url, token)
-        webhooks.prepare_database(options.database_url, env).dispose()
+        engine = webhooks.prepare_database(options.database_url, env)
+        if options.open_all_day:
+            webhooks.open_all_day(engine)
+        engine.dispose()
         os.environ.update(env)
         from app import create_app  # noqa: PLC0415  # after the environment is set
 

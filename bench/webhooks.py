@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,6 +37,9 @@ if str(ROOT) not in sys.path:
 from bench import calls, cpu, load, servers  # noqa: E402
 from bench.database import add_database_argument  # noqa: E402
 from bench.load import Figures  # noqa: E402
+from centre import calendar  # noqa: E402
+from centre.calendar import Closure, Holiday, OpeningHours  # noqa: E402
+from centre.revisions import REVISIONS  # noqa: E402
 from ivr.models import Call, CallerPreference, CallEvent  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
@@ -142,6 +146,44 @@ def prepare_database(database_url: str, env: dict[str, str]) -> sa.Engine:
     if setup.returncode != 0:
         raise SystemExit(f"flask setup failed:\n{setup.stderr[-2000:]}")
     return sa.create_engine(database_url)
+
+
+def open_all_day(engine: sa.Engine) -> None:
+    """Open the bench's centre every day at every hour: no holidays, no closures.
+
+    The opening hours are data, so a bench measures the working hours' path (a caller who asks
+    for an agent is queued, not offered a callback) whatever the time of day it runs at, with
+    no clock changed in the app. Each weekday runs from 00:00 to the last microsecond of the
+    day (a `time` has no 24:00). The calendar's revision is moved, as a supervisor's change
+    would move it, so no worker keeps the hours it read before.
+    """
+    hours = OpeningHours.__table__
+    with engine.begin() as connection:
+        connection.execute(sa.delete(hours))
+        connection.execute(
+            sa.insert(hours),
+            [{"weekday": day, "opens": dt_time.min, "closes": dt_time.max} for day in range(7)],
+        )
+        connection.execute(sa.delete(Holiday.__table__))
+        connection.execute(sa.delete(Closure.__table__))
+        connection.execute(
+            sa.update(REVISIONS)
+            .where(REVISIONS.c.name == calendar.REVISION)
+            .values(token=secrets.token_hex(16))
+        )
+
+
+def add_hours_argument(parser: argparse.ArgumentParser) -> None:
+    """Add --open-all-day (the default) and --no-open-all-day: the bench's centre's hours."""
+    parser.add_argument(
+        "--open-all-day",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=(
+            "open the bench's centre every day at every hour, so that `0` queues the caller "
+            "whatever the time (--no-open-all-day: the seeded hours, 08:00-20:00 on weekdays)"
+        ),
+    )
 
 
 def analyse(engine: sa.Engine) -> None:

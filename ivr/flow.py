@@ -72,6 +72,10 @@ class Go:
     remember: bool = False
 
 
+# In `Step.looked_up`: the call's path as stored before this step (its events come at the end).
+_STORED_PATH = "stored path"
+
+
 @dataclass
 class Step:
     """One webhook's worth of work on a call."""
@@ -191,7 +195,11 @@ class Step:
     def path(self) -> list[dict[str, Any]]:
         """Return the call's path for an agent: the steps stored and the one being taken."""
         taken = [self.event.as_path()] if self.event is not None else []
-        return state.path(self.call) + taken
+        return self.once(_STORED_PATH, lambda: state.path(self.call)) + taken
+
+    def keep_path(self, stored: list[dict[str, Any]]) -> None:
+        """Keep the call's path as stored, read along with something else, for `path`."""
+        self.looked_up.setdefault(_STORED_PATH, stored)
 
     def action_url(self, endpoint: str = "ivr.step", **params: Any) -> str:
         """Return the URL of this call's next step; it carries only the step and language."""

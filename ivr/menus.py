@@ -36,7 +36,7 @@ from ivr.flow import (
 from ivr.twiml import say
 from tickets import callbacks
 from tickets.models import Ticket
-from tickets.services import CallTicket, open_call_ticket
+from tickets.services import CallRequest, CallTicket, open_call_ticket
 
 log = logging.getLogger(__name__)
 
@@ -258,27 +258,29 @@ def ticket_source(step: Step) -> dict[str, Any]:
     """Return where a ticket this step opens comes from: country, call, step and path so far.
 
     The source key (the call and its step) makes a replayed webhook find the ticket its
-    first delivery opened instead of opening a second one.
+    first delivery opened instead of opening a second one. The path is only written into a
+    new ticket: once the call's state holds the ticket it opened, it is not read.
     """
     call = step.call
+    opened = call.context.get("ticket") is not None
     return {
         "country": call.country,
         "call_sid": call.call_sid,
         "source_key": f"{call.call_sid}:{call.step}",
-        "ivr_path": step.path(),
+        "ivr_path": [] if opened else step.path(),
     }
 
 
 def open_step_ticket(step: Step, kind: str) -> CallTicket:
     """Add the request of `kind` this step leaves for a person to the call's ticket (or open it)."""
-    return open_call_ticket(
+    request = CallRequest(
         kind,
         step.language.code,
         state.caller_number(),
         current_app.config["PHONE_HASH_KEY"],
         **ticket_source(step),
-        opened=step.call.context.get("ticket") is not None,
     )
+    return open_call_ticket(request, opened=step.call.context.get("ticket") is not None)
 
 
 # --- feedback ---------------------------------------------------------------------------
@@ -407,7 +409,10 @@ class Agent(Node):
                     step.language, step.call.context.get("tz"), availability.next_opening
                 )
                 return Go("callback_offer", preface=tuple(closed))
-            if state.queued_count([step.language.code]) >= current_app.config["QUEUE_MAX_LENGTH"]:
+            # The call's path comes with the queue's length: the ticket opened next needs it.
+            queued, stored = state.queued_count_and_path(step.language.code, step.call)
+            step.keep_path(stored)
+            if queued >= current_app.config["QUEUE_MAX_LENGTH"]:
                 return Go("callback_offer", preface=(gettext("All our agents are busy."),))
             return None
 

@@ -365,6 +365,42 @@ _PATH = (
 )
 
 
+def queued_count_and_path(language_code: str, call: CallState) -> tuple[int, list[dict[str, Any]]]:
+    """Return how many calls wait for an agent in this language, and the call's path, in one read."""
+    rows = db.session.execute(_QUEUED_AND_PATH, {"language": language_code, "call_id": call.id})
+    count, *stored = rows.all()
+    return count.queued or 0, [Event(*row[1:4]).as_path() for row in stored]
+
+
+def _queued_and_path() -> sa.CompoundSelect[Any]:
+    """Return the queue's length (first, at step -1) and the call's events, as one statement."""
+    waiting = sa.and_(
+        CALLS.c.language == sa.bindparam("language"),
+        CALLS.c.queue_entered_at.is_not(None),
+        CALLS.c.queue_left_at.is_(None),
+        CALLS.c.ended_at.is_(None),
+    )
+    text = EVENTS.c.to_node.type
+    length = sa.select(
+        sa.func.count().label("queued"),
+        sa.null().cast(text).label("from_node"),
+        sa.null().cast(EVENTS.c.caller_input.type).label("caller_input"),
+        sa.null().cast(text).label("to_node"),
+        sa.literal(-1, EVENTS.c.step.type).label("step"),
+    ).where(waiting)
+    events = sa.select(
+        sa.null().cast(sa.BigInteger),
+        EVENTS.c.from_node,
+        EVENTS.c.caller_input,
+        EVENTS.c.to_node,
+        EVENTS.c.step,
+    ).where(EVENTS.c.call_id == sa.bindparam("call_id"))
+    return sa.union_all(length, events).order_by(sa.literal_column("step"))
+
+
+_QUEUED_AND_PATH = _queued_and_path()
+
+
 def _waiting(language_codes: list[str]) -> sa.ColumnElement[bool]:
     return sa.and_(
         Call.language.in_(language_codes),

@@ -22,6 +22,7 @@ from psycopg._connection_base import BaseConnection
 from centre.extensions import db
 from centre.transactions import FINAL_WRITE, WriteAfterFinalWrite, reads_outside_transactions
 from ivr.models import Call, CallerPreference, CallEvent
+from tickets.models import Ticket
 
 
 @pytest.fixture(autouse=True)
@@ -194,6 +195,8 @@ def test_a_calls_first_ticket_is_one_insert_and_its_second_request_sends_none(
         turn = phone.press("0")  # an agent: a second request on the same ticket
     assert turn.enqueue is not None
     assert "INSERT" not in sent and sent["UPDATE"] == 1  # the call's state knows its ticket
+    # The row, the queue's length with the path so far in one read, the call's ticket.
+    assert sent["SELECT"] == 3
 
 
 def test_an_agent_asked_first_opens_the_ticket_in_one_insert(app, call, monkeypatch, open_hours):
@@ -202,5 +205,35 @@ def test_an_agent_asked_first_opens_the_ticket_in_one_insert(app, call, monkeypa
     with waits(app, monkeypatch) as sent:
         turn = phone.press("0")
     assert turn.enqueue is not None
-    # The row, the queue's length, the path so far; the ticket; the step.
-    assert sent == {"SELECT": 3, "BEGIN": 1, "INSERT": 1, "WITH": 1, "COMMIT": 1}
+    # The row, the queue's length with the path so far (one SELECT); the ticket; the step.
+    assert sent == {"SELECT": 2, "BEGIN": 1, "INSERT": 1, "WITH": 1, "COMMIT": 1}
+    _, path = _call(app, phone.call_sid)
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.call_sid == phone.call_sid))
+        assert ticket is not None and [step["to"] for step in ticket.ivr_path] == path
+
+
+def test_a_callback_booked_after_a_complaint_reads_neither_path_nor_booking_apart(
+    app, call, monkeypatch, closed_hours
+):
+    phone = call()
+    walk_to_main_menu(phone, "en")
+    phone.press("3")
+    phone.press("1")
+    phone.leave_message()
+    offer = phone.press("0")  # after hours: the callback offer
+    assert offer.gather is not None
+    with waits(app, monkeypatch) as sent:
+        phone.press("1")
+    # The row; the call's ticket with its booking; the lock; the last slot booked with its
+    # number; the ticket and its callback written in a savepoint; the step; the text message.
+    assert sent == {
+        "SELECT": 4,
+        "SAVEPOINT": 1,
+        "BEGIN": 1,
+        "UPDATE": 1,
+        "INSERT": 2,
+        "RELEASE": 1,
+        "WITH": 1,
+        "COMMIT": 1,
+    }

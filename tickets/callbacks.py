@@ -157,15 +157,14 @@ def book(
         call_sid=call_sid,
         source_key=source_key,
         ivr_path=ivr_path,
+        with_callback=True,
     )
     if ticket.callback is not None:
         return ticket  # a replayed request: already booked
     moment = now()
     _serialise()
-    last_priority, last_slot = db.session.execute(
-        sa.select(sa.func.max(Callback.priority_at), sa.func.max(Callback.scheduled_at)).where(
-            Callback.state == "booked", Callback.scheduled_at >= to_storage(moment)
-        )
+    last_priority, last_slot, in_last_slot = db.session.execute(
+        _LAST_BOOKED, {"booked": "booked", "moment": to_storage(moment)}
     ).one()
     ticket.callback = Callback(
         number=number,
@@ -177,7 +176,9 @@ def book(
         # Nobody waiting asked after this caller (the usual case): no one moves, and the
         # caller goes in the first slot with room from the last one booked, never before it.
         after = max(moment, from_storage(last_slot)) if last_slot else moment
-        slot = to_storage(_first_free_slot(after))
+        # The last slot booked is the only one from `after` on that holds anybody.
+        taken = {from_storage(last_slot): in_last_slot} if last_slot else {}
+        slot = to_storage(_first_free_slot(after, taken))
         # The caller is told this time: a later reflow never brings them earlier than it.
         ticket.callback.scheduled_at = ticket.callback.not_before = slot
         moves = []
@@ -190,14 +191,27 @@ def book(
     return ticket
 
 
-def _first_free_slot(after: datetime) -> datetime:
-    """Return the first slot from `after` on with room for one more callback."""
-    booked = db.session.execute(
-        sa.select(Callback.scheduled_at, sa.func.count())
-        .where(Callback.state == "booked", Callback.scheduled_at >= to_storage(after))
-        .group_by(Callback.scheduled_at)
+def _last_booked() -> sa.Select[datetime, datetime, int]:
+    """Return the read of the callbacks to come: the latest place asked, the last slot, its number."""
+    to_come = sa.and_(
+        Callback.state == sa.bindparam("booked"),
+        Callback.scheduled_at >= sa.bindparam("moment", type_=Callback.scheduled_at.type),
     )
-    taken = {from_storage(slot): count for slot, count in booked}
+    last_slot = sa.select(sa.func.max(Callback.scheduled_at)).where(to_come).scalar_subquery()
+    return sa.select(
+        sa.func.max(Callback.priority_at),
+        sa.func.max(Callback.scheduled_at),
+        sa.func.count(sa.case((Callback.scheduled_at == last_slot, 1))),
+    ).where(to_come)
+
+
+# Before, two reads: the latest place and slot, then the slots from the last one with their
+# number of callbacks, which only ever found the last slot's.
+_LAST_BOOKED = _last_booked()
+
+
+def _first_free_slot(after: datetime, taken: Mapping[datetime, int]) -> datetime:
+    """Return the first slot from `after` on with room for one more callback (`taken`: booked ones)."""
     grid = slots(after, current_app.config["CALLBACK_SLOT_MINUTES"])
     return _first_with_room(grid, taken, current_app.config["CALLBACK_SLOT_CAPACITY"])
 

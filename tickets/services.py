@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from centre import phones
 from centre.check_digit import luhn_check_digit
@@ -104,14 +104,16 @@ def ticket_for_call(
     call_sid: str | None = None,
     source_key: str | None = None,
     ivr_path: list[dict[str, Any]] | None = None,
+    with_callback: bool = False,
 ) -> Ticket:
     """Add this request to the ticket the call already opened, or open the call's ticket with it.
 
     One call, one ticket: a caller who records a complaint, then asks for an agent, then
     leaves the queue for a callback leaves one ticket carrying the three requests in order.
-    A replayed step (same `source_key`) adds nothing.
+    A replayed step (same `source_key`) adds nothing. `with_callback`: the ticket's booking is
+    read with it (for one about to book a callback), not by a SELECT of its own.
     """
-    ticket = call_ticket(call_sid)
+    ticket = call_ticket(call_sid, with_callback)
     if ticket is None:
         # Opened with its request (one INSERT, no UPDATE after it); a replay's ticket, which
         # holds this call's sid, would have been found above, or is met by the INSERT.
@@ -139,17 +141,21 @@ class CallTicket:
     reference: str
 
 
-def open_call_ticket(
-    type: str,
-    language: str,
-    caller: str | None,
-    hash_key: str,
-    country: str | None,
-    call_sid: str,
-    source_key: str,
-    ivr_path: list[dict[str, Any]],
-    opened: bool = False,
-) -> CallTicket:
+@dataclass(frozen=True)
+class CallRequest:
+    """What a step of a call asks of the call's ticket, and where it comes from."""
+
+    type: str
+    language: str
+    caller: str | None
+    hash_key: str
+    country: str | None
+    call_sid: str
+    source_key: str  # the call and its step: a replayed step finds what it opened
+    ivr_path: list[dict[str, Any]]  # the path so far, written into a new ticket only
+
+
+def open_call_ticket(request: CallRequest, opened: bool = False) -> CallTicket:
     """Do what `ticket_for_call` does, opening a call's first ticket in one statement.
 
     The INSERT opens the ticket, with its first request and its due times, only when the call
@@ -159,59 +165,47 @@ def open_call_ticket(
     `opened`: the caller knows this call opened a ticket already (its state says so), so
     the INSERT, which would insert nothing, is not sent.
     """
-    if type not in TYPES:
-        raise ValueError(f"unknown ticket type {type!r}")
+    if request.type not in TYPES:
+        raise ValueError(f"unknown ticket type {request.type!r}")
     session = db.session()
     if not opened:
-        found = _open_first_ticket(
-            session, type, language, caller, hash_key, country, call_sid, source_key, ivr_path
-        )
+        found = _open_first_ticket(session, request)
         if found is not None:
             return found
     ticket = ticket_for_call(
-        type,
-        language,
-        caller,
-        hash_key,
-        country=country,
-        call_sid=call_sid,
-        source_key=source_key,
-        ivr_path=ivr_path,
+        request.type,
+        request.language,
+        request.caller,
+        request.hash_key,
+        country=request.country,
+        call_sid=request.call_sid,
+        source_key=request.source_key,
+        ivr_path=request.ivr_path,
     )
     session.flush()
     return CallTicket(ticket.id, ticket.reference)
 
 
-def _open_first_ticket(
-    session: Session,
-    type: str,
-    language: str,
-    caller: str | None,
-    hash_key: str,
-    country: str | None,
-    call_sid: str,
-    source_key: str,
-    ivr_path: list[dict[str, Any]],
-) -> CallTicket | None:
+def _open_first_ticket(session: Session, request: CallRequest) -> CallTicket | None:
     """Open the call's first ticket in one statement; None when it inserted nothing."""
     connection = session.connection()
     moment = to_storage(now())
-    warn_at, due_at, queue_key = sla.opening_due(type, moment)
+    warn_at, due_at, queue_key = sla.opening_due(request.type, moment)
     row = _open_first(connection.dialect.name).first(
         connection,
         {
             "reference": new_reference(),
-            "type": type,
+            "type": request.type,
             "status": "new",
-            "language": language,
-            "country": country,
-            "caller_masked": phones.mask(caller),
-            "caller_hash": phones.keyed_hash(caller, hash_key),
-            "caller_number": phones.normalise(caller),
-            "call_sid": call_sid,
-            "source_key": source_key,
-            "ivr_path": ivr_path,
-            "requests": [_request(type, moment, source_key)],
+            "language": request.language,
+            "country": request.country,
+            "caller_masked": phones.mask(request.caller),
+            "caller_hash": phones.keyed_hash(request.caller, request.hash_key),
+            "caller_number": phones.normalise(request.caller),
+            "call_sid": request.call_sid,
+            "source_key": request.source_key,
+            "ivr_path": request.ivr_path,
+            "requests": [_request(request.type, moment, request.source_key)],
             "has_message": False,
             "created_at": moment,
             "updated_at": moment,
@@ -264,13 +258,14 @@ def _open_first(dialect: str) -> Compiled:
     return Compiled(insert)
 
 
-def call_ticket(call_sid: str | None) -> Ticket | None:
+def call_ticket(call_sid: str | None, with_callback: bool = False) -> Ticket | None:
     """Return the ticket this call opened (or the one it was merged into), if any."""
     if not call_sid:
         return None
-    ticket = db.session.scalar(
-        sa.select(Ticket).where(Ticket.call_sid == call_sid).order_by(Ticket.id).limit(1)
-    )
+    query = sa.select(Ticket).where(Ticket.call_sid == call_sid).order_by(Ticket.id).limit(1)
+    if with_callback:
+        query = query.options(joinedload(Ticket.callback))
+    ticket = db.session.scalar(query)
     while ticket is not None and ticket.merged_into is not None:
         ticket = ticket.merged_into
     return ticket
