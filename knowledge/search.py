@@ -100,7 +100,9 @@ RESIDENCE = {
     "fr": frozenset({"francais", "francaise", "prefecture", "caf", "ants"}),
     "es": frozenset({"espanol", "espanola", "comisaria", "extranjeria", "trafico", "sepe", "itv"}),
     "it": frozenset({"italiano", "italiana", "questura", "pra", "revisione"}),
-    "nl": frozenset({"nederlands", "nederlandse", "gemeente", "ind", "digid", "brp", "vog", "uwv"}),
+    "nl": frozenset(
+        {"nederlands", "nederlandse", "gemeente", "ind", "digid", "brp", "vog", "omtrent", "uwv"}
+    ),
     "de": frozenset(
         {"deutsch", "deutsche", "deutschen", "deutscher", "burgeramt", "buergeramt", "jobcenter"}
         | {"auslanderbehorde", "auslaenderbehoerde", "meldebescheinigung", "einbuergerung"}

@@ -658,11 +658,11 @@ MEASURED = {
         (0.98, 1.00),
         {
             "ar": (0.99, 1.00),
-            "fr": (1.00, 1.00),
-            "es": (0.98, 1.00),
+            "fr": (0.99, 1.00),
+            "es": (0.97, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.99, 1.00),
-            "de": (0.98, 1.00),
+            "de": (0.97, 1.00),
             "en": (0.97, 1.00),
         },
     ),
@@ -676,21 +676,21 @@ MEASURED = {
             "it": (0.96, 1.00),
             "nl": (0.98, 1.00),
             "de": (0.98, 1.00),
-            "en": (0.97, 1.00),
+            "en": (0.95, 1.00),
         },
     ),
     # Written on 6 December for ar/de/es (38 each; 8 in each other language), tuned on. The
     # whole is the mean of the languages' figures (English: 6 of 8).
     "third development": (
         DEV3,
-        (0.98, 1.00),
+        (0.97, 1.00),
         {
             "ar": (0.97, 1.00),
             "fr": (1.00, 1.00),
-            "es": (1.00, 1.00),
+            "es": (0.97, 1.00),
             "it": (1.00, 1.00),
             "nl": (1.00, 1.00),
-            "de": (1.00, 1.00),
+            "de": (0.97, 1.00),
             "en": (0.88, 1.00),
         },
     ),
@@ -711,9 +711,9 @@ MEASURED = {
         (0.94, 0.99),
         {
             "ar": (0.98, 0.99),
-            "fr": (0.94, 0.99),
-            "es": (0.91, 0.98),
-            "it": (0.92, 0.99),
+            "fr": (0.93, 0.99),
+            "es": (0.91, 0.99),
+            "it": (0.93, 0.99),
             "nl": (0.95, 0.99),
             "de": (0.93, 0.98),
             "en": (0.93, 0.98),
@@ -728,11 +728,11 @@ MEASURED = {
         (0.98, 1.00),
         {
             "ar": (1.00, 1.00),
-            "fr": (0.96, 1.00),
-            "es": (0.99, 1.00),
+            "fr": (0.97, 1.00),
+            "es": (0.98, 1.00),
             "it": (0.98, 1.00),
             "nl": (0.98, 1.00),
-            "de": (0.98, 1.00),
+            "de": (0.97, 1.00),
             "en": (0.96, 1.00),
         },
     ),
@@ -747,12 +747,30 @@ MEASURED = {
         (0.94, 0.99),
         {
             "ar": (1.00, 1.00),
-            "fr": (0.92, 1.00),
+            "fr": (0.91, 0.99),
             "es": (0.95, 1.00),
-            "it": (0.95, 1.00),
+            "it": (0.95, 0.99),
             "nl": (0.92, 0.98),
-            "de": (0.95, 0.99),
-            "en": (0.92, 0.99),
+            "de": (0.95, 0.98),
+            "en": (0.92, 1.00),
+        },
+    ),
+    # Written on 8 December before any answer on it was seen, three a service in every language
+    # (latin9: callers' situations in everyday words; the Arabic half from its own branch), tuned
+    # on. On main's seed: top-1 fr 91%, es 92%, it 95%, nl 91%, de 90%, en 88%; then with the
+    # synonyms and example questions written for what it showed confused (an estate whose heirs
+    # live in Morocco, a death buried where it happened, a consular card renewed on the portal,
+    # proof of being Moroccan by birth, a name spelled two ways, a registration proof for customs):
+    "ninth development": (
+        DEV9,
+        (0.97, 1.00),
+        {
+            "fr": (0.95, 0.99),
+            "es": (0.97, 1.00),
+            "it": (1.00, 1.00),
+            "nl": (0.97, 1.00),
+            "de": (0.96, 1.00),
+            "en": (0.96, 0.98),
         },
     ),
     # Written when the guide grew from 23 services to 38, then measured while the second
@@ -942,8 +960,9 @@ CONFIDENT_WRONG = {
     "tuned on, fifth set": (
         OUTSIDE_DEV5,
         # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
-        # latin7 (a doctor or driving lessons never read out as one answer): 9.
-        {"ar": 2, "fr": 2, "es": 1, "it": 3, "nl": 1, "de": 0, "en": 0},
+        # latin7 (a doctor or driving lessons never read out as one answer): 9. latin9 (the
+        # residence country's own papers, unless Morocco is named, offered as a choice): 6.
+        {"ar": 2, "fr": 1, "es": 1, "it": 1, "nl": 1, "de": 0, "en": 0},
     ),
     # Fifteen a language in the six Latin-script languages and twenty-five in Arabic, written with
     # the sixth development set before any search answer on them was seen: none read out as an
@@ -959,7 +978,8 @@ CONFIDENT_WRONG = {
     # cap the verdict at a choice (latin7).
     "tuned on, seventh set": (
         OUTSIDE_DEV7,
-        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 1, "en": 0},
+        # German nationality: a choice after latin9 (the residence country's own papers).
+        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
     # Twenty a language, written with the eighth development set. Arabic: one read out as an
     # answer before and after the arabic8 branch (a Dutch driving licence lost, a new one asked of
@@ -970,7 +990,20 @@ CONFIDENT_WRONG = {
     # the verdict at a choice (latin8).
     "tuned on, eighth set": (
         OUTSIDE_DEV8,
-        {"ar": 1, "fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 0},
+        # After latin9: Dutch none (a Dutch licence at the gemeente, a choice), Spanish one (a
+        # Spanish car insurance in Morocco, 190.0 against the 190 bar: a choice before).
+        {"ar": 1, "fr": 1, "es": 1, "it": 0, "nl": 0, "de": 0, "en": 0},
+    ),
+    # Twenty a language, written with the ninth development set, in Dutch, German and English
+    # mostly near the guide's words (the residence country's own offices and papers, a bank,
+    # insurance, travel bookings). The six Latin-script languages: 8 read out as one answer on
+    # main's matcher (fr: a French car's registration; es: an ITV; it: an Italian passport at the
+    # questura; nl 3: a Dutch passport at the gemeente, a VOG, a ferry with the car; de: a German
+    # passport; en: child benefit), 2 once the residence country's own offices and papers cap the
+    # verdict at a choice unless Morocco is named (latin9): fr the car's registration, nl the ferry.
+    "tuned on, ninth set": (
+        OUTSIDE_DEV9,
+        {"fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 0},
     ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
