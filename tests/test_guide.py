@@ -1153,6 +1153,39 @@ def test_a_question_about_a_doctor_is_offered_a_choice_never_read_one_answer(
     assert asked_here.kind == "clear" and asked_here.matches[0].slug == "appointments"
 
 
+@pytest.mark.parametrize(
+    "code, residence_paper, moroccan_paper, slug",
+    [
+        (
+            "nl",
+            "ik heb een verklaring omtrent het gedrag nodig voor de ind",
+            "ik heb een verklaring omtrent het gedrag uit marokko nodig voor de ind",
+            "criminal-record",
+        ),
+        (
+            "nl",
+            "ik wil een nieuw nederlands paspoort aanvragen",
+            "ik wil een nieuw marokkaans paspoort aanvragen",
+            "passport",
+        ),
+        (
+            "de",
+            "ich brauche einen neuen deutschen reisepass",
+            "ich brauche einen neuen marokkanischen reisepass",
+            "passport",
+        ),
+    ],
+)
+def test_the_residence_countrys_own_paper_is_offered_a_choice_a_moroccan_one_is_answered(
+    app, guide, code, residence_paper, moroccan_paper, slug
+):
+    with app.app_context():
+        theirs = search.verdict(search.search(residence_paper, code), code)
+        ours = search.verdict(search.search(moroccan_paper, code), code)
+    assert theirs.kind == "close" and theirs.matches[0].slug == slug  # the ranking stays
+    assert ours.kind == "clear" and ours.matches[0].slug == slug
+
+
 def test_a_word_only_a_services_description_uses_tips_a_tie_its_way():
     entries = [
         search.Entry("a", "certificate", ("certificate",), "for people who never married"),
