@@ -31,9 +31,10 @@ DEV7 = DATA / "guide_phrases_dev7.json"
 # An eighth, written on 7 December before its answers were seen: three a service in every
 # language, callers' situations in everyday words rather than the service's title.
 DEV8 = DATA / "guide_phrases_dev8.json"
-# A ninth, Arabic half, written on 8 December before its answers were seen: three a service, half
-# Darija (some with French words), half MSA, life situations told the roundabout way.
-DEV9_AR = DATA / "guide_phrases_dev9_ar.json"
+# A ninth, written on 8 December before its answers were seen: three a service in every
+# language (Arabic half Darija, some with French words, half MSA; the others callers' situations
+# in everyday words).
+DEV9 = DATA / "guide_phrases_dev9.json"
 HELD_OUT = DATA / "guide_phrases_held_out.json"
 # Written after the guide grew to the ministry's catalogue, never tuned on, reported apart.
 FRESH = DATA / "guide_phrases_fresh.json"
@@ -74,8 +75,10 @@ OUT_OF_SCOPE_DEV7 = DATA / "guide_out_of_scope_dev7.json"
 # Twenty a language, written with the eighth development set, most near a service's words (the
 # residence country's health card, residence card, driving licence, benefits and taxes).
 OUT_OF_SCOPE_DEV8 = DATA / "guide_out_of_scope_dev8.json"
-# Twenty Arabic questions, written with the ninth development set's Arabic half.
-OUT_OF_SCOPE_DEV9_AR = DATA / "guide_out_of_scope_dev9_ar.json"
+# Twenty a language, written with the ninth development set; in Arabic, Dutch, German and English
+# most near a service's words (the residence country's own offices and papers, a bank, insurance,
+# travel bookings).
+OUT_OF_SCOPE_DEV9 = DATA / "guide_out_of_scope_dev9.json"
 OUT_OF_SCOPE = DATA / "guide_out_of_scope_held_out.json"
 OUT_OF_SCOPE_BLIND = DATA / "guide_out_of_scope_blind.json"
 OUT_OF_SCOPE_BLIND2 = DATA / "guide_out_of_scope_blind2.json"

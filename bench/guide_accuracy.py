@@ -57,7 +57,7 @@ from bench.guide import (  # noqa: E402
     DEV6,
     DEV7,
     DEV8,
-    DEV9_AR,
+    DEV9,
     FINAL,
     FRESH,
     HELD_OUT,
@@ -75,7 +75,7 @@ from bench.guide import (  # noqa: E402
     OUT_OF_SCOPE_DEV6,
     OUT_OF_SCOPE_DEV7,
     OUT_OF_SCOPE_DEV8,
-    OUT_OF_SCOPE_DEV9_AR,
+    OUT_OF_SCOPE_DEV9,
     TUNING,
     phrases,
     questions,
@@ -221,7 +221,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("sixth development set (ar, fr, en four a service, others three)", DEV6, verbose),
         ("seventh development set (three a service)", DEV7, verbose),
         ("eighth development set (three a service)", DEV8, verbose),
-        ("ninth development set, Arabic half (three a service)", DEV9_AR, verbose),
+        ("ninth development set (three a service)", DEV9, verbose),
         ("held-out set", HELD_OUT, False),  # its misses stay unread, or it is held out no more
         ("fresh held-out set (larger guide)", FRESH, False),
         ("final held-out set (before the last tuning round)", FINAL, False),
@@ -237,7 +237,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
     for label, path, list_misses in sets:
         if (
             dev_only
-            and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6, DEV7, DEV8, DEV9_AR)
+            and path not in (TUNING, DEV, DEV2, DEV3, DEV5, DEV6, DEV7, DEV8, DEV9)
             or skipped(path)
         ):
             continue
@@ -261,7 +261,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
         ("out of scope, tuned on, sixth set", OUT_OF_SCOPE_DEV6, verbose),
         ("out of scope, tuned on, seventh set", OUT_OF_SCOPE_DEV7, verbose),
         ("out of scope, tuned on, eighth set", OUT_OF_SCOPE_DEV8, verbose),
-        ("out of scope, tuned on, ninth set, Arabic half", OUT_OF_SCOPE_DEV9_AR, verbose),
+        ("out of scope, tuned on, ninth set", OUT_OF_SCOPE_DEV9, verbose),
         ("out of scope, held out", OUT_OF_SCOPE, False),
         ("out of scope, blind", OUT_OF_SCOPE_BLIND, False),
         ("out of scope, second blind", OUT_OF_SCOPE_BLIND2, False),
@@ -281,7 +281,7 @@ def main(verbose: bool, dev_only: bool = False, only: Sequence[str] = ()) -> Non
             OUT_OF_SCOPE_DEV6,
             OUT_OF_SCOPE_DEV7,
             OUT_OF_SCOPE_DEV8,
-            OUT_OF_SCOPE_DEV9_AR,
+            OUT_OF_SCOPE_DEV9,
         ):
             continue
         print(f"{label}: {path.name}")

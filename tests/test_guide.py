@@ -46,9 +46,9 @@ DEV7 = json.loads((DATA / "guide_phrases_dev7.json").read_text(encoding="utf-8")
 # ... an eighth, written on 7 December before its answers were seen, three a service in every
 # language (Arabic half Darija, half MSA; the others callers' situations in everyday words) ...
 DEV8 = json.loads((DATA / "guide_phrases_dev8.json").read_text(encoding="utf-8"))
-# ... a ninth, Arabic half, written on 8 December before its answers were seen, three a service
-# (half Darija, some with French words, half MSA; life situations told the roundabout way) ...
-DEV9_AR = json.loads((DATA / "guide_phrases_dev9_ar.json").read_text(encoding="utf-8"))
+# ... a ninth, written on 8 December before its answers were seen, three a service in every
+# language (Arabic half Darija, half MSA; the others callers' situations in everyday words) ...
+DEV9 = json.loads((DATA / "guide_phrases_dev9.json").read_text(encoding="utf-8"))
 # ... and caller phrasings kept apart: never tuned on, none of them a seed term.
 HELD_OUT = json.loads((DATA / "guide_phrases_held_out.json").read_text(encoding="utf-8"))
 # ... and a fresh held-out set, written when the guide grew to the ministry's catalogue.
@@ -81,7 +81,7 @@ OUTSIDE_DEV5 = json.loads((DATA / "guide_out_of_scope_dev5.json").read_text(enco
 OUTSIDE_DEV6 = json.loads((DATA / "guide_out_of_scope_dev6.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV7 = json.loads((DATA / "guide_out_of_scope_dev7.json").read_text(encoding="utf-8"))
 OUTSIDE_DEV8 = json.loads((DATA / "guide_out_of_scope_dev8.json").read_text(encoding="utf-8"))
-OUTSIDE_DEV9_AR = json.loads((DATA / "guide_out_of_scope_dev9_ar.json").read_text(encoding="utf-8"))
+OUTSIDE_DEV9 = json.loads((DATA / "guide_out_of_scope_dev9.json").read_text(encoding="utf-8"))
 OUTSIDE = json.loads((DATA / "guide_out_of_scope_held_out.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND = json.loads((DATA / "guide_out_of_scope_blind.json").read_text(encoding="utf-8"))
 OUTSIDE_BLIND2 = json.loads((DATA / "guide_out_of_scope_blind2.json").read_text(encoding="utf-8"))
@@ -576,31 +576,27 @@ THREE_A_SERVICE = {
             *(OUTSIDE_BLIND6, OUTSIDE_DEV7),
         ),
     ),
-    "ninth, Arabic half": (
-        DEV9_AR,
-        OUTSIDE_DEV9_AR,
+    "ninth": (
+        DEV9,
+        OUTSIDE_DEV9,
         (
             *(PHRASES, DEV, HELD_OUT, FRESH, DEV2, FINAL, CLOSING, BLIND, DEV3, BLIND2, BLIND3),
             *(BLIND4, DEV5, BLIND5, DEV6, BLIND6, DEV7, DEV8),
+            BLIND7,  # written at the same time, sealed: no phrase of it may be tuned on
         ),
         (
             *(OUTSIDE_DEV, OUTSIDE, OUTSIDE_BLIND, OUTSIDE_DEV3, OUTSIDE_BLIND2),
             *(OUTSIDE_BLIND3, OUTSIDE_BLIND4, OUTSIDE_DEV5, OUTSIDE_BLIND5, OUTSIDE_DEV6),
-            *(OUTSIDE_BLIND6, OUTSIDE_DEV7, OUTSIDE_DEV8),
+            *(OUTSIDE_BLIND6, OUTSIDE_DEV7, OUTSIDE_DEV8, OUTSIDE_BLIND7),
         ),
     ),
 }
 
 
+# Each branch writes its own languages' half of a set: check the languages written so far.
 @pytest.mark.parametrize(
     ("name", "code"),
-    # A set written in halves holds only its own languages until the halves are merged.
-    [
-        (name, code)
-        for name, (kept, *_) in THREE_A_SERVICE.items()
-        for code in CODES
-        if code in kept
-    ],
+    [(name, code) for name, sets in THREE_A_SERVICE.items() for code in CODES if code in sets[0]],
 )
 def test_the_later_development_sets_repeat_no_seed_term_and_no_other_sets_phrase(name, code):
     phrase_set, outside_set, sets, outside_sets = THREE_A_SERVICE[name]
@@ -651,7 +647,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         DEV7,
         DEV8,
         BLIND7,
-        DEV9_AR,
+        DEV9,
     )
     elsewhere = {normalise(phrase, code) for phrases in sets for phrase, _ in phrases.get(code, [])}
     outside = (
@@ -669,7 +665,7 @@ def test_the_seeds_example_questions_are_no_phrase_of_any_set_kept_apart_or_tune
         *OUTSIDE_DEV7.get(code, []),
         *OUTSIDE_DEV8.get(code, []),
         *OUTSIDE_BLIND7[code],
-        *OUTSIDE_DEV9_AR.get(code, []),
+        *OUTSIDE_DEV9.get(code, []),
     )
     elsewhere |= {normalise(q, code) for q in outside}
     assert [w for w in written if w in elsewhere] == []
@@ -718,11 +714,11 @@ MEASURED = {
         (0.98, 1.00),
         {
             "ar": (0.99, 1.00),
-            "fr": (1.00, 1.00),
-            "es": (0.98, 1.00),
+            "fr": (0.99, 1.00),
+            "es": (0.97, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.99, 1.00),
-            "de": (0.98, 1.00),
+            "de": (0.97, 1.00),
             "en": (0.97, 1.00),
         },
     ),
@@ -736,7 +732,7 @@ MEASURED = {
             "it": (0.96, 1.00),
             "nl": (0.98, 1.00),
             "de": (0.98, 1.00),
-            "en": (0.97, 1.00),
+            "en": (0.95, 1.00),
         },
     ),
     # Written on 6 December for ar/de/es (38 each; 8 in each other language), tuned on. The
@@ -744,14 +740,14 @@ MEASURED = {
     # the arabic9 branch's examples.
     "third development": (
         DEV3,
-        (0.98, 1.00),
+        (0.97, 1.00),
         {
             "ar": (1.00, 1.00),
             "fr": (1.00, 1.00),
-            "es": (1.00, 1.00),
+            "es": (0.97, 1.00),
             "it": (1.00, 1.00),
             "nl": (1.00, 1.00),
-            "de": (1.00, 1.00),
+            "de": (0.97, 1.00),
             "en": (0.88, 1.00),
         },
     ),
@@ -773,9 +769,9 @@ MEASURED = {
         (0.94, 0.99),
         {
             "ar": (0.98, 0.99),
-            "fr": (0.94, 0.99),
-            "es": (0.91, 0.98),
-            "it": (0.92, 0.99),
+            "fr": (0.93, 0.99),
+            "es": (0.91, 0.99),
+            "it": (0.93, 0.99),
             "nl": (0.95, 0.99),
             "de": (0.93, 0.98),
             "en": (0.93, 0.98),
@@ -790,11 +786,11 @@ MEASURED = {
         (0.98, 1.00),
         {
             "ar": (1.00, 1.00),
-            "fr": (0.96, 1.00),
-            "es": (0.99, 1.00),
+            "fr": (0.97, 1.00),
+            "es": (0.98, 1.00),
             "it": (0.98, 1.00),
             "nl": (0.98, 1.00),
-            "de": (0.98, 1.00),
+            "de": (0.97, 1.00),
             "en": (0.96, 1.00),
         },
     ),
@@ -809,21 +805,38 @@ MEASURED = {
         (0.94, 0.99),
         {
             "ar": (1.00, 1.00),
-            "fr": (0.92, 1.00),
+            "fr": (0.91, 0.99),
             "es": (0.95, 1.00),
-            "it": (0.95, 1.00),
+            "it": (0.95, 0.99),
             "nl": (0.92, 0.98),
-            "de": (0.95, 0.99),
-            "en": (0.92, 0.99),
+            "de": (0.95, 0.98),
+            "en": (0.92, 1.00),
         },
     ),
-    # Arabic half, written on 8 December before any answer on it was seen (arabic9: half Darija,
-    # some with French words, half MSA; deaths, births, marriages, a return home, a lost paper, a
-    # relative in prison or hospital, two situations in one sentence), tuned on: top-1 83%, top-3
-    # 94% on main's seed; then with the example questions and synonyms written for what it showed
-    # confused (a court paper proving one Moroccan, a widow's non-remarriage certificate, a sick
-    # parent delegating a sale, an estate's pension and car, a post at a foreign consulate, ...):
-    "ninth development, Arabic half": (DEV9_AR, (0.99, 1.00), {"ar": (0.99, 1.00)}),
+    # Written on 8 December before any answer on it was seen, three a service in every language
+    # (latin9: callers' situations in everyday words; the Arabic half from its own branch), tuned
+    # on. On main's seed: top-1 fr 91%, es 92%, it 95%, nl 91%, de 90%, en 88%; then with the
+    # synonyms and example questions written for what it showed confused (an estate whose heirs
+    # live in Morocco, a death buried where it happened, a consular card renewed on the portal,
+    # proof of being Moroccan by birth, a name spelled two ways, a registration proof for customs).
+    # Arabic (arabic9: half Darija, some with French words, half MSA; deaths, births, marriages, a
+    # return home, a lost paper, a relative in prison or hospital, two situations in one sentence):
+    # 83% top-1, 94% top-3 on main's seed, then with the examples and synonyms written for what it
+    # showed confused (a court paper proving one Moroccan, a widow's non-remarriage certificate, a
+    # sick parent delegating a sale, an estate's pension and car, a post at a foreign consulate):
+    "ninth development": (
+        DEV9,
+        (0.97, 1.00),
+        {
+            "ar": (0.99, 1.00),
+            "fr": (0.95, 0.99),
+            "es": (0.97, 1.00),
+            "it": (1.00, 1.00),
+            "nl": (0.97, 1.00),
+            "de": (0.96, 1.00),
+            "en": (0.96, 0.98),
+        },
+    ),
     # Written when the guide grew from 23 services to 38, then measured while the second
     # development set was written and tuned on (never its items).
     "fresh held-out": (
@@ -1027,9 +1040,9 @@ CONFIDENT_WRONG = {
     "tuned on, fifth set": (
         OUTSIDE_DEV5,
         # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
-        # latin7 (a doctor or driving lessons never read out as one answer): 9.
-        # arabic9 (a doctor, a dentist, an early pension offered a choice in Arabic too): Arabic 1.
-        {"ar": 1, "fr": 2, "es": 1, "it": 3, "nl": 1, "de": 0, "en": 0},
+        # latin7 (a doctor or driving lessons never read out as one answer): 9. latin9 (the
+        # residence country's own papers, unless Morocco is named, offered as a choice): 6.
+        {"ar": 2, "fr": 1, "es": 1, "it": 1, "nl": 1, "de": 0, "en": 0},
     ),
     # Fifteen a language in the six Latin-script languages and twenty-five in Arabic, written with
     # the sixth development set before any search answer on them was seen: none read out as an
@@ -1045,7 +1058,8 @@ CONFIDENT_WRONG = {
     # cap the verdict at a choice (latin7).
     "tuned on, seventh set": (
         OUTSIDE_DEV7,
-        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 1, "en": 0},
+        # German nationality: a choice after latin9 (the residence country's own papers).
+        {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
     # Twenty a language, written with the eighth development set. Arabic: one read out as an
     # answer before and after the arabic8 branch (a Dutch driving licence lost, a new one asked of
@@ -1056,12 +1070,23 @@ CONFIDENT_WRONG = {
     # the verdict at a choice (latin8).
     "tuned on, eighth set": (
         OUTSIDE_DEV8,
-        {"ar": 1, "fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 0},
+        # After latin9: Dutch none (a Dutch licence at the gemeente, a choice), Spanish one (a
+        # Spanish car insurance in Morocco, 190.0 against the 190 bar: a choice before).
+        {"ar": 1, "fr": 1, "es": 1, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
-    # Twenty Arabic questions, written with the ninth development set's Arabic half: one read out
-    # as an answer on main's matcher (an early German pension: the life certificate), none once a
-    # doctor, a dentist and an early pension cap the Arabic verdict at a choice (arabic9).
-    "tuned on, ninth set, Arabic half": (OUTSIDE_DEV9_AR, {"ar": 0}),
+    # Twenty a language, written with the ninth development set, in Dutch, German and English
+    # mostly near the guide's words (the residence country's own offices and papers, a bank,
+    # insurance, travel bookings). The six Latin-script languages: 8 read out as one answer on
+    # main's matcher (fr: a French car's registration; es: an ITV; it: an Italian passport at the
+    # questura; nl 3: a Dutch passport at the gemeente, a VOG, a ferry with the car; de: a German
+    # passport; en: child benefit), 2 once the residence country's own offices and papers cap the
+    # verdict at a choice unless Morocco is named (latin9): fr the car's registration, nl the ferry.
+    # Arabic: one read out on main's matcher (an early German pension: the life certificate), none
+    # once a doctor, a dentist and an early pension cap the Arabic verdict at a choice (arabic9).
+    "tuned on, ninth set": (
+        OUTSIDE_DEV9,
+        {"ar": 0, "fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 0},
+    ),
     "blind": (OUTSIDE_BLIND, {"ar": 0, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0}),
     "second blind": (
         OUTSIDE_BLIND2,
@@ -1219,6 +1244,39 @@ def test_a_question_about_a_doctor_is_offered_a_choice_never_read_one_answer(
         asked_here = search.verdict(search.search(consular, code), code)
     assert asked_elsewhere.kind != "clear"  # the ranking may still lead to appointments
     assert asked_here.kind == "clear" and asked_here.matches[0].slug == "appointments"
+
+
+@pytest.mark.parametrize(
+    "code, residence_paper, moroccan_paper, slug",
+    [
+        (
+            "nl",
+            "ik heb een verklaring omtrent het gedrag nodig voor de ind",
+            "ik heb een verklaring omtrent het gedrag uit marokko nodig voor de ind",
+            "criminal-record",
+        ),
+        (
+            "nl",
+            "ik wil een nieuw nederlands paspoort aanvragen",
+            "ik wil een nieuw marokkaans paspoort aanvragen",
+            "passport",
+        ),
+        (
+            "de",
+            "ich brauche einen neuen deutschen reisepass",
+            "ich brauche einen neuen marokkanischen reisepass",
+            "passport",
+        ),
+    ],
+)
+def test_the_residence_countrys_own_paper_is_offered_a_choice_a_moroccan_one_is_answered(
+    app, guide, code, residence_paper, moroccan_paper, slug
+):
+    with app.app_context():
+        theirs = search.verdict(search.search(residence_paper, code), code)
+        ours = search.verdict(search.search(moroccan_paper, code), code)
+    assert theirs.kind == "close" and theirs.matches[0].slug == slug  # the ranking stays
+    assert ours.kind == "clear" and ours.matches[0].slug == slug
 
 
 def test_a_word_only_a_services_description_uses_tips_a_tie_its_way():
