@@ -163,7 +163,9 @@ def measure(
         )
         for p in range(options.processes)
     ]
-    context = multiprocessing.get_context("fork")
+    # Spawned, not forked: a fork copies the locks the parent's threads (the last level's pool,
+    # the database driver) hold at that moment, and a caller process once hung on one.
+    context = multiprocessing.get_context("spawn")
     with context.Pool(options.processes) as pool:
         pending = pool.map_async(_callers, jobs)
         time.sleep(max(0.0, measure_from - time.time()))
@@ -317,7 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.plot:
         title = (
             f"{options.workers} gunicorn workers, PostgreSQL, 2 shared cores, "
-            f"{options.think:.0f} s think time, {options.seconds:.0f} s per level"
+            f"{options.think:.0f} s think time, {options.seconds:.0f} s per level, "
+            + ("centre open (0 queues)" if options.open_all_day else "seeded hours")
         )
         plot(levels, options.plot, title)
         print(f"plotted {options.plot}")
