@@ -703,7 +703,7 @@ MEASURED = {
             "ar": (1.00, 1.00),
             "fr": (1.00, 1.00),
             "es": (1.00, 1.00),
-            "it": (0.96, 1.00),
+            "it": (1.00, 1.00),
             "nl": (1.00, 1.00),
             "de": (0.96, 1.00),
             "en": (1.00, 1.00),
@@ -843,8 +843,8 @@ MEASURED = {
         FRESH,
         (0.95, 1.00),
         {
-            "ar": (0.93, 1.00),
-            "fr": (0.93, 1.00),
+            "ar": (0.97, 1.00),
+            "fr": (0.90, 1.00),
             "es": (0.93, 1.00),
             "it": (0.97, 1.00),
             "nl": (0.93, 0.97),
@@ -857,30 +857,31 @@ MEASURED = {
     # only): French 37 -> 35 of 38 top-1, the whole 94% -> 93%.
     "final held-out": (
         FINAL,
-        (0.94, 0.97),
+        (0.95, 0.97),
         {
             "ar": (0.92, 0.97),
             "fr": (0.97, 1.00),
             "es": (0.95, 0.95),
-            "it": (0.95, 0.97),
-            "nl": (0.95, 1.00),
+            "it": (0.97, 0.97),
+            "nl": (0.97, 1.00),
             "de": (0.89, 0.95),
             "en": (0.95, 0.97),
         },
     ),
     # Written after all the tuning of the terms; measured once with the example questions
     # (issue 18), its misses unread: 69% top-1 before them, 78% with them, 85% with the learned
-    # score (6 December night), still short of 95% (README).
+    # score (6 December night), still short of 95% (README). After the ninth round (8 December,
+    # 01:23): Spanish 87 -> 79% (3 of 38), German 84 -> 87%.
     "closing held-out": (
         CLOSING,
-        (0.89, 0.99),
+        (0.88, 0.98),
         {
             "ar": (0.89, 0.97),
-            "fr": (0.89, 1.00),
-            "es": (0.87, 0.97),
+            "fr": (0.89, 0.97),
+            "es": (0.79, 0.97),
             "it": (0.89, 1.00),
             "nl": (0.95, 1.00),
-            "de": (0.84, 1.00),
+            "de": (0.87, 0.97),
             "en": (0.89, 0.97),
         },
     ),
@@ -890,14 +891,14 @@ MEASURED = {
     # Spanish 75 -> 74; the whole 98% top-1 as before, top-3 100% -> 99%.
     "blind held-out": (
         BLIND,
-        (0.98, 0.99),
+        (0.98, 1.00),
         {
             "ar": (0.97, 0.99),
             "fr": (1.00, 1.00),
-            "es": (0.95, 0.97),
+            "es": (0.96, 0.99),
             "it": (0.99, 1.00),
             "nl": (0.97, 1.00),
-            "de": (0.99, 1.00),
+            "de": (0.97, 1.00),
             "en": (1.00, 1.00),
         },
     ),
@@ -909,12 +910,12 @@ MEASURED = {
         (0.94, 1.00),
         {
             "ar": (0.96, 1.00),
-            "fr": (0.95, 1.00),
+            "fr": (0.94, 1.00),
             "es": (0.94, 1.00),
-            "it": (0.95, 1.00),
+            "it": (0.94, 1.00),
             "nl": (0.94, 1.00),
             "de": (0.95, 1.00),
-            "en": (0.91, 0.97),
+            "en": (0.90, 0.99),
         },
     ),
     # Callers' situations (see BLIND3), measured on 7 December on the matcher before the learned
@@ -923,13 +924,13 @@ MEASURED = {
         BLIND3,
         (0.96, 0.99),
         {
-            "ar": (0.95, 0.99),
+            "ar": (0.96, 0.99),
             "fr": (0.93, 0.99),
-            "es": (0.97, 0.99),
-            "it": (0.96, 0.99),
-            "nl": (0.96, 0.99),
+            "es": (0.96, 0.99),
+            "it": (0.99, 0.99),
+            "nl": (0.97, 0.99),
             "de": (0.97, 1.00),
-            "en": (0.96, 1.00),
+            "en": (0.95, 1.00),
         },
     ),
     # Callers' situations again (see BLIND4), measured once on 7 December before the morning's
@@ -942,11 +943,11 @@ MEASURED = {
         BLIND4,
         (0.97, 0.99),
         {
-            "ar": (0.91, 0.96),
+            "ar": (0.93, 0.96),
             "fr": (0.97, 0.99),
             "es": (0.99, 1.00),
             "it": (0.99, 1.00),
-            "nl": (0.97, 0.99),
+            "nl": (0.97, 1.00),
             "de": (0.99, 0.99),
             "en": (0.95, 0.99),
         },
@@ -958,15 +959,15 @@ MEASURED = {
     # (Arabic 7 of 12). Arabic 83%, French 91%, English 92%: under issue 18's 95%.
     "fifth blind held-out": (
         BLIND5,
-        (0.93, 0.99),
+        (0.95, 0.99),
         {
-            "ar": (0.88, 0.98),
-            "fr": (0.92, 0.98),
+            "ar": (0.92, 0.99),
+            "fr": (0.93, 0.98),
             "es": (0.99, 1.00),
-            "it": (0.94, 0.99),
-            "nl": (0.92, 0.99),
-            "de": (0.95, 1.00),
-            "en": (0.93, 0.98),
+            "it": (0.95, 0.99),
+            "nl": (0.93, 0.99),
+            "de": (0.97, 1.00),
+            "en": (0.93, 0.99),
         },
     ),
     # Written on 7 December by an engineer who read only the services' slugs, English titles and
@@ -974,33 +975,36 @@ MEASURED = {
     # guide (13 phrasings that equalled a seed term or another set's phrase rewritten by the lead
     # without a search), measured on main before them (91% top-1: ar 93, fr 93, es 91, it 92,
     # nl 89, de 90, en 91) and once after (misses unread). Under issue 18's 95% in every language.
+    # After the ninth round (8 December, 01:23): French 97 -> 94%, Arabic and Italian 95%.
     "sixth blind held-out": (
         BLIND6,
         (0.93, 0.99),
         {
-            "ar": (0.94, 1.00),
-            "fr": (0.97, 1.00),
-            "es": (0.93, 0.98),
-            "it": (0.94, 1.00),
-            "nl": (0.90, 0.98),
-            "de": (0.92, 0.99),
+            "ar": (0.95, 1.00),
+            "fr": (0.94, 1.00),
+            "es": (0.94, 0.98),
+            "it": (0.95, 1.00),
+            "nl": (0.91, 0.98),
+            "de": (0.91, 0.99),
             "en": (0.92, 0.99),
         },
     ),
     # Written on 8 December the same way (services' slugs, English titles and first summary
     # sentences only), sealed while the arabic9, latin9 and sources3 branches tuned the guide,
-    # measured once on main before them and once after (misses unread).
+    # measured once on main before them (93%: ar 93, fr 94, es 95, it 95, nl 92, de 90, en 92)
+    # and once after (misses unread). One Italian phrasing (a licence swapped on moving back)
+    # equalled one the ninth development set was tuned on; that set's copy is reworded since.
     "seventh blind held-out": (
         BLIND7,
-        (0.93, 0.99),
+        (0.94, 0.99),
         {
-            "ar": (0.93, 0.98),
+            "ar": (0.97, 0.99),
             "fr": (0.94, 0.99),
             "es": (0.95, 1.00),
-            "it": (0.95, 0.99),
-            "nl": (0.92, 0.99),
-            "de": (0.90, 1.00),
-            "en": (0.92, 0.95),
+            "it": (0.98, 0.99),
+            "nl": (0.93, 0.99),
+            "de": (0.93, 1.00),
+            "en": (0.91, 0.95),
         },
     ),
 }
@@ -1042,7 +1046,7 @@ CONFIDENT_WRONG = {
         # With main's six new services (services6) merged: Italian 3, Dutch 2 (car insurance).
         # latin7 (a doctor or driving lessons never read out as one answer): 9. latin9 (the
         # residence country's own papers, unless Morocco is named, offered as a choice): 6.
-        {"ar": 2, "fr": 1, "es": 1, "it": 1, "nl": 1, "de": 0, "en": 0},
+        {"ar": 1, "fr": 1, "es": 1, "it": 1, "nl": 1, "de": 0, "en": 0},
     ),
     # Fifteen a language in the six Latin-script languages and twenty-five in Arabic, written with
     # the sixth development set before any search answer on them was seen: none read out as an
@@ -1122,15 +1126,16 @@ CONFIDENT_WRONG = {
     # nl 2, en 2): Dutch and English at 8%, over issue 18's 5%.
     "sixth blind": (
         # After the arabic8 and latin8 branches (7 December, 21:08): 5 again, Italian 1 instead
-        # of none and English 1 instead of 2. Dutch still at 8%.
+        # of none and English 1 instead of 2. Dutch still at 8%. After the ninth round (8 December,
+        # 01:23): 3 (fr, nl, en 1 each: 4%).
         OUTSIDE_BLIND6,
-        {"ar": 0, "fr": 1, "es": 0, "it": 1, "nl": 2, "de": 0, "en": 1},
+        {"ar": 0, "fr": 1, "es": 0, "it": 0, "nl": 1, "de": 0, "en": 1},
     ),
     # Written with the seventh blind set, sealed the same way: 3 of 175 read out as an answer on
-    # main before the arabic9, latin9 and sources3 branches (ar, it, de 1 each: 4%).
+    # main before the arabic9, latin9 and sources3 branches (ar, it, de 1 each: 4%), 1 after (ar).
     "seventh blind": (
         OUTSIDE_BLIND7,
-        {"ar": 1, "fr": 0, "es": 0, "it": 1, "nl": 0, "de": 1, "en": 0},
+        {"ar": 1, "fr": 0, "es": 0, "it": 0, "nl": 0, "de": 0, "en": 0},
     ),
 }
 
