@@ -262,13 +262,17 @@ def ticket_source(step: Step) -> dict[str, Any]:
     new ticket: once the call's state holds the ticket it opened, it is not read.
     """
     call = step.call
-    opened = call.context.get("ticket") is not None
     return {
         "country": call.country,
         "call_sid": call.call_sid,
         "source_key": f"{call.call_sid}:{call.step}",
-        "ivr_path": [] if opened else step.path(),
+        "ivr_path": [] if ticket_opened(step) else step.path(),
     }
+
+
+def ticket_opened(step: Step) -> bool:
+    """Return whether this call opened a ticket already (its state holds the ticket's id)."""
+    return step.call.context.get("ticket") is not None
 
 
 def open_step_ticket(step: Step, kind: str) -> CallTicket:
@@ -280,7 +284,7 @@ def open_step_ticket(step: Step, kind: str) -> CallTicket:
         current_app.config["PHONE_HASH_KEY"],
         **ticket_source(step),
     )
-    return open_call_ticket(request, opened=step.call.context.get("ticket") is not None)
+    return open_call_ticket(request, opened=ticket_opened(step))
 
 
 # --- feedback ---------------------------------------------------------------------------
@@ -409,9 +413,11 @@ class Agent(Node):
                     step.language, step.call.context.get("tz"), availability.next_opening
                 )
                 return Go("callback_offer", preface=tuple(closed))
-            # The call's path comes with the queue's length: the ticket opened next needs it.
-            queued, stored = state.queued_count_and_path(step.language.code, step.call)
-            step.keep_path(stored)
+            if ticket_opened(step):  # the ticket it opened holds its path: no events to read
+                queued = state.queued_count([step.language.code])
+            else:  # the path comes with the queue's length: the ticket opened next needs it
+                queued, stored = state.queued_count_and_path(step.language.code, step.call)
+                step.keep_path(stored)
             if queued >= current_app.config["QUEUE_MAX_LENGTH"]:
                 return Go("callback_offer", preface=(gettext("All our agents are busy."),))
             return None

@@ -365,6 +365,13 @@ _PATH = (
 )
 
 
+def _in_queue() -> sa.ColumnElement[bool]:
+    """Return the condition of a call waiting for an agent: entered the queue, not left, not ended."""
+    return sa.and_(
+        Call.queue_entered_at.is_not(None), Call.queue_left_at.is_(None), Call.ended_at.is_(None)
+    )
+
+
 def queued_count_and_path(language_code: str, call: CallState) -> tuple[int, list[dict[str, Any]]]:
     """Return how many calls wait for an agent in this language, and the call's path, in one read."""
     rows = db.session.execute(_QUEUED_AND_PATH, {"language": language_code, "call_id": call.id})
@@ -374,12 +381,7 @@ def queued_count_and_path(language_code: str, call: CallState) -> tuple[int, lis
 
 def _queued_and_path() -> sa.CompoundSelect[Any]:
     """Return the queue's length (first, at step -1) and the call's events, as one statement."""
-    waiting = sa.and_(
-        CALLS.c.language == sa.bindparam("language"),
-        CALLS.c.queue_entered_at.is_not(None),
-        CALLS.c.queue_left_at.is_(None),
-        CALLS.c.ended_at.is_(None),
-    )
+    waiting = sa.and_(Call.language == sa.bindparam("language"), _in_queue())
     text = EVENTS.c.to_node.type
     length = sa.select(
         sa.func.count().label("queued"),
@@ -402,12 +404,7 @@ _QUEUED_AND_PATH = _queued_and_path()
 
 
 def _waiting(language_codes: list[str]) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Call.language.in_(language_codes),
-        Call.queue_entered_at.is_not(None),
-        Call.queue_left_at.is_(None),
-        Call.ended_at.is_(None),
-    )
+    return sa.and_(Call.language.in_(language_codes), _in_queue())
 
 
 def queued(language_codes: list[str]) -> list[Call]:
