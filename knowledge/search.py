@@ -33,7 +33,7 @@ from centre import revisions
 from centre.extensions import db
 from knowledge.models import GUIDE_REVISION, PUBLISHED, Service, ServiceTranslation
 from knowledge.neighbours import ExampleIndex
-from knowledge.normalise import normalise, tokens
+from knowledge.normalise import MOROCCO, normalise, tokens
 
 MAX_NGRAM = 4
 # The thresholds are on the sum of the term score and the learned score of the examples; they
@@ -115,17 +115,22 @@ RESIDENCE = {
     # question about its own papers says "british" or names the office.
     "en": frozenset({"british", "council", "dbs", "hmrc", "benefit"}),
 }
-# ... and the words that name Morocco (a Moroccan town is followed by the country's name).
-MOROCCAN = {
-    "fr": frozenset({"maroc", "marocain", "marocaine", "marocains", "marocaines"}),
-    "es": frozenset({"marruecos", "marroqui", "marroquies", "marroquina", "marroquinas"}),
-    "it": frozenset({"marocco", "marocchino", "marocchina", "marocchini", "marocchine"}),
-    "nl": frozenset({"marokko", "marokkaans", "marokkaanse", "marokkaan", "marokkanen"}),
-    "de": frozenset(
-        {"marokko", "marokkaner", "marokkanerin", "marokkanisch", "marokkanische"}
-        | {"marokkanischen", "marokkanischer", "marokkanisches", "marokkanischem"}
+# ... and the words that name Morocco: the country's name (`normalise.MOROCCO`, which the
+# normaliser also writes after a Moroccan town) and the adjective's forms.
+_MOROCCAN_ADJECTIVES = {
+    "fr": ("marocain", "marocaine", "marocains", "marocaines"),
+    "es": ("marroqui", "marroquies", "marroquina", "marroquinas"),
+    "it": ("marocchino", "marocchina", "marocchini", "marocchine"),
+    "nl": ("marokkaans", "marokkaanse", "marokkaan", "marokkanen"),
+    "de": (
+        *("marokkaner", "marokkanerin", "marokkanisch", "marokkanische", "marokkanischen"),
+        *("marokkanischer", "marokkanisches", "marokkanischem"),
     ),
-    "en": frozenset({"morocco", "moroccan", "moroccans"}),
+    "en": ("moroccan", "moroccans"),
+}
+MOROCCAN = {
+    code: frozenset({MOROCCO[code], *adjectives})
+    for code, adjectives in _MOROCCAN_ADJECTIVES.items()
 }
 LONG_TERM = 6  # terms this long may also be found inside a longer word (German compounds)
 HINTS_MAX = 100
